@@ -1,0 +1,31 @@
+// Error formatting for the API: our errors keep their code and details, GraphQL's own validation
+// errors keep theirs, anything else is masked as INTERNAL_SERVER_ERROR (the original only in
+// development). Formatting never throws.
+import type { GraphQLFormattedError } from 'graphql';
+import { unwrapResolverError } from '@apollo/server/errors';
+import { BonsaiError } from '../src/errors.js';
+import type { Logger } from '../src/log.js';
+
+export function makeFormatError(production: boolean, log: Logger) {
+  return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
+    try {
+      const original = unwrapResolverError(error);
+      if (original instanceof BonsaiError) {
+        return { ...formatted, message: original.message, extensions: { code: original.code, ...original.details } };
+      }
+      const code = formatted.extensions?.code;
+      if (typeof code === 'string' && code !== 'INTERNAL_SERVER_ERROR') {
+        return production ? { ...formatted, extensions: { code } } : formatted;
+      }
+      log.error(`unexpected error: ${original instanceof Error ? (original.stack ?? original.message) : String(original)}`);
+      return {
+        message: production ? 'internal server error' : formatted.message,
+        path: formatted.path,
+        locations: formatted.locations,
+        extensions: { code: 'INTERNAL_SERVER_ERROR' },
+      };
+    } catch {
+      return { message: 'internal server error', extensions: { code: 'INTERNAL_SERVER_ERROR' } };
+    }
+  };
+}

@@ -1,0 +1,66 @@
+// The HTTP server: GraphQL at /graphql, liveness at /healthz, the catalog at /.
+import { once } from 'node:events';
+import { existsSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { ApolloServer } from '@apollo/server';
+import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
+import { expressMiddleware } from '@as-integrations/express5';
+import express from 'express';
+import { checkDatabase } from '../src/registry/health.js';
+import { type Context, createContext, type Services } from './context.js';
+import { makeFormatError } from './errors.js';
+import { buildSchema } from './schema.js';
+
+const webDir = fileURLToPath(new URL('../web', import.meta.url));
+
+export interface HttpOptions {
+  host: string;
+  port: number;
+  production: boolean;
+}
+
+export interface RunningServer {
+  url: string;
+  server: Server;
+  close(): Promise<void>;
+}
+
+export async function startHttpServer(services: Services, options: HttpOptions): Promise<RunningServer> {
+  const app = express();
+  app.disable('x-powered-by');
+  const httpServer = createServer(app);
+  const apollo = new ApolloServer<Context>({
+    schema: buildSchema(),
+    introspection: !options.production,
+    includeStacktraceInErrorResponses: !options.production,
+    formatError: makeFormatError(options.production, services.log),
+    plugins: [ApolloServerPluginDrainHttpServer({ httpServer })],
+  });
+  await apollo.start();
+
+  app.get('/healthz', async (_req, res) => {
+    const db = await checkDatabase(services.prisma);
+    res.status(db.ok ? 200 : 503).json({ status: db.ok ? 'ok' : 'degraded', database: db.ok ? 'ok' : 'unavailable', version: services.version });
+  });
+  app.use('/graphql', express.json({ limit: '1mb' }), expressMiddleware(apollo, { context: async () => createContext(services) }));
+
+  const built = join(webDir, 'dist');
+  if (existsSync(join(built, 'index.html'))) {
+    app.use(express.static(built));
+  } else {
+    app.get('/', (_req, res) => res.sendFile(join(webDir, 'placeholder.html')));
+  }
+
+  httpServer.listen(options.port, options.host);
+  await once(httpServer, 'listening');
+  const { port } = httpServer.address() as AddressInfo;
+  const shownHost = options.host === '0.0.0.0' || options.host === '::' ? 'localhost' : options.host;
+  return {
+    url: `http://${shownHost}:${port}`,
+    server: httpServer,
+    close: () => apollo.stop(),
+  };
+}

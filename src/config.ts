@@ -1,0 +1,70 @@
+// The only reader of process.env: every variable is validated at once and all problems are
+// reported together, each naming the variable (graphql-hive's environment.ts).
+import { availableParallelism } from 'node:os';
+import { resolve } from 'node:path';
+import { z } from 'zod';
+import { ConfigError } from './errors.js';
+
+const postgresUrl = z
+  .string()
+  .refine((v) => /^postgres(ql)?:\/\/.+/.test(v), 'must be a postgres:// or postgresql:// URL');
+
+const port = z.coerce
+  .number({ error: 'must be a number' })
+  .int('must be an integer')
+  .min(0, 'must be between 0 and 65535')
+  .max(65535, 'must be between 0 and 65535');
+
+const schema = z.object({
+  DATABASE_URL: postgresUrl.optional(),
+  BONSAI_HOME: z.string().min(1).default('./.bonsai'),
+  PORT: port.default(4000),
+  HOST: z.string().min(1).default('127.0.0.1'),
+  LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  BONSAI_MODEL_ROOTS: z.string().optional(),
+  BONSAI_WORKER_CONCURRENCY: z.coerce.number().int().min(0, 'must be 0 or more').max(64).default(1),
+  BONSAI_THREADS: z.coerce
+    .number()
+    .int()
+    .min(1, 'must be at least 1')
+    .default(Math.max(1, availableParallelism())),
+});
+
+export interface Config {
+  databaseUrl: string | undefined;
+  home: string;
+  port: number;
+  host: string;
+  logLevel: 'debug' | 'info' | 'warn' | 'error';
+  production: boolean;
+  /** Folders a registered checkpoint may be imported from. */
+  modelRoots: string[];
+  workerConcurrency: number;
+  threads: number;
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  // Empty strings are how shells and compose files spell "unset".
+  const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const parsed = schema.safeParse(cleaned);
+  if (!parsed.success) {
+    throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message} (got ${JSON.stringify(cleaned[String(i.path[0])] ?? null)})`));
+  }
+  const e = parsed.data;
+  const home = resolve(e.BONSAI_HOME);
+  return {
+    databaseUrl: e.DATABASE_URL,
+    home,
+    port: e.PORT,
+    host: e.HOST,
+    logLevel: e.LOG_LEVEL,
+    production: e.NODE_ENV === 'production',
+    modelRoots: (e.BONSAI_MODEL_ROOTS ?? '')
+      .split(':')
+      .filter((p) => p.length > 0)
+      .map((p) => resolve(p)),
+    workerConcurrency: e.BONSAI_WORKER_CONCURRENCY,
+    threads: e.BONSAI_THREADS,
+  };
+}

