@@ -1,8 +1,9 @@
 // Error formatting for the API: our errors keep their code and details, GraphQL's own validation
 // errors keep theirs, anything else is masked as INTERNAL_SERVER_ERROR (the original only in
 // development). Formatting never throws.
-import type { GraphQLFormattedError } from 'graphql';
+
 import { unwrapResolverError } from '@apollo/server/errors';
+import type { GraphQLFormattedError } from 'graphql';
 import { BonsaiError } from '../src/errors.js';
 import type { Logger } from '../src/log.js';
 

@@ -8,11 +8,12 @@ import * as types from './index.js';
 const here = fileURLToPath(new URL('.', import.meta.url));
 
 export const sdlPath = join(here, 'schema.graphql');
+export const typegenPath = join(here, 'generated', 'nexus.ts');
 
 function config(generate: boolean): Parameters<typeof makeSchema>[0] {
   return {
     types,
-    outputs: generate ? { schema: sdlPath, typegen: join(here, 'generated', 'nexus.ts') } : false,
+    outputs: generate ? { schema: sdlPath, typegen: typegenPath } : false,
     shouldGenerateArtifacts: generate,
     contextType: { module: join(here, 'context.ts'), export: 'Context' },
     nonNullDefaults: { output: false, input: false },

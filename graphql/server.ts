@@ -43,7 +43,9 @@ export async function startHttpServer(services: Services, options: HttpOptions):
 
   app.get('/healthz', async (_req, res) => {
     const db = await checkDatabase(services.prisma);
-    res.status(db.ok ? 200 : 503).json({ status: db.ok ? 'ok' : 'degraded', database: db.ok ? 'ok' : 'unavailable', version: services.version });
+    res
+      .status(db.ok ? 200 : 503)
+      .json({ status: db.ok ? 'ok' : 'degraded', database: db.ok ? 'ok' : 'unavailable', version: services.version });
   });
   app.use('/graphql', express.json({ limit: '1mb' }), expressMiddleware(apollo, { context: async () => createContext(services) }));
 

@@ -5,9 +5,7 @@ import { resolve } from 'node:path';
 import { z } from 'zod';
 import { ConfigError } from './errors.js';
 
-const postgresUrl = z
-  .string()
-  .refine((v) => /^postgres(ql)?:\/\/.+/.test(v), 'must be a postgres:// or postgresql:// URL');
+const postgresUrl = z.string().refine((v) => /^postgres(ql)?:\/\/.+/.test(v), 'must be a postgres:// or postgresql:// URL');
 
 const port = z.coerce
   .number({ error: 'must be a number' })
@@ -24,11 +22,7 @@ const schema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
   BONSAI_MODEL_ROOTS: z.string().optional(),
   BONSAI_WORKER_CONCURRENCY: z.coerce.number().int().min(0, 'must be 0 or more').max(64).default(1),
-  BONSAI_THREADS: z.coerce
-    .number()
-    .int()
-    .min(1, 'must be at least 1')
-    .default(Math.max(1, availableParallelism())),
+  BONSAI_THREADS: z.coerce.number().int().min(1, 'must be at least 1').default(Math.max(1, availableParallelism())),
 });
 
 export interface Config {
@@ -49,7 +43,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
   const parsed = schema.safeParse(cleaned);
   if (!parsed.success) {
-    throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message} (got ${JSON.stringify(cleaned[String(i.path[0])] ?? null)})`));
+    throw new ConfigError(
+      parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message} (got ${JSON.stringify(cleaned[String(i.path[0])] ?? null)})`),
+    );
   }
   const e = parsed.data;
   const home = resolve(e.BONSAI_HOME);

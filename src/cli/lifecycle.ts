@@ -8,9 +8,8 @@ import { applyMigrations } from '../db/migrations.js';
 import { coerceError } from '../errors.js';
 import { createLogger, type Logger } from '../log.js';
 
-export const version: string = (
-  JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }
-).version;
+export const version: string = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string })
+  .version;
 
 export interface Runtime {
   config: Config;

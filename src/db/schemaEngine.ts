@@ -1,6 +1,8 @@
 // Prisma's schema engine compiled to WebAssembly, driven through the `pg` driver adapter: it
 // creates and applies migrations without the native binary the Prisma CLI would download.
 import { readFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 import { PrismaPg } from '@prisma/adapter-pg';
 import {
   bindMigrationAwareSqlAdapterFactory,
@@ -17,6 +19,13 @@ import type { Logger } from '../log.js';
 
 export type SchemaEngine = bg.SchemaEngine;
 
+// @types/node declares WebAssembly only as a namespace of types; this is the part we call.
+interface WasmApi {
+  compile(bytes: Uint8Array): Promise<object>;
+  instantiate(module: object, imports: Record<string, object>): Promise<{ exports: Record<string, unknown> }>;
+}
+const Wasm = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
+
 let loaded: Promise<void> | undefined;
 
 /**
@@ -31,9 +40,10 @@ function loadWasm(): Promise<void> {
         process.stderr.write(`schema-engine panic: ${message}\n`);
       },
     };
-    const wasmUrl = new URL('schema_engine_bg.wasm', import.meta.resolve('@prisma/schema-engine-wasm/schema_engine_bg'));
-    const module = await WebAssembly.compile(await readFile(wasmUrl));
-    const instance = await WebAssembly.instantiate(module, { './schema_engine_bg.js': bg as unknown as WebAssembly.ModuleImports });
+    const glue = createRequire(import.meta.url).resolve('@prisma/schema-engine-wasm/schema_engine_bg');
+    const wasmUrl = join(dirname(glue), 'schema_engine_bg.wasm');
+    const module = await Wasm.compile(await readFile(wasmUrl));
+    const instance = await Wasm.instantiate(module, { './schema_engine_bg.js': bg });
     bg.__wbg_set_wasm(instance.exports);
     (instance.exports.__wbindgen_start as (() => void) | undefined)?.();
   })();
@@ -100,14 +110,18 @@ function pgFactory(config: pg.ClientConfig): PrismaPg {
   return new PrismaPg({ ...config, max: 2, Client: CharTaggingClient });
 }
 
-function adapterFactory(url: string): SqlMigrationAwareDriverAdapterFactory {
+function adapterFactory(url: string, opened: SqlDriverAdapter[]): SqlMigrationAwareDriverAdapterFactory {
   // Discrete fields, not a connection string, so that `database` can be overridden below.
   const config = parseIntoClientConfig(url) as pg.ClientConfig;
   const inner = pgFactory(config);
   return {
     provider: inner.provider,
     adapterName: inner.adapterName,
-    connect: async (): Promise<SqlDriverAdapter> => withCharColumns(await inner.connect()),
+    connect: async (): Promise<SqlDriverAdapter> => {
+      const adapter = await inner.connect();
+      opened.push(adapter);
+      return withCharColumns(adapter);
+    },
     // The adapter's own shadow database is dropped while its pool still holds a connection
     // (and, given a connection string, is not even used): make and drop it here instead.
     connectToShadowDb: async (): Promise<SqlDriverAdapter> => {
@@ -140,13 +154,27 @@ export interface SchemaFile {
   content: string;
 }
 
-export async function openSchemaEngine(url: string, schema: SchemaFile, log?: Logger): Promise<SchemaEngine> {
+export interface OpenEngine {
+  engine: SchemaEngine;
+  /** Frees the engine and ends its connection pools (freeing alone leaves them open). */
+  close(): Promise<void>;
+}
+
+export async function openSchemaEngine(url: string, schema: SchemaFile, log?: Logger): Promise<OpenEngine> {
   await loadWasm();
-  const factory = bindMigrationAwareSqlAdapterFactory(adapterFactory(url));
+  const opened: SqlDriverAdapter[] = [];
+  const factory = bindMigrationAwareSqlAdapterFactory(adapterFactory(url, opened));
   const onLog = (line: string) => {
     log?.debug(`schema-engine: ${line}`);
   };
-  return bg.SchemaEngine.new({ datamodels: [[schema.path, schema.content]] }, onLog, factory);
+  const engine = await bg.SchemaEngine.new({ datamodels: [[schema.path, schema.content]] }, onLog, factory);
+  return {
+    engine,
+    async close() {
+      engine.free();
+      await Promise.all(opened.splice(0).map((a) => a.dispose()));
+    },
+  };
 }
 
 export const noFilters: bg.SchemaFilter = { externalTables: [], externalEnums: [] };

@@ -1,0 +1,70 @@
+import { readFileSync } from 'node:fs';
+import { printSchema } from 'graphql';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildSchema, sdlPath } from '../../graphql/schema.js';
+import { type RunningServer, startHttpServer } from '../../graphql/server.js';
+import { createLogger } from '../../src/log.js';
+import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
+
+let db: TestDatabase;
+let server: RunningServer;
+
+beforeAll(async () => {
+  db = await createTestDatabase();
+  server = await startHttpServer(
+    { prisma: db.prisma, log: createLogger('error'), version: '9.9.9', embeddedDatabase: false },
+    { host: '127.0.0.1', port: 0, production: false },
+  );
+});
+afterAll(async () => {
+  await server.close();
+  await db.drop();
+});
+
+async function gql(
+  query: string,
+): Promise<{ data?: Record<string, unknown>; errors?: Array<{ message: string; extensions?: { code?: string } }> }> {
+  const res = await fetch(`${server.url}/graphql`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ query }),
+  });
+  return res.json() as Promise<never>;
+}
+
+describe('HTTP server', () => {
+  it('answers the health query from the database', async () => {
+    const r = await gql('{ health { database databaseLatencyMs embeddedDatabase version } }');
+    expect(r.errors).toBeUndefined();
+    expect(r.data?.health).toMatchObject({ database: 'OK', embeddedDatabase: false, version: '9.9.9' });
+    expect((r.data?.health as { databaseLatencyMs: number } | undefined)?.databaseLatencyMs).toBeGreaterThan(0);
+  });
+
+  it('gives validation errors a code', async () => {
+    const r = await gql('{ health { nope } }');
+    expect(r.errors?.[0]?.extensions?.code).toBe('GRAPHQL_VALIDATION_FAILED');
+  });
+
+  it('serves /healthz and a page at /', async () => {
+    const health = await fetch(`${server.url}/healthz`);
+    expect(health.status).toBe(200);
+    expect(await health.json()).toMatchObject({ status: 'ok', database: 'ok' });
+    const page = await fetch(`${server.url}/`);
+    expect(page.status).toBe(200);
+    expect(await page.text()).toContain('Bonsai');
+  });
+
+  it('refuses a GET mutation-free query without a CSRF-safe header (CSRF prevention stays on)', async () => {
+    const res = await fetch(`${server.url}/graphql?query=${encodeURIComponent('{ health { version } }')}`);
+    expect(res.status).toBe(400);
+  });
+});
+
+describe('committed SDL', () => {
+  it('matches the schema (run `npm run generate` when this fails)', () => {
+    const committed = readFileSync(sdlPath, 'utf8')
+      .replace(/^###.*\n/gm, '')
+      .trim();
+    expect(committed).toBe(printSchema(buildSchema()).trim());
+  });
+});

@@ -1,0 +1,56 @@
+// One Postgres for the whole run (TEST_DATABASE_URL, or an embedded one in a temp folder) and one
+// migrated template database; each test file clones its own database from the template
+// (graphile-worker's setup_template_db), so files run in parallel without sharing rows.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pg from 'pg';
+import type { TestProject } from 'vitest/node';
+import { type RunningDatabase, startEmbeddedPostgres } from '../../src/db/embedded.js';
+import { applyMigrations } from '../../src/db/migrations.js';
+import { createLogger } from '../../src/log.js';
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    adminUrl: string;
+    templateDatabase: string;
+  }
+}
+
+function withDatabase(url: string, name: string): string {
+  const u = new URL(url);
+  u.pathname = `/${name}`;
+  return u.toString();
+}
+
+export default async function setup(project: TestProject) {
+  const log = createLogger(process.env.TEST_LOG_LEVEL === 'debug' ? 'debug' : 'warn', 'test');
+  let home: string | undefined;
+  let embedded: RunningDatabase | undefined;
+  let adminUrl: string;
+  if (process.env.TEST_DATABASE_URL) {
+    adminUrl = withDatabase(process.env.TEST_DATABASE_URL, 'postgres');
+  } else {
+    home = mkdtempSync(join(tmpdir(), 'bonsai-test-pg-'));
+    embedded = await startEmbeddedPostgres(home, log);
+    adminUrl = embedded.adminUrl;
+  }
+  const template = `bonsai_template_${process.pid}`;
+  const admin = new pg.Client({ connectionString: adminUrl });
+  await admin.connect();
+  await admin.query(`DROP DATABASE IF EXISTS ${template}`);
+  await admin.query(`CREATE DATABASE ${template}`);
+  await admin.end();
+  await applyMigrations(withDatabase(adminUrl, template), log);
+  project.provide('adminUrl', adminUrl);
+  project.provide('templateDatabase', template);
+
+  return async () => {
+    const c = new pg.Client({ connectionString: adminUrl });
+    await c.connect();
+    await c.query(`DROP DATABASE IF EXISTS ${template} WITH (FORCE)`);
+    await c.end();
+    await embedded?.stop();
+    if (home) rmSync(home, { recursive: true, force: true });
+  };
+}
