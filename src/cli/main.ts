@@ -33,6 +33,16 @@ program
   });
 
 program
+  .command('inspect')
+  .description('architecture, parameters by component, dtype, size and weight memory of a checkpoint folder')
+  .argument('<dir>', 'Hugging Face checkpoint folder')
+  .option('--json', 'machine-readable output')
+  .action(async (dir: string, opts: { json?: boolean }) => {
+    const { inspect } = await import('./inspect.js');
+    await inspect(dir, opts);
+  });
+
+program
   .command('migrate')
   .description('apply pending database migrations and exit')
   .action(async () => {

@@ -1,0 +1,76 @@
+// The fields every supported family shares; family files state only what differs.
+import { CheckpointError } from '../formats/checkpoint/folder.js';
+import { ConfigReader } from './fields.js';
+import type { ArchConfig, Family, LayerType } from './types.js';
+
+export interface FamilyTraits {
+  tiedByDefault: boolean;
+  /** Extra RMSNorms around the MLP (Gemma-2/3). */
+  sandwichNorms: boolean;
+  qkNorm: boolean;
+  /** Qwen2 always has q/k/v biases, whatever `attention_bias` says. */
+  alwaysQkvBias: boolean;
+  gemmaStyle: boolean;
+  defaultAct: string;
+  defaultRopeTheta: number;
+  layerTypes(r: ConfigReader, numLayers: number): { types: LayerType[]; window: number | null };
+}
+
+export function allFull(numLayers: number): LayerType[] {
+  return Array.from({ length: numLayers }, () => 'full_attention' as const);
+}
+
+export function parseDecoder(config: Record<string, unknown>, file: string, family: Family, traits: FamilyTraits): ArchConfig {
+  const r = new ConfigReader(config, file);
+  const hiddenSize = r.int('hidden_size');
+  const numHeads = r.int('num_attention_heads');
+  const numLayers = r.int('num_hidden_layers');
+  if (!r.has('head_dim') && hiddenSize % numHeads !== 0) {
+    throw new CheckpointError(
+      file,
+      `hidden_size ${hiddenSize} is not divisible by num_attention_heads ${numHeads}, and head_dim is not given`,
+    );
+  }
+  const numKvHeads = r.int('num_key_value_heads', numHeads);
+  if (numHeads % numKvHeads !== 0) {
+    throw new CheckpointError(file, `num_attention_heads ${numHeads} must be a multiple of num_key_value_heads ${numKvHeads}`);
+  }
+  const headDim = r.int('head_dim', hiddenSize / numHeads);
+  const attentionBias = r.bool('attention_bias', false);
+  const { types, window } = traits.layerTypes(r, numLayers);
+  return {
+    family,
+    modelType: r.str('model_type', family),
+    hiddenSize,
+    intermediateSize: r.int('intermediate_size'),
+    numLayers,
+    numHeads,
+    numKvHeads,
+    headDim,
+    vocabSize: r.int('vocab_size'),
+    tiedEmbeddings: r.bool('tie_word_embeddings', traits.tiedByDefault),
+    qkvBias: traits.alwaysQkvBias || attentionBias,
+    oBias: attentionBias,
+    mlpBias: r.bool('mlp_bias', false),
+    qkNorm: traits.qkNorm,
+    layerNorms: traits.sandwichNorms
+      ? ['input_layernorm', 'post_attention_layernorm', 'pre_feedforward_layernorm', 'post_feedforward_layernorm']
+      : ['input_layernorm', 'post_attention_layernorm'],
+    rmsNormEps: r.num('rms_norm_eps', 1e-6),
+    ropeTheta: r.num('rope_theta', traits.defaultRopeTheta),
+    ropeLocalTheta: r.optNum('rope_local_base_freq'),
+    maxPositionEmbeddings: r.int('max_position_embeddings', 2048),
+    slidingWindow: window,
+    layerTypes: types,
+    hiddenAct: traits.gemmaStyle
+      ? r.str('hidden_activation', r.str('hidden_act', traits.defaultAct))
+      : r.str('hidden_act', traits.defaultAct),
+    scaleEmbeddings: traits.gemmaStyle,
+    normWeightOffset: traits.gemmaStyle,
+    attnLogitSoftcapping: r.optNum('attn_logit_softcapping'),
+    finalLogitSoftcapping: r.optNum('final_logit_softcapping'),
+    queryPreAttnScalar: traits.gemmaStyle && r.has('query_pre_attn_scalar') ? r.num('query_pre_attn_scalar', headDim) : null,
+    prefix: 'model.',
+    lmHeadName: 'lm_head.weight',
+  };
+}

@@ -1,0 +1,4 @@
+export * from './params.js';
+export * from './registry.js';
+export * from './tensors.js';
+export * from './types.js';

@@ -1,0 +1,72 @@
+// Everything `bonsai inspect` reports about a checkpoint folder, as data (the CLI and the
+// registry format it).
+import { join } from 'node:path';
+import { readCheckpointFolder } from '../formats/checkpoint/folder.js';
+import { CheckpointTensors } from '../formats/checkpoint/tensors.js';
+import { WEIGHT_BYTES_PER_PARAM } from '../formats/safetensors/dtypes.js';
+import { countFromConfig, countFromTensors, type ParameterCount, type TensorAccounting } from './params.js';
+import { alignPrefix, parseArchitecture } from './registry.js';
+import type { ArchConfig } from './types.js';
+
+export type WeightMemory = Record<keyof typeof WEIGHT_BYTES_PER_PARAM, number>;
+
+export interface InspectReport {
+  path: string;
+  architecture: string;
+  arch: ArchConfig;
+  parameters: { fromTensors: TensorAccounting; fromConfig: ParameterCount; agree: boolean };
+  /** Stored dtypes with the number of parameters in each. */
+  dtypes: Record<string, number>;
+  /** The dtype holding most parameters. */
+  dtype: string;
+  tensorCount: number;
+  sharded: boolean;
+  bytesOnDisk: number;
+  weightBytes: number;
+  weightMemory: WeightMemory;
+  files: Array<{ name: string; size: number }>;
+}
+
+export function weightMemory(parameters: number): WeightMemory {
+  return Object.fromEntries(Object.entries(WEIGHT_BYTES_PER_PARAM).map(([k, b]) => [k, Math.ceil(parameters * b)])) as WeightMemory;
+}
+
+export async function inspectCheckpoint(dir: string): Promise<InspectReport> {
+  const folder = readCheckpointFolder(dir);
+  const parsed = parseArchitecture(folder.config, join(dir, 'config.json'));
+  const tensors = await CheckpointTensors.open(dir);
+  try {
+    const infos = tensors.infos();
+    const arch = alignPrefix(
+      parsed,
+      infos.map((t) => t.name),
+    );
+    const fromTensors = countFromTensors(arch, infos);
+    const fromConfig = countFromConfig(arch);
+    const dtypes: Record<string, number> = {};
+    for (const t of infos) dtypes[t.dtype] = (dtypes[t.dtype] ?? 0) + t.shape.reduce((a, b) => a * b, 1);
+    const dtype = Object.entries(dtypes).sort((a, b) => b[1] - a[1])[0]?.[0] ?? 'unknown';
+    const agree =
+      fromTensors.total === fromConfig.total &&
+      fromTensors.missing.length === 0 &&
+      fromTensors.unexpected.length === 0 &&
+      fromTensors.shapeMismatches.length === 0;
+    const architectures = folder.config.architectures;
+    return {
+      path: dir,
+      architecture: Array.isArray(architectures) && typeof architectures[0] === 'string' ? architectures[0] : arch.modelType,
+      arch,
+      parameters: { fromTensors, fromConfig, agree },
+      dtypes,
+      dtype,
+      tensorCount: infos.length,
+      sharded: tensors.sharded,
+      bytesOnDisk: folder.files.reduce((a, f) => a + f.size, 0),
+      weightBytes: tensors.bytesOnDisk(),
+      weightMemory: weightMemory(fromTensors.total),
+      files: folder.files,
+    };
+  } finally {
+    await tensors.close();
+  }
+}

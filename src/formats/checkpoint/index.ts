@@ -1,0 +1,3 @@
+export * from './folder.js';
+export * from './tensors.js';
+export * from './writeTensors.js';

@@ -1,0 +1,131 @@
+// The tensors of a Hugging Face checkpoint folder, sharded or not, behind one interface: readers
+// never need to know whether `model.safetensors.index.json` exists.
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { basename, join } from 'node:path';
+import { SafetensorsError } from '../safetensors/errors.js';
+import { SafetensorsFile, type TensorInfo } from '../safetensors/reader.js';
+
+export const INDEX_FILE = 'model.safetensors.index.json';
+export const SINGLE_FILE = 'model.safetensors';
+
+interface ShardIndex {
+  metadata?: { total_size?: number };
+  weight_map: Record<string, string>;
+}
+
+function readIndex(path: string): ShardIndex {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (err) {
+    throw new SafetensorsError(path, `not valid JSON (${(err as Error).message})`);
+  }
+  const map = (parsed as { weight_map?: unknown })?.weight_map;
+  if (typeof map !== 'object' || map === null || Object.values(map).some((v) => typeof v !== 'string')) {
+    throw new SafetensorsError(path, 'weight_map must map tensor names to file names');
+  }
+  for (const f of Object.values(map as Record<string, string>)) {
+    if (f !== basename(f) || f.startsWith('.'))
+      throw new SafetensorsError(path, `shard ${JSON.stringify(f)} must be a plain file name in the folder`);
+  }
+  return parsed as ShardIndex;
+}
+
+export class CheckpointTensors {
+  private constructor(
+    readonly dir: string,
+    readonly files: readonly SafetensorsFile[],
+    private readonly byName: ReadonlyMap<string, SafetensorsFile>,
+    readonly sharded: boolean,
+  ) {}
+
+  static async open(dir: string): Promise<CheckpointTensors> {
+    const indexPath = join(dir, INDEX_FILE);
+    const opened: SafetensorsFile[] = [];
+    try {
+      if (existsSync(indexPath)) {
+        const index = readIndex(indexPath);
+        const shardNames = [...new Set(Object.values(index.weight_map))].sort();
+        const byName = new Map<string, SafetensorsFile>();
+        for (const shard of shardNames) {
+          const file = await SafetensorsFile.open(join(dir, shard));
+          opened.push(file);
+          for (const name of file.tensors.keys()) {
+            if (index.weight_map[name] !== shard) {
+              throw new SafetensorsError(file.path, `tensor is not listed for this shard in ${INDEX_FILE}`, name);
+            }
+            if (byName.has(name)) throw new SafetensorsError(file.path, 'tensor appears in two shards', name);
+            byName.set(name, file);
+          }
+        }
+        for (const [name, shard] of Object.entries(index.weight_map)) {
+          if (!byName.has(name)) throw new SafetensorsError(join(dir, shard), `listed in ${INDEX_FILE} but missing from the shard`, name);
+        }
+        return new CheckpointTensors(dir, opened, byName, true);
+      }
+      const single = join(dir, SINGLE_FILE);
+      if (!existsSync(single)) {
+        const others = existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith('.safetensors')) : [];
+        throw new SafetensorsError(
+          dir,
+          others.length > 0
+            ? `found ${others.join(', ')} but neither ${SINGLE_FILE} nor ${INDEX_FILE}`
+            : `no ${SINGLE_FILE} or ${INDEX_FILE} (only safetensors weights are supported)`,
+        );
+      }
+      const file = await SafetensorsFile.open(single);
+      opened.push(file);
+      return new CheckpointTensors(dir, opened, new Map([...file.tensors.keys()].map((n) => [n, file])), false);
+    } catch (err) {
+      await Promise.all(opened.map((f) => f.close()));
+      throw err;
+    }
+  }
+
+  names(): string[] {
+    return [...this.byName.keys()];
+  }
+
+  has(name: string): boolean {
+    return this.byName.has(name);
+  }
+
+  fileOf(name: string): SafetensorsFile {
+    const f = this.byName.get(name);
+    if (!f) throw new SafetensorsError(this.dir, 'no such tensor in the checkpoint', name);
+    return f;
+  }
+
+  info(name: string): TensorInfo {
+    return this.fileOf(name).info(name);
+  }
+
+  infos(): TensorInfo[] {
+    return this.files.flatMap((f) => [...f.tensors.values()]);
+  }
+
+  readBytes(name: string): Promise<Uint8Array> {
+    return this.fileOf(name).readBytes(name);
+  }
+
+  readFloat32(name: string): Promise<Float32Array> {
+    return this.fileOf(name).readFloat32(name);
+  }
+
+  streamBytes(name: string, chunkBytes?: number): AsyncGenerator<Uint8Array> {
+    return this.fileOf(name).streamBytes(name, chunkBytes);
+  }
+
+  /** Metadata of the first shard (writers put the same metadata in every shard). */
+  metadata(): Readonly<Record<string, string>> {
+    return this.files[0]?.metadata ?? {};
+  }
+
+  bytesOnDisk(): number {
+    return this.files.reduce((a, f) => a + f.size, 0);
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(this.files.map((f) => f.close()));
+  }
+}

@@ -1,0 +1,175 @@
+// Strict parsing of a safetensors header: every rule of REFERENCE.md ("safetensors rules",
+// from huggingface/safetensors and the Trail of Bits audit) is checked before any tensor is read.
+import { DTYPE_BYTES, type Dtype, isDtype } from './dtypes.js';
+import { SafetensorsError } from './errors.js';
+
+export const MAX_HEADER_BYTES = 100_000_000;
+
+export interface TensorInfo {
+  name: string;
+  dtype: Dtype;
+  shape: number[];
+  /** Offsets in the file (not the buffer): [begin, end). */
+  begin: number;
+  end: number;
+}
+
+export interface Header {
+  /** Tensors in file order (sorted by offset). */
+  tensors: TensorInfo[];
+  metadata: Record<string, string>;
+  /** 8 + header length: where the byte buffer starts. */
+  dataStart: number;
+}
+
+/**
+ * The keys of the top-level JSON object, in order, duplicates included: `JSON.parse` keeps the
+ * last of two equal keys silently, which would let a file show one tensor and hide another.
+ */
+export function topLevelKeys(json: string): string[] {
+  const keys: string[] = [];
+  let i = 0;
+  const ws = () => {
+    while (i < json.length && ' \t\n\r'.includes(json[i]!)) i++;
+  };
+  const str = (): string => {
+    const start = i;
+    i++;
+    while (i < json.length && json[i] !== '"') i += json[i] === '\\' ? 2 : 1;
+    i++;
+    return JSON.parse(json.slice(start, i)) as string;
+  };
+  const skipValue = () => {
+    let depth = 0;
+    while (i < json.length) {
+      const c = json[i];
+      if (c === '"') {
+        str();
+        if (depth === 0) return;
+        continue;
+      }
+      if (c === '{' || c === '[') depth++;
+      else if (c === '}' || c === ']') {
+        if (depth === 0) return;
+        depth--;
+        if (depth === 0) {
+          i++;
+          return;
+        }
+      } else if (c === ',' && depth === 0) return;
+      i++;
+    }
+  };
+  ws();
+  if (json[i] !== '{') return keys;
+  i++;
+  for (;;) {
+    ws();
+    if (json[i] !== '"') return keys;
+    keys.push(str());
+    ws();
+    i++; // ':'
+    ws();
+    skipValue();
+    ws();
+    if (json[i] !== ',') return keys;
+    i++;
+  }
+}
+
+/** Product of a shape, refusing anything beyond Number.MAX_SAFE_INTEGER instead of overflowing. */
+function elementCount(shape: number[]): bigint {
+  let n = 1n;
+  for (const d of shape) n *= BigInt(d);
+  return n;
+}
+
+export function parseHeader(file: string, headerBytes: Uint8Array, fileSize: number): Header {
+  let text: string;
+  try {
+    text = new TextDecoder('utf-8', { fatal: true }).decode(headerBytes);
+  } catch {
+    throw new SafetensorsError(file, 'header is not valid UTF-8');
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (err) {
+    throw new SafetensorsError(file, `header is not valid JSON (${(err as Error).message})`);
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+    throw new SafetensorsError(file, 'header must be a JSON object');
+  }
+  const seen = new Set<string>();
+  for (const key of topLevelKeys(text)) {
+    if (seen.has(key)) throw new SafetensorsError(file, 'duplicate tensor name in header', key);
+    seen.add(key);
+  }
+
+  const dataStart = 8 + headerBytes.byteLength;
+  const metadata: Record<string, string> = {};
+  const tensors: TensorInfo[] = [];
+  for (const [name, value] of Object.entries(parsed as Record<string, unknown>)) {
+    if (name === '__metadata__') {
+      if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+        throw new SafetensorsError(file, '__metadata__ must be an object of strings');
+      }
+      for (const [k, v] of Object.entries(value)) {
+        if (typeof v !== 'string') throw new SafetensorsError(file, `__metadata__.${k} must be a string, got ${typeof v}`);
+        metadata[k] = v;
+      }
+      continue;
+    }
+    if (typeof value !== 'object' || value === null) throw new SafetensorsError(file, 'entry must be an object', name);
+    const { dtype, shape, data_offsets: offsets } = value as Record<string, unknown>;
+    if (!isDtype(dtype)) throw new SafetensorsError(file, `unknown dtype ${JSON.stringify(dtype)}`, name);
+    if (!Array.isArray(shape) || !shape.every((d) => Number.isSafeInteger(d) && d >= 0)) {
+      throw new SafetensorsError(file, 'shape must be a list of non-negative integers', name);
+    }
+    if (
+      !Array.isArray(offsets) ||
+      offsets.length !== 2 ||
+      !offsets.every((o) => Number.isSafeInteger(o) && o >= 0) ||
+      offsets[0] > offsets[1]
+    ) {
+      throw new SafetensorsError(file, 'data_offsets must be [begin, end] with 0 <= begin <= end', name);
+    }
+    const expected = elementCount(shape as number[]) * BigInt(DTYPE_BYTES[dtype]);
+    const actual = BigInt(offsets[1] - offsets[0]);
+    if (expected !== actual) {
+      throw new SafetensorsError(file, `byte size ${actual} does not match shape [${shape.join(', ')}] × ${dtype} = ${expected}`, name);
+    }
+    tensors.push({ name, dtype, shape: shape as number[], begin: dataStart + offsets[0], end: dataStart + offsets[1] });
+  }
+
+  tensors.sort((a, b) => a.begin - b.begin || a.end - b.end);
+  let cursor = dataStart;
+  for (const t of tensors) {
+    if (t.begin !== cursor) {
+      throw new SafetensorsError(
+        file,
+        t.begin < cursor
+          ? `data overlaps the previous tensor (begins at ${t.begin - dataStart}, previous ends at ${cursor - dataStart})`
+          : `gap before tensor (begins at ${t.begin - dataStart}, previous ends at ${cursor - dataStart})`,
+        t.name,
+      );
+    }
+    cursor = t.end;
+  }
+  if (cursor !== fileSize) {
+    throw new SafetensorsError(
+      file,
+      cursor > fileSize
+        ? `file is truncated: tensors need ${cursor} bytes, file has ${fileSize}`
+        : `file has ${fileSize - cursor} bytes after the last tensor`,
+    );
+  }
+  return { tensors, metadata, dataStart };
+}
+
+export function checkHeaderLength(file: string, length: bigint, fileSize: number): number {
+  if (length > BigInt(MAX_HEADER_BYTES)) throw new SafetensorsError(file, `header length ${length} exceeds the 100,000,000-byte limit`);
+  if (length > BigInt(fileSize - 8))
+    throw new SafetensorsError(file, `header length ${length} runs past the end of the file (${fileSize} bytes)`);
+  return Number(length);
+}
