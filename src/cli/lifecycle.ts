@@ -1,6 +1,5 @@
 // Start-up and shutdown shared by `bonsai serve` and `bonsai worker`: configuration, the
 // database (embedded or not), migrations, and one ordered shutdown on SIGINT/SIGTERM.
-import { readFileSync } from 'node:fs';
 import { type Config, loadConfig } from '../config.js';
 import { createPrismaClient, type PrismaClient } from '../db/client.js';
 import { openDatabase, type RunningDatabase } from '../db/database.js';
@@ -8,8 +7,7 @@ import { applyMigrations } from '../db/migrations.js';
 import { coerceError } from '../errors.js';
 import { createLogger, type Logger } from '../log.js';
 
-export const version: string = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string })
-  .version;
+export { version } from '../version.js';
 
 export interface Runtime {
   config: Config;

@@ -3,6 +3,7 @@
 // `bonsai inspect` does not pay for the server's imports.
 import { Command, InvalidArgumentError } from 'commander';
 import { BonsaiError } from '../errors.js';
+import { addRecipeOptions, type RecipeFlags } from './recipeOptions.js';
 
 const program = new Command('bonsai').description('Bonsai: a registry and workshop for compressed language models').showHelpAfterError();
 
@@ -41,6 +42,29 @@ program
     const { inspect } = await import('./inspect.js');
     await inspect(dir, opts);
   });
+
+addRecipeOptions(
+  program
+    .command('prune')
+    .description('write a pruned copy of a checkpoint folder (width, depth or sparsity)')
+    .argument('<in>', 'parent checkpoint folder')
+    .argument('<out>', 'new folder for the result (must not exist)')
+    .option('--max-shard-size <bytes>', 'shard the weights above this many bytes (default 5 GiB)'),
+).action(async (input: string, output: string, opts: RecipeFlags & { maxShardSize?: string }) => {
+  const { pruneCommand } = await import('./prune.js');
+  await pruneCommand(input, output, opts);
+});
+
+addRecipeOptions(
+  program
+    .command('plan')
+    .description('show what a pruning recipe will produce, without touching any weight')
+    .argument('<in>', 'parent checkpoint folder')
+    .option('--json', 'machine-readable output'),
+).action(async (input: string, opts: RecipeFlags & { json?: boolean }) => {
+  const { plan } = await import('./prune.js');
+  await plan(input, opts);
+});
 
 program
   .command('migrate')

@@ -45,6 +45,14 @@ function halfTable(): Float32Array {
   return t;
 }
 
+/** 16-bit little-endian elements; a view when aligned (this is a little-endian-only tool), else a copy. */
+function halves(bytes: Uint8Array): Uint16Array {
+  if (bytes.byteOffset % 2 === 0) return new Uint16Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / 2);
+  const copy = new Uint16Array(bytes.byteLength / 2);
+  new Uint8Array(copy.buffer).set(bytes);
+  return copy;
+}
+
 /** Little-endian raw bytes of one tensor to Float32 (copying; the input may be unaligned). */
 export function toFloat32(bytes: Uint8Array, dtype: Dtype): Float32Array {
   switch (dtype) {
@@ -54,16 +62,16 @@ export function toFloat32(bytes: Uint8Array, dtype: Dtype): Float32Array {
       return out;
     }
     case 'BF16': {
-      const n = bytes.byteLength / 2;
-      const bits = new Uint32Array(n);
-      for (let i = 0, j = 0; i < n; i++, j += 2) bits[i] = ((bytes[j]! | (bytes[j + 1]! << 8)) << 16) >>> 0;
+      const half = halves(bytes);
+      const bits = new Uint32Array(half.length);
+      for (let i = 0; i < half.length; i++) bits[i] = half[i]! << 16;
       return new Float32Array(bits.buffer);
     }
     case 'F16': {
       const table = halfTable();
-      const n = bytes.byteLength / 2;
-      const out = new Float32Array(n);
-      for (let i = 0, j = 0; i < n; i++, j += 2) out[i] = table[bytes[j]! | (bytes[j + 1]! << 8)]!;
+      const half = halves(bytes);
+      const out = new Float32Array(half.length);
+      for (let i = 0; i < half.length; i++) out[i] = table[half[i]!]!;
       return out;
     }
     case 'F64': {

@@ -1,0 +1,94 @@
+// Benchmark: 40 % MLP width pruning of a generated ~1 GB BF16 Llama-style checkpoint against
+// `cp -r` of the same folder in the same run, and peak RSS of the pruning process.
+// Targets (issue 4): time ≤ 2× cp; peak RSS ≤ largest tensor × 3 + 300 MB.
+//   npm run bench:prune
+import { spawnSync } from 'node:child_process';
+import { randomFillSync } from 'node:crypto';
+import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArchitecture } from '../src/arch/registry.js';
+import { expectedTensors } from '../src/arch/tensors.js';
+import { writeTensors } from '../src/formats/checkpoint/writeTensors.js';
+import { prune } from '../src/pruning/engine.js';
+import { parseRecipe } from '../src/pruning/recipe.js';
+
+const MB = 1024 * 1024;
+const config = {
+  architectures: ['LlamaForCausalLM'],
+  model_type: 'llama',
+  hidden_size: 2048,
+  intermediate_size: 5632,
+  num_hidden_layers: 8,
+  num_attention_heads: 16,
+  num_key_value_heads: 16,
+  vocab_size: 32000,
+  tie_word_embeddings: true,
+  torch_dtype: 'bfloat16',
+};
+
+/** Random BF16 weights of magnitude ~0.004–0.06, filled fast (the values only need to differ). */
+function randomBf16(n: number): Uint8Array {
+  const u = new Uint16Array(n);
+  randomFillSync(u);
+  for (let i = 0; i < n; i++) u[i] = (u[i]! & 0x807f) | 0x3b80 | ((u[i]! & 0x0100) >> 1);
+  return new Uint8Array(u.buffer);
+}
+
+async function generate(dir: string): Promise<number> {
+  const arch = parseArchitecture(config, 'bench');
+  const specs = expectedTensors(arch).map((t) => ({ name: t.name, dtype: 'BF16' as const, shape: t.shape }));
+  if (!existsSync(join(dir, 'config.json'))) {
+    mkdirSync(dir, { recursive: true });
+    process.stderr.write(`writing a ${specs.length}-tensor checkpoint to ${dir}\n`);
+    await writeTensors(dir, specs, (s) => randomBf16(s.shape.reduce((a, b) => a * b, 1)), { maxShardBytes: 512 * MB });
+    writeFileSync(join(dir, 'config.json'), JSON.stringify(config, null, 2));
+  }
+  return Math.max(...specs.map((s) => s.shape.reduce((a, b) => a * b, 1) * 2));
+}
+
+async function child(src: string, dst: string): Promise<void> {
+  const t = performance.now();
+  await prune(src, dst, parseRecipe({ method: 'mlp-width', pruningFraction: 0.4 }), { maxShardBytes: 512 * MB });
+  process.stdout.write(JSON.stringify({ seconds: (performance.now() - t) / 1000, maxRssBytes: process.resourceUsage().maxRSS * 1024 }));
+}
+
+async function main(): Promise<void> {
+  const base = process.env.BENCH_DIR ?? tmpdir();
+  const src = join(base, 'bonsai-bench-prune-src');
+  const largest = await generate(src);
+  const dst = join(base, 'bonsai-bench-prune-out');
+  const copy = join(base, 'bonsai-bench-prune-cp');
+  const cps: number[] = [];
+  const runs: Array<{ seconds: number; maxRssBytes: number }> = [];
+  for (let i = 0; i < 3; i++) {
+    rmSync(copy, { recursive: true, force: true });
+    const t = performance.now();
+    if (spawnSync('cp', ['-r', src, copy]).status !== 0) throw new Error('cp failed');
+    cps.push((performance.now() - t) / 1000);
+    rmSync(dst, { recursive: true, force: true });
+    const r = spawnSync(process.execPath, ['--import', 'tsx', new URL(import.meta.url).pathname, '--child', src, dst], {
+      encoding: 'utf8',
+    });
+    if (r.status !== 0) throw new Error(r.stderr);
+    runs.push(JSON.parse(r.stdout));
+  }
+  rmSync(copy, { recursive: true, force: true });
+  rmSync(dst, { recursive: true, force: true });
+  const cp = Math.min(...cps);
+  const t = Math.min(...runs.map((r) => r.seconds));
+  const rss = Math.max(...runs.map((r) => r.maxRssBytes));
+  const limit = 3 * largest + 300 * MB;
+  console.log(
+    `40 % MLP width pruning of a ${config.num_hidden_layers}-layer BF16 checkpoint (largest tensor ${(largest / MB).toFixed(0)} MB)`,
+  );
+  console.log(`  cp -r baseline   ${cp.toFixed(3)} s`);
+  console.log(`  bonsai prune     ${t.toFixed(3)} s   ratio ${(t / cp).toFixed(2)}× (target ≤ 2×)  ${t / cp <= 2 ? 'PASS' : 'FAIL'}`);
+  console.log(
+    `  peak RSS         ${(rss / MB).toFixed(0)} MB   limit ${(limit / MB).toFixed(0)} MB  ratio ${(rss / limit).toFixed(2)}  ${rss <= limit ? 'PASS' : 'FAIL'}`,
+  );
+  if (t / cp > 2 || rss > limit) process.exitCode = 1;
+}
+
+if (process.argv[2] === '--child') await child(process.argv[3]!, process.argv[4]!);
+else await main();

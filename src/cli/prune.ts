@@ -1,0 +1,76 @@
+import { resolve } from 'node:path';
+import cliProgress from 'cli-progress';
+import { COMPONENTS } from '../arch/types.js';
+import { readCheckpointFolder } from '../formats/checkpoint/folder.js';
+import { prune } from '../pruning/engine.js';
+import { type Plan, planPrune } from '../pruning/plan.js';
+import { formatBytes, formatInt, table } from './format.js';
+import { type RecipeFlags, recipeFromFlags } from './recipeOptions.js';
+
+export function renderPlan(plan: Plan): string {
+  const { before, after } = plan.parameters;
+  const lines = [`method ${plan.recipe.method}`, ''];
+  if (plan.changes.length > 0) {
+    lines.push(table([['config', 'from', 'to'], ...plan.changes.map((c) => [c.field, JSON.stringify(c.from), JSON.stringify(c.to)])]), '');
+  }
+  lines.push(
+    table([
+      ['parameters', 'before', 'after'],
+      ...COMPONENTS.filter((c) => before.byComponent[c] > 0).map((c) => [
+        c,
+        formatInt(before.byComponent[c]),
+        formatInt(after.byComponent[c]),
+      ]),
+      ['total', formatInt(before.total), formatInt(after.total)],
+    ]),
+    `change ${plan.changePercent.toFixed(2)} %`,
+  );
+  if (plan.removedLayers) lines.push(`removed layers ${plan.removedLayers.join(', ')}`);
+  if (plan.sparsity) {
+    const { targetParameters, zeroed } = plan.sparsity;
+    lines.push(
+      `zeroed ${formatInt(zeroed)} of ${formatInt(targetParameters)} projection weights (${((100 * zeroed) / targetParameters).toFixed(2)} %); tensors stay dense, so memory does not shrink`,
+    );
+  }
+  lines.push(
+    '',
+    table([
+      ['weights', 'bytes', ''],
+      ...(['fp32', 'bf16', 'int8', 'int4'] as const).map((d) => {
+        const b = Math.ceil(after.total * { fp32: 4, bf16: 2, int8: 1, int4: 0.5 }[d]);
+        return [d, formatInt(b), formatBytes(b)];
+      }),
+    ]),
+  );
+  return lines.join('\n');
+}
+
+export async function plan(dir: string, flags: RecipeFlags & { json?: boolean }): Promise<void> {
+  const recipe = recipeFromFlags(flags);
+  const folder = readCheckpointFolder(resolve(dir));
+  const p = planPrune(folder.config, recipe, resolve(dir, 'config.json'));
+  process.stdout.write(flags.json ? `${JSON.stringify(p, null, 2)}\n` : `${renderPlan(p)}\n`);
+}
+
+export async function pruneCommand(input: string, output: string, flags: RecipeFlags & { maxShardSize?: string }): Promise<void> {
+  const recipe = recipeFromFlags(flags);
+  const tty = process.stderr.isTTY;
+  const bar = tty
+    ? new cliProgress.SingleBar({ format: '{stage} [{bar}] {percentage}% {detail}', hideCursor: true }, cliProgress.Presets.shades_classic)
+    : undefined;
+  bar?.start(100, 0, { stage: 'starting', detail: '' });
+  let lastLine = -1;
+  const result = await prune(resolve(input), resolve(output), recipe, {
+    maxShardBytes: flags.maxShardSize ? Number(flags.maxShardSize) : undefined,
+    onProgress: (p) => {
+      const pct = Math.round(p.progress * 100);
+      if (bar) bar.update(pct, { stage: p.stage.padEnd(8), detail: p.detail ?? '' });
+      else if (pct >= lastLine + 10) {
+        lastLine = pct;
+        process.stderr.write(`${p.stage} ${pct}%\n`);
+      }
+    },
+  }).finally(() => bar?.stop());
+  process.stdout.write(`${renderPlan(result.plan)}\n\nwrote ${result.outDir}: ${result.files.join(', ')}\n`);
+  if (result.nonZero !== undefined) process.stdout.write(`non-zero projection weights: ${formatInt(result.nonZero)}\n`);
+}

@@ -1,0 +1,62 @@
+// The recipe flags shared by `bonsai prune` and `bonsai plan`, turned into a recipe object that
+// the same validator as the API checks.
+import type { Command } from 'commander';
+import { BadInputError } from '../errors.js';
+import { parseRecipe, type Recipe } from '../pruning/recipe.js';
+
+export interface RecipeFlags {
+  method: string;
+  criterion?: string;
+  pruningFraction?: string;
+  expansionRate?: string;
+  intermediateSize?: string;
+  roundTo?: string;
+  layers?: string;
+  last?: string;
+  sparsity?: string;
+  pattern?: string;
+  scope?: string;
+}
+
+export function addRecipeOptions(cmd: Command): Command {
+  return cmd
+    .requiredOption('--method <method>', 'mlp-width | depth | sparsity')
+    .option('--criterion <name>', 'mlp-width: maw | vow | pon | l2 (default maw); sparsity: magnitude')
+    .option('--pruning-fraction <p>', 'mlp-width: fraction of neurons to remove, in [0, 1)')
+    .option('--expansion-rate <r>', 'mlp-width: target intermediate/hidden in percent')
+    .option('--intermediate-size <n>', 'mlp-width: target intermediate_size')
+    .option('--round-to <n>', 'mlp-width: round kept neurons to a multiple of 32, 64, 128 or 256')
+    .option('--layers <list>', 'depth: blocks to remove, e.g. 3,4')
+    .option('--last <n>', 'depth: remove the last N blocks')
+    .option('--sparsity <s>', 'sparsity: fraction of weights to zero (unstructured)')
+    .option('--pattern <p>', 'sparsity: unstructured (default) or N:M such as 2:4')
+    .option('--scope <scope>', 'sparsity: per-matrix (default) or global');
+}
+
+function num(flag: string, v: string | undefined): number | undefined {
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (!Number.isFinite(n)) throw new BadInputError(flag, `must be a number (got ${JSON.stringify(v)})`);
+  return n;
+}
+
+export function recipeFromFlags(f: RecipeFlags): Recipe {
+  const raw: Record<string, unknown> = { method: f.method };
+  const put = (k: string, v: unknown) => {
+    if (v !== undefined) raw[k] = v;
+  };
+  put('criterion', f.criterion);
+  put('pruningFraction', num('--pruning-fraction', f.pruningFraction));
+  put('expansionRate', num('--expansion-rate', f.expansionRate));
+  put('intermediateSize', num('--intermediate-size', f.intermediateSize));
+  put('roundTo', num('--round-to', f.roundTo));
+  put(
+    'layers',
+    f.layers?.split(',').map((x) => num('--layers', x.trim())),
+  );
+  put('last', num('--last', f.last));
+  put('sparsity', num('--sparsity', f.sparsity));
+  put('pattern', f.pattern);
+  put('scope', f.scope);
+  return parseRecipe(raw);
+}

@@ -1,0 +1,245 @@
+// Runs a recipe on a checkpoint folder: streams the parent's tensors, transforms the ones the
+// method changes, copies the rest chunk by chunk, and moves the finished folder into place.
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { countFromTensors } from '../arch/params.js';
+import { alignPrefix } from '../arch/registry.js';
+import { layerPrefix } from '../arch/tensors.js';
+import { BonsaiError } from '../errors.js';
+import { readCheckpointFolder } from '../formats/checkpoint/folder.js';
+import { CheckpointTensors } from '../formats/checkpoint/tensors.js';
+import { writeTensors } from '../formats/checkpoint/writeTensors.js';
+import { DTYPE_BYTES } from '../formats/safetensors/dtypes.js';
+import type { TensorInfo } from '../formats/safetensors/header.js';
+import type { TensorData, TensorSpec } from '../formats/safetensors/writer.js';
+import { version } from '../version.js';
+import { hashFolderInWorker } from './hashWorker.js';
+import { copyInherited, RECIPE_FILE, withAtomicFolder } from './output.js';
+import { type Plan, planPrune } from './plan.js';
+import type { Recipe } from './recipe.js';
+import { nmPattern } from './recipe.js';
+import { neuronScores, topK } from './scores.js';
+import { takeColumns, takeRows } from './slice.js';
+import { countNonZero, magnitudeKeys, sparsifyMatrix, sparsifyNM, ThresholdFinder, zeroBelow } from './sparsity.js';
+
+export interface PruneProgress {
+  stage: 'hashing' | 'scoring' | 'writing' | 'copying';
+  /** 0..1 within the whole run. */
+  progress: number;
+  detail?: string;
+}
+
+export interface PruneOptions {
+  /** sha256 of the parent's files when already known (the registry has them); computed otherwise. */
+  parentHashes?: Record<string, string>;
+  maxShardBytes?: number;
+  onProgress?: (p: PruneProgress) => void;
+  signal?: AbortSignal;
+}
+
+export interface PruneResult {
+  outDir: string;
+  plan: Plan;
+  files: string[];
+  parameters: number;
+  /** Sparsity: non-zero values left in the matrices it acted on. */
+  nonZero?: number;
+  recipeFile: Record<string, unknown>;
+}
+
+interface Output extends TensorSpec {
+  source: string;
+  transform?: (bytes: Uint8Array) => Uint8Array;
+}
+
+const EPS = 1e-9;
+const DEFAULT_SHARD = 5 * 1024 ** 3; // transformers' save_pretrained default
+
+export async function prune(parentDir: string, outDir: string, recipe: Recipe, options: PruneOptions = {}): Promise<PruneResult> {
+  const folder = readCheckpointFolder(parentDir);
+  const plan = planPrune(folder.config, recipe, join(parentDir, 'config.json'));
+  const report = options.onProgress ?? (() => {});
+  return withAtomicFolder(outDir, async (tmp) => {
+    const hashing = options.parentHashes ? Promise.resolve(options.parentHashes) : hashFolderInWorker(parentDir);
+    // Settled below; until then a failure must not surface as an unhandled rejection.
+    hashing.catch(() => {});
+    const ckpt = await CheckpointTensors.open(parentDir);
+    try {
+      const infos = ckpt.infos();
+      const parentArch = alignPrefix(
+        plan.arch,
+        infos.map((t) => t.name),
+      );
+      const outputs = await planOutputs(ckpt, infos, plan, parentArch.prefix, report, options.signal);
+      report({ stage: 'hashing', progress: 0.1 });
+      const parentHashes = await hashing;
+
+      const recipeFile = {
+        bonsai_version: version,
+        method: recipe.method,
+        recipe,
+        parent: { model_type: folder.config.model_type, architectures: folder.config.architectures, files: parentHashes },
+        result: {
+          config_changes: plan.changes,
+          parameters_before: plan.parameters.before.total,
+          parameters: plan.parameters.after.total,
+          ...(plan.keptNeurons !== undefined ? { kept_neurons_per_layer: plan.keptNeurons } : {}),
+          ...(plan.removedLayers ? { removed_layers: plan.removedLayers } : {}),
+        } as Record<string, unknown>,
+      };
+      const metadata = { format: 'pt', bonsai_recipe: JSON.stringify({ method: recipe.method, recipe, parent_files: parentHashes }) };
+      const totalBytes = outputs.reduce((a, o) => a + o.shape.reduce((x, y) => x * y, 1) * DTYPE_BYTES[o.dtype], 0);
+      let written = 0;
+      let nonZero = plan.sparsity ? 0 : undefined;
+      const files = await writeTensors(
+        tmp,
+        outputs,
+        async (spec): Promise<TensorData> => {
+          options.signal?.throwIfAborted();
+          const o = spec as Output;
+          if (!o.transform) return ckpt.streamBytes(o.source);
+          const bytes = o.transform(await ckpt.readBytes(o.source));
+          if (nonZero !== undefined) nonZero += countNonZero(bytes, o.dtype);
+          return bytes;
+        },
+        {
+          maxShardBytes: options.maxShardBytes ?? DEFAULT_SHARD,
+          metadata,
+          onTensor: (_d, _t, name) => {
+            const o = outputs.find((x) => x.name === name)!;
+            written += o.shape.reduce((x, y) => x * y, 1) * DTYPE_BYTES[o.dtype];
+            report({ stage: 'writing', progress: 0.1 + (0.85 * written) / totalBytes, detail: name });
+          },
+        },
+      );
+      if (nonZero !== undefined) recipeFile.result.non_zero_in_target_matrices = nonZero;
+
+      // The plan is a promise: what was written must be exactly what it announced.
+      const produced = countFromTensors(plan.arch, outputs);
+      if (produced.total !== plan.parameters.after.total || produced.shapeMismatches.length > 0) {
+        throw new BonsaiError(
+          'INTERNAL_SERVER_ERROR',
+          `pruning wrote ${produced.total} parameters, the plan announced ${plan.parameters.after.total}`,
+        );
+      }
+      await writeFile(join(tmp, 'config.json'), `${JSON.stringify(plan.config, null, 2)}\n`);
+      await copyInherited(parentDir, tmp);
+      await writeFile(join(tmp, RECIPE_FILE), `${JSON.stringify(recipeFile, null, 2)}\n`);
+      report({ stage: 'copying', progress: 1 });
+      return { outDir, plan, files: [...files, 'config.json', RECIPE_FILE], parameters: produced.total, nonZero, recipeFile };
+    } finally {
+      await ckpt.close();
+    }
+  });
+}
+
+const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+async function planOutputs(
+  ckpt: CheckpointTensors,
+  infos: TensorInfo[],
+  plan: Plan,
+  prefix: string,
+  report: (p: PruneProgress) => void,
+  signal?: AbortSignal,
+): Promise<Output[]> {
+  const same = (t: TensorInfo): Output => ({ name: t.name, dtype: t.dtype, shape: [...t.shape], source: t.name });
+  const recipe = plan.recipe;
+  const layerRe = new RegExp(`^${escape(prefix)}layers\\.(\\d+)\\.(.*)$`);
+
+  if (recipe.method === 'depth') {
+    const newIndex = new Map(plan.layerMap!.map((old, i) => [old, i]));
+    return infos.flatMap((t) => {
+      const m = layerRe.exec(t.name);
+      if (!m) return [same(t)];
+      const to = newIndex.get(Number(m[1]));
+      return to === undefined ? [] : [{ ...same(t), name: `${prefix}layers.${to}.${m[2]}` }];
+    });
+  }
+
+  if (recipe.method === 'mlp-width') {
+    const k = plan.keptNeurons!;
+    const H = plan.arch.hiddenSize;
+    const I = Number(infos.find((t) => /mlp\.gate_proj\.weight$/.test(t.name))?.shape[0]);
+    const keep = new Map<number, number[]>();
+    const layers = new Set(infos.flatMap((t) => (layerRe.exec(t.name) ? [Number(layerRe.exec(t.name)![1])] : [])));
+    let scored = 0;
+    for (const layer of [...layers].sort((a, b) => a - b)) {
+      signal?.throwIfAborted();
+      const lp = layerPrefix({ ...plan.arch, prefix }, layer);
+      const gateName = `${lp}mlp.gate_proj.weight`;
+      const gate = await ckpt.readBytes(gateName);
+      const up = await ckpt.readBytes(`${lp}mlp.up_proj.weight`);
+      const dtype = ckpt.info(gateName).dtype;
+      keep.set(layer, k >= I ? Array.from({ length: I }, (_, i) => i) : topK(neuronScores(gate, up, dtype, I, H, recipe.criterion), k));
+      report({ stage: 'scoring', progress: (0.1 * ++scored) / layers.size, detail: `layer ${layer}` });
+    }
+    return infos.map((t) => {
+      const m = layerRe.exec(t.name);
+      const kept = m ? keep.get(Number(m[1])) : undefined;
+      const e = DTYPE_BYTES[t.dtype];
+      if (!m || !kept || kept.length === I) return same(t);
+      const rest = m[2]!;
+      if (rest === 'mlp.gate_proj.weight' || rest === 'mlp.up_proj.weight') {
+        return { ...same(t), shape: [k, t.shape[1]!], transform: (b) => takeRows(b, t.shape[1]!, e, kept) };
+      }
+      if (rest === 'mlp.gate_proj.bias' || rest === 'mlp.up_proj.bias')
+        return { ...same(t), shape: [k], transform: (b) => takeRows(b, 1, e, kept) };
+      if (rest === 'mlp.down_proj.weight')
+        return { ...same(t), shape: [t.shape[0]!, k], transform: (b) => takeColumns(b, t.shape[0]!, I, e, kept) };
+      return same(t);
+    });
+  }
+
+  // Sparsity: the attention and MLP projection matrices; the tensors stay dense.
+  const targetRe = /\.(self_attn\.[qkvo]_proj|mlp\.(gate|up|down)_proj)\.weight$/;
+  const targets = infos.filter((t) => targetRe.test(t.name));
+  const nm = nmPattern(recipe.pattern);
+  if (nm) {
+    return infos.map((t) =>
+      targetRe.test(t.name) ? { ...same(t), transform: (b) => (sparsifyNM(b, t.dtype, DTYPE_BYTES[t.dtype], nm.n, nm.m), b) } : same(t),
+    );
+  }
+  const s = recipe.sparsity!;
+  if (recipe.scope === 'per-matrix') {
+    return infos.map((t) =>
+      targetRe.test(t.name)
+        ? {
+            ...same(t),
+            transform: (b) => (
+              sparsifyMatrix(b, t.dtype, DTYPE_BYTES[t.dtype], Math.floor(s * (b.byteLength / DTYPE_BYTES[t.dtype]) + EPS)), b
+            ),
+          }
+        : same(t),
+    );
+  }
+  // Global: one exact threshold over every target matrix, found in two streaming passes.
+  const total = targets.reduce((a, t) => a + t.shape.reduce((x, y) => x * y, 1), 0);
+  const k = Math.floor(s * total + EPS);
+  const finder = new ThresholdFinder();
+  for (const [i, t] of targets.entries()) {
+    signal?.throwIfAborted();
+    finder.addHigh(magnitudeKeys(await ckpt.readBytes(t.name), t.dtype));
+    report({ stage: 'scoring', progress: (0.05 * (i + 1)) / targets.length });
+  }
+  if (k > 0) finder.locateBin(k);
+  for (const [i, t] of targets.entries()) {
+    signal?.throwIfAborted();
+    if (k > 0) finder.addLow(magnitudeKeys(await ckpt.readBytes(t.name), t.dtype));
+    report({ stage: 'scoring', progress: 0.05 + (0.05 * (i + 1)) / targets.length });
+  }
+  const threshold = k > 0 ? finder.threshold(k) : { key: 0, ties: 0 };
+  // Ties at the threshold go to the earliest elements in write order, which is this order.
+  let ties = threshold.ties;
+  return infos.map((t) =>
+    targetRe.test(t.name)
+      ? {
+          ...same(t),
+          transform: (b) => {
+            ties = zeroBelow(b, magnitudeKeys(b, t.dtype), DTYPE_BYTES[t.dtype], threshold.key, ties);
+            return b;
+          },
+        }
+      : same(t),
+  );
+}

@@ -1,0 +1,64 @@
+// Writing a derived checkpoint folder atomically: everything goes to a temporary sibling folder,
+// which is renamed into place only when complete, so a crash never leaves a half-written model.
+import { createHash, randomBytes } from 'node:crypto';
+import { createReadStream, existsSync, readdirSync } from 'node:fs';
+import { copyFile, mkdir, rename, rm } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+import { BadInputError } from '../errors.js';
+import { TOKENIZER_FILES } from '../formats/checkpoint/folder.js';
+
+export const RECIPE_FILE = 'bonsai_recipe.json';
+
+export async function sha256File(path: string): Promise<string> {
+  const hash = createHash('sha256');
+  for await (const chunk of createReadStream(path, { highWaterMark: 1 << 20 })) hash.update(chunk as Buffer);
+  return hash.digest('hex');
+}
+
+/** sha256 of every regular file of a folder, by name, sorted. */
+export async function hashFolder(dir: string): Promise<Record<string, string>> {
+  const names = readdirSync(dir, { withFileTypes: true })
+    .filter((e) => e.isFile())
+    .map((e) => e.name)
+    .sort();
+  const out: Record<string, string> = {};
+  for (const n of names) out[n] = await sha256File(join(dir, n));
+  return out;
+}
+
+/**
+ * Files a derived checkpoint inherits unchanged. A list, not "everything else": a parent's
+ * README or evaluation results describe the parent, not its child.
+ */
+export const INHERITED = new Set<string>([...TOKENIZER_FILES, 'generation_config.json', 'chat_template.jinja', 'chat_template.json']);
+
+export function inheritedFiles(parentDir: string): string[] {
+  return readdirSync(parentDir, { withFileTypes: true })
+    .filter((e) => e.isFile() && INHERITED.has(e.name))
+    .map((e) => e.name)
+    .sort();
+}
+
+export async function copyInherited(parentDir: string, outDir: string): Promise<void> {
+  for (const n of inheritedFiles(parentDir)) await copyFile(join(parentDir, n), join(outDir, n));
+}
+
+/** Refuses an output folder that exists already, before any work starts. */
+export function checkOutput(outDir: string): void {
+  if (existsSync(outDir)) throw new BadInputError('out', `${outDir} already exists; choose a new folder`);
+  if (!existsSync(dirname(outDir))) throw new BadInputError('out', `the parent folder ${dirname(outDir)} does not exist`);
+}
+
+export async function withAtomicFolder<T>(outDir: string, write: (tmp: string) => Promise<T>): Promise<T> {
+  checkOutput(outDir);
+  const tmp = join(dirname(outDir), `.${basename(outDir)}.partial-${process.pid}-${randomBytes(4).toString('hex')}`);
+  await mkdir(tmp);
+  try {
+    const result = await write(tmp);
+    await rename(tmp, outDir);
+    return result;
+  } catch (err) {
+    await rm(tmp, { recursive: true, force: true });
+    throw err;
+  }
+}

@@ -1,0 +1,143 @@
+// What a recipe will produce, computed from config.json alone, before any weight is read:
+// `bonsai plan`, the API's pruningPlan and the engine itself all use this, so the plan is
+// exactly what `prune` then writes.
+import { countFromConfig, type ParameterCount } from '../arch/params.js';
+import { parseArchitecture } from '../arch/registry.js';
+import { expectedTensors } from '../arch/tensors.js';
+import type { ArchConfig } from '../arch/types.js';
+import { BadInputError } from '../errors.js';
+import { nmPattern, type Recipe, type WidthRecipe } from './recipe.js';
+
+export interface ConfigChange {
+  field: string;
+  from: unknown;
+  to: unknown;
+}
+
+export interface Plan {
+  recipe: Recipe;
+  /** The child's config.json. */
+  config: Record<string, unknown>;
+  arch: ArchConfig;
+  changes: ConfigChange[];
+  parameters: { before: ParameterCount; after: ParameterCount };
+  /** (after − before) / before × 100. */
+  changePercent: number;
+  /** Width: neurons kept per layer. */
+  keptNeurons?: number;
+  /** Depth: parent layer indices removed, and for each child layer its parent layer. */
+  removedLayers?: number[];
+  layerMap?: number[];
+  /** Sparsity: parameters in the matrices it acts on, and how many it will zero at least. */
+  sparsity?: { targetParameters: number; zeroed: number };
+}
+
+const EPS = 1e-9;
+
+/** Kept neurons per layer (REFERENCE.md, OptiPFair): k = I − min(floor(p·I), I − 1), optionally rounded. */
+export function keptNeurons(arch: ArchConfig, r: WidthRecipe): number {
+  const I = arch.intermediateSize;
+  const H = arch.hiddenSize;
+  let k: number;
+  if (r.intermediateSize !== undefined) {
+    if (r.intermediateSize > I) throw new BadInputError('recipe.intermediateSize', `must not exceed the current intermediate_size ${I}`);
+    k = r.intermediateSize;
+  } else {
+    const p = r.pruningFraction ?? 1 - ((r.expansionRate ?? 0) / 100) * (H / I);
+    if (!(p >= 0 && p < 1)) {
+      throw new BadInputError(
+        'recipe.expansionRate',
+        `gives a pruning fraction of ${p.toFixed(4)}; it must leave 0 < rate ≤ ${((100 * I) / H).toFixed(2)}`,
+      );
+    }
+    // p·I is computed in binary floating point: 0.4 × 9216 must floor to 3686, not 3685.
+    k = I - Math.min(Math.floor(p * I + EPS), I - 1);
+  }
+  if (r.roundTo) {
+    const rounded = Math.round(k / r.roundTo) * r.roundTo;
+    k = Math.min(I, Math.max(r.roundTo, rounded));
+  }
+  return Math.max(1, Math.min(I, k));
+}
+
+export function matrixTargets(arch: ArchConfig): Array<{ name: string; shape: number[] }> {
+  return expectedTensors(arch).filter((t) => /\.(self_attn\.[qkvo]_proj|mlp\.(gate|up|down)_proj)\.weight$/.test(t.name));
+}
+
+export function planPrune(config: Record<string, unknown>, recipe: Recipe, file = 'config.json'): Plan {
+  const arch = parseArchitecture(config, file);
+  const before = countFromConfig(arch);
+  const changes: ConfigChange[] = [];
+  const next: Record<string, unknown> = structuredClone(config);
+  const text = (config.text_config as Record<string, unknown> | undefined) && arch.prefix !== 'model.' ? 'text_config.' : '';
+  const target = text ? (next.text_config as Record<string, unknown>) : next;
+  const set = (field: string, to: unknown) => {
+    changes.push({ field: text + field, from: target[field], to });
+    target[field] = to;
+  };
+  const extra: Partial<Plan> = {};
+
+  switch (recipe.method) {
+    case 'mlp-width': {
+      const k = keptNeurons(arch, recipe);
+      set('intermediate_size', k);
+      extra.keptNeurons = k;
+      break;
+    }
+    case 'depth': {
+      const L = arch.numLayers;
+      const removed = recipe.layers
+        ? [...recipe.layers].sort((a, b) => a - b)
+        : Array.from({ length: recipe.last! }, (_, i) => L - recipe.last! + i);
+      const bad = removed.find((i) => i >= L);
+      if (bad !== undefined)
+        throw new BadInputError(
+          recipe.layers ? 'recipe.layers' : 'recipe.last',
+          `layer ${bad} is out of range: the model has layers 0..${L - 1}`,
+        );
+      if (removed.length >= L)
+        throw new BadInputError(recipe.layers ? 'recipe.layers' : 'recipe.last', `would remove every one of the ${L} layers`);
+      const layerMap = Array.from({ length: L }, (_, i) => i).filter((i) => !removed.includes(i));
+      set('num_hidden_layers', layerMap.length);
+      // Per-layer lists must drop the same entries; a pattern (sliding_window_pattern) no longer
+      // describes the remaining layers, so mixed layer types are written out explicitly.
+      const mixed = new Set(arch.layerTypes).size > 1;
+      if (Array.isArray(target.layer_types) || mixed)
+        set(
+          'layer_types',
+          layerMap.map((i) => arch.layerTypes[i]),
+        );
+      extra.removedLayers = removed;
+      extra.layerMap = layerMap;
+      break;
+    }
+    case 'sparsity': {
+      const targets = matrixTargets(arch);
+      const total = targets.reduce((a, t) => a + t.shape[0]! * t.shape[1]!, 0);
+      const nm = nmPattern(recipe.pattern);
+      let zeroed: number;
+      if (nm) {
+        const bad = targets.find((t) => t.shape[1]! % nm.m !== 0);
+        if (bad) throw new BadInputError('recipe.pattern', `${bad.name} has ${bad.shape[1]} inputs, not a multiple of M = ${nm.m}`);
+        zeroed = (total / nm.m) * nm.n;
+      } else if (recipe.scope === 'global') {
+        zeroed = Math.floor(recipe.sparsity! * total + EPS);
+      } else {
+        zeroed = targets.reduce((a, t) => a + Math.floor(recipe.sparsity! * t.shape[0]! * t.shape[1]! + EPS), 0);
+      }
+      extra.sparsity = { targetParameters: total, zeroed };
+      break;
+    }
+  }
+  const childArch = parseArchitecture(next, file);
+  const after = countFromConfig(childArch);
+  return {
+    recipe,
+    config: next,
+    arch: childArch,
+    changes,
+    parameters: { before, after },
+    changePercent: ((after.total - before.total) / before.total) * 100,
+    ...extra,
+  };
+}

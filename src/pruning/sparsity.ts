@@ -1,0 +1,103 @@
+// Magnitude sparsity. Magnitudes are compared through the bits of |w| as a Float32, which order
+// like the values; an exact threshold is found with two 65,536-bin histograms, so even the global
+// scope streams (three passes) instead of holding every weight [Wanda paper, magnitude baseline].
+
+import type { Dtype } from '../formats/safetensors/dtypes.js';
+import { toFloat32 } from '../formats/safetensors/dtypes.js';
+
+export function magnitudeKeys(bytes: Uint8Array, dtype: Dtype): Uint32Array {
+  const f = toFloat32(bytes, dtype);
+  const keys = new Uint32Array(f.buffer, f.byteOffset, f.length);
+  for (let i = 0; i < keys.length; i++) keys[i] = keys[i]! & 0x7fffffff;
+  return keys;
+}
+
+/** Running histograms that find the k-th smallest key exactly. */
+export class ThresholdFinder {
+  private readonly high = new Float64Array(65536);
+  private low: Float64Array | undefined;
+  private bin = -1;
+  private belowBin = 0;
+
+  /** Pass 1: every key. */
+  addHigh(keys: Uint32Array): void {
+    for (let i = 0; i < keys.length; i++) this.high[keys[i]! >>> 16]!++;
+  }
+
+  /** After pass 1: the bin holding the k-th smallest key (k ≥ 1). */
+  locateBin(k: number): void {
+    let cum = 0;
+    for (let b = 0; b < 65536; b++) {
+      if (cum + this.high[b]! >= k) {
+        this.bin = b;
+        this.belowBin = cum;
+        this.low = new Float64Array(65536);
+        return;
+      }
+      cum += this.high[b]!;
+    }
+    this.bin = 65536; // k covers everything
+    this.belowBin = cum;
+  }
+
+  /** Pass 2: every key again (only those in the boundary bin are counted). */
+  addLow(keys: Uint32Array): void {
+    if (!this.low) return;
+    for (let i = 0; i < keys.length; i++) if (keys[i]! >>> 16 === this.bin) this.low[keys[i]! & 0xffff]!++;
+  }
+
+  /** The threshold key T and how many keys equal to T must also be zeroed so that exactly k are. */
+  threshold(k: number): { key: number; ties: number } {
+    if (this.bin === 65536 || !this.low) return { key: 0xffffffff, ties: 0 };
+    let cum = this.belowBin;
+    for (let l = 0; l < 65536; l++) {
+      const c = this.low[l]!;
+      if (cum + c >= k) return { key: ((this.bin << 16) | l) >>> 0, ties: k - cum };
+      cum += c;
+    }
+    return { key: 0xffffffff, ties: 0 };
+  }
+}
+
+/** Zeroes (in place) the elements whose key is below T, and the first `ties` equal to T. Returns ties left. */
+export function zeroBelow(bytes: Uint8Array, keys: Uint32Array, elementSize: number, key: number, ties: number): number {
+  let left = ties;
+  for (let i = 0; i < keys.length; i++) {
+    const kk = keys[i]!;
+    if (kk < key || (kk === key && left > 0)) {
+      if (kk === key) left--;
+      bytes.fill(0, i * elementSize, (i + 1) * elementSize);
+    }
+  }
+  return left;
+}
+
+/** Exactly k smallest magnitudes of one matrix zeroed (ties to the lower index). */
+export function sparsifyMatrix(bytes: Uint8Array, dtype: Dtype, elementSize: number, k: number): void {
+  if (k <= 0) return;
+  const keys = magnitudeKeys(bytes, dtype);
+  const finder = new ThresholdFinder();
+  finder.addHigh(keys);
+  finder.locateBin(k);
+  finder.addLow(keys);
+  const { key, ties } = finder.threshold(k);
+  zeroBelow(bytes, keys, elementSize, key, ties);
+}
+
+/** N:M: in every group of M consecutive inputs of each row, the N smallest magnitudes zeroed. */
+export function sparsifyNM(bytes: Uint8Array, dtype: Dtype, elementSize: number, n: number, m: number): void {
+  const keys = magnitudeKeys(bytes, dtype);
+  const idx = new Array<number>(m);
+  for (let g = 0; g < keys.length; g += m) {
+    for (let j = 0; j < m; j++) idx[j] = g + j;
+    idx.sort((a, b) => keys[a]! - keys[b]! || a - b);
+    for (let j = 0; j < n; j++) bytes.fill(0, idx[j]! * elementSize, (idx[j]! + 1) * elementSize);
+  }
+}
+
+export function countNonZero(bytes: Uint8Array, dtype: Dtype): number {
+  const keys = magnitudeKeys(bytes, dtype);
+  let nz = 0;
+  for (let i = 0; i < keys.length; i++) if (keys[i] !== 0) nz++;
+  return nz;
+}

@@ -1,0 +1,102 @@
+import { describe, expect, it } from 'vitest';
+import { BadInputError } from '../../src/errors.js';
+import { planPrune } from '../../src/pruning/plan.js';
+import { parseRecipe } from '../../src/pruning/recipe.js';
+
+const gemma2_2b = {
+  model_type: 'gemma2',
+  hidden_size: 2304,
+  intermediate_size: 9216,
+  num_hidden_layers: 26,
+  num_attention_heads: 8,
+  num_key_value_heads: 4,
+  head_dim: 256,
+  vocab_size: 256000,
+  tie_word_embeddings: true,
+};
+
+describe('pruning plans (published figures, REFERENCE.md)', () => {
+  it('Gemma-2-2B, 40 % MLP pruning: intermediate_size 5530, 1,951,923,456 parameters, −25.3 %', () => {
+    const plan = planPrune(gemma2_2b, parseRecipe({ method: 'mlp-width', pruningFraction: 0.4 }));
+    expect(plan.config.intermediate_size).toBe(5530);
+    expect(plan.parameters.before.total).toBe(2_614_341_888);
+    expect(plan.parameters.after.total).toBe(1_951_923_456);
+    expect(plan.changePercent.toFixed(1)).toBe('-25.3');
+  });
+
+  it('Llama-3.2-1B, 20 % MLP pruning: 1,235,814,400 → 1,074,792,448', () => {
+    const plan = planPrune(
+      {
+        model_type: 'llama',
+        hidden_size: 2048,
+        intermediate_size: 8192,
+        num_hidden_layers: 16,
+        num_attention_heads: 32,
+        num_key_value_heads: 8,
+        head_dim: 64,
+        vocab_size: 128256,
+        tie_word_embeddings: true,
+      },
+      parseRecipe({ method: 'mlp-width', pruningFraction: 0.2 }),
+    );
+    expect(plan.parameters.after.total).toBe(1_074_792_448);
+  });
+
+  it('expansion rate and rounding', () => {
+    // 140 % of hidden 2304 = 3225.6 neurons: p = 1 − 1.4·2304/9216 = 0.65, k = 9216 − floor(5990.4) = 3226.
+    expect(planPrune(gemma2_2b, parseRecipe({ method: 'mlp-width', expansionRate: 140 })).keptNeurons).toBe(3226);
+    expect(planPrune(gemma2_2b, parseRecipe({ method: 'mlp-width', pruningFraction: 0.4, roundTo: 256 })).keptNeurons).toBe(5632);
+    expect(planPrune(gemma2_2b, parseRecipe({ method: 'mlp-width', intermediateSize: 4096 })).keptNeurons).toBe(4096);
+  });
+
+  it('depth: the last N, renumbered, with Gemma-2 layer_types kept consistent', () => {
+    const plan = planPrune({ ...gemma2_2b, num_hidden_layers: 6 }, parseRecipe({ method: 'depth', layers: [1, 4] }));
+    expect(plan.config.num_hidden_layers).toBe(4);
+    expect(plan.layerMap).toEqual([0, 2, 3, 5]);
+    expect(plan.config.layer_types).toEqual(['sliding_attention', 'sliding_attention', 'full_attention', 'full_attention']);
+    expect(planPrune(gemma2_2b, parseRecipe({ method: 'depth', last: 2 })).removedLayers).toEqual([24, 25]);
+  });
+
+  it('sparsity keeps every parameter and says how many it zeroes', () => {
+    const plan = planPrune(gemma2_2b, parseRecipe({ method: 'sparsity', pattern: '2:4' }));
+    expect(plan.parameters.after.total).toBe(plan.parameters.before.total);
+    expect(plan.sparsity!.zeroed).toBe(plan.sparsity!.targetParameters / 2);
+  });
+});
+
+describe('bad recipes are refused with the field named', () => {
+  const cases: Array<[string, unknown, string]> = [
+    ['fraction outside [0,1)', { method: 'mlp-width', pruningFraction: 1.2 }, 'recipe.pruningFraction'],
+    ['two sizes at once', { method: 'mlp-width', pruningFraction: 0.2, intermediateSize: 10 }, 'recipe.pruningFraction'],
+    ['unknown criterion', { method: 'mlp-width', criterion: 'random', pruningFraction: 0.2 }, 'recipe.criterion'],
+    ['N:M with N ≥ M', { method: 'sparsity', pattern: '4:4' }, 'recipe.pattern'],
+    ['unknown method', { method: 'quantize' }, 'recipe.method'],
+    ['unknown field', { method: 'depth', last: 1, keep: 3 }, 'recipe'],
+  ];
+  it.each(cases)('%s', (_name, input, field) => {
+    let caught: unknown;
+    try {
+      parseRecipe(input);
+    } catch (err) {
+      caught = err;
+    }
+    expect(caught).toBeInstanceOf(BadInputError);
+    expect((caught as BadInputError).details.field).toBe(field);
+    expect((caught as BadInputError).code).toBe('BAD_USER_INPUT');
+  });
+
+  it('a layer out of range, or every layer', () => {
+    expect(() => planPrune(gemma2_2b, parseRecipe({ method: 'depth', layers: [26] }))).toThrow(
+      /recipe.layers: layer 26 is out of range: the model has layers 0..25/,
+    );
+    expect(() => planPrune(gemma2_2b, parseRecipe({ method: 'depth', last: 26 }))).toThrow(
+      /recipe.last: would remove every one of the 26 layers/,
+    );
+  });
+
+  it('N:M on matrices whose inputs are not a multiple of M', () => {
+    expect(() => planPrune({ ...gemma2_2b, intermediate_size: 9215 }, parseRecipe({ method: 'sparsity', pattern: '2:4' }))).toThrow(
+      /recipe.pattern: .*down_proj.weight has 9215 inputs, not a multiple of M = 4/,
+    );
+  });
+});
