@@ -133,7 +133,7 @@ export async function prune(parentDir: string, outDir: string, recipe: Recipe, o
   });
 }
 
-const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+const escapeRegExp = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 async function planOutputs(
   ckpt: CheckpointTensors,
@@ -145,7 +145,7 @@ async function planOutputs(
 ): Promise<Output[]> {
   const same = (t: TensorInfo): Output => ({ name: t.name, dtype: t.dtype, shape: [...t.shape], source: t.name });
   const recipe = plan.recipe;
-  const layerRe = new RegExp(`^${escape(prefix)}layers\\.(\\d+)\\.(.*)$`);
+  const layerRe = new RegExp(`^${escapeRegExp(prefix)}layers\\.(\\d+)\\.(.*)$`);
 
   if (recipe.method === 'depth') {
     const newIndex = new Map(plan.layerMap!.map((old, i) => [old, i]));
@@ -197,7 +197,7 @@ async function planOutputs(
   const nm = nmPattern(recipe.pattern);
   if (nm) {
     return infos.map((t) =>
-      targetRe.test(t.name) ? { ...same(t), transform: (b) => (sparsifyNM(b, t.dtype, DTYPE_BYTES[t.dtype], nm.n, nm.m), b) } : same(t),
+      targetRe.test(t.name) ? { ...same(t), transform: (b) => sparsifyNM(b, t.dtype, DTYPE_BYTES[t.dtype], nm.n, nm.m) } : same(t),
     );
   }
   const s = recipe.sparsity!;
@@ -206,9 +206,7 @@ async function planOutputs(
       targetRe.test(t.name)
         ? {
             ...same(t),
-            transform: (b) => (
-              sparsifyMatrix(b, t.dtype, DTYPE_BYTES[t.dtype], Math.floor(s * (b.byteLength / DTYPE_BYTES[t.dtype]) + EPS)), b
-            ),
+            transform: (b) => sparsifyMatrix(b, t.dtype, DTYPE_BYTES[t.dtype], Math.floor(s * (b.byteLength / DTYPE_BYTES[t.dtype]) + EPS)),
           }
         : same(t),
     );

@@ -72,9 +72,9 @@ export function zeroBelow(bytes: Uint8Array, keys: Uint32Array, elementSize: num
   return left;
 }
 
-/** Exactly k smallest magnitudes of one matrix zeroed (ties to the lower index). */
-export function sparsifyMatrix(bytes: Uint8Array, dtype: Dtype, elementSize: number, k: number): void {
-  if (k <= 0) return;
+/** Exactly k smallest magnitudes of one matrix zeroed in place (ties to the lower index); returns it. */
+export function sparsifyMatrix(bytes: Uint8Array, dtype: Dtype, elementSize: number, k: number): Uint8Array {
+  if (k <= 0) return bytes;
   const keys = magnitudeKeys(bytes, dtype);
   const finder = new ThresholdFinder();
   finder.addHigh(keys);
@@ -82,10 +82,11 @@ export function sparsifyMatrix(bytes: Uint8Array, dtype: Dtype, elementSize: num
   finder.addLow(keys);
   const { key, ties } = finder.threshold(k);
   zeroBelow(bytes, keys, elementSize, key, ties);
+  return bytes;
 }
 
-/** N:M: in every group of M consecutive inputs of each row, the N smallest magnitudes zeroed. */
-export function sparsifyNM(bytes: Uint8Array, dtype: Dtype, elementSize: number, n: number, m: number): void {
+/** N:M: in every group of M consecutive inputs of each row, the N smallest magnitudes zeroed in place. */
+export function sparsifyNM(bytes: Uint8Array, dtype: Dtype, elementSize: number, n: number, m: number): Uint8Array {
   const keys = magnitudeKeys(bytes, dtype);
   const idx = new Array<number>(m);
   for (let g = 0; g < keys.length; g += m) {
@@ -93,6 +94,7 @@ export function sparsifyNM(bytes: Uint8Array, dtype: Dtype, elementSize: number,
     idx.sort((a, b) => keys[a]! - keys[b]! || a - b);
     for (let j = 0; j < n; j++) bytes.fill(0, idx[j]! * elementSize, (idx[j]! + 1) * elementSize);
   }
+  return bytes;
 }
 
 export function countNonZero(bytes: Uint8Array, dtype: Dtype): number {
