@@ -74,3 +74,14 @@ export function parseDecoder(config: Record<string, unknown>, file: string, fami
     lmHeadName: 'lm_head.weight',
   };
 }
+
+/** Llama-style blocks: SiLU GLU, two RMSNorms, untied by default, no q/k norm. */
+export const llamaTraits: Omit<FamilyTraits, 'layerTypes'> = {
+  tiedByDefault: false,
+  sandwichNorms: false,
+  qkNorm: false,
+  alwaysQkvBias: false,
+  gemmaStyle: false,
+  defaultAct: 'silu',
+  defaultRopeTheta: 10000,
+};

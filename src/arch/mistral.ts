@@ -1,4 +1,4 @@
-import { allFull, parseDecoder } from './decoder.js';
+import { allFull, llamaTraits, parseDecoder } from './decoder.js';
 import type { ArchAdapter } from './types.js';
 
 export const mistral: ArchAdapter = {
@@ -6,13 +6,7 @@ export const mistral: ArchAdapter = {
   modelTypes: ['mistral'],
   parse: (config, file) =>
     parseDecoder(config, file, 'mistral', {
-      tiedByDefault: false,
-      sandwichNorms: false,
-      qkNorm: false,
-      alwaysQkvBias: false,
-      gemmaStyle: false,
-      defaultAct: 'silu',
-      defaultRopeTheta: 10000,
+      ...llamaTraits,
       // Mistral applies its sliding window (when set) in every layer.
       layerTypes: (r, n) => {
         const window = r.optNum('sliding_window');

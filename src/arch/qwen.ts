@@ -1,4 +1,4 @@
-import { allFull, parseDecoder } from './decoder.js';
+import { allFull, llamaTraits, parseDecoder } from './decoder.js';
 import type { ConfigReader } from './fields.js';
 import type { ArchAdapter, LayerType } from './types.js';
 
@@ -16,31 +16,11 @@ function qwenLayerTypes(r: ConfigReader, n: number): { types: LayerType[]; windo
 export const qwen2: ArchAdapter = {
   family: 'qwen2',
   modelTypes: ['qwen2'],
-  parse: (config, file) =>
-    parseDecoder(config, file, 'qwen2', {
-      tiedByDefault: false,
-      sandwichNorms: false,
-      qkNorm: false,
-      alwaysQkvBias: true,
-      gemmaStyle: false,
-      defaultAct: 'silu',
-      defaultRopeTheta: 10000,
-      layerTypes: qwenLayerTypes,
-    }),
+  parse: (config, file) => parseDecoder(config, file, 'qwen2', { ...llamaTraits, alwaysQkvBias: true, layerTypes: qwenLayerTypes }),
 };
 
 export const qwen3: ArchAdapter = {
   family: 'qwen3',
   modelTypes: ['qwen3'],
-  parse: (config, file) =>
-    parseDecoder(config, file, 'qwen3', {
-      tiedByDefault: false,
-      sandwichNorms: false,
-      qkNorm: true,
-      alwaysQkvBias: false,
-      gemmaStyle: false,
-      defaultAct: 'silu',
-      defaultRopeTheta: 10000,
-      layerTypes: qwenLayerTypes,
-    }),
+  parse: (config, file) => parseDecoder(config, file, 'qwen3', { ...llamaTraits, qkNorm: true, layerTypes: qwenLayerTypes }),
 };

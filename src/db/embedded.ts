@@ -10,6 +10,7 @@ import { BonsaiError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { freePort, isPortFree } from './freePort.js';
 import { acquireFolderLock } from './lock.js';
+import { pidAlive } from './pid.js';
 
 export interface RunningDatabase {
   url: string;
@@ -35,15 +36,6 @@ function readState(file: string): ClusterState | undefined {
     // First start, or a state file from an interrupted first start.
   }
   return undefined;
-}
-
-function pidAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 /**

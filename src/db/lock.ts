@@ -5,6 +5,7 @@ import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeSync } from 
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { BonsaiError } from '../errors.js';
+import { pidAlive } from './pid.js';
 
 interface LockOwner {
   pid: number;
@@ -25,16 +26,6 @@ export class DataFolderLockedError extends BonsaiError {
         'stop that process first, or set BONSAI_HOME to another folder',
       { field: 'BONSAI_HOME', folder, ownerPid: owner.pid },
     );
-  }
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    // EPERM: the process exists but belongs to another user.
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 
@@ -72,7 +63,7 @@ export function acquireFolderLock(folder: string, name = 'bonsai.lock'): FolderL
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
       const owner = readOwner(path);
       // A lock from another host on a shared folder cannot be checked: respect it.
-      if (owner && (owner.host !== me.host || (owner.pid !== me.pid && isAlive(owner.pid)))) {
+      if (owner && (owner.host !== me.host || (owner.pid !== me.pid && pidAlive(owner.pid)))) {
         throw new DataFolderLockedError(folder, owner);
       }
       rmSync(path, { force: true });

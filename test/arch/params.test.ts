@@ -6,45 +6,20 @@ import { parseArchitecture, SUPPORTED_MODEL_TYPES } from '../../src/arch/registr
 import { FAMILIES } from '../../src/arch/types.js';
 import { BonsaiError } from '../../src/errors.js';
 import { buildCheckpoint, sharedModel } from '../fixtures/checkpoints.js';
+import { gemma2_2b, llama32_1b } from '../fixtures/configs.js';
 import { tempDir } from '../helpers/tmp.js';
 
 const dir = tempDir('bonsai-arch-');
 
 describe('parameter counts from config.json alone (published figures, REFERENCE.md)', () => {
   it('Gemma-2-2B: 2,614,341,888', () => {
-    const cfg = parseArchitecture(
-      {
-        model_type: 'gemma2',
-        hidden_size: 2304,
-        intermediate_size: 9216,
-        num_hidden_layers: 26,
-        num_attention_heads: 8,
-        num_key_value_heads: 4,
-        head_dim: 256,
-        vocab_size: 256000,
-        tie_word_embeddings: true,
-      },
-      'gemma-2-2b/config.json',
-    );
+    const cfg = parseArchitecture(gemma2_2b, 'gemma-2-2b/config.json');
     expect(countFromConfig(cfg).total).toBe(2_614_341_888);
     expect(countFromConfig(cfg).byComponent.lm_head).toBe(0);
   });
 
   it('Llama-3.2-1B: 1,235,814,400', () => {
-    const cfg = parseArchitecture(
-      {
-        model_type: 'llama',
-        hidden_size: 2048,
-        intermediate_size: 8192,
-        num_hidden_layers: 16,
-        num_attention_heads: 32,
-        num_key_value_heads: 8,
-        head_dim: 64,
-        vocab_size: 128256,
-        tie_word_embeddings: true,
-      },
-      'llama-3.2-1b/config.json',
-    );
+    const cfg = parseArchitecture(llama32_1b, 'llama-3.2-1b/config.json');
     expect(countFromConfig(cfg).total).toBe(1_235_814_400);
   });
 });

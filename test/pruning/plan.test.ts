@@ -2,18 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { BadInputError } from '../../src/errors.js';
 import { planPrune } from '../../src/pruning/plan.js';
 import { parseRecipe } from '../../src/pruning/recipe.js';
-
-const gemma2_2b = {
-  model_type: 'gemma2',
-  hidden_size: 2304,
-  intermediate_size: 9216,
-  num_hidden_layers: 26,
-  num_attention_heads: 8,
-  num_key_value_heads: 4,
-  head_dim: 256,
-  vocab_size: 256000,
-  tie_word_embeddings: true,
-};
+import { gemma2_2b, llama32_1b } from '../fixtures/configs.js';
 
 describe('pruning plans (published figures, REFERENCE.md)', () => {
   it('Gemma-2-2B, 40 % MLP pruning: intermediate_size 5530, 1,951,923,456 parameters, −25.3 %', () => {
@@ -25,20 +14,7 @@ describe('pruning plans (published figures, REFERENCE.md)', () => {
   });
 
   it('Llama-3.2-1B, 20 % MLP pruning: 1,235,814,400 → 1,074,792,448', () => {
-    const plan = planPrune(
-      {
-        model_type: 'llama',
-        hidden_size: 2048,
-        intermediate_size: 8192,
-        num_hidden_layers: 16,
-        num_attention_heads: 32,
-        num_key_value_heads: 8,
-        head_dim: 64,
-        vocab_size: 128256,
-        tie_word_embeddings: true,
-      },
-      parseRecipe({ method: 'mlp-width', pruningFraction: 0.2 }),
-    );
+    const plan = planPrune(llama32_1b, parseRecipe({ method: 'mlp-width', pruningFraction: 0.2 }));
     expect(plan.parameters.after.total).toBe(1_074_792_448);
   });
 
