@@ -1,5 +1,6 @@
 import { resolve } from 'node:path';
 import cliProgress from 'cli-progress';
+import { weightMemory } from '../arch/inspect.js';
 import { COMPONENTS } from '../arch/types.js';
 import { readCheckpointFolder } from '../formats/checkpoint/folder.js';
 import { prune } from '../pruning/engine.js';
@@ -34,13 +35,7 @@ export function renderPlan(plan: Plan): string {
   }
   lines.push(
     '',
-    table([
-      ['weights', 'bytes', ''],
-      ...(['fp32', 'bf16', 'int8', 'int4'] as const).map((d) => {
-        const b = Math.ceil(after.total * { fp32: 4, bf16: 2, int8: 1, int4: 0.5 }[d]);
-        return [d, formatInt(b), formatBytes(b)];
-      }),
-    ]),
+    table([['weights', 'bytes', ''], ...Object.entries(weightMemory(after.total)).map(([d, b]) => [d, formatInt(b), formatBytes(b)])]),
   );
   return lines.join('\n');
 }

@@ -11,7 +11,7 @@ import { CheckpointTensors } from '../formats/checkpoint/tensors.js';
 import { writeTensors } from '../formats/checkpoint/writeTensors.js';
 import { DTYPE_BYTES } from '../formats/safetensors/dtypes.js';
 import type { TensorInfo } from '../formats/safetensors/header.js';
-import type { TensorData, TensorSpec } from '../formats/safetensors/writer.js';
+import { byteSize, type TensorData, type TensorSpec } from '../formats/safetensors/writer.js';
 import { version } from '../version.js';
 import { hashFolderInWorker } from './hashWorker.js';
 import { copyInherited, RECIPE_FILE, withAtomicFolder } from './output.js';
@@ -88,7 +88,8 @@ export async function prune(parentDir: string, outDir: string, recipe: Recipe, o
         } as Record<string, unknown>,
       };
       const metadata = { format: 'pt', bonsai_recipe: JSON.stringify({ method: recipe.method, recipe, parent_files: parentHashes }) };
-      const totalBytes = outputs.reduce((a, o) => a + o.shape.reduce((x, y) => x * y, 1) * DTYPE_BYTES[o.dtype], 0);
+      const sizes = new Map(outputs.map((o) => [o.name, byteSize(o)]));
+      const totalBytes = [...sizes.values()].reduce((a, b) => a + b, 0);
       let written = 0;
       let nonZero = plan.sparsity ? 0 : undefined;
       const files = await writeTensors(
@@ -106,8 +107,7 @@ export async function prune(parentDir: string, outDir: string, recipe: Recipe, o
           maxShardBytes: options.maxShardBytes ?? DEFAULT_SHARD,
           metadata,
           onTensor: (_d, _t, name) => {
-            const o = outputs.find((x) => x.name === name)!;
-            written += o.shape.reduce((x, y) => x * y, 1) * DTYPE_BYTES[o.dtype];
+            written += sizes.get(name)!;
             report({ stage: 'writing', progress: 0.1 + (0.85 * written) / totalBytes, detail: name });
           },
         },
