@@ -1,19 +1,39 @@
 // The per-request context: built fresh for each request, so nothing (DataLoaders, identity)
 // leaks from one caller to another. Process-wide services come in through `Services`.
+import { randomUUID } from 'node:crypto';
 import type { PrismaClient } from '../src/db/client.js';
 import type { Logger } from '../src/log.js';
+import type { RegistryDeps } from '../src/registry/deps.js';
+import { type Viewer, verifyToken } from '../src/registry/tokens.js';
+import { createLoaders, type Loaders } from './loaders.js';
 
 export interface Services {
   prisma: PrismaClient;
   log: Logger;
   version: string;
   embeddedDatabase: boolean;
+  registry: RegistryDeps;
+  /** Queries without a token are allowed (BONSAI_PUBLIC_READS); mutations always need one. */
+  publicReads: boolean;
 }
 
 export interface Context {
   services: Services;
+  viewer: Viewer | null;
+  /** A bearer token was sent but is unknown, revoked or expired. */
+  badToken: boolean;
+  loaders: Loaders;
+  requestId: string;
 }
 
-export function createContext(services: Services): Context {
-  return { services };
+export async function createContext(services: Services, authorization?: string | null): Promise<Context> {
+  let viewer: Viewer | null = null;
+  let badToken = false;
+  const match = /^Bearer\s+(\S+)$/i.exec(authorization?.trim() ?? '');
+  if (authorization && !match) badToken = true;
+  if (match) {
+    viewer = await verifyToken(services.prisma, match[1]!);
+    badToken = viewer === null;
+  }
+  return { services, viewer, badToken, loaders: createLoaders(services.prisma), requestId: randomUUID() };
 }

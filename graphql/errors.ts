@@ -2,6 +2,7 @@
 // errors keep theirs, anything else is masked as INTERNAL_SERVER_ERROR (the original only in
 // development). Formatting never throws.
 
+import { randomUUID } from 'node:crypto';
 import { unwrapResolverError } from '@apollo/server/errors';
 import type { GraphQLFormattedError } from 'graphql';
 import { BonsaiError } from '../src/errors.js';
@@ -18,12 +19,14 @@ export function makeFormatError(production: boolean, log: Logger) {
       if (typeof code === 'string' && code !== 'INTERNAL_SERVER_ERROR') {
         return production ? { ...formatted, extensions: { code } } : formatted;
       }
-      log.error(`unexpected error: ${original instanceof Error ? (original.stack ?? original.message) : String(original)}`);
+      // The id ties the client's message to the full error in the server log.
+      const errorId = randomUUID();
+      log.error(`unexpected error ${errorId}: ${original instanceof Error ? (original.stack ?? original.message) : String(original)}`);
       return {
-        message: production ? 'internal server error' : formatted.message,
+        message: production ? `internal server error (error id ${errorId})` : formatted.message,
         path: formatted.path,
         locations: formatted.locations,
-        extensions: { code: 'INTERNAL_SERVER_ERROR' },
+        extensions: { code: 'INTERNAL_SERVER_ERROR', errorId },
       };
     } catch {
       return { message: 'internal server error', extensions: { code: 'INTERNAL_SERVER_ERROR' } };

@@ -8,10 +8,15 @@ import { fileURLToPath } from 'node:url';
 import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { expressMiddleware } from '@as-integrations/express5';
+import { maxAliasesRule } from '@escape.tech/graphql-armor-max-aliases';
+import { maxDepthRule } from '@escape.tech/graphql-armor-max-depth';
 import express from 'express';
 import { checkDatabase } from '../src/registry/health.js';
+import { catalogCacheHints, catalogResponseCache } from './cache.js';
+import { cardRoute } from './cardRoute.js';
 import { type Context, createContext, type Services } from './context.js';
 import { makeFormatError } from './errors.js';
+import { complexityPlugin, LIMITS, reportAsValidationError } from './limits.js';
 import { buildSchema } from './schema.js';
 
 const webDir = fileURLToPath(new URL('../web', import.meta.url));
@@ -32,12 +37,18 @@ export async function startHttpServer(services: Services, options: HttpOptions):
   const app = express();
   app.disable('x-powered-by');
   const httpServer = createServer(app);
+  const schema = buildSchema();
   const apollo = new ApolloServer<Context>({
-    schema: buildSchema(),
+    schema,
+    // OWASP GraphQL cheat sheet: bound depth, aliases and cost; batching stays off (the default).
+    validationRules: [
+      maxDepthRule({ n: LIMITS.depth, ...reportAsValidationError }),
+      maxAliasesRule({ n: LIMITS.aliases, ...reportAsValidationError }),
+    ],
     introspection: !options.production,
     includeStacktraceInErrorResponses: !options.production,
     formatError: makeFormatError(options.production, services.log),
-    plugins: [ApolloServerPluginDrainHttpServer({ httpServer })],
+    plugins: [ApolloServerPluginDrainHttpServer({ httpServer }), complexityPlugin(schema), catalogCacheHints(), catalogResponseCache()],
   });
   await apollo.start();
 
@@ -47,7 +58,12 @@ export async function startHttpServer(services: Services, options: HttpOptions):
       .status(db.ok ? 200 : 503)
       .json({ status: db.ok ? 'ok' : 'degraded', database: db.ok ? 'ok' : 'unavailable', version: services.version });
   });
-  app.use('/graphql', express.json({ limit: '1mb' }), expressMiddleware(apollo, { context: async () => createContext(services) }));
+  app.get('/models/:owner/:name/README.md', cardRoute(services));
+  app.use(
+    '/graphql',
+    express.json({ limit: '1mb' }),
+    expressMiddleware(apollo, { context: async ({ req }) => createContext(services, req.headers.authorization) }),
+  );
 
   const built = join(webDir, 'dist');
   if (existsSync(join(built, 'index.html'))) {

@@ -21,7 +21,10 @@ const schema = z.object({
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
   BONSAI_MODEL_ROOTS: z.string().optional(),
+  BONSAI_ARTIFACTS_DIR: z.string().min(1).optional(),
+  BONSAI_PUBLIC_READS: z.enum(['true', 'false'], { error: 'must be true or false' }).default('true'),
   BONSAI_WORKER_CONCURRENCY: z.coerce.number().int().min(0, 'must be 0 or more').max(64).default(1),
+  BONSAI_JOB_STALE_SECONDS: z.coerce.number().int().min(5, 'must be at least 5').default(30),
   BONSAI_THREADS: z.coerce.number().int().min(1, 'must be at least 1').default(Math.max(1, availableParallelism())),
 });
 
@@ -32,9 +35,15 @@ export interface Config {
   host: string;
   logLevel: 'debug' | 'info' | 'warn' | 'error';
   production: boolean;
-  /** Folders a registered checkpoint may be imported from. */
+  /** Folders a registered checkpoint (or an evaluation data file) may be read from. */
   modelRoots: string[];
+  /** The content-addressed artifact store; a shared mount when workers run on several machines. */
+  artifactsDir: string;
+  /** Queries without a token; mutations always need one. */
+  publicReads: boolean;
   workerConcurrency: number;
+  /** A running job whose heartbeat is older than this is handed to another worker. */
+  jobStaleSeconds: number;
   threads: number;
 }
 
@@ -56,11 +65,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     host: e.HOST,
     logLevel: e.LOG_LEVEL,
     production: e.NODE_ENV === 'production',
-    modelRoots: (e.BONSAI_MODEL_ROOTS ?? '')
+    // Unset: only <BONSAI_HOME>/imports, so a fresh install reads nothing else from the disk.
+    modelRoots: (e.BONSAI_MODEL_ROOTS ?? resolve(home, 'imports'))
       .split(':')
       .filter((p) => p.length > 0)
       .map((p) => resolve(p)),
+    artifactsDir: resolve(e.BONSAI_ARTIFACTS_DIR ?? resolve(home, 'artifacts')),
+    publicReads: e.BONSAI_PUBLIC_READS === 'true',
     workerConcurrency: e.BONSAI_WORKER_CONCURRENCY,
+    jobStaleSeconds: e.BONSAI_JOB_STALE_SECONDS,
     threads: e.BONSAI_THREADS,
   };
 }

@@ -5,8 +5,40 @@
 
 
 import type { Context } from "./../context.js"
-
-
+import type { TokenSource, EvaluationSource, JobSource, EdgeSource, ModelSource, ModelPageSource, FileSource, TreeSource, TreeNodeSource, PlanSource } from "./../sources.js"
+import type { core } from "nexus"
+declare global {
+  interface NexusGenCustomInputMethods<TypeName extends string> {
+    /**
+     * An exact integer of any size, written as a decimal string (e.g. "2614341888").
+     */
+    bigint<FieldName extends string>(fieldName: FieldName, opts?: core.CommonInputFieldConfig<TypeName, FieldName>): void // "BigInt";
+    /**
+     * An instant as an ISO-8601 string in UTC.
+     */
+    dateTime<FieldName extends string>(fieldName: FieldName, opts?: core.CommonInputFieldConfig<TypeName, FieldName>): void // "DateTime";
+    /**
+     * Any JSON value (recipes, configs, settings).
+     */
+    json<FieldName extends string>(fieldName: FieldName, opts?: core.CommonInputFieldConfig<TypeName, FieldName>): void // "JSON";
+  }
+}
+declare global {
+  interface NexusGenCustomOutputMethods<TypeName extends string> {
+    /**
+     * An exact integer of any size, written as a decimal string (e.g. "2614341888").
+     */
+    bigint<FieldName extends string>(fieldName: FieldName, ...opts: core.ScalarOutSpread<TypeName, FieldName>): void // "BigInt";
+    /**
+     * An instant as an ISO-8601 string in UTC.
+     */
+    dateTime<FieldName extends string>(fieldName: FieldName, ...opts: core.ScalarOutSpread<TypeName, FieldName>): void // "DateTime";
+    /**
+     * Any JSON value (recipes, configs, settings).
+     */
+    json<FieldName extends string>(fieldName: FieldName, ...opts: core.ScalarOutSpread<TypeName, FieldName>): void // "JSON";
+  }
+}
 
 
 declare global {
@@ -14,10 +46,44 @@ declare global {
 }
 
 export interface NexusGenInputs {
+  JobFilter: { // input type
+    kind?: NexusGenEnums['JobKind'][] | null; // [JobKind!]
+    model?: string | null; // String
+    status?: NexusGenEnums['JobStatus'][] | null; // [JobStatus!]
+  }
+  ModelFilter: { // input type
+    architecture?: string[] | null; // [String!]
+    kind?: NexusGenEnums['ModelKind'] | null; // ModelKind
+    license?: string[] | null; // [String!]
+    maxParameters?: NexusGenScalars['BigInt'] | null; // BigInt
+    method?: string[] | null; // [String!]
+    minParameters?: NexusGenScalars['BigInt'] | null; // BigInt
+    relation?: NexusGenEnums['Relation'][] | null; // [Relation!]
+    search?: string | null; // String
+    status?: NexusGenEnums['ModelStatus'][] | null; // [ModelStatus!]
+  }
+  ModelOrder: { // input type
+    direction: NexusGenEnums['SortDirection']; // SortDirection!
+    field: NexusGenEnums['ModelOrderField']; // ModelOrderField!
+  }
+  ParentInput: { // input type
+    model: string; // String!
+    relation: NexusGenEnums['Relation']; // Relation!
+  }
 }
 
 export interface NexusGenEnums {
   DatabaseStatus: "OK" | "UNAVAILABLE"
+  JobKind: "CARD" | "EVALUATE" | "EXPORT_ONNX" | "PRUNE" | "REGISTER"
+  JobStatus: "CANCELLED" | "FAILED" | "QUEUED" | "RUNNING" | "SUCCEEDED"
+  KvDtype: "BF16" | "FP16" | "FP32" | "INT8"
+  ModelKind: "BASE" | "DERIVED"
+  ModelOrderField: "BYTE_SIZE" | "CREATED_AT" | "NAME" | "PARAMETER_COUNT" | "UPDATED_AT"
+  ModelStatus: "ARCHIVED" | "EVALUATING" | "FAILED" | "PROCESSING" | "QUEUED" | "READY"
+  Relation: "ADAPTER" | "DEPTH_PRUNED" | "DISTILLED" | "FINETUNED" | "MERGED" | "QUANTIZED" | "SPARSIFIED" | "VOCAB_TRIMMED" | "WIDTH_PRUNED"
+  SortDirection: "ASC" | "DESC"
+  TokenRole: "ADMIN" | "MAINTAINER" | "READER"
+  WeightDtype: "BF16" | "FP16" | "FP32" | "INT4" | "INT8"
 }
 
 export interface NexusGenScalars {
@@ -26,68 +92,658 @@ export interface NexusGenScalars {
   Float: number
   Boolean: boolean
   ID: string
+  BigInt: bigint
+  DateTime: Date
+  JSON: unknown
 }
 
 export interface NexusGenObjects {
+  ApiToken: TokenSource;
+  ComponentParameters: { // root type
+    after: NexusGenScalars['BigInt']; // BigInt!
+    before: NexusGenScalars['BigInt']; // BigInt!
+    component: string; // String!
+  }
+  ConfigChange: { // root type
+    field: string; // String!
+    from?: NexusGenScalars['JSON'] | null; // JSON
+    to?: NexusGenScalars['JSON'] | null; // JSON
+  }
+  CreateApiTokenPayload: { // root type
+    secret: string; // String!
+    token: NexusGenRootTypes['ApiToken']; // ApiToken!
+  }
+  DeleteModelPayload: { // root type
+    deletedIds: string[]; // [ID!]!
+  }
+  Evaluation: EvaluationSource;
+  HardwareRequirements: { // root type
+    batchSize: number; // Int!
+    contextLength: number; // Int!
+    formula: string; // String!
+    kvBytesPerToken: NexusGenScalars['BigInt']; // BigInt!
+    kvCacheBytes: NexusGenScalars['BigInt']; // BigInt!
+    kvDtype: NexusGenEnums['KvDtype']; // KvDtype!
+    minGpuBytes: NexusGenScalars['BigInt']; // BigInt!
+    overheadBytes: NexusGenScalars['BigInt']; // BigInt!
+    recommendedCpuRamBytes: NexusGenScalars['BigInt']; // BigInt!
+    slidingLayers: number; // Int!
+    totalBytes: NexusGenScalars['BigInt']; // BigInt!
+    weightBytes: NexusGenScalars['BigInt']; // BigInt!
+    weightDtype: NexusGenEnums['WeightDtype']; // WeightDtype!
+  }
   Health: { // root type
     database: NexusGenEnums['DatabaseStatus']; // DatabaseStatus!
     databaseLatencyMs?: number | null; // Float
     embeddedDatabase: boolean; // Boolean!
     version: string; // String!
   }
+  Job: JobSource;
+  LineageEdge: EdgeSource;
+  Model: ModelSource;
+  ModelCard: { // root type
+    markdown: string; // String!
+    metadata: NexusGenScalars['JSON']; // JSON!
+  }
+  ModelConnection: ModelPageSource;
+  ModelEdge: ModelSource;
+  ModelFile: FileSource;
+  ModelTree: TreeSource;
+  ModelTreeNode: TreeNodeSource;
+  Mutation: {};
+  PageInfo: { // root type
+    endCursor?: string | null; // String
+    hasNextPage: boolean; // Boolean!
+    hasPreviousPage: boolean; // Boolean!
+    startCursor?: string | null; // String
+  }
+  PruningPlan: PlanSource;
   Query: {};
+  RegisterModelPayload: { // root type
+    model: NexusGenRootTypes['Model']; // Model!
+  }
+  RelationCount: { // root type
+    count: number; // Int!
+    relation: NexusGenEnums['Relation']; // Relation!
+  }
+  SparsityPlan: { // root type
+    targetParameters: NexusGenScalars['BigInt']; // BigInt!
+    zeroed: NexusGenScalars['BigInt']; // BigInt!
+  }
+  SpawnPrunedVariantPayload: { // root type
+    edge: NexusGenRootTypes['LineageEdge']; // LineageEdge!
+    job: NexusGenRootTypes['Job']; // Job!
+    model: NexusGenRootTypes['Model']; // Model!
+    plan: NexusGenRootTypes['PruningPlan']; // PruningPlan!
+  }
 }
 
 export interface NexusGenInterfaces {
+  Node: NexusGenRootTypes['ApiToken'] | NexusGenRootTypes['Evaluation'] | NexusGenRootTypes['Job'] | NexusGenRootTypes['LineageEdge'] | NexusGenRootTypes['Model'];
 }
 
 export interface NexusGenUnions {
 }
 
-export type NexusGenRootTypes = NexusGenObjects
+export type NexusGenRootTypes = NexusGenInterfaces & NexusGenObjects
 
 export type NexusGenAllTypes = NexusGenRootTypes & NexusGenScalars & NexusGenEnums
 
 export interface NexusGenFieldTypes {
+  ApiToken: { // field return type
+    createdAt: NexusGenScalars['DateTime']; // DateTime!
+    expiresAt: NexusGenScalars['DateTime'] | null; // DateTime
+    id: string; // ID!
+    lastUsedAt: NexusGenScalars['DateTime'] | null; // DateTime
+    name: string; // String!
+    prefix: string; // String!
+    revokedAt: NexusGenScalars['DateTime'] | null; // DateTime
+    role: NexusGenEnums['TokenRole']; // TokenRole!
+  }
+  ComponentParameters: { // field return type
+    after: NexusGenScalars['BigInt']; // BigInt!
+    before: NexusGenScalars['BigInt']; // BigInt!
+    component: string; // String!
+  }
+  ConfigChange: { // field return type
+    field: string; // String!
+    from: NexusGenScalars['JSON'] | null; // JSON
+    to: NexusGenScalars['JSON'] | null; // JSON
+  }
+  CreateApiTokenPayload: { // field return type
+    secret: string; // String!
+    token: NexusGenRootTypes['ApiToken']; // ApiToken!
+  }
+  DeleteModelPayload: { // field return type
+    deletedIds: string[]; // [ID!]!
+  }
+  Evaluation: { // field return type
+    createdAt: NexusGenScalars['DateTime']; // DateTime!
+    dataset: string | null; // String
+    datasetSha256: string | null; // String
+    id: string; // ID!
+    metric: string; // String!
+    model: NexusGenRootTypes['Model'] | null; // Model
+    settings: NexusGenScalars['JSON']; // JSON!
+    stderr: number | null; // Float
+    task: string; // String!
+    value: number; // Float!
+  }
+  HardwareRequirements: { // field return type
+    batchSize: number; // Int!
+    contextLength: number; // Int!
+    formula: string; // String!
+    kvBytesPerToken: NexusGenScalars['BigInt']; // BigInt!
+    kvCacheBytes: NexusGenScalars['BigInt']; // BigInt!
+    kvDtype: NexusGenEnums['KvDtype']; // KvDtype!
+    minGpuBytes: NexusGenScalars['BigInt']; // BigInt!
+    overheadBytes: NexusGenScalars['BigInt']; // BigInt!
+    recommendedCpuRamBytes: NexusGenScalars['BigInt']; // BigInt!
+    slidingLayers: number; // Int!
+    totalBytes: NexusGenScalars['BigInt']; // BigInt!
+    weightBytes: NexusGenScalars['BigInt']; // BigInt!
+    weightDtype: NexusGenEnums['WeightDtype']; // WeightDtype!
+  }
   Health: { // field return type
     database: NexusGenEnums['DatabaseStatus']; // DatabaseStatus!
     databaseLatencyMs: number | null; // Float
     embeddedDatabase: boolean; // Boolean!
     version: string; // String!
   }
+  Job: { // field return type
+    attempts: number; // Int!
+    cancelRequested: boolean; // Boolean!
+    createdAt: NexusGenScalars['DateTime']; // DateTime!
+    databaseId: string; // String!
+    error: string | null; // String
+    finishedAt: NexusGenScalars['DateTime'] | null; // DateTime
+    heartbeatAt: NexusGenScalars['DateTime'] | null; // DateTime
+    id: string; // ID!
+    kind: NexusGenEnums['JobKind']; // JobKind!
+    logTail: string[]; // [String!]!
+    maxAttempts: number; // Int!
+    model: NexusGenRootTypes['Model'] | null; // Model
+    payload: NexusGenScalars['JSON']; // JSON!
+    progress: number; // Float!
+    retryOf: NexusGenRootTypes['Job'] | null; // Job
+    stage: string | null; // String
+    startedAt: NexusGenScalars['DateTime'] | null; // DateTime
+    status: NexusGenEnums['JobStatus']; // JobStatus!
+    updatedAt: NexusGenScalars['DateTime']; // DateTime!
+  }
+  LineageEdge: { // field return type
+    child: NexusGenRootTypes['Model']; // Model!
+    createdAt: NexusGenScalars['DateTime']; // DateTime!
+    id: string; // ID!
+    method: string | null; // String
+    parent: NexusGenRootTypes['Model']; // Model!
+    position: number; // Int!
+    recipe: NexusGenScalars['JSON']; // JSON!
+    relation: NexusGenEnums['Relation']; // Relation!
+  }
+  Model: { // field return type
+    ancestors: NexusGenRootTypes['Model'][]; // [Model!]!
+    architecture: string | null; // String
+    byteSize: NexusGenScalars['BigInt'] | null; // BigInt
+    card: NexusGenRootTypes['ModelCard']; // ModelCard!
+    childCounts: NexusGenRootTypes['RelationCount'][]; // [RelationCount!]!
+    children: NexusGenRootTypes['LineageEdge'][]; // [LineageEdge!]!
+    config: NexusGenScalars['JSON'] | null; // JSON
+    createdAt: NexusGenScalars['DateTime']; // DateTime!
+    databaseId: string; // String!
+    descendants: NexusGenRootTypes['Model'][]; // [Model!]!
+    description: string | null; // String
+    dtype: string | null; // String
+    evaluations: NexusGenRootTypes['Evaluation'][]; // [Evaluation!]!
+    files: NexusGenRootTypes['ModelFile'][]; // [ModelFile!]!
+    hardwareRequirements: NexusGenRootTypes['HardwareRequirements']; // HardwareRequirements!
+    id: string; // ID!
+    jobs: NexusGenRootTypes['Job'][]; // [Job!]!
+    kind: NexusGenEnums['ModelKind']; // ModelKind!
+    license: string | null; // String
+    name: string; // String!
+    owner: string; // String!
+    parameterCount: NexusGenScalars['BigInt'] | null; // BigInt
+    parents: NexusGenRootTypes['LineageEdge'][]; // [LineageEdge!]!
+    pathToRoot: NexusGenRootTypes['Model'][]; // [Model!]!
+    root: NexusGenRootTypes['Model']; // Model!
+    shortName: string; // String!
+    status: NexusGenEnums['ModelStatus']; // ModelStatus!
+    tags: string[]; // [String!]!
+    tree: NexusGenRootTypes['ModelTree']; // ModelTree!
+    updatedAt: NexusGenScalars['DateTime']; // DateTime!
+  }
+  ModelCard: { // field return type
+    markdown: string; // String!
+    metadata: NexusGenScalars['JSON']; // JSON!
+  }
+  ModelConnection: { // field return type
+    edges: NexusGenRootTypes['ModelEdge'][]; // [ModelEdge!]!
+    nodes: NexusGenRootTypes['Model'][]; // [Model!]!
+    pageInfo: NexusGenRootTypes['PageInfo']; // PageInfo!
+    totalCount: number; // Int!
+  }
+  ModelEdge: { // field return type
+    cursor: string; // String!
+    node: NexusGenRootTypes['Model']; // Model!
+  }
+  ModelFile: { // field return type
+    path: string; // String!
+    sha256: string; // String!
+    size: NexusGenScalars['BigInt']; // BigInt!
+  }
+  ModelTree: { // field return type
+    edges: NexusGenRootTypes['LineageEdge'][]; // [LineageEdge!]!
+    nodes: NexusGenRootTypes['ModelTreeNode'][]; // [ModelTreeNode!]!
+    root: NexusGenRootTypes['Model']; // Model!
+    size: number; // Int!
+  }
+  ModelTreeNode: { // field return type
+    depth: number; // Int!
+    model: NexusGenRootTypes['Model']; // Model!
+  }
+  Mutation: { // field return type
+    cancelJob: NexusGenRootTypes['Job']; // Job!
+    createApiToken: NexusGenRootTypes['CreateApiTokenPayload']; // CreateApiTokenPayload!
+    deleteModel: NexusGenRootTypes['DeleteModelPayload']; // DeleteModelPayload!
+    evaluateModel: NexusGenRootTypes['Job'][]; // [Job!]!
+    registerModel: NexusGenRootTypes['RegisterModelPayload']; // RegisterModelPayload!
+    retryJob: NexusGenRootTypes['Job']; // Job!
+    revokeApiToken: NexusGenRootTypes['ApiToken']; // ApiToken!
+    spawnPrunedVariant: NexusGenRootTypes['SpawnPrunedVariantPayload']; // SpawnPrunedVariantPayload!
+    updateModel: NexusGenRootTypes['Model']; // Model!
+  }
+  PageInfo: { // field return type
+    endCursor: string | null; // String
+    hasNextPage: boolean; // Boolean!
+    hasPreviousPage: boolean; // Boolean!
+    startCursor: string | null; // String
+  }
+  PruningPlan: { // field return type
+    byComponent: NexusGenRootTypes['ComponentParameters'][]; // [ComponentParameters!]!
+    changePercent: number; // Float!
+    changes: NexusGenRootTypes['ConfigChange'][]; // [ConfigChange!]!
+    config: NexusGenScalars['JSON']; // JSON!
+    keptNeurons: number | null; // Int
+    parametersAfter: NexusGenScalars['BigInt']; // BigInt!
+    parametersBefore: NexusGenScalars['BigInt']; // BigInt!
+    recipe: NexusGenScalars['JSON']; // JSON!
+    removedLayers: number[] | null; // [Int!]
+    sparsity: NexusGenRootTypes['SparsityPlan'] | null; // SparsityPlan
+  }
   Query: { // field return type
+    apiTokens: NexusGenRootTypes['ApiToken'][]; // [ApiToken!]!
     health: NexusGenRootTypes['Health']; // Health!
+    job: NexusGenRootTypes['Job'] | null; // Job
+    jobs: NexusGenRootTypes['Job'][]; // [Job!]!
+    model: NexusGenRootTypes['Model'] | null; // Model
+    modelTree: NexusGenRootTypes['ModelTree'] | null; // ModelTree
+    models: NexusGenRootTypes['ModelConnection']; // ModelConnection!
+    node: NexusGenRootTypes['Node'] | null; // Node
+    pruningPlan: NexusGenRootTypes['PruningPlan']; // PruningPlan!
+    viewer: NexusGenRootTypes['ApiToken'] | null; // ApiToken
+  }
+  RegisterModelPayload: { // field return type
+    model: NexusGenRootTypes['Model']; // Model!
+  }
+  RelationCount: { // field return type
+    count: number; // Int!
+    relation: NexusGenEnums['Relation']; // Relation!
+  }
+  SparsityPlan: { // field return type
+    targetParameters: NexusGenScalars['BigInt']; // BigInt!
+    zeroed: NexusGenScalars['BigInt']; // BigInt!
+  }
+  SpawnPrunedVariantPayload: { // field return type
+    edge: NexusGenRootTypes['LineageEdge']; // LineageEdge!
+    job: NexusGenRootTypes['Job']; // Job!
+    model: NexusGenRootTypes['Model']; // Model!
+    plan: NexusGenRootTypes['PruningPlan']; // PruningPlan!
+  }
+  Node: { // field return type
+    id: string; // ID!
   }
 }
 
 export interface NexusGenFieldTypeNames {
+  ApiToken: { // field return type name
+    createdAt: 'DateTime'
+    expiresAt: 'DateTime'
+    id: 'ID'
+    lastUsedAt: 'DateTime'
+    name: 'String'
+    prefix: 'String'
+    revokedAt: 'DateTime'
+    role: 'TokenRole'
+  }
+  ComponentParameters: { // field return type name
+    after: 'BigInt'
+    before: 'BigInt'
+    component: 'String'
+  }
+  ConfigChange: { // field return type name
+    field: 'String'
+    from: 'JSON'
+    to: 'JSON'
+  }
+  CreateApiTokenPayload: { // field return type name
+    secret: 'String'
+    token: 'ApiToken'
+  }
+  DeleteModelPayload: { // field return type name
+    deletedIds: 'ID'
+  }
+  Evaluation: { // field return type name
+    createdAt: 'DateTime'
+    dataset: 'String'
+    datasetSha256: 'String'
+    id: 'ID'
+    metric: 'String'
+    model: 'Model'
+    settings: 'JSON'
+    stderr: 'Float'
+    task: 'String'
+    value: 'Float'
+  }
+  HardwareRequirements: { // field return type name
+    batchSize: 'Int'
+    contextLength: 'Int'
+    formula: 'String'
+    kvBytesPerToken: 'BigInt'
+    kvCacheBytes: 'BigInt'
+    kvDtype: 'KvDtype'
+    minGpuBytes: 'BigInt'
+    overheadBytes: 'BigInt'
+    recommendedCpuRamBytes: 'BigInt'
+    slidingLayers: 'Int'
+    totalBytes: 'BigInt'
+    weightBytes: 'BigInt'
+    weightDtype: 'WeightDtype'
+  }
   Health: { // field return type name
     database: 'DatabaseStatus'
     databaseLatencyMs: 'Float'
     embeddedDatabase: 'Boolean'
     version: 'String'
   }
+  Job: { // field return type name
+    attempts: 'Int'
+    cancelRequested: 'Boolean'
+    createdAt: 'DateTime'
+    databaseId: 'String'
+    error: 'String'
+    finishedAt: 'DateTime'
+    heartbeatAt: 'DateTime'
+    id: 'ID'
+    kind: 'JobKind'
+    logTail: 'String'
+    maxAttempts: 'Int'
+    model: 'Model'
+    payload: 'JSON'
+    progress: 'Float'
+    retryOf: 'Job'
+    stage: 'String'
+    startedAt: 'DateTime'
+    status: 'JobStatus'
+    updatedAt: 'DateTime'
+  }
+  LineageEdge: { // field return type name
+    child: 'Model'
+    createdAt: 'DateTime'
+    id: 'ID'
+    method: 'String'
+    parent: 'Model'
+    position: 'Int'
+    recipe: 'JSON'
+    relation: 'Relation'
+  }
+  Model: { // field return type name
+    ancestors: 'Model'
+    architecture: 'String'
+    byteSize: 'BigInt'
+    card: 'ModelCard'
+    childCounts: 'RelationCount'
+    children: 'LineageEdge'
+    config: 'JSON'
+    createdAt: 'DateTime'
+    databaseId: 'String'
+    descendants: 'Model'
+    description: 'String'
+    dtype: 'String'
+    evaluations: 'Evaluation'
+    files: 'ModelFile'
+    hardwareRequirements: 'HardwareRequirements'
+    id: 'ID'
+    jobs: 'Job'
+    kind: 'ModelKind'
+    license: 'String'
+    name: 'String'
+    owner: 'String'
+    parameterCount: 'BigInt'
+    parents: 'LineageEdge'
+    pathToRoot: 'Model'
+    root: 'Model'
+    shortName: 'String'
+    status: 'ModelStatus'
+    tags: 'String'
+    tree: 'ModelTree'
+    updatedAt: 'DateTime'
+  }
+  ModelCard: { // field return type name
+    markdown: 'String'
+    metadata: 'JSON'
+  }
+  ModelConnection: { // field return type name
+    edges: 'ModelEdge'
+    nodes: 'Model'
+    pageInfo: 'PageInfo'
+    totalCount: 'Int'
+  }
+  ModelEdge: { // field return type name
+    cursor: 'String'
+    node: 'Model'
+  }
+  ModelFile: { // field return type name
+    path: 'String'
+    sha256: 'String'
+    size: 'BigInt'
+  }
+  ModelTree: { // field return type name
+    edges: 'LineageEdge'
+    nodes: 'ModelTreeNode'
+    root: 'Model'
+    size: 'Int'
+  }
+  ModelTreeNode: { // field return type name
+    depth: 'Int'
+    model: 'Model'
+  }
+  Mutation: { // field return type name
+    cancelJob: 'Job'
+    createApiToken: 'CreateApiTokenPayload'
+    deleteModel: 'DeleteModelPayload'
+    evaluateModel: 'Job'
+    registerModel: 'RegisterModelPayload'
+    retryJob: 'Job'
+    revokeApiToken: 'ApiToken'
+    spawnPrunedVariant: 'SpawnPrunedVariantPayload'
+    updateModel: 'Model'
+  }
+  PageInfo: { // field return type name
+    endCursor: 'String'
+    hasNextPage: 'Boolean'
+    hasPreviousPage: 'Boolean'
+    startCursor: 'String'
+  }
+  PruningPlan: { // field return type name
+    byComponent: 'ComponentParameters'
+    changePercent: 'Float'
+    changes: 'ConfigChange'
+    config: 'JSON'
+    keptNeurons: 'Int'
+    parametersAfter: 'BigInt'
+    parametersBefore: 'BigInt'
+    recipe: 'JSON'
+    removedLayers: 'Int'
+    sparsity: 'SparsityPlan'
+  }
   Query: { // field return type name
+    apiTokens: 'ApiToken'
     health: 'Health'
+    job: 'Job'
+    jobs: 'Job'
+    model: 'Model'
+    modelTree: 'ModelTree'
+    models: 'ModelConnection'
+    node: 'Node'
+    pruningPlan: 'PruningPlan'
+    viewer: 'ApiToken'
+  }
+  RegisterModelPayload: { // field return type name
+    model: 'Model'
+  }
+  RelationCount: { // field return type name
+    count: 'Int'
+    relation: 'Relation'
+  }
+  SparsityPlan: { // field return type name
+    targetParameters: 'BigInt'
+    zeroed: 'BigInt'
+  }
+  SpawnPrunedVariantPayload: { // field return type name
+    edge: 'LineageEdge'
+    job: 'Job'
+    model: 'Model'
+    plan: 'PruningPlan'
+  }
+  Node: { // field return type name
+    id: 'ID'
   }
 }
 
 export interface NexusGenArgTypes {
+  Model: {
+    card: { // args
+      batchSize: number | null; // Int
+      contextLength?: number | null; // Int
+    }
+    descendants: { // args
+      depth: number | null; // Int
+    }
+    evaluations: { // args
+      task?: string | null; // String
+    }
+    hardwareRequirements: { // args
+      batchSize: number | null; // Int
+      contextLength: number | null; // Int
+      kvDtype: NexusGenEnums['KvDtype'] | null; // KvDtype
+      weightDtype: NexusGenEnums['WeightDtype'] | null; // WeightDtype
+    }
+    jobs: { // args
+      first: number | null; // Int
+    }
+    tree: { // args
+      depth: number | null; // Int
+    }
+  }
+  Mutation: {
+    cancelJob: { // args
+      id: string; // ID!
+    }
+    createApiToken: { // args
+      expiresAt?: NexusGenScalars['DateTime'] | null; // DateTime
+      name: string; // String!
+      role: NexusGenEnums['TokenRole']; // TokenRole!
+    }
+    deleteModel: { // args
+      cascade?: boolean | null; // Boolean
+      model: string; // String!
+    }
+    evaluateModel: { // args
+      model: string; // String!
+      tasks: NexusGenScalars['JSON']; // JSON!
+    }
+    registerModel: { // args
+      description?: string | null; // String
+      license?: string | null; // String
+      name: string; // String!
+      parents?: NexusGenInputs['ParentInput'][] | null; // [ParentInput!]
+      path: string; // String!
+      recipe?: NexusGenScalars['JSON'] | null; // JSON
+      tags?: string[] | null; // [String!]
+    }
+    retryJob: { // args
+      id: string; // ID!
+    }
+    revokeApiToken: { // args
+      id: string; // ID!
+    }
+    spawnPrunedVariant: { // args
+      description?: string | null; // String
+      evaluate?: NexusGenScalars['JSON'] | null; // JSON
+      name?: string | null; // String
+      parent: string; // String!
+      recipe: NexusGenScalars['JSON']; // JSON!
+    }
+    updateModel: { // args
+      description?: string | null; // String
+      license?: string | null; // String
+      model: string; // String!
+      tags?: string[] | null; // [String!]
+    }
+  }
+  Query: {
+    job: { // args
+      id: string; // ID!
+    }
+    jobs: { // args
+      filter?: NexusGenInputs['JobFilter'] | null; // JobFilter
+      first: number | null; // Int
+    }
+    model: { // args
+      id?: string | null; // String
+      name?: string | null; // String
+    }
+    modelTree: { // args
+      depth: number | null; // Int
+      root: string; // String!
+    }
+    models: { // args
+      after?: string | null; // String
+      filter?: NexusGenInputs['ModelFilter'] | null; // ModelFilter
+      first: number | null; // Int
+      includeArchived?: boolean | null; // Boolean
+      orderBy?: NexusGenInputs['ModelOrder'] | null; // ModelOrder
+    }
+    node: { // args
+      id: string; // ID!
+    }
+    pruningPlan: { // args
+      parent: string; // String!
+      recipe: NexusGenScalars['JSON']; // JSON!
+    }
+  }
 }
 
 export interface NexusGenAbstractTypeMembers {
+  Node: "ApiToken" | "Evaluation" | "Job" | "LineageEdge" | "Model"
 }
 
 export interface NexusGenTypeInterfaces {
+  ApiToken: "Node"
+  Evaluation: "Node"
+  Job: "Node"
+  LineageEdge: "Node"
+  Model: "Node"
 }
 
 export type NexusGenObjectNames = keyof NexusGenObjects;
 
-export type NexusGenInputNames = never;
+export type NexusGenInputNames = keyof NexusGenInputs;
 
 export type NexusGenEnumNames = keyof NexusGenEnums;
 
-export type NexusGenInterfaceNames = never;
+export type NexusGenInterfaceNames = keyof NexusGenInterfaces;
 
 export type NexusGenScalarNames = keyof NexusGenScalars;
 
@@ -95,7 +751,7 @@ export type NexusGenUnionNames = never;
 
 export type NexusGenObjectsUsingAbstractStrategyIsTypeOf = never;
 
-export type NexusGenAbstractsUsingStrategyResolveType = never;
+export type NexusGenAbstractsUsingStrategyResolveType = "Node";
 
 export type NexusGenFeaturesConfig = {
   abstractTypeStrategies: {

@@ -6,6 +6,9 @@ import { openDatabase, type RunningDatabase } from '../db/database.js';
 import { applyMigrations } from '../db/migrations.js';
 import { coerceError } from '../errors.js';
 import { createLogger, type Logger } from '../log.js';
+import type { RegistryDeps } from '../registry/deps.js';
+import { JobQueue } from '../registry/queue.js';
+import { ArtifactStore } from '../storage/store.js';
 
 export { version } from '../version.js';
 
@@ -14,16 +17,21 @@ export interface Runtime {
   log: Logger;
   database: RunningDatabase;
   prisma: PrismaClient;
+  registry: RegistryDeps;
+  queue: JobQueue;
 }
 
-export async function startRuntime(scope: string): Promise<Runtime> {
+/** `join`: use the embedded Postgres of a server already running from BONSAI_HOME (workers, tools). */
+export async function startRuntime(scope: string, options: { join?: boolean } = {}): Promise<Runtime> {
   const config = loadConfig();
   const log = createLogger(config.logLevel, scope);
-  const database = await openDatabase(config, log);
+  const database = await openDatabase(config, log, options);
   try {
     await applyMigrations(database.url, log);
     const prisma = createPrismaClient(database.url);
-    return { config, log, database, prisma };
+    const queue = await JobQueue.start(database.url, log);
+    const registry: RegistryDeps = { prisma, store: new ArtifactStore(config.artifactsDir), queue, modelRoots: config.modelRoots, log };
+    return { config, log, database, prisma, registry, queue };
   } catch (err) {
     await database.stop();
     throw err;

@@ -67,6 +67,82 @@ addRecipeOptions(
 });
 
 program
+  .command('eval')
+  .description('evaluate a checkpoint folder on onnxruntime: perplexity, lambada, multiple-choice or speed')
+  .argument('<dir>', 'Hugging Face checkpoint folder')
+  .requiredOption('--task <task>', 'perplexity | lambada | multiple-choice | speed')
+  .option('--data <file>', 'text file (perplexity) or JSONL (lambada: text; multiple-choice: context, choices, label)')
+  .option('--context-length <n>', 'tokens per window (perplexity, speed; default 256)', positiveInt('--context-length'))
+  .option('--stride <n>', 'perplexity: tokens between window starts (default: the context length)', positiveInt('--stride'))
+  .option('--limit <n>', 'score at most N tokens (perplexity) or N records', positiveInt('--limit'))
+  .option('--json', 'machine-readable output')
+  .action(async (dir: string, opts: import('./eval.js').EvalFlags) => {
+    const { evalCommand } = await import('./eval.js');
+    await evalCommand(dir, opts);
+  });
+
+program
+  .command('export-onnx')
+  .description('write the ONNX graph (FP32, weights as external data) of a checkpoint folder')
+  .argument('<dir>', 'Hugging Face checkpoint folder')
+  .argument('<out>', 'output folder')
+  .option('--activations', 'also output block inputs/outputs and down_proj inputs')
+  .action(async (dir: string, out: string, opts: { activations?: boolean }) => {
+    const { exportOnnxCommand } = await import('./eval.js');
+    await exportOnnxCommand(dir, out, opts);
+  });
+
+program
+  .command('card')
+  .description('print the model card (README.md) of a local checkpoint folder')
+  .argument('<dir>', 'Hugging Face checkpoint folder')
+  .option('--name <owner/name>', 'the name to show (default local/<folder>)')
+  .option('--base-model <name>', 'the parent’s name, for a folder made by `bonsai prune`')
+  .option('--context-length <n>', 'context for the hardware table', positiveInt('--context-length'))
+  .option('--json', 'print the front matter as JSON instead')
+  .action(async (dir: string, opts: { name?: string; baseModel?: string; contextLength?: number; json?: boolean }) => {
+    const { card } = await import('./card.js');
+    await card(dir, opts);
+  });
+
+program
+  .command('export')
+  .description('write a registry model to a folder, with its model card as README.md')
+  .argument('<name>', 'owner/name')
+  .argument('<out>', 'new folder')
+  .action(async (name: string, out: string) => {
+    const { exportModel } = await import('./card.js');
+    await exportModel(name, out);
+  });
+
+const token = program.command('token').description('API tokens (stored hashed; the secret is printed once)');
+token
+  .command('create')
+  .description('create a token and print its secret')
+  .requiredOption('--role <role>', 'reader, maintainer or admin')
+  .option('--name <name>', 'what the token is for', 'cli')
+  .option('--expires-in-days <n>', 'expire after this many days', positiveInt('--expires-in-days'))
+  .action(async (opts: { role: string; name: string; expiresInDays?: number }) => {
+    const { tokenCreate } = await import('./token.js');
+    await tokenCreate(opts);
+  });
+token
+  .command('list')
+  .description('list tokens (id, prefix, role, state, name)')
+  .action(async () => {
+    const { tokenList } = await import('./token.js');
+    await tokenList();
+  });
+token
+  .command('revoke')
+  .description('revoke a token by id')
+  .argument('<id>')
+  .action(async (id: string) => {
+    const { tokenRevoke } = await import('./token.js');
+    await tokenRevoke(id);
+  });
+
+program
   .command('migrate')
   .description('apply pending database migrations and exit')
   .action(async () => {

@@ -85,6 +85,25 @@ async function ensureDatabase(adminUrl: string, name: string): Promise<void> {
   }
 }
 
+/**
+ * The embedded Postgres another Bonsai process on this machine runs (`npm start`), for commands
+ * that only need a connection (`bonsai worker`, `bonsai token`). Undefined when none runs.
+ */
+export async function joinEmbeddedPostgres(home: string): Promise<RunningDatabase | undefined> {
+  const state = readState(join(home, 'postgres.json'));
+  if (!state || !existsSync(join(home, 'bonsai.lock'))) return undefined;
+  const base = `postgresql://${USER}:${encodeURIComponent(state.password)}@127.0.0.1:${state.port}`;
+  const client = new pg.Client({ connectionString: `${base}/${DATABASE}`, connectionTimeoutMillis: 3000 });
+  try {
+    await client.connect();
+  } catch {
+    return undefined;
+  } finally {
+    await client.end().catch(() => {});
+  }
+  return { url: `${base}/${DATABASE}`, adminUrl: `${base}/postgres`, embedded: true, stop: async () => {} };
+}
+
 export async function startEmbeddedPostgres(home: string, log: Logger): Promise<RunningDatabase> {
   const lock = acquireFolderLock(home);
   try {

@@ -74,6 +74,18 @@ describe('bonsai serve on the embedded Postgres', () => {
     expect(code).toBe(2);
     expect(second.output()).toMatch(new RegExp(`data folder ${home} is in use by process ${first.child.pid}`));
 
+    // `bonsai token create` joins the running server's cluster; its secret works on the API.
+    const tokenRun = runBonsai(['token', 'create', '--role', 'admin', '--name', 'first'], { BONSAI_HOME: home });
+    expect((await tokenRun.exited).code).toBe(0);
+    const secret = /bonsai_\S+/.exec(tokenRun.output())?.[0];
+    expect(secret).toBeDefined();
+    const created = await fetch(`http://127.0.0.1:${port}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${secret}` },
+      body: JSON.stringify({ query: 'mutation { createApiToken(name: "second", role: READER) { token { role } } }' }),
+    });
+    expect(await created.json()).toEqual({ data: { createApiToken: { token: { role: 'READER' } } } });
+
     first.child.kill('SIGKILL');
     await first.exited;
 

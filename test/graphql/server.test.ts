@@ -1,30 +1,22 @@
 import { readFileSync } from 'node:fs';
-import { printSchema } from 'graphql';
+import { lexicographicSortSchema, printSchema } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildSchema, sdlPath } from '../../graphql/schema.js';
-import { type RunningServer, startHttpServer } from '../../graphql/server.js';
-import { createLogger } from '../../src/log.js';
-import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
+import { startTestApi, type TestApi } from '../helpers/api.js';
 
-let db: TestDatabase;
-let server: RunningServer;
+let api: TestApi;
 
 beforeAll(async () => {
-  db = await createTestDatabase();
-  server = await startHttpServer(
-    { prisma: db.prisma, log: createLogger('error'), version: '9.9.9', embeddedDatabase: false },
-    { host: '127.0.0.1', port: 0, production: false },
-  );
+  api = await startTestApi();
 });
 afterAll(async () => {
-  await server.close();
-  await db.drop();
+  await api.close();
 });
 
 async function gql(
   query: string,
 ): Promise<{ data?: Record<string, unknown>; errors?: Array<{ message: string; extensions?: { code?: string } }> }> {
-  const res = await fetch(`${server.url}/graphql`, {
+  const res = await fetch(`${api.server.url}/graphql`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify({ query }),
@@ -46,16 +38,16 @@ describe('HTTP server', () => {
   });
 
   it('serves /healthz and a page at /', async () => {
-    const health = await fetch(`${server.url}/healthz`);
+    const health = await fetch(`${api.server.url}/healthz`);
     expect(health.status).toBe(200);
     expect(await health.json()).toMatchObject({ status: 'ok', database: 'ok' });
-    const page = await fetch(`${server.url}/`);
+    const page = await fetch(`${api.server.url}/`);
     expect(page.status).toBe(200);
     expect(await page.text()).toContain('Bonsai');
   });
 
   it('refuses a GET mutation-free query without a CSRF-safe header (CSRF prevention stays on)', async () => {
-    const res = await fetch(`${server.url}/graphql?query=${encodeURIComponent('{ health { version } }')}`);
+    const res = await fetch(`${api.server.url}/graphql?query=${encodeURIComponent('{ health { version } }')}`);
     expect(res.status).toBe(400);
   });
 });
@@ -65,6 +57,6 @@ describe('committed SDL', () => {
     const committed = readFileSync(sdlPath, 'utf8')
       .replace(/^###.*\n/gm, '')
       .trim();
-    expect(committed).toBe(printSchema(buildSchema()).trim());
+    expect(committed).toBe(printSchema(lexicographicSortSchema(buildSchema())).trim());
   });
 });

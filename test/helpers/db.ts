@@ -28,7 +28,7 @@ export async function adminQuery(sql: string): Promise<void> {
 }
 
 /** A database of its own for one test file, cloned from the migrated template. */
-export async function createTestDatabase(options: { empty?: boolean } = {}): Promise<TestDatabase> {
+export async function createTestDatabase(options: { empty?: boolean; onQuery?: (sql: string) => void } = {}): Promise<TestDatabase> {
   const name = `bonsai_test_${randomBytes(6).toString('hex')}`;
   const create = options.empty ? `CREATE DATABASE ${name}` : `CREATE DATABASE ${name} TEMPLATE ${inject('templateDatabase')}`;
   // Two files cloning the template at the same instant can see each other's copy as a user of it.
@@ -42,7 +42,7 @@ export async function createTestDatabase(options: { empty?: boolean } = {}): Pro
     }
   }
   const url = databaseUrl(name);
-  const prisma = createPrismaClient(url, 4);
+  const prisma = createPrismaClient(url, { poolSize: 4, onQuery: options.onQuery });
   return {
     name,
     url,

@@ -1,0 +1,40 @@
+// Query cost: every field costs 1, list fields cost their children times `first` (Model.models,
+// jobs), so a client cannot ask for 100 × 100 × 100 nodes in one request.
+import type { ApolloServerPlugin } from '@apollo/server';
+import { GraphQLError, type GraphQLSchema, type ValidationContext } from 'graphql';
+import { fieldExtensionsEstimator, getComplexity, simpleEstimator } from 'graphql-query-complexity';
+import type { Context } from './context.js';
+
+export const LIMITS = { depth: 12, aliases: 20, cost: 20_000 };
+
+/**
+ * graphql-armor throws its rejection out of the validation pass by default, which Apollo reports
+ * as an internal error; reported through the context it is an ordinary validation error.
+ */
+export const reportAsValidationError = {
+  propagateOnRejection: false,
+  onReject: [(ctx: ValidationContext | null, err: GraphQLError) => ctx?.reportError(err)],
+};
+
+export function complexityPlugin(schema: GraphQLSchema): ApolloServerPlugin<Context> {
+  return {
+    async requestDidStart() {
+      return {
+        async didResolveOperation({ request, document }) {
+          const cost = getComplexity({
+            schema,
+            query: document,
+            operationName: request.operationName ?? undefined,
+            variables: request.variables ?? {},
+            estimators: [fieldExtensionsEstimator(), simpleEstimator({ defaultComplexity: 1 })],
+          });
+          if (cost > LIMITS.cost) {
+            throw new GraphQLError(`query cost ${cost} is over the limit of ${LIMITS.cost}; ask for fewer items (first) or fewer fields`, {
+              extensions: { code: 'GRAPHQL_VALIDATION_FAILED', cost, limit: LIMITS.cost },
+            });
+          }
+        },
+      };
+    },
+  };
+}

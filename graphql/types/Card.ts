@@ -1,0 +1,93 @@
+// Model cards and hardware requirements, computed on request from the registry's data.
+import { arg, enumType, extendType, intArg, objectType } from 'nexus';
+import { hardwareRequirements } from '../../src/cards/hardware.js';
+import { renderCard } from '../../src/cards/render.js';
+import { archOf } from '../../src/cards/sections.js';
+import { BadInputError, ConflictError } from '../../src/errors.js';
+import { cardInput } from '../../src/registry/cards.js';
+
+export const WeightDtype = enumType({ name: 'WeightDtype', members: ['FP32', 'BF16', 'FP16', 'INT8', 'INT4'] });
+export const KvDtype = enumType({ name: 'KvDtype', members: ['FP32', 'BF16', 'FP16', 'INT8'] });
+
+export const ModelCard = objectType({
+  name: 'ModelCard',
+  definition(t) {
+    t.nonNull.string('markdown', { description: 'README.md with Hugging Face YAML front matter.' });
+    t.nonNull.json('metadata', { description: 'The front matter as an object.' });
+  },
+});
+
+export const HardwareRequirements = objectType({
+  name: 'HardwareRequirements',
+  description: 'Estimates from the architecture; bytes are exact integers (1 GB = 10⁹ bytes when shown).',
+  definition(t) {
+    t.nonNull.int('contextLength');
+    t.nonNull.int('batchSize');
+    t.nonNull.field('weightDtype', { type: 'WeightDtype' });
+    t.nonNull.field('kvDtype', { type: 'KvDtype' });
+    t.nonNull.bigint('weightBytes');
+    t.nonNull.bigint('kvBytesPerToken');
+    t.nonNull.bigint('kvCacheBytes');
+    t.nonNull.bigint('overheadBytes', { description: '20 % of the weights (accelerate).' });
+    t.nonNull.bigint('totalBytes');
+    t.nonNull.bigint('minGpuBytes', { description: 'total ÷ 0.9 (a runtime uses 90 % of the device).' });
+    t.nonNull.bigint('recommendedCpuRamBytes', { description: 'total × 1.25.' });
+    t.nonNull.int('slidingLayers');
+    t.nonNull.string('formula');
+  },
+});
+
+const MAX_CONTEXT = 1 << 21;
+
+function checkSize(field: string, v: number, max: number): number {
+  if (!Number.isInteger(v) || v < 1 || v > max) throw new BadInputError(field, `must be an integer from 1 to ${max}`);
+  return v;
+}
+
+export const ModelCardFields = extendType({
+  type: 'Model',
+  definition(t) {
+    t.nonNull.field('card', {
+      type: 'ModelCard',
+      args: { contextLength: intArg(), batchSize: intArg({ default: 1 }) },
+      resolve: async (m, { contextLength, batchSize }, ctx) => {
+        if (contextLength != null) checkSize('contextLength', contextLength, MAX_CONTEXT);
+        checkSize('batchSize', batchSize ?? 1, 4096);
+        return renderCard(
+          await cardInput(ctx.services.prisma, m, { contextLength: contextLength ?? undefined, batchSize: batchSize ?? 1 }),
+        );
+      },
+    });
+    t.nonNull.field('hardwareRequirements', {
+      type: 'HardwareRequirements',
+      args: {
+        contextLength: intArg({ default: 4096 }),
+        batchSize: intArg({ default: 1 }),
+        weightDtype: arg({ type: 'WeightDtype', default: 'BF16' }),
+        kvDtype: arg({ type: 'KvDtype', default: 'BF16' }),
+      },
+      resolve: (m, args) => {
+        if (!m.config || m.parameterCount === null) throw new ConflictError(`model ${m.owner}/${m.name} has no checkpoint yet`);
+        const contextLength = checkSize('contextLength', args.contextLength ?? 4096, MAX_CONTEXT);
+        const batchSize = checkSize('batchSize', args.batchSize ?? 1, 4096);
+        const weightDtype = (args.weightDtype ?? 'BF16').toLowerCase() as 'bf16';
+        const kvDtype = (args.kvDtype ?? 'BF16').toLowerCase() as 'bf16';
+        const arch = archOf(m.config as Record<string, unknown>);
+        const h = hardwareRequirements(arch, Number(m.parameterCount), { contextLength, batchSize, weightDtype, kvDtype });
+        return {
+          ...h,
+          weightDtype: args.weightDtype ?? 'BF16',
+          kvDtype: args.kvDtype ?? 'BF16',
+          weightBytes: BigInt(h.weightBytes),
+          kvBytesPerToken: BigInt(h.kvBytesPerToken),
+          kvCacheBytes: BigInt(h.kvCacheBytes),
+          overheadBytes: BigInt(h.overheadBytes),
+          totalBytes: BigInt(h.totalBytes),
+          minGpuBytes: BigInt(h.minGpuBytes),
+          recommendedCpuRamBytes: BigInt(h.recommendedCpuRamBytes),
+          formula: `weights ${m.parameterCount} × ${weightDtype}; KV 2 × ${arch.numLayers} layers × ${arch.numKvHeads} kv_heads × ${arch.headDim} head_dim × ${contextLength} × ${batchSize} × ${kvDtype} bytes (sliding layers: min(context, ${arch.slidingWindow ?? '—'})); +20 % overhead`,
+        };
+      },
+    });
+  },
+});

@@ -1,0 +1,121 @@
+// Jobs and their progress. Clients poll: `progress`, `stage`, `heartbeatAt` and `logTail` change
+// at least every 5 seconds while a job runs (README: "Job progress").
+import { arg, extendType, idArg, inputObjectType, intArg, nonNull, objectType } from 'nexus';
+import { BadInputError, NotFoundError } from '../../src/errors.js';
+import { cancelJob, findJob, retryJob } from '../../src/registry/jobs.js';
+import { isUuid } from '../../src/registry/models.js';
+import { checkRead, requireRole } from '../auth.js';
+import { idOf, toGlobalId } from '../globalId.js';
+
+const sources = { module: new URL('../sources.ts', import.meta.url).pathname };
+
+export const Job = objectType({
+  name: 'Job',
+  sourceType: { ...sources, export: 'JobSource' },
+  definition(t) {
+    t.implements('Node');
+    t.nonNull.id('id', { resolve: (j) => toGlobalId('Job', j.id) });
+    t.nonNull.string('databaseId', { resolve: (j) => j.id });
+    t.nonNull.field('kind', { type: 'JobKind' });
+    t.nonNull.field('status', { type: 'JobStatus' });
+    t.string('stage', { description: 'What the job is doing now, e.g. scoring, writing, storing, perplexity.' });
+    t.nonNull.float('progress', { description: '0..1 over the whole job.' });
+    t.nonNull.int('attempts');
+    t.nonNull.int('maxAttempts');
+    t.string('error', { description: 'Why it failed, in words a user can act on.' });
+    t.nonNull.list.nonNull.string('logTail', { description: 'The last log lines.' });
+    t.nonNull.boolean('cancelRequested');
+    t.nonNull.json('payload');
+    t.nonNull.dateTime('createdAt');
+    t.nonNull.dateTime('updatedAt');
+    t.dateTime('startedAt');
+    t.dateTime('finishedAt');
+    t.dateTime('heartbeatAt');
+    t.field('model', { type: 'Model', resolve: (j, _a, ctx) => (j.modelId ? ctx.loaders.model.load(j.modelId) : null) });
+    t.field('retryOf', { type: 'Job', resolve: (j, _a, ctx) => (j.parentJobId ? ctx.loaders.job.load(j.parentJobId) : null) });
+  },
+});
+
+export const JobFilter = inputObjectType({
+  name: 'JobFilter',
+  definition(t) {
+    t.list.nonNull.field('status', { type: 'JobStatus' });
+    t.list.nonNull.field('kind', { type: 'JobKind' });
+    t.string('model', { description: 'Global id, database id or owner/name.' });
+  },
+});
+
+export const JobQuery = extendType({
+  type: 'Query',
+  definition(t) {
+    t.field('job', {
+      type: 'Job',
+      args: { id: nonNull(idArg()) },
+      resolve: async (_r, { id }, ctx) => {
+        checkRead(ctx);
+        return ctx.loaders.job.load(idOf('Job', id));
+      },
+    });
+    t.nonNull.list.nonNull.field('jobs', {
+      type: 'Job',
+      description: 'Newest first.',
+      args: { filter: arg({ type: 'JobFilter' }), first: intArg({ default: 20 }) },
+      extensions: {
+        complexity: ({ args, childComplexity }: { args: { first?: number }; childComplexity: number }) =>
+          1 + childComplexity * (args.first ?? 20),
+      },
+      resolve: async (_r, { filter, first }, ctx) => {
+        checkRead(ctx);
+        const n = first ?? 20;
+        if (n < 0 || n > 100) throw new BadInputError('first', 'must be between 0 and 100');
+        let modelId: string | undefined;
+        if (filter?.model) {
+          const ref = filter.model;
+          const model = ref.includes('/')
+            ? await ctx.services.prisma.model.findFirst({
+                where: { owner: ref.split('/')[0], name: ref.split('/')[1] },
+                select: { id: true },
+              })
+            : { id: isUuid(ref) ? ref : idOf('Model', ref, 'filter.model') };
+          if (!model) throw new NotFoundError('model', ref);
+          modelId = model.id;
+        }
+        return ctx.services.prisma.job.findMany({
+          where: {
+            status: filter?.status?.length ? { in: filter.status } : undefined,
+            kind: filter?.kind?.length ? { in: filter.kind } : undefined,
+            modelId,
+          },
+          orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
+          take: n,
+        });
+      },
+    });
+  },
+});
+
+export const JobMutations = extendType({
+  type: 'Mutation',
+  definition(t) {
+    t.nonNull.field('cancelJob', {
+      type: 'Job',
+      description: 'A queued job stops at once; a running one within seconds, its temporary files removed.',
+      args: { id: nonNull(idArg()) },
+      resolve: async (_r, { id }, ctx) => {
+        requireRole(ctx, 'MAINTAINER');
+        const jobId = idOf('Job', id);
+        await findJob(ctx.services.prisma, jobId);
+        return cancelJob(ctx.services.registry, jobId);
+      },
+    });
+    t.nonNull.field('retryJob', {
+      type: 'Job',
+      description: 'Runs a failed or cancelled job again, as a new job pointing back to it.',
+      args: { id: nonNull(idArg()) },
+      resolve: async (_r, { id }, ctx) => {
+        const viewer = requireRole(ctx, 'MAINTAINER');
+        return retryJob(ctx.services.registry, idOf('Job', id), viewer.tokenId);
+      },
+    });
+  },
+});

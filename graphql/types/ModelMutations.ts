@@ -1,0 +1,107 @@
+// Mutations on models: import, spawn, evaluate, edit, delete. Each checks the caller's role
+// first, then hands the arguments to src/registry.
+import { arg, booleanArg, extendType, inputObjectType, list, nonNull, objectType, stringArg } from 'nexus';
+import { deleteModel, updateModel } from '../../src/registry/models.js';
+import { registerModel } from '../../src/registry/register.js';
+import { evaluateModel, spawnPrunedVariant } from '../../src/registry/spawn.js';
+import { requireRole } from '../auth.js';
+import { modelRef, toGlobalId } from '../globalId.js';
+
+export const ParentInput = inputObjectType({
+  name: 'ParentInput',
+  definition(t) {
+    t.nonNull.string('model', { description: 'Global id, database id or owner/name.' });
+    t.nonNull.field('relation', { type: 'Relation' });
+  },
+});
+
+export const RegisterModelPayload = objectType({
+  name: 'RegisterModelPayload',
+  definition(t) {
+    t.nonNull.field('model', { type: 'Model' });
+  },
+});
+
+export const SpawnPrunedVariantPayload = objectType({
+  name: 'SpawnPrunedVariantPayload',
+  definition(t) {
+    t.nonNull.field('model', { type: 'Model', description: 'The child, QUEUED.' });
+    t.nonNull.field('edge', { type: 'LineageEdge' });
+    t.nonNull.field('job', { type: 'Job' });
+    t.nonNull.field('plan', { type: 'PruningPlan' });
+  },
+});
+
+export const DeleteModelPayload = objectType({
+  name: 'DeleteModelPayload',
+  definition(t) {
+    t.nonNull.list.nonNull.id('deletedIds', { description: 'Global ids of every model removed.' });
+  },
+});
+
+export const ModelMutations = extendType({
+  type: 'Mutation',
+  definition(t) {
+    t.nonNull.field('registerModel', {
+      type: 'RegisterModelPayload',
+      description:
+        'Imports a Hugging Face checkpoint folder from an allowed root (BONSAI_MODEL_ROOTS). With `parents`, registers a derivative made elsewhere (fine-tuned, quantized, merged…).',
+      args: {
+        path: nonNull(stringArg()),
+        name: nonNull(stringArg({ description: 'owner/name' })),
+        license: stringArg(),
+        description: stringArg(),
+        tags: list(nonNull(stringArg())),
+        parents: list(nonNull(arg({ type: 'ParentInput' }))),
+        recipe: arg({ type: 'JSON', description: 'How the derivative was made (stored on its lineage edges).' }),
+      },
+      resolve: async (_r, args, ctx) => {
+        requireRole(ctx, 'MAINTAINER');
+        const parents = args.parents?.map((p, i) => ({ model: modelRef(p.model, `parents.${i}.model`), relation: p.relation }));
+        const recipe = args.recipe as Record<string, unknown> | null | undefined;
+        return { model: await registerModel(ctx.services.registry, { ...args, parents, recipe }) };
+      },
+    });
+    t.nonNull.field('spawnPrunedVariant', {
+      type: 'SpawnPrunedVariantPayload',
+      description: 'Queues a pruned child of `parent`: checked against the plan first, then model, edge and job in one transaction.',
+      args: {
+        parent: nonNull(stringArg()),
+        recipe: nonNull(arg({ type: 'JSON', description: '{ method: "mlp-width" | "depth" | "sparsity", … } as for `bonsai prune`.' })),
+        name: stringArg({ description: 'owner/name; by default derived from the parent and the recipe.' }),
+        description: stringArg(),
+        evaluate: arg({ type: 'JSON', description: 'Evaluations to run once pruned: [{ task, data, contextLength, stride }].' }),
+      },
+      resolve: async (_r, args, ctx) => {
+        const viewer = requireRole(ctx, 'MAINTAINER');
+        return spawnPrunedVariant(ctx.services.registry, { ...args, parent: modelRef(args.parent, 'parent') }, viewer.tokenId);
+      },
+    });
+    t.nonNull.list.nonNull.field('evaluateModel', {
+      type: 'Job',
+      args: { model: nonNull(stringArg()), tasks: nonNull(arg({ type: 'JSON', description: '[{ task, data, contextLength, stride }]' })) },
+      resolve: async (_r, { model, tasks }, ctx) => {
+        const viewer = requireRole(ctx, 'MAINTAINER');
+        return evaluateModel(ctx.services.registry, modelRef(model), tasks, viewer.tokenId);
+      },
+    });
+    t.nonNull.field('updateModel', {
+      type: 'Model',
+      args: { model: nonNull(stringArg()), description: stringArg(), tags: list(nonNull(stringArg())), license: stringArg() },
+      resolve: async (_r, args, ctx) => {
+        requireRole(ctx, 'MAINTAINER');
+        return updateModel(ctx.services.prisma, modelRef(args.model), args);
+      },
+    });
+    t.nonNull.field('deleteModel', {
+      type: 'DeleteModelPayload',
+      description: 'Refused while the model has children, unless `cascade` deletes them too. Blobs no other model uses are removed.',
+      args: { model: nonNull(stringArg()), cascade: booleanArg({ default: false }) },
+      resolve: async (_r, { model, cascade }, ctx) => {
+        requireRole(ctx, 'MAINTAINER');
+        const ids = await deleteModel(ctx.services.registry, modelRef(model), cascade ?? false);
+        return { deletedIds: ids.map((id) => toGlobalId('Model', id)) };
+      },
+    });
+  },
+});

@@ -1,0 +1,77 @@
+// The core's plan, exposed as is: what a recipe will produce, computed from config.json alone.
+import { extendType, nonNull, objectType, stringArg } from 'nexus';
+import { COMPONENTS } from '../../src/arch/types.js';
+import { pruningPlan } from '../../src/registry/spawn.js';
+import { checkRead } from '../auth.js';
+import { modelRef } from '../globalId.js';
+
+const sources = { module: new URL('../sources.ts', import.meta.url).pathname };
+
+export const ConfigChange = objectType({
+  name: 'ConfigChange',
+  definition(t) {
+    t.nonNull.string('field');
+    t.json('from');
+    t.json('to');
+  },
+});
+
+export const ComponentParameters = objectType({
+  name: 'ComponentParameters',
+  definition(t) {
+    t.nonNull.string('component', { description: 'embedding, attention, mlp, norms, lm_head, other' });
+    t.nonNull.bigint('before');
+    t.nonNull.bigint('after');
+  },
+});
+
+export const SparsityPlan = objectType({
+  name: 'SparsityPlan',
+  definition(t) {
+    t.nonNull.bigint('targetParameters', { description: 'Parameters in the matrices sparsity acts on.' });
+    t.nonNull.bigint('zeroed', { description: 'How many of them become zero (at least).' });
+  },
+});
+
+export const PruningPlan = objectType({
+  name: 'PruningPlan',
+  sourceType: { ...sources, export: 'PlanSource' },
+  definition(t) {
+    t.nonNull.json('recipe', { description: 'The recipe with its defaults filled in.' });
+    t.nonNull.json('config', { description: "The child's config.json." });
+    t.nonNull.list.nonNull.field('changes', { type: 'ConfigChange' });
+    t.nonNull.bigint('parametersBefore', { resolve: (p) => BigInt(p.parameters.before.total) });
+    t.nonNull.bigint('parametersAfter', { resolve: (p) => BigInt(p.parameters.after.total) });
+    t.nonNull.float('changePercent');
+    t.nonNull.list.nonNull.field('byComponent', {
+      type: 'ComponentParameters',
+      resolve: (p) =>
+        COMPONENTS.map((c) => ({
+          component: c,
+          before: BigInt(p.parameters.before.byComponent[c]),
+          after: BigInt(p.parameters.after.byComponent[c]),
+        })),
+    });
+    t.int('keptNeurons', { description: 'Width pruning: neurons kept in every layer.' });
+    t.list.nonNull.int('removedLayers');
+    t.field('sparsity', {
+      type: 'SparsityPlan',
+      resolve: (p) => (p.sparsity ? { targetParameters: BigInt(p.sparsity.targetParameters), zeroed: BigInt(p.sparsity.zeroed) } : null),
+    });
+  },
+});
+
+export const PlanQuery = extendType({
+  type: 'Query',
+  definition(t) {
+    t.nonNull.field('pruningPlan', {
+      type: 'PruningPlan',
+      description: 'What `recipe` will produce from `parent`, before anything is queued.',
+      args: { parent: nonNull(stringArg()), recipe: nonNull('JSON') },
+      resolve: async (_r, { parent, recipe }, ctx) => {
+        checkRead(ctx);
+        return (await pruningPlan(ctx.services.registry, modelRef(parent, 'parent'), recipe)).plan;
+      },
+    });
+  },
+});

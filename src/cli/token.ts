@@ -1,0 +1,50 @@
+// `bonsai token create|list|revoke`: token management from the machine that runs the server,
+// which is how the first admin token is made (the API needs a token to create tokens).
+import { loadConfig } from '../config.js';
+import { createPrismaClient } from '../db/client.js';
+import { openDatabase } from '../db/database.js';
+import { applyMigrations } from '../db/migrations.js';
+import { BadInputError } from '../errors.js';
+import { createLogger } from '../log.js';
+import { createToken, revokeToken, type TokenRole } from '../registry/tokens.js';
+
+const ROLES: Record<string, TokenRole> = { reader: 'READER', maintainer: 'MAINTAINER', admin: 'ADMIN' };
+
+async function withDatabase<T>(work: (prisma: ReturnType<typeof createPrismaClient>) => Promise<T>): Promise<T> {
+  const config = loadConfig();
+  const log = createLogger(config.logLevel === 'info' ? 'warn' : config.logLevel, 'token');
+  const database = await openDatabase(config, log, { join: true });
+  try {
+    await applyMigrations(database.url, log);
+    const prisma = createPrismaClient(database.url, { poolSize: 2 });
+    try {
+      return await work(prisma);
+    } finally {
+      await prisma.$disconnect();
+    }
+  } finally {
+    await database.stop();
+  }
+}
+
+export async function tokenCreate(opts: { role: string; name: string; expiresInDays?: number }): Promise<void> {
+  const role = ROLES[opts.role.toLowerCase()];
+  if (!role) throw new BadInputError('--role', `must be one of ${Object.keys(ROLES).join(', ')}`);
+  const expiresAt = opts.expiresInDays ? new Date(Date.now() + opts.expiresInDays * 86_400_000) : null;
+  const { secret } = await withDatabase((prisma) => createToken(prisma, { name: opts.name, role, expiresAt }));
+  process.stderr.write(`created ${role.toLowerCase()} token "${opts.name}"; it is shown only once:\n`);
+  process.stdout.write(`${secret}\n`);
+}
+
+export async function tokenList(): Promise<void> {
+  const rows = await withDatabase((prisma) => prisma.apiToken.findMany({ orderBy: { createdAt: 'asc' } }));
+  for (const t of rows) {
+    const state = t.revokedAt ? 'revoked' : t.expiresAt && t.expiresAt < new Date() ? 'expired' : 'active';
+    process.stdout.write(`${t.id}  ${t.prefix}…  ${t.role.toLowerCase().padEnd(10)} ${state.padEnd(8)} ${t.name}\n`);
+  }
+}
+
+export async function tokenRevoke(id: string): Promise<void> {
+  await withDatabase((prisma) => revokeToken(prisma, id));
+  process.stdout.write(`revoked ${id}\n`);
+}

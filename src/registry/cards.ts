@@ -1,0 +1,69 @@
+// Gathers a model's card input from the registry: its config and exact parameter count, its
+// parents (with their configs, counts and evaluations, for the deltas), its evaluations, the
+// path to its root and its children per relation.
+import type { CardEvaluation, CardInput } from '../cards/input.js';
+import type { db, PrismaClient } from '../db/client.js';
+import { ConflictError } from '../errors.js';
+import { pathToRoot } from './lineage.js';
+
+function evaluation(e: db.Evaluation): CardEvaluation {
+  return {
+    task: e.task,
+    metric: e.metric,
+    value: e.value,
+    stderr: e.stderr,
+    dataset: e.dataset,
+    settings: (e.settings ?? {}) as Record<string, unknown>,
+  };
+}
+
+export async function cardInput(
+  prisma: PrismaClient,
+  model: db.Model,
+  options: { contextLength?: number; batchSize?: number } = {},
+): Promise<CardInput> {
+  if (!model.config || model.parameterCount === null) {
+    throw new ConflictError(
+      `model ${model.owner}/${model.name} has no checkpoint yet (status ${model.status}); its card comes with its weights`,
+    );
+  }
+  const [edges, evaluations, path, counts] = await Promise.all([
+    prisma.lineageEdge.findMany({
+      where: { childId: model.id },
+      orderBy: { position: 'asc' },
+      include: { parent: { include: { evaluations: true } } },
+    }),
+    prisma.evaluation.findMany({ where: { modelId: model.id }, orderBy: [{ task: 'asc' }, { metric: 'asc' }] }),
+    pathToRoot(prisma, model.id),
+    prisma.lineageEdge.groupBy({ by: ['relation'], where: { parentId: model.id }, _count: { _all: true } }),
+  ]);
+  const pathModels = await prisma.model.findMany({ where: { id: { in: path } }, select: { id: true, owner: true, name: true } });
+  const pathEdges = await prisma.lineageEdge.findMany({
+    where: { childId: { in: path }, position: 0 },
+    select: { childId: true, relation: true },
+  });
+  const nameOf = new Map(pathModels.map((m) => [m.id, `${m.owner}/${m.name}`]));
+  const relationInto = new Map(pathEdges.map((e) => [e.childId, e.relation as string]));
+  return {
+    name: `${model.owner}/${model.name}`,
+    license: model.license,
+    description: model.description,
+    tags: model.tags,
+    config: model.config as Record<string, unknown>,
+    parameterCount: Number(model.parameterCount),
+    dtype: model.dtype,
+    parents: edges.map((e) => ({
+      name: `${e.parent.owner}/${e.parent.name}`,
+      relation: e.relation,
+      recipe: e.recipe as Record<string, unknown>,
+      config: e.parent.config as Record<string, unknown> | null,
+      parameterCount: e.parent.parameterCount === null ? null : Number(e.parent.parameterCount),
+      evaluations: e.parent.evaluations.map(evaluation),
+    })),
+    evaluations: evaluations.map(evaluation),
+    pathToRoot: path.map((id) => ({ name: nameOf.get(id) ?? id, relation: relationInto.get(id) ?? null })),
+    childCounts: counts.map((c) => ({ relation: c.relation, count: c._count._all })),
+    contextLength: options.contextLength,
+    batchSize: options.batchSize,
+  };
+}

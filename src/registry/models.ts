@@ -1,0 +1,219 @@
+// Reading and changing models: lookups by id or name, the filtered, paginated catalog listing,
+// metadata updates and deletion with its blobs.
+import type { db, PrismaClient } from '../db/client.js';
+import type { ModelStatus, Relation } from '../db/generated/enums.js';
+import { BadInputError, ConflictError, NotFoundError } from '../errors.js';
+import type { RegistryDeps } from './deps.js';
+import { parseModelName } from './names.js';
+import { mapPrismaError } from './prismaErrors.js';
+
+export type ModelRow = db.Model;
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+export function isUuid(value: string): boolean {
+  return UUID.test(value);
+}
+
+/** A model by its id (uuid) or its `owner/name`; NOT_FOUND names what was asked for. */
+export async function findModel(prisma: PrismaClient, ref: string, field = 'model'): Promise<ModelRow> {
+  const row = isUuid(ref)
+    ? await prisma.model.findUnique({ where: { id: ref } })
+    : ref.includes('/')
+      ? await prisma.model.findUnique({ where: { owner_name: parseModelName(ref, field) } })
+      : null;
+  if (!row) throw new NotFoundError('model', ref);
+  return row;
+}
+
+export interface ModelFilter {
+  /** Case-insensitive match on owner/name, description or a tag. */
+  search?: string | null;
+  architecture?: readonly string[] | null;
+  relation?: readonly Relation[] | null;
+  /** The recipe's method of the edge from a parent: mlp-width, depth, sparsity, vocab. */
+  method?: readonly string[] | null;
+  license?: readonly string[] | null;
+  status?: readonly ModelStatus[] | null;
+  minParameters?: bigint | null;
+  maxParameters?: bigint | null;
+  kind?: 'BASE' | 'DERIVED' | null;
+}
+
+export type ModelOrderField = 'CREATED_AT' | 'UPDATED_AT' | 'NAME' | 'PARAMETER_COUNT' | 'BYTE_SIZE';
+export interface ModelOrder {
+  field: ModelOrderField;
+  direction: 'ASC' | 'DESC';
+}
+
+export const MAX_PAGE = 100;
+
+export function modelWhere(f: ModelFilter = {}): db.Prisma.ModelWhereInput {
+  const and: db.Prisma.ModelWhereInput[] = [];
+  const search = f.search?.trim();
+  if (search) {
+    const [owner, name] = search.includes('/') ? search.split('/', 2) : [undefined, undefined];
+    and.push({
+      OR: [
+        { name: { contains: search, mode: 'insensitive' } },
+        { owner: { contains: search, mode: 'insensitive' } },
+        ...(owner !== undefined
+          ? [{ owner: { equals: owner, mode: 'insensitive' as const }, name: { startsWith: name, mode: 'insensitive' as const } }]
+          : []),
+        { description: { contains: search, mode: 'insensitive' } },
+        { tags: { has: search.toLowerCase() } },
+      ],
+    });
+  }
+  if (f.architecture?.length) and.push({ architecture: { in: [...f.architecture] } });
+  if (f.license?.length) and.push({ license: { in: [...f.license] } });
+  if (f.status?.length) and.push({ status: { in: [...f.status] } });
+  if (f.kind) and.push({ kind: f.kind });
+  if (f.relation?.length) and.push({ parents: { some: { relation: { in: [...f.relation] } } } });
+  if (f.method?.length) and.push({ OR: f.method.map((m) => ({ parents: { some: { recipe: { path: ['method'], equals: m } } } })) });
+  if (f.minParameters != null || f.maxParameters != null) {
+    if (f.minParameters != null && f.maxParameters != null && f.minParameters > f.maxParameters) {
+      throw new BadInputError('filter.minParameters', 'must not be larger than filter.maxParameters');
+    }
+    and.push({ parameterCount: { gte: f.minParameters ?? undefined, lte: f.maxParameters ?? undefined } });
+  }
+  return and.length ? { AND: and } : {};
+}
+
+function orderBy(o: ModelOrder): db.Prisma.ModelOrderByWithRelationInput[] {
+  const dir = o.direction === 'ASC' ? 'asc' : 'desc';
+  const primary: db.Prisma.ModelOrderByWithRelationInput[] =
+    o.field === 'NAME'
+      ? [{ owner: dir }, { name: dir }]
+      : o.field === 'PARAMETER_COUNT'
+        ? [{ parameterCount: { sort: dir, nulls: 'last' } }]
+        : o.field === 'BYTE_SIZE'
+          ? [{ byteSize: { sort: dir, nulls: 'last' } }]
+          : o.field === 'UPDATED_AT'
+            ? [{ updatedAt: dir }]
+            : [{ createdAt: dir }];
+  // The id breaks ties, so a cursor lands on the same place in every page.
+  return [...primary, { id: dir }];
+}
+
+export interface ModelPage {
+  rows: ModelRow[];
+  hasNextPage: boolean;
+  totalCount: () => Promise<number>;
+}
+
+export async function listModels(
+  prisma: PrismaClient,
+  args: { filter?: ModelFilter | null; orderBy?: ModelOrder | null; first?: number | null; after?: string | null },
+): Promise<ModelPage> {
+  const first = args.first ?? 20;
+  if (!Number.isInteger(first) || first < 0 || first > MAX_PAGE) throw new BadInputError('first', `must be between 0 and ${MAX_PAGE}`);
+  if (args.after != null && !isUuid(args.after)) throw new BadInputError('after', 'is not a cursor from this connection');
+  const where = modelWhere(args.filter ?? {});
+  const rows = await prisma.model.findMany({
+    where,
+    orderBy: orderBy(args.orderBy ?? { field: 'CREATED_AT', direction: 'DESC' }),
+    take: first + 1,
+    ...(args.after ? { cursor: { id: args.after }, skip: 1 } : {}),
+  });
+  return { rows: rows.slice(0, first), hasNextPage: rows.length > first, totalCount: () => prisma.model.count({ where }) };
+}
+
+export interface ModelUpdate {
+  description?: string | null;
+  tags?: readonly string[] | null;
+  license?: string | null;
+}
+
+export function checkTags(tags: readonly string[], field = 'tags'): string[] {
+  if (tags.length > 50) throw new BadInputError(field, 'at most 50 tags');
+  return [
+    ...new Set(
+      tags.map((t, i) => {
+        const tag = t.trim().toLowerCase();
+        if (!/^[a-z0-9][a-z0-9._:-]{0,63}$/.test(tag))
+          throw new BadInputError(`${field}[${i}]`, `"${t}" is not a tag (letters, digits, . _ : -)`);
+        return tag;
+      }),
+    ),
+  ];
+}
+
+export function checkLicense(license: string, field = 'license'): string {
+  const l = license.trim();
+  if (!/^[A-Za-z0-9][A-Za-z0-9.+-]{0,63}$/.test(l))
+    throw new BadInputError(field, `"${license}" is not a license identifier (SPDX or Hub style, e.g. apache-2.0)`);
+  return l.toLowerCase();
+}
+
+export async function updateModel(prisma: PrismaClient, ref: string, change: ModelUpdate): Promise<ModelRow> {
+  const model = await findModel(prisma, ref);
+  const data: db.Prisma.ModelUpdateInput = {};
+  if (change.description !== undefined) {
+    if (change.description !== null && change.description.length > 10_000)
+      throw new BadInputError('description', 'at most 10,000 characters');
+    data.description = change.description;
+  }
+  if (change.tags != null) data.tags = checkTags(change.tags);
+  if (change.license !== undefined) data.license = change.license === null ? null : checkLicense(change.license);
+  return prisma.model.update({ where: { id: model.id }, data });
+}
+
+/**
+ * Deletes a model (and with `cascade` its descendants), its artifact rows, and the blobs no other
+ * artifact refers to. Refused while it has children unless cascading, and while a job runs on it.
+ */
+export async function deleteModel(deps: RegistryDeps, ref: string, cascade: boolean): Promise<string[]> {
+  const { prisma } = deps;
+  const model = await findModel(prisma, ref);
+  const ids = await prisma.$queryRaw<{ id: string }[]>`
+    WITH RECURSIVE d(id, path) AS (
+      SELECT ${model.id}::uuid, ARRAY[${model.id}::uuid]
+      UNION ALL
+      SELECT e."childId", d.path || e."childId" FROM d JOIN "LineageEdge" e ON e."parentId" = d.id
+      WHERE NOT e."childId" = ANY(d.path)
+    )
+    SELECT DISTINCT id::text AS id FROM d`;
+  const all = ids.map((r) => r.id);
+  if (all.length > 1 && !cascade) {
+    throw new ConflictError(
+      `model ${model.owner}/${model.name} has ${all.length - 1} descendant(s); delete them first or pass cascade: true`,
+      {
+        field: 'cascade',
+      },
+    );
+  }
+  const running = await prisma.job.count({ where: { modelId: { in: all }, status: 'RUNNING' } });
+  if (running > 0) throw new ConflictError('a job is running on this model (or a descendant); cancel it first');
+  const files = await prisma.artifactFile.findMany({ where: { artifact: { model: { id: { in: all } } } }, select: { sha256: true } });
+  try {
+    await prisma.$transaction(async (tx) => {
+      const artifacts = await tx.model.findMany({ where: { id: { in: all } }, select: { artifactId: true } });
+      // Children first: an edge's parent side is ON DELETE RESTRICT.
+      await tx.lineageEdge.deleteMany({ where: { OR: [{ childId: { in: all } }, { parentId: { in: all } }] } });
+      await tx.model.deleteMany({ where: { id: { in: all } } });
+      const artifactIds = artifacts.map((a) => a.artifactId).filter((a): a is string => a !== null);
+      await tx.artifact.deleteMany({ where: { id: { in: artifactIds } } });
+    });
+  } catch (err) {
+    throw mapPrismaError(err, 'model');
+  }
+  await removeUnreferencedBlobs(
+    deps,
+    files.map((f) => f.sha256),
+  );
+  return all;
+}
+
+/** Deletes the given blobs unless some artifact still lists them. */
+export async function removeUnreferencedBlobs(deps: Pick<RegistryDeps, 'prisma' | 'store'>, hashes: readonly string[]): Promise<void> {
+  if (hashes.length === 0) return;
+  const unique = [...new Set(hashes)];
+  const used = await deps.prisma.artifactFile.findMany({
+    where: { sha256: { in: unique } },
+    select: { sha256: true },
+    distinct: ['sha256'],
+  });
+  const keep = new Set(used.map((u) => u.sha256));
+  await deps.store.removeBlobs(unique.filter((h) => !keep.has(h)));
+}

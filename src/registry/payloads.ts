@@ -1,0 +1,56 @@
+// Job payloads: zod schemas checked when a job is enqueued and again when a worker runs it
+// (graphql-hive's workflows kit), so a row edited by hand or written by an older version fails
+// with a message instead of a crash half-way.
+import { z } from 'zod';
+import { BadInputError } from '../errors.js';
+import { recipeSchema } from '../pruning/recipe.js';
+
+export const EVAL_TASKS = ['perplexity', 'lambada', 'multiple-choice', 'speed'] as const;
+export type EvalTask = (typeof EVAL_TASKS)[number];
+
+export const evaluationRequest = z
+  .object({
+    task: z.enum(EVAL_TASKS, { error: `must be one of ${EVAL_TASKS.join(', ')}` }),
+    /** A data file inside BONSAI_MODEL_ROOTS (text for perplexity, JSONL for lambada and multiple-choice). */
+    data: z.string().min(1).optional(),
+    contextLength: z.number().int().min(8).max(131072).optional(),
+    stride: z.number().int().min(1).optional(),
+    limit: z.number().int().min(1).optional(),
+  })
+  .strict()
+  .superRefine((r, ctx) => {
+    if (r.task !== 'speed' && r.data === undefined) ctx.addIssue({ code: 'custom', path: ['data'], message: `is required for ${r.task}` });
+  });
+export type EvaluationRequest = z.infer<typeof evaluationRequest>;
+
+export const prunePayload = z.object({
+  parentId: z.uuid(),
+  recipe: recipeSchema,
+  evaluate: z.array(evaluationRequest).default([]),
+});
+export type PrunePayload = z.infer<typeof prunePayload>;
+
+export const evaluatePayload = z.object({ request: evaluationRequest });
+export type EvaluatePayload = z.infer<typeof evaluatePayload>;
+
+export const exportOnnxPayload = z.object({});
+
+export const payloadSchemas = {
+  PRUNE: prunePayload,
+  EVALUATE: evaluatePayload,
+  EXPORT_ONNX: exportOnnxPayload,
+  CARD: z.object({}),
+  REGISTER: z.object({}),
+} as const;
+
+export function parseEvaluationRequests(input: unknown, field = 'evaluate'): EvaluationRequest[] {
+  const parsed = z
+    .array(evaluationRequest)
+    .max(16, 'at most 16 evaluations')
+    .safeParse(input ?? []);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    throw new BadInputError([field, ...issue.path.map(String)].join('.'), issue.message);
+  }
+  return parsed.data;
+}

@@ -1,0 +1,97 @@
+// registerModel: a checkpoint folder from an allowed root becomes a model. The folder is checked
+// by the core (architecture, tensors against config), its files are hashed into the artifact
+// store, and the rows are written in one transaction; if anything fails, the blobs this call
+// added are removed again, so a failed import leaves neither a row nor a file.
+import { inspectCheckpoint } from '../arch/inspect.js';
+import type { Relation } from '../db/generated/enums.js';
+import { BadInputError, BonsaiError, ConflictError } from '../errors.js';
+import { readCheckpointFolder } from '../formats/checkpoint/folder.js';
+import type { RegistryDeps } from './deps.js';
+import { resolveImportPath } from './importPath.js';
+import { checkLicense, checkTags, findModel, type ModelRow, removeUnreferencedBlobs } from './models.js';
+import { parseModelName } from './names.js';
+import { mapPrismaError } from './prismaErrors.js';
+
+export interface ParentRef {
+  /** Id or owner/name. */
+  model: string;
+  relation: Relation;
+}
+
+export interface RegisterInput {
+  path: string;
+  name: string;
+  license?: string | null;
+  description?: string | null;
+  tags?: readonly string[] | null;
+  /** For a derivative made elsewhere (fine-tuned, quantized, merged…): its parent(s). */
+  parents?: readonly ParentRef[] | null;
+  /** How it was made, stored on the lineage edges. */
+  recipe?: Record<string, unknown> | null;
+}
+
+export async function registerModel(deps: RegistryDeps, input: RegisterInput): Promise<ModelRow> {
+  const { prisma, store } = deps;
+  const { owner, name } = parseModelName(input.name);
+  const tags = checkTags(input.tags ?? []);
+  const license = input.license ? checkLicense(input.license) : null;
+  const dir = await resolveImportPath(input.path, deps.modelRoots);
+  if (await prisma.model.findUnique({ where: { owner_name: { owner, name } }, select: { id: true } })) {
+    throw new ConflictError(`name: a model named ${owner}/${name} exists already`, { field: 'name' });
+  }
+  const parents = await Promise.all((input.parents ?? []).map((p, i) => findModel(prisma, p.model, `parents[${i}].model`)));
+  if (new Set(parents.map((p) => p.id)).size !== parents.length) throw new BadInputError('parents', 'lists the same parent twice');
+
+  let report: Awaited<ReturnType<typeof inspectCheckpoint>>;
+  try {
+    report = await inspectCheckpoint(dir);
+  } catch (err) {
+    if (err instanceof BonsaiError) throw new BadInputError('path', err.message, { reason: err.code });
+    throw err;
+  }
+  if (!report.parameters.agree) {
+    throw new BadInputError('path', 'the tensors do not match config.json (run `bonsai inspect` on the folder for the details)');
+  }
+
+  const ingest = await store.importFolder(dir);
+  try {
+    return await prisma.$transaction(async (tx) => {
+      const artifact = await tx.artifact.create({ data: { totalBytes: BigInt(ingest.files.reduce((a, f) => a + f.size, 0)) } });
+      await tx.artifactFile.createMany({
+        data: ingest.files.map((f) => ({ artifactId: artifact.id, path: f.path, sha256: f.sha256, size: BigInt(f.size) })),
+      });
+      const model = await tx.model.create({
+        data: {
+          owner,
+          name,
+          kind: parents.length ? 'DERIVED' : 'BASE',
+          status: 'READY',
+          architecture: report.architecture,
+          parameterCount: BigInt(report.parameters.fromTensors.total),
+          byteSize: BigInt(report.weightBytes),
+          dtype: report.dtype,
+          config: readCheckpointFolder(dir).config as object,
+          license,
+          description: input.description ?? null,
+          tags,
+          artifactId: artifact.id,
+        },
+      });
+      if (parents.length) {
+        await tx.lineageEdge.createMany({
+          data: parents.map((p, i) => ({
+            parentId: p.id,
+            childId: model.id,
+            relation: input.parents![i]!.relation,
+            recipe: (input.recipe ?? { method: 'external' }) as object,
+            position: i,
+          })),
+        });
+      }
+      return model;
+    });
+  } catch (err) {
+    await removeUnreferencedBlobs(deps, ingest.created);
+    throw mapPrismaError(err, `model ${owner}/${name}`);
+  }
+}

@@ -1,0 +1,131 @@
+// Spawning: a pruning recipe checked against its parent by the core's plan, then the child model
+// (QUEUED), its lineage edge and its job written in one transaction with the queue entry.
+import { BadInputError, ConflictError } from '../errors.js';
+import { type Plan, planPrune } from '../pruning/plan.js';
+import { parseRecipe, RELATION_OF_METHOD, type Recipe } from '../pruning/recipe.js';
+import type { RegistryDeps } from './deps.js';
+import { resolveDataFile } from './importPath.js';
+import { createJobIn } from './jobs.js';
+import { findModel, type ModelRow } from './models.js';
+import { parseModelName } from './names.js';
+import { type EvaluationRequest, parseEvaluationRequests } from './payloads.js';
+import { mapPrismaError } from './prismaErrors.js';
+
+export async function pruningPlan(
+  deps: Pick<RegistryDeps, 'prisma'>,
+  parentRef: string,
+  recipeInput: unknown,
+): Promise<{ parent: ModelRow; plan: Plan }> {
+  const parent = await findModel(deps.prisma, parentRef, 'parent');
+  const recipe = parseRecipe(recipeInput);
+  if (!parent.config)
+    throw new ConflictError(`parent: ${parent.owner}/${parent.name} has no checkpoint yet (status ${parent.status})`, { field: 'parent' });
+  return { parent, plan: planPrune(parent.config as Record<string, unknown>, recipe, 'parent.config') };
+}
+
+/** A readable default name: `owner/base-width40-maw`, `owner/base-depth-l3-4`, `owner/base-sparse-2of4`. */
+export function defaultChildName(parent: ModelRow, recipe: Recipe): string {
+  const pct = (x: number) => String(Math.round(x * 100));
+  let suffix: string;
+  if (recipe.method === 'mlp-width') {
+    const size =
+      recipe.pruningFraction !== undefined
+        ? `width${pct(recipe.pruningFraction)}`
+        : recipe.intermediateSize !== undefined
+          ? `mlp${recipe.intermediateSize}`
+          : `exp${recipe.expansionRate}`;
+    suffix = `${size}-${recipe.criterion}`;
+  } else if (recipe.method === 'depth') {
+    suffix = recipe.layers ? `depth-l${[...recipe.layers].sort((a, b) => a - b).join('-')}` : `depth-last${recipe.last}`;
+  } else {
+    suffix = recipe.pattern === 'unstructured' ? `sparse${pct(recipe.sparsity ?? 0)}` : `sparse-${recipe.pattern.replace(':', 'of')}`;
+  }
+  return `${parent.owner}/${parent.name}-${suffix}`.slice(0, 180);
+}
+
+export interface SpawnInput {
+  parent: string;
+  recipe: unknown;
+  name?: string | null;
+  description?: string | null;
+  evaluate?: unknown;
+}
+
+export async function spawnPrunedVariant(deps: RegistryDeps, input: SpawnInput, createdById: string | null) {
+  const { parent, plan } = await pruningPlan(deps, input.parent, input.recipe);
+  const evaluate: EvaluationRequest[] = await checkEvaluationData(deps, parseEvaluationRequests(input.evaluate), 'evaluate');
+  const calibration = (plan.recipe as { calibration?: string }).calibration;
+  if (calibration !== undefined) await resolveDataFile(calibration, deps.modelRoots, 'recipe.calibration');
+  if (parent.status !== 'READY' || !parent.artifactId) {
+    throw new ConflictError(`parent: ${parent.owner}/${parent.name} is ${parent.status.toLowerCase()}; only a READY model can be pruned`, {
+      field: 'parent',
+    });
+  }
+  const explicit = input.name != null;
+  const wanted = parseModelName(input.name ?? defaultChildName(parent, plan.recipe));
+  const name = explicit ? wanted : await freeName(deps, wanted.owner, wanted.name);
+  try {
+    return await deps.prisma.$transaction(async (tx) => {
+      const child = await tx.model.create({
+        data: {
+          owner: name.owner,
+          name: name.name,
+          kind: 'DERIVED',
+          status: 'QUEUED',
+          architecture: parent.architecture,
+          parameterCount: BigInt(plan.parameters.after.total),
+          dtype: parent.dtype,
+          config: plan.config as object,
+          license: parent.license,
+          description: input.description ?? null,
+          tags: parent.tags,
+        },
+      });
+      const edge = await tx.lineageEdge.create({
+        data: { parentId: parent.id, childId: child.id, relation: RELATION_OF_METHOD[plan.recipe.method], recipe: plan.recipe as object },
+      });
+      const job = await createJobIn(deps, tx, {
+        kind: 'PRUNE',
+        modelId: child.id,
+        payload: { parentId: parent.id, recipe: plan.recipe, evaluate },
+        createdById,
+      });
+      return { model: child, edge, job, plan };
+    });
+  } catch (err) {
+    throw mapPrismaError(err, `model ${name.owner}/${name.name}`);
+  }
+}
+
+async function freeName(deps: Pick<RegistryDeps, 'prisma'>, owner: string, base: string) {
+  const taken = await deps.prisma.model.findMany({ where: { owner, name: { startsWith: base } }, select: { name: true } });
+  const names = new Set(taken.map((t) => t.name));
+  if (!names.has(base)) return { owner, name: base };
+  for (let i = 2; ; i++) if (!names.has(`${base}-${i}`)) return { owner, name: `${base}-${i}` };
+}
+
+export async function evaluateModel(deps: RegistryDeps, ref: string, requests: unknown, createdById: string | null) {
+  const model = await findModel(deps.prisma, ref);
+  const evaluate = await checkEvaluationData(deps, parseEvaluationRequests(requests, 'tasks'), 'tasks');
+  if (evaluate.length === 0) throw new BadInputError('tasks', 'give at least one evaluation');
+  if (model.status !== 'READY')
+    throw new ConflictError(`model: ${model.owner}/${model.name} is ${model.status.toLowerCase()}, not READY`, { field: 'model' });
+  return deps.prisma.$transaction(async (tx) => {
+    const jobs = [];
+    // One connection per transaction: the inserts run one after the other.
+    for (const request of evaluate)
+      jobs.push(await createJobIn(deps, tx, { kind: 'EVALUATE', modelId: model.id, payload: { request }, createdById }));
+    return jobs;
+  });
+}
+
+/** Every data file named by the evaluations, resolved inside the allowed roots. */
+async function checkEvaluationData(
+  deps: Pick<RegistryDeps, 'modelRoots'>,
+  requests: EvaluationRequest[],
+  field: string,
+): Promise<EvaluationRequest[]> {
+  return Promise.all(
+    requests.map(async (r, i) => (r.data ? { ...r, data: await resolveDataFile(r.data, deps.modelRoots, `${field}.${i}.data`) } : r)),
+  );
+}

@@ -1,0 +1,57 @@
+// API tokens: the secret is shown once and only its sha256 is stored, so a database leak gives no
+// usable token. A fixed prefix (`bonsai_`) lets secret scanners recognise a leaked one.
+import { createHash, randomBytes } from 'node:crypto';
+import type { PrismaClient } from '../db/client.js';
+import type { TokenRole } from '../db/generated/enums.js';
+import { BadInputError, NotFoundError } from '../errors.js';
+
+export type { TokenRole } from '../db/generated/enums.js';
+
+const RANK: Record<TokenRole, number> = { READER: 0, MAINTAINER: 1, ADMIN: 2 };
+
+export interface Viewer {
+  tokenId: string;
+  name: string;
+  role: TokenRole;
+}
+
+export function roleAtLeast(role: TokenRole, needed: TokenRole): boolean {
+  return RANK[role] >= RANK[needed];
+}
+
+export function hashToken(secret: string): string {
+  return createHash('sha256').update(secret).digest('hex');
+}
+
+export async function createToken(
+  prisma: PrismaClient,
+  input: { name: string; role: TokenRole; expiresAt?: Date | null },
+): Promise<{ secret: string; id: string; prefix: string }> {
+  const name = input.name.trim();
+  if (name.length === 0 || name.length > 100) throw new BadInputError('name', 'must be 1 to 100 characters');
+  if (input.expiresAt && input.expiresAt.getTime() <= Date.now()) throw new BadInputError('expiresAt', 'must be in the future');
+  const secret = `bonsai_${randomBytes(24).toString('base64url')}`;
+  const prefix = secret.slice(0, 12);
+  const row = await prisma.apiToken.create({
+    data: { name, role: input.role, tokenHash: hashToken(secret), prefix, expiresAt: input.expiresAt ?? null },
+  });
+  return { secret, id: row.id, prefix };
+}
+
+/** The viewer a bearer secret stands for, or null when it is unknown, revoked or expired. */
+export async function verifyToken(prisma: PrismaClient, secret: string): Promise<Viewer | null> {
+  const row = await prisma.apiToken.findUnique({ where: { tokenHash: hashToken(secret) } });
+  if (!row || row.revokedAt || (row.expiresAt && row.expiresAt.getTime() <= Date.now())) return null;
+  // Last use is informational: a minute's precision saves a write on every request.
+  if (!row.lastUsedAt || Date.now() - row.lastUsedAt.getTime() > 60_000) {
+    await prisma.apiToken.update({ where: { id: row.id }, data: { lastUsedAt: new Date() } });
+  }
+  return { tokenId: row.id, name: row.name, role: row.role };
+}
+
+export async function revokeToken(prisma: PrismaClient, id: string) {
+  const row = await prisma.apiToken.findUnique({ where: { id } });
+  if (!row) throw new NotFoundError('API token', id);
+  if (row.revokedAt) return row;
+  return prisma.apiToken.update({ where: { id }, data: { revokedAt: new Date() } });
+}

@@ -1,0 +1,183 @@
+// The content-addressed artifact store: every file of every checkpoint is kept once, under its
+// sha256 (`blobs/ab/abcdef…`), so the backbone shared by thousands of trimmed or sparsified
+// derivatives is stored once (REFERENCE.md: 5,526 naive copies take ~10 TB). A model's folder is
+// a set of (path, sha256) rows; `checkout` rebuilds it as hard links, which costs no copy.
+// The root may be a shared mount: every write lands in `tmp/` first and is renamed into place,
+// and a rename onto an existing blob is harmless because its content is the same.
+import { createHash, randomBytes } from 'node:crypto';
+import { createReadStream, createWriteStream, existsSync } from 'node:fs';
+import { chmod, link, mkdir, readdir, rename, rm, stat, unlink } from 'node:fs/promises';
+import { dirname, join, relative, sep } from 'node:path';
+import { Transform } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+
+export interface StoredFile {
+  /** Path inside the checkpoint folder, with forward slashes. */
+  path: string;
+  sha256: string;
+  size: number;
+}
+
+export interface IngestResult {
+  files: StoredFile[];
+  /** Blobs this call added (not there before): what a failed registration must remove again. */
+  created: string[];
+}
+
+const SHA256 = /^[0-9a-f]{64}$/;
+
+export class ArtifactStore {
+  readonly root: string;
+
+  constructor(root: string) {
+    this.root = root;
+  }
+
+  blobPath(sha256: string): string {
+    if (!SHA256.test(sha256)) throw new Error(`not a sha256: ${sha256}`);
+    return join(this.root, 'blobs', sha256.slice(0, 2), sha256);
+  }
+
+  hasBlob(sha256: string): boolean {
+    return existsSync(this.blobPath(sha256));
+  }
+
+  /** A fresh folder under the store's own tmp/, on the same file system as the blobs. */
+  async tempDir(label: string): Promise<string> {
+    const dir = join(this.root, 'tmp', `${label}-${process.pid}-${randomBytes(6).toString('hex')}`);
+    await mkdir(dir, { recursive: true });
+    return dir;
+  }
+
+  /**
+   * Copies every regular file of `dir` into the store while hashing it (one read per file).
+   * `files` (relative paths) limits the import to those files.
+   */
+  async importFolder(dir: string, files?: readonly string[], signal?: AbortSignal): Promise<IngestResult> {
+    const names = files ?? (await listFiles(dir));
+    const stored: StoredFile[] = [];
+    const created: string[] = [];
+    const tmp = await this.tempDir('import');
+    try {
+      for (const [i, name] of names.entries()) {
+        signal?.throwIfAborted();
+        const staged = join(tmp, String(i));
+        const hash = createHash('sha256');
+        let size = 0;
+        await pipeline(
+          createReadStream(join(dir, name)),
+          new Transform({
+            transform(chunk: Buffer, _enc, done) {
+              hash.update(chunk);
+              size += chunk.length;
+              done(null, chunk);
+            },
+          }),
+          createWriteStream(staged),
+        );
+        const sha256 = hash.digest('hex');
+        if (await this.place(staged, sha256)) created.push(sha256);
+        stored.push({ path: toPosix(name), sha256, size });
+      }
+      return { files: stored, created };
+    } catch (err) {
+      await this.removeBlobs(created);
+      throw err;
+    } finally {
+      await rm(tmp, { recursive: true, force: true });
+    }
+  }
+
+  /**
+   * Moves the files of a folder this process wrote (a pruning result under `tempDir`) into the
+   * store without copying: hashed, then renamed.
+   */
+  async adoptFolder(dir: string, signal?: AbortSignal): Promise<IngestResult> {
+    const names = await listFiles(dir);
+    const stored: StoredFile[] = [];
+    const created: string[] = [];
+    try {
+      for (const name of names) {
+        signal?.throwIfAborted();
+        const file = join(dir, name);
+        const hash = createHash('sha256');
+        for await (const chunk of createReadStream(file)) hash.update(chunk as Buffer);
+        const sha256 = hash.digest('hex');
+        const { size } = await stat(file);
+        if (await this.place(file, sha256)) created.push(sha256);
+        stored.push({ path: toPosix(name), sha256, size });
+      }
+      return { files: stored, created };
+    } catch (err) {
+      await this.removeBlobs(created);
+      throw err;
+    }
+  }
+
+  /** Rebuilds a checkpoint folder as hard links to the blobs (read-only files, no copy). */
+  async checkout(files: readonly Pick<StoredFile, 'path' | 'sha256'>[], dir: string): Promise<void> {
+    await mkdir(dir, { recursive: true });
+    for (const f of files) {
+      const target = join(dir, ...f.path.split('/'));
+      await mkdir(dirname(target), { recursive: true });
+      await link(this.blobPath(f.sha256), target);
+    }
+  }
+
+  async removeBlobs(hashes: Iterable<string>): Promise<void> {
+    for (const sha of hashes) await unlink(this.blobPath(sha)).catch(() => {});
+  }
+
+  /** Every blob on disk (for garbage collection against the database's references). */
+  async listBlobs(): Promise<string[]> {
+    const base = join(this.root, 'blobs');
+    if (!existsSync(base)) return [];
+    const out: string[] = [];
+    for (const prefix of await readdir(base)) {
+      for (const name of await readdir(join(base, prefix))) if (SHA256.test(name)) out.push(name);
+    }
+    return out;
+  }
+
+  /** Removes tmp/ folders older than `olderThanMs` (left by a killed process). */
+  async cleanTemp(olderThanMs: number): Promise<string[]> {
+    const base = join(this.root, 'tmp');
+    if (!existsSync(base)) return [];
+    const removed: string[] = [];
+    for (const name of await readdir(base)) {
+      const path = join(base, name);
+      const { mtimeMs } = await stat(path);
+      if (Date.now() - mtimeMs > olderThanMs) {
+        await rm(path, { recursive: true, force: true });
+        removed.push(path);
+      }
+    }
+    return removed;
+  }
+
+  /** Renames a finished file onto its blob path; true when the blob is new. */
+  private async place(file: string, sha256: string): Promise<boolean> {
+    const target = this.blobPath(sha256);
+    if (existsSync(target)) {
+      await unlink(file);
+      return false;
+    }
+    await mkdir(dirname(target), { recursive: true });
+    // Read-only: blobs are shared by hard links, so a write through one folder would change them all.
+    await chmod(file, 0o444);
+    await rename(file, target);
+    return true;
+  }
+}
+
+async function listFiles(dir: string): Promise<string[]> {
+  const entries = await readdir(dir, { recursive: true, withFileTypes: true });
+  return entries
+    .filter((e) => e.isFile())
+    .map((e) => relative(dir, join(e.parentPath, e.name)))
+    .sort();
+}
+
+function toPosix(path: string): string {
+  return path.split(sep).join('/');
+}

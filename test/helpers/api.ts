@@ -1,0 +1,70 @@
+// A real API stack for integration tests: a database of its own, pg-boss in it, an artifact
+// store in a temp folder and the HTTP server on a free port. `gql` talks to it over HTTP.
+import { join } from 'node:path';
+import type { RunningServer } from '../../graphql/server.js';
+import { startHttpServer } from '../../graphql/server.js';
+import { createLogger } from '../../src/log.js';
+import type { RegistryDeps } from '../../src/registry/deps.js';
+import { JobQueue } from '../../src/registry/queue.js';
+import { createToken, type TokenRole } from '../../src/registry/tokens.js';
+import { ArtifactStore } from '../../src/storage/store.js';
+import { createTestDatabase, type TestDatabase } from './db.js';
+import { tempDir } from './tmp.js';
+
+export interface GqlResult<T = Record<string, unknown>> {
+  data?: T | null;
+  errors?: Array<{ message: string; path?: string[]; extensions?: { code?: string; field?: string; [k: string]: unknown } }>;
+}
+
+export interface TestApi {
+  db: TestDatabase;
+  server: RunningServer;
+  registry: RegistryDeps;
+  home: string;
+  tokens: Record<TokenRole, string>;
+  gql<T = Record<string, unknown>>(query: string, variables?: Record<string, unknown>, token?: string | null): Promise<GqlResult<T>>;
+  close(): Promise<void>;
+}
+
+export async function startTestApi(
+  options: { modelRoots?: string[]; publicReads?: boolean; onQuery?: (sql: string) => void } = {},
+): Promise<TestApi> {
+  const db = await createTestDatabase({ onQuery: options.onQuery });
+  const home = tempDir('bonsai-api-');
+  const log = createLogger('error');
+  const queue = await JobQueue.start(db.url, log);
+  const registry: RegistryDeps = {
+    prisma: db.prisma,
+    store: new ArtifactStore(join(home, 'artifacts')),
+    queue,
+    modelRoots: options.modelRoots ?? [],
+    log,
+  };
+  const server = await startHttpServer(
+    { prisma: db.prisma, log, version: '9.9.9', embeddedDatabase: false, registry, publicReads: options.publicReads ?? true },
+    { host: '127.0.0.1', port: 0, production: false },
+  );
+  const tokens = {} as Record<TokenRole, string>;
+  for (const role of ['READER', 'MAINTAINER', 'ADMIN'] as const)
+    tokens[role] = (await createToken(db.prisma, { name: role.toLowerCase(), role })).secret;
+  return {
+    db,
+    server,
+    registry,
+    home,
+    tokens,
+    async gql(query, variables, token = tokens.MAINTAINER) {
+      const res = await fetch(`${server.url}/graphql`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+        body: JSON.stringify({ query, variables }),
+      });
+      return res.json() as Promise<never>;
+    },
+    async close() {
+      await server.close();
+      await queue.stop();
+      await db.drop();
+    },
+  };
+}
