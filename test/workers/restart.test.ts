@@ -1,0 +1,100 @@
+// Postgres restarted in the middle of a job: the runner, pg-boss and the job process reconnect,
+// and the job completes (or is retried) to one READY model. A cluster of its own, so the restart
+// does not touch the other test files' databases.
+import { chmodSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createPrismaClient, type PrismaClient } from '../../src/db/client.js';
+import { type RunningDatabase, startEmbeddedPostgres } from '../../src/db/embedded.js';
+import { applyMigrations } from '../../src/db/migrations.js';
+import { createLogger } from '../../src/log.js';
+import type { RegistryDeps } from '../../src/registry/deps.js';
+import { JobQueue } from '../../src/registry/queue.js';
+import { registerModel } from '../../src/registry/register.js';
+import { spawnPrunedVariant } from '../../src/registry/spawn.js';
+import { ArtifactStore } from '../../src/storage/store.js';
+import { Runner } from '../../workers/runner.js';
+import { buildCheckpoint } from '../fixtures/checkpoints.js';
+import { tempDir } from '../helpers/tmp.js';
+import { waitFor } from '../helpers/waitFor.js';
+
+const log = createLogger('error');
+let home: string;
+let db: RunningDatabase;
+let prisma: PrismaClient;
+let queue: JobQueue;
+let runner: Runner;
+let deps: RegistryDeps;
+
+beforeAll(async () => {
+  home = tempDir('bonsai-restart-');
+  // As root the cluster runs as `postgres`, which must be able to pass through the temp folder.
+  chmodSync(home, 0o711);
+  const roots = join(home, 'roots');
+  await buildCheckpoint('llama', join(roots, 'big'), {
+    config: {
+      hidden_size: 512,
+      intermediate_size: 2048,
+      num_hidden_layers: 24,
+      num_attention_heads: 8,
+      num_key_value_heads: 8,
+      head_dim: 64,
+    },
+  });
+  db = await startEmbeddedPostgres(join(home, 'db'), log);
+  await applyMigrations(db.url, log);
+  prisma = createPrismaClient(db.url, { poolSize: 4 });
+  queue = await JobQueue.start(db.url, log);
+  deps = { prisma, store: new ArtifactStore(join(home, 'artifacts')), queue, modelRoots: [roots], log };
+  await registerModel(deps, { path: join(roots, 'big'), name: 'acme/big' });
+  runner = new Runner(deps, queue, {
+    concurrency: 1,
+    databaseUrl: db.url,
+    artifactsDir: deps.store.root,
+    modelRoots: [roots],
+    staleAfterMs: 6000,
+  });
+  await runner.start();
+}, 120_000);
+
+afterAll(async () => {
+  await runner.stop();
+  await queue.stop().catch(() => {});
+  await prisma.$disconnect();
+  await db.stop();
+}, 60_000);
+
+describe('Postgres restart', () => {
+  it('a job under way when Postgres restarts still ends with one READY model', async () => {
+    const { model, job } = await spawnPrunedVariant(
+      deps,
+      { parent: 'acme/big', recipe: { method: 'sparsity', sparsity: 0.5, scope: 'global' } },
+      null,
+    );
+    await waitFor(
+      'the job to run',
+      async () => {
+        const j = await prisma.job.findUniqueOrThrow({ where: { id: job.id } });
+        return j.status === 'RUNNING' && j.progress > 0.02 ? true : undefined;
+      },
+      90_000,
+      100,
+    );
+    await db.stop();
+    await new Promise((r) => setTimeout(r, 1500));
+    db = await startEmbeddedPostgres(join(home, 'db'), log);
+    const ready = await waitFor(
+      'READY',
+      async () => {
+        const m = await prisma.model.findUnique({ where: { id: model.id } }).catch(() => null);
+        return m?.status === 'READY' ? m : undefined;
+      },
+      180_000,
+      500,
+    );
+    expect(ready.artifactId).not.toBeNull();
+    expect(await prisma.artifact.count({ where: { model: { id: model.id } } })).toBe(1);
+    const final = await prisma.job.findUniqueOrThrow({ where: { id: job.id } });
+    expect(final.status).toBe('SUCCEEDED');
+  }, 300_000);
+});

@@ -1,0 +1,42 @@
+// Garbage left by killed processes: job temp folders of jobs no longer running, any temp folder
+// older than a day, and blobs no artifact refers to (older than an hour, so an import or a prune
+// that is storing files right now keeps its new blobs).
+import { readdir, rm, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { RegistryDeps } from '../src/registry/deps.js';
+
+const JOB_DIR = /^job-([0-9a-f-]{36})-/;
+const BLOB_GRACE_MS = 3600_000;
+
+export async function cleanup(deps: Pick<RegistryDeps, 'prisma' | 'store' | 'log'>): Promise<{ folders: number; blobs: number }> {
+  const { prisma, store, log } = deps;
+  let folders = (await store.cleanTemp(24 * 3600_000)).length;
+  const tmp = join(store.root, 'tmp');
+  const names = await readdir(tmp).catch(() => [] as string[]);
+  for (const name of names) {
+    const id = JOB_DIR.exec(name)?.[1];
+    if (!id) continue;
+    const job = await prisma.job.findUnique({ where: { id }, select: { status: true } });
+    if (job?.status === 'RUNNING') continue;
+    await rm(join(tmp, name), { recursive: true, force: true });
+    folders++;
+  }
+  const blobs = await store.listBlobs();
+  let removed = 0;
+  for (let i = 0; i < blobs.length; i += 1000) {
+    const batch = blobs.slice(i, i + 1000);
+    const used = new Set(
+      (await prisma.artifactFile.findMany({ where: { sha256: { in: batch } }, select: { sha256: true } })).map((f) => f.sha256),
+    );
+    for (const sha of batch) {
+      if (used.has(sha)) continue;
+      const info = await stat(store.blobPath(sha)).catch(() => null);
+      if (info && Date.now() - info.mtimeMs > BLOB_GRACE_MS) {
+        await store.removeBlobs([sha]);
+        removed++;
+      }
+    }
+  }
+  if (folders || removed) log.info(`cleanup: removed ${folders} temp folder(s) and ${removed} unreferenced blob(s)`);
+  return { folders, blobs: removed };
+}

@@ -1,0 +1,63 @@
+// What a running job tells the API: stage, progress (0..1), the last log lines and a heartbeat.
+// Writes are throttled to one a second, and a timer writes at least every few seconds, so
+// clients polling `job { progress heartbeatAt }` always see movement (issue: "at least every 5 s").
+import type { PrismaClient } from '../src/db/client.js';
+import type { Logger } from '../src/log.js';
+
+export const HEARTBEAT_MS = 3000;
+const LOG_LINES = 20;
+
+export class JobReporter {
+  private stage: string | null = null;
+  private progress = 0;
+  private dirty = false;
+  private lastWrite = 0;
+  private timer: NodeJS.Timeout;
+  private writing: Promise<void> = Promise.resolve();
+
+  constructor(
+    private readonly prisma: PrismaClient,
+    readonly jobId: string,
+    private readonly log: Logger,
+  ) {
+    this.timer = setInterval(() => this.flush(true), HEARTBEAT_MS);
+    this.timer.unref();
+  }
+
+  update(stage: string, progress: number): void {
+    const p = Math.min(1, Math.max(0, progress));
+    if (stage !== this.stage) this.note(`stage: ${stage}`);
+    this.stage = stage;
+    this.progress = Math.max(this.progress, p);
+    this.dirty = true;
+    if (Date.now() - this.lastWrite >= 1000) this.flush(false);
+  }
+
+  note(line: string): void {
+    this.log.info(line);
+    const text = `${new Date().toISOString()} ${line}`.slice(0, 500);
+    this.writing = this.writing
+      .then(() =>
+        this.prisma.$executeRaw`
+          UPDATE "Job" SET "logTail" = (array_append("logTail", ${text}))[greatest(1, coalesce(array_length("logTail", 1), 0) + 2 - ${LOG_LINES}):]
+          WHERE id = ${this.jobId}::uuid`.then(() => undefined),
+      )
+      .catch((err: unknown) => this.log.warn(`could not write the job log: ${String(err)}`));
+  }
+
+  private flush(heartbeat: boolean): void {
+    if (!this.dirty && !heartbeat) return;
+    this.dirty = false;
+    this.lastWrite = Date.now();
+    const data = { stage: this.stage, progress: this.progress, heartbeatAt: new Date() };
+    this.writing = this.writing
+      .then(() => this.prisma.job.update({ where: { id: this.jobId }, data }).then(() => undefined))
+      .catch((err: unknown) => this.log.warn(`could not write job progress: ${String(err)}`));
+  }
+
+  async close(): Promise<void> {
+    clearInterval(this.timer);
+    this.flush(false);
+    await this.writing;
+  }
+}
