@@ -1,0 +1,3 @@
+export * from './hardware.js';
+export * from './input.js';
+export * from './render.js';

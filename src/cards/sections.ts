@@ -1,0 +1,272 @@
+// The card's sections, each a function of the card input. Every number is computed from the
+// config and the stored tensors; nothing is typed by hand.
+import { countFromConfig } from '../arch/params.js';
+import { parseArchitecture } from '../arch/registry.js';
+import type { ArchConfig } from '../arch/types.js';
+import { methodOf } from './frontMatter.js';
+import {
+  CPU_HEADROOM,
+  formatBytes,
+  formatParameters,
+  GPU_UTILIZATION,
+  hardwareRequirements,
+  KV_BYTES,
+  RUNTIME_OVERHEAD,
+  WEIGHT_DTYPES,
+} from './hardware.js';
+import type { CardEvaluation, CardInput } from './input.js';
+
+const CONFIG_FIELDS = [
+  'hidden_size',
+  'intermediate_size',
+  'num_hidden_layers',
+  'num_attention_heads',
+  'num_key_value_heads',
+  'head_dim',
+  'vocab_size',
+  'max_position_embeddings',
+  'sliding_window',
+  'layer_types',
+];
+
+export function pct(after: number, before: number): string {
+  const d = ((after - before) / before) * 100;
+  return `${d >= 0 ? '+' : '−'}${Math.abs(d).toFixed(2)} %`;
+}
+
+function fmt(v: unknown): string {
+  if (Array.isArray(v)) return v.length > 6 ? `[${v.length} entries]` : `[${v.join(', ')}]`;
+  return v === undefined ? '—' : String(v);
+}
+
+export function archOf(config: Record<string, unknown>): ArchConfig {
+  return parseArchitecture(config, 'config.json');
+}
+
+function describeRecipe(recipe: Record<string, unknown>): { method: string; criterion: string; ratio: string } {
+  const m = String(recipe.method ?? 'external');
+  if (m === 'mlp-width') {
+    const ratio =
+      recipe.pruningFraction !== undefined
+        ? `${Number(recipe.pruningFraction) * 100} % of MLP neurons removed`
+        : recipe.intermediateSize !== undefined
+          ? `intermediate_size → ${recipe.intermediateSize}`
+          : `expansion rate ${recipe.expansionRate} %`;
+    return { method: 'MLP width pruning (GLU-aware)', criterion: String(recipe.criterion ?? 'maw').toUpperCase(), ratio };
+  }
+  if (m === 'depth') {
+    const ratio = Array.isArray(recipe.layers) ? `blocks ${recipe.layers.join(', ')} removed` : `last ${recipe.last} blocks removed`;
+    return {
+      method: 'depth pruning',
+      criterion: String(recipe.criterion ?? (Array.isArray(recipe.layers) ? 'explicit' : 'last-n')),
+      ratio,
+    };
+  }
+  if (m === 'sparsity') {
+    const ratio =
+      recipe.pattern && recipe.pattern !== 'unstructured'
+        ? `${recipe.pattern} semi-structured`
+        : `${Number(recipe.sparsity) * 100} % unstructured (${recipe.scope ?? 'per-matrix'})`;
+    return { method: 'sparsification', criterion: String(recipe.criterion ?? 'magnitude'), ratio };
+  }
+  if (m === 'vocab')
+    return { method: 'vocabulary trimming', criterion: 'corpus frequency', ratio: `vocab_size → ${recipe.vocabSize ?? 'corpus-driven'}` };
+  return { method: m, criterion: '—', ratio: '—' };
+}
+
+export function details(input: CardInput): string {
+  const arch = archOf(input.config);
+  const parent = input.parents[0];
+  const rows: string[] = [
+    '| | |',
+    '|---|---|',
+    `| Model type | ${String((input.config.architectures as string[] | undefined)?.[0] ?? arch.modelType)} (\`${arch.modelType}\`) |`,
+  ];
+  if (parent) {
+    const r = describeRecipe(parent.recipe);
+    rows.push(
+      `| Original model | [${parent.name}](../${parent.name}) |`,
+      `| Relation | ${parent.relation} |`,
+      `| Method | ${r.method} |`,
+      `| Criterion | ${r.criterion} |`,
+      `| Ratio | ${r.ratio} |`,
+    );
+  }
+  const before = parent?.parameterCount ?? (parent?.config ? countFromConfig(archOf(parent.config)).total : null);
+  if (before) {
+    rows.push(
+      `| Parameters | ${before.toLocaleString('en-US')} → ${input.parameterCount.toLocaleString('en-US')} (${formatParameters(before)} → ${formatParameters(input.parameterCount)}) |`,
+    );
+    rows.push(`| Reduction | ${pct(input.parameterCount, before)} |`);
+  } else {
+    rows.push(`| Parameters | ${input.parameterCount.toLocaleString('en-US')} (${formatParameters(input.parameterCount)}) |`);
+  }
+  if (input.dtype) rows.push(`| Stored dtype | ${input.dtype} |`);
+  let out = `## Model details\n\n${rows.join('\n')}\n`;
+  if (parent?.config) {
+    const changes = CONFIG_FIELDS.filter(
+      (f) =>
+        JSON.stringify(parent.config![f]) !== JSON.stringify(input.config[f]) &&
+        (parent.config![f] !== undefined || input.config[f] !== undefined),
+    );
+    if (changes.length) {
+      out += `\n### Architecture changes\n\n| field | ${parent.name} | this model |\n|---|---|---|\n${changes.map((f) => `| \`${f}\` | ${fmt(parent.config![f])} | ${fmt(input.config[f])} |`).join('\n')}\n`;
+    }
+  }
+  return out;
+}
+
+function settingsText(s: Record<string, unknown>): string {
+  const keys = ['contextLength', 'stride', 'samples', 'tokens', 'datasetSha256'];
+  return keys
+    .filter((k) => s[k] !== undefined)
+    .map((k) => `${k} ${k === 'datasetSha256' ? String(s[k]).slice(0, 12) : s[k]}`)
+    .join(', ');
+}
+
+export function evaluationTable(evals: readonly CardEvaluation[]): string {
+  if (!evals.length)
+    return '## Evaluation\n\nNo evaluation results yet. Run `bonsai eval DIR --task perplexity --data FILE`, or `evaluateModel` through the API.\n';
+  const rows = evals.map(
+    (e) =>
+      `| ${e.task} | ${e.dataset ?? '—'} | ${e.metric} | ${e.value.toFixed(4)}${e.stderr ? ` ± ${e.stderr.toFixed(4)}` : ''} | ${settingsText(e.settings)} |`,
+  );
+  return `## Evaluation\n\n| task | dataset | metric | value | settings |\n|---|---|---|---|---|\n${rows.join('\n')}\n`;
+}
+
+const LOWER_IS_BETTER = new Set(['perplexity', 'mean_nll', 'word_perplexity', 'latency_ms', 'peak_rss_bytes']);
+
+export function keyFindings(input: CardInput): string {
+  const parent = input.parents[0];
+  const lines: string[] = [];
+  const before = parent?.parameterCount ?? null;
+  if (parent && before)
+    lines.push(
+      `- ${formatParameters(before)} → ${formatParameters(input.parameterCount)} parameters (${pct(input.parameterCount, before)}) relative to ${parent.name}.`,
+    );
+  for (const e of input.evaluations) {
+    const match = parent?.evaluations?.find(
+      (p) =>
+        p.task === e.task && p.metric === e.metric && p.dataset === e.dataset && JSON.stringify(p.settings) === JSON.stringify(e.settings),
+    );
+    if (!match) continue;
+    const worse = LOWER_IS_BETTER.has(e.metric) ? e.value > match.value : e.value < match.value;
+    lines.push(
+      `- ${e.task} ${e.metric} on ${e.dataset ?? 'its data'}: ${match.value.toFixed(4)} → ${e.value.toFixed(4)} (${pct(e.value, match.value)}, ${worse ? 'worse' : 'better or equal'}; ${settingsText(e.settings)}).`,
+    );
+  }
+  if (parent && !lines.slice(1).length)
+    lines.push(
+      `- No evaluation measured under the same settings for this model and ${parent.name} yet, so no quality change can be stated.`,
+    );
+  if (!parent) lines.push('- A base model: the figures below are its own.');
+  return `## Key findings\n\n${lines.join('\n')}\n`;
+}
+
+export function limitations(input: CardInput): string {
+  const method = methodOf(input);
+  const lines: string[] = [];
+  if (method === 'sparsity') {
+    lines.push(
+      '- The zeros are stored in dense tensors: they save no memory and no time unless a runtime with sparse kernels uses them (only N:M patterns such as 2:4 have hardware support).',
+    );
+  }
+  if (method === 'vocab')
+    lines.push('- The vocabulary was trimmed to a corpus: text in other languages or domains falls back to byte tokens and loses quality.');
+  if (method === 'mlp-width' || method === 'depth' || method === 'sparsity') {
+    lines.push(
+      '- Pruned in one shot, without retraining: such models usually need recovery fine-tuning (or distillation) before use. Fine-tune elsewhere and register the result with this model as its parent.',
+    );
+  }
+  lines.push(
+    '- The hardware figures are estimates from the architecture (weights, KV cache and a stated overhead); activations of long prompts and framework buffers vary by runtime.',
+  );
+  return `## Limitations\n\n${lines.join('\n')}\n`;
+}
+
+export function hardware(input: CardInput): string {
+  const arch = archOf(input.config);
+  const context = input.contextLength ?? Math.min(arch.maxPositionEmbeddings, 4096);
+  const batch = input.batchSize ?? 1;
+  const rows = WEIGHT_DTYPES.filter((d) => d !== 'fp16').map((d) => {
+    const kv = d === 'fp32' ? 'fp32' : 'bf16';
+    const h = hardwareRequirements(arch, input.parameterCount, { contextLength: context, batchSize: batch, weightDtype: d, kvDtype: kv });
+    return `| ${d === 'bf16' ? 'bf16 / fp16' : d} | ${formatBytes(h.weightBytes)} | ${formatBytes(h.kvCacheBytes)} (${kv}) | ${formatBytes(h.overheadBytes)} | ${formatBytes(h.totalBytes)} | ${formatBytes(h.minGpuBytes)} | ${formatBytes(h.recommendedCpuRamBytes)} |`;
+  });
+  const perToken = 2 * arch.numLayers * arch.numKvHeads * arch.headDim * KV_BYTES.bf16;
+  const window =
+    arch.slidingWindow && arch.layerTypes.includes('sliding_attention')
+      ? ` ${arch.layerTypes.filter((t) => t === 'sliding_attention').length} of ${arch.numLayers} layers use a sliding window of ${arch.slidingWindow} positions, so they hold min(context, ${arch.slidingWindow}).`
+      : '';
+  return `## Hardware requirements
+
+At a context of ${context.toLocaleString('en-US')} tokens and batch ${batch} (1 GB = 10⁹ bytes):
+
+| weights | weight memory | KV cache | runtime overhead | total | minimum GPU memory | recommended CPU RAM |
+|---|---|---|---|---|---|---|
+${rows.join('\n')}
+
+KV cache per token (bf16, all ${arch.numLayers} layers): ${formatBytes(perToken)}.${window}
+
+How these are computed:
+- weight memory = parameters (${input.parameterCount.toLocaleString('en-US')}) × bytes per parameter (fp32 4, bf16/fp16 2, int8 1, int4 0.5)
+- KV cache = 2 × layers (${arch.numLayers}) × kv_heads (${arch.numKvHeads}) × head_dim (${arch.headDim}) × context × batch × bytes
+- runtime overhead = ${RUNTIME_OVERHEAD * 100} % of the weight memory (accelerate's estimate)
+- minimum GPU memory = total ÷ ${GPU_UTILIZATION} (a runtime such as vLLM uses ${GPU_UTILIZATION * 100} % of the device)
+- recommended CPU RAM = total × ${1 + CPU_HEADROOM}
+`;
+}
+
+export function tree(input: CardInput): string {
+  const lines: string[] = [];
+  if (input.pathToRoot && input.pathToRoot.length > 1) {
+    lines.push(`Path to the root: ${input.pathToRoot.map((p, i) => (i === 0 ? `**${p.name}**` : p.name)).join(' ← ')}`);
+  } else if (!input.parents.length) {
+    lines.push('This is a root of the model tree.');
+  }
+  const counts = (input.childCounts ?? []).filter((c) => c.count > 0);
+  lines.push(
+    counts.length
+      ? `Children: ${counts.map((c) => `${c.count} ${c.relation.toLowerCase().replace('_', '-')}`).join(', ')}.`
+      : 'No children yet.',
+  );
+  return `## Model tree\n\n${lines.join('\n\n')}\n`;
+}
+
+const FLAGS: Record<string, string> = {
+  criterion: '--criterion',
+  pruningFraction: '--pruning-fraction',
+  expansionRate: '--expansion-rate',
+  intermediateSize: '--intermediate-size',
+  roundTo: '--round-to',
+  layers: '--layers',
+  last: '--last',
+  sparsity: '--sparsity',
+  pattern: '--pattern',
+  scope: '--scope',
+};
+
+export function reproduce(input: CardInput): string {
+  const parent = input.parents[0];
+  if (!parent || !['mlp-width', 'depth', 'sparsity'].includes(String(parent.recipe.method))) {
+    return parent
+      ? `## How to reproduce\n\nMade outside Bonsai (${parent.relation.toLowerCase()}); the recorded recipe:\n\n\`\`\`json\n${JSON.stringify(parent.recipe, null, 2)}\n\`\`\`\n`
+      : '';
+  }
+  const args = Object.entries(parent.recipe)
+    .filter(([k]) => FLAGS[k])
+    .map(([k, v]) => `${FLAGS[k]} ${Array.isArray(v) ? v.join(',') : String(v)}`);
+  const out = input.name.split('/').pop();
+  return `## How to reproduce
+
+\`\`\`sh
+bonsai prune ${input.parentLocation ?? parent.name} ${out} --method ${parent.recipe.method} ${args.join(' ')}
+\`\`\`
+
+The recipe (also in \`bonsai_recipe.json\` beside the weights):
+
+\`\`\`json
+${JSON.stringify(parent.recipe, null, 2)}
+\`\`\`
+`;
+}

@@ -1,0 +1,94 @@
+// `bonsai card DIR`: the card of a local checkpoint, with no registry: the numbers come from the
+// tensors, the lineage from bonsai_recipe.json when Bonsai made the folder.
+// `bonsai export NAME OUT`: a registry model written out as a folder with its README.md.
+import { existsSync, readFileSync } from 'node:fs';
+import { copyFile, mkdir, rename, rm, writeFile } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+import { inspectCheckpoint } from '../arch/inspect.js';
+import type { CardInput, CardParent } from '../cards/input.js';
+import { renderCard } from '../cards/render.js';
+import { loadConfig } from '../config.js';
+import { createPrismaClient } from '../db/client.js';
+import { openDatabase } from '../db/database.js';
+import { readCheckpointFolder } from '../formats/checkpoint/folder.js';
+import { createLogger } from '../log.js';
+import { RECIPE_FILE } from '../pruning/output.js';
+import { RELATION_OF_METHOD } from '../pruning/recipe.js';
+import { cardInput } from '../registry/cards.js';
+import { findModel } from '../registry/models.js';
+import { ArtifactStore } from '../storage/store.js';
+
+interface RecipeFile {
+  recipe: Record<string, unknown> & { method: keyof typeof RELATION_OF_METHOD };
+  result?: { parameters_before?: number; config_changes?: Array<{ field: string; from: unknown; to: unknown }> };
+}
+
+export async function localCardInput(dir: string, opts: { name?: string; baseModel?: string; contextLength?: number }): Promise<CardInput> {
+  const report = await inspectCheckpoint(dir);
+  const config = readCheckpointFolder(dir).config;
+  const parents: CardParent[] = [];
+  const recipePath = join(dir, RECIPE_FILE);
+  if (existsSync(recipePath)) {
+    const file = JSON.parse(readFileSync(recipePath, 'utf8')) as RecipeFile;
+    // The parent's config is the child's with every recorded change undone.
+    const parentConfig = { ...config };
+    for (const c of file.result?.config_changes ?? []) parentConfig[c.field] = c.from;
+    parents.push({
+      name: opts.baseModel ?? 'parent checkpoint',
+      relation: RELATION_OF_METHOD[file.recipe.method] ?? 'DERIVED',
+      recipe: file.recipe,
+      config: parentConfig,
+      parameterCount: file.result?.parameters_before ?? null,
+    });
+  }
+  return {
+    name: opts.name ?? `local/${basename(dir)}`,
+    config,
+    parameterCount: report.parameters.fromTensors.total,
+    dtype: report.dtype,
+    parents,
+    evaluations: [],
+    contextLength: opts.contextLength,
+    parentLocation: opts.baseModel ? undefined : 'PARENT_DIR',
+  };
+}
+
+export async function card(
+  dir: string,
+  opts: { name?: string; baseModel?: string; contextLength?: number; json?: boolean },
+): Promise<void> {
+  const c = renderCard(await localCardInput(dir, opts));
+  process.stdout.write(opts.json ? `${JSON.stringify(c.metadata, null, 2)}\n` : c.markdown);
+}
+
+export async function exportModel(name: string, out: string): Promise<void> {
+  const config = loadConfig();
+  const log = createLogger(config.logLevel === 'info' ? 'warn' : config.logLevel, 'export');
+  const database = await openDatabase(config, log, { join: true });
+  const prisma = createPrismaClient(database.url, { poolSize: 2 });
+  try {
+    if (existsSync(out)) throw new Error(`${out} exists already; choose a new folder`);
+    const model = await findModel(prisma, name);
+    const files = model.artifactId ? await prisma.artifactFile.findMany({ where: { artifactId: model.artifactId } }) : [];
+    if (!files.length) throw new Error(`${name} has no stored checkpoint (status ${model.status})`);
+    const store = new ArtifactStore(config.artifactsDir);
+    const tmp = join(dirname(out), `.${basename(out)}.partial-${process.pid}`);
+    await mkdir(tmp, { recursive: true });
+    try {
+      // Copies, not links: an exported folder is for others and must not write through to the store.
+      for (const f of files) {
+        await mkdir(dirname(join(tmp, f.path)), { recursive: true });
+        await copyFile(store.blobPath(f.sha256), join(tmp, f.path));
+      }
+      await writeFile(join(tmp, 'README.md'), renderCard(await cardInput(prisma, model)).markdown);
+      await rename(tmp, out);
+    } catch (err) {
+      await rm(tmp, { recursive: true, force: true });
+      throw err;
+    }
+    process.stdout.write(`wrote ${name} to ${out} (${files.length} files and README.md)\n`);
+  } finally {
+    await prisma.$disconnect();
+    await database.stop();
+  }
+}
