@@ -1,10 +1,16 @@
-import { resolve } from 'node:path';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import cliProgress from 'cli-progress';
 import { weightMemory } from '../arch/inspect.js';
 import { COMPONENTS } from '../arch/types.js';
+import { loadConfig } from '../config.js';
+import { type ResolvedRecipe, resolveRecipe } from '../eval/calibrate.js';
 import { readCheckpointFolder } from '../formats/checkpoint/folder.js';
 import { prune } from '../pruning/engine.js';
+import { checkOutput } from '../pruning/output.js';
 import { type Plan, planPrune } from '../pruning/plan.js';
+import { needsCalibration } from '../pruning/recipe.js';
 import { formatBytes, formatInt, table } from './format.js';
 import { type RecipeFlags, recipeFromFlags } from './recipeOptions.js';
 
@@ -55,7 +61,25 @@ export async function pruneCommand(input: string, output: string, flags: RecipeF
     : undefined;
   bar?.start(100, 0, { stage: 'starting', detail: '' });
   let lastLine = -1;
-  const result = await prune(resolve(input), resolve(output), recipe, {
+  checkOutput(resolve(output));
+  // Data-driven criteria: calibration on the evaluation engine decides the blocks or the norms first.
+  let resolved: ResolvedRecipe = { recipe };
+  if (needsCalibration(recipe)) {
+    const config = loadConfig();
+    const tmp = mkdtempSync(join(tmpdir(), 'bonsai-calibrate-'));
+    try {
+      resolved = await resolveRecipe(resolve(input), recipe, {
+        cacheDir: join(config.home, 'onnx-cache'),
+        threads: config.threads,
+        tmp,
+        onProgress: (stage, f) => bar?.update(Math.round(f * 100), { stage, detail: '' }),
+      });
+    } finally {
+      rmSync(tmp, { recursive: true, force: true });
+    }
+  }
+  const result = await prune(resolve(input), resolve(output), resolved.recipe, {
+    inputNorms: resolved.inputNorms,
     maxShardBytes: flags.maxShardSize ? Number(flags.maxShardSize) : undefined,
     onProgress: (p) => {
       const pct = Math.round(p.progress * 100);

@@ -16,12 +16,18 @@ export interface RecipeFlags {
   sparsity?: string;
   pattern?: string;
   scope?: string;
+  count?: string;
+  calibration?: string;
+  samples?: string;
 }
 
 export function addRecipeOptions(cmd: Command): Command {
   return cmd
     .requiredOption('--method <method>', 'mlp-width | depth | sparsity')
-    .option('--criterion <name>', 'mlp-width: maw | vow | pon | l2 (default maw); sparsity: magnitude')
+    .option(
+      '--criterion <name>',
+      'mlp-width: maw | vow | pon | l2 (default maw); depth: block-influence | perplexity; sparsity: magnitude | wanda',
+    )
     .option('--pruning-fraction <p>', 'mlp-width: fraction of neurons to remove, in [0, 1)')
     .option('--expansion-rate <r>', 'mlp-width: target intermediate/hidden in percent')
     .option('--intermediate-size <n>', 'mlp-width: target intermediate_size')
@@ -30,7 +36,10 @@ export function addRecipeOptions(cmd: Command): Command {
     .option('--last <n>', 'depth: remove the last N blocks')
     .option('--sparsity <s>', 'sparsity: fraction of weights to zero (unstructured)')
     .option('--pattern <p>', 'sparsity: unstructured (default) or N:M such as 2:4')
-    .option('--scope <scope>', 'sparsity: per-matrix (default) or global');
+    .option('--scope <scope>', 'sparsity: per-matrix (default) or global')
+    .option('--count <n>', 'depth with --criterion block-influence|perplexity: blocks to remove')
+    .option('--calibration <file>', 'depth by block-influence/perplexity, sparsity by wanda: calibration text')
+    .option('--samples <n>', 'calibration tokens (default 2048)');
 }
 
 function num(flag: string, v: string | undefined): number | undefined {
@@ -58,5 +67,8 @@ export function recipeFromFlags(f: RecipeFlags): Recipe {
   put('sparsity', num('--sparsity', f.sparsity));
   put('pattern', f.pattern);
   put('scope', f.scope);
+  put('count', num('--count', f.count));
+  put('calibration', f.calibration);
+  put('samples', num('--samples', f.samples));
   return parseRecipe(raw);
 }

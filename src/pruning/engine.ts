@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { countFromTensors } from '../arch/params.js';
 import { alignPrefix } from '../arch/registry.js';
 import { layerPrefix } from '../arch/tensors.js';
-import { BonsaiError } from '../errors.js';
+import { BadInputError, BonsaiError } from '../errors.js';
 import { readCheckpointFolder } from '../formats/checkpoint/folder.js';
 import { CheckpointTensors } from '../formats/checkpoint/tensors.js';
 import { writeTensors } from '../formats/checkpoint/writeTensors.js';
@@ -20,7 +20,7 @@ import type { Recipe } from './recipe.js';
 import { nmPattern } from './recipe.js';
 import { neuronScores, topK } from './scores.js';
 import { takeColumns, takeRows } from './slice.js';
-import { countNonZero, magnitudeKeys, sparsifyMatrix, sparsifyNM, ThresholdFinder, zeroBelow } from './sparsity.js';
+import { countNonZero, magnitudeKeys, sparsifyMatrix, sparsifyNM, sparsifyWanda, ThresholdFinder, zeroBelow } from './sparsity.js';
 
 export interface PruneProgress {
   stage: 'hashing' | 'scoring' | 'writing' | 'copying';
@@ -35,6 +35,8 @@ export interface PruneOptions {
   maxShardBytes?: number;
   onProgress?: (p: PruneProgress) => void;
   signal?: AbortSignal;
+  /** Wanda: ‖X_j‖₂ of each matrix's input over the calibration tokens, by tensor name (src/eval/calibrate.ts). */
+  inputNorms?: Record<string, Float64Array>;
 }
 
 export interface PruneResult {
@@ -70,7 +72,7 @@ export async function prune(parentDir: string, outDir: string, recipe: Recipe, o
         plan.arch,
         infos.map((t) => t.name),
       );
-      const outputs = await planOutputs(ckpt, infos, plan, parentArch.prefix, report, options.signal);
+      const outputs = await planOutputs(ckpt, infos, plan, parentArch.prefix, report, options.signal, options.inputNorms);
       report({ stage: 'hashing', progress: 0.1 });
       const parentHashes = await hashing;
 
@@ -142,6 +144,7 @@ async function planOutputs(
   prefix: string,
   report: (p: PruneProgress) => void,
   signal?: AbortSignal,
+  inputNorms?: Record<string, Float64Array>,
 ): Promise<Output[]> {
   const same = (t: TensorInfo): Output => ({ name: t.name, dtype: t.dtype, shape: [...t.shape], source: t.name });
   const recipe = plan.recipe;
@@ -195,6 +198,20 @@ async function planOutputs(
   const targetRe = /\.(self_attn\.[qkvo]_proj|mlp\.(gate|up|down)_proj)\.weight$/;
   const targets = infos.filter((t) => targetRe.test(t.name));
   const nm = nmPattern(recipe.pattern);
+  if (recipe.criterion === 'wanda') {
+    const missing = targets.find((t) => !inputNorms?.[t.name]);
+    if (missing)
+      throw new BadInputError(
+        'recipe.criterion',
+        `Wanda needs calibration input norms (none for ${missing.name}); resolve the recipe with its calibration file first`,
+      );
+    return infos.map((t) => {
+      if (!targetRe.test(t.name)) return same(t);
+      const [rows, cols] = t.shape as [number, number];
+      const pattern = nm ?? { perRow: Math.floor(recipe.sparsity! * cols + EPS) };
+      return { ...same(t), transform: (b) => sparsifyWanda(b, t.dtype, DTYPE_BYTES[t.dtype], rows, cols, inputNorms![t.name]!, pattern) };
+    });
+  }
   if (nm) {
     return infos.map((t) =>
       targetRe.test(t.name) ? { ...same(t), transform: (b) => sparsifyNM(b, t.dtype, DTYPE_BYTES[t.dtype], nm.n, nm.m) } : same(t),

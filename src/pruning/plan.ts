@@ -28,6 +28,8 @@ export interface Plan {
   /** Depth: parent layer indices removed, and for each child layer its parent layer. */
   removedLayers?: number[];
   layerMap?: number[];
+  /** Depth by a data-driven criterion, before calibration: which blocks go is decided when it runs. */
+  blocksChosenByCalibration?: boolean;
   /** Sparsity: parameters in the matrices it acts on, and how many it will zero at least. */
   sparsity?: { targetParameters: number; zeroed: number };
 }
@@ -86,9 +88,11 @@ export function planPrune(config: Record<string, unknown>, recipe: Recipe, file 
     }
     case 'depth': {
       const L = arch.numLayers;
-      const removed = recipe.layers
-        ? [...recipe.layers].sort((a, b) => a - b)
-        : Array.from({ length: recipe.last! }, (_, i) => L - recipe.last! + i);
+      // A data-driven recipe not resolved yet: the count is known, which blocks is not; every
+      // block has the same parameters, so the last ones stand in for the totals.
+      const n = recipe.last ?? recipe.count!;
+      const removed = recipe.layers ? [...recipe.layers].sort((a, b) => a - b) : Array.from({ length: n }, (_, i) => L - n + i);
+      if (!recipe.layers && recipe.criterion) extra.blocksChosenByCalibration = true;
       const bad = removed.find((i) => i >= L);
       if (bad !== undefined)
         throw new BadInputError(

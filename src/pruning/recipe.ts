@@ -30,16 +30,40 @@ export const widthRecipe = z
     }
   });
 
+export const DEPTH_CRITERIA = ['block-influence', 'perplexity'] as const;
+
+/** Calibration text for the data-driven criteria: a file and how many of its tokens to use. */
+const calibration = z.string().min(1, 'must name a text file');
+const samples = z.number().int('must be an integer').min(64, 'must be at least 64 tokens').max(1_000_000).optional();
+
 export const depthRecipe = z
   .object({
     method: z.literal('depth'),
     layers: z.array(z.number().int('must be integers').min(0, 'must be non-negative')).min(1, 'must name at least one layer').optional(),
     last: z.number().int('must be an integer').positive('must be at least 1').optional(),
+    /** Data-driven: remove the `count` blocks whose removal hurts least (ShortGPT's block influence, or perplexity). */
+    criterion: z.enum(DEPTH_CRITERIA, { error: `must be one of ${DEPTH_CRITERIA.join(', ')}` }).optional(),
+    count: z.number().int('must be an integer').positive('must be at least 1').optional(),
+    calibration: calibration.optional(),
+    samples,
+    /** Calibration scores per block (filled in when the recipe is resolved, kept for the record). */
+    scores: z.array(z.number()).optional(),
   })
   .strict()
   .superRefine((r, ctx) => {
-    if ((r.layers === undefined) === (r.last === undefined))
-      ctx.addIssue({ code: 'custom', path: ['layers'], message: 'give exactly one of layers, last' });
+    if (r.criterion !== undefined) {
+      if (r.count === undefined) ctx.addIssue({ code: 'custom', path: ['count'], message: `is required with criterion ${r.criterion}` });
+      if (r.calibration === undefined)
+        ctx.addIssue({ code: 'custom', path: ['calibration'], message: `is required with criterion ${r.criterion}` });
+      if (r.last !== undefined) ctx.addIssue({ code: 'custom', path: ['last'], message: 'cannot be combined with a criterion' });
+      if (r.layers && r.count !== undefined && r.layers.length !== r.count)
+        ctx.addIssue({ code: 'custom', path: ['layers'], message: 'must list count layers' });
+    } else {
+      if ((r.layers === undefined) === (r.last === undefined))
+        ctx.addIssue({ code: 'custom', path: ['layers'], message: 'give exactly one of layers, last, or a criterion with count' });
+      if (r.count !== undefined)
+        ctx.addIssue({ code: 'custom', path: ['criterion'], message: 'count needs a criterion (block-influence or perplexity)' });
+    }
     if (r.layers && new Set(r.layers).size !== r.layers.length)
       ctx.addIssue({ code: 'custom', path: ['layers'], message: 'must not repeat a layer' });
   });
@@ -47,9 +71,10 @@ export const depthRecipe = z
 export const sparsityRecipe = z
   .object({
     method: z.literal('sparsity'),
-    criterion: z
-      .literal('magnitude', { error: 'must be magnitude (Wanda needs calibration activations: see the evaluation engine)' })
-      .default('magnitude'),
+    /** magnitude |W|, or Wanda |W|·‖X‖ with X the layer's input over calibration tokens. */
+    criterion: z.enum(['magnitude', 'wanda'], { error: 'must be magnitude or wanda' }).default('magnitude'),
+    calibration: calibration.optional(),
+    samples,
     /** "unstructured", or "N:M": in every group of M consecutive inputs, zero the N smallest. */
     pattern: z
       .string()
@@ -60,6 +85,11 @@ export const sparsityRecipe = z
   })
   .strict()
   .superRefine((r, ctx) => {
+    if (r.criterion === 'wanda') {
+      if (r.calibration === undefined) ctx.addIssue({ code: 'custom', path: ['calibration'], message: 'is required for Wanda' });
+      if (r.scope === 'global')
+        ctx.addIssue({ code: 'custom', path: ['scope'], message: 'Wanda compares weights within each output row, not globally' });
+    }
     if (r.pattern === 'unstructured') {
       if (r.sparsity === undefined) ctx.addIssue({ code: 'custom', path: ['sparsity'], message: 'is required for unstructured sparsity' });
       return;
@@ -93,4 +123,18 @@ export function nmPattern(pattern: string): { n: number; m: number } | null {
   if (pattern === 'unstructured') return null;
   const [n, m] = pattern.split(':').map(Number) as [number, number];
   return { n, m };
+}
+
+/** The lineage relation a recipe's child has to its parent (the registry's Relation enum). */
+export const RELATION_OF_METHOD = {
+  'mlp-width': 'WIDTH_PRUNED',
+  depth: 'DEPTH_PRUNED',
+  sparsity: 'SPARSIFIED',
+} as const satisfies Record<Recipe['method'], string>;
+
+/** Recipes whose criterion needs calibration activations (the evaluation engine resolves them). */
+export function needsCalibration(r: Recipe): boolean {
+  return (
+    (r.method === 'depth' && r.criterion !== undefined && r.layers === undefined) || (r.method === 'sparsity' && r.criterion === 'wanda')
+  );
 }

@@ -103,3 +103,42 @@ export function countNonZero(bytes: Uint8Array, dtype: Dtype): number {
   for (let i = 0; i < keys.length; i++) if (keys[i] !== 0) nz++;
   return nz;
 }
+
+/**
+ * Wanda (Sun et al. 2023): score |W_ij| · ‖X_j‖₂, compared within each output row; per row the
+ * `k` lowest are zeroed (unstructured), or in every group of M consecutive inputs the N lowest.
+ * Ties go to the lower index, so the result is deterministic.
+ */
+export function sparsifyWanda(
+  bytes: Uint8Array,
+  dtype: Dtype,
+  elementSize: number,
+  rows: number,
+  cols: number,
+  inputNorms: Float64Array,
+  pattern: { perRow: number } | { n: number; m: number },
+): Uint8Array {
+  if (inputNorms.length !== cols) throw new Error(`Wanda: ${inputNorms.length} input norms for ${cols} columns`);
+  const w = toFloat32(bytes, dtype);
+  const score = new Float64Array(cols);
+  const order = Array.from({ length: cols }, (_, i) => i);
+  for (let r = 0; r < rows; r++) {
+    const base = r * cols;
+    for (let j = 0; j < cols; j++) score[j] = Math.abs(w[base + j]!) * inputNorms[j]!;
+    const zero = (j: number) => bytes.fill(0, (base + j) * elementSize, (base + j + 1) * elementSize);
+    if ('perRow' in pattern) {
+      if (pattern.perRow <= 0) continue;
+      order.sort((a, b) => score[a]! - score[b]! || a - b);
+      for (let i = 0; i < pattern.perRow; i++) zero(order[i]!);
+    } else {
+      const idx = new Array<number>(pattern.m);
+      for (let g = 0; g < cols; g += pattern.m) {
+        for (let j = 0; j < pattern.m; j++) idx[j] = g + j;
+        idx.sort((a, b) => score[a]! - score[b]! || a - b);
+        for (let j = 0; j < pattern.n; j++) zero(idx[j]!);
+      }
+      for (let i = 0; i < cols; i++) order[i] = i;
+    }
+  }
+  return bytes;
+}

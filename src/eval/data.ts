@@ -1,0 +1,40 @@
+// Evaluation data files, read with errors that name the file, the line and the problem.
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { BadInputError } from '../errors.js';
+
+export interface DataFile {
+  path: string;
+  text: string;
+  sha256: string;
+}
+
+export function readDataFile(path: string, field = 'data'): DataFile {
+  if (!existsSync(path)) throw new BadInputError(field, `${path} does not exist`);
+  if (!statSync(path).isFile()) throw new BadInputError(field, `${path} is not a file`);
+  const bytes = readFileSync(path);
+  const text = bytes.toString('utf8');
+  if (text.trim().length === 0) throw new BadInputError(field, `${path} is empty`);
+  return { path, text, sha256: createHash('sha256').update(bytes).digest('hex') };
+}
+
+/** JSONL records, each checked by `check` (which returns a problem or null). */
+export function readJsonl<T>(file: DataFile, check: (r: Record<string, unknown>) => string | null, field = 'data'): T[] {
+  const out: T[] = [];
+  file.text.split('\n').forEach((line, i) => {
+    if (line.trim() === '') return;
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(line);
+    } catch {
+      throw new BadInputError(field, `${file.path} line ${i + 1}: not valid JSON`);
+    }
+    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed))
+      throw new BadInputError(field, `${file.path} line ${i + 1}: expected a JSON object`);
+    const problem = check(parsed as Record<string, unknown>);
+    if (problem) throw new BadInputError(field, `${file.path} line ${i + 1}: ${problem}`);
+    out.push(parsed as T);
+  });
+  if (!out.length) throw new BadInputError(field, `${file.path} has no records`);
+  return out;
+}

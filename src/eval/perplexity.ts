@@ -1,0 +1,92 @@
+// Rolling perplexity over a text file (reference.json's protocol by default): each non-empty line
+// is tokenised without special tokens and prefixed with BOS, the lines are concatenated into one
+// stream, and every token after the first is scored exactly once. Windows of `contextLength`
+// tokens start every `stride` tokens; with a stride shorter than the context, each window scores
+// only its last `stride` targets and sees the tokens before them as context.
+import { basename } from 'node:path';
+import { BadInputError } from '../errors.js';
+import { readDataFile } from './data.js';
+import type { EvalContext, EvalResult } from './types.js';
+
+export interface PerplexityOptions {
+  data: string;
+  contextLength?: number;
+  stride?: number;
+  /** Score at most this many tokens (a quick estimate). */
+  limit?: number;
+  batchSize?: number;
+}
+
+export interface Window {
+  /** The tokens fed to the model. */
+  input: number[];
+  /** Index in `input` of the first position whose prediction is scored. */
+  scoreFrom: number;
+}
+
+/** The windows that score targets 1..N−1 of `tokens` once each. */
+export function rollingWindows(tokens: readonly number[], contextLength: number, stride: number): Window[] {
+  const windows: Window[] = [];
+  for (let a = 1; a < tokens.length; a += stride) {
+    const b = Math.min(a + stride, tokens.length);
+    const start = Math.max(0, b - 1 - contextLength);
+    windows.push({ input: tokens.slice(start, b), scoreFrom: a - 1 - start });
+  }
+  return windows;
+}
+
+export async function perplexity(ctx: EvalContext, o: PerplexityOptions): Promise<EvalResult[]> {
+  const contextLength = o.contextLength ?? 256;
+  const stride = o.stride ?? contextLength;
+  if (contextLength > ctx.maxPositions)
+    throw new BadInputError('contextLength', `${contextLength} is longer than the model's max_position_embeddings (${ctx.maxPositions})`);
+  if (stride > contextLength) throw new BadInputError('stride', `must not exceed contextLength (${contextLength})`);
+  const file = readDataFile(o.data);
+  const tokens: number[] = [];
+  for (const line of file.text.split('\n')) {
+    if (line.trim() === '') continue;
+    if (ctx.tokenizer.bos !== null) tokens.push(ctx.tokenizer.bos);
+    tokens.push(...ctx.tokenizer.encode(line));
+    // With a limit, tokenising the rest of a large file would only be thrown away.
+    if (o.limit && tokens.length > o.limit) break;
+  }
+  const stream = o.limit ? tokens.slice(0, o.limit + 1) : tokens;
+  if (stream.length < 2) throw new BadInputError('data', `${o.data} gives fewer than two tokens`);
+  const windows = rollingWindows(stream, contextLength, stride);
+  let nll = 0;
+  let scored = 0;
+  const batchSize = o.batchSize ?? 4;
+  for (let i = 0; i < windows.length; ) {
+    ctx.signal?.throwIfAborted();
+    // Equal lengths batch together; the last, shorter window runs alone.
+    const len = windows[i]!.input.length - 1;
+    const batch: Window[] = [];
+    while (i < windows.length && batch.length < batchSize && windows[i]!.input.length - 1 === len) batch.push(windows[i++]!);
+    const out = await ctx.session.run(
+      batch.map((w) => w.input.slice(0, len)),
+      ['target_logprobs'],
+      batch.map((w) => w.input.slice(1)),
+    );
+    const lp = out.target_logprobs!.data as Float32Array;
+    batch.forEach((w, b) => {
+      for (let p = w.scoreFrom; p < len; p++) {
+        nll -= lp[b * len + p]!;
+        scored++;
+      }
+    });
+    ctx.onProgress?.(i / windows.length);
+  }
+  const meanNll = nll / scored;
+  const settings = {
+    contextLength,
+    stride,
+    tokens: scored,
+    bos: ctx.tokenizer.bos !== null,
+    datasetSha256: file.sha256,
+    protocol: 'bos-prefixed-lines',
+  };
+  return [
+    { task: 'perplexity', metric: 'perplexity', value: Math.exp(meanNll), dataset: basename(o.data), settings },
+    { task: 'perplexity', metric: 'mean_nll', value: meanNll, dataset: basename(o.data), settings },
+  ];
+}

@@ -1,0 +1,66 @@
+// One evaluation of a checkpoint folder: the cached ONNX graph, a session, the task, the results.
+
+import { BadInputError } from '../errors.js';
+import { readCheckpointFolder } from '../formats/checkpoint/folder.js';
+import { cachedOnnx } from '../onnx/cache.js';
+import { LmSession } from '../onnx/session.js';
+import { lambada } from './lambada.js';
+import { multipleChoice } from './multipleChoice.js';
+import { perplexity } from './perplexity.js';
+import { speed } from './speed.js';
+import { loadTokenizer } from './tokenizer.js';
+import type { EvalResult } from './types.js';
+
+export type { EvalResult } from './types.js';
+
+export interface EvalRequest {
+  task: 'perplexity' | 'lambada' | 'multiple-choice' | 'speed';
+  data?: string;
+  contextLength?: number;
+  stride?: number;
+  limit?: number;
+}
+
+export interface EvalRunOptions {
+  cacheDir: string;
+  threads: number;
+  fileHashes?: Record<string, string>;
+  onProgress?: (stage: string, fraction: number) => void;
+  signal?: AbortSignal;
+}
+
+export async function evaluateCheckpoint(dir: string, request: EvalRequest, options: EvalRunOptions): Promise<EvalResult[]> {
+  const config = readCheckpointFolder(dir).config;
+  const maxPositions = typeof config.max_position_embeddings === 'number' ? config.max_position_embeddings : 2048;
+  if (request.task !== 'speed' && !request.data) throw new BadInputError('data', `is required for ${request.task}`);
+  const tokenizer = loadTokenizer(dir, config);
+  options.onProgress?.('export', 0);
+  const modelPath = await cachedOnnx(dir, options.cacheDir, options.fileHashes);
+  const session = await LmSession.open(modelPath, { threads: options.threads });
+  try {
+    const ctx = {
+      session,
+      tokenizer,
+      maxPositions,
+      signal: options.signal,
+      onProgress: (f: number) => options.onProgress?.(request.task, f),
+    };
+    switch (request.task) {
+      case 'perplexity':
+        return await perplexity(ctx, {
+          data: request.data!,
+          contextLength: request.contextLength,
+          stride: request.stride,
+          limit: request.limit,
+        });
+      case 'lambada':
+        return await lambada(ctx, { data: request.data!, limit: request.limit });
+      case 'multiple-choice':
+        return await multipleChoice(ctx, { data: request.data!, limit: request.limit });
+      case 'speed':
+        return await speed(ctx, { contextLength: request.contextLength, threads: options.threads });
+    }
+  } finally {
+    await session.release();
+  }
+}

@@ -1,0 +1,225 @@
+// Checkpoint folder → ONNX graph (opset 20), built op by op after transformers' modeling code for
+// each family, with FP32 compute: BF16/F16 weights are converted to FP32 into an external data
+// file, one tensor at a time. Linear layers are Gemm with transB=1 on the weights as stored
+// ([out, in]), so nothing is transposed and a tied head reuses the embedding matrix.
+//
+// Inputs:  input_ids int64 [batch, seq]; targets int64 [batch, seq] (the next token at each position)
+// Outputs: logits [batch, seq, vocab]; target_logprobs [batch, seq]; greedy int64 [batch, seq]
+//          with `activations`, per block L ([batch·seq, features]): hidden_in_L / hidden_out_L (the
+//          residual stream around the block), attn_in_L (input of q/k/v_proj), o_in_L (input of
+//          o_proj), mlp_norm_L (input of gate/up_proj) and mlp_in_L (input of down_proj).
+
+import { once } from 'node:events';
+import { createWriteStream } from 'node:fs';
+import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+import { alignPrefix, parseArchitecture } from '../arch/registry.js';
+import { embeddingName, finalNormName, layerPrefix } from '../arch/tensors.js';
+import type { ArchConfig } from '../arch/types.js';
+import { readCheckpointFolder } from '../formats/checkpoint/folder.js';
+import { CheckpointTensors } from '../formats/checkpoint/tensors.js';
+import { FLOAT, GraphBuilder, INT64, onnx, valueInfo } from './graph.js';
+
+export const EXPORT_VERSION = 1;
+export const DATA_FILE = 'model.onnx_data';
+
+export interface ExportOptions {
+  /** Extra outputs for calibration: block inputs/outputs and down_proj inputs. */
+  activations?: boolean;
+}
+
+export interface ExportResult {
+  modelPath: string;
+  arch: ArchConfig;
+  weightBytes: number;
+}
+
+/** Writes `outDir/model.onnx` and `outDir/model.onnx_data` (atomically: a temp folder, then a rename). */
+export async function exportOnnx(checkpointDir: string, outDir: string, options: ExportOptions = {}): Promise<ExportResult> {
+  const folder = readCheckpointFolder(checkpointDir);
+  const ckpt = await CheckpointTensors.open(checkpointDir);
+  const tmp = join(dirname(outDir), `.${basename(outDir)}.partial-${process.pid}-${Date.now()}`);
+  await mkdir(tmp, { recursive: true });
+  try {
+    const arch = alignPrefix(parseArchitecture(folder.config, join(checkpointDir, 'config.json')), ckpt.names());
+    const data = createWriteStream(join(tmp, DATA_FILE));
+    let offset = 0;
+    const g = new GraphBuilder(DATA_FILE);
+    const written = new Map<string, string>();
+    /** A checkpoint tensor as an FP32 initializer (`plusOne` folds Gemma's (1 + w) norms). */
+    const weight = async (name: string, plusOne = false): Promise<string> => {
+      const key = `${name}${plusOne ? '+1' : ''}`;
+      const have = written.get(key);
+      if (have) return have;
+      const values = await ckpt.readFloat32(name);
+      if (plusOne) for (let i = 0; i < values.length; i++) values[i] = values[i]! + 1;
+      const bytes = new Uint8Array(values.buffer, values.byteOffset, values.byteLength);
+      if (!data.write(bytes)) await once(data, 'drain');
+      const init = g.external({ name: key, dims: ckpt.info(name).shape, offset, length: bytes.byteLength });
+      offset += bytes.byteLength;
+      written.set(key, init);
+      return init;
+    };
+    const outputs = await buildGraph(g, arch, weight, (n) => ckpt.has(n), options);
+    data.end();
+    await once(data, 'finish');
+    const model = onnx.ModelProto.create({
+      irVersion: 8,
+      producerName: 'bonsai',
+      producerVersion: String(EXPORT_VERSION),
+      opsetImport: [{ domain: '', version: 20 }],
+      graph: {
+        name: arch.modelType,
+        node: g.nodes,
+        initializer: g.initializers,
+        input: [valueInfo('input_ids', INT64, ['batch', 'seq']), valueInfo('targets', INT64, ['batch', 'seq'])],
+        output: outputs,
+      },
+    });
+    await writeFile(join(tmp, 'model.onnx'), onnx.ModelProto.encode(model).finish());
+    await rm(outDir, { recursive: true, force: true });
+    await rename(tmp, outDir);
+    return { modelPath: join(outDir, 'model.onnx'), arch, weightBytes: offset };
+  } catch (err) {
+    await rm(tmp, { recursive: true, force: true });
+    throw err;
+  } finally {
+    await ckpt.close();
+  }
+}
+
+type Weight = (name: string, plusOne?: boolean) => Promise<string>;
+
+async function buildGraph(g: GraphBuilder, a: ArchConfig, W: Weight, has: (n: string) => boolean, options: ExportOptions) {
+  const H = a.hiddenSize;
+  const hd = a.headDim;
+  const group = a.numHeads / a.numKvHeads;
+  const eps = g.floats([a.rmsNormEps], []);
+  const axisLast = g.ints([-1]);
+  const norm = async (x: string, name: string) => {
+    const w = await W(name, a.normWeightOffset);
+    const ms = g.op1('ReduceMean', [g.op1('Mul', [x, x]), axisLast], { keepdims: 1 });
+    return g.op1('Mul', [g.op1('Mul', [x, g.op1('Reciprocal', [g.op1('Sqrt', [g.op1('Add', [ms, eps])])])]), w]);
+  };
+  const linear = async (x: string, name: string) => {
+    const bias = name.replace(/\.weight$/, '.bias');
+    const inputs = [x, await W(name)];
+    if (has(bias)) inputs.push(await W(bias));
+    return g.op1('Gemm', inputs, { transB: 1 });
+  };
+
+  // Shapes: batch and seq from input_ids; the hidden state is kept 2-D [batch·seq, hidden].
+  const shape = g.op1('Shape', ['input_ids']);
+  const seq = g.op1('Gather', [shape, g.ints([1], [])], { axis: 0 });
+  const embedding = await W(embeddingName(a));
+  let x = g.op1('Reshape', [g.op1('Gather', [embedding, 'input_ids'], { axis: 0 }), g.ints([-1, H])]);
+  if (a.scaleEmbeddings) x = g.op1('Mul', [x, g.floats([Math.fround(Math.sqrt(H))], [])]);
+
+  // Rotary tables per theta: cos/sin [1, seq, 1, 1, head_dim] (transformers' rotate_half layout).
+  const positions = g.op1('Cast', [g.op1('Range', [g.ints([0], []), seq, g.ints([1], [])])], { to: FLOAT });
+  const rope = (theta: number) => {
+    const inv = new Float32Array(hd / 2).map((_, i) => 1 / theta ** ((2 * i) / hd));
+    const freqs = g.op1('Mul', [g.op1('Unsqueeze', [positions, g.ints([1])]), g.floats(inv, [1, hd / 2])]);
+    const emb = g.op1('Concat', [freqs, freqs], { axis: -1 });
+    const to5 = g.op1('Concat', [g.ints([1]), g.op1('Unsqueeze', [seq, g.ints([0])]), g.ints([1, 1, hd])], { axis: 0 });
+    return { cos: g.op1('Reshape', [g.op1('Cos', [emb]), to5]), sin: g.op1('Reshape', [g.op1('Sin', [emb]), to5]) };
+  };
+  const ropeGlobal = rope(a.ropeTheta);
+  const ropeLocal = a.ropeLocalTheta ? rope(a.ropeLocalTheta) : ropeGlobal;
+  const half = hd / 2;
+  const rotate = (t: string, r: { cos: string; sin: string }) => {
+    const x1 = g.op1('Slice', [t, g.ints([0]), g.ints([half]), g.ints([-1])]);
+    const x2 = g.op1('Slice', [t, g.ints([half]), g.ints([hd]), g.ints([-1])]);
+    const rot = g.op1('Concat', [g.op1('Neg', [x2]), x1], { axis: -1 });
+    return g.op1('Add', [g.op1('Mul', [t, r.cos]), g.op1('Mul', [rot, r.sin])]);
+  };
+
+  // Additive masks [seq, seq]: causal, and causal within the window for sliding layers.
+  const idx = g.op1('Range', [g.ints([0], []), seq, g.ints([1], [])]);
+  const diff = g.op1('Sub', [g.op1('Unsqueeze', [idx, g.ints([1])]), g.op1('Unsqueeze', [idx, g.ints([0])])]);
+  const zero = g.floats([0], []);
+  const negInf = g.floats([Number.NEGATIVE_INFINITY], []);
+  const causalOk = g.op1('GreaterOrEqual', [diff, g.ints([0], [])]);
+  const causal = g.op1('Where', [causalOk, zero, negInf]);
+  const slidingMask = a.slidingWindow
+    ? g.op1('Where', [g.op1('And', [causalOk, g.op1('Less', [diff, g.ints([a.slidingWindow], [])])]), zero, negInf])
+    : causal;
+
+  const batchSeq = g.op1('Slice', [shape, g.ints([0]), g.ints([2]), g.ints([0])]);
+  const shapeQ = g.op1('Concat', [batchSeq, g.ints([a.numKvHeads, group, hd])], { axis: 0 });
+  const shapeKV = g.op1('Concat', [batchSeq, g.ints([a.numKvHeads, 1, hd])], { axis: 0 });
+  const scale = g.floats([1 / Math.sqrt(a.queryPreAttnScalar ?? hd)], []);
+  const act = (t: string) =>
+    a.hiddenAct.startsWith('gelu') ? g.op1('Gelu', [t], { approximate: 'tanh' }) : g.op1('Mul', [t, g.op1('Sigmoid', [t])]);
+  const sandwich = a.layerNorms.length === 4;
+  const extra: string[] = [];
+  const tap = (name: string, t: string) => {
+    if (options.activations) extra.push(g.named(name, 'Identity', [t]));
+  };
+
+  for (let l = 0; l < a.numLayers; l++) {
+    const p = layerPrefix(a, l);
+    const sliding = a.layerTypes[l] === 'sliding_attention' && a.slidingWindow !== null;
+    tap(`hidden_in_${l}`, x);
+    const h = await norm(x, `${p}input_layernorm.weight`);
+    tap(`attn_in_${l}`, h);
+    let q = g.op1('Reshape', [await linear(h, `${p}self_attn.q_proj.weight`), shapeQ]);
+    let k = g.op1('Reshape', [await linear(h, `${p}self_attn.k_proj.weight`), shapeKV]);
+    const v = g.op1('Reshape', [await linear(h, `${p}self_attn.v_proj.weight`), shapeKV]);
+    if (a.qkNorm) {
+      q = await norm(q, `${p}self_attn.q_norm.weight`);
+      k = await norm(k, `${p}self_attn.k_norm.weight`);
+    }
+    const r = sliding ? ropeLocal : ropeGlobal;
+    q = rotate(q, r);
+    k = rotate(k, r);
+    // [b, s, kv, g, d] → q [b, kv, g, s, d] · k [b, kv, 1, d, s] → scores [b, kv, g, s, s]
+    let scores = g.op1('Mul', [
+      g.op1('MatMul', [g.op1('Transpose', [q], { perm: [0, 2, 3, 1, 4] }), g.op1('Transpose', [k], { perm: [0, 2, 3, 4, 1] })]),
+      scale,
+    ]);
+    if (a.attnLogitSoftcapping) {
+      const cap = g.floats([a.attnLogitSoftcapping], []);
+      scores = g.op1('Mul', [g.op1('Tanh', [g.op1('Div', [scores, cap])]), cap]);
+    }
+    const probs = g.op1('Softmax', [g.op1('Add', [scores, sliding ? slidingMask : causal])], { axis: -1 });
+    const ctx = g.op1('MatMul', [probs, g.op1('Transpose', [v], { perm: [0, 2, 3, 1, 4] })]);
+    const merged = g.op1('Reshape', [g.op1('Transpose', [ctx], { perm: [0, 3, 1, 2, 4] }), g.ints([-1, a.numHeads * hd])]);
+    tap(`o_in_${l}`, merged);
+    let attn = await linear(merged, `${p}self_attn.o_proj.weight`);
+    if (sandwich) attn = await norm(attn, `${p}post_attention_layernorm.weight`);
+    x = g.op1('Add', [x, attn]);
+    const m = await norm(x, sandwich ? `${p}pre_feedforward_layernorm.weight` : `${p}post_attention_layernorm.weight`);
+    tap(`mlp_norm_${l}`, m);
+    const inner = g.op1('Mul', [act(await linear(m, `${p}mlp.gate_proj.weight`)), await linear(m, `${p}mlp.up_proj.weight`)]);
+    tap(`mlp_in_${l}`, inner);
+    let mlp = await linear(inner, `${p}mlp.down_proj.weight`);
+    if (sandwich) mlp = await norm(mlp, `${p}post_feedforward_layernorm.weight`);
+    x = g.op1('Add', [x, mlp]);
+    tap(`hidden_out_${l}`, x);
+  }
+
+  const final = await norm(x, finalNormName(a));
+  let logits2d = g.op1('Gemm', [final, a.tiedEmbeddings ? embedding : await W(a.lmHeadName)], { transB: 1 });
+  if (has(a.lmHeadName.replace(/\.weight$/, '.bias')))
+    logits2d = g.op1('Add', [logits2d, await W(a.lmHeadName.replace(/\.weight$/, '.bias'))]);
+  if (a.finalLogitSoftcapping) {
+    const cap = g.floats([a.finalLogitSoftcapping], []);
+    logits2d = g.op1('Mul', [g.op1('Tanh', [g.op1('Div', [logits2d, cap])]), cap]);
+  }
+  const logits = g.named('logits', 'Reshape', [logits2d, g.op1('Concat', [batchSeq, g.ints([a.vocabSize])], { axis: 0 })]);
+  const logprobs = g.op1('LogSoftmax', [logits], { axis: -1 });
+  g.named('target_logprobs', 'Squeeze', [
+    g.op1('GatherElements', [logprobs, g.op1('Unsqueeze', ['targets', g.ints([-1])])], { axis: -1 }),
+    g.ints([-1]),
+  ]);
+  g.named('greedy', 'ArgMax', [logits], { axis: -1, keepdims: 0 });
+  return [
+    valueInfo('logits', FLOAT, ['batch', 'seq', a.vocabSize]),
+    valueInfo('target_logprobs', FLOAT, ['batch', 'seq']),
+    valueInfo('greedy', INT64, ['batch', 'seq']),
+    ...extra.map((name) =>
+      valueInfo(name, FLOAT, ['tokens', name.startsWith('mlp_in') ? a.intermediateSize : name.startsWith('o_in') ? a.numHeads * hd : H]),
+    ),
+  ];
+}

@@ -1,0 +1,63 @@
+// The only module that imports onnxruntime-node (as transformers.js keeps it in one backend file):
+// sessions are created here, with the machine's threads and no spinning, so an idle evaluation
+// worker does not burn the cores a server needs.
+import * as ort from 'onnxruntime-node';
+
+export interface SessionOptions {
+  /** intraOpNumThreads: the cores onnxruntime may use for one run. */
+  threads: number;
+}
+
+export type Feeds = Record<string, ort.Tensor>;
+
+export class LmSession {
+  private constructor(private readonly session: ort.InferenceSession) {}
+
+  static async open(modelPath: string, options: SessionOptions): Promise<LmSession> {
+    const session = await ort.InferenceSession.create(modelPath, {
+      intraOpNumThreads: options.threads,
+      interOpNumThreads: 1,
+      executionMode: 'sequential',
+      graphOptimizationLevel: 'all',
+      extra: { session: { intra_op: { allow_spinning: '0' }, inter_op: { allow_spinning: '0' } } },
+    });
+    return new LmSession(session);
+  }
+
+  get outputNames(): readonly string[] {
+    return this.session.outputNames;
+  }
+
+  /**
+   * One forward pass over `ids` ([batch][seq], equal lengths); `targets` defaults to zeros.
+   * Only the outputs named in `fetch` are computed.
+   */
+  async run(
+    ids: number[][],
+    fetch: string[],
+    targets?: number[][],
+  ): Promise<Record<string, { data: Float32Array | BigInt64Array; dims: readonly number[] }>> {
+    const batch = ids.length;
+    const seq = ids[0]?.length ?? 0;
+    if (ids.some((r) => r.length !== seq)) throw new Error('every row of a batch must have the same length');
+    const flat = new BigInt64Array(batch * seq);
+    const tgt = new BigInt64Array(batch * seq);
+    ids.forEach((row, b) => {
+      row.forEach((id, s) => {
+        flat[b * seq + s] = BigInt(id);
+        tgt[b * seq + s] = BigInt(targets?.[b]?.[s] ?? 0);
+      });
+    });
+    const feeds: Feeds = { input_ids: new ort.Tensor('int64', flat, [batch, seq]), targets: new ort.Tensor('int64', tgt, [batch, seq]) };
+    const missing = fetch.filter((f) => !this.session.outputNames.includes(f));
+    if (missing.length) throw new Error(`the graph has no output ${missing.join(', ')} (it has ${this.session.outputNames.join(', ')})`);
+    const out = await this.session.run(feeds, fetch);
+    return Object.fromEntries(
+      fetch.map((name) => [name, { data: out[name]!.data as Float32Array | BigInt64Array, dims: out[name]!.dims }]),
+    );
+  }
+
+  async release(): Promise<void> {
+    await this.session.release();
+  }
+}
