@@ -1,0 +1,55 @@
+// The catalog talks only to /graphql. The API token is asked for once and kept for the session
+// (sessionStorage: gone when the tab closes).
+const TOKEN_KEY = 'bonsai-token';
+
+export function getToken(): string | null {
+  return sessionStorage.getItem(TOKEN_KEY);
+}
+
+export function setToken(token: string | null): void {
+  if (token) sessionStorage.setItem(TOKEN_KEY, token);
+  else sessionStorage.removeItem(TOKEN_KEY);
+}
+
+export class ApiError extends Error {
+  constructor(
+    message: string,
+    readonly code: string | undefined,
+    readonly field: string | undefined,
+  ) {
+    super(message);
+  }
+}
+
+export async function gql<T>(query: string, variables: Record<string, unknown> = {}, auth = false): Promise<T> {
+  const token = getToken();
+  const res = await fetch('/graphql', {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...(auth && token ? { authorization: `Bearer ${token}` } : {}) },
+    body: JSON.stringify({ query, variables }),
+  });
+  const body = (await res.json()) as { data?: T; errors?: Array<{ message: string; extensions?: { code?: string; field?: string } }> };
+  if (body.errors?.length) {
+    const e = body.errors[0]!;
+    throw new ApiError(e.message, e.extensions?.code, e.extensions?.field);
+  }
+  return body.data as T;
+}
+
+export function formatParams(n: string | number | null | undefined): string {
+  if (n === null || n === undefined) return '—';
+  const v = Number(n);
+  if (v >= 1e9) return `${(v / 1e9).toFixed(2)} B`;
+  if (v >= 1e6) return `${(v / 1e6).toFixed(2)} M`;
+  if (v >= 1e3) return `${(v / 1e3).toFixed(1)} k`;
+  return String(v);
+}
+
+export function formatBytes(n: string | number | null | undefined): string {
+  if (n === null || n === undefined) return '—';
+  const v = Number(n);
+  if (v >= 1e9) return `${(v / 1e9).toFixed(2)} GB`;
+  if (v >= 1e6) return `${(v / 1e6).toFixed(2)} MB`;
+  if (v >= 1e3) return `${(v / 1e3).toFixed(1)} kB`;
+  return `${v} B`;
+}
