@@ -25,6 +25,17 @@ program
   });
 
 program
+  .command('demo')
+  .description('serve, register the shared model, spawn the seed recipes through the API and print their table')
+  .option('--quick', 'fewer calibration and evaluation tokens (what the test runs)')
+  .option('--exit', 'stop once the table is printed instead of leaving the catalog running')
+  .option('--shared <dir>', 'the shared assets folder (models/tiny-llama-kjv, data/); default ../shared')
+  .action(async (opts: import('./demo.js').DemoFlags) => {
+    const { demo } = await import('./demo.js');
+    await demo(opts);
+  });
+
+program
   .command('worker')
   .description('run job workers against the same database and artifact store')
   .option('--concurrency <n>', 'jobs run at the same time', positiveInt('--concurrency'))

@@ -1,0 +1,191 @@
+// `bonsai demo` (`npm run demo`): the whole product on real weights. It serves like `npm start`,
+// registers the shared tiny-llama-kjv model, spawns the seed recipes through the GraphQL API (as
+// any client would), waits for every model to be READY with its perplexity, prints the table and
+// leaves the catalog running.
+import { cpSync, existsSync, mkdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createToken } from '../registry/tokens.js';
+import { DEMO_BASE, DEMO_OWNER, type DemoSeed, demoSeeds } from './demoRecipes.js';
+import { formatBytes, formatInt, table } from './format.js';
+import { startServing } from './serve.js';
+
+export interface DemoFlags {
+  exit?: boolean;
+  quick?: boolean;
+  shared?: string;
+}
+
+interface ModelView {
+  name: string;
+  status: string;
+  parameterCount: string;
+  hardwareRequirements: { weightBytes: string };
+  evaluations: Array<{ task: string; metric: string; value: number }>;
+  jobs: Array<{ kind: string; status: string; stage: string | null; progress: number; error: string | null }>;
+}
+
+const MODEL_FIELDS = `name status parameterCount
+  hardwareRequirements(weightDtype: BF16, contextLength: 256) { weightBytes }
+  evaluations { task metric value }
+  jobs(first: 5) { kind status stage progress error }`;
+
+/** The shared assets beside the repository (../shared), or where BONSAI_SHARED_DIR says. */
+function sharedDir(given: string | undefined): string {
+  const repo = fileURLToPath(new URL('../..', import.meta.url));
+  const candidates = [given, process.env.BONSAI_SHARED_DIR, join(repo, '..', 'shared'), '/work/shared'];
+  const found = candidates.find((d): d is string => d !== undefined && existsSync(join(d, 'models', DEMO_BASE, 'config.json')));
+  if (!found) throw new Error(`the shared model was not found: pass --shared DIR (a folder with models/${DEMO_BASE} and data/)`);
+  return resolve(found);
+}
+
+/** Copies the model and corpora into the first import root (registering reads only from there). */
+function stageAssets(shared: string, root: string): { model: string; train: string; val: string } {
+  const dir = join(root, 'demo');
+  const model = join(dir, DEMO_BASE);
+  const train = join(dir, 'kjv-train.txt');
+  const val = join(dir, 'kjv-val.txt');
+  mkdirSync(dir, { recursive: true });
+  if (!existsSync(join(model, 'model.safetensors'))) cpSync(join(shared, 'models', DEMO_BASE), model, { recursive: true });
+  for (const [from, to] of [
+    [join(shared, 'data', 'kjv-train.txt'), train],
+    [join(shared, 'data', 'kjv-val.txt'), val],
+  ] as const) {
+    if (!existsSync(to)) cpSync(from, to);
+  }
+  return { model, train, val };
+}
+
+function client(url: string, token: string) {
+  return async function gql<T>(query: string, variables: Record<string, unknown> = {}): Promise<T> {
+    const res = await fetch(`${url}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+      body: JSON.stringify({ query, variables }),
+    });
+    const body = (await res.json()) as { data?: T; errors?: Array<{ message: string; extensions?: { code?: string } }> };
+    if (body.errors?.length) {
+      const e = body.errors[0]!;
+      throw new Error(`GraphQL ${e.extensions?.code ?? 'ERROR'}: ${e.message}`);
+    }
+    return body.data as T;
+  };
+}
+
+type Gql = ReturnType<typeof client>;
+
+const full = (name: string) => `${DEMO_OWNER}/${name}`;
+
+async function fetchModel(gql: Gql, name: string): Promise<ModelView | null> {
+  const d = await gql<{ model: ModelView | null }>(`query($n: String!) { model(name: $n) { ${MODEL_FIELDS} } }`, { n: name });
+  return d.model;
+}
+
+/** Polls until every model is READY, printing each job's stage and progress as it changes. */
+async function waitReady(gql: Gql, names: string[], timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  const last = new Map<string, string>();
+  for (;;) {
+    let ready = 0;
+    for (const name of names) {
+      const m = await fetchModel(gql, name);
+      if (!m) throw new Error(`model ${name} disappeared`);
+      const job = m.jobs.find((j) => j.status === 'RUNNING') ?? m.jobs.find((j) => j.status === 'QUEUED');
+      const failed = m.jobs.find((j) => j.status === 'FAILED' || j.status === 'CANCELLED');
+      if (m.status === 'FAILED' || (failed && m.status !== 'READY'))
+        throw new Error(`${name} failed: ${failed?.error ?? 'see its jobs in the catalog'}`);
+      if (m.status === 'READY') ready++;
+      const line = job
+        ? `${m.status.padEnd(10)} ${job.kind.toLowerCase()} ${job.stage ?? ''} ${Math.round(job.progress * 100)} %`
+        : m.status;
+      if (last.get(name) !== line) {
+        last.set(name, line);
+        console.log(`  ${name.padEnd(48)} ${line}`);
+      }
+    }
+    if (ready === names.length) return;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs / 1000} s waiting for the models to be READY`);
+    await new Promise((r) => setTimeout(r, 1500));
+  }
+}
+
+function perplexity(m: ModelView): number | null {
+  return m.evaluations.find((e) => e.task === 'perplexity' && e.metric === 'perplexity')?.value ?? null;
+}
+
+export async function demo(flags: DemoFlags): Promise<void> {
+  const shared = sharedDir(flags.shared);
+  // The demo's own progress lines are its interface; the server's and jobs' info logs would bury them.
+  process.env.LOG_LEVEL ??= 'warn';
+  const { runtime, http, runner } = await startServing('demo', { worker: true });
+  const { config, prisma } = runtime;
+  if (!runner) throw new Error('the demo needs a worker: BONSAI_WORKER_CONCURRENCY must be at least 1');
+  const assets = stageAssets(shared, config.modelRoots[0]!);
+  // A short-lived admin token: the demo goes through the API's front door like any client.
+  const { secret } = await createToken(prisma, { name: 'demo', role: 'ADMIN', expiresAt: new Date(Date.now() + 86_400_000) });
+  const gql = client(http.url, secret);
+
+  const samples = flags.quick ? 256 : 4096;
+  const evaluate = [{ task: 'perplexity', data: assets.val, ...(flags.quick ? { limit: 2048 } : {}) }];
+  const base = full(DEMO_BASE);
+  console.log(`\nBonsai demo: the seed recipes on ${base}${flags.quick ? ' (quick: 2,048 evaluation tokens)' : ''}\n`);
+
+  if (!(await fetchModel(gql, base))) {
+    await gql(
+      `mutation($p: String!, $n: String!) { registerModel(path: $p, name: $n, license: "apache-2.0", tags: ["demo", "kjv"],
+        description: "A small Llama trained on the King James Bible: the shared model of the Bonsai demo.") { model { name } } }`,
+      { p: assets.model, n: base },
+    );
+    console.log(`registered ${base}`);
+  }
+  const baseModel = (await fetchModel(gql, base))!;
+  if (perplexity(baseModel) === null && !baseModel.jobs.some((j) => j.kind === 'EVALUATE' && j.status !== 'FAILED'))
+    await gql(`mutation($m: String!, $t: JSON!) { evaluateModel(model: $m, tasks: $t) { id } }`, { m: base, t: evaluate });
+
+  const seeds = demoSeeds(assets.train, samples);
+  const spawn = async (seed: DemoSeed) => {
+    const name = full(seed.name);
+    if (await fetchModel(gql, name)) return;
+    await gql(
+      `mutation($p: String!, $r: JSON!, $n: String!, $e: JSON) { spawnPrunedVariant(parent: $p, recipe: $r, name: $n, evaluate: $e) { model { name } } }`,
+      { p: seed.parent === 'base' ? base : full(seed.parent), r: seed.recipe, n: name, e: evaluate },
+    );
+    console.log(`spawned ${name}: ${seed.label}`);
+  };
+  // Children of the base first; a grandchild once its parent's weights exist.
+  const firstGeneration = seeds.filter((s) => s.parent === 'base');
+  for (const s of firstGeneration) await spawn(s);
+  const timeout = flags.quick ? 10 * 60_000 : 60 * 60_000;
+  for (const s of seeds.filter((s) => s.parent !== 'base')) {
+    await waitReady(gql, [full(s.parent)], timeout);
+    await spawn(s);
+  }
+  await waitReady(gql, [base, ...seeds.map((s) => full(s.name))], timeout);
+
+  const baseView = (await fetchModel(gql, base))!;
+  const baseParams = Number(baseView.parameterCount);
+  const rows = [['model', 'recipe', 'parameters', 'reduction', 'weights (bf16)', 'perplexity (kjv-val)']];
+  for (const [name, label] of [[base, 'base'], ...seeds.map((s) => [full(s.name), s.label] as const)] as const) {
+    const m = (await fetchModel(gql, name))!;
+    const params = Number(m.parameterCount);
+    const ppl = perplexity(m);
+    rows.push([
+      name,
+      label,
+      formatInt(params),
+      name === base ? '' : `${(((params - baseParams) / baseParams) * 100).toFixed(2)} %`,
+      formatBytes(Number(m.hardwareRequirements.weightBytes)),
+      ppl === null ? 'n/a' : ppl.toFixed(2),
+    ]);
+  }
+  console.log(`\n${table(rows)}\n`);
+  console.log(`Catalog:    ${http.url}/`);
+  console.log(`Model tree: ${http.url}/#/tree/${base}`);
+  console.log(`Card:       ${http.url}/models/${base}/README.md`);
+  if (flags.exit) {
+    // The ordered shutdown of `serve` (HTTP, worker, queue, database).
+    process.kill(process.pid, 'SIGTERM');
+    return;
+  }
+  console.log('\nThe catalog keeps running: Ctrl-C to stop.');
+}

@@ -1,0 +1,58 @@
+// The seed recipes the demo spawns on the shared model: the four methods of the seeds, each as a
+// user would submit it through the API. `parent` names another seed (or the base), so the tree
+// grows past two generations.
+
+export interface DemoSeed {
+  /** The child's name under the demo's owner. */
+  name: string;
+  /** `base`, or the `name` of an earlier seed. */
+  parent: string;
+  recipe: Record<string, unknown>;
+  /** One line for the table. */
+  label: string;
+}
+
+export const DEMO_OWNER = 'bible';
+export const DEMO_BASE = 'tiny-llama-kjv';
+
+/** `calibration` is the kjv-train.txt copy inside the model roots; `samples` the calibration tokens. */
+export function demoSeeds(calibration: string, samples: number): DemoSeed[] {
+  return [
+    {
+      name: `${DEMO_BASE}-width40-maw`,
+      parent: 'base',
+      recipe: { method: 'mlp-width', criterion: 'maw', pruningFraction: 0.4 },
+      label: 'MLP width 40 % (MAW)',
+    },
+    {
+      name: `${DEMO_BASE}-depth2-ppl`,
+      parent: 'base',
+      recipe: { method: 'depth', criterion: 'perplexity', count: 2, calibration, samples },
+      label: 'depth, 2 blocks by perplexity',
+    },
+    {
+      name: `${DEMO_BASE}-depth2-bi`,
+      parent: 'base',
+      recipe: { method: 'depth', criterion: 'block-influence', count: 2, calibration, samples },
+      label: 'depth, 2 blocks by block influence',
+    },
+    {
+      name: `${DEMO_BASE}-wanda50`,
+      parent: 'base',
+      recipe: { method: 'sparsity', criterion: 'wanda', sparsity: 0.5, calibration, samples },
+      label: 'Wanda 50 % unstructured',
+    },
+    {
+      name: `${DEMO_BASE}-wanda-2of4`,
+      parent: 'base',
+      recipe: { method: 'sparsity', criterion: 'wanda', pattern: '2:4', calibration, samples },
+      label: 'Wanda 2:4',
+    },
+    {
+      name: `${DEMO_BASE}-width40-maw-wanda-2of4`,
+      parent: `${DEMO_BASE}-width40-maw`,
+      recipe: { method: 'sparsity', criterion: 'wanda', pattern: '2:4', calibration, samples },
+      label: 'width 40 %, then Wanda 2:4',
+    },
+  ];
+}

@@ -1,0 +1,76 @@
+// `bonsai demo --quick` as a user runs it (embedded Postgres, a worker, the API): every seed model
+// READY, three generations, and each card showing its parameters, memory and perplexity.
+import { rmSync } from 'node:fs';
+import { afterAll, describe, expect, it } from 'vitest';
+import { sharedDir } from '../fixtures/checkpoints.js';
+import { type BonsaiProcess, runBonsai } from '../helpers/bonsai.js';
+import { tempDir } from '../helpers/tmp.js';
+
+const home = tempDir('bonsai-demo-');
+let demo: BonsaiProcess | undefined;
+
+afterAll(async () => {
+  if (demo && demo.child.exitCode === null && demo.child.signalCode === null) {
+    demo.child.kill('SIGTERM');
+    await demo.exited;
+  }
+  rmSync(home, { recursive: true, force: true });
+});
+
+interface TreeNode {
+  depth: number;
+  model: { name: string; status: string; parameterCount: string; evaluations: Array<{ task: string; metric: string; value: number }> };
+}
+
+// The shared model's README: 6 layers, hidden 192, intermediate 512, 8,800,704 parameters.
+const BASE = 8_800_704;
+const HIDDEN = 192;
+const LAYERS = 6;
+const BLOCK = 4 * HIDDEN * HIDDEN + 3 * HIDDEN * 512 + 2 * HIDDEN;
+
+describe('bonsai demo', () => {
+  it('builds the seed tree through the API and leaves the catalog running', async () => {
+    demo = runBonsai(['demo', '--quick', '--shared', sharedDir], { BONSAI_HOME: home, PORT: '0' });
+    const out = await demo.waitFor(/Card:\s+http:\/\/\S+README\.md/, 600_000);
+    const url = /Catalog:\s+(http:\/\/\S+)\//.exec(out)![1]!;
+
+    const res = await fetch(`${url}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        query: `{ modelTree(root: "bible/tiny-llama-kjv", depth: 6) {
+          nodes { depth model { name status parameterCount evaluations { task metric value } } } } }`,
+      }),
+    });
+    const nodes = ((await res.json()) as { data: { modelTree: { nodes: TreeNode[] } } }).data.modelTree.nodes;
+    expect(nodes).toHaveLength(7);
+    expect(Math.max(...nodes.map((n) => n.depth))).toBeGreaterThanOrEqual(2);
+    for (const n of nodes) expect(n.model.status, n.model.name).toBe('READY');
+
+    const params = Object.fromEntries(nodes.map((n) => [n.model.name, Number(n.model.parameterCount)]));
+    expect(params['bible/tiny-llama-kjv']).toBe(BASE);
+    // 40 % of 512 neurons is 204.8: the engine keeps ceil(0.6 × 512) = 308, removing 204 per layer.
+    expect(params['bible/tiny-llama-kjv-width40-maw']).toBe(BASE - LAYERS * 3 * HIDDEN * 204);
+    expect(params['bible/tiny-llama-kjv-depth2-ppl']).toBe(BASE - 2 * BLOCK);
+    expect(params['bible/tiny-llama-kjv-depth2-bi']).toBe(BASE - 2 * BLOCK);
+    // Sparsity keeps the tensors dense.
+    expect(params['bible/tiny-llama-kjv-wanda50']).toBe(BASE);
+
+    const ppl = (n: TreeNode) => n.model.evaluations.find((e) => e.task === 'perplexity' && e.metric === 'perplexity')?.value;
+    const base = nodes.find((n) => n.depth === 0)!;
+    for (const n of nodes) {
+      const value = ppl(n);
+      expect(value, n.model.name).toBeDefined();
+      // No recovery fine-tuning: every cut costs some quality on held-out text.
+      if (n !== base) expect(value!, n.model.name).toBeGreaterThan(ppl(base)!);
+      const card = await (await fetch(`${url}/models/${n.model.name}/README.md`)).text();
+      expect(card).toContain(params[n.model.name]!.toLocaleString('en-US'));
+      expect(card).toMatch(/Hardware requirements/i);
+      expect(card).toMatch(/GiB|MiB|GB|MB/);
+      expect(card).toContain(value!.toFixed(4));
+    }
+
+    demo.child.kill('SIGTERM');
+    expect((await demo.exited).code).toBe(0);
+  }, 720_000);
+});
