@@ -54,6 +54,12 @@ export async function runPrune(ctx: JobContext): Promise<void> {
     });
     reporter.note(`calibrated on ${r.calibration}`);
   }
+  if (resolved.recipe.method === 'vocab') {
+    // Corpus files are data like calibration text: only from the allowed roots.
+    const corpus: string[] = [];
+    for (const [i, file] of resolved.recipe.corpus.entries()) corpus.push(await resolveDataFile(file, deps.modelRoots, `recipe.corpus.${i}`));
+    resolved = { ...resolved, recipe: { ...resolved.recipe, corpus } };
+  }
   const result = await prune(parentDir, outDir, resolved.recipe, {
     parentHashes,
     inputNorms: resolved.inputNorms,

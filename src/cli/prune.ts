@@ -7,10 +7,11 @@ import { COMPONENTS } from '../arch/types.js';
 import { loadConfig } from '../config.js';
 import { type ResolvedRecipe, resolveRecipe } from '../eval/calibrate.js';
 import { readCheckpointFolder } from '../formats/checkpoint/folder.js';
-import { prune } from '../pruning/engine.js';
+import { prune, vocabRows } from '../pruning/engine.js';
 import { checkOutput } from '../pruning/output.js';
 import { type Plan, planPrune } from '../pruning/plan.js';
 import { needsCalibration } from '../pruning/recipe.js';
+import { selectVocabulary } from '../vocab/select.js';
 import { formatBytes, formatInt, table } from './format.js';
 import { type RecipeFlags, recipeFromFlags } from './recipeOptions.js';
 
@@ -33,6 +34,14 @@ export function renderPlan(plan: Plan): string {
     `change ${plan.changePercent.toFixed(2)} %`,
   );
   if (plan.removedLayers) lines.push(`removed layers ${plan.removedLayers.join(', ')}`);
+  if (plan.vocab) {
+    const v = plan.vocab;
+    lines.push(
+      `tokens ${formatInt(v.before)} → ${formatInt(v.kept.length)} (${formatInt(v.fromCorpus)} from the corpus, ${formatInt(v.padding)} to round up; the rest special, added, byte tokens and merge parts)`,
+      `corpus ${formatInt(v.corpusTokens)} tokens in ${v.corpus.map((c) => `${c.file} (${formatInt(c.lines)} lines)`).join(', ')}; coverage ${(100 * v.coverage).toFixed(2)} %`,
+    );
+  }
+  if (plan.vocabularyChosenByCorpus) lines.push('the vocabulary size is decided by counting the corpus when the job runs');
   if (plan.sparsity) {
     const { targetParameters, zeroed } = plan.sparsity;
     lines.push(
@@ -49,7 +58,13 @@ export function renderPlan(plan: Plan): string {
 export async function plan(dir: string, flags: RecipeFlags & { json?: boolean }): Promise<void> {
   const recipe = recipeFromFlags(flags);
   const folder = readCheckpointFolder(resolve(dir));
-  const p = planPrune(folder.config, recipe, resolve(dir, 'config.json'));
+  // Vocabulary trimming: the size follows from the corpus, so the plan counts it (no weight is read).
+  const vocab =
+    recipe.method === 'vocab'
+      ? (process.stderr.write(`counting the corpus with the model's tokenizer…\n`),
+        selectVocabulary(resolve(dir), folder.config, vocabRows(folder.config), recipe))
+      : undefined;
+  const p = planPrune(folder.config, recipe, resolve(dir, 'config.json'), vocab);
   process.stdout.write(flags.json ? `${JSON.stringify(p, null, 2)}\n` : `${renderPlan(p)}\n`);
 }
 

@@ -1,5 +1,6 @@
 // The recipe flags shared by `bonsai prune` and `bonsai plan`, turned into a recipe object that
 // the same validator as the API checks.
+import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { BadInputError } from '../errors.js';
 import { parseRecipe, type Recipe } from '../pruning/recipe.js';
@@ -19,11 +20,14 @@ export interface RecipeFlags {
   count?: string;
   calibration?: string;
   samples?: string;
+  corpus?: string[];
+  minFrequency?: string;
+  vocabSize?: string;
 }
 
 export function addRecipeOptions(cmd: Command): Command {
   return cmd
-    .requiredOption('--method <method>', 'mlp-width | depth | sparsity')
+    .requiredOption('--method <method>', 'mlp-width | depth | sparsity | vocab')
     .option(
       '--criterion <name>',
       'mlp-width: maw | vow | pon | l2 (default maw); depth: block-influence | perplexity; sparsity: magnitude | wanda',
@@ -31,7 +35,7 @@ export function addRecipeOptions(cmd: Command): Command {
     .option('--pruning-fraction <p>', 'mlp-width: fraction of neurons to remove, in [0, 1)')
     .option('--expansion-rate <r>', 'mlp-width: target intermediate/hidden in percent')
     .option('--intermediate-size <n>', 'mlp-width: target intermediate_size')
-    .option('--round-to <n>', 'mlp-width: round kept neurons to a multiple of 32, 64, 128 or 256')
+    .option('--round-to <n>', 'mlp-width: round kept neurons to a multiple of 32, 64, 128 or 256; vocab: size multiple (default 64)')
     .option('--layers <list>', 'depth: blocks to remove, e.g. 3,4')
     .option('--last <n>', 'depth: remove the last N blocks')
     .option('--sparsity <s>', 'sparsity: fraction of weights to zero (unstructured)')
@@ -39,7 +43,13 @@ export function addRecipeOptions(cmd: Command): Command {
     .option('--scope <scope>', 'sparsity: per-matrix (default) or global')
     .option('--count <n>', 'depth with --criterion block-influence|perplexity: blocks to remove')
     .option('--calibration <file>', 'depth by block-influence/perplexity, sparsity by wanda: calibration text')
-    .option('--samples <n>', 'calibration tokens (default 2048)');
+    .option('--samples <n>', 'calibration tokens (default 2048)')
+    .option('--corpus <file>', 'vocab: a text file whose tokens are kept (repeat for several)', (v: string, prev: string[] = []) => [
+      ...prev,
+      v,
+    ])
+    .option('--min-frequency <n>', 'vocab: drop tokens seen fewer times (default 1)')
+    .option('--vocab-size <n>', 'vocab: keep at most the N most frequent corpus tokens (special, added and byte tokens on top)');
 }
 
 function num(flag: string, v: string | undefined): number | undefined {
@@ -70,5 +80,11 @@ export function recipeFromFlags(f: RecipeFlags): Recipe {
   put('count', num('--count', f.count));
   put('calibration', f.calibration);
   put('samples', num('--samples', f.samples));
+  put(
+    'corpus',
+    f.corpus?.map((c) => resolve(c)),
+  );
+  put('minFrequency', num('--min-frequency', f.minFrequency));
+  put('vocabSize', num('--vocab-size', f.vocabSize));
   return parseRecipe(raw);
 }

@@ -13,6 +13,8 @@ import { DTYPE_BYTES } from '../formats/safetensors/dtypes.js';
 import type { TensorInfo } from '../formats/safetensors/header.js';
 import { byteSize, type TensorData, type TensorSpec } from '../formats/safetensors/writer.js';
 import { version } from '../version.js';
+import { writeTrimmedTokenizer } from '../vocab/files.js';
+import { selectVocabulary, type VocabSelection } from '../vocab/select.js';
 import { hashFolderInWorker } from './hashWorker.js';
 import { copyInherited, RECIPE_FILE, withAtomicFolder } from './output.js';
 import { type Plan, planPrune } from './plan.js';
@@ -23,7 +25,7 @@ import { takeColumns, takeRows } from './slice.js';
 import { countNonZero, magnitudeKeys, sparsifyMatrix, sparsifyNM, sparsifyWanda, ThresholdFinder, zeroBelow } from './sparsity.js';
 
 export interface PruneProgress {
-  stage: 'hashing' | 'scoring' | 'writing' | 'copying';
+  stage: 'hashing' | 'counting' | 'scoring' | 'writing' | 'copying';
   /** 0..1 within the whole run. */
   progress: number;
   detail?: string;
@@ -37,6 +39,8 @@ export interface PruneOptions {
   signal?: AbortSignal;
   /** Wanda: ‖X_j‖₂ of each matrix's input over the calibration tokens, by tensor name (src/eval/calibrate.ts). */
   inputNorms?: Record<string, Float64Array>;
+  /** Vocabulary trimming: the selection when already made (`bonsai plan` shows it first); counted otherwise. */
+  vocab?: VocabSelection;
 }
 
 export interface PruneResult {
@@ -59,8 +63,15 @@ const DEFAULT_SHARD = 5 * 1024 ** 3; // transformers' save_pretrained default
 
 export async function prune(parentDir: string, outDir: string, recipe: Recipe, options: PruneOptions = {}): Promise<PruneResult> {
   const folder = readCheckpointFolder(parentDir);
-  const plan = planPrune(folder.config, recipe, join(parentDir, 'config.json'));
   const report = options.onProgress ?? (() => {});
+  const vocab =
+    recipe.method === 'vocab'
+      ? (options.vocab ??
+        selectVocabulary(parentDir, folder.config, vocabRows(folder.config), recipe, (f) =>
+          report({ stage: 'counting', progress: 0.05 * f }),
+        ))
+      : undefined;
+  const plan = planPrune(folder.config, recipe, join(parentDir, 'config.json'), vocab);
   return withAtomicFolder(outDir, async (tmp) => {
     const hashing = options.parentHashes ? Promise.resolve(options.parentHashes) : hashFolderInWorker(parentDir);
     // Settled below; until then a failure must not surface as an unhandled rejection.
@@ -87,6 +98,7 @@ export async function prune(parentDir: string, outDir: string, recipe: Recipe, o
           parameters: plan.parameters.after.total,
           ...(plan.keptNeurons !== undefined ? { kept_neurons_per_layer: plan.keptNeurons } : {}),
           ...(plan.removedLayers ? { removed_layers: plan.removedLayers } : {}),
+          ...(vocab ? { vocabulary: vocabReport(vocab) } : {}),
         } as Record<string, unknown>,
       };
       const metadata = { format: 'pt', bonsai_recipe: JSON.stringify({ method: recipe.method, recipe, parent_files: parentHashes }) };
@@ -126,6 +138,7 @@ export async function prune(parentDir: string, outDir: string, recipe: Recipe, o
       }
       await writeFile(join(tmp, 'config.json'), `${JSON.stringify(plan.config, null, 2)}\n`);
       await copyInherited(parentDir, tmp);
+      if (vocab) await writeTrimmedTokenizer(parentDir, tmp, vocab);
       await writeFile(join(tmp, RECIPE_FILE), `${JSON.stringify(recipeFile, null, 2)}\n`);
       report({ stage: 'copying', progress: 1 });
       return { outDir, plan, files: [...files, 'config.json', RECIPE_FILE], parameters: produced.total, nonZero, recipeFile };
@@ -157,6 +170,19 @@ async function planOutputs(
       if (!m) return [same(t)];
       const to = newIndex.get(Number(m[1]));
       return to === undefined ? [] : [{ ...same(t), name: `${prefix}layers.${to}.${m[2]}` }];
+    });
+  }
+
+  if (recipe.method === 'vocab') {
+    // Rows of the input embedding and of the head (and its bias) in the new id order; tied
+    // embeddings have no lm_head tensor, so the one matrix is sliced once.
+    const kept = plan.vocab!.kept;
+    const rowsRe = /(embed_tokens\.weight|lm_head\.weight|lm_head\.bias)$/;
+    return infos.map((t) => {
+      if (!rowsRe.test(t.name)) return same(t);
+      const cols = t.shape.length > 1 ? t.shape[1]! : 1;
+      const shape = t.shape.length > 1 ? [kept.length, cols] : [kept.length];
+      return { ...same(t), shape, transform: (b) => takeRows(b, cols, DTYPE_BYTES[t.dtype], kept) };
     });
   }
 
@@ -257,4 +283,22 @@ async function planOutputs(
         }
       : same(t),
   );
+}
+
+/** Rows of the embedding: config vocab_size (text_config's for multimodal Gemma 3). */
+export function vocabRows(config: Record<string, unknown>): number {
+  const text = config.text_config as Record<string, unknown> | undefined;
+  return Number(config.vocab_size ?? text?.vocab_size);
+}
+
+function vocabReport(v: VocabSelection): Record<string, unknown> {
+  return {
+    tokens_before: v.before,
+    tokens_after: v.kept.length,
+    from_corpus: v.fromCorpus,
+    padding: v.padding,
+    corpus_tokens: v.corpusTokens,
+    coverage: v.coverage,
+    corpus: v.corpus,
+  };
 }

@@ -6,6 +6,8 @@ import { parseArchitecture } from '../arch/registry.js';
 import { expectedTensors } from '../arch/tensors.js';
 import type { ArchConfig } from '../arch/types.js';
 import { BadInputError } from '../errors.js';
+import { idMap, rewriteTokenIds } from '../vocab/rewrite.js';
+import type { VocabSelection } from '../vocab/select.js';
 import { nmPattern, type Recipe, type WidthRecipe } from './recipe.js';
 
 export interface ConfigChange {
@@ -32,6 +34,10 @@ export interface Plan {
   blocksChosenByCalibration?: boolean;
   /** Sparsity: parameters in the matrices it acts on, and how many it will zero at least. */
   sparsity?: { targetParameters: number; zeroed: number };
+  /** Vocabulary trimming: the tokens kept, once the corpus has been counted. */
+  vocab?: VocabSelection;
+  /** Vocabulary trimming before the corpus is counted: the size is decided when it runs. */
+  vocabularyChosenByCorpus?: boolean;
 }
 
 const EPS = 1e-9;
@@ -66,7 +72,8 @@ export function matrixTargets(arch: ArchConfig): Array<{ name: string; shape: nu
   return expectedTensors(arch).filter((t) => /\.(self_attn\.[qkvo]_proj|mlp\.(gate|up|down)_proj)\.weight$/.test(t.name));
 }
 
-export function planPrune(config: Record<string, unknown>, recipe: Recipe, file = 'config.json'): Plan {
+/** `vocab`: for vocabulary trimming, the selection from the corpus (without it the plan keeps the size). */
+export function planPrune(config: Record<string, unknown>, recipe: Recipe, file = 'config.json', vocab?: VocabSelection): Plan {
   const arch = parseArchitecture(config, file);
   const before = countFromConfig(arch);
   const changes: ConfigChange[] = [];
@@ -130,6 +137,24 @@ export function planPrune(config: Record<string, unknown>, recipe: Recipe, file 
         zeroed = targets.reduce((a, t) => a + Math.floor(recipe.sparsity! * t.shape[0]! * t.shape[1]! + EPS), 0);
       }
       extra.sparsity = { targetParameters: total, zeroed };
+      break;
+    }
+    case 'vocab': {
+      if (!vocab) {
+        extra.vocabularyChosenByCorpus = true;
+        break;
+      }
+      const remapped = rewriteTokenIds(next, idMap(vocab.kept), file);
+      for (const key of Object.keys(remapped)) {
+        if (key !== 'text_config' && JSON.stringify(remapped[key]) !== JSON.stringify(next[key])) {
+          changes.push({ field: key, from: next[key], to: remapped[key] });
+          next[key] = remapped[key];
+        }
+      }
+      // Into the same object: `target` may be this text_config.
+      if (remapped.text_config) Object.assign(next.text_config as object, remapped.text_config);
+      set('vocab_size', vocab.kept.length);
+      extra.vocab = vocab;
       break;
     }
   }

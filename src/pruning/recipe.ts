@@ -101,13 +101,26 @@ export const sparsityRecipe = z
     if (r.scope === 'global') ctx.addIssue({ code: 'custom', path: ['scope'], message: 'N:M sparsity is always per group, not global' });
   });
 
-export const recipeSchema = z.discriminatedUnion('method', [widthRecipe, depthRecipe, sparsityRecipe], {
-  error: 'method must be one of mlp-width, depth, sparsity',
+export const vocabRecipe = z
+  .object({
+    method: z.literal('vocab'),
+    /** Text files tokenised with the model's own tokenizer; the tokens they use are kept. */
+    corpus: z.array(z.string().min(1, 'must name a text file')).min(1, 'name at least one corpus file'),
+    minFrequency: z.number().int('must be an integer').min(1, 'must be at least 1').default(1),
+    /** At most this many corpus tokens, the most frequent; special, added and byte tokens come on top. */
+    vocabSize: z.number().int('must be an integer').positive('must be positive').optional(),
+    roundTo: z.number().int('must be an integer').min(1, 'must be at least 1').max(1024, 'must be at most 1024').default(64),
+  })
+  .strict();
+
+export const recipeSchema = z.discriminatedUnion('method', [widthRecipe, depthRecipe, sparsityRecipe, vocabRecipe], {
+  error: 'method must be one of mlp-width, depth, sparsity, vocab',
 });
 
 export type WidthRecipe = z.infer<typeof widthRecipe>;
 export type DepthRecipe = z.infer<typeof depthRecipe>;
 export type SparsityRecipe = z.infer<typeof sparsityRecipe>;
+export type VocabRecipe = z.infer<typeof vocabRecipe>;
 export type Recipe = z.infer<typeof recipeSchema>;
 
 /** Validates a recipe, throwing BadInputError naming the first bad field (all problems in details). */
@@ -130,6 +143,7 @@ export const RELATION_OF_METHOD = {
   'mlp-width': 'WIDTH_PRUNED',
   depth: 'DEPTH_PRUNED',
   sparsity: 'SPARSIFIED',
+  vocab: 'VOCAB_TRIMMED',
 } as const satisfies Record<Recipe['method'], string>;
 
 /** Recipes whose criterion needs calibration activations (the evaluation engine resolves them). */

@@ -37,6 +37,8 @@ export function defaultChildName(parent: ModelRow, recipe: Recipe): string {
     suffix = `${size}-${recipe.criterion}`;
   } else if (recipe.method === 'depth') {
     suffix = recipe.layers ? `depth-l${[...recipe.layers].sort((a, b) => a - b).join('-')}` : `depth-last${recipe.last}`;
+  } else if (recipe.method === 'vocab') {
+    suffix = `vocab${recipe.vocabSize ?? ''}`;
   } else {
     suffix = recipe.pattern === 'unstructured' ? `sparse${pct(recipe.sparsity ?? 0)}` : `sparse-${recipe.pattern.replace(':', 'of')}`;
   }
@@ -56,6 +58,9 @@ export async function spawnPrunedVariant(deps: RegistryDeps, input: SpawnInput, 
   const evaluate: EvaluationRequest[] = await checkEvaluationData(deps, parseEvaluationRequests(input.evaluate), 'evaluate');
   const calibration = (plan.recipe as { calibration?: string }).calibration;
   if (calibration !== undefined) await resolveDataFile(calibration, deps.modelRoots, 'recipe.calibration');
+  if (plan.recipe.method === 'vocab') {
+    for (const [i, file] of plan.recipe.corpus.entries()) await resolveDataFile(file, deps.modelRoots, `recipe.corpus.${i}`);
+  }
   if (parent.status !== 'READY' || !parent.artifactId) {
     throw new ConflictError(`parent: ${parent.owner}/${parent.name} is ${parent.status.toLowerCase()}; only a READY model can be pruned`, {
       field: 'parent',

@@ -1,0 +1,193 @@
+// Vocabulary trimming on real tokenizers: the shared model (Llama-2 BPE with byte fallback) to
+// kjv-train.txt, and fixtures with the shared Qwen3 (byte-level) and Gemma-3 (byte fallback, 262k)
+// tokenizers trimmed to the Spanish and German fortunes. Equivalence is checked line by line on
+// the tokens, and on the logits through onnxruntime.
+import { createHash } from 'node:crypto';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Tokenizer } from '@huggingface/tokenizers';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { BadInputError } from '../../src/errors.js';
+import { exportOnnx } from '../../src/onnx/export.js';
+import { LmSession } from '../../src/onnx/session.js';
+import { prune } from '../../src/pruning/engine.js';
+import { parseRecipe } from '../../src/pruning/recipe.js';
+import { readBpe } from '../../src/vocab/bpe.js';
+import { buildCheckpoint, sharedDir, sharedModel } from '../fixtures/checkpoints.js';
+import { tempDir } from '../helpers/tmp.js';
+
+const tmp = tempDir('bonsai-vocab-');
+const data = (f: string) => join(sharedDir, 'data', f);
+
+function tokenizer(dir: string): Tokenizer {
+  const cfg = join(dir, 'tokenizer_config.json');
+  return new Tokenizer(
+    JSON.parse(readFileSync(join(dir, 'tokenizer.json'), 'utf8')),
+    existsSync(cfg) ? JSON.parse(readFileSync(cfg, 'utf8')) : {},
+  );
+}
+
+function lines(file: string): string[] {
+  return readFileSync(file, 'utf8')
+    .split('\n')
+    .filter((l) => l.trim().length > 0);
+}
+
+const recipe = (corpus: string[], extra: Record<string, unknown> = {}) => parseRecipe({ method: 'vocab', corpus, ...extra });
+
+/** Every line tokenises to the same token strings, with ids mapped through the kept list. */
+function expectSameTokens(original: Tokenizer, trimmed: Tokenizer, kept: number[], text: string[]): void {
+  const newId = new Map(kept.map((old, i) => [old, i]));
+  let mismatches = 0;
+  for (const line of text) {
+    const a = original.encode(line, { add_special_tokens: false });
+    const b = trimmed.encode(line, { add_special_tokens: false });
+    const same = a.ids.length === b.ids.length && a.ids.every((id, i) => newId.get(id) === b.ids[i] && a.tokens[i] === b.tokens[i]);
+    if (!same && mismatches++ < 3) expect({ line, ids: b.tokens }).toEqual({ line, ids: a.tokens });
+  }
+  expect(mismatches).toBe(0);
+}
+
+/** Trimmed logits equal the original's at the kept ids (same forward pass, rows sliced). */
+async function expectSameLogits(parentDir: string, childDir: string, kept: number[], ids: number[]): Promise<void> {
+  const newId = new Map(kept.map((old, i) => [old, i]));
+  const open = async (dir: string, name: string) => LmSession.open((await exportOnnx(dir, join(tmp, name))).modelPath, { threads: 2 });
+  const [a, b] = [await open(parentDir, `${parentDir.split('/').pop()}-onnx`), await open(childDir, `${childDir.split('/').pop()}-onnx`)];
+  const la = (await a.run([ids], ['logits'])).logits!;
+  const lb = (await b.run([ids.map((id) => newId.get(id)!)], ['logits'])).logits!;
+  const Va = la.dims[2]!;
+  const Vb = lb.dims[2]!;
+  expect(Vb).toBe(kept.length);
+  let maxDiff = 0;
+  for (let s = 0; s < ids.length; s++)
+    for (let j = 0; j < Vb; j++)
+      maxDiff = Math.max(maxDiff, Math.abs((la.data as Float32Array)[s * Va + kept[j]!]! - (lb.data as Float32Array)[s * Vb + j]!));
+  expect(maxDiff).toBeLessThan(1e-4);
+  await a.release();
+  await b.release();
+}
+
+const sha = (dir: string) =>
+  Object.fromEntries(
+    readdirSync(dir).map((f) => [
+      f,
+      createHash('sha256')
+        .update(readFileSync(join(dir, f)))
+        .digest('hex'),
+    ]),
+  );
+
+describe('vocabulary trimming of the shared model to kjv-train.txt', () => {
+  const out = join(tmp, 'kjv-trim');
+  let kept: number[];
+  beforeAll(async () => {
+    const r = await prune(sharedModel, out, recipe([data('kjv-train.txt')]));
+    kept = r.plan.vocab!.kept;
+  }, 120_000);
+
+  it('keeps a multiple of 64 tokens including bytes and specials, and rewrites config and tokenizer', () => {
+    const config = JSON.parse(readFileSync(join(out, 'config.json'), 'utf8'));
+    expect(kept.length % 64).toBe(0);
+    expect(config.vocab_size).toBe(kept.length);
+    // <unk>, <s>, </s> and the 256 byte-fallback tokens <0x00>…<0xFF> (ids 3..258 in Llama-2).
+    for (const id of [0, 1, 2, 3, 258]) expect(kept).toContain(id);
+    expect(config.bos_token_id).toBe(1);
+    const tok = JSON.parse(readFileSync(join(out, 'tokenizer.json'), 'utf8'));
+    expect(Object.keys(tok.model.vocab)).toHaveLength(kept.length);
+    expect(new Set(Object.values(tok.model.vocab))).toEqual(new Set(kept.map((_, i) => i)));
+    const recipeFile = JSON.parse(readFileSync(join(out, 'bonsai_recipe.json'), 'utf8'));
+    expect(recipeFile.result.vocabulary.tokens_after).toBe(kept.length);
+    expect(recipeFile.result.vocabulary.coverage).toBe(1);
+    // Embedding 32,000 × 192 becomes kept × 192 (tied: one matrix).
+    expect(recipeFile.result.parameters).toBe(8_800_704 - (32_000 - kept.length) * 192);
+  });
+
+  it('tokenises every line of the corpus exactly as the original, with the new ids', () => {
+    expectSameTokens(tokenizer(sharedModel), tokenizer(out), kept, lines(data('kjv-train.txt')));
+  }, 120_000);
+
+  it('gives the original logits at the kept ids', async () => {
+    const tok = tokenizer(sharedModel);
+    const ids = [
+      1,
+      ...lines(data('kjv-train.txt'))
+        .slice(0, 4)
+        .flatMap((l) => tok.encode(l, { add_special_tokens: false }).ids),
+    ];
+    await expectSameLogits(sharedModel, out, kept, ids.slice(0, 96));
+  }, 120_000);
+
+  it('still encodes text outside the kept set, through bytes, and decodes it back', () => {
+    const trimmed = tokenizer(out);
+    for (const text of ['Zürich and naïve café', 'Quantum chromodynamics 🙂', '東京タワー', 'lambda x: x ** 2']) {
+      const ids = trimmed.encode(text, { add_special_tokens: false }).ids;
+      expect(ids.every((id) => id >= 0 && id < kept.length)).toBe(true);
+      expect(trimmed.decode(ids)).toBe(text);
+    }
+  });
+
+  it('is deterministic: a second run gives byte-identical files', async () => {
+    const again = join(tmp, 'kjv-trim-again');
+    await prune(sharedModel, again, recipe([data('kjv-train.txt')]));
+    expect(sha(again)).toEqual(sha(out));
+  }, 120_000);
+});
+
+describe('vocabulary trimming of fixtures with the Qwen3 and Gemma-3 tokenizers', () => {
+  for (const [family, corpus] of [
+    ['qwen3', 'fortunes-es.txt'],
+    ['gemma3', 'fortunes-de.txt'],
+  ] as const) {
+    it(`${family} trimmed to ${corpus}: same tokens line by line and the same logits`, async () => {
+      const parent = join(tmp, `${family}-parent`);
+      const child = join(tmp, `${family}-trim`);
+      await buildCheckpoint(family, parent);
+      const r = await prune(parent, child, recipe([data(corpus)]));
+      const kept = r.plan.vocab!.kept;
+      expect(kept.length % 64).toBe(0);
+      expect(kept.length).toBeLessThan(r.plan.vocab!.before / 4);
+      const original = tokenizer(parent);
+      const trimmed = tokenizer(child);
+      expectSameTokens(original, trimmed, kept, lines(data(corpus)));
+      // Special tokens stay: the chat markers of Qwen3, <bos>/<eos> of Gemma.
+      for (const special of family === 'qwen3' ? ['<|im_start|>', '<|endoftext|>'] : ['<bos>', '<eos>'])
+        expect(kept[trimmed.token_to_id(special)!]).toBe(original.token_to_id(special));
+      // Lines encoded one by one, as they were counted (joined text would make tokens across lines).
+      const ids = lines(data(corpus))
+        .slice(0, 6)
+        .flatMap((l) => original.encode(l, { add_special_tokens: false }).ids)
+        .slice(0, 48);
+      await expectSameLogits(parent, child, kept, ids);
+    }, 300_000);
+  }
+});
+
+describe('bad corpora and tokenizers', () => {
+  it('refuses a missing, empty or non-UTF-8 corpus, naming it, and leaves no output folder', async () => {
+    const empty = join(tmp, 'empty.txt');
+    const latin1 = join(tmp, 'latin1.txt');
+    writeFileSync(empty, '\n  \n');
+    writeFileSync(latin1, Buffer.from([0x63, 0x61, 0x66, 0xe9, 0x0a]));
+    for (const [file, message] of [
+      [join(tmp, 'missing.txt'), /does not exist/],
+      [empty, /is empty/],
+      [latin1, /not UTF-8/],
+    ] as const) {
+      const out = join(tmp, `bad-${file.split('/').pop()}`);
+      const err = await prune(sharedModel, out, recipe([file])).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(BadInputError);
+      expect((err as BadInputError).message).toMatch(message);
+      expect(existsSync(out)).toBe(false);
+      expect(readdirSync(tmp).some((f) => f.startsWith(`.bad-`))).toBe(false);
+    }
+  });
+
+  it('refuses a Unigram tokenizer with the reason', () => {
+    expect(() => readBpe({ model: { type: 'Unigram', vocab: {}, merges: [] } })).toThrow(/BPE.*Unigram/);
+  });
+
+  it('validates the recipe fields', () => {
+    expect(() => parseRecipe({ method: 'vocab', corpus: [] })).toThrow(/recipe.corpus/);
+    expect(() => parseRecipe({ method: 'vocab', corpus: ['a.txt'], minFrequency: 0 })).toThrow(/recipe.minFrequency/);
+  });
+});
