@@ -59,11 +59,8 @@ export async function plan(dir: string, flags: RecipeFlags & { json?: boolean })
   const recipe = recipeFromFlags(flags);
   const folder = readCheckpointFolder(resolve(dir));
   // Vocabulary trimming: the size follows from the corpus, so the plan counts it (no weight is read).
-  const vocab =
-    recipe.method === 'vocab'
-      ? (process.stderr.write(`counting the corpus with the model's tokenizer…\n`),
-        selectVocabulary(resolve(dir), folder.config, vocabRows(folder.config), recipe))
-      : undefined;
+  if (recipe.method === 'vocab') process.stderr.write(`counting the corpus with the model's tokenizer…\n`);
+  const vocab = recipe.method === 'vocab' ? selectVocabulary(resolve(dir), folder.config, vocabRows(folder.config), recipe) : undefined;
   const p = planPrune(folder.config, recipe, resolve(dir, 'config.json'), vocab);
   process.stdout.write(flags.json ? `${JSON.stringify(p, null, 2)}\n` : `${renderPlan(p)}\n`);
 }

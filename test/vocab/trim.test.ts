@@ -42,7 +42,8 @@ function expectSameTokens(original: Tokenizer, trimmed: Tokenizer, kept: number[
   for (const line of text) {
     const a = original.encode(line, { add_special_tokens: false });
     const b = trimmed.encode(line, { add_special_tokens: false });
-    const same = a.ids.length === b.ids.length && a.ids.every((id, i) => newId.get(id) === b.ids[i] && a.tokens[i] === b.tokens[i]);
+    const same =
+      a.ids.length === b.ids.length && a.ids.every((id: number, i: number) => newId.get(id) === b.ids[i] && a.tokens[i] === b.tokens[i]);
     if (!same && mismatches++ < 3) expect({ line, ids: b.tokens }).toEqual({ line, ids: a.tokens });
   }
   expect(mismatches).toBe(0);
@@ -121,7 +122,7 @@ describe('vocabulary trimming of the shared model to kjv-train.txt', () => {
     const trimmed = tokenizer(out);
     for (const text of ['Zürich and naïve café', 'Quantum chromodynamics 🙂', '東京タワー', 'lambda x: x ** 2']) {
       const ids = trimmed.encode(text, { add_special_tokens: false }).ids;
-      expect(ids.every((id) => id >= 0 && id < kept.length)).toBe(true);
+      expect(ids.every((id: number) => id >= 0 && id < kept.length)).toBe(true);
       expect(trimmed.decode(ids)).toBe(text);
     }
   });
