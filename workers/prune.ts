@@ -57,7 +57,8 @@ export async function runPrune(ctx: JobContext): Promise<void> {
   if (resolved.recipe.method === 'vocab') {
     // Corpus files are data like calibration text: only from the allowed roots.
     const corpus: string[] = [];
-    for (const [i, file] of resolved.recipe.corpus.entries()) corpus.push(await resolveDataFile(file, deps.modelRoots, `recipe.corpus.${i}`));
+    for (const [i, file] of resolved.recipe.corpus.entries())
+      corpus.push(await resolveDataFile(file, deps.modelRoots, `recipe.corpus.${i}`));
     resolved = { ...resolved, recipe: { ...resolved.recipe, corpus } };
   }
   const result = await prune(parentDir, outDir, resolved.recipe, {

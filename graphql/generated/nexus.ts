@@ -364,6 +364,7 @@ export interface NexusGenFieldTypes {
     changePercent: number; // Float!
     changes: NexusGenRootTypes['ConfigChange'][]; // [ConfigChange!]!
     config: NexusGenScalars['JSON']; // JSON!
+    decidedWhenRun: boolean; // Boolean!
     keptNeurons: number | null; // Int
     parametersAfter: NexusGenScalars['BigInt']; // BigInt!
     parametersBefore: NexusGenScalars['BigInt']; // BigInt!
@@ -580,6 +581,7 @@ export interface NexusGenFieldTypeNames {
     changePercent: 'Float'
     changes: 'ConfigChange'
     config: 'JSON'
+    decidedWhenRun: 'Boolean'
     keptNeurons: 'Int'
     parametersAfter: 'BigInt'
     parametersBefore: 'BigInt'

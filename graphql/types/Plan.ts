@@ -52,6 +52,11 @@ export const PruningPlan = objectType({
           after: BigInt(p.parameters.after.byComponent[c]),
         })),
     });
+    t.nonNull.boolean('decidedWhenRun', {
+      description:
+        'A data-driven recipe (blocks by calibration, vocabulary by corpus): what goes is decided when the job runs; until then the figures assume the stated count (depth) or no change in size (vocabulary).',
+      resolve: (p) => Boolean(p.blocksChosenByCalibration || p.vocabularyChosenByCorpus),
+    });
     t.int('keptNeurons', { description: 'Width pruning: neurons kept in every layer.' });
     t.list.nonNull.int('removedLayers');
     t.field('sparsity', {

@@ -70,7 +70,11 @@ function describeRecipe(recipe: Record<string, unknown>): { method: string; crit
     return { method: 'sparsification', criterion: String(recipe.criterion ?? 'magnitude'), ratio };
   }
   if (m === 'vocab')
-    return { method: 'vocabulary trimming', criterion: 'corpus frequency', ratio: `vocab_size → ${recipe.vocabSize ?? 'corpus-driven'}` };
+    return {
+      method: 'vocabulary trimming',
+      criterion: `corpus frequency ≥ ${recipe.minFrequency ?? 1}${recipe.vocabSize ? `, top ${recipe.vocabSize}` : ''}`,
+      ratio: `the tokens of ${Array.isArray(recipe.corpus) ? recipe.corpus.map((f) => String(f).split('/').pop()).join(', ') : 'the corpus'}, rounded to ${recipe.roundTo ?? 64}`,
+    };
   return { method: m, criterion: '—', ratio: '—' };
 }
 
@@ -244,18 +248,29 @@ const FLAGS: Record<string, string> = {
   sparsity: '--sparsity',
   pattern: '--pattern',
   scope: '--scope',
+  count: '--count',
+  calibration: '--calibration',
+  samples: '--samples',
+  corpus: '--corpus',
+  minFrequency: '--min-frequency',
+  vocabSize: '--vocab-size',
 };
 
 export function reproduce(input: CardInput): string {
   const parent = input.parents[0];
-  if (!parent || !['mlp-width', 'depth', 'sparsity'].includes(String(parent.recipe.method))) {
+  if (!parent || !['mlp-width', 'depth', 'sparsity', 'vocab'].includes(String(parent.recipe.method))) {
     return parent
       ? `## How to reproduce\n\nMade outside Bonsai (${parent.relation.toLowerCase()}); the recorded recipe:\n\n\`\`\`json\n${JSON.stringify(parent.recipe, null, 2)}\n\`\`\`\n`
       : '';
   }
   const args = Object.entries(parent.recipe)
     .filter(([k]) => FLAGS[k])
-    .map(([k, v]) => `${FLAGS[k]} ${Array.isArray(v) ? v.join(',') : String(v)}`);
+    // Several corpus files are several --corpus flags; layer lists are one comma-separated flag.
+    .map(([k, v]) =>
+      k === 'corpus' && Array.isArray(v)
+        ? v.map((f) => `--corpus ${f}`).join(' ')
+        : `${FLAGS[k]} ${Array.isArray(v) ? v.join(',') : String(v)}`,
+    );
   const out = input.name.split('/').pop();
   return `## How to reproduce
 

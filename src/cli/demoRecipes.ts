@@ -15,7 +15,7 @@ export interface DemoSeed {
 export const DEMO_OWNER = 'bible';
 export const DEMO_BASE = 'tiny-llama-kjv';
 
-/** `calibration` is the kjv-train.txt copy inside the model roots; `samples` the calibration tokens. */
+/** `calibration` is the kjv-train.txt copy inside the model roots (also the trimming corpus); `samples` the calibration tokens. */
 export function demoSeeds(calibration: string, samples: number): DemoSeed[] {
   return [
     {
@@ -49,10 +49,16 @@ export function demoSeeds(calibration: string, samples: number): DemoSeed[] {
       label: 'Wanda 2:4',
     },
     {
-      name: `${DEMO_BASE}-width40-maw-wanda-2of4`,
+      name: `${DEMO_BASE}-vocab-kjv`,
+      parent: 'base',
+      recipe: { method: 'vocab', corpus: [calibration] },
+      label: 'vocabulary trimmed to kjv-train',
+    },
+    {
+      name: `${DEMO_BASE}-width40-maw-vocab-kjv`,
       parent: `${DEMO_BASE}-width40-maw`,
-      recipe: { method: 'sparsity', criterion: 'wanda', pattern: '2:4', calibration, samples },
-      label: 'width 40 %, then Wanda 2:4',
+      recipe: { method: 'vocab', corpus: [calibration] },
+      label: 'width 40 %, then vocabulary trimmed',
     },
   ];
 }

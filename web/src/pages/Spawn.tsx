@@ -3,13 +3,14 @@ import { type ApiError, formatParams, getToken, gql, setToken } from '../api';
 import { JobList, useJobs } from '../components/JobList';
 import { href } from '../router';
 
-type Method = 'mlp-width' | 'depth' | 'sparsity';
+type Method = 'mlp-width' | 'depth' | 'sparsity' | 'vocab';
 
 interface Plan {
   changes: Array<{ field: string; from: unknown; to: unknown }>;
   parametersBefore: string;
   parametersAfter: string;
   changePercent: number;
+  decidedWhenRun: boolean;
 }
 
 function recipeOf(method: Method, f: Record<string, string>): Record<string, unknown> {
@@ -33,6 +34,17 @@ function recipeOf(method: Method, f: Record<string, string>): Record<string, unk
       };
     if (f.depthMode === 'last') return { method, last: num(f.count) };
     return { method, criterion: f.depthMode, count: num(f.count), calibration: f.calibration || undefined };
+  }
+  if (method === 'vocab') {
+    return {
+      method,
+      corpus: (f.corpus ?? '')
+        .split(/[\n,]/)
+        .map((x) => x.trim())
+        .filter((x) => x !== ''),
+      minFrequency: num(f.minFrequency),
+      vocabSize: num(f.vocabSize),
+    };
   }
   const pattern = f.pattern || 'unstructured';
   return {
@@ -66,7 +78,7 @@ export function SpawnPage({ name }: { name: string }) {
   useEffect(() => {
     const t = setTimeout(() => {
       gql<{ pruningPlan: Plan }>(
-        `query($p: String!, $r: JSON!) { pruningPlan(parent: $p, recipe: $r) { changes { field from to } parametersBefore parametersAfter changePercent } }`,
+        `query($p: String!, $r: JSON!) { pruningPlan(parent: $p, recipe: $r) { changes { field from to } parametersBefore parametersAfter changePercent decidedWhenRun } }`,
         { p: name, r: recipe },
       )
         .then((d) => {
@@ -109,8 +121,25 @@ export function SpawnPage({ name }: { name: string }) {
               <option value="mlp-width">MLP width pruning</option>
               <option value="depth">depth pruning</option>
               <option value="sparsity">sparsification</option>
+              <option value="vocab">vocabulary trimming</option>
             </select>
           </label>
+          {method === 'vocab' && (
+            <>
+              <label>
+                Corpus files (comma-separated)
+                <input value={fields.corpus ?? ''} onChange={set('corpus')} placeholder="/models/data/corpus.txt" />
+              </label>
+              <label>
+                Minimum frequency
+                <input type="number" min={1} value={fields.minFrequency ?? ''} onChange={set('minFrequency')} placeholder="1" />
+              </label>
+              <label>
+                Most frequent tokens kept (optional)
+                <input type="number" min={1} value={fields.vocabSize ?? ''} onChange={set('vocabSize')} />
+              </label>
+            </>
+          )}
           {method === 'mlp-width' && (
             <>
               <label>
@@ -219,6 +248,9 @@ export function SpawnPage({ name }: { name: string }) {
               <p data-testid="plan-summary">
                 {formatParams(plan.parametersBefore)} → {formatParams(plan.parametersAfter)} parameters ({plan.changePercent.toFixed(2)} %)
               </p>
+              {plan.decidedWhenRun && (
+                <p>The data decides what goes when the job runs (calibration or corpus count); the figures are provisional.</p>
+              )}
               <ul>
                 {plan.changes.map((c) => (
                   <li key={c.field}>
