@@ -12,22 +12,42 @@ function* rowsOf(bytes: Uint8Array, dtype: Dtype, rows: number, cols: number): G
   for (let r = 0; r < rows; r++) yield toFloat32(bytes.subarray(r * cols * size, (r + 1) * cols * size), dtype);
 }
 
-function rowStats(w: Float32Array, row: number, cols: number) {
-  let max = Number.NEGATIVE_INFINITY;
-  let min = Number.POSITIVE_INFINITY;
-  let sum = 0;
-  let sumSq = 0;
-  let l1 = 0;
-  for (let j = row * cols, end = j + cols; j < end; j++) {
-    const v = w[j]!;
-    if (v > max) max = v;
-    if (v < min) min = v;
-    sum += v;
-    sumSq += v * v;
-    l1 += Math.abs(v);
+/** One row's score term for a criterion; each loop computes only what its criterion needs. */
+function rowTerm(w: Float32Array, criterion: WidthCriterion): number {
+  const n = w.length;
+  switch (criterion) {
+    case 'maw': {
+      let max = Number.NEGATIVE_INFINITY;
+      let min = Number.POSITIVE_INFINITY;
+      for (let j = 0; j < n; j++) {
+        const v = w[j]!;
+        if (v > max) max = v;
+        if (v < min) min = v;
+      }
+      return max + Math.abs(min);
+    }
+    case 'vow': {
+      let sum = 0;
+      let sumSq = 0;
+      for (let j = 0; j < n; j++) {
+        const v = w[j]!;
+        sum += v;
+        sumSq += v * v;
+      }
+      const mean = sum / n;
+      return sumSq / n - mean * mean;
+    }
+    case 'pon': {
+      let l1 = 0;
+      for (let j = 0; j < n; j++) l1 += Math.abs(w[j]!);
+      return l1;
+    }
+    case 'l2': {
+      let sumSq = 0;
+      for (let j = 0; j < n; j++) sumSq += w[j]! * w[j]!;
+      return Math.sqrt(sumSq);
+    }
   }
-  const mean = sum / cols;
-  return { max, min, variance: sumSq / cols - mean * mean, l1, l2: Math.sqrt(sumSq) };
 }
 
 export function neuronScores(
@@ -42,22 +62,10 @@ export function neuronScores(
   const gates = rowsOf(gate, dtype, neurons, hidden);
   const ups = rowsOf(up, dtype, neurons, hidden);
   for (let i = 0; i < neurons; i++) {
-    const g = rowStats(gates.next().value as Float32Array, 0, hidden);
-    const u = rowStats(ups.next().value as Float32Array, 0, hidden);
-    switch (criterion) {
-      case 'maw':
-        scores[i] = g.max + Math.abs(g.min) + (u.max + Math.abs(u.min));
-        break;
-      case 'vow':
-        scores[i] = g.variance + u.variance;
-        break;
-      case 'pon':
-        scores[i] = g.l1 * u.l1;
-        break;
-      case 'l2':
-        scores[i] = g.l2 + u.l2;
-        break;
-    }
+    const g = rowTerm(gates.next().value as Float32Array, criterion);
+    const u = rowTerm(ups.next().value as Float32Array, criterion);
+    // MAW, VOW and L2 add the gate and up terms; PON multiplies their L1 norms.
+    scores[i] = criterion === 'pon' ? g * u : g + u;
   }
   return scores;
 }
