@@ -14,6 +14,7 @@ import express from 'express';
 import { checkDatabase } from '../src/registry/health.js';
 import { catalogCacheHints, catalogResponseCache } from './cache.js';
 import { cardRoute } from './cardRoute.js';
+import { coalesceAnonymousReads } from './coalesce.js';
 import { type Context, createContext, type Services } from './context.js';
 import { makeFormatError } from './errors.js';
 import { complexityPlugin, LIMITS, reportAsValidationError } from './limits.js';
@@ -62,6 +63,7 @@ export async function startHttpServer(services: Services, options: HttpOptions):
   app.use(
     '/graphql',
     express.json({ limit: '1mb' }),
+    coalesceAnonymousReads(),
     expressMiddleware(apollo, { context: async ({ req }) => createContext(services, req.headers.authorization) }),
   );
 

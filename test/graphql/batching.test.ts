@@ -68,6 +68,19 @@ describe('batching', () => {
     expect(hundred.statements).toBeLessThanOrEqual(6);
   });
 
+  it('identical anonymous requests in flight together run once and all get the answer', async () => {
+    const one = await count(7);
+    statements = [];
+    // n = 8: not in the response cache yet, so without coalescing each of the 20 would run.
+    const answers = await Promise.all(Array.from({ length: 20 }, () => api.gql<{ models: { nodes: unknown[] } }>(LIST, { n: 8 }, null)));
+    for (const a of answers) expect(a.data!.models.nodes).toHaveLength(8);
+    expect(statements.length).toBeLessThan(3 * one.statements);
+    // With a token nothing is shared: each request runs as its own viewer.
+    statements = [];
+    await Promise.all(Array.from({ length: 3 }, () => api.gql(LIST, { n: 9 }, api.tokens.READER)));
+    expect(statements.length).toBeGreaterThanOrEqual(3 * one.statements);
+  });
+
   it('child counts are per relation and exact', async () => {
     const r = await api.gql<{ model: { childCounts: Array<{ relation: string; count: number }> } }>(
       '{ model(name: "n1/child-1") { childCounts { relation count } } }',
