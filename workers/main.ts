@@ -8,6 +8,7 @@ import { coerceError } from '../src/errors.js';
 import { createLogger } from '../src/log.js';
 import type { RegistryDeps } from '../src/registry/deps.js';
 import { payloadSchemas } from '../src/registry/payloads.js';
+import { JobQueue } from '../src/registry/queue.js';
 import { ArtifactStore } from '../src/storage/store.js';
 import { runEvaluate } from './evaluate.js';
 import { EXIT, isPermanent } from './failures.js';
@@ -24,7 +25,13 @@ const config = loadConfig();
 const prisma = createPrismaClient(config.databaseUrl!, { poolSize: 3 });
 const job = await prisma.job.findUniqueOrThrow({ where: { id: jobId } });
 const log = createLogger(config.logLevel, `job ${jobId.slice(0, 8)} ${job.kind.toLowerCase()} #${job.attempts}`);
-const deps: RegistryDeps = { prisma, store: new ArtifactStore(config.artifactsDir), queue: null, modelRoots: config.modelRoots, log };
+const deps: RegistryDeps = {
+  prisma,
+  store: new ArtifactStore(config.artifactsDir),
+  queue: JobQueue.sender(config.databaseUrl!),
+  modelRoots: config.modelRoots,
+  log,
+};
 const reporter = new JobReporter(prisma, jobId, log);
 const abort = new AbortController();
 let cancelled = false;

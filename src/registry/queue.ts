@@ -40,6 +40,19 @@ export class JobQueue {
     this.options = options;
   }
 
+  /**
+   * A send-only handle for job processes: follow-up jobs (a prune's evaluations) are enqueued in
+   * the transaction that creates them, through that transaction's connection, so no pool, schema
+   * check or maintenance loop of pg-boss is started here. Without it they would wait for the
+   * runner's periodic reconcile.
+   */
+  static sender(url: string, options: Partial<QueueOptions> = {}): JobQueue {
+    return new JobQueue(new PgBoss({ connectionString: url, max: 1, application_name: 'bonsai-job' }), {
+      ...defaultQueueOptions,
+      ...options,
+    });
+  }
+
   static async start(url: string, log: Logger, options: Partial<QueueOptions> = {}): Promise<JobQueue> {
     const opts = { ...defaultQueueOptions, ...options };
     const boss = new PgBoss({ connectionString: url, max: 4, application_name: 'bonsai-queue' });

@@ -164,6 +164,13 @@ describe('prune pipeline', () => {
       100,
     );
     expect([...statuses].at(-1)).toBe('READY');
+    // The follow-up evaluation was enqueued with its row by the prune's own transaction (not
+    // found later by the runner's 30-s reconcile): its queue entry has the row's id.
+    const [owner, short] = name.split('/');
+    const child = await api.db.prisma.model.findFirstOrThrow({ where: { owner, name: short } });
+    const evalJob = await api.db.prisma.job.findFirstOrThrow({ where: { modelId: child.id, kind: 'EVALUATE' } });
+    expect(evalJob.queueJobId).toBe(evalJob.id);
+    expect(evalJob.startedAt!.getTime() - evalJob.createdAt.getTime()).toBeLessThan(15_000);
     const q = await api.gql<{
       model: {
         evaluations: Array<{ metric: string; value: number; settings: { tokens: number } }>;

@@ -1,0 +1,144 @@
+// Benchmark of the job pipeline (issue 8) on real parts: embedded Postgres, pg-boss, the runner
+// and its job processes. Figures:
+//  1. spawnPrunedVariant → READY for the shared model, 40 % width + perplexity on kjv-val.txt;
+//  2. spawn-to-start latency with an idle worker;
+//  3. under 100 queued jobs (one worker slot): the gap between one job's end and the next one's
+//     start, the queue's own overhead, against the job's run time.
+//   npm run bench:queue
+import { cpSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pg from 'pg';
+import { fromGlobalId } from '../graphql/globalId.js';
+import { startHttpServer } from '../graphql/server.js';
+import { createPrismaClient } from '../src/db/client.js';
+import { openDatabase } from '../src/db/database.js';
+import { applyMigrations } from '../src/db/migrations.js';
+import { createLogger } from '../src/log.js';
+import { JobQueue } from '../src/registry/queue.js';
+import { createToken } from '../src/registry/tokens.js';
+import { ArtifactStore } from '../src/storage/store.js';
+import { sharedDir, sharedModel } from '../test/fixtures/checkpoints.js';
+import { Runner } from '../workers/runner.js';
+
+const QUEUED = Number(process.env.BENCH_JOBS ?? 100);
+// Job processes inherit the environment: keep their info lines out of the figures.
+process.env.LOG_LEVEL ??= 'warn';
+const log = createLogger('warn', 'bench');
+const home = mkdtempSync(join(tmpdir(), 'bonsai-bench-queue-'));
+const roots = join(home, 'imports');
+mkdirSync(roots);
+cpSync(sharedModel, join(roots, 'tiny-llama-kjv'), { recursive: true });
+cpSync(join(sharedDir, 'data', 'kjv-val.txt'), join(roots, 'kjv-val.txt'));
+
+const cluster = await openDatabase({ databaseUrl: undefined, home }, log);
+const admin = new pg.Client({ connectionString: cluster.adminUrl });
+await admin.connect();
+const dbName = `bonsai_bench_queue_${process.pid}`;
+await admin.query(`CREATE DATABASE ${dbName}`);
+const url = new URL(cluster.url);
+url.pathname = `/${dbName}`;
+await applyMigrations(url.toString(), log);
+const prisma = createPrismaClient(url.toString());
+const queue = await JobQueue.start(url.toString(), log);
+const registry = { prisma, store: new ArtifactStore(join(home, 'artifacts')), queue, modelRoots: [roots], log };
+const server = await startHttpServer(
+  { prisma, log, version: 'bench', embeddedDatabase: cluster.embedded, registry, publicReads: true },
+  { host: '127.0.0.1', port: 0, production: true },
+);
+const runner = new Runner(registry, queue, {
+  concurrency: 1,
+  databaseUrl: url.toString(),
+  artifactsDir: registry.store.root,
+  modelRoots: [roots],
+});
+await runner.start();
+const token = (await createToken(prisma, { name: 'bench', role: 'MAINTAINER' })).secret;
+
+async function gql<T>(query: string, variables: Record<string, unknown> = {}): Promise<T> {
+  const res = await fetch(`${server.url}/graphql`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+    body: JSON.stringify({ query, variables }),
+  });
+  const body = (await res.json()) as { data: T; errors?: Array<{ message: string }> };
+  if (body.errors) throw new Error(body.errors[0]!.message);
+  return body.data;
+}
+
+const SPAWN = `mutation($r: JSON!, $n: String!, $e: JSON) { spawnPrunedVariant(parent: "bench/kjv", recipe: $r, name: $n, evaluate: $e) { model { id } } }`;
+
+/** Spawns through the API and returns the child's database id. */
+async function spawn(variables: Record<string, unknown>): Promise<string> {
+  const d = await gql<{ spawnPrunedVariant: { model: { id: string } } }>(SPAWN, variables);
+  return fromGlobalId(d.spawnPrunedVariant.model.id).id;
+}
+
+async function waitAll(ids: string[]): Promise<void> {
+  for (;;) {
+    const models = await prisma.model.findMany({ where: { id: { in: ids } }, select: { status: true } });
+    if (models.length !== ids.length) throw new Error('a benchmark model is missing');
+    if (models.some((m) => m.status === 'FAILED')) throw new Error('a benchmark job failed');
+    if (models.every((m) => m.status === 'READY')) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+const pct = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(p * xs.length))]!;
+
+try {
+  await gql(`mutation($p: String!) { registerModel(path: $p, name: "bench/kjv") { model { id } } }`, {
+    p: join(roots, 'tiny-llama-kjv'),
+  });
+
+  // 1. The pipeline end to end.
+  let t = performance.now();
+  const w = await spawn({
+    r: { method: 'mlp-width', pruningFraction: 0.4 },
+    n: 'bench/kjv-w40',
+    e: [{ task: 'perplexity', data: join(roots, 'kjv-val.txt') }],
+  });
+  await waitAll([w]);
+  const pipeline = (performance.now() - t) / 1000;
+  const jobs = await prisma.job.findMany({ where: { modelId: w }, orderBy: { createdAt: 'asc' } });
+  const work = jobs.reduce((a, j) => a + (j.finishedAt!.getTime() - j.startedAt!.getTime()), 0) / 1000;
+  console.log(
+    `spawn → READY, shared model, 40 % width + perplexity (kjv-val): ${pipeline.toFixed(1)} s; ` +
+      `prune + evaluate jobs ran ${work.toFixed(1)} s → queue and hand-over ${(pipeline - work).toFixed(1)} s (${((100 * (pipeline - work)) / pipeline).toFixed(0)} %)`,
+  );
+
+  // 2. Idle worker: how long a spawned job waits before it starts.
+  t = performance.now();
+  const one = await spawn({ r: { method: 'depth', last: 1 }, n: 'bench/kjv-idle' });
+  await waitAll([one]);
+  const idle = await prisma.job.findFirstOrThrow({ where: { modelId: one } });
+  const idleLatency = idle.startedAt!.getTime() - idle.createdAt.getTime();
+  console.log(`spawn-to-start, idle worker: ${idleLatency} ms (pg-boss polls every 1,000 ms → ratio ${(idleLatency / 1000).toFixed(2)})`);
+
+  // 3. 100 queued at once, one slot: the gaps between consecutive jobs.
+  const ids: string[] = [];
+  t = performance.now();
+  for (let i = 0; i < QUEUED; i++) ids.push(await spawn({ r: { method: 'depth', last: 1 }, n: `bench/kjv-q${i}` }));
+  const spawnSeconds = (performance.now() - t) / 1000;
+  await waitAll(ids);
+  const wall = (performance.now() - t) / 1000;
+  const run = await prisma.job.findMany({ where: { modelId: { in: ids } }, orderBy: { startedAt: 'asc' } });
+  const gaps = run.slice(1).map((j, i) => j.startedAt!.getTime() - run[i]!.finishedAt!.getTime());
+  const durations = run.map((j) => j.finishedAt!.getTime() - j.startedAt!.getTime());
+  const once = new Set(run.map((j) => j.modelId)).size === QUEUED && run.every((j) => j.attempts === 1);
+  console.log(
+    `${QUEUED} queued jobs (spawned in ${spawnSeconds.toFixed(1)} s), one slot: done in ${wall.toFixed(1)} s; ` +
+      `gap between jobs median ${pct(gaps, 0.5)} ms, p95 ${pct(gaps, 0.95)} ms, max ${Math.max(...gaps)} ms; ` +
+      `job run median ${pct(durations, 0.5)} ms (process start included) → queue overhead ${((100 * pct(gaps, 0.5)) / pct(durations, 0.5)).toFixed(0)} % of a job; ` +
+      `each ran exactly once: ${once ? 'yes' : 'NO'}`,
+  );
+} finally {
+  await runner.stop();
+  await server.close();
+  await queue.stop();
+  await prisma.$disconnect();
+  await admin.query(`DROP DATABASE ${dbName} WITH (FORCE)`);
+  await admin.end();
+  await cluster.stop();
+  rmSync(home, { recursive: true, force: true });
+}
