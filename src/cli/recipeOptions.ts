@@ -30,7 +30,7 @@ export function addRecipeOptions(cmd: Command): Command {
     .requiredOption('--method <method>', 'mlp-width | depth | sparsity | vocab')
     .option(
       '--criterion <name>',
-      'mlp-width: maw | vow | pon | l2 (default maw); depth: block-influence | perplexity; sparsity: magnitude | wanda',
+      'mlp-width: maw | vow | pon | l2 | activation (default maw); depth: block-influence | perplexity; sparsity: magnitude | wanda',
     )
     .option('--pruning-fraction <p>', 'mlp-width: fraction of neurons to remove, in [0, 1)')
     .option('--expansion-rate <r>', 'mlp-width: target intermediate/hidden in percent')
@@ -42,7 +42,7 @@ export function addRecipeOptions(cmd: Command): Command {
     .option('--pattern <p>', 'sparsity: unstructured (default) or N:M such as 2:4')
     .option('--scope <scope>', 'sparsity: per-matrix (default) or global')
     .option('--count <n>', 'depth with --criterion block-influence|perplexity: blocks to remove')
-    .option('--calibration <file>', 'depth by block-influence/perplexity, sparsity by wanda: calibration text')
+    .option('--calibration <file>', 'width by activation, depth by block-influence/perplexity, sparsity by wanda: calibration text')
     .option('--samples <n>', 'calibration tokens (default 2048)')
     .option('--corpus <file>', 'vocab: a text file whose tokens are kept (repeat for several)', (v: string, prev: string[] = []) => [
       ...prev,

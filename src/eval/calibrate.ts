@@ -171,7 +171,10 @@ export async function resolveRecipe(dir: string, recipe: Recipe, o: CalibrationO
       .sort((a, b) => a - b);
     return { recipe: { ...recipe, samples, layers, scores: scores.map((s) => Number(s.toPrecision(6))) } };
   }
-  if (recipe.method === 'sparsity' && recipe.criterion === 'wanda') {
+  if (
+    (recipe.method === 'sparsity' && recipe.criterion === 'wanda') ||
+    (recipe.method === 'mlp-width' && recipe.criterion === 'activation')
+  ) {
     const samples = recipe.samples ?? 2048;
     const { inputNorms } = await calibrate(dir, recipe.calibration!, samples, o);
     return { recipe: { ...recipe, samples }, inputNorms };

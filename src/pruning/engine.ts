@@ -20,7 +20,7 @@ import { copyInherited, RECIPE_FILE, withAtomicFolder } from './output.js';
 import { type Plan, planPrune } from './plan.js';
 import type { Recipe } from './recipe.js';
 import { nmPattern } from './recipe.js';
-import { neuronScores, topK } from './scores.js';
+import { activationScores, neuronScores, topK } from './scores.js';
 import { takeColumns, takeRows } from './slice.js';
 import { countNonZero, magnitudeKeys, sparsifyMatrix, sparsifyNM, sparsifyWanda, ThresholdFinder, zeroBelow } from './sparsity.js';
 
@@ -196,11 +196,19 @@ async function planOutputs(
     for (const layer of [...layers].sort((a, b) => a - b)) {
       signal?.throwIfAborted();
       const lp = layerPrefix({ ...plan.arch, prefix }, layer);
-      const gateName = `${lp}mlp.gate_proj.weight`;
-      const gate = await ckpt.readBytes(gateName);
-      const up = await ckpt.readBytes(`${lp}mlp.up_proj.weight`);
-      const dtype = ckpt.info(gateName).dtype;
-      keep.set(layer, k >= I ? Array.from({ length: I }, (_, i) => i) : topK(neuronScores(gate, up, dtype, I, H, recipe.criterion), k));
+      let scores: Float64Array;
+      if (recipe.criterion === 'activation') {
+        const downName = `${lp}mlp.down_proj.weight`;
+        const norms = inputNorms?.[downName];
+        if (!norms) throw new BadInputError('recipe.criterion', `the activation criterion needs calibration norms (none for ${downName})`);
+        scores = activationScores(await ckpt.readBytes(downName), ckpt.info(downName).dtype, H, I, norms);
+      } else {
+        const gateName = `${lp}mlp.gate_proj.weight`;
+        const gate = await ckpt.readBytes(gateName);
+        const up = await ckpt.readBytes(`${lp}mlp.up_proj.weight`);
+        scores = neuronScores(gate, up, ckpt.info(gateName).dtype, I, H, recipe.criterion);
+      }
+      keep.set(layer, k >= I ? Array.from({ length: I }, (_, i) => i) : topK(scores, k));
       report({ stage: 'scoring', progress: (0.1 * ++scored) / layers.size, detail: `layer ${layer}` });
     }
     return infos.map((t) => {

@@ -3,8 +3,12 @@
 import { z } from 'zod';
 import { BadInputError } from '../errors.js';
 
-export const WIDTH_CRITERIA = ['maw', 'vow', 'pon', 'l2'] as const;
+export const WIDTH_CRITERIA = ['maw', 'vow', 'pon', 'l2', 'activation'] as const;
 export type WidthCriterion = (typeof WIDTH_CRITERIA)[number];
+
+/** Calibration text for the data-driven criteria: a file and how many of its tokens to use. */
+const calibration = z.string().min(1, 'must name a text file');
+const samples = z.number().int('must be an integer').min(64, 'must be at least 64 tokens').max(1_000_000).optional();
 
 const fraction = z.number().min(0, 'must be in [0, 1)').lt(1, 'must be in [0, 1)');
 
@@ -17,9 +21,16 @@ export const widthRecipe = z
     expansionRate: z.number().positive('must be a positive percentage').optional(),
     intermediateSize: z.number().int('must be an integer').positive('must be positive').optional(),
     roundTo: z.union([z.literal(32), z.literal(64), z.literal(128), z.literal(256)], { error: 'must be 32, 64, 128 or 256' }).optional(),
+    /** criterion activation: ‖X_j‖₂ of each neuron over these calibration tokens × ‖down_proj[:, j]‖₂. */
+    calibration: calibration.optional(),
+    samples,
   })
   .strict()
   .superRefine((r, ctx) => {
+    if (r.criterion === 'activation' && r.calibration === undefined)
+      ctx.addIssue({ code: 'custom', path: ['calibration'], message: 'is required for the activation criterion' });
+    if (r.criterion !== 'activation' && r.calibration !== undefined)
+      ctx.addIssue({ code: 'custom', path: ['calibration'], message: `is only used by the activation criterion (not ${r.criterion})` });
     const given = [r.pruningFraction, r.expansionRate, r.intermediateSize].filter((v) => v !== undefined).length;
     if (given !== 1) {
       ctx.addIssue({
@@ -31,10 +42,6 @@ export const widthRecipe = z
   });
 
 export const DEPTH_CRITERIA = ['block-influence', 'perplexity'] as const;
-
-/** Calibration text for the data-driven criteria: a file and how many of its tokens to use. */
-const calibration = z.string().min(1, 'must name a text file');
-const samples = z.number().int('must be an integer').min(64, 'must be at least 64 tokens').max(1_000_000).optional();
 
 export const depthRecipe = z
   .object({
@@ -149,6 +156,8 @@ export const RELATION_OF_METHOD = {
 /** Recipes whose criterion needs calibration activations (the evaluation engine resolves them). */
 export function needsCalibration(r: Recipe): boolean {
   return (
-    (r.method === 'depth' && r.criterion !== undefined && r.layers === undefined) || (r.method === 'sparsity' && r.criterion === 'wanda')
+    (r.method === 'depth' && r.criterion !== undefined && r.layers === undefined) ||
+    (r.method === 'sparsity' && r.criterion === 'wanda') ||
+    (r.method === 'mlp-width' && r.criterion === 'activation')
   );
 }

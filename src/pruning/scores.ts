@@ -13,7 +13,7 @@ function* rowsOf(bytes: Uint8Array, dtype: Dtype, rows: number, cols: number): G
 }
 
 /** One row's score term for a criterion; each loop computes only what its criterion needs. */
-function rowTerm(w: Float32Array, criterion: WidthCriterion): number {
+function rowTerm(w: Float32Array, criterion: Exclude<WidthCriterion, 'activation'>): number {
   const n = w.length;
   switch (criterion) {
     case 'maw': {
@@ -50,13 +50,24 @@ function rowTerm(w: Float32Array, criterion: WidthCriterion): number {
   }
 }
 
+/**
+ * Activation-aware: neuron j writes X_j · down_proj[:, j] into the residual stream, so its size
+ * over the calibration tokens is bounded by ‖X_j‖₂ · ‖down_proj[:, j]‖₂ (Wanda's |W|·‖X‖ for a
+ * whole column). A neuron that never fires, or whose column is zero, scores 0.
+ */
+export function activationScores(down: Uint8Array, dtype: Dtype, hidden: number, neurons: number, inputNorms: Float64Array): Float64Array {
+  const colSq = new Float64Array(neurons);
+  for (const row of rowsOf(down, dtype, hidden, neurons)) for (let j = 0; j < neurons; j++) colSq[j]! += row[j]! * row[j]!;
+  return colSq.map((sq, j) => Math.sqrt(sq) * inputNorms[j]!);
+}
+
 export function neuronScores(
   gate: Uint8Array,
   up: Uint8Array,
   dtype: Dtype,
   neurons: number,
   hidden: number,
-  criterion: WidthCriterion,
+  criterion: Exclude<WidthCriterion, 'activation'>,
 ): Float64Array {
   const scores = new Float64Array(neurons);
   const gates = rowsOf(gate, dtype, neurons, hidden);

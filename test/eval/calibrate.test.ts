@@ -7,6 +7,7 @@ import { readCheckpointFolder } from '../../src/formats/checkpoint/folder.js';
 import { fromFloat32, toFloat32 } from '../../src/formats/safetensors/dtypes.js';
 import { exportOnnx } from '../../src/onnx/export.js';
 import { LmSession } from '../../src/onnx/session.js';
+import { prune } from '../../src/pruning/engine.js';
 import { parseRecipe } from '../../src/pruning/recipe.js';
 import { sparsifyWanda } from '../../src/pruning/sparsity.js';
 import { buildCheckpoint, sharedDir } from '../fixtures/checkpoints.js';
@@ -86,5 +87,60 @@ describe('Wanda', () => {
     const norms = Float64Array.from({ length: cols }, (_, j) => j + 1);
     const out = toFloat32(sparsifyWanda(fromFloat32(w.slice(), 'F32'), 'F32', 4, rows, cols, norms, { n: 2, m: 4 }), 'F32');
     for (let g = 0; g < rows * cols; g += 4) expect(Array.from(out.subarray(g, g + 4)).filter((v) => v !== 0)).toHaveLength(2);
+  });
+});
+
+describe('activation-aware MLP width', () => {
+  it('neurons whose down_proj column is zero score 0, go first, and the logits do not change', async () => {
+    const tmp = tempDir();
+    const base = join(tmp, 'base');
+    const config = await buildCheckpoint('llama', base, { seed: 5 });
+    const I = Number(config.intermediate_size);
+    const H = Number(config.hidden_size);
+    // A quarter of each layer's neurons write nothing: their down_proj columns are zero.
+    const dead = new Set(Array.from({ length: I / 4 }, (_, i) => i * 4 + 1));
+    const zeroed = join(tmp, 'zeroed');
+    await rewriteCheckpoint(base, zeroed, (name, values) => {
+      if (!/mlp\.down_proj\.weight$/.test(name)) return;
+      for (let r = 0; r < H; r++) for (const j of dead) values[r * I + j] = 0;
+    });
+    const o = { cacheDir: join(tmp, 'cache'), threads: 2, tmp: join(tmp, 'work') };
+    const recipe = parseRecipe({
+      method: 'mlp-width',
+      criterion: 'activation',
+      pruningFraction: 0.25,
+      calibration: calibrationText,
+      samples: 256,
+    });
+    const resolved = await resolveRecipe(zeroed, recipe, o);
+    const out = join(tmp, 'pruned');
+    const result = await prune(zeroed, out, resolved.recipe, { inputNorms: resolved.inputNorms });
+    expect(result.plan.keptNeurons).toBe(I - dead.size);
+    const ids = [1, 450, 3186, 310, 278, 3186, 471, 22, 9, 300, 42, 17];
+    const logits = async (dir: string, name: string) => {
+      const s = await LmSession.open((await exportOnnx(dir, join(tmp, name))).modelPath, { threads: 2 });
+      const l = (await s.run([ids], ['logits'])).logits!.data as Float32Array;
+      await s.release();
+      return l;
+    };
+    const before = await logits(zeroed, 'zeroed-onnx');
+    const after = await logits(out, 'pruned-onnx');
+    let maxDiff = 0;
+    for (let i = 0; i < before.length; i++) maxDiff = Math.max(maxDiff, Math.abs(before[i]! - after[i]!));
+    expect(maxDiff).toBeLessThan(1e-4);
+    // MAW looks at gate and up only (intact here), so it cuts live neurons and the logits move.
+    const maw = join(tmp, 'maw');
+    await prune(zeroed, maw, parseRecipe({ method: 'mlp-width', pruningFraction: 0.25 }));
+    const mawLogits = await logits(maw, 'maw-onnx');
+    let mawDiff = 0;
+    for (let i = 0; i < before.length; i++) mawDiff = Math.max(mawDiff, Math.abs(before[i]! - mawLogits[i]!));
+    expect(mawDiff).toBeGreaterThan(1e-3);
+  }, 120_000);
+
+  it('needs a calibration file, and only it takes one', () => {
+    expect(() => parseRecipe({ method: 'mlp-width', criterion: 'activation', pruningFraction: 0.2 })).toThrow(/recipe\.calibration/);
+    expect(() => parseRecipe({ method: 'mlp-width', pruningFraction: 0.2, calibration: calibrationText })).toThrow(
+      /only used by the activation/,
+    );
   });
 });

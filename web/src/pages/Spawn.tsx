@@ -21,6 +21,7 @@ function recipeOf(method: Method, f: Record<string, string>): Record<string, unk
       criterion: f.criterion || 'maw',
       pruningFraction: num(f.fraction) === undefined ? undefined : num(f.fraction)! / 100,
       roundTo: num(f.roundTo),
+      calibration: f.criterion === 'activation' ? f.calibration || undefined : undefined,
     };
   }
   if (method === 'depth') {
@@ -153,8 +154,15 @@ export function SpawnPage({ name }: { name: string }) {
                   <option value="vow">VOW</option>
                   <option value="pon">PON</option>
                   <option value="l2">L2</option>
+                  <option value="activation">activation-aware (calibration)</option>
                 </select>
               </label>
+              {fields.criterion === 'activation' && (
+                <label>
+                  Calibration file
+                  <input value={fields.calibration ?? ''} onChange={set('calibration')} placeholder="/models/data/calib.txt" />
+                </label>
+              )}
               <label>
                 Round kept count to
                 <select value={fields.roundTo ?? ''} onChange={set('roundTo')}>
