@@ -61,7 +61,7 @@ export function ModelPage({ name }: { name: string }) {
         {model.parents.map((p) => (
           <span key={p.parent.name}>
             {' '}
-            · {p.relation.toLowerCase()} from <a href={href('model', p.parent.name)}>{p.parent.name}</a>
+            · {p.relation.toLowerCase().replace('_', '-')} from <a href={href('model', p.parent.name)}>{p.parent.name}</a>
           </span>
         ))}
       </p>
