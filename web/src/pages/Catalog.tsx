@@ -179,7 +179,10 @@ export function Catalog() {
                       <span className={`status ${m.status}`}>{m.status}</span>
                     </td>
                     <td>{formatParams(m.parameterCount)}</td>
-                    <td>{m.parents.map((p) => `${p.parent.name} (${p.method ?? p.relation.toLowerCase().replace('_', '-')})`).join(', ') || '—'}</td>
+                    <td>
+                      {m.parents.map((p) => `${p.parent.name} (${p.method ?? p.relation.toLowerCase().replace('_', '-')})`).join(', ') ||
+                        '—'}
+                    </td>
                     <td>{m.architecture ?? '—'}</td>
                     <td>{m.license ?? '—'}</td>
                   </tr>
