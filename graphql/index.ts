@@ -9,5 +9,6 @@ export * from './types/Model.js';
 export * from './types/ModelMutations.js';
 export * from './types/Models.js';
 export * from './types/Node.js';
+export * from './types/Onnx.js';
 export * from './types/Plan.js';
 export * from './types/scalars.js';

@@ -13,11 +13,11 @@ import { maxDepthRule } from '@escape.tech/graphql-armor-max-depth';
 import express from 'express';
 import { checkDatabase } from '../src/registry/health.js';
 import { catalogCacheHints, catalogResponseCache } from './cache.js';
-import { cardRoute } from './cardRoute.js';
 import { coalesceAnonymousReads } from './coalesce.js';
 import { type Context, createContext, type Services } from './context.js';
 import { makeFormatError } from './errors.js';
 import { complexityPlugin, LIMITS, reportAsValidationError } from './limits.js';
+import { cardRoute, onnxRoute } from './modelRoutes.js';
 import { buildSchema } from './schema.js';
 
 const webDir = fileURLToPath(new URL('../web', import.meta.url));
@@ -60,6 +60,7 @@ export async function startHttpServer(services: Services, options: HttpOptions):
       .json({ status: db.ok ? 'ok' : 'degraded', database: db.ok ? 'ok' : 'unavailable', version: services.version });
   });
   app.get('/models/:owner/:name/README.md', cardRoute(services));
+  app.get('/models/:owner/:name/onnx/:file', onnxRoute(services));
   app.use(
     '/graphql',
     express.json({ limit: '1mb' }),

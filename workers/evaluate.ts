@@ -31,7 +31,7 @@ export async function runEvaluate(ctx: JobContext): Promise<void> {
     dir,
     { ...request, data },
     {
-      cacheDir: join(store.root, 'onnx-cache'),
+      cacheDir: store.onnxCache,
       threads: ctx.threads,
       fileHashes: Object.fromEntries(model.artifact.files.map((f) => [f.path, f.sha256])),
       signal,

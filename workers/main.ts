@@ -11,6 +11,7 @@ import { payloadSchemas } from '../src/registry/payloads.js';
 import { JobQueue } from '../src/registry/queue.js';
 import { ArtifactStore } from '../src/storage/store.js';
 import { runEvaluate } from './evaluate.js';
+import { runExportOnnx } from './exportOnnx.js';
 import { EXIT, isPermanent } from './failures.js';
 import { JobReporter } from './progress.js';
 import { runPrune } from './prune.js';
@@ -49,6 +50,7 @@ try {
   payloadSchemas[job.kind].parse(job.payload);
   if (job.kind === 'PRUNE') await runPrune(ctx);
   else if (job.kind === 'EVALUATE') await runEvaluate(ctx);
+  else if (job.kind === 'EXPORT_ONNX') await runExportOnnx(ctx);
   else throw new Error(`no handler for ${job.kind} jobs`);
   reporter.update('done', 1);
 } catch (thrown) {

@@ -40,7 +40,7 @@ export async function runPrune(ctx: JobContext): Promise<void> {
     const r = payload.recipe as { calibration: string };
     const calibration = await resolveDataFile(r.calibration, deps.modelRoots, 'recipe.calibration');
     resolved = await resolveRecipe(parentDir, { ...payload.recipe, calibration } as typeof payload.recipe, {
-      cacheDir: join(store.root, 'onnx-cache'),
+      cacheDir: store.onnxCache,
       threads: ctx.threads,
       fileHashes: parentHashes,
       tmp: join(ctx.tmp, 'calibration'),

@@ -151,6 +151,15 @@ export interface NexusGenObjects {
   ModelTree: TreeSource;
   ModelTreeNode: TreeNodeSource;
   Mutation: {};
+  OnnxExport: { // root type
+    files: NexusGenRootTypes['OnnxFile'][]; // [OnnxFile!]!
+    key: string; // String!
+  }
+  OnnxFile: { // root type
+    path: string; // String!
+    size: NexusGenScalars['BigInt']; // BigInt!
+    url: string; // String!
+  }
   PageInfo: { // root type
     endCursor?: string | null; // String
     hasNextPage: boolean; // Boolean!
@@ -302,6 +311,7 @@ export interface NexusGenFieldTypes {
     kind: NexusGenEnums['ModelKind']; // ModelKind!
     license: string | null; // String
     name: string; // String!
+    onnx: NexusGenRootTypes['OnnxExport'] | null; // OnnxExport
     owner: string; // String!
     parameterCount: NexusGenScalars['BigInt'] | null; // BigInt
     parents: NexusGenRootTypes['LineageEdge'][]; // [LineageEdge!]!
@@ -347,11 +357,21 @@ export interface NexusGenFieldTypes {
     createApiToken: NexusGenRootTypes['CreateApiTokenPayload']; // CreateApiTokenPayload!
     deleteModel: NexusGenRootTypes['DeleteModelPayload']; // DeleteModelPayload!
     evaluateModel: NexusGenRootTypes['Job'][]; // [Job!]!
+    exportOnnx: NexusGenRootTypes['Job']; // Job!
     registerModel: NexusGenRootTypes['RegisterModelPayload']; // RegisterModelPayload!
     retryJob: NexusGenRootTypes['Job']; // Job!
     revokeApiToken: NexusGenRootTypes['ApiToken']; // ApiToken!
     spawnPrunedVariant: NexusGenRootTypes['SpawnPrunedVariantPayload']; // SpawnPrunedVariantPayload!
     updateModel: NexusGenRootTypes['Model']; // Model!
+  }
+  OnnxExport: { // field return type
+    files: NexusGenRootTypes['OnnxFile'][]; // [OnnxFile!]!
+    key: string; // String!
+  }
+  OnnxFile: { // field return type
+    path: string; // String!
+    size: NexusGenScalars['BigInt']; // BigInt!
+    url: string; // String!
   }
   PageInfo: { // field return type
     endCursor: string | null; // String
@@ -519,6 +539,7 @@ export interface NexusGenFieldTypeNames {
     kind: 'ModelKind'
     license: 'String'
     name: 'String'
+    onnx: 'OnnxExport'
     owner: 'String'
     parameterCount: 'BigInt'
     parents: 'LineageEdge'
@@ -564,11 +585,21 @@ export interface NexusGenFieldTypeNames {
     createApiToken: 'CreateApiTokenPayload'
     deleteModel: 'DeleteModelPayload'
     evaluateModel: 'Job'
+    exportOnnx: 'Job'
     registerModel: 'RegisterModelPayload'
     retryJob: 'Job'
     revokeApiToken: 'ApiToken'
     spawnPrunedVariant: 'SpawnPrunedVariantPayload'
     updateModel: 'Model'
+  }
+  OnnxExport: { // field return type name
+    files: 'OnnxFile'
+    key: 'String'
+  }
+  OnnxFile: { // field return type name
+    path: 'String'
+    size: 'BigInt'
+    url: 'String'
   }
   PageInfo: { // field return type name
     endCursor: 'String'
@@ -664,6 +695,9 @@ export interface NexusGenArgTypes {
     evaluateModel: { // args
       model: string; // String!
       tasks: NexusGenScalars['JSON']; // JSON!
+    }
+    exportOnnx: { // args
+      model: string; // String!
     }
     registerModel: { // args
       description?: string | null; // String

@@ -12,18 +12,30 @@ async function sha256File(path: string): Promise<string> {
   return h.digest('hex');
 }
 
+const shapesGraph = (n: string) => n === 'config.json' || n.endsWith('.safetensors');
+
+/** The key from known hashes: the registry has every stored file's sha256. */
+export function checkpointKeyOf(fileHashes: Record<string, string>): string {
+  const h = createHash('sha256').update(`bonsai-onnx-${EXPORT_VERSION}\n`);
+  for (const n of Object.keys(fileHashes).filter(shapesGraph).sort()) h.update(`${n} ${fileHashes[n]}\n`);
+  return h.digest('hex');
+}
+
 /** sha256 of every file that shapes the graph (config and weights), computed when not given. */
 export async function checkpointKey(dir: string, fileHashes?: Record<string, string>): Promise<string> {
-  const names = (await readdir(dir)).filter((n) => n === 'config.json' || n.endsWith('.safetensors')).sort();
-  const h = createHash('sha256').update(`bonsai-onnx-${EXPORT_VERSION}\n`);
-  for (const n of names) h.update(`${n} ${fileHashes?.[n] ?? (await sha256File(join(dir, n)))}\n`);
-  return h.digest('hex');
+  const hashes: Record<string, string> = {};
+  for (const n of (await readdir(dir)).filter(shapesGraph)) hashes[n] = fileHashes?.[n] ?? (await sha256File(join(dir, n)));
+  return checkpointKeyOf(hashes);
+}
+
+/** Where the graph of a checkpoint with this key lives (or will) in a cache folder. */
+export function cachedOnnxDir(cacheDir: string, key: string): string {
+  return join(cacheDir, key.slice(0, 32));
 }
 
 /** The cached graph of a checkpoint, exported on first use. */
 export async function cachedOnnx(dir: string, cacheDir: string, fileHashes?: Record<string, string>): Promise<string> {
-  const key = await checkpointKey(dir, fileHashes);
-  const out = join(cacheDir, key.slice(0, 32));
+  const out = cachedOnnxDir(cacheDir, await checkpointKey(dir, fileHashes));
   const model = join(out, 'model.onnx');
   if (!existsSync(model)) await exportOnnx(dir, out);
   return model;

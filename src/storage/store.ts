@@ -29,6 +29,11 @@ const SHA256 = /^[0-9a-f]{64}$/;
 export class ArtifactStore {
   readonly root: string;
 
+  /** Exported ONNX graphs, by checkpoint key (src/onnx/cache.ts): derived data, rebuilt when missing. */
+  get onnxCache(): string {
+    return join(this.root, 'onnx-cache');
+  }
+
   constructor(root: string) {
     this.root = root;
   }

@@ -1,9 +1,10 @@
 // The prune pipeline end to end on real parts: API → pg-boss → runner → job process → store.
 import { createHash } from 'node:crypto';
-import { cpSync, existsSync, readdirSync, readFileSync } from 'node:fs';
+import { cpSync, existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inspectCheckpoint } from '../../src/arch/inspect.js';
+import { LmSession } from '../../src/onnx/session.js';
 import { Runner } from '../../workers/runner.js';
 import { buildCheckpoint, sharedDir, sharedModel } from '../fixtures/checkpoints.js';
 import { startTestApi, type TestApi } from '../helpers/api.js';
@@ -215,4 +216,48 @@ describe('prune pipeline', () => {
     const tmp = join(api.registry.store.root, 'tmp');
     expect(existsSync(tmp) ? readdirSync(tmp).filter((n) => n.includes(jobId)) : []).toEqual([]);
   }, 120_000);
+  it('exports a model to ONNX through a job; the files download and reproduce reference.json’s probe', async () => {
+    const denied = await api.gql(`mutation { exportOnnx(model: "bible/tiny") { id } }`, {}, api.tokens.READER);
+    expect(denied.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+    const r = await api.gql<{ exportOnnx: { id: string } }>(`mutation { exportOnnx(model: "bible/tiny") { id status } }`);
+    expect(r.errors).toBeUndefined();
+    const id = r.data!.exportOnnx.id;
+    const job = await waitFor(
+      'the export',
+      async () => {
+        const j = (
+          await api.gql<{ job: { status: string; error: string | null } }>(`query($id: ID!) { job(id: $id) { status error } }`, { id })
+        ).data!.job;
+        return j.status === 'SUCCEEDED' || j.status === 'FAILED' ? j : undefined;
+      },
+      120_000,
+      200,
+    );
+    expect(job).toEqual({ status: 'SUCCEEDED', error: null });
+    const m = await api.gql<{ model: { onnx: { files: Array<{ path: string; size: string; url: string }> } } }>(
+      `{ model(name: "bible/tiny") { onnx { key files { path size url } } } }`,
+    );
+    const files = m.data!.model.onnx.files;
+    expect(files.map((f) => f.path).sort()).toEqual(['model.onnx', 'model.onnx_data']);
+    const dir = tempDir('bonsai-onnx-download-');
+    for (const f of files) {
+      const res = await fetch(`${api.server.url}${f.url}`);
+      expect(res.status).toBe(200);
+      const bytes = Buffer.from(await res.arrayBuffer());
+      expect(bytes.byteLength).toBe(Number(f.size));
+      writeFileSync(join(dir, f.path), bytes);
+    }
+    const ref = JSON.parse(readFileSync(join(sharedModel, 'reference.json'), 'utf8')) as {
+      probe: { input_ids: number[]; logits_first5_each_position: number[][] };
+    };
+    const session = await LmSession.open(join(dir, 'model.onnx'), { threads: 2 });
+    const out = await session.run([ref.probe.input_ids], ['logits']);
+    await session.release();
+    const logits = out.logits!.data as Float32Array;
+    const V = out.logits!.dims[2]!;
+    ref.probe.logits_first5_each_position.forEach((row, p) => {
+      row.forEach((v, j) => expect(Math.abs(logits[p * V + j]! - v)).toBeLessThan(1e-3));
+    });
+    expect((await fetch(`${api.server.url}/models/bible/tiny/onnx/other.bin`)).status).toBe(404);
+  }, 180_000);
 });

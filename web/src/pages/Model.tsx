@@ -11,6 +11,7 @@ interface ModelData {
   byteSize: string | null;
   dtype: string | null;
   files: Array<{ path: string; sha256: string; size: string }>;
+  onnx: { files: Array<{ path: string; size: string; url: string }> } | null;
   evaluations: Array<{ task: string; metric: string; value: number; dataset: string | null; settings: Record<string, unknown> }>;
   parents: Array<{ relation: string; parent: { name: string } }>;
 }
@@ -18,6 +19,7 @@ interface ModelData {
 const QUERY = `query($n: String!) { model(name: $n) {
   name status parameterCount byteSize dtype
   files { path sha256 size }
+  onnx { files { path size url } }
   evaluations { task metric value dataset settings }
   parents { relation parent { name } }
 } }`;
@@ -128,6 +130,18 @@ export function ModelPage({ name }: { name: string }) {
             </tbody>
           </table>
         </div>
+        {model.onnx ? (
+          <p>
+            ONNX export (FP32, opset 20):{' '}
+            {model.onnx.files.map((f) => (
+              <a key={f.path} href={f.url} download className="file-link">
+                {f.path} ({formatBytes(f.size)})
+              </a>
+            ))}
+          </p>
+        ) : (
+          model.status === 'READY' && <p>No ONNX export yet: the exportOnnx mutation makes one.</p>
+        )}
       </section>
       <section aria-label="model card">
         <h2>Model card</h2>

@@ -1,0 +1,56 @@
+// A model's files over plain HTTP, for tools that want them without GraphQL: the card as
+// README.md (as the Hub serves it) and the ONNX export. Same access rule as queries.
+
+import { join } from 'node:path';
+import type { Request, Response } from 'express';
+import { renderCard } from '../src/cards/render.js';
+import { BonsaiError, NotFoundError } from '../src/errors.js';
+import { cardInput } from '../src/registry/cards.js';
+import { findModel } from '../src/registry/models.js';
+import { ONNX_FILES, onnxExportOf } from '../src/registry/onnxExports.js';
+import { checkRead } from './auth.js';
+import { createContext, type Services } from './context.js';
+
+const STATUS: Record<string, number> = { NOT_FOUND: 404, UNAUTHENTICATED: 401, FORBIDDEN: 403, CONFLICT: 409, BAD_USER_INPUT: 400 };
+
+/** GET /models/OWNER/NAME/onnx/FILE: a file of the model's ONNX export (see `exportOnnx`). */
+export function onnxRoute(services: Services) {
+  return async (req: Request<{ owner: string; name: string; file: string }>, res: Response) => {
+    try {
+      const ctx = await createContext(services, req.headers.authorization);
+      checkRead(ctx);
+      if (!(ONNX_FILES as readonly string[]).includes(req.params.file))
+        throw new NotFoundError(`ONNX export file (there are ${ONNX_FILES.join(' and ')})`, req.params.file);
+      const model = await findModel(services.prisma, `${req.params.owner}/${req.params.name}`);
+      const files = model.artifactId ? await services.prisma.artifactFile.findMany({ where: { artifactId: model.artifactId } }) : [];
+      const exported = onnxExportOf(services.registry, files);
+      if (!exported) throw new NotFoundError('ONNX export (run the exportOnnx mutation first)', `${model.owner}/${model.name}`);
+      res.type('application/octet-stream').sendFile(join(exported.dir, req.params.file));
+    } catch (err) {
+      fail(services, res, err);
+    }
+  };
+}
+
+function fail(services: Services, res: Response, err: unknown): void {
+  if (err instanceof BonsaiError && STATUS[err.code]) {
+    res.status(STATUS[err.code]!).type('text/plain').send(`${err.message}\n`);
+    return;
+  }
+  services.log.error(`model route: ${String(err)}`);
+  res.status(500).type('text/plain').send('internal server error\n');
+}
+
+export function cardRoute(services: Services) {
+  return async (req: Request<{ owner: string; name: string }>, res: Response) => {
+    try {
+      const ctx = await createContext(services, req.headers.authorization);
+      checkRead(ctx);
+      const model = await findModel(services.prisma, `${req.params.owner}/${req.params.name}`);
+      const card = renderCard(await cardInput(services.prisma, model));
+      res.type('text/markdown; charset=utf-8').send(card.markdown);
+    } catch (err) {
+      fail(services, res, err);
+    }
+  };
+}
