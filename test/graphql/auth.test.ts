@@ -17,6 +17,7 @@ const MUTATIONS: Record<string, { doc: string; admin?: boolean }> = {
   registerModel: { doc: 'mutation { registerModel(path: "/tmp/x", name: "a/b") { model { id } } }' },
   spawnPrunedVariant: { doc: 'mutation { spawnPrunedVariant(parent: "a/b", recipe: {method: "depth", last: 1}) { model { id } } }' },
   evaluateModel: { doc: 'mutation { evaluateModel(model: "a/b", tasks: [{task: "speed"}]) { id } }' },
+  exportOnnx: { doc: 'mutation { exportOnnx(model: "a/b") { id } }' },
   updateModel: { doc: 'mutation { updateModel(model: "a/b", description: "x") { id } }' },
   deleteModel: { doc: 'mutation { deleteModel(model: "a/b") { deletedIds } }' },
   cancelJob: { doc: 'mutation { cancelJob(id: "0198a5c2-0000-7000-8000-000000000000") { id } }' },
