@@ -6,7 +6,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { RegistryDeps } from '../src/registry/deps.js';
-import type { JobQueue, QueuedJobData } from '../src/registry/queue.js';
+import type { JobQueue } from '../src/registry/queue.js';
 import { QUEUE } from '../src/registry/queue.js';
 import { cleanup } from './cleanup.js';
 import { EXIT } from './failures.js';
@@ -56,9 +56,7 @@ export class Runner {
     every(10 * 60_000, () => cleanup(this.deps));
     cleanup(this.deps).catch((err: unknown) => log.warn(`cleanup: ${String(err)}`));
     for (let i = 0; i < this.options.concurrency; i++) {
-      await this.queue.boss.work<QueuedJobData>(QUEUE, { batchSize: 1, pollingIntervalSeconds: 1 }, async ([entry]) => {
-        if (entry) await this.run(entry.data.jobId);
-      });
+      await this.queue.work((data) => this.run(data.jobId));
     }
   }
 

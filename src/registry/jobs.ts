@@ -17,6 +17,13 @@ export interface NewJob {
   createdById?: string | null;
 }
 
+/** A transaction that creates jobs; once it has committed, this process's idle workers take them at once. */
+export async function jobTransaction<T>(deps: Pick<RegistryDeps, 'prisma' | 'queue'>, fn: (tx: Tx) => Promise<T>): Promise<T> {
+  const result = await deps.prisma.$transaction(fn);
+  deps.queue?.wake();
+  return result;
+}
+
 /** Inside the caller's transaction: the Job row and its queue entry commit together or not at all. */
 export async function createJobIn(deps: Pick<RegistryDeps, 'queue'>, tx: Tx, job: NewJob) {
   const payload = payloadSchemas[job.kind].parse(job.payload) as object;
@@ -75,7 +82,7 @@ export async function retryJob(deps: RegistryDeps, id: string, createdById: stri
   }
   if (!job.modelId) throw new ConflictError(`job ${id} has no model any more`);
   const modelId = job.modelId;
-  return deps.prisma.$transaction(async (tx) => {
+  return jobTransaction(deps, async (tx) => {
     if (job.kind === 'PRUNE') await tx.model.update({ where: { id: modelId }, data: { status: 'QUEUED' } });
     return createJobIn(deps, tx, {
       kind: job.kind,

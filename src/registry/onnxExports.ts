@@ -7,7 +7,7 @@ import { ConflictError } from '../errors.js';
 import { cachedOnnxDir, checkpointKeyOf } from '../onnx/cache.js';
 import { DATA_FILE } from '../onnx/export.js';
 import type { RegistryDeps } from './deps.js';
-import { createJobIn } from './jobs.js';
+import { createJobIn, jobTransaction } from './jobs.js';
 import { findModel } from './models.js';
 
 export const ONNX_FILES = ['model.onnx', DATA_FILE] as const;
@@ -37,5 +37,5 @@ export async function requestOnnxExport(deps: RegistryDeps, ref: string, created
   const model = await findModel(deps.prisma, ref);
   if (model.status !== 'READY' || !model.artifactId)
     throw new ConflictError(`model: ${model.owner}/${model.name} is ${model.status.toLowerCase()}, not READY`, { field: 'model' });
-  return deps.prisma.$transaction((tx) => createJobIn(deps, tx, { kind: 'EXPORT_ONNX', modelId: model.id, payload: {}, createdById }));
+  return jobTransaction(deps, (tx) => createJobIn(deps, tx, { kind: 'EXPORT_ONNX', modelId: model.id, payload: {}, createdById }));
 }

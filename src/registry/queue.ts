@@ -105,7 +105,26 @@ export class JobQueue {
       SELECT j.id::text AS id FROM "Job" j
       WHERE j.status = 'QUEUED' AND NOT EXISTS (SELECT 1 FROM pgboss.job q WHERE q.id = j.id)`;
     for (const r of rows) await this.enqueue(r.id);
+    if (rows.length > 0) this.wake();
     return rows.length;
+  }
+
+  private readonly workerIds: string[] = [];
+
+  /**
+   * Takes entries one at a time. Polling finds work within half a second; a job committed by this
+   * same process (the API beside its worker) wakes the worker at once through `wake`.
+   */
+  async work(handler: (data: QueuedJobData) => Promise<void>): Promise<void> {
+    const id = await this.boss.work<QueuedJobData>(QUEUE, { batchSize: 1, pollingIntervalSeconds: 0.5 }, async ([entry]) => {
+      if (entry) await handler(entry.data);
+    });
+    this.workerIds.push(id);
+  }
+
+  /** Call after the transaction that created jobs has committed (before, a worker would not see them). */
+  wake(): void {
+    for (const id of this.workerIds) this.boss.notifyWorker(id);
   }
 
   get settings(): QueueOptions {

@@ -5,7 +5,7 @@ import { type Plan, planPrune } from '../pruning/plan.js';
 import { parseRecipe, RELATION_OF_METHOD, type Recipe } from '../pruning/recipe.js';
 import type { RegistryDeps } from './deps.js';
 import { resolveDataFile } from './importPath.js';
-import { createJobIn } from './jobs.js';
+import { createJobIn, jobTransaction } from './jobs.js';
 import { findModel, type ModelRow } from './models.js';
 import { parseModelName } from './names.js';
 import { type EvaluationRequest, parseEvaluationRequests } from './payloads.js';
@@ -70,7 +70,7 @@ export async function spawnPrunedVariant(deps: RegistryDeps, input: SpawnInput, 
   const wanted = parseModelName(input.name ?? defaultChildName(parent, plan.recipe));
   const name = explicit ? wanted : await freeName(deps, wanted.owner, wanted.name);
   try {
-    return await deps.prisma.$transaction(async (tx) => {
+    return await jobTransaction(deps, async (tx) => {
       const child = await tx.model.create({
         data: {
           owner: name.owner,
@@ -115,7 +115,7 @@ export async function evaluateModel(deps: RegistryDeps, ref: string, requests: u
   if (evaluate.length === 0) throw new BadInputError('tasks', 'give at least one evaluation');
   if (model.status !== 'READY')
     throw new ConflictError(`model: ${model.owner}/${model.name} is ${model.status.toLowerCase()}, not READY`, { field: 'model' });
-  return deps.prisma.$transaction(async (tx) => {
+  return jobTransaction(deps, async (tx) => {
     const jobs = [];
     // One connection per transaction: the inserts run one after the other.
     for (const request of evaluate)
