@@ -22,10 +22,12 @@ export function coalesceAnonymousReads() {
       next();
       return;
     }
+    // Everything the response depends on: the operation, and the headers Apollo negotiates on.
     const key = JSON.stringify([
       body.query,
       body.variables ?? null,
       body.operationName ?? null,
+      req.headers.accept ?? null,
       req.headers['apollo-require-preflight'] ?? null,
     ]);
     const pending = inFlight.get(key);
