@@ -16,7 +16,7 @@ import { version } from '../version.js';
 import { writeTrimmedTokenizer } from '../vocab/files.js';
 import { selectVocabulary, type VocabSelection } from '../vocab/select.js';
 import { hashFolderInWorker } from './hashWorker.js';
-import { copyInherited, RECIPE_FILE, withAtomicFolder } from './output.js';
+import { copyInherited, hashStandIns, patchStandIns, RECIPE_FILE, withAtomicFolder } from './output.js';
 import { type Plan, planPrune } from './plan.js';
 import type { Recipe } from './recipe.js';
 import { nmPattern } from './recipe.js';
@@ -84,24 +84,13 @@ export async function prune(parentDir: string, outDir: string, recipe: Recipe, o
         infos.map((t) => t.name),
       );
       const outputs = await planOutputs(ckpt, infos, plan, parentArch.prefix, report, options.signal, options.inputNorms);
-      report({ stage: 'hashing', progress: 0.1 });
-      const parentHashes = await hashing;
-
-      const recipeFile = {
-        bonsai_version: version,
-        method: recipe.method,
-        recipe,
-        parent: { model_type: folder.config.model_type, architectures: folder.config.architectures, files: parentHashes },
-        result: {
-          config_changes: plan.changes,
-          parameters_before: plan.parameters.before.total,
-          parameters: plan.parameters.after.total,
-          ...(plan.keptNeurons !== undefined ? { kept_neurons_per_layer: plan.keptNeurons } : {}),
-          ...(plan.removedLayers ? { removed_layers: plan.removedLayers } : {}),
-          ...(vocab ? { vocabulary: vocabReport(vocab) } : {}),
-        } as Record<string, unknown>,
+      // The header carries the parent's hashes, but writing need not wait for them: stand-ins of
+      // the same length go in first and are patched in place once the hashes are known.
+      const standIns = options.parentHashes ? undefined : hashStandIns(parentDir);
+      const metadata = {
+        format: 'pt',
+        bonsai_recipe: JSON.stringify({ method: recipe.method, recipe, parent_files: options.parentHashes ?? standIns }),
       };
-      const metadata = { format: 'pt', bonsai_recipe: JSON.stringify({ method: recipe.method, recipe, parent_files: parentHashes }) };
       const sizes = new Map(outputs.map((o) => [o.name, byteSize(o)]));
       const totalBytes = [...sizes.values()].reduce((a, b) => a + b, 0);
       let written = 0;
@@ -126,6 +115,23 @@ export async function prune(parentDir: string, outDir: string, recipe: Recipe, o
           },
         },
       );
+      report({ stage: 'hashing', progress: 0.96 });
+      const parentHashes = await hashing;
+      if (standIns) await patchStandIns(tmp, files, standIns, parentHashes);
+      const recipeFile = {
+        bonsai_version: version,
+        method: recipe.method,
+        recipe,
+        parent: { model_type: folder.config.model_type, architectures: folder.config.architectures, files: parentHashes },
+        result: {
+          config_changes: plan.changes,
+          parameters_before: plan.parameters.before.total,
+          parameters: plan.parameters.after.total,
+          ...(plan.keptNeurons !== undefined ? { kept_neurons_per_layer: plan.keptNeurons } : {}),
+          ...(plan.removedLayers ? { removed_layers: plan.removedLayers } : {}),
+          ...(vocab ? { vocabulary: vocabReport(vocab) } : {}),
+        } as Record<string, unknown>,
+      };
       if (nonZero !== undefined) recipeFile.result.non_zero_in_target_matrices = nonZero;
 
       // The plan is a promise: what was written must be exactly what it announced.

@@ -2,7 +2,7 @@
 // which is renamed into place only when complete, so a crash never leaves a half-written model.
 import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream, existsSync, readdirSync } from 'node:fs';
-import { copyFile, mkdir, rename, rm } from 'node:fs/promises';
+import { copyFile, mkdir, open, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { BadInputError } from '../errors.js';
 import { TOKENIZER_FILES } from '../formats/checkpoint/folder.js';
@@ -24,6 +24,47 @@ export async function hashFolder(dir: string): Promise<Record<string, string>> {
   const out: Record<string, string> = {};
   for (const n of names) out[n] = await sha256File(join(dir, n));
   return out;
+}
+
+/**
+ * Random 64-hex stand-ins for the sha256 of each file `hashFolder` will hash (same names, same
+ * order), written into safetensors headers before the real hashes are known.
+ */
+export function hashStandIns(dir: string): Record<string, string> {
+  const names = readdirSync(dir, { withFileTypes: true })
+    .filter((e) => e.isFile())
+    .map((e) => e.name)
+    .sort();
+  return Object.fromEntries(names.map((n) => [n, randomBytes(32).toString('hex')]));
+}
+
+/** Replaces the stand-ins in the headers of the written shards by the real hashes, in place. */
+export async function patchStandIns(
+  dir: string,
+  files: readonly string[],
+  standIns: Record<string, string>,
+  hashes: Record<string, string>,
+): Promise<void> {
+  const names = Object.keys(standIns);
+  if (names.length !== Object.keys(hashes).length || names.some((n) => !hashes[n]))
+    throw new BadInputError('in', `the parent folder changed while it was being pruned (files: ${Object.keys(hashes).join(', ')})`);
+  for (const f of files.filter((n) => n.endsWith('.safetensors'))) {
+    const handle = await open(join(dir, f), 'r+');
+    try {
+      const size = Buffer.alloc(8);
+      await handle.read(size, 0, 8, 0);
+      const header = Buffer.alloc(Number(size.readBigUInt64LE(0)));
+      await handle.read(header, 0, header.length, 8);
+      let text = header.toString('utf8');
+      for (const n of names) text = text.replace(standIns[n]!, hashes[n]!);
+      const patched = Buffer.from(text, 'utf8');
+      // Hex for hex: the header keeps its length, so no offset moves.
+      if (patched.length !== header.length) throw new Error(`patching the header of ${f} changed its length`);
+      await handle.write(patched, 0, patched.length, 8);
+    } finally {
+      await handle.close();
+    }
+  }
 }
 
 /**

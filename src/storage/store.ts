@@ -6,7 +6,7 @@
 // and a rename onto an existing blob is harmless because its content is the same.
 import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream, createWriteStream, existsSync } from 'node:fs';
-import { chmod, link, mkdir, readdir, rename, rm, stat, unlink } from 'node:fs/promises';
+import { chmod, link, mkdir, open, readdir, rename, rm, stat, unlink } from 'node:fs/promises';
 import { dirname, join, relative, sep } from 'node:path';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -81,6 +81,7 @@ export class ArtifactStore {
           createWriteStream(staged),
         );
         const sha256 = hash.digest('hex');
+        await syncFile(staged);
         if (await this.place(staged, sha256)) created.push(sha256);
         stored.push({ path: toPosix(name), sha256, size });
       }
@@ -109,6 +110,7 @@ export class ArtifactStore {
         for await (const chunk of createReadStream(file)) hash.update(chunk as Buffer);
         const sha256 = hash.digest('hex');
         const { size } = await stat(file);
+        await syncFile(file);
         if (await this.place(file, sha256)) created.push(sha256);
         stored.push({ path: toPosix(name), sha256, size });
       }
@@ -185,4 +187,19 @@ async function listFiles(dir: string): Promise<string[]> {
 
 function toPosix(path: string): string {
   return path.split(sep).join('/');
+}
+
+/**
+ * Flushes a file to disk before it becomes a blob: a model row commits right after, and a power
+ * loss must not leave it pointing at a file the kernel never wrote. Durability is the store's
+ * job, so the engine writes checkpoints like `save_pretrained` does, without a sync of its own.
+ */
+async function syncFile(path: string): Promise<void> {
+  // fsync through a read-only descriptor is enough on Linux and works on read-only files.
+  const handle = await open(path, 'r');
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
 }

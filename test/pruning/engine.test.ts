@@ -29,8 +29,12 @@ describe('the shared model', () => {
     const recipe = JSON.parse(readFileSync(join(a.outDir, 'bonsai_recipe.json'), 'utf8'));
     expect(recipe.parent.files['model.safetensors']).toMatch(/^[0-9a-f]{64}$/);
     const ckpt = await CheckpointTensors.open(a.outDir);
-    expect(JSON.parse(ckpt.metadata().bonsai_recipe!).recipe).toEqual({ method: 'mlp-width', criterion: 'maw', pruningFraction: 0.4 });
+    const meta = JSON.parse(ckpt.metadata().bonsai_recipe!);
+    expect(meta.recipe).toEqual({ method: 'mlp-width', criterion: 'maw', pruningFraction: 0.4 });
     await ckpt.close();
+    // The header, written before the parent was hashed, ends with the parent's real hashes.
+    expect(meta.parent_files).toEqual(await hashFolder(sharedModel));
+    expect(recipe.parent.files).toEqual(meta.parent_files);
     // The parent's own evaluation numbers do not describe the child.
     expect(existsSync(join(a.outDir, 'reference.json'))).toBe(false);
   });

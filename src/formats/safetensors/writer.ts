@@ -84,7 +84,6 @@ export class SafetensorsWriter {
       if (this.next !== this.specs.length) {
         throw new SafetensorsError(this.path, `closed after ${this.next} of ${this.specs.length} tensors`);
       }
-      await this.handle.sync();
     } finally {
       await this.handle.close();
     }
