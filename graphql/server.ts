@@ -6,13 +6,14 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ApolloServer } from '@apollo/server';
+import { ApolloServerPluginCacheControlDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { expressMiddleware } from '@as-integrations/express5';
 import { maxAliasesRule } from '@escape.tech/graphql-armor-max-aliases';
 import { maxDepthRule } from '@escape.tech/graphql-armor-max-depth';
 import express from 'express';
 import { checkDatabase } from '../src/registry/health.js';
-import { catalogCacheHints, catalogResponseCache } from './cache.js';
+import { catalogCachePolicy, catalogResponseCache } from './cache.js';
 import { coalesceAnonymousReads } from './coalesce.js';
 import { type Context, createContext, type Services } from './context.js';
 import { makeFormatError } from './errors.js';
@@ -49,7 +50,14 @@ export async function startHttpServer(services: Services, options: HttpOptions):
     introspection: !options.production,
     includeStacktraceInErrorResponses: !options.production,
     formatError: makeFormatError(options.production, services.log),
-    plugins: [ApolloServerPluginDrainHttpServer({ httpServer }), complexityPlugin(schema), catalogCacheHints(), catalogResponseCache()],
+    plugins: [
+      ApolloServerPluginDrainHttpServer({ httpServer }),
+      // Cache policy is decided per operation (cache.ts), so no resolver is wrapped for hints.
+      ApolloServerPluginCacheControlDisabled(),
+      complexityPlugin(schema),
+      catalogCachePolicy(schema),
+      catalogResponseCache(),
+    ],
   });
   await apollo.start();
 

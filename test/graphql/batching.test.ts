@@ -81,6 +81,35 @@ describe('batching', () => {
     expect(statements.length).toBeGreaterThanOrEqual(3 * one.statements);
   });
 
+  it('anonymous catalog reads are cached for 2 s; jobs and token requests always run', async () => {
+    const post = async (query: string, token?: string) => {
+      statements = [];
+      const res = await fetch(`${api.server.url}/graphql`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+        body: JSON.stringify({ query }),
+      });
+      const body = (await res.json()) as { errors?: unknown };
+      expect(body.errors).toBeUndefined();
+      return { ran: statements.length, cacheControl: res.headers.get('cache-control') };
+    };
+    const catalog = '{ models(first: 3) { nodes { name parents { relation parent { name } } } } }';
+    const first = await post(catalog);
+    expect(first.ran).toBeGreaterThan(0);
+    expect(first.cacheControl).toBe('max-age=2, public');
+    expect((await post(catalog)).ran).toBe(0);
+    // Same data with a token: fresh, and not marked cacheable.
+    const withToken = await post(catalog, api.tokens.READER);
+    expect(withToken.ran).toBeGreaterThan(0);
+    expect(withToken.cacheControl).toBeNull();
+    // A Job anywhere in the answer makes it uncacheable: progress is never stale.
+    const jobs = '{ models(first: 3) { nodes { name jobs { status progress } } } }';
+    expect((await post(jobs)).cacheControl).toBeNull();
+    expect((await post(jobs)).ran).toBeGreaterThan(0);
+    // A scalar at the root is not catalog data either.
+    expect((await post('{ __typename }')).cacheControl).toBeNull();
+  });
+
   it('child counts are per relation and exact', async () => {
     const r = await api.gql<{ model: { childCounts: Array<{ relation: string; count: number }> } }>(
       '{ model(name: "n1/child-1") { childCounts { relation count } } }',
