@@ -81,7 +81,6 @@ export class ArtifactStore {
           createWriteStream(staged),
         );
         const sha256 = hash.digest('hex');
-        await syncFile(staged);
         if (await this.place(staged, sha256)) created.push(sha256);
         stored.push({ path: toPosix(name), sha256, size });
       }
@@ -110,7 +109,6 @@ export class ArtifactStore {
         for await (const chunk of createReadStream(file)) hash.update(chunk as Buffer);
         const sha256 = hash.digest('hex');
         const { size } = await stat(file);
-        await syncFile(file);
         if (await this.place(file, sha256)) created.push(sha256);
         stored.push({ path: toPosix(name), sha256, size });
       }
@@ -169,6 +167,7 @@ export class ArtifactStore {
       await unlink(file);
       return false;
     }
+    await syncFile(file);
     await mkdir(dirname(target), { recursive: true });
     // Read-only: blobs are shared by hard links, so a write through one folder would change them all.
     await chmod(file, 0o444);
@@ -190,9 +189,10 @@ function toPosix(path: string): string {
 }
 
 /**
- * Flushes a file to disk before it becomes a blob: a model row commits right after, and a power
- * loss must not leave it pointing at a file the kernel never wrote. Durability is the store's
- * job, so the engine writes checkpoints like `save_pretrained` does, without a sync of its own.
+ * Flushes a file to disk before it becomes a blob (only new blobs: a duplicate is dropped): a
+ * model row commits right after, and a power loss must not leave it pointing at a file the kernel
+ * never wrote. Durability is the store's job, so the engine writes checkpoints like
+ * `save_pretrained` does, without a sync of its own.
  */
 async function syncFile(path: string): Promise<void> {
   // fsync through a read-only descriptor is enough on Linux and works on read-only files.
