@@ -1,16 +1,11 @@
 // Exported graphs are cached per checkpoint: the key is the sha256 of the export version and of
 // every file's sha256, so a pruned child gets its own graph and an unchanged one is reused.
 import { createHash } from 'node:crypto';
-import { createReadStream, existsSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
+import { sha256File } from '../sha256.js';
 import { EXPORT_VERSION, exportOnnx } from './export.js';
-
-async function sha256File(path: string): Promise<string> {
-  const h = createHash('sha256');
-  for await (const chunk of createReadStream(path)) h.update(chunk as Buffer);
-  return h.digest('hex');
-}
 
 const shapesGraph = (n: string) => n === 'config.json' || n.endsWith('.safetensors');
 

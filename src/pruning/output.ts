@@ -1,28 +1,27 @@
 // Writing a derived checkpoint folder atomically: everything goes to a temporary sibling folder,
 // which is renamed into place only when complete, so a crash never leaves a half-written model.
-import { createHash, randomBytes } from 'node:crypto';
-import { createReadStream, existsSync, readdirSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { existsSync, readdirSync } from 'node:fs';
 import { copyFile, mkdir, open, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { BadInputError } from '../errors.js';
 import { TOKENIZER_FILES } from '../formats/checkpoint/folder.js';
+import { sha256File } from '../sha256.js';
 
 export const RECIPE_FILE = 'bonsai_recipe.json';
 
-export async function sha256File(path: string): Promise<string> {
-  const hash = createHash('sha256');
-  for await (const chunk of createReadStream(path, { highWaterMark: 1 << 20 })) hash.update(chunk as Buffer);
-  return hash.digest('hex');
+/** The regular files of a folder (not recursive), by name, sorted: what a recipe's hashes cover. */
+function regularFiles(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true })
+    .filter((e) => e.isFile())
+    .map((e) => e.name)
+    .sort();
 }
 
 /** sha256 of every regular file of a folder, by name, sorted. */
 export async function hashFolder(dir: string): Promise<Record<string, string>> {
-  const names = readdirSync(dir, { withFileTypes: true })
-    .filter((e) => e.isFile())
-    .map((e) => e.name)
-    .sort();
   const out: Record<string, string> = {};
-  for (const n of names) out[n] = await sha256File(join(dir, n));
+  for (const n of regularFiles(dir)) out[n] = await sha256File(join(dir, n));
   return out;
 }
 
@@ -31,11 +30,7 @@ export async function hashFolder(dir: string): Promise<Record<string, string>> {
  * order), written into safetensors headers before the real hashes are known.
  */
 export function hashStandIns(dir: string): Record<string, string> {
-  const names = readdirSync(dir, { withFileTypes: true })
-    .filter((e) => e.isFile())
-    .map((e) => e.name)
-    .sort();
-  return Object.fromEntries(names.map((n) => [n, randomBytes(32).toString('hex')]));
+  return Object.fromEntries(regularFiles(dir).map((n) => [n, randomBytes(32).toString('hex')]));
 }
 
 /** Replaces the stand-ins in the headers of the written shards by the real hashes, in place. */
@@ -74,10 +69,7 @@ export async function patchStandIns(
 export const INHERITED = new Set<string>([...TOKENIZER_FILES, 'generation_config.json', 'chat_template.jinja', 'chat_template.json']);
 
 export function inheritedFiles(parentDir: string): string[] {
-  return readdirSync(parentDir, { withFileTypes: true })
-    .filter((e) => e.isFile() && INHERITED.has(e.name))
-    .map((e) => e.name)
-    .sort();
+  return regularFiles(parentDir).filter((n) => INHERITED.has(n));
 }
 
 export async function copyInherited(parentDir: string, outDir: string): Promise<void> {
