@@ -13,7 +13,13 @@ export function readDataFile(path: string, field = 'data'): DataFile {
   if (!existsSync(path)) throw new BadInputError(field, `${path} does not exist`);
   if (!statSync(path).isFile()) throw new BadInputError(field, `${path} is not a file`);
   const bytes = readFileSync(path);
-  const text = bytes.toString('utf8');
+  let text: string;
+  try {
+    // Strict: a Latin-1 file decoded leniently would be scored (or counted) as replacement characters.
+    text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch {
+    throw new BadInputError(field, `${path} is not UTF-8 text`);
+  }
   if (text.trim().length === 0) throw new BadInputError(field, `${path} is empty`);
   return { path, text, sha256: createHash('sha256').update(bytes).digest('hex') };
 }

@@ -2,11 +2,11 @@
 // count ids over corpus files with the model's own tokenizer, keep the frequent ones, the special,
 // added and byte tokens, close the set under the merges that produce kept tokens, and round the
 // size up to a multiple with the next most frequent tokens.
-import { createHash } from 'node:crypto';
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Tokenizer } from '@huggingface/tokenizers';
 import { BadInputError } from '../errors.js';
+import { readDataFile } from '../eval/data.js';
 import { type BpeView, readBpe, type TokenizerJson } from './bpe.js';
 
 export interface VocabOptions {
@@ -54,20 +54,6 @@ export function readTokenizerFiles(dir: string): TokenizerFiles {
   };
 }
 
-/** Reads a corpus file strictly: missing, empty or not UTF-8 is an error naming the file. */
-export function readCorpus(file: string, field = 'recipe.corpus'): { text: string; sha256: string } {
-  if (!existsSync(file) || !statSync(file).isFile()) throw new BadInputError(field, `${file} does not exist or is not a file`);
-  const bytes = readFileSync(file);
-  let text: string;
-  try {
-    text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
-  } catch {
-    throw new BadInputError(field, `${file} is not UTF-8 text`);
-  }
-  if (text.trim().length === 0) throw new BadInputError(field, `${file} is empty`);
-  return { text, sha256: createHash('sha256').update(bytes).digest('hex') };
-}
-
 /** Token ids counted over the non-empty lines of each file (no special tokens added). */
 export function countCorpus(
   files: TokenizerFiles,
@@ -75,7 +61,7 @@ export function countCorpus(
   onProgress?: (fraction: number) => void,
 ): { counts: Map<number, number>; corpus: CorpusFile[]; total: number } {
   if (corpus.length === 0) throw new BadInputError('recipe.corpus', 'name at least one corpus file');
-  const texts = corpus.map((f) => ({ file: f, ...readCorpus(f) }));
+  const texts = corpus.map((f) => ({ file: f, ...readDataFile(f, 'recipe.corpus') }));
   const tok = new Tokenizer(files.json, files.config);
   const counts = new Map<number, number>();
   const totalChars = texts.reduce((a, t) => a + t.text.length, 0);

@@ -136,6 +136,12 @@ describe('bad input', () => {
       code: 'BAD_USER_INPUT',
       message: expect.stringMatching(/is empty/),
     });
+    const latin1 = join(tmp, 'latin1.txt');
+    writeFileSync(latin1, Buffer.from([0x63, 0x61, 0x66, 0xe9, 0x0a]));
+    await expect(run('perplexity', latin1)).rejects.toMatchObject({
+      code: 'BAD_USER_INPUT',
+      message: expect.stringMatching(/is not UTF-8 text/),
+    });
     await expect(run('lambada', write('bad.jsonl', '{"text": "a b"}\n{oops'))).rejects.toMatchObject({
       message: expect.stringMatching(/line 2: not valid JSON/),
     });
