@@ -7,7 +7,7 @@ import { COMPONENTS } from '../arch/types.js';
 import { loadConfig } from '../config.js';
 import { type ResolvedRecipe, resolveRecipe } from '../eval/calibrate.js';
 import { readCheckpointFolder } from '../formats/checkpoint/folder.js';
-import { prune, vocabRows } from '../pruning/engine.js';
+import { prune } from '../pruning/engine.js';
 import { checkOutput } from '../pruning/output.js';
 import { type Plan, planPrune } from '../pruning/plan.js';
 import { needsCalibration } from '../pruning/recipe.js';
@@ -60,7 +60,7 @@ export async function plan(dir: string, flags: RecipeFlags & { json?: boolean })
   const folder = readCheckpointFolder(resolve(dir));
   // Vocabulary trimming: the size follows from the corpus, so the plan counts it (no weight is read).
   if (recipe.method === 'vocab') process.stderr.write(`counting the corpus with the model's tokenizer…\n`);
-  const vocab = recipe.method === 'vocab' ? selectVocabulary(resolve(dir), folder.config, vocabRows(folder.config), recipe) : undefined;
+  const vocab = recipe.method === 'vocab' ? selectVocabulary(resolve(dir), folder.config, recipe) : undefined;
   const p = planPrune(folder.config, recipe, resolve(dir, 'config.json'), vocab);
   process.stdout.write(flags.json ? `${JSON.stringify(p, null, 2)}\n` : `${renderPlan(p)}\n`);
 }

@@ -66,10 +66,7 @@ export async function prune(parentDir: string, outDir: string, recipe: Recipe, o
   const report = options.onProgress ?? (() => {});
   const vocab =
     recipe.method === 'vocab'
-      ? (options.vocab ??
-        selectVocabulary(parentDir, folder.config, vocabRows(folder.config), recipe, (f) =>
-          report({ stage: 'counting', progress: 0.05 * f }),
-        ))
+      ? (options.vocab ?? selectVocabulary(parentDir, folder.config, recipe, (f) => report({ stage: 'counting', progress: 0.05 * f })))
       : undefined;
   const plan = planPrune(folder.config, recipe, join(parentDir, 'config.json'), vocab);
   return withAtomicFolder(outDir, async (tmp) => {
@@ -297,12 +294,6 @@ async function planOutputs(
         }
       : same(t),
   );
-}
-
-/** Rows of the embedding: config vocab_size (text_config's for multimodal Gemma 3). */
-export function vocabRows(config: Record<string, unknown>): number {
-  const text = config.text_config as Record<string, unknown> | undefined;
-  return Number(config.vocab_size ?? text?.vocab_size);
 }
 
 function vocabReport(v: VocabSelection): Record<string, unknown> {

@@ -191,11 +191,16 @@ export function selectTokens(
   };
 }
 
+/** Rows of the embedding: config vocab_size (text_config's for multimodal Gemma 3). */
+function vocabRows(config: Record<string, unknown>): number {
+  const text = config.text_config as Record<string, unknown> | undefined;
+  return Number(config.vocab_size ?? text?.vocab_size);
+}
+
 /** Everything in one call: tokenizer files of `dir`, corpus counted, tokens selected. */
 export function selectVocabulary(
   dir: string,
   config: Record<string, unknown>,
-  rows: number,
   options: VocabOptions,
   onProgress?: (fraction: number) => void,
 ): VocabSelection {
@@ -204,5 +209,5 @@ export function selectVocabulary(
   const counted = countCorpus(files, options.corpus, onProgress);
   const generation = join(dir, 'generation_config.json');
   const gen = existsSync(generation) ? (JSON.parse(readFileSync(generation, 'utf8')) as Record<string, unknown>) : undefined;
-  return selectTokens(view, counted, options, rows, configTokenIds(config, gen));
+  return selectTokens(view, counted, options, vocabRows(config), configTokenIds(config, gen));
 }
