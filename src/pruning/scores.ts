@@ -1,6 +1,6 @@
 // Neuron importance for GLU MLP width pruning, weights only [OptiPFair, peremartra/optipfair].
 // Neuron i is row i of gate_proj (G) and up_proj (U), column i of down_proj.
-import { type Dtype, toFloat32 } from '../formats/safetensors/dtypes.js';
+import { type Dtype, toFloat32Into } from '../formats/safetensors/dtypes.js';
 import type { WidthCriterion } from './recipe.js';
 
 /**
@@ -10,19 +10,9 @@ import type { WidthCriterion } from './recipe.js';
  * overwritten by the next one.
  */
 function* rowsOf(bytes: Uint8Array, dtype: Dtype, rows: number, cols: number): Generator<Float32Array> {
-  const size = bytes.byteLength / (rows * cols);
-  if (dtype === 'BF16' && bytes.byteOffset % 2 === 0) {
-    // A BF16 value is the top half of the Float32 with the same bits.
-    const row = new Float32Array(cols);
-    const bits = new Uint32Array(row.buffer);
-    const half = new Uint16Array(bytes.buffer as ArrayBuffer, bytes.byteOffset, rows * cols);
-    for (let r = 0, o = 0; r < rows; r++, o += cols) {
-      for (let j = 0; j < cols; j++) bits[j] = half[o + j]! << 16;
-      yield row;
-    }
-    return;
-  }
-  for (let r = 0; r < rows; r++) yield toFloat32(bytes.subarray(r * cols * size, (r + 1) * cols * size), dtype);
+  const rowBytes = bytes.byteLength / rows;
+  const row = new Float32Array(cols);
+  for (let r = 0; r < rows; r++) yield toFloat32Into(bytes.subarray(r * rowBytes, (r + 1) * rowBytes), dtype, row);
 }
 
 /** One row's score term for a criterion; each loop computes only what its criterion needs. */

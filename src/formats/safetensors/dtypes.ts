@@ -55,29 +55,33 @@ function halves(bytes: Uint8Array): Uint16Array {
 
 /** Little-endian raw bytes of one tensor to Float32 (copying; the input may be unaligned). */
 export function toFloat32(bytes: Uint8Array, dtype: Dtype): Float32Array {
+  return toFloat32Into(bytes, dtype, new Float32Array(bytes.byteLength / DTYPE_BYTES[dtype]));
+}
+
+/** The same conversion into a buffer the caller reuses (its length is the element count). */
+export function toFloat32Into(bytes: Uint8Array, dtype: Dtype, out: Float32Array): Float32Array {
   switch (dtype) {
-    case 'F32': {
-      const out = new Float32Array(bytes.byteLength / 4);
-      new Uint8Array(out.buffer).set(bytes);
+    case 'F32':
+      new Uint8Array(out.buffer, out.byteOffset, out.byteLength).set(bytes);
       return out;
-    }
     case 'BF16': {
+      // A BF16 value is the top half of the Float32 with the same bits.
       const half = halves(bytes);
-      const bits = new Uint32Array(half.length);
+      const bits = new Uint32Array(out.buffer, out.byteOffset, out.length);
       for (let i = 0; i < half.length; i++) bits[i] = half[i]! << 16;
-      return new Float32Array(bits.buffer);
+      return out;
     }
     case 'F16': {
       const table = halfTable();
       const half = halves(bytes);
-      const out = new Float32Array(half.length);
       for (let i = 0; i < half.length; i++) out[i] = table[half[i]!]!;
       return out;
     }
     case 'F64': {
       const copy = new Float64Array(bytes.byteLength / 8);
       new Uint8Array(copy.buffer).set(bytes);
-      return Float32Array.from(copy);
+      out.set(copy);
+      return out;
     }
     default:
       throw new TypeError(`cannot convert ${dtype} to Float32`);
