@@ -2,10 +2,10 @@
 // by the evaluation engine, and its metrics stored. Re-running the same evaluation replaces its
 // rows (one row per model, task, metric and settings).
 import { createHash } from 'node:crypto';
-import { join } from 'node:path';
 import { evaluateCheckpoint } from '../src/eval/run.js';
 import { resolveDataFile } from '../src/registry/importPath.js';
 import { evaluatePayload } from '../src/registry/payloads.js';
+import { checkoutJobModel } from './checkout.js';
 import type { JobContext } from './types.js';
 
 /** A canonical digest of the settings, so equal settings map to the same row. */
@@ -21,19 +21,15 @@ export async function runEvaluate(ctx: JobContext): Promise<void> {
   const { deps, job, reporter, signal } = ctx;
   const { prisma, store } = deps;
   const { request } = evaluatePayload.parse(job.payload);
-  const model = await prisma.model.findUniqueOrThrow({ where: { id: job.modelId! }, include: { artifact: { include: { files: true } } } });
-  if (!model.artifact) throw new Error(`${model.owner}/${model.name} has no stored checkpoint to evaluate`);
   const data = request.data ? await resolveDataFile(request.data, deps.modelRoots) : undefined;
-  const dir = join(ctx.tmp, 'model');
-  reporter.update('checkout', 0);
-  await store.checkout(model.artifact.files, dir);
+  const { model, dir, fileHashes } = await checkoutJobModel(ctx, 'evaluate', 0);
   const results = await evaluateCheckpoint(
     dir,
     { ...request, data },
     {
       cacheDir: store.onnxCache,
       threads: ctx.threads,
-      fileHashes: Object.fromEntries(model.artifact.files.map((f) => [f.path, f.sha256])),
+      fileHashes,
       signal,
       onProgress: (stage, f) => reporter.update(stage, stage === 'export' ? 0.05 : 0.1 + 0.85 * f),
     },

@@ -1,0 +1,18 @@
+// The job's model checked out of the artifact store into the job's temp folder (hard links), with
+// the sha256 of each file, which the ONNX cache keys on.
+import { join } from 'node:path';
+import type { JobContext } from './types.js';
+
+export async function checkoutJobModel(ctx: JobContext, purpose: string, progress: number) {
+  const { deps, job, reporter } = ctx;
+  const model = await deps.prisma.model.findUniqueOrThrow({
+    where: { id: job.modelId! },
+    include: { artifact: { include: { files: true } } },
+  });
+  if (!model.artifact) throw new Error(`${model.owner}/${model.name} has no stored checkpoint to ${purpose}`);
+  const dir = join(ctx.tmp, 'model');
+  reporter.update('checkout', progress);
+  await deps.store.checkout(model.artifact.files, dir);
+  const fileHashes = Object.fromEntries(model.artifact.files.map((f) => [f.path, f.sha256]));
+  return { model, dir, fileHashes };
+}
