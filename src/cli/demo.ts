@@ -3,9 +3,9 @@
 // any client would), waits for every model to be READY with its perplexity, prints the table and
 // leaves the catalog running.
 import { cpSync, existsSync, mkdirSync } from 'node:fs';
-import { join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { createToken } from '../registry/tokens.js';
+import { findSharedDir } from '../sharedAssets.js';
 import { DEMO_BASE, DEMO_OWNER, type DemoSeed, demoSeeds } from './demoRecipes.js';
 import { formatBytes, formatInt, table } from './format.js';
 import { startServing } from './serve.js';
@@ -29,15 +29,6 @@ const MODEL_FIELDS = `name status parameterCount
   hardwareRequirements(weightDtype: BF16, contextLength: 256) { weightBytes }
   evaluations { task metric value }
   jobs(first: 5) { kind status stage progress error }`;
-
-/** The shared assets beside the repository (../shared), or where BONSAI_SHARED_DIR says. */
-function sharedDir(given: string | undefined): string {
-  const repo = fileURLToPath(new URL('../..', import.meta.url));
-  const candidates = [given, process.env.BONSAI_SHARED_DIR, join(repo, '..', 'shared'), '/work/shared'];
-  const found = candidates.find((d): d is string => d !== undefined && existsSync(join(d, 'models', DEMO_BASE, 'config.json')));
-  if (!found) throw new Error(`the shared model was not found: pass --shared DIR (a folder with models/${DEMO_BASE} and data/)`);
-  return resolve(found);
-}
 
 /** Copies the model and corpora into the first import root (registering reads only from there). */
 function stageAssets(shared: string, root: string): { model: string; train: string; val: string } {
@@ -114,7 +105,8 @@ function perplexity(m: ModelView): number | null {
 }
 
 export async function demo(flags: DemoFlags): Promise<void> {
-  const shared = sharedDir(flags.shared);
+  const shared = findSharedDir(flags.shared);
+  if (!shared) throw new Error(`the shared model was not found: pass --shared DIR (a folder with models/${DEMO_BASE} and data/)`);
   // The demo's own progress lines are its interface; the server's and jobs' info logs would bury them.
   process.env.LOG_LEVEL ??= 'warn';
   const { runtime, http, runner } = await startServing('demo', { worker: true });
