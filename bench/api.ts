@@ -9,8 +9,6 @@
 
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type autocannon from 'autocannon';
@@ -18,28 +16,20 @@ import pg from 'pg';
 import { CATALOG_MAX_AGE_SECONDS } from '../graphql/cache.js';
 import { startHttpServer } from '../graphql/server.js';
 import { createPrismaClient } from '../src/db/client.js';
-import { openDatabase } from '../src/db/database.js';
-import { applyMigrations } from '../src/db/migrations.js';
 import { createLogger } from '../src/log.js';
 import { TREE_SQL } from '../src/registry/lineage.js';
 import { JobQueue } from '../src/registry/queue.js';
 import { createToken } from '../src/registry/tokens.js';
 import { ArtifactStore } from '../src/storage/store.js';
+import { scratchDatabase } from './scratchDatabase.js';
 
 const seconds = Number(process.env.BENCH_SECONDS ?? 30);
 const skipLoad = process.env.BENCH_SKIP_LOAD === '1';
 const log = createLogger('warn', 'bench');
-const home = mkdtempSync(join(tmpdir(), 'bonsai-bench-api-'));
-const cluster = await openDatabase({ databaseUrl: undefined, home }, log);
-const admin = new pg.Client({ connectionString: cluster.adminUrl });
-await admin.connect();
-const dbName = `bonsai_bench_${process.pid}`;
-await admin.query(`CREATE DATABASE ${dbName}`);
-const url = new URL(cluster.url);
-url.pathname = `/${dbName}`;
-await applyMigrations(url.toString(), log);
-const prisma = createPrismaClient(url.toString(), { poolSize: 20 });
-const queue = await JobQueue.start(url.toString(), log);
+const scratch = await scratchDatabase('api', log);
+const { home, cluster, url } = scratch;
+const prisma = createPrismaClient(url, { poolSize: 20 });
+const queue = await JobQueue.start(url, log);
 
 // 200 catalog models, then a 10,000-node tree: every node has up to 4 children, breadth first.
 await prisma.model.createMany({
@@ -134,7 +124,7 @@ console.log(
 );
 
 // The bare CTE: the very statement the API runs (model rows and edges), with pg, no GraphQL or HTTP.
-const bare = new pg.Client({ connectionString: url.toString() });
+const bare = new pg.Client({ connectionString: url });
 await bare.connect();
 const treeQuery = JSON.stringify({
   query: `query($root: String!) { modelTree(root: $root, depth: 16) { size nodes { depth model { id name parameterCount } } edges { relation parent { id } child { id } } } }`,
@@ -175,7 +165,4 @@ await bare.end();
 await server.close();
 await queue.stop();
 await prisma.$disconnect();
-await admin.query(`DROP DATABASE ${dbName} WITH (FORCE)`);
-await admin.end();
-await cluster.stop();
-rmSync(home, { recursive: true, force: true });
+await scratch.drop();

@@ -5,50 +5,40 @@
 //  3. under 100 queued jobs (one worker slot): the gap between one job's end and the next one's
 //     start, the queue's own overhead, against the job's run time.
 //   npm run bench:queue
-import { cpSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import pg from 'pg';
 import { fromGlobalId } from '../graphql/globalId.js';
 import { startHttpServer } from '../graphql/server.js';
 import { createPrismaClient } from '../src/db/client.js';
-import { openDatabase } from '../src/db/database.js';
-import { applyMigrations } from '../src/db/migrations.js';
 import { createLogger } from '../src/log.js';
 import { JobQueue } from '../src/registry/queue.js';
 import { createToken } from '../src/registry/tokens.js';
 import { ArtifactStore } from '../src/storage/store.js';
 import { sharedDir, sharedModel } from '../test/fixtures/checkpoints.js';
 import { Runner } from '../workers/runner.js';
+import { scratchDatabase } from './scratchDatabase.js';
 
 const QUEUED = Number(process.env.BENCH_JOBS ?? 100);
 // Job processes inherit the environment: keep their info lines out of the figures.
 process.env.LOG_LEVEL ??= 'warn';
 const log = createLogger('warn', 'bench');
-const home = mkdtempSync(join(tmpdir(), 'bonsai-bench-queue-'));
+const scratch = await scratchDatabase('queue', log);
+const { home, url } = scratch;
 const roots = join(home, 'imports');
 mkdirSync(roots);
 cpSync(sharedModel, join(roots, 'tiny-llama-kjv'), { recursive: true });
 cpSync(join(sharedDir, 'data', 'kjv-val.txt'), join(roots, 'kjv-val.txt'));
 
-const cluster = await openDatabase({ databaseUrl: undefined, home }, log);
-const admin = new pg.Client({ connectionString: cluster.adminUrl });
-await admin.connect();
-const dbName = `bonsai_bench_queue_${process.pid}`;
-await admin.query(`CREATE DATABASE ${dbName}`);
-const url = new URL(cluster.url);
-url.pathname = `/${dbName}`;
-await applyMigrations(url.toString(), log);
-const prisma = createPrismaClient(url.toString());
-const queue = await JobQueue.start(url.toString(), log);
+const prisma = createPrismaClient(url);
+const queue = await JobQueue.start(url, log);
 const registry = { prisma, store: new ArtifactStore(join(home, 'artifacts')), queue, modelRoots: [roots], log };
 const server = await startHttpServer(
-  { prisma, log, version: 'bench', embeddedDatabase: cluster.embedded, registry, publicReads: true },
+  { prisma, log, version: 'bench', embeddedDatabase: scratch.cluster.embedded, registry, publicReads: true },
   { host: '127.0.0.1', port: 0, production: true },
 );
 const runner = new Runner(registry, queue, {
   concurrency: 1,
-  databaseUrl: url.toString(),
+  databaseUrl: url,
   artifactsDir: registry.store.root,
   modelRoots: [roots],
 });
@@ -139,8 +129,5 @@ try {
   await server.close();
   await queue.stop();
   await prisma.$disconnect();
-  await admin.query(`DROP DATABASE ${dbName} WITH (FORCE)`);
-  await admin.end();
-  await cluster.stop();
-  rmSync(home, { recursive: true, force: true });
+  await scratch.drop();
 }
