@@ -6,7 +6,6 @@ import { cpSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node
 import { join } from 'node:path';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Runner } from '../../workers/runner.js';
 import { sharedDir, sharedModel } from '../fixtures/checkpoints.js';
 import { startTestApi, type TestApi } from '../helpers/api.js';
 import { repoRoot } from '../helpers/bonsai.js';
@@ -18,7 +17,6 @@ if (!hasChromium) console.warn(`e2e tests skipped: ${CHROMIUM} is missing (apt-g
 const shots = join(repoRoot, 'test-output', 'screenshots');
 
 let api: TestApi;
-let runner: Runner;
 let browser: Browser;
 let page: Page;
 let roots: string;
@@ -40,20 +38,8 @@ describe.skipIf(!hasChromium)('web catalog (chromium)', () => {
       .slice(0, 120);
     writeFileSync(join(roots, 'val-small.txt'), lines.join('\n'));
     api = await startTestApi({ modelRoots: [roots] });
-    runner = new Runner(api.registry, api.registry.queue!, {
-      concurrency: 1,
-      databaseUrl: api.db.url,
-      artifactsDir: api.registry.store.root,
-      modelRoots: [roots],
-    });
-    await runner.start();
-    const r = await api.gql(
-      `mutation($p: String!) { registerModel(path: $p, name: "bible/tiny-llama-kjv", license: "apache-2.0") { model { id } } }`,
-      {
-        p: join(roots, 'tiny-llama-kjv'),
-      },
-    );
-    expect(r.errors).toBeUndefined();
+    await api.startRunner([roots]);
+    await api.register(join(roots, 'tiny-llama-kjv'), 'bible/tiny-llama-kjv', 'apache-2.0');
     await api.gql(`mutation($t: JSON!) { evaluateModel(model: "bible/tiny-llama-kjv", tasks: $t) { id } }`, {
       t: [{ task: 'perplexity', data: join(roots, 'val-small.txt') }],
     });
@@ -63,7 +49,6 @@ describe.skipIf(!hasChromium)('web catalog (chromium)', () => {
 
   afterAll(async () => {
     await browser?.close();
-    await runner?.stop();
     await api?.close();
   }, 60_000);
 

@@ -8,6 +8,7 @@ import type { RegistryDeps } from '../../src/registry/deps.js';
 import { JobQueue } from '../../src/registry/queue.js';
 import { createToken, type TokenRole } from '../../src/registry/tokens.js';
 import { ArtifactStore } from '../../src/storage/store.js';
+import { Runner } from '../../workers/runner.js';
 import { createTestDatabase, type TestDatabase } from './db.js';
 import { tempDir } from './tmp.js';
 
@@ -23,6 +24,10 @@ export interface TestApi {
   home: string;
   tokens: Record<TokenRole, string>;
   gql<T = Record<string, unknown>>(query: string, variables?: Record<string, unknown>, token?: string | null): Promise<GqlResult<T>>;
+  /** registerModel through HTTP; throws with the GraphQL errors if it fails. */
+  register(path: string, name: string, license?: string): Promise<void>;
+  /** An in-process worker on this API's database and store, started; stopped by `close`. */
+  startRunner(modelRoots: string[]): Promise<Runner>;
   close(): Promise<void>;
 }
 
@@ -44,24 +49,45 @@ export async function startTestApi(
     { prisma: db.prisma, log, version: '9.9.9', embeddedDatabase: false, registry, publicReads: options.publicReads ?? true },
     { host: '127.0.0.1', port: 0, production: false },
   );
+  const runners: Runner[] = [];
   const tokens = {} as Record<TokenRole, string>;
   for (const role of ['READER', 'MAINTAINER', 'ADMIN'] as const)
     tokens[role] = (await createToken(db.prisma, { name: role.toLowerCase(), role })).secret;
+  async function gql<T>(query: string, variables?: Record<string, unknown>, token: string | null = tokens.MAINTAINER) {
+    const res = await fetch(`${server.url}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+      body: JSON.stringify({ query, variables }),
+    });
+    return res.json() as Promise<GqlResult<T>>;
+  }
   return {
     db,
     server,
     registry,
     home,
     tokens,
-    async gql(query, variables, token = tokens.MAINTAINER) {
-      const res = await fetch(`${server.url}/graphql`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
-        body: JSON.stringify({ query, variables }),
+    gql,
+    async register(path, name, license) {
+      const r = await gql(
+        `mutation($p: String!, $n: String!, $l: String) { registerModel(path: $p, name: $n, license: $l) { model { id } } }`,
+        { p: path, n: name, l: license ?? null },
+      );
+      if (r.errors) throw new Error(`registerModel ${name}: ${JSON.stringify(r.errors)}`);
+    },
+    async startRunner(modelRoots) {
+      const runner = new Runner(registry, queue, {
+        concurrency: 1,
+        databaseUrl: db.url,
+        artifactsDir: registry.store.root,
+        modelRoots,
       });
-      return res.json() as Promise<never>;
+      await runner.start();
+      runners.push(runner);
+      return runner;
     },
     async close() {
+      for (const r of runners) await r.stop();
       await server.close();
       await queue.stop();
       await db.drop();

@@ -3,7 +3,7 @@
 import { cpSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildCheckpoint, sharedModel } from '../fixtures/checkpoints.js';
+import { buildCheckpoint, SLOW_LLAMA, sharedModel } from '../fixtures/checkpoints.js';
 import { startTestApi, type TestApi } from '../helpers/api.js';
 import { type BonsaiProcess, runBonsai } from '../helpers/bonsai.js';
 import { tempDir } from '../helpers/tmp.js';
@@ -28,27 +28,10 @@ function startWorker(): BonsaiProcess {
 beforeAll(async () => {
   roots = tempDir('bonsai-roots-');
   cpSync(sharedModel, join(roots, 'tiny'), { recursive: true });
-  await buildCheckpoint('llama', join(roots, 'big'), {
-    config: {
-      hidden_size: 512,
-      intermediate_size: 2048,
-      num_hidden_layers: 24,
-      num_attention_heads: 8,
-      num_key_value_heads: 8,
-      head_dim: 64,
-    },
-  });
+  await buildCheckpoint('llama', join(roots, 'big'), { config: SLOW_LLAMA });
   api = await startTestApi({ modelRoots: [roots] });
-  for (const [dir, name] of [
-    ['tiny', 'bible/tiny'],
-    ['big', 'acme/big'],
-  ]) {
-    const r = await api.gql(`mutation($p: String!, $n: String!) { registerModel(path: $p, name: $n) { model { id } } }`, {
-      p: join(roots, dir!),
-      n: name,
-    });
-    expect(r.errors).toBeUndefined();
-  }
+  await api.register(join(roots, 'tiny'), 'bible/tiny');
+  await api.register(join(roots, 'big'), 'acme/big');
 }, 120_000);
 
 afterAll(async () => {

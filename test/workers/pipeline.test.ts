@@ -5,53 +5,26 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inspectCheckpoint } from '../../src/arch/inspect.js';
 import { LmSession } from '../../src/onnx/session.js';
-import { Runner } from '../../workers/runner.js';
-import { buildCheckpoint, sharedDir, sharedModel } from '../fixtures/checkpoints.js';
+import { buildCheckpoint, SLOW_LLAMA, sharedDir, sharedModel } from '../fixtures/checkpoints.js';
 import { startTestApi, type TestApi } from '../helpers/api.js';
 import { runBonsai } from '../helpers/bonsai.js';
 import { tempDir } from '../helpers/tmp.js';
 import { waitFor } from '../helpers/waitFor.js';
 
 let api: TestApi;
-let runner: Runner;
 let roots: string;
 
 beforeAll(async () => {
   roots = tempDir('bonsai-roots-');
   cpSync(sharedModel, join(roots, 'tiny-llama-kjv'), { recursive: true });
   cpSync(join(sharedDir, 'data', 'kjv-val.txt'), join(roots, 'kjv-val.txt'));
-  // Big enough that a global-threshold sparsity run takes seconds (two passes over ~100 M values).
-  await buildCheckpoint('llama', join(roots, 'big'), {
-    config: {
-      hidden_size: 512,
-      intermediate_size: 2048,
-      num_hidden_layers: 24,
-      num_attention_heads: 8,
-      num_key_value_heads: 8,
-      head_dim: 64,
-    },
-  });
+  await buildCheckpoint('llama', join(roots, 'big'), { config: SLOW_LLAMA });
   api = await startTestApi({ modelRoots: [roots] });
-  runner = new Runner(api.registry, api.registry.queue!, {
-    concurrency: 1,
-    databaseUrl: api.db.url,
-    artifactsDir: api.registry.store.root,
-    modelRoots: [roots],
-  });
-  await runner.start();
-  for (const [dir, name] of [
-    ['tiny-llama-kjv', 'bible/tiny'],
-    ['big', 'acme/big'],
-  ]) {
-    const r = await api.gql(`mutation($p: String!, $n: String!) { registerModel(path: $p, name: $n) { model { id } } }`, {
-      p: join(roots, dir!),
-      n: name,
-    });
-    expect(r.errors).toBeUndefined();
-  }
+  await api.startRunner([roots]);
+  await api.register(join(roots, 'tiny-llama-kjv'), 'bible/tiny');
+  await api.register(join(roots, 'big'), 'acme/big');
 }, 120_000);
 afterAll(async () => {
-  await runner.stop();
   await api.close();
 });
 

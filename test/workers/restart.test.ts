@@ -14,7 +14,7 @@ import { registerModel } from '../../src/registry/register.js';
 import { spawnPrunedVariant } from '../../src/registry/spawn.js';
 import { ArtifactStore } from '../../src/storage/store.js';
 import { Runner } from '../../workers/runner.js';
-import { buildCheckpoint } from '../fixtures/checkpoints.js';
+import { buildCheckpoint, SLOW_LLAMA } from '../fixtures/checkpoints.js';
 import { tempDir } from '../helpers/tmp.js';
 import { waitFor } from '../helpers/waitFor.js';
 
@@ -31,16 +31,7 @@ beforeAll(async () => {
   // As root the cluster runs as `postgres`, which must be able to pass through the temp folder.
   chmodSync(home, 0o711);
   const roots = join(home, 'roots');
-  await buildCheckpoint('llama', join(roots, 'big'), {
-    config: {
-      hidden_size: 512,
-      intermediate_size: 2048,
-      num_hidden_layers: 24,
-      num_attention_heads: 8,
-      num_key_value_heads: 8,
-      head_dim: 64,
-    },
-  });
+  await buildCheckpoint('llama', join(roots, 'big'), { config: SLOW_LLAMA });
   db = await startEmbeddedPostgres(join(home, 'db'), log);
   await applyMigrations(db.url, log);
   prisma = createPrismaClient(db.url, { poolSize: 4 });
