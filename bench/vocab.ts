@@ -24,7 +24,7 @@ try {
 
   const llama = readTokenizerFiles(sharedModel);
   let t = performance.now();
-  const counted = countCorpus(llama, [corpus]);
+  const counted = countCorpus(llama, [corpus], undefined, 'line');
   const countSeconds = (performance.now() - t) / 1000;
   const tok = new Tokenizer(llama.json, llama.config);
   t = performance.now();

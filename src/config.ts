@@ -1,7 +1,7 @@
 // The only reader of process.env: every variable is validated at once and all problems are
 // reported together, each naming the variable (graphql-hive's environment.ts).
-import { availableParallelism } from 'node:os';
-import { resolve } from 'node:path';
+import { availableParallelism, homedir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { z } from 'zod';
 import { ConfigError } from './errors.js';
 
@@ -26,11 +26,18 @@ const schema = z.object({
   BONSAI_WORKER_CONCURRENCY: z.coerce.number().int().min(0, 'must be 0 or more').max(64).default(1),
   BONSAI_JOB_STALE_SECONDS: z.coerce.number().int().min(5, 'must be at least 5').default(30),
   BONSAI_THREADS: z.coerce.number().int().min(1, 'must be at least 1').default(Math.max(1, availableParallelism())),
+  HF_HOME: z.string().min(1).optional(),
+  XDG_STATE_HOME: z.string().min(1).optional(),
+  HF_HUB_CACHE: z.string().min(1).optional(),
 });
 
 export interface Config {
   databaseUrl: string | undefined;
   home: string;
+  /** BONSAI_HOME or DATABASE_URL was given: tools use exactly that registry, not a running server's. */
+  registryExplicit: boolean;
+  /** Where running servers announce themselves to the CLI on this machine ($XDG_STATE_HOME/bonsai). */
+  stateDir: string;
   port: number;
   host: string;
   logLevel: 'debug' | 'info' | 'warn' | 'error';
@@ -45,6 +52,8 @@ export interface Config {
   /** A running job whose heartbeat is older than this is handed to another worker. */
   jobStaleSeconds: number;
   threads: number;
+  /** The Hugging Face hub cache that `hf://ORG/NAME` references are looked up in (offline). */
+  hubCache: string;
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -61,6 +70,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   return {
     databaseUrl: e.DATABASE_URL,
     home,
+    registryExplicit: cleaned.BONSAI_HOME !== undefined || e.DATABASE_URL !== undefined,
+    stateDir: resolve(e.XDG_STATE_HOME ?? join(homedir(), '.local', 'state'), 'bonsai'),
     port: e.PORT,
     host: e.HOST,
     logLevel: e.LOG_LEVEL,
@@ -75,5 +86,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     workerConcurrency: e.BONSAI_WORKER_CONCURRENCY,
     jobStaleSeconds: e.BONSAI_JOB_STALE_SECONDS,
     threads: e.BONSAI_THREADS,
+    // huggingface_hub's defaults: HF_HUB_CACHE, else HF_HOME/hub, else ~/.cache/huggingface/hub.
+    hubCache: resolve(e.HF_HUB_CACHE ?? join(e.HF_HOME ?? join(homedir(), '.cache', 'huggingface'), 'hub')),
   };
 }

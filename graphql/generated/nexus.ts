@@ -170,10 +170,16 @@ export interface NexusGenObjects {
   Query: {};
   RegisterModelPayload: { // root type
     model: NexusGenRootTypes['Model']; // Model!
+    skippedFiles: NexusGenRootTypes['SkippedFile'][]; // [SkippedFile!]!
   }
   RelationCount: { // root type
     count: number; // Int!
     relation: NexusGenEnums['Relation']; // Relation!
+  }
+  SkippedFile: { // root type
+    path: string; // String!
+    reason: string; // String!
+    size?: NexusGenScalars['BigInt'] | null; // BigInt
   }
   SparsityPlan: { // root type
     targetParameters: NexusGenScalars['BigInt']; // BigInt!
@@ -406,10 +412,16 @@ export interface NexusGenFieldTypes {
   }
   RegisterModelPayload: { // field return type
     model: NexusGenRootTypes['Model']; // Model!
+    skippedFiles: NexusGenRootTypes['SkippedFile'][]; // [SkippedFile!]!
   }
   RelationCount: { // field return type
     count: number; // Int!
     relation: NexusGenEnums['Relation']; // Relation!
+  }
+  SkippedFile: { // field return type
+    path: string; // String!
+    reason: string; // String!
+    size: NexusGenScalars['BigInt'] | null; // BigInt
   }
   SparsityPlan: { // field return type
     targetParameters: NexusGenScalars['BigInt']; // BigInt!
@@ -634,10 +646,16 @@ export interface NexusGenFieldTypeNames {
   }
   RegisterModelPayload: { // field return type name
     model: 'Model'
+    skippedFiles: 'SkippedFile'
   }
   RelationCount: { // field return type name
     count: 'Int'
     relation: 'Relation'
+  }
+  SkippedFile: { // field return type name
+    path: 'String'
+    reason: 'String'
+    size: 'BigInt'
   }
   SparsityPlan: { // field return type name
     targetParameters: 'BigInt'

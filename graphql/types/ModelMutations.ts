@@ -15,10 +15,21 @@ export const ParentInput = inputObjectType({
   },
 });
 
+export const SkippedFile = objectType({
+  name: 'SkippedFile',
+  description: 'A file of the imported folder that is not part of the checkpoint, and was not stored.',
+  definition(t) {
+    t.nonNull.string('path', { description: 'Name in the folder (a subfolder ends with /).' });
+    t.field('size', { type: 'BigInt', description: 'Bytes; null for something that is not a regular file.' });
+    t.nonNull.string('reason');
+  },
+});
+
 export const RegisterModelPayload = objectType({
   name: 'RegisterModelPayload',
   definition(t) {
     t.nonNull.field('model', { type: 'Model' });
+    t.nonNull.list.nonNull.field('skippedFiles', { type: 'SkippedFile', description: 'What was left out, and why.' });
   },
 });
 
@@ -45,9 +56,9 @@ export const ModelMutations = extendType({
     t.nonNull.field('registerModel', {
       type: 'RegisterModelPayload',
       description:
-        'Imports a Hugging Face checkpoint folder from an allowed root (BONSAI_MODEL_ROOTS). With `parents`, registers a derivative made elsewhere (fine-tuned, quantized, merged…).',
+        'Imports a Hugging Face checkpoint folder from an allowed root (BONSAI_MODEL_ROOTS), or `hf://ORG/NAME[@REVISION]` from the local Hugging Face cache (offline; HF_HOME must lie under a root). Only the files of the checkpoint are stored (weights, config, tokenizer, generation config, card); the rest is listed in `skippedFiles`. With `parents`, registers a derivative made elsewhere (fine-tuned, quantized, merged…).',
       args: {
-        path: nonNull(stringArg()),
+        path: nonNull(stringArg({ description: 'A folder under BONSAI_MODEL_ROOTS, or hf://ORG/NAME[@REVISION].' })),
         name: nonNull(stringArg({ description: 'owner/name' })),
         license: stringArg(),
         description: stringArg(),
@@ -59,7 +70,11 @@ export const ModelMutations = extendType({
         requireRole(ctx, 'MAINTAINER');
         const parents = args.parents?.map((p, i) => ({ model: modelRef(p.model, `parents.${i}.model`), relation: p.relation }));
         const recipe = args.recipe as Record<string, unknown> | null | undefined;
-        return { model: await registerModel(ctx.services.registry, { ...args, parents, recipe }) };
+        const { model, skipped } = await registerModel(ctx.services.registry, { ...args, parents, recipe });
+        return {
+          model,
+          skippedFiles: skipped.map((f) => ({ path: f.name, size: f.size === null ? null : BigInt(f.size), reason: f.reason })),
+        };
       },
     });
     t.nonNull.field('spawnPrunedVariant', {

@@ -11,6 +11,11 @@ export interface FamilyTraits {
   /** Qwen2 always has q/k/v biases, whatever `attention_bias` says. */
   alwaysQkvBias: boolean;
   gemmaStyle: boolean;
+  /**
+   * Queries scaled by query_pre_attn_scalar^-0.5 (transformers' Gemma2Attention, Gemma3Attention);
+   * Gemma-1 has the field in its configs but GemmaAttention scales by head_dim^-0.5.
+   */
+  queryPreAttnScalar?: boolean;
   defaultAct: string;
   defaultRopeTheta: number;
   layerTypes(r: ConfigReader, numLayers: number): { types: LayerType[]; window: number | null };
@@ -69,7 +74,7 @@ export function parseDecoder(config: Record<string, unknown>, file: string, fami
     normWeightOffset: traits.gemmaStyle,
     attnLogitSoftcapping: r.optNum('attn_logit_softcapping'),
     finalLogitSoftcapping: r.optNum('final_logit_softcapping'),
-    queryPreAttnScalar: traits.gemmaStyle && r.has('query_pre_attn_scalar') ? r.num('query_pre_attn_scalar', headDim) : null,
+    queryPreAttnScalar: traits.queryPreAttnScalar && r.has('query_pre_attn_scalar') ? r.num('query_pre_attn_scalar', headDim) : null,
     prefix: 'model.',
     lmHeadName: 'lm_head.weight',
   };

@@ -28,6 +28,7 @@ export const gemma2: ArchAdapter = {
     parseDecoder(config, file, 'gemma2', {
       ...gemmaTraits,
       sandwichNorms: true,
+      queryPreAttnScalar: true,
       // Gemma-2 alternates: even layers use the sliding window (transformers' Gemma2Config).
       layerTypes: (r, n) => ({
         types:
@@ -41,6 +42,7 @@ function parseGemma3Text(config: Record<string, unknown>, file: string): ArchCon
   const parsed = parseDecoder(config, file, 'gemma3', {
     ...gemmaTraits,
     qkNorm: true,
+    queryPreAttnScalar: true,
     defaultRopeTheta: 1_000_000,
     sandwichNorms: true,
     // Five sliding layers, then one global (sliding_window_pattern 6), unless layer_types says otherwise.

@@ -43,7 +43,7 @@ export interface ArchConfig {
   normWeightOffset: boolean;
   attnLogitSoftcapping: number | null;
   finalLogitSoftcapping: number | null;
-  /** Gemma-2/3 scale queries by query_pre_attn_scalar^-0.5 instead of head_dim^-0.5. */
+  /** Gemma-2/3 scale queries by query_pre_attn_scalar^-0.5 instead of head_dim^-0.5 (null: head_dim^-0.5). */
   queryPreAttnScalar: number | null;
   /** Prefix of the decoder's tensors ("model." or, inside a multimodal Gemma-3, "language_model.model."). */
   prefix: string;

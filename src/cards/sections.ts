@@ -254,6 +254,7 @@ const FLAGS: Record<string, string> = {
   corpus: '--corpus',
   minFrequency: '--min-frequency',
   vocabSize: '--vocab-size',
+  unit: '--unit',
 };
 
 export function reproduce(input: CardInput): string {

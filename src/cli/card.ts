@@ -7,16 +7,13 @@ import { basename, dirname, join } from 'node:path';
 import { inspectCheckpoint } from '../arch/inspect.js';
 import type { CardInput, CardParent } from '../cards/input.js';
 import { renderCard } from '../cards/render.js';
-import { loadConfig } from '../config.js';
-import { createPrismaClient } from '../db/client.js';
-import { openDatabase } from '../db/database.js';
+import { BadInputError } from '../errors.js';
 import { readCheckpointFolder } from '../formats/checkpoint/folder.js';
-import { createLogger } from '../log.js';
 import { RECIPE_FILE } from '../pruning/output.js';
 import { RELATION_OF_METHOD } from '../pruning/recipe.js';
 import { cardInput } from '../registry/cards.js';
 import { findModel } from '../registry/models.js';
-import { ArtifactStore } from '../storage/store.js';
+import { withRegistry } from './registry.js';
 
 interface RecipeFile {
   recipe: Record<string, unknown> & { method: keyof typeof RELATION_OF_METHOD };
@@ -62,16 +59,11 @@ export async function card(
 }
 
 export async function exportModel(name: string, out: string): Promise<void> {
-  const config = loadConfig();
-  const log = createLogger(config.logLevel === 'info' ? 'warn' : config.logLevel, 'export');
-  const database = await openDatabase(config, log, { join: true });
-  const prisma = createPrismaClient(database.url, { poolSize: 2 });
-  try {
-    if (existsSync(out)) throw new Error(`${out} exists already; choose a new folder`);
-    const model = await findModel(prisma, name);
+  await withRegistry('export', async ({ prisma, store }) => {
+    if (existsSync(out)) throw new BadInputError('OUT', `${out} exists already; choose a new folder`);
+    const model = await findModel(prisma, name, 'NAME');
     const files = model.artifactId ? await prisma.artifactFile.findMany({ where: { artifactId: model.artifactId } }) : [];
-    if (!files.length) throw new Error(`${name} has no stored checkpoint (status ${model.status})`);
-    const store = new ArtifactStore(config.artifactsDir);
+    if (!files.length) throw new BadInputError('NAME', `${name} has no stored checkpoint (status ${model.status})`);
     const tmp = join(dirname(out), `.${basename(out)}.partial-${process.pid}`);
     await mkdir(tmp, { recursive: true });
     try {
@@ -87,8 +79,5 @@ export async function exportModel(name: string, out: string): Promise<void> {
       throw err;
     }
     process.stdout.write(`wrote ${name} to ${out} (${files.length} files and README.md)\n`);
-  } finally {
-    await prisma.$disconnect();
-    await database.stop();
-  }
+  });
 }

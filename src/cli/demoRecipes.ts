@@ -51,13 +51,13 @@ export function demoSeeds(calibration: string, samples: number): DemoSeed[] {
     {
       name: `${DEMO_BASE}-vocab-kjv`,
       parent: 'base',
-      recipe: { method: 'vocab', corpus: [calibration] },
+      recipe: { method: 'vocab', corpus: [calibration], unit: 'line' },
       label: 'vocabulary trimmed to kjv-train',
     },
     {
       name: `${DEMO_BASE}-width40-maw-vocab-kjv`,
       parent: `${DEMO_BASE}-width40-maw`,
-      recipe: { method: 'vocab', corpus: [calibration] },
+      recipe: { method: 'vocab', corpus: [calibration], unit: 'line' },
       label: 'width 40 %, then vocabulary trimmed',
     },
   ];

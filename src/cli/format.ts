@@ -15,7 +15,12 @@ export function formatBytes(n: number): string {
   return u === 0 ? `${n} B` : `${v.toFixed(2)} ${units[u]}`;
 }
 
-export function table(rows: Array<Array<string>>): string {
+export function table(rows: Array<Array<string | undefined>>): string {
   const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => (r[c] ?? '').length)));
-  return rows.map((r) => r.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]!) : cell.padStart(widths[c]!))).join('  ')).join('\n');
+  return rows.map((r) => r.map((cell = '', c) => (c === 0 ? cell.padEnd(widths[c]!) : cell.padStart(widths[c]!))).join('  ')).join('\n');
+}
+
+/** A config value as the plan shows it; a field the config did not set (or the plan drops) is "(unset)". */
+export function formatConfigValue(v: unknown): string {
+  return v === undefined || v === null ? '(unset)' : JSON.stringify(v);
 }

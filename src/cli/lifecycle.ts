@@ -30,7 +30,14 @@ export async function startRuntime(scope: string, options: { join?: boolean } = 
     await applyMigrations(database.url, log);
     const prisma = createPrismaClient(database.url);
     const queue = await JobQueue.start(database.url, log);
-    const registry: RegistryDeps = { prisma, store: new ArtifactStore(config.artifactsDir), queue, modelRoots: config.modelRoots, log };
+    const registry: RegistryDeps = {
+      prisma,
+      store: new ArtifactStore(config.artifactsDir),
+      queue,
+      modelRoots: config.modelRoots,
+      hubCache: config.hubCache,
+      log,
+    };
     return { config, log, database, prisma, registry, queue };
   } catch (err) {
     await database.stop();

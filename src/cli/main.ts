@@ -3,9 +3,13 @@
 // `bonsai inspect` does not pay for the server's imports.
 import { Command, InvalidArgumentError } from 'commander';
 import { BonsaiError } from '../errors.js';
+import { version } from '../version.js';
 import { addRecipeOptions, type RecipeFlags } from './recipeOptions.js';
 
-const program = new Command('bonsai').description('Bonsai: a registry and workshop for compressed language models').showHelpAfterError();
+const program = new Command('bonsai')
+  .description('Bonsai: a registry and workshop for compressed language models')
+  .version(version, '-V, --version', 'print the version')
+  .showHelpAfterError();
 
 export function positiveInt(name: string) {
   return (value: string): number => {
@@ -42,6 +46,19 @@ program
   .action(async (opts: { concurrency?: number }) => {
     const { worker } = await import('./worker.js');
     await worker(opts);
+  });
+
+program
+  .command('register')
+  .description('register a checkpoint folder, or hf://ORG/NAME[@REVISION] from the Hugging Face cache, in the registry')
+  .argument('<path>', 'a folder under BONSAI_MODEL_ROOTS, or hf://ORG/NAME[@REVISION] (HF_HOME under a root; offline)')
+  .requiredOption('--name <owner/name>', 'the name in the registry')
+  .option('--license <id>', 'SPDX id or Hub license name, e.g. apache-2.0')
+  .option('--description <text>', 'one line about the model')
+  .option('--tag <tag>', 'a tag (repeat for several)', (v: string, prev: string[] = []) => [...prev, v])
+  .action(async (path: string, opts: import('./register.js').RegisterFlags) => {
+    const { registerCommand } = await import('./register.js');
+    await registerCommand(path, opts);
   });
 
 program

@@ -12,14 +12,17 @@ import { checkOutput } from '../pruning/output.js';
 import { type Plan, planPrune } from '../pruning/plan.js';
 import { needsCalibration } from '../pruning/recipe.js';
 import { selectVocabulary } from '../vocab/select.js';
-import { formatBytes, formatInt, table } from './format.js';
+import { formatBytes, formatConfigValue, formatInt, table } from './format.js';
 import { type RecipeFlags, recipeFromFlags } from './recipeOptions.js';
 
 export function renderPlan(plan: Plan): string {
   const { before, after } = plan.parameters;
   const lines = [`method ${plan.recipe.method}`, ''];
   if (plan.changes.length > 0) {
-    lines.push(table([['config', 'from', 'to'], ...plan.changes.map((c) => [c.field, JSON.stringify(c.from), JSON.stringify(c.to)])]), '');
+    lines.push(
+      table([['config', 'from', 'to'], ...plan.changes.map((c) => [c.field, formatConfigValue(c.from), formatConfigValue(c.to)])]),
+      '',
+    );
   }
   lines.push(
     table([

@@ -23,6 +23,7 @@ export interface RecipeFlags {
   corpus?: string[];
   minFrequency?: string;
   vocabSize?: string;
+  unit?: string;
 }
 
 export function addRecipeOptions(cmd: Command): Command {
@@ -49,7 +50,8 @@ export function addRecipeOptions(cmd: Command): Command {
       v,
     ])
     .option('--min-frequency <n>', 'vocab: drop tokens seen fewer times (default 1)')
-    .option('--vocab-size <n>', 'vocab: keep at most the N most frequent corpus tokens (special, added and byte tokens on top)');
+    .option('--vocab-size <n>', 'vocab: keep at most the N most frequent corpus tokens (special, added and byte tokens on top)')
+    .option('--unit <unit>', 'vocab: tokenise each corpus file whole (document, default) or each line alone (line)');
 }
 
 function num(flag: string, v: string | undefined): number | undefined {
@@ -86,5 +88,6 @@ export function recipeFromFlags(f: RecipeFlags): Recipe {
   );
   put('minFrequency', num('--min-frequency', f.minFrequency));
   put('vocabSize', num('--vocab-size', f.vocabSize));
+  put('unit', f.unit);
   return parseRecipe(raw);
 }

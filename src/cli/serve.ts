@@ -1,6 +1,8 @@
+import { existsSync, mkdirSync } from 'node:fs';
 import { type RunningServer, startHttpServer } from '../../graphql/server.js';
 import { Runner } from '../../workers/runner.js';
 import { onShutdown, type Runtime, startRuntime, version } from './lifecycle.js';
+import { announceServer } from './servers.js';
 
 export interface Serving {
   runtime: Runtime;
@@ -28,7 +30,9 @@ export async function startServing(scope: string, options: { worker: boolean }):
         })
       : null;
   await runner?.start();
+  const unannounce = announceServer(config, http.url);
   onShutdown(log, [
+    ['announcement', async () => unannounce()],
     ['http', () => http.close()],
     ['worker', async () => runner?.stop()],
     ['queue', () => queue.stop()],
@@ -42,8 +46,14 @@ export async function serve(options: { worker: boolean }): Promise<void> {
   const started = performance.now();
   const { runtime, http, runner } = await startServing('serve', options);
   const { log, config } = runtime;
+  // The default import root is ours to create, so a new user has somewhere to put checkpoints.
+  const [first] = config.modelRoots;
+  if (first && !existsSync(first) && first.startsWith(config.home)) mkdirSync(first, { recursive: true });
   log.info(`Bonsai ${version} ready in ${Math.round(performance.now() - started)} ms`);
   log.info(`catalog  ${http.url}/`);
   log.info(`GraphQL  ${http.url}/graphql`);
+  log.info(
+    `imports  ${config.modelRoots.join(', ') || 'disabled (BONSAI_MODEL_ROOTS is empty)'}  (copy checkpoints here, then \`npx bonsai register DIR --name OWNER/NAME\`)`,
+  );
   if (runner) log.info(`worker   ${config.workerConcurrency} job(s) at a time`);
 }

@@ -1,30 +1,14 @@
 // `bonsai token create|list|revoke`: token management from the machine that runs the server,
 // which is how the first admin token is made (the API needs a token to create tokens).
-import { loadConfig } from '../config.js';
-import { createPrismaClient } from '../db/client.js';
-import { openDatabase } from '../db/database.js';
-import { applyMigrations } from '../db/migrations.js';
+import type { PrismaClient } from '../db/client.js';
 import { BadInputError } from '../errors.js';
-import { createLogger } from '../log.js';
 import { createToken, revokeToken, type TokenRole } from '../registry/tokens.js';
+import { withRegistry } from './registry.js';
 
 const ROLES: Record<string, TokenRole> = { reader: 'READER', maintainer: 'MAINTAINER', admin: 'ADMIN' };
 
-async function withDatabase<T>(work: (prisma: ReturnType<typeof createPrismaClient>) => Promise<T>): Promise<T> {
-  const config = loadConfig();
-  const log = createLogger(config.logLevel === 'info' ? 'warn' : config.logLevel, 'token');
-  const database = await openDatabase(config, log, { join: true });
-  try {
-    await applyMigrations(database.url, log);
-    const prisma = createPrismaClient(database.url, { poolSize: 2 });
-    try {
-      return await work(prisma);
-    } finally {
-      await prisma.$disconnect();
-    }
-  } finally {
-    await database.stop();
-  }
+function withDatabase<T>(work: (prisma: PrismaClient) => Promise<T>): Promise<T> {
+  return withRegistry('token', (deps) => work(deps.prisma));
 }
 
 export async function tokenCreate(opts: { role: string; name: string; expiresInDays?: number }): Promise<void> {

@@ -24,12 +24,17 @@ export interface Window {
   scoreFrom: number;
 }
 
-/** The windows that score targets 1..N−1 of `tokens` once each. */
+/**
+ * The windows that score targets 1..N−1 of `tokens` once each. Window k starts at token
+ * k·stride − (contextLength − stride) (the context resets there, as reference.json's protocol and
+ * the strided perplexity of transformers' documentation do); the last window is shorter rather
+ * than reaching back into the previous one for more context.
+ */
 export function rollingWindows(tokens: readonly number[], contextLength: number, stride: number): Window[] {
   const windows: Window[] = [];
   for (let a = 1; a < tokens.length; a += stride) {
     const b = Math.min(a + stride, tokens.length);
-    const start = Math.max(0, b - 1 - contextLength);
+    const start = Math.max(0, a - 1 - (contextLength - stride));
     windows.push({ input: tokens.slice(start, b), scoreFrom: a - 1 - start });
   }
   return windows;

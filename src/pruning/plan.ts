@@ -113,11 +113,18 @@ export function planPrune(config: Record<string, unknown>, recipe: Recipe, file 
       // Per-layer lists must drop the same entries; a pattern (sliding_window_pattern) no longer
       // describes the remaining layers, so mixed layer types are written out explicitly.
       const mixed = new Set(arch.layerTypes).size > 1;
-      if (Array.isArray(target.layer_types) || mixed)
+      if (Array.isArray(target.layer_types) || mixed) {
         set(
           'layer_types',
           layerMap.map((i) => arch.layerTypes[i]),
         );
+        // transformers' Gemma3TextConfig derives layer_types from sliding_window_pattern only when
+        // layer_types is absent; a pattern left beside the explicit list would contradict it.
+        if ('sliding_window_pattern' in target) {
+          changes.push({ field: `${text}sliding_window_pattern`, from: target.sliding_window_pattern, to: null });
+          delete target.sliding_window_pattern;
+        }
+      }
       extra.removedLayers = removed;
       extra.layerMap = layerMap;
       break;

@@ -2,6 +2,7 @@
 // names its field (the API reports it as BAD_USER_INPUT, the CLI as an error).
 import { z } from 'zod';
 import { BadInputError } from '../errors.js';
+import { CORPUS_UNITS } from '../vocab/select.js';
 
 export const WIDTH_CRITERIA = ['maw', 'vow', 'pon', 'l2', 'activation'] as const;
 export type WidthCriterion = (typeof WIDTH_CRITERIA)[number];
@@ -117,6 +118,8 @@ export const vocabRecipe = z
     /** At most this many corpus tokens, the most frequent; special, added and byte tokens come on top. */
     vocabSize: z.number().int('must be an integer').positive('must be positive').optional(),
     roundTo: z.number().int('must be an integer').min(1, 'must be at least 1').max(1024, 'must be at most 1024').default(64),
+    /** document: each corpus file tokenised whole (tokens across line breaks count); line: each line alone. */
+    unit: z.enum(CORPUS_UNITS, { error: `must be ${CORPUS_UNITS.join(' or ')}` }).default('document'),
   })
   .strict();
 

@@ -11,5 +11,7 @@ export interface RegistryDeps {
   queue: JobQueue | null;
   /** Folders `registerModel` may import from (BONSAI_MODEL_ROOTS). */
   modelRoots: readonly string[];
+  /** The Hugging Face hub cache for `hf://` references (HF_HUB_CACHE / HF_HOME); none: refused. */
+  hubCache?: string;
   log: Logger;
 }

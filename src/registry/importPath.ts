@@ -1,6 +1,7 @@
 // Where a checkpoint may be imported from. The server reads the file system on a client's behalf,
 // so a path is accepted only inside BONSAI_MODEL_ROOTS, after symlinks are resolved, and no file
-// in the folder may be a link leading out of it (OWASP path traversal).
+// in the folder may be a link leading out of the roots (OWASP path traversal). Links that stay
+// inside them are fine: a Hugging Face cache snapshot is a folder of links into ../../blobs/.
 import { existsSync } from 'node:fs';
 import { readdir, realpath, stat } from 'node:fs/promises';
 import { isAbsolute, join, relative, resolve, sep } from 'node:path';
@@ -29,11 +30,12 @@ export async function resolveImportPath(path: string, roots: readonly string[]):
   const root = realRoots.find((r) => inside(r, real));
   if (!root) throw new ForbiddenError(`path: ${path} leads outside the allowed import roots through a symbolic link`, { field: 'path' });
   if (!(await stat(real)).isDirectory()) throw new BadInputError('path', `${path} is not a folder`);
-  for (const entry of await readdir(real, { recursive: true, withFileTypes: true })) {
+  // Only the top of the folder is imported (src/formats/checkpoint/files.ts), so only its links matter.
+  for (const entry of await readdir(real, { withFileTypes: true })) {
     if (!entry.isSymbolicLink()) continue;
-    const target = await realpath(join(entry.parentPath, entry.name)).catch(() => null);
-    if (target === null || !inside(real, target)) {
-      throw new ForbiddenError(`path: ${join(entry.parentPath, entry.name)} is a link that leaves the folder`, { field: 'path' });
+    const target = await realpath(join(real, entry.name)).catch(() => null);
+    if (target !== null && !realRoots.some((r) => inside(r, target))) {
+      throw new ForbiddenError(`path: ${join(path, entry.name)} is a link leading outside the allowed import roots`, { field: 'path' });
     }
   }
   return real;

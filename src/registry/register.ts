@@ -1,12 +1,16 @@
-// registerModel: a checkpoint folder from an allowed root becomes a model. The folder is checked
-// by the core (architecture, tensors against config), its files are hashed into the artifact
-// store, and the rows are written in one transaction; if anything fails, the blobs this call
-// added are removed again, so a failed import leaves neither a row nor a file.
+// registerModel: a checkpoint folder from an allowed root (or an `hf://` reference into the local
+// Hugging Face cache) becomes a model. The folder is checked by the core (architecture, tensors
+// against config), the files of the checkpoint (src/formats/checkpoint/files.ts; links stored as
+// the content they point to, under their own names) are hashed into the artifact store, and the
+// rows are written in one transaction; if anything fails, the blobs this call added are removed
+// again, so a failed import leaves neither a row nor a file. Other files are listed as skipped.
 import { inspectCheckpoint } from '../arch/inspect.js';
 import type { Relation } from '../db/generated/enums.js';
 import { BadInputError, BonsaiError, ConflictError } from '../errors.js';
+import { checkpointFiles, type SkippedFile } from '../formats/checkpoint/files.js';
 import { readCheckpointFolder } from '../formats/checkpoint/folder.js';
 import type { RegistryDeps } from './deps.js';
+import { isHfReference, resolveHfReference } from './hfCache.js';
 import { resolveImportPath } from './importPath.js';
 import { checkLicense, checkTags, findModel, type ModelRow, removeUnreferencedBlobs } from './models.js';
 import { parseModelName } from './names.js';
@@ -30,12 +34,25 @@ export interface RegisterInput {
   recipe?: Record<string, unknown> | null;
 }
 
-export async function registerModel(deps: RegistryDeps, input: RegisterInput): Promise<ModelRow> {
+export interface Registered {
+  model: ModelRow;
+  /** The folder read (an hf:// reference's snapshot). */
+  source: string;
+  /** Files of the folder that are not part of the checkpoint, with the reason. */
+  skipped: SkippedFile[];
+}
+
+export async function registerModel(deps: RegistryDeps, input: RegisterInput): Promise<Registered> {
   const { prisma, store } = deps;
   const { owner, name } = parseModelName(input.name);
   const tags = checkTags(input.tags ?? []);
   const license = input.license ? checkLicense(input.license) : null;
-  const dir = await resolveImportPath(input.path, deps.modelRoots);
+  let path = input.path;
+  if (isHfReference(path)) {
+    if (!deps.hubCache) throw new BadInputError('path', 'hf:// references need a Hugging Face cache (HF_HOME or HF_HUB_CACHE)');
+    path = await resolveHfReference(path, deps.hubCache);
+  }
+  const dir = await resolveImportPath(path, deps.modelRoots);
   if (await prisma.model.findUnique({ where: { owner_name: { owner, name } }, select: { id: true } })) {
     throw new ConflictError(`name: a model named ${owner}/${name} exists already`, { field: 'name' });
   }
@@ -43,7 +60,9 @@ export async function registerModel(deps: RegistryDeps, input: RegisterInput): P
   if (new Set(parents.map((p) => p.id)).size !== parents.length) throw new BadInputError('parents', 'lists the same parent twice');
 
   let report: Awaited<ReturnType<typeof inspectCheckpoint>>;
+  let selection: Awaited<ReturnType<typeof checkpointFiles>>;
   try {
+    selection = await checkpointFiles(dir);
     report = await inspectCheckpoint(dir);
   } catch (err) {
     if (err instanceof BonsaiError) throw new BadInputError('path', err.message, { reason: err.code });
@@ -53,9 +72,12 @@ export async function registerModel(deps: RegistryDeps, input: RegisterInput): P
     throw new BadInputError('path', 'the tensors do not match config.json (run `bonsai inspect` on the folder for the details)');
   }
 
-  const ingest = await store.importFolder(dir);
+  const ingest = await store.importFolder(
+    dir,
+    selection.files.map((f) => f.name),
+  );
   try {
-    return await prisma.$transaction(async (tx) => {
+    const model = await prisma.$transaction(async (tx) => {
       const artifact = await tx.artifact.create({ data: { totalBytes: BigInt(ingest.files.reduce((a, f) => a + f.size, 0)) } });
       await tx.artifactFile.createMany({
         data: ingest.files.map((f) => ({ artifactId: artifact.id, path: f.path, sha256: f.sha256, size: BigInt(f.size) })),
@@ -90,6 +112,8 @@ export async function registerModel(deps: RegistryDeps, input: RegisterInput): P
       }
       return model;
     });
+    for (const f of selection.skipped) deps.log.info(`register ${owner}/${name}: skipped ${f.name}: ${f.reason}`);
+    return { model, source: dir, skipped: selection.skipped };
   } catch (err) {
     await removeUnreferencedBlobs(deps, ingest.created);
     throw mapPrismaError(err, `model ${owner}/${name}`);

@@ -6,8 +6,10 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Tokenizer } from '@huggingface/tokenizers';
 import { BadInputError } from '../errors.js';
-import { readDataFile } from '../eval/data.js';
 import { type BpeView, readBpe, type TokenizerJson } from './bpe.js';
+import { type CorpusCount, type CorpusFile, type CorpusUnit, countCorpus } from './count.js';
+
+export { CORPUS_UNITS, type CorpusUnit, countCorpus } from './count.js';
 
 export interface VocabOptions {
   corpus: string[];
@@ -16,13 +18,8 @@ export interface VocabOptions {
   /** Keep at most this many corpus tokens, the most frequent (special, added and byte tokens come on top). */
   vocabSize?: number;
   roundTo?: number;
-}
-
-export interface CorpusFile {
-  file: string;
-  sha256: string;
-  lines: number;
-  tokens: number;
+  /** How the corpus is tokenised (src/vocab/count.ts). */
+  unit?: CorpusUnit;
 }
 
 export interface VocabSelection {
@@ -52,40 +49,6 @@ export function readTokenizerFiles(dir: string): TokenizerFiles {
     json: JSON.parse(readFileSync(file, 'utf8')) as TokenizerJson,
     config: existsSync(cfg) ? (JSON.parse(readFileSync(cfg, 'utf8')) as Record<string, unknown>) : {},
   };
-}
-
-/** Token ids counted over the non-empty lines of each file (no special tokens added). */
-export function countCorpus(
-  files: TokenizerFiles,
-  corpus: string[],
-  onProgress?: (fraction: number) => void,
-): { counts: Map<number, number>; corpus: CorpusFile[]; total: number } {
-  if (corpus.length === 0) throw new BadInputError('recipe.corpus', 'name at least one corpus file');
-  const texts = corpus.map((f) => ({ file: f, ...readDataFile(f, 'recipe.corpus') }));
-  const tok = new Tokenizer(files.json, files.config);
-  const counts = new Map<number, number>();
-  const totalChars = texts.reduce((a, t) => a + t.text.length, 0);
-  let doneChars = 0;
-  let total = 0;
-  const out: CorpusFile[] = [];
-  for (const t of texts) {
-    let lines = 0;
-    let tokens = 0;
-    for (const line of t.text.split('\n')) {
-      doneChars += line.length + 1;
-      if (line.trim().length === 0) continue;
-      lines++;
-      for (const id of tok.encode(line, { add_special_tokens: false }).ids) {
-        counts.set(id, (counts.get(id) ?? 0) + 1);
-        tokens++;
-      }
-      if (lines % 2000 === 0) onProgress?.(doneChars / totalChars);
-    }
-    total += tokens;
-    out.push({ file: t.file, sha256: t.sha256, lines, tokens });
-  }
-  onProgress?.(1);
-  return { counts, corpus: out, total };
 }
 
 /** For each token, the merges that produce it (left + right). */
@@ -138,7 +101,7 @@ export function configTokenIds(...configs: Array<Record<string, unknown> | undef
 
 export function selectTokens(
   view: BpeView,
-  counted: { counts: Map<number, number>; corpus: CorpusFile[]; total: number },
+  counted: CorpusCount,
   options: VocabOptions,
   rows: number,
   extraMandatory: number[] = [],
@@ -150,6 +113,9 @@ export function selectTokens(
   const chosen = options.vocabSize !== undefined ? frequent.slice(0, options.vocabSize) : frequent;
   const kept = new Set<number>([...view.mandatory, ...extraMandatory.filter((id) => id < rows)]);
   for (const [id] of chosen) kept.add(id);
+  // Tokens only line-by-line encoding uses (a line's last punctuation without its line break);
+  // kept too unless a size cap asks for the most frequent only.
+  if (options.vocabSize === undefined) for (const id of counted.alsoUsed ?? []) if (id < rows) kept.add(id);
   const made = producers(view);
   close(view, made, kept, kept);
   const fromCorpus = chosen.length;
@@ -206,7 +172,7 @@ export function selectVocabulary(
 ): VocabSelection {
   const files = readTokenizerFiles(dir);
   const view = readBpe(files.json);
-  const counted = countCorpus(files, options.corpus, onProgress);
+  const counted = countCorpus(files, options.corpus, onProgress, options.unit);
   const generation = join(dir, 'generation_config.json');
   const gen = existsSync(generation) ? (JSON.parse(readFileSync(generation, 'utf8')) as Record<string, unknown>) : undefined;
   return selectTokens(view, counted, options, vocabRows(config), configTokenIds(config, gen));

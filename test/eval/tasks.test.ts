@@ -57,9 +57,12 @@ async function referenceContinuation(context: string, continuation: string) {
 }
 
 describe('perplexity', () => {
-  it('kjv-val.txt: within 0.5 % of reference.json, every token scored once', async () => {
+  it('kjv-val.txt: reference.json’s perplexity to 2e-5 (its protocol: context reset at each window start), every token scored once', async () => {
     const [ppl] = await perplexity(ctx, { data: join(sharedDir, 'data', 'kjv-val.txt') });
-    expect(Math.abs(ppl!.value / reference.validation.perplexity - 1)).toBeLessThan(0.005);
+    // FP32 graph against the PyTorch reference: 127.5665 vs 127.56606 (3.5e-6); borrowing context
+    // for the last window gave 127.5673 (1e-5), so this bound tells the two protocols apart only
+    // loosely; the window test below pins the starts exactly.
+    expect(Math.abs(ppl!.value / reference.validation.perplexity - 1)).toBeLessThan(2e-5);
     expect(ppl!.settings).toMatchObject({ contextLength: 256, stride: 256, tokens: reference.validation.tokens });
     expect(ppl!.settings.datasetSha256).toMatch(/^[0-9a-f]{64}$/);
   }, 120_000);
@@ -73,8 +76,10 @@ describe('perplexity', () => {
       [300, 299],
     ] as const) {
       const seen: number[] = [];
-      for (const w of rollingWindows(tokens, ctxLen, stride)) {
+      for (const [k, w] of rollingWindows(tokens, ctxLen, stride).entries()) {
         expect(w.input.length - 1).toBeLessThanOrEqual(ctxLen);
+        // The context resets at each window start, k·stride − (context − stride), the last window included.
+        expect(w.input[0]).toBe(Math.max(0, k * stride - (ctxLen - stride)));
         for (let p = w.scoreFrom; p < w.input.length - 1; p++) seen.push(w.input[p + 1]!);
       }
       expect(seen).toEqual(tokens.slice(1));

@@ -32,7 +32,7 @@ export interface TestApi {
 }
 
 export async function startTestApi(
-  options: { modelRoots?: string[]; publicReads?: boolean; onQuery?: (sql: string) => void } = {},
+  options: { modelRoots?: string[]; hubCache?: string; publicReads?: boolean; onQuery?: (sql: string) => void } = {},
 ): Promise<TestApi> {
   const db = await createTestDatabase({ onQuery: options.onQuery });
   const home = tempDir('bonsai-api-');
@@ -43,6 +43,7 @@ export async function startTestApi(
     store: new ArtifactStore(join(home, 'artifacts')),
     queue,
     modelRoots: options.modelRoots ?? [],
+    hubCache: options.hubCache,
     log,
   };
   const server = await startHttpServer(

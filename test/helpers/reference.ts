@@ -91,7 +91,11 @@ export async function referenceLogits(dir: string, ids: number[]): Promise<Float
         ks.push(k);
         vs.push(v);
       });
-      const scaleQ = 1 / Math.sqrt(cfg.queryPreAttnScalar ?? hd);
+      // transformers: GemmaAttention scales by head_dim^-0.5 whatever the config says;
+      // Gemma2Attention and Gemma3Attention by query_pre_attn_scalar^-0.5. Read from the raw config.
+      const raw = folder.config;
+      const rawScalar = (raw.text_config as Record<string, unknown> | undefined)?.query_pre_attn_scalar ?? raw.query_pre_attn_scalar;
+      const scaleQ = 1 / Math.sqrt(cfg.family !== 'gemma' && typeof rawScalar === 'number' ? rawScalar : hd);
       const attnOut = h.map((_, i) => {
         const out = new Float64Array(nq * hd);
         for (let head = 0; head < nq; head++) {

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { renderPlan } from '../../src/cli/prune.js';
 import { BadInputError } from '../../src/errors.js';
 import { planPrune } from '../../src/pruning/plan.js';
 import { parseRecipe } from '../../src/pruning/recipe.js';
@@ -31,6 +32,33 @@ describe('pruning plans (published figures, REFERENCE.md)', () => {
     expect(plan.layerMap).toEqual([0, 2, 3, 5]);
     expect(plan.config.layer_types).toEqual(['sliding_attention', 'sliding_attention', 'full_attention', 'full_attention']);
     expect(planPrune(gemma2_2b, parseRecipe({ method: 'depth', last: 2 })).removedLayers).toEqual([24, 25]);
+  });
+
+  it('depth on Gemma-3 without layer_types: the list is written out and the old pattern dropped, and the CLI renders it', () => {
+    // transformers' Gemma3TextConfig: sliding_window_pattern 6 means layers 5, 11, … are global.
+    const gemma3 = {
+      model_type: 'gemma3_text',
+      hidden_size: 64,
+      intermediate_size: 128,
+      num_hidden_layers: 12,
+      num_attention_heads: 4,
+      num_key_value_heads: 1,
+      head_dim: 16,
+      vocab_size: 1000,
+      sliding_window_pattern: 6,
+    };
+    const plan = planPrune(gemma3, parseRecipe({ method: 'depth', layers: [0, 5] }));
+    expect(plan.config.layer_types).toEqual([
+      ...Array(4).fill('sliding_attention'),
+      ...Array(5).fill('sliding_attention'),
+      'full_attention',
+    ]);
+    expect(plan.config).not.toHaveProperty('sliding_window_pattern');
+    expect(plan.changes).toContainEqual({ field: 'sliding_window_pattern', from: 6, to: null });
+    expect(plan.changes).toContainEqual(expect.objectContaining({ field: 'layer_types', from: undefined }));
+    const text = renderPlan(plan);
+    expect(text).toMatch(/layer_types\s+\(unset\)\s+\["sliding_attention"/);
+    expect(text).toMatch(/sliding_window_pattern\s+6\s+\(unset\)/);
   });
 
   it('sparsity keeps every parameter and says how many it zeroes', () => {

@@ -82,7 +82,8 @@ describe('vocabulary trimming of the shared model to kjv-train.txt', () => {
   const out = join(tmp, 'kjv-trim');
   let kept: number[];
   beforeAll(async () => {
-    const r = await prune(sharedModel, out, recipe([data('kjv-train.txt')]));
+    // One verse per line, fed line by line (the perplexity protocol): counted the same way.
+    const r = await prune(sharedModel, out, recipe([data('kjv-train.txt')], { unit: 'line' }));
     kept = r.plan.vocab!.kept;
   }, 120_000);
 
@@ -129,8 +130,23 @@ describe('vocabulary trimming of the shared model to kjv-train.txt', () => {
 
   it('is deterministic: a second run gives byte-identical files', async () => {
     const again = join(tmp, 'kjv-trim-again');
-    await prune(sharedModel, again, recipe([data('kjv-train.txt')]));
+    await prune(sharedModel, again, recipe([data('kjv-train.txt')], { unit: 'line' }));
     expect(sha(again)).toEqual(sha(out));
+  }, 120_000);
+});
+
+describe('the shared model trimmed to a document (the default unit)', () => {
+  it('encodes the whole text and each of its lines exactly as the original', async () => {
+    // Llama-2's tokenizer has no pre-tokenizer: documents are counted line by line behind a line
+    // break (src/vocab/count.ts); the whole text must still come out the same.
+    const text = `${readFileSync(data('kjv-val.txt'), 'utf8').split('\n').slice(0, 300).join('\n')}\n\n  Indented, after a blank line\nlast`;
+    const corpus = join(tmp, 'kjv-doc.txt');
+    writeFileSync(corpus, text);
+    const out = join(tmp, 'kjv-doc-trim');
+    const r = await prune(sharedModel, out, recipe([corpus]));
+    const kept = r.plan.vocab!.kept;
+    expect(r.recipeFile.recipe).toMatchObject({ unit: 'document' });
+    expectSameTokens(tokenizer(sharedModel), tokenizer(out), kept, [text, ...text.split('\n').filter((l) => l.trim() !== '')]);
   }, 120_000);
 });
 
@@ -150,6 +166,17 @@ describe('vocabulary trimming of fixtures with the Qwen3 and Gemma-3 tokenizers'
       const original = tokenizer(parent);
       const trimmed = tokenizer(child);
       expectSameTokens(original, trimmed, kept, lines(data(corpus)));
+      // Counted as whole documents (the default), text spanning lines keeps its tokens too: every
+      // run of 5 consecutive lines with its line breaks (".\n" and "\n\t\t" in byte-level BPE),
+      // every blank-line-separated block, and the whole file.
+      const all = readFileSync(data(corpus), 'utf8').split('\n');
+      const chunks = Array.from({ length: all.length - 4 }, (_, i) => all.slice(i, i + 5))
+        .filter((c) => c.every((l) => l.trim() !== ''))
+        .map((c) => c.join('\n'));
+      expect(chunks.length).toBeGreaterThan(1000);
+      expectSameTokens(original, trimmed, kept, chunks);
+      expectSameTokens(original, trimmed, kept, readFileSync(data(corpus), 'utf8').split(/\n\s*\n/));
+      expectSameTokens(original, trimmed, kept, [readFileSync(data(corpus), 'utf8')]);
       // Special tokens stay: the chat markers of Qwen3, <bos>/<eos> of Gemma.
       for (const special of family === 'qwen3' ? ['<|im_start|>', '<|endoftext|>'] : ['<bos>', '<eos>'])
         expect(kept[trimmed.token_to_id(special)!]).toBe(original.token_to_id(special));

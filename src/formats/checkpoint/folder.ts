@@ -22,11 +22,19 @@ export class CheckpointError extends BonsaiError {
   }
 }
 
+/** JSON config files are small; anything larger is not one (and is not read into memory). */
+const MAX_JSON_BYTES = 16 * 1024 * 1024;
+
 function readJsonObject(path: string): JsonObject {
   let text: string;
   try {
+    // A FIFO or device named config.json would block the reader forever: regular files only.
+    const s = statSync(path);
+    if (!s.isFile()) throw new CheckpointError(path, 'not a regular file');
+    if (s.size > MAX_JSON_BYTES) throw new CheckpointError(path, `${s.size} bytes is too large for a configuration file`);
     text = readFileSync(path, 'utf8');
   } catch (err) {
+    if (err instanceof CheckpointError) throw err;
     throw new CheckpointError(path, (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'missing' : (err as Error).message);
   }
   let parsed: unknown;
@@ -54,8 +62,9 @@ export function readCheckpointFolder(dir: string): CheckpointFolder {
   const config = readJsonObject(join(dir, 'config.json'));
   const genPath = join(dir, 'generation_config.json');
   const generationConfig = existsSync(genPath) ? readJsonObject(genPath) : undefined;
+  // A link counts as the file it points to (a Hugging Face cache snapshot is all links).
   const files = readdirSync(dir, { withFileTypes: true })
-    .filter((e) => e.isFile())
+    .filter((e) => e.isFile() || (e.isSymbolicLink() && statSync(join(dir, e.name), { throwIfNoEntry: false })?.isFile()))
     .map((e) => ({ name: e.name, size: statSync(join(dir, e.name)).size }))
     .sort((a, b) => (a.name < b.name ? -1 : 1));
   const present = new Set(files.map((f) => f.name));

@@ -45,6 +45,7 @@ function recipeOf(method: Method, f: Record<string, string>): Record<string, unk
         .filter((x) => x !== ''),
       minFrequency: num(f.minFrequency),
       vocabSize: num(f.vocabSize),
+      unit: f.unit || undefined,
     };
   }
   const pattern = f.pattern || 'unstructured';
@@ -138,6 +139,13 @@ export function SpawnPage({ name }: { name: string }) {
               <label>
                 Most frequent tokens kept (optional)
                 <input type="number" min={1} value={fields.vocabSize ?? ''} onChange={set('vocabSize')} />
+              </label>
+              <label>
+                Count tokens by
+                <select value={fields.unit ?? 'document'} onChange={set('unit')}>
+                  <option value="document">whole file (as one document)</option>
+                  <option value="line">line (each line alone)</option>
+                </select>
               </label>
             </>
           )}

@@ -1,0 +1,65 @@
+// `hf://ORG/NAME[@REV]`: a model in the local Hugging Face hub cache, resolved offline the way
+// huggingface_hub's `snapshot_download(local_files_only=True)` does: the repository folder is
+// `<HF_HUB_CACHE>/models--ORG--NAME`, a branch or tag is a file under `refs/` holding the commit
+// hash, and the files are in `snapshots/<commit>/` (links into `blobs/`). HF_HUB_CACHE defaults to
+// `<HF_HOME>/hub`, HF_HOME to `~/.cache/huggingface` (huggingface_hub's constants.py). The
+// resolved folder still has to lie under the allowed import roots (src/registry/importPath.ts).
+import { existsSync } from 'node:fs';
+import { readFile, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { BadInputError } from '../errors.js';
+
+export const HF_SCHEME = 'hf://';
+
+// Hub repository ids: an optional namespace and a name of letters, digits, '-', '_' and '.'
+// (huggingface_hub's validate_repo_id), never '--' at the ends or '..'.
+const PART = /^(?!\.)(?!.*\.\.)[A-Za-z0-9][A-Za-z0-9._-]{0,95}$/;
+const COMMIT = /^[0-9a-f]{40}$/;
+const REF = /^[A-Za-z0-9._/-]{1,255}$/;
+
+export function isHfReference(path: string): boolean {
+  return path.startsWith(HF_SCHEME);
+}
+
+export interface HfReference {
+  repoId: string;
+  revision: string;
+}
+
+export function parseHfReference(ref: string, field = 'path'): HfReference {
+  const body = ref.slice(HF_SCHEME.length);
+  const at = body.indexOf('@');
+  const repoId = at < 0 ? body : body.slice(0, at);
+  const revision = at < 0 ? 'main' : body.slice(at + 1);
+  const parts = repoId.split('/');
+  if (parts.length > 2 || parts.some((p) => !PART.test(p))) {
+    throw new BadInputError(field, `${ref}: expected hf://ORG/NAME or hf://ORG/NAME@REVISION with a Hub repository id`);
+  }
+  if (!REF.test(revision) || revision.split('/').includes('..'))
+    throw new BadInputError(field, `${ref}: ${revision} is not a valid revision`);
+  return { repoId, revision };
+}
+
+/** The snapshot folder of an hf:// reference in the hub cache (which must exist: nothing is downloaded). */
+export async function resolveHfReference(ref: string, hubCache: string, field = 'path'): Promise<string> {
+  const { repoId, revision } = parseHfReference(ref, field);
+  const repo = join(hubCache, `models--${repoId.replace('/', '--')}`);
+  if (!existsSync(repo)) {
+    throw new BadInputError(
+      field,
+      `${ref}: ${repoId} is not in the Hugging Face cache ${hubCache} (Bonsai works offline; download it with \`hf download ${repoId}\` first)`,
+    );
+  }
+  let commit = revision;
+  if (!COMMIT.test(revision)) {
+    const refFile = join(repo, 'refs', ...revision.split('/'));
+    const s = await stat(refFile).catch(() => null);
+    if (!s?.isFile() || s.size > 1024)
+      throw new BadInputError(field, `${ref}: the cache has no revision ${revision} of ${repoId} (no refs/${revision})`);
+    commit = (await readFile(refFile, 'utf8')).trim();
+    if (!COMMIT.test(commit)) throw new BadInputError(field, `${ref}: refs/${revision} does not hold a commit hash`);
+  }
+  const snapshot = join(repo, 'snapshots', commit);
+  if (!existsSync(snapshot)) throw new BadInputError(field, `${ref}: the cache has no snapshot ${commit} of ${repoId}`);
+  return snapshot;
+}

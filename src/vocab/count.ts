@@ -1,0 +1,108 @@
+// Counting the tokens a corpus uses, with the model's own tokenizer, the way the model will see
+// the text. `document` (the default) encodes each file whole, so tokens that span a line break
+// count (".\n", "\n\n", "\n\t\t" in byte-level BPE: Qwen, Llama-3); it also encodes each line alone
+// and keeps the few tokens only that uses (a line's last punctuation without its break), so both
+// whole texts and single lines tokenise exactly as before trimming. `line` encodes each non-empty
+// line alone, as the perplexity protocol feeds a one-verse-per-line text.
+import { Tokenizer } from '@huggingface/tokenizers';
+import { BadInputError } from '../errors.js';
+import { readDataFile } from '../eval/data.js';
+import type { TokenizerJson } from './bpe.js';
+
+export const CORPUS_UNITS = ['document', 'line'] as const;
+export type CorpusUnit = (typeof CORPUS_UNITS)[number];
+
+export interface CorpusFile {
+  file: string;
+  sha256: string;
+  lines: number;
+  tokens: number;
+}
+
+export interface CorpusCount {
+  /** Occurrences per token id in the chosen unit. */
+  counts: Map<number, number>;
+  corpus: CorpusFile[];
+  total: number;
+  /** `document`: ids that only the line-by-line encoding uses. */
+  alsoUsed?: number[];
+}
+
+interface TokenizerFiles {
+  json: TokenizerJson;
+  config: Record<string, unknown>;
+}
+
+/**
+ * Whether a document may be encoded line by line with the same result as whole: true for
+ * SentencePiece-style BPE (Llama-2, Mistral: no pre-tokenizer, so the whole text would be one BPE
+ * word and encoding it whole takes quadratic time) when no token contains a line break, so no
+ * merge crosses one. Byte-level tokenizers pre-tokenize, and encode whole texts in linear time.
+ */
+function splitsAtNewlines(json: TokenizerJson): boolean {
+  const raw = json as unknown as { pre_tokenizer?: unknown; model?: { vocab?: Record<string, number> | Array<[string, number]> } };
+  if (raw.pre_tokenizer) return false;
+  const vocab = raw.model?.vocab;
+  const pieces = Array.isArray(vocab) ? vocab.map(([p]) => p) : Object.keys(vocab ?? {});
+  return !pieces.some((p) => p.includes('\n'));
+}
+
+function encodeDocument(tok: Tokenizer, text: string, split: boolean): number[] {
+  if (!split) return tok.encode(text, { add_special_tokens: false }).ids;
+  // Each later line is encoded behind a line break, whose tokens are dropped: this keeps what the
+  // whole text gives after a break (no prefix space that a normalizer adds at the start of a text).
+  const lines = text.split('\n');
+  const ids = [...tok.encode(lines[0]!, { add_special_tokens: false }).ids];
+  for (const line of lines.slice(1)) {
+    const e = tok.encode(`\n${line}`, { add_special_tokens: false });
+    const cut = e.tokens.findIndex((t: string) => t.includes('\n') || t === '<0x0A>');
+    ids.push(...(e.ids as number[]).slice(Math.max(0, cut)));
+  }
+  return ids;
+}
+
+/** Token ids counted over each corpus file (no special tokens added). */
+export function countCorpus(
+  files: TokenizerFiles,
+  corpus: string[],
+  onProgress?: (fraction: number) => void,
+  unit: CorpusUnit = 'document',
+): CorpusCount {
+  if (corpus.length === 0) throw new BadInputError('recipe.corpus', 'name at least one corpus file');
+  const texts = corpus.map((f) => ({ file: f, ...readDataFile(f, 'recipe.corpus') }));
+  const tok = new Tokenizer(files.json, files.config);
+  const split = splitsAtNewlines(files.json);
+  const counts = new Map<number, number>();
+  const lineIds = new Set<number>();
+  const totalChars = texts.reduce((a, t) => a + t.text.length, 0);
+  let doneChars = 0;
+  let total = 0;
+  const out: CorpusFile[] = [];
+  const add = (id: number) => counts.set(id, (counts.get(id) ?? 0) + 1);
+  for (const t of texts) {
+    let lines = 0;
+    let tokens = 0;
+    if (unit === 'document') {
+      const ids = encodeDocument(tok, t.text, split);
+      for (const id of ids) add(id);
+      tokens = ids.length;
+    }
+    for (const line of t.text.split('\n')) {
+      doneChars += line.length + 1;
+      if (line.trim().length === 0) continue;
+      lines++;
+      for (const id of tok.encode(line, { add_special_tokens: false }).ids) {
+        if (unit === 'line') {
+          add(id);
+          tokens++;
+        } else lineIds.add(id);
+      }
+      if (lines % 2000 === 0) onProgress?.(Math.min(1, doneChars / totalChars));
+    }
+    total += tokens;
+    out.push({ file: t.file, sha256: t.sha256, lines, tokens });
+  }
+  onProgress?.(1);
+  const alsoUsed = unit === 'document' ? [...lineIds].filter((id) => !counts.has(id)).sort((a, b) => a - b) : undefined;
+  return { counts, corpus: out, total, ...(alsoUsed ? { alsoUsed } : {}) };
+}
