@@ -257,6 +257,11 @@ const FLAGS: Record<string, string> = {
   unit: '--unit',
 };
 
+/** A word the shell passes through as it is (POSIX single quotes where needed). */
+function shellWord(s: string): string {
+  return /^[\w@%+=:,./-]+$/.test(s) ? s : `'${s.replaceAll("'", `'\\''`)}'`;
+}
+
 export function reproduce(input: CardInput): string {
   const parent = input.parents[0];
   if (!parent || !['mlp-width', 'depth', 'sparsity', 'vocab'].includes(String(parent.recipe.method))) {
@@ -264,20 +269,26 @@ export function reproduce(input: CardInput): string {
       ? `## How to reproduce\n\nMade outside Bonsai (${parent.relation.toLowerCase()}); the recorded recipe:\n\n\`\`\`json\n${JSON.stringify(parent.recipe, null, 2)}\n\`\`\`\n`
       : '';
   }
+  // The request, not what calibration decided from it: a data-driven depth recipe records the
+  // blocks it chose, and giving them back as --layers would be a different recipe.
+  const resolvedByCalibration = parent.recipe.method === 'depth' && parent.recipe.criterion !== undefined ? ['layers'] : [];
   const args = Object.entries(parent.recipe)
-    .filter(([k]) => FLAGS[k])
+    .filter(([k, v]) => FLAGS[k] && v !== undefined && v !== null && !resolvedByCalibration.includes(k))
     // Several corpus files are several --corpus flags; layer lists are one comma-separated flag.
     .map(([k, v]) =>
       k === 'corpus' && Array.isArray(v)
-        ? v.map((f) => `--corpus ${f}`).join(' ')
-        : `${FLAGS[k]} ${Array.isArray(v) ? v.join(',') : String(v)}`,
+        ? v.map((f) => `--corpus ${shellWord(String(f))}`).join(' ')
+        : `${FLAGS[k]} ${shellWord(Array.isArray(v) ? v.join(',') : String(v))}`,
     );
   const out = input.name.split('/').pop();
   return `## How to reproduce
 
 \`\`\`sh
-bonsai prune ${input.parentLocation ?? parent.name} ${out} --method ${parent.recipe.method} ${args.join(' ')}
+bonsai prune ${shellWord(input.parentLocation ?? parent.name)} ${shellWord(out ?? 'out')} --method ${parent.recipe.method} ${args.join(' ')}
 \`\`\`
+
+Run it from any folder on the machine of this registry: \`bonsai prune\` takes the parent from the
+registry by its name (or a folder) and writes byte-identical weights.
 
 The recipe (also in \`bonsai_recipe.json\` beside the weights):
 

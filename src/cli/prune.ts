@@ -1,19 +1,23 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import cliProgress from 'cli-progress';
 import { weightMemory } from '../arch/inspect.js';
 import { COMPONENTS } from '../arch/types.js';
 import { loadConfig } from '../config.js';
+import { BadInputError } from '../errors.js';
 import { type ResolvedRecipe, resolveRecipe } from '../eval/calibrate.js';
 import { readCheckpointFolder } from '../formats/checkpoint/folder.js';
 import { prune } from '../pruning/engine.js';
 import { checkOutput } from '../pruning/output.js';
 import { type Plan, planPrune } from '../pruning/plan.js';
-import { needsCalibration } from '../pruning/recipe.js';
+import { needsCalibration, type Recipe } from '../pruning/recipe.js';
+import { findModel } from '../registry/models.js';
 import { selectVocabulary } from '../vocab/select.js';
 import { formatBytes, formatConfigValue, formatInt, table } from './format.js';
 import { type RecipeFlags, recipeFromFlags } from './recipeOptions.js';
+import { withRegistry } from './registry.js';
 
 export function renderPlan(plan: Plan): string {
   const { before, after } = plan.parameters;
@@ -58,8 +62,33 @@ export function renderPlan(plan: Plan): string {
   return lines.join('\n');
 }
 
-export async function plan(dir: string, flags: RecipeFlags & { json?: boolean }): Promise<void> {
+/**
+ * The parent checkpoint: a folder, or a registry name (OWNER/NAME) checked out of the artifact
+ * store (hard links, removed afterwards), with the hashes the registry has for its files.
+ */
+async function withParent<T>(input: string, work: (dir: string, parentHashes?: Record<string, string>) => Promise<T>): Promise<T> {
+  if (existsSync(input)) return work(resolve(input));
+  if (!/^[^/\\]+\/[^/\\]+$/.test(input)) throw new BadInputError('IN', `${input} is neither a folder nor a registry name OWNER/NAME`);
+  return withRegistry('prune', async ({ prisma, store }) => {
+    const model = await findModel(prisma, input, 'IN');
+    const files = model.artifactId ? await prisma.artifactFile.findMany({ where: { artifactId: model.artifactId } }) : [];
+    if (!files.length) throw new BadInputError('IN', `${input} has no stored checkpoint (status ${model.status.toLowerCase()})`);
+    const dir = await store.tempDir('cli-parent');
+    try {
+      await store.checkout(files, dir);
+      return await work(dir, Object.fromEntries(files.map((f) => [f.path, f.sha256])));
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+}
+
+export async function plan(input: string, flags: RecipeFlags & { json?: boolean }): Promise<void> {
   const recipe = recipeFromFlags(flags);
+  await withParent(input, async (dir) => planFolder(dir, recipe, flags));
+}
+
+async function planFolder(dir: string, recipe: Recipe, flags: { json?: boolean }): Promise<void> {
   const folder = readCheckpointFolder(resolve(dir));
   // Vocabulary trimming: the size follows from the corpus, so the plan counts it (no weight is read).
   if (recipe.method === 'vocab') process.stderr.write(`counting the corpus with the model's tokenizer…\n`);
@@ -70,13 +99,23 @@ export async function plan(dir: string, flags: RecipeFlags & { json?: boolean })
 
 export async function pruneCommand(input: string, output: string, flags: RecipeFlags & { maxShardSize?: string }): Promise<void> {
   const recipe = recipeFromFlags(flags);
+  checkOutput(resolve(output));
+  await withParent(input, (dir, parentHashes) => pruneFolder(dir, output, recipe, flags, parentHashes));
+}
+
+async function pruneFolder(
+  input: string,
+  output: string,
+  recipe: Recipe,
+  flags: { maxShardSize?: string },
+  parentHashes: Record<string, string> | undefined,
+): Promise<void> {
   const tty = process.stderr.isTTY;
   const bar = tty
     ? new cliProgress.SingleBar({ format: '{stage} [{bar}] {percentage}% {detail}', hideCursor: true }, cliProgress.Presets.shades_classic)
     : undefined;
   bar?.start(100, 0, { stage: 'starting', detail: '' });
   let lastLine = -1;
-  checkOutput(resolve(output));
   // Data-driven criteria: calibration on the evaluation engine decides the blocks or the norms first.
   let resolved: ResolvedRecipe = { recipe };
   if (needsCalibration(recipe)) {
@@ -86,6 +125,7 @@ export async function pruneCommand(input: string, output: string, flags: RecipeF
       resolved = await resolveRecipe(resolve(input), recipe, {
         cacheDir: join(config.home, 'onnx-cache'),
         threads: config.threads,
+        fileHashes: parentHashes,
         tmp,
         onProgress: (stage, f) => bar?.update(Math.round(f * 100), { stage, detail: '' }),
       });
@@ -94,6 +134,7 @@ export async function pruneCommand(input: string, output: string, flags: RecipeF
     }
   }
   const result = await prune(resolve(input), resolve(output), resolved.recipe, {
+    parentHashes,
     inputNorms: resolved.inputNorms,
     maxShardBytes: flags.maxShardSize ? Number(flags.maxShardSize) : undefined,
     onProgress: (p) => {

@@ -1,11 +1,12 @@
 // Runs a recipe on a checkpoint folder: streams the parent's tensors, transforms the ones the
 // method changes, copies the rest chunk by chunk, and moves the finished folder into place.
 import { writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { countFromTensors } from '../arch/params.js';
 import { alignPrefix } from '../arch/registry.js';
 import { layerPrefix } from '../arch/tensors.js';
 import { BadInputError, BonsaiError } from '../errors.js';
+import { checkpointFiles } from '../formats/checkpoint/files.js';
 import { readCheckpointFolder } from '../formats/checkpoint/folder.js';
 import { CheckpointTensors } from '../formats/checkpoint/tensors.js';
 import { writeTensors } from '../formats/checkpoint/writeTensors.js';
@@ -15,6 +16,7 @@ import { byteSize, type TensorData, type TensorSpec } from '../formats/safetenso
 import { version } from '../version.js';
 import { writeTrimmedTokenizer } from '../vocab/files.js';
 import { selectVocabulary, type VocabSelection } from '../vocab/select.js';
+import { canonicalJson, recordedRecipe } from './canonical.js';
 import { hashFolderInWorker } from './hashWorker.js';
 import { copyInherited, hashStandIns, patchStandIns, RECIPE_FILE, withAtomicFolder } from './output.js';
 import { type Plan, planPrune } from './plan.js';
@@ -69,8 +71,11 @@ export async function prune(parentDir: string, outDir: string, recipe: Recipe, o
       ? (options.vocab ?? selectVocabulary(parentDir, folder.config, recipe, (f) => report({ stage: 'counting', progress: 0.05 * f })))
       : undefined;
   const plan = planPrune(folder.config, recipe, join(parentDir, 'config.json'), vocab);
+  // The parent's checkpoint files (not its evaluation results or training leftovers): what the
+  // recipe's hashes cover, as the registry stores them.
+  const parentFiles = (await checkpointFiles(parentDir)).files.map((f) => f.name);
   return withAtomicFolder(outDir, async (tmp) => {
-    const hashing = options.parentHashes ? Promise.resolve(options.parentHashes) : hashFolderInWorker(parentDir);
+    const hashing = options.parentHashes ? Promise.resolve(options.parentHashes) : hashFolderInWorker(parentDir, parentFiles);
     // Settled below; until then a failure must not surface as an unhandled rejection.
     hashing.catch(() => {});
     const ckpt = await CheckpointTensors.open(parentDir);
@@ -83,10 +88,11 @@ export async function prune(parentDir: string, outDir: string, recipe: Recipe, o
       const outputs = await planOutputs(ckpt, infos, plan, parentArch.prefix, report, options.signal, options.inputNorms);
       // The header carries the parent's hashes, but writing need not wait for them: stand-ins of
       // the same length go in first and are patched in place once the hashes are known.
-      const standIns = options.parentHashes ? undefined : hashStandIns(parentDir);
+      const standIns = options.parentHashes ? undefined : hashStandIns(parentFiles);
+      const recorded = recordedRecipe(recipe);
       const metadata = {
         format: 'pt',
-        bonsai_recipe: JSON.stringify({ method: recipe.method, recipe, parent_files: options.parentHashes ?? standIns }),
+        bonsai_recipe: canonicalJson({ method: recipe.method, recipe: recorded, parent_files: options.parentHashes ?? standIns }),
       };
       const sizes = new Map(outputs.map((o) => [o.name, byteSize(o)]));
       const totalBytes = [...sizes.values()].reduce((a, b) => a + b, 0);
@@ -118,7 +124,7 @@ export async function prune(parentDir: string, outDir: string, recipe: Recipe, o
       const recipeFile = {
         bonsai_version: version,
         method: recipe.method,
-        recipe,
+        recipe: recorded,
         parent: { model_type: folder.config.model_type, architectures: folder.config.architectures, files: parentHashes },
         result: {
           config_changes: plan.changes,
@@ -140,9 +146,9 @@ export async function prune(parentDir: string, outDir: string, recipe: Recipe, o
         );
       }
       await writeFile(join(tmp, 'config.json'), `${JSON.stringify(plan.config, null, 2)}\n`);
-      await copyInherited(parentDir, tmp);
+      await copyInherited(parentDir, tmp, parentFiles);
       if (vocab) await writeTrimmedTokenizer(parentDir, tmp, vocab);
-      await writeFile(join(tmp, RECIPE_FILE), `${JSON.stringify(recipeFile, null, 2)}\n`);
+      await writeFile(join(tmp, RECIPE_FILE), `${canonicalJson(recipeFile, 2)}\n`);
       report({ stage: 'copying', progress: 1 });
       return { outDir, plan, files: [...files, 'config.json', RECIPE_FILE], parameters: produced.total, nonZero, recipeFile };
     } finally {
@@ -304,6 +310,6 @@ function vocabReport(v: VocabSelection): Record<string, unknown> {
     padding: v.padding,
     corpus_tokens: v.corpusTokens,
     coverage: v.coverage,
-    corpus: v.corpus,
+    corpus: v.corpus.map((c) => ({ ...c, file: basename(c.file) })),
   };
 }

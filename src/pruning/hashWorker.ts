@@ -2,9 +2,9 @@
 // scores and writes (on a 2-core machine this hides most of the hashing time).
 import { Worker } from 'node:worker_threads';
 
-export function hashFolderInWorker(dir: string): Promise<Record<string, string>> {
+export function hashFolderInWorker(dir: string, names: readonly string[]): Promise<Record<string, string>> {
   const worker = new Worker(new URL('../workerBootstrap.mjs', import.meta.url), {
-    workerData: { module: new URL('./hashWorkerMain.ts', import.meta.url).href, dir },
+    workerData: { module: new URL('./hashWorkerMain.ts', import.meta.url).href, dir, names },
   });
   return new Promise((resolve, reject) => {
     worker.once('message', (m: Record<string, string>) => resolve(m));

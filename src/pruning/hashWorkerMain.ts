@@ -1,4 +1,5 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { hashFolder } from './output.js';
 
-parentPort?.postMessage(await hashFolder((workerData as { dir: string }).dir));
+const { dir, names } = workerData as { dir: string; names: string[] };
+parentPort?.postMessage(await hashFolder(dir, names));

@@ -1,7 +1,7 @@
 // Writing a derived checkpoint folder atomically: everything goes to a temporary sibling folder,
 // which is renamed into place only when complete, so a crash never leaves a half-written model.
 import { randomBytes } from 'node:crypto';
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { copyFile, mkdir, open, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { BadInputError } from '../errors.js';
@@ -10,18 +10,10 @@ import { sha256File } from '../sha256.js';
 
 export const RECIPE_FILE = 'bonsai_recipe.json';
 
-/** The regular files of a folder (not recursive), by name, sorted: what a recipe's hashes cover. */
-function regularFiles(dir: string): string[] {
-  return readdirSync(dir, { withFileTypes: true })
-    .filter((e) => e.isFile())
-    .map((e) => e.name)
-    .sort();
-}
-
-/** sha256 of every regular file of a folder, by name, sorted. */
-export async function hashFolder(dir: string): Promise<Record<string, string>> {
+/** sha256 of the named files of a folder (the parent checkpoint's files), by name, sorted. */
+export async function hashFolder(dir: string, names: readonly string[]): Promise<Record<string, string>> {
   const out: Record<string, string> = {};
-  for (const n of regularFiles(dir)) out[n] = await sha256File(join(dir, n));
+  for (const n of [...names].sort()) out[n] = await sha256File(join(dir, n));
   return out;
 }
 
@@ -29,8 +21,8 @@ export async function hashFolder(dir: string): Promise<Record<string, string>> {
  * Random 64-hex stand-ins for the sha256 of each file `hashFolder` will hash (same names, same
  * order), written into safetensors headers before the real hashes are known.
  */
-export function hashStandIns(dir: string): Record<string, string> {
-  return Object.fromEntries(regularFiles(dir).map((n) => [n, randomBytes(32).toString('hex')]));
+export function hashStandIns(names: readonly string[]): Record<string, string> {
+  return Object.fromEntries([...names].sort().map((n) => [n, randomBytes(32).toString('hex')]));
 }
 
 /** Replaces the stand-ins in the headers of the written shards by the real hashes, in place. */
@@ -68,12 +60,8 @@ export async function patchStandIns(
  */
 export const INHERITED = new Set<string>([...TOKENIZER_FILES, 'generation_config.json', 'chat_template.jinja', 'chat_template.json']);
 
-export function inheritedFiles(parentDir: string): string[] {
-  return regularFiles(parentDir).filter((n) => INHERITED.has(n));
-}
-
-export async function copyInherited(parentDir: string, outDir: string): Promise<void> {
-  for (const n of inheritedFiles(parentDir)) await copyFile(join(parentDir, n), join(outDir, n));
+export async function copyInherited(parentDir: string, outDir: string, parentFiles: readonly string[]): Promise<void> {
+  for (const n of parentFiles.filter((f) => INHERITED.has(f))) await copyFile(join(parentDir, n), join(outDir, n));
 }
 
 /** Refuses an output folder that exists already, before any work starts. */

@@ -56,10 +56,15 @@ export interface SpawnInput {
 export async function spawnPrunedVariant(deps: RegistryDeps, input: SpawnInput, createdById: string | null) {
   const { parent, plan } = await pruningPlan(deps, input.parent, input.recipe);
   const evaluate: EvaluationRequest[] = await checkEvaluationData(deps, parseEvaluationRequests(input.evaluate), 'evaluate');
-  const calibration = (plan.recipe as { calibration?: string }).calibration;
-  if (calibration !== undefined) await resolveDataFile(calibration, deps.modelRoots, 'recipe.calibration');
-  if (plan.recipe.method === 'vocab') {
-    for (const [i, file] of plan.recipe.corpus.entries()) await resolveDataFile(file, deps.modelRoots, `recipe.corpus.${i}`);
+  // Data files are recorded by their real path, so the card's reproduce command names files that
+  // exist from any folder (not the path relative to wherever the server was started).
+  const recipe = { ...plan.recipe } as Recipe & { calibration?: string };
+  if (recipe.calibration !== undefined)
+    recipe.calibration = await resolveDataFile(recipe.calibration, deps.modelRoots, 'recipe.calibration');
+  if (recipe.method === 'vocab') {
+    const corpus: string[] = [];
+    for (const [i, file] of recipe.corpus.entries()) corpus.push(await resolveDataFile(file, deps.modelRoots, `recipe.corpus.${i}`));
+    recipe.corpus = corpus;
   }
   if (parent.status !== 'READY' || !parent.artifactId) {
     throw new ConflictError(`parent: ${parent.owner}/${parent.name} is ${parent.status.toLowerCase()}; only a READY model can be pruned`, {
@@ -87,12 +92,12 @@ export async function spawnPrunedVariant(deps: RegistryDeps, input: SpawnInput, 
         },
       });
       const edge = await tx.lineageEdge.create({
-        data: { parentId: parent.id, childId: child.id, relation: RELATION_OF_METHOD[plan.recipe.method], recipe: plan.recipe as object },
+        data: { parentId: parent.id, childId: child.id, relation: RELATION_OF_METHOD[recipe.method], recipe: recipe as object },
       });
       const job = await createJobIn(deps, tx, {
         kind: 'PRUNE',
         modelId: child.id,
-        payload: { parentId: parent.id, recipe: plan.recipe, evaluate },
+        payload: { parentId: parent.id, recipe, evaluate },
         createdById,
       });
       return { model: child, edge, job, plan };

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -25,7 +26,7 @@ describe('the shared model', () => {
     expect(report.parameters.agree).toBe(true);
     expect(report.parameters.fromTensors.total).toBe(a.plan.parameters.after.total);
     expect(report.arch.intermediateSize).toBe(308);
-    expect(await hashFolder(a.outDir)).toEqual(await hashFolder(b.outDir));
+    expect(await hashFolder(a.outDir, readdirSync(a.outDir))).toEqual(await hashFolder(b.outDir, readdirSync(b.outDir)));
     const recipe = JSON.parse(readFileSync(join(a.outDir, 'bonsai_recipe.json'), 'utf8'));
     expect(recipe.parent.files['model.safetensors']).toMatch(/^[0-9a-f]{64}$/);
     const ckpt = await CheckpointTensors.open(a.outDir);
@@ -33,7 +34,15 @@ describe('the shared model', () => {
     expect(meta.recipe).toEqual({ method: 'mlp-width', criterion: 'maw', pruningFraction: 0.4 });
     await ckpt.close();
     // The header, written before the parent was hashed, ends with the parent's real hashes.
-    expect(meta.parent_files).toEqual(await hashFolder(sharedModel));
+    // Every file of the parent's checkpoint, not reference.json (evaluation numbers, not the model).
+    const checkpoint = readdirSync(sharedModel).filter((f) => f !== 'reference.json');
+    expect(Object.keys(meta.parent_files).sort()).toEqual(checkpoint.sort());
+    for (const f of checkpoint)
+      expect(meta.parent_files[f]).toBe(
+        createHash('sha256')
+          .update(readFileSync(join(sharedModel, f)))
+          .digest('hex'),
+      );
     expect(recipe.parent.files).toEqual(meta.parent_files);
     // The parent's own evaluation numbers do not describe the child.
     expect(existsSync(join(a.outDir, 'reference.json'))).toBe(false);

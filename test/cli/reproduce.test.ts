@@ -1,0 +1,94 @@
+// The card's "How to reproduce" is a promise: copied from Model.card.markdown and run verbatim by
+// a shell in a new, empty folder (with `bonsai` on the PATH, as an installed CLI is), it writes the
+// same files, byte for byte, as the worker that made the registry's model — for each method.
+import { execFile } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { chmodSync, cpSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sharedDir, sharedModel } from '../fixtures/checkpoints.js';
+import { startTestApi, type TestApi } from '../helpers/api.js';
+import { repoRoot } from '../helpers/bonsai.js';
+import { tempDir } from '../helpers/tmp.js';
+import { waitFor } from '../helpers/waitFor.js';
+
+const run = promisify(execFile);
+let api: TestApi;
+let roots: string;
+let bin: string;
+
+beforeAll(async () => {
+  roots = tempDir('bonsai-roots-');
+  cpSync(sharedModel, join(roots, 'tiny-llama-kjv'), { recursive: true });
+  mkdirSync(join(roots, 'data'));
+  cpSync(join(sharedDir, 'data', 'kjv-val.txt'), join(roots, 'data', 'kjv-val.txt'));
+  api = await startTestApi({ modelRoots: [roots] });
+  await api.startRunner([roots]);
+  await api.register(join(roots, 'tiny-llama-kjv'), 'bible/tiny-llama-kjv');
+  // An installed `bonsai` on the PATH, as `npm install -g` or `npm link` would put it.
+  bin = tempDir('bonsai-bin-');
+  writeFileSync(join(bin, 'bonsai'), `#!/bin/sh\nexec "${process.execPath}" "${join(repoRoot, 'src', 'cli', 'bonsai.mjs')}" "$@"\n`);
+  chmodSync(join(bin, 'bonsai'), 0o755);
+}, 120_000);
+afterAll(async () => {
+  await api.close();
+});
+
+const sha256 = (file: string) => createHash('sha256').update(readFileSync(file)).digest('hex');
+
+const RECIPES: Array<[string, Record<string, unknown>]> = [
+  ['width', { method: 'mlp-width', pruningFraction: 0.4 }],
+  ['depth by block influence', { method: 'depth', criterion: 'block-influence', count: 1, calibration: 'DATA', samples: 256 }],
+  ['Wanda 2:4', { method: 'sparsity', criterion: 'wanda', pattern: '2:4', calibration: 'DATA', samples: 256 }],
+  ['vocabulary', { method: 'vocab', corpus: ['DATA'] }],
+];
+
+describe('the card’s reproduce command', () => {
+  it.each(RECIPES)(
+    '%s: run verbatim from Model.card.markdown, gives the registry’s bytes',
+    async (_label, template) => {
+      const data = join(roots, 'data', 'kjv-val.txt');
+      const recipe = JSON.parse(JSON.stringify(template).replaceAll('"DATA"', JSON.stringify(data)));
+      const spawned = await api.gql<{ spawnPrunedVariant: { model: { name: string } } }>(
+        'mutation($r: JSON!) { spawnPrunedVariant(parent: "bible/tiny-llama-kjv", recipe: $r) { model { name } } }',
+        { r: recipe },
+      );
+      expect(spawned.errors).toBeUndefined();
+      const name = spawned.data!.spawnPrunedVariant.model.name;
+      const model = await waitFor(
+        `${name} READY`,
+        async () => {
+          const r = await api.gql<{
+            model: { status: string; files: Array<{ path: string; sha256: string }>; card: { markdown: string } };
+          }>('query($n: String!) { model(name: $n) { status files { path sha256 } card { markdown } } }', { n: name });
+          const m = r.data!.model;
+          if (m.status === 'FAILED') throw new Error(`${name} failed`);
+          return m.status === 'READY' ? m : undefined;
+        },
+        120_000,
+      );
+      const command = /## How to reproduce\n\n```sh\n(.+)\n```/.exec(model.card.markdown)?.[1];
+      expect(command).toMatch(/^bonsai prune bible\/tiny-llama-kjv /);
+
+      const cwd = tempDir('bonsai-fresh-shell-');
+      await run('bash', ['-c', command!], {
+        cwd,
+        env: {
+          PATH: `${bin}:${process.env.PATH}`,
+          HOME: cwd,
+          DATABASE_URL: api.db.url,
+          BONSAI_ARTIFACTS_DIR: api.registry.store.root,
+          BONSAI_MODEL_ROOTS: roots,
+        },
+        timeout: 120_000,
+      });
+      const out = join(cwd, name.split('/')[1]!);
+      const written = Object.fromEntries(readdirSync(out).map((f) => [f, sha256(join(out, f))]));
+      const stored = Object.fromEntries(model.files.map((f) => [f.path, f.sha256]));
+      expect(written['model.safetensors']).toBe(stored['model.safetensors']);
+      expect(written).toEqual(stored);
+    },
+    240_000,
+  );
+});
