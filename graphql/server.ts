@@ -82,6 +82,10 @@ export async function startHttpServer(services: Services, options: HttpOptions):
   } else {
     app.get('/', (_req, res) => res.sendFile(join(webDir, 'placeholder.html')));
   }
+  // The Hub's model URLs (/OWNER/NAME), which cards link between, open the catalog's model page.
+  app.get('/:owner/:name', (req, res) => {
+    res.redirect(302, `/#/model/${encodeURIComponent(req.params.owner)}/${encodeURIComponent(req.params.name)}`);
+  });
 
   httpServer.listen(options.port, options.host);
   await once(httpServer, 'listening');

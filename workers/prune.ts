@@ -97,6 +97,16 @@ export async function runPrune(ctx: JobContext): Promise<void> {
         await tx.artifact.delete({ where: { id: artifact.id } });
         return false;
       }
+      // What the run measured, beside what was asked (the card states a sparsified model's real non-zeros).
+      await tx.lineageEdge.updateMany({
+        where: { childId: model.id, parentId: parent.id },
+        data: {
+          result: {
+            parameters: result.parameters,
+            ...(result.nonZero !== undefined ? { nonZero: result.nonZero, targetParameters: result.plan.sparsity!.targetParameters } : {}),
+          },
+        },
+      });
       // Done in the same transaction as the model, so nobody sees a READY model with a running job.
       await tx.job.update({
         where: { id: job.id },

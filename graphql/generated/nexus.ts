@@ -295,6 +295,7 @@ export interface NexusGenFieldTypes {
     position: number; // Int!
     recipe: NexusGenScalars['JSON']; // JSON!
     relation: NexusGenEnums['Relation']; // Relation!
+    result: NexusGenScalars['JSON'] | null; // JSON
   }
   Model: { // field return type
     ancestors: NexusGenRootTypes['Model'][]; // [Model!]!
@@ -529,6 +530,7 @@ export interface NexusGenFieldTypeNames {
     position: 'Int'
     recipe: 'JSON'
     relation: 'Relation'
+    result: 'JSON'
   }
   Model: { // field return type name
     ancestors: 'Model'

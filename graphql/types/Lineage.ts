@@ -38,6 +38,7 @@ export const LineageEdge = objectType({
     t.nonNull.id('id', { resolve: (e) => toGlobalId('LineageEdge', e.id) });
     t.nonNull.field('relation', { type: 'Relation' });
     t.nonNull.json('recipe');
+    t.json('result', { description: 'What the run measured (parameters; sparsity: nonZero and targetParameters); null until it has run.' });
     t.string('method', {
       description: 'The recipe method: mlp-width, depth, sparsity, vocab (or external).',
       resolve: (e) => {

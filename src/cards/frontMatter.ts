@@ -40,8 +40,10 @@ export function frontMatter(input: CardInput): Record<string, unknown> {
   const tags = [...new Set(['bonsai', ...(method && METHOD_TAG[method] ? [METHOD_TAG[method]] : []), ...(input.tags ?? [])])];
   const meta: Record<string, unknown> = {};
   if (input.license) meta.license = input.license;
-  if (input.parents.length === 1) meta.base_model = input.parents[0]!.name;
-  else if (input.parents.length > 1) meta.base_model = input.parents.map((p) => p.name);
+  // The Hub reads base_model as a model id: a parent known only as a folder has none to give.
+  const named = input.parents.filter((p) => !p.unnamed);
+  if (named.length === 1) meta.base_model = named[0]!.name;
+  else if (named.length > 1) meta.base_model = named.map((p) => p.name);
   const hub = input.parents[0] ? HUB_RELATION[input.parents[0].relation] : undefined;
   if (hub) meta.base_model_relation = hub;
   meta.tags = tags;

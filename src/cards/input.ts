@@ -12,9 +12,13 @@ export interface CardEvaluation {
 
 export interface CardParent {
   name: string;
+  /** A local folder's parent whose registry name nobody gave (`bonsai card DIR` without --base-model): no link, no base_model. */
+  unnamed?: boolean;
   /** Bonsai's relation: WIDTH_PRUNED, DEPTH_PRUNED, VOCAB_TRIMMED, SPARSIFIED, FINETUNED, QUANTIZED, MERGED, ADAPTER, DISTILLED. */
   relation: string;
   recipe: Record<string, unknown>;
+  /** What the run measured; sparsity: the non-zero values left in the projection matrices. */
+  result?: { nonZero?: number; targetParameters?: number } | null;
   config?: Record<string, unknown> | null;
   parameterCount?: number | null;
   evaluations?: CardEvaluation[];

@@ -16,6 +16,8 @@ import {
 } from './hardware.js';
 import type { CardEvaluation, CardInput } from './input.js';
 
+const formatInt = (n: number) => n.toLocaleString('en-US');
+
 const CONFIG_FIELDS = [
   'hidden_size',
   'intermediate_size',
@@ -89,12 +91,16 @@ export function details(input: CardInput): string {
   if (parent) {
     const r = describeRecipe(parent.recipe);
     rows.push(
-      `| Original model | [${parent.name}](../${parent.name}) |`,
+      // ../OWNER/NAME: the Hub's model URL beside this one; Bonsai's server answers it too.
+      `| Original model | ${parent.unnamed ? parent.name : `[${parent.name}](../${parent.name})`} |`,
       `| Relation | ${parent.relation} |`,
       `| Method | ${r.method} |`,
       `| Criterion | ${r.criterion} |`,
       `| Ratio | ${r.ratio} |`,
     );
+    const nz = parent.result;
+    if (nz?.nonZero !== undefined && nz.targetParameters)
+      rows.push(`| Non-zero projection weights | ${formatInt(nz.nonZero)} of ${formatInt(nz.targetParameters)} |`);
   }
   const before = parent?.parameterCount ?? (parent?.config ? countFromConfig(archOf(parent.config)).total : null);
   if (before) {
@@ -140,6 +146,17 @@ export function evaluationTable(evals: readonly CardEvaluation[]): string {
 
 const LOWER_IS_BETTER = new Set(['perplexity', 'mean_nll', 'word_perplexity', 'latency_ms', 'peak_rss_bytes']);
 
+/** The real non-zero count of a sparsified model, which its unchanged parameter count hides. */
+function sparsityText(parent: CardInput['parents'][number] | undefined): string | null {
+  const r = parent?.result;
+  if (!r || r.nonZero === undefined || !r.targetParameters) return null;
+  const zero = r.targetParameters - r.nonZero;
+  return (
+    `${formatInt(r.nonZero)} of ${formatInt(r.targetParameters)} weights in the attention and MLP projections are non-zero ` +
+    `(${((100 * zero) / r.targetParameters).toFixed(2)} % sparse); they are stored dense, so memory and speed change only with sparse (N:M) kernels.`
+  );
+}
+
 export function keyFindings(input: CardInput): string {
   const parent = input.parents[0];
   const lines: string[] = [];
@@ -148,6 +165,8 @@ export function keyFindings(input: CardInput): string {
     lines.push(
       `- ${formatParameters(before)} → ${formatParameters(input.parameterCount)} parameters (${pct(input.parameterCount, before)}) relative to ${parent.name}.`,
     );
+  const sparse = sparsityText(parent);
+  if (sparse) lines.push(`- ${sparse}`);
   for (const e of input.evaluations) {
     const match = parent?.evaluations?.find(
       (p) =>

@@ -8,6 +8,7 @@ import { inspectCheckpoint } from '../arch/inspect.js';
 import type { CardInput, CardParent } from '../cards/input.js';
 import { renderCard } from '../cards/render.js';
 import { BadInputError } from '../errors.js';
+import { readLocalResults } from '../eval/localResults.js';
 import { readCheckpointFolder } from '../formats/checkpoint/folder.js';
 import { RECIPE_FILE } from '../pruning/output.js';
 import { RELATION_OF_METHOD } from '../pruning/recipe.js';
@@ -17,7 +18,12 @@ import { withRegistry } from './registry.js';
 
 interface RecipeFile {
   recipe: Record<string, unknown> & { method: keyof typeof RELATION_OF_METHOD };
-  result?: { parameters_before?: number; config_changes?: Array<{ field: string; from: unknown; to: unknown }> };
+  result?: {
+    parameters_before?: number;
+    config_changes?: Array<{ field: string; from: unknown; to: unknown }>;
+    non_zero_in_target_matrices?: number;
+    target_parameters?: number;
+  };
 }
 
 export async function localCardInput(dir: string, opts: { name?: string; baseModel?: string; contextLength?: number }): Promise<CardInput> {
@@ -31,9 +37,14 @@ export async function localCardInput(dir: string, opts: { name?: string; baseMod
     const parentConfig = { ...config };
     for (const c of file.result?.config_changes ?? []) parentConfig[c.field] = c.from;
     parents.push({
-      name: opts.baseModel ?? 'parent checkpoint',
+      name: opts.baseModel ?? `the parent folder (its files' sha256 are in ${RECIPE_FILE})`,
+      unnamed: opts.baseModel === undefined,
       relation: RELATION_OF_METHOD[file.recipe.method] ?? 'DERIVED',
       recipe: file.recipe,
+      result:
+        file.result?.non_zero_in_target_matrices !== undefined
+          ? { nonZero: file.result.non_zero_in_target_matrices, targetParameters: file.result.target_parameters }
+          : null,
       config: parentConfig,
       parameterCount: file.result?.parameters_before ?? null,
     });
@@ -44,7 +55,8 @@ export async function localCardInput(dir: string, opts: { name?: string; baseMod
     parameterCount: report.parameters.fromTensors.total,
     dtype: report.dtype,
     parents,
-    evaluations: [],
+    // What `bonsai eval DIR` measured and kept beside the checkpoint.
+    evaluations: readLocalResults(dir),
     contextLength: opts.contextLength,
     parentLocation: opts.baseModel ? undefined : 'PARENT_DIR',
   };

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import cliProgress from 'cli-progress';
 import { loadConfig } from '../config.js';
 import { BadInputError } from '../errors.js';
+import { EVAL_FILE, saveLocalResults } from '../eval/localResults.js';
 import { type EvalRequest, evaluateCheckpoint } from '../eval/run.js';
 import { exportOnnx } from '../onnx/export.js';
 import { EVAL_TASKS } from '../registry/payloads.js';
@@ -35,6 +36,14 @@ export async function evalCommand(dir: string, f: EvalFlags): Promise<void> {
   );
   bar?.update(100);
   bar?.stop();
+  // Speed depends on the machine, not the checkpoint: only quality results describe the model.
+  if (f.task !== 'speed') {
+    await saveLocalResults(dir, results).catch((err: Error) =>
+      process.stderr.write(
+        `bonsai: could not write ${EVAL_FILE} beside the checkpoint (${err.message}); the card will not show these results\n`,
+      ),
+    );
+  }
   if (f.json) {
     process.stdout.write(`${JSON.stringify(results, null, 2)}\n`);
     return;

@@ -1,6 +1,9 @@
-import { resolve } from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { type InspectReport, inspectCheckpoint } from '../arch/inspect.js';
 import { COMPONENTS } from '../arch/types.js';
+import { measureSparsity } from '../pruning/measureSparsity.js';
+import { RECIPE_FILE } from '../pruning/output.js';
 import { formatBytes, formatInt, table } from './format.js';
 
 function render(r: InspectReport): string {
@@ -35,8 +38,22 @@ function render(r: InspectReport): string {
   return lines.join('\n');
 }
 
-export async function inspect(dir: string, options: { json?: boolean }): Promise<void> {
+export async function inspect(dir: string, options: { json?: boolean; sparsity?: boolean }): Promise<void> {
   const report = await inspectCheckpoint(resolve(dir));
-  process.stdout.write(options.json ? `${JSON.stringify(report, null, 2)}\n` : `${render(report)}\n`);
+  // Counting zeros reads every projection weight, so only when asked or when Bonsai sparsified the folder.
+  const recipe = join(resolve(dir), RECIPE_FILE);
+  const sparsified = existsSync(recipe) && /"method":\s*"sparsity"/.test(readFileSync(recipe, 'utf8'));
+  const sparsity = options.sparsity || sparsified ? await measureSparsity(resolve(dir)) : undefined;
+  if (options.json) {
+    process.stdout.write(`${JSON.stringify(sparsity ? { ...report, sparsity } : report, null, 2)}\n`);
+    if (!report.parameters.agree) process.exitCode = 1;
+    return;
+  }
   if (!report.parameters.agree) process.exitCode = 1;
+  let text = render(report);
+  if (sparsity) {
+    const zero = sparsity.targetParameters - sparsity.nonZero;
+    text += `\n\nsparsity       ${formatInt(sparsity.nonZero)} of ${formatInt(sparsity.targetParameters)} projection weights non-zero (${((100 * zero) / sparsity.targetParameters).toFixed(2)} % zero; stored dense)`;
+  }
+  process.stdout.write(`${text}\n`);
 }

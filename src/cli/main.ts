@@ -66,7 +66,8 @@ program
   .description('architecture, parameters by component, dtype, size and weight memory of a checkpoint folder')
   .argument('<dir>', 'Hugging Face checkpoint folder')
   .option('--json', 'machine-readable output')
-  .action(async (dir: string, opts: { json?: boolean }) => {
+  .option('--sparsity', 'count the zeros in the projection matrices (always for a folder Bonsai sparsified)')
+  .action(async (dir: string, opts: { json?: boolean; sparsity?: boolean }) => {
     const { inspect } = await import('./inspect.js');
     await inspect(dir, opts);
   });
@@ -75,7 +76,7 @@ addRecipeOptions(
   program
     .command('prune')
     .description('write a pruned copy of a checkpoint folder (width, depth or sparsity)')
-    .argument('<in>', 'parent checkpoint folder')
+    .argument('<in>', 'parent checkpoint folder, or a registry name OWNER/NAME')
     .argument('<out>', 'new folder for the result (must not exist)')
     .option('--max-shard-size <bytes>', 'shard the weights above this many bytes (default 5 GiB)'),
 ).action(async (input: string, output: string, opts: RecipeFlags & { maxShardSize?: string }) => {
@@ -87,7 +88,7 @@ addRecipeOptions(
   program
     .command('plan')
     .description('show what a pruning recipe will produce, without touching any weight')
-    .argument('<in>', 'parent checkpoint folder')
+    .argument('<in>', 'parent checkpoint folder, or a registry name OWNER/NAME')
     .option('--json', 'machine-readable output'),
 ).action(async (input: string, opts: RecipeFlags & { json?: boolean }) => {
   const { plan } = await import('./prune.js');

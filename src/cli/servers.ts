@@ -76,7 +76,8 @@ export function registryConfig(): { config: Config; using: string } {
       BONSAI_HOME: s.home,
       BONSAI_ARTIFACTS_DIR: s.artifactsDir,
       BONSAI_MODEL_ROOTS: s.modelRoots.join(':'),
-      HF_HUB_CACHE: s.hubCache,
+      // The tool's own Hugging Face cache, if it names one, else the server's.
+      ...(process.env.HF_HOME || process.env.HF_HUB_CACHE ? {} : { HF_HUB_CACHE: s.hubCache }),
       DATABASE_URL: s.databaseUrl ?? '',
     };
     return {

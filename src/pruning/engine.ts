@@ -18,6 +18,7 @@ import { writeTrimmedTokenizer } from '../vocab/files.js';
 import { selectVocabulary, type VocabSelection } from '../vocab/select.js';
 import { canonicalJson, recordedRecipe } from './canonical.js';
 import { hashFolderInWorker } from './hashWorker.js';
+import { PROJECTION_WEIGHT } from './measureSparsity.js';
 import { copyInherited, hashStandIns, patchStandIns, RECIPE_FILE, withAtomicFolder } from './output.js';
 import { type Plan, planPrune } from './plan.js';
 import type { Recipe } from './recipe.js';
@@ -135,7 +136,10 @@ export async function prune(parentDir: string, outDir: string, recipe: Recipe, o
           ...(vocab ? { vocabulary: vocabReport(vocab) } : {}),
         } as Record<string, unknown>,
       };
-      if (nonZero !== undefined) recipeFile.result.non_zero_in_target_matrices = nonZero;
+      if (nonZero !== undefined) {
+        recipeFile.result.non_zero_in_target_matrices = nonZero;
+        recipeFile.result.target_parameters = plan.sparsity!.targetParameters;
+      }
 
       // The plan is a promise: what was written must be exactly what it announced.
       const produced = countFromTensors(plan.arch, outputs);
@@ -238,7 +242,7 @@ async function planOutputs(
   }
 
   // Sparsity: the attention and MLP projection matrices; the tensors stay dense.
-  const targetRe = /\.(self_attn\.[qkvo]_proj|mlp\.(gate|up|down)_proj)\.weight$/;
+  const targetRe = PROJECTION_WEIGHT;
   const targets = infos.filter((t) => targetRe.test(t.name));
   const nm = nmPattern(recipe.pattern);
   if (recipe.criterion === 'wanda') {

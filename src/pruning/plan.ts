@@ -8,6 +8,7 @@ import type { ArchConfig } from '../arch/types.js';
 import { BadInputError } from '../errors.js';
 import { idMap, rewriteTokenIds } from '../vocab/rewrite.js';
 import type { VocabSelection } from '../vocab/select.js';
+import { PROJECTION_WEIGHT } from './measureSparsity.js';
 import { nmPattern, type Recipe, type WidthRecipe } from './recipe.js';
 
 export interface ConfigChange {
@@ -69,7 +70,7 @@ export function keptNeurons(arch: ArchConfig, r: WidthRecipe): number {
 }
 
 export function matrixTargets(arch: ArchConfig): Array<{ name: string; shape: number[] }> {
-  return expectedTensors(arch).filter((t) => /\.(self_attn\.[qkvo]_proj|mlp\.(gate|up|down)_proj)\.weight$/.test(t.name));
+  return expectedTensors(arch).filter((t) => PROJECTION_WEIGHT.test(t.name));
 }
 
 /** `vocab`: for vocabulary trimming, the selection from the corpus (without it the plan keeps the size). */

@@ -1,7 +1,7 @@
 // Gathers a model's card input from the registry: its config and exact parameter count, its
 // parents (with their configs, counts and evaluations, for the deltas), its evaluations, the
 // path to its root and its children per relation.
-import type { CardEvaluation, CardInput } from '../cards/input.js';
+import type { CardEvaluation, CardInput, CardParent } from '../cards/input.js';
 import type { db, PrismaClient } from '../db/client.js';
 import { ConflictError } from '../errors.js';
 import { pathToRoot } from './lineage.js';
@@ -56,6 +56,7 @@ export async function cardInput(
       name: `${e.parent.owner}/${e.parent.name}`,
       relation: e.relation,
       recipe: e.recipe as Record<string, unknown>,
+      result: e.result as CardParent['result'],
       config: e.parent.config as Record<string, unknown> | null,
       parameterCount: e.parent.parameterCount === null ? null : Number(e.parent.parameterCount),
       evaluations: e.parent.evaluations.map(evaluation),

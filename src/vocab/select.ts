@@ -4,7 +4,6 @@
 // size up to a multiple with the next most frequent tokens.
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Tokenizer } from '@huggingface/tokenizers';
 import { BadInputError } from '../errors.js';
 import { type BpeView, readBpe, type TokenizerJson } from './bpe.js';
 import { type CorpusCount, type CorpusFile, type CorpusUnit, countCorpus } from './count.js';

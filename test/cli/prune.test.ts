@@ -46,4 +46,46 @@ describe('bonsai plan and bonsai prune', () => {
     expect((await p.exited).code).toBe(2);
     expect(p.output()).toContain('recipe.pruningFraction: must be in [0, 1)');
   });
+
+  it('a sparsified folder: inspect, the card and local evaluation results tell the truth', async () => {
+    const out = join(dir, 'sparse-2of4');
+    const pruned = runBonsai(['prune', sharedModel, out, '--method', 'sparsity', '--pattern', '2:4'], {});
+    expect((await pruned.exited).code).toBe(0);
+    // The projections, from config.json: q, k, v, o (hidden × hidden; as many kv heads as heads here)
+    // and gate, up, down (hidden × intermediate) in every layer; 2:4 zeroes exactly half of them.
+    const c = JSON.parse(readFileSync(join(sharedModel, 'config.json'), 'utf8'));
+    expect(c.num_key_value_heads).toBe(c.num_attention_heads);
+    const target = c.num_hidden_layers * (4 * c.hidden_size * c.hidden_size + 3 * c.hidden_size * c.intermediate_size);
+    const inspected = runBonsai(['inspect', out], {});
+    expect((await inspected.exited).code).toBe(0);
+    expect(inspected.output()).toContain(
+      `sparsity       ${(target / 2).toLocaleString('en-US')} of ${target.toLocaleString('en-US')} projection weights non-zero (50.00 % zero; stored dense)`,
+    );
+
+    const before = runBonsai(['card', out], {});
+    expect((await before.exited).code).toBe(0);
+    const card = before.output();
+    // No --base-model: no Hub metadata or link pointing at a name nobody gave.
+    expect(card).not.toMatch(/^base_model:/m);
+    expect(card).not.toContain('](../');
+    expect(card).toContain(
+      `| Non-zero projection weights | ${(target / 2).toLocaleString('en-US')} of ${target.toLocaleString('en-US')} |`,
+    );
+    expect(card).toContain('(50.00 % sparse)');
+    expect(card).toContain('No evaluation results yet');
+
+    const evaluated = runBonsai(
+      ['eval', out, '--task', 'perplexity', '--data', join(sharedDir, 'data', 'kjv-val.txt'), '--limit', '512', '--json'],
+      {},
+    );
+    expect((await evaluated.exited).code).toBe(0);
+    const [ppl] = JSON.parse(evaluated.output().slice(evaluated.output().indexOf('['))) as Array<{ value: number }>;
+    const saved = JSON.parse(readFileSync(join(out, 'bonsai_eval.json'), 'utf8')) as { results: Array<{ metric: string; value: number }> };
+    expect(saved.results.find((r) => r.metric === 'perplexity')?.value).toBe(ppl!.value);
+    const after = runBonsai(['card', out, '--base-model', 'bible/tiny-llama-kjv'], {});
+    expect((await after.exited).code).toBe(0);
+    expect(after.output()).not.toContain('No evaluation results yet');
+    expect(after.output()).toContain(ppl!.value.toFixed(2));
+    expect(after.output()).toMatch(/^base_model: bible\/tiny-llama-kjv$/m);
+  }, 180_000);
 });

@@ -68,6 +68,16 @@ describe('the card’s reproduce command', () => {
         },
         120_000,
       );
+      if (recipe.method === 'sparsity') {
+        // 2:4 zeroes exactly half of the projections; the card says so instead of "+0.00 %".
+        expect(model.card.markdown).toContain('(50.00 % sparse)');
+        expect(model.card.markdown).toMatch(/\| Non-zero projection weights \| [\d,]+ of [\d,]+ \|/);
+      }
+      // The parent link is the Hub's relative model URL, which Bonsai's server answers too.
+      expect(model.card.markdown).toContain('[bible/tiny-llama-kjv](../bible/tiny-llama-kjv)');
+      const link = await fetch(new URL('../bible/tiny-llama-kjv', `${api.server.url}/${name}`), { redirect: 'manual' });
+      expect(link.status).toBe(302);
+      expect(link.headers.get('location')).toBe('/#/model/bible/tiny-llama-kjv');
       const command = /## How to reproduce\n\n```sh\n(.+)\n```/.exec(model.card.markdown)?.[1];
       expect(command).toMatch(/^bonsai prune bible\/tiny-llama-kjv /);
 

@@ -1,12 +1,25 @@
 // `bonsai serve` on its embedded Postgres, as real processes: start, a second start on the same
 // folder, kill -9 and restart with the data intact, clean stop on SIGTERM.
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import {
+  chmodSync,
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import { freePort } from '../../src/db/freePort.js';
-import { type BonsaiProcess, runBonsai } from '../helpers/bonsai.js';
+import { sharedModel } from '../fixtures/checkpoints.js';
+import { type BonsaiProcess, repoRoot, runBonsai } from '../helpers/bonsai.js';
 
 const home = mkdtempSync(join(tmpdir(), 'bonsai-serve-'));
 const running: BonsaiProcess[] = [];
@@ -98,5 +111,74 @@ describe('bonsai serve on the embedded Postgres', () => {
     expect(await third.exited).toEqual({ code: 0, signal: null });
     expect(existsSync(join(home, 'bonsai.lock'))).toBe(false);
     expect(existsSync(join(home, 'postgres', 'postmaster.pid'))).toBe(false);
+  });
+
+  it('a new user: the import root is created and printed, and tools run from any folder use the running server', async () => {
+    const userHome = mkdtempSync(join(tmpdir(), 'bonsai-user-'));
+    // As a real home folder: the embedded Postgres runs as `postgres` when we are root and must enter it.
+    chmodSync(userHome, 0o755);
+    const data = join(userHome, '.bonsai');
+    try {
+      const port = await freePort();
+      // As `npm start` from the project folder: no BONSAI_HOME, no BONSAI_MODEL_ROOTS.
+      const server = runBonsai(['serve'], { BONSAI_HOME: '', BONSAI_MODEL_ROOTS: '', PORT: String(port) }, { cwd: userHome });
+      running.push(server);
+      await server.waitFor(/GraphQL\s+http:\/\/\S+\/graphql/);
+      const imports = join(data, 'imports');
+      await server.waitFor(/imports\s+\S+/);
+      expect(server.output()).toContain(`imports  ${imports}`);
+      expect(existsSync(imports)).toBe(true);
+
+      // The shared model as a Hugging Face cache under the import root, registered by hf:// from another folder.
+      const repo = join(imports, 'hf', 'hub', 'models--bible--tiny-llama-kjv');
+      const commit = 'c'.repeat(40);
+      mkdirSync(join(repo, 'blobs'), { recursive: true });
+      mkdirSync(join(repo, 'snapshots', commit), { recursive: true });
+      mkdirSync(join(repo, 'refs'));
+      writeFileSync(join(repo, 'refs', 'main'), commit);
+      for (const f of readdirSync(sharedModel)) {
+        const hash = createHash('sha256')
+          .update(readFileSync(join(sharedModel, f)))
+          .digest('hex');
+        cpSync(join(sharedModel, f), join(repo, 'blobs', hash));
+        symlinkSync(`../../blobs/${hash}`, join(repo, 'snapshots', commit, f));
+      }
+      const elsewhere = mkdtempSync(join(tmpdir(), 'bonsai-elsewhere-'));
+      const tool = { BONSAI_HOME: '', BONSAI_MODEL_ROOTS: '', HF_HOME: join(imports, 'hf') };
+      const register = runBonsai(['register', 'hf://bible/tiny-llama-kjv', '--name', 'bible/tiny-llama-kjv'], tool, { cwd: elsewhere });
+      expect((await register.exited).code, register.output()).toBe(0);
+      expect(register.output()).toContain(`using the registry of the Bonsai server at http://127.0.0.1:${port} (pid ${server.child.pid}`);
+      expect(register.output()).toMatch(
+        /registered bible\/tiny-llama-kjv from \S+snapshots\/c{40}: LlamaForCausalLM, 8,800,704 parameters/,
+      );
+      expect(register.output()).toMatch(/skipped reference\.json .*not a file of a Hugging Face checkpoint/);
+      expect(existsSync(join(elsewhere, '.bonsai'))).toBe(false);
+
+      const token = runBonsai(['token', 'create', '--role', 'reader'], tool, { cwd: elsewhere });
+      expect((await token.exited).code).toBe(0);
+      const secret = /bonsai_\S+/.exec(token.output())?.[0];
+      const res = await fetch(`http://127.0.0.1:${port}/graphql`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${secret}` },
+        body: JSON.stringify({ query: '{ viewer { role } model(name: "bible/tiny-llama-kjv") { status } }' }),
+      });
+      expect(await res.json()).toEqual({ data: { viewer: { role: 'READER' }, model: { status: 'READY' } } });
+
+      // With no server and no ./.bonsai, a tool says so instead of starting an empty registry.
+      server.child.kill('SIGTERM');
+      expect((await server.exited).code).toBe(0);
+      const orphan = runBonsai(['token', 'list'], tool, { cwd: elsewhere });
+      expect((await orphan.exited).code).toBe(2);
+      expect(orphan.output()).toMatch(/no Bonsai registry here: no server is running/);
+      expect(existsSync(join(elsewhere, '.bonsai'))).toBe(false);
+    } finally {
+      rmSync(userHome, { recursive: true, force: true });
+    }
+  }, 180_000);
+
+  it('bonsai --version prints the package version', async () => {
+    const p = runBonsai(['--version'], {});
+    expect((await p.exited).code).toBe(0);
+    expect(p.output().trim()).toBe(JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')).version);
   });
 });

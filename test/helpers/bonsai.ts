@@ -1,5 +1,8 @@
 // Runs the real `bonsai` command in a child process, as a user would.
 import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
@@ -12,10 +15,15 @@ export interface BonsaiProcess {
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
-export function runBonsai(args: string[], env: Record<string, string>): BonsaiProcess {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], {
-    cwd: repoRoot,
-    env: { ...process.env, DATABASE_URL: '', ...env },
+// Servers announce themselves to the CLI under $XDG_STATE_HOME/bonsai: one folder per test file,
+// so tests neither see the developer's servers nor each other's.
+const stateHome = mkdtempSync(join(tmpdir(), 'bonsai-state-'));
+
+export function runBonsai(args: string[], env: Record<string, string>, options: { cwd?: string } = {}): BonsaiProcess {
+  // The installed executable (tsx registered from its own folder), so any cwd works.
+  const child = spawn(process.execPath, [join(repoRoot, 'src', 'cli', 'bonsai.mjs'), ...args], {
+    cwd: options.cwd ?? repoRoot,
+    env: { ...process.env, DATABASE_URL: '', XDG_STATE_HOME: stateHome, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';

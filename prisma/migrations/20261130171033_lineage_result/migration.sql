@@ -1,0 +1,2 @@
+-- AlterTable
+ALTER TABLE "LineageEdge" ADD COLUMN     "result" JSONB;
