@@ -3,15 +3,12 @@
 // Targets (issue 4): time ≤ 2× cp; peak RSS ≤ largest tensor × 3 + 300 MB.
 //   npm run bench:prune
 import { spawnSync } from 'node:child_process';
-import { randomFillSync } from 'node:crypto';
-import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseArchitecture } from '../src/arch/registry.js';
-import { expectedTensors } from '../src/arch/tensors.js';
-import { writeTensors } from '../src/formats/checkpoint/writeTensors.js';
 import { prune } from '../src/pruning/engine.js';
 import { parseRecipe } from '../src/pruning/recipe.js';
+import { writeRandomCheckpoint } from './randomCheckpoint.js';
 
 const MB = 1024 * 1024;
 const config = {
@@ -27,24 +24,9 @@ const config = {
   torch_dtype: 'bfloat16',
 };
 
-/** Random BF16 weights of magnitude ~0.004–0.06, filled fast (the values only need to differ). */
-function randomBf16(n: number): Uint8Array {
-  const u = new Uint16Array(n);
-  randomFillSync(u);
-  for (let i = 0; i < n; i++) u[i] = (u[i]! & 0x807f) | 0x3b80 | ((u[i]! & 0x0100) >> 1);
-  return new Uint8Array(u.buffer);
-}
-
 async function generate(dir: string): Promise<number> {
-  const arch = parseArchitecture(config, 'bench');
-  const specs = expectedTensors(arch).map((t) => ({ name: t.name, dtype: 'BF16' as const, shape: t.shape }));
-  if (!existsSync(join(dir, 'config.json'))) {
-    mkdirSync(dir, { recursive: true });
-    process.stderr.write(`writing a ${specs.length}-tensor checkpoint to ${dir}\n`);
-    await writeTensors(dir, specs, (s) => randomBf16(s.shape.reduce((a, b) => a * b, 1)), { maxShardBytes: 512 * MB });
-    writeFileSync(join(dir, 'config.json'), JSON.stringify(config, null, 2));
-  }
-  return Math.max(...specs.map((s) => s.shape.reduce((a, b) => a * b, 1) * 2));
+  if (!existsSync(join(dir, 'config.json'))) process.stderr.write(`writing a checkpoint to ${dir}\n`);
+  return writeRandomCheckpoint(dir, config, { maxShardBytes: 512 * MB });
 }
 
 async function child(src: string, dst: string): Promise<void> {

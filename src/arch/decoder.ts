@@ -1,6 +1,7 @@
 // The fields every supported family shares; family files state only what differs.
 import { CheckpointError } from '../formats/checkpoint/folder.js';
 import { ConfigReader } from './fields.js';
+import { readRopeScaling } from './rope.js';
 import type { ArchConfig, Family, LayerType } from './types.js';
 
 export interface FamilyTraits {
@@ -63,6 +64,7 @@ export function parseDecoder(config: Record<string, unknown>, file: string, fami
       : ['input_layernorm', 'post_attention_layernorm'],
     rmsNormEps: r.num('rms_norm_eps', 1e-6),
     ropeTheta: r.num('rope_theta', traits.defaultRopeTheta),
+    ropeScaling: readRopeScaling(config, file),
     ropeLocalTheta: r.optNum('rope_local_base_freq'),
     maxPositionEmbeddings: r.int('max_position_embeddings', 2048),
     slidingWindow: window,

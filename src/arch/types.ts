@@ -31,6 +31,8 @@ export interface ArchConfig {
   layerNorms: string[];
   rmsNormEps: number;
   ropeTheta: number;
+  /** `rope_scaling` (src/arch/rope.ts); null: none. Gemma-3 applies it to global layers only. */
+  ropeScaling: import('./rope.js').RopeScaling | null;
   /** RoPE theta of sliding-window layers when it differs (Gemma-3's rope_local_base_freq). */
   ropeLocalTheta: number | null;
   maxPositionEmbeddings: number;

@@ -15,12 +15,13 @@ import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { alignPrefix, parseArchitecture } from '../arch/registry.js';
 import { embeddingName, finalNormName, layerPrefix } from '../arch/tensors.js';
+import { ropeInverseFrequencies } from '../arch/rope.js';
 import type { ArchConfig } from '../arch/types.js';
 import { readCheckpointFolder } from '../formats/checkpoint/folder.js';
 import { CheckpointTensors } from '../formats/checkpoint/tensors.js';
 import { FLOAT, GraphBuilder, INT64, onnx, valueInfo } from './graph.js';
 
-export const EXPORT_VERSION = 1;
+export const EXPORT_VERSION = 2;
 export const DATA_FILE = 'model.onnx_data';
 
 export interface ExportOptions {
@@ -117,15 +118,16 @@ async function buildGraph(g: GraphBuilder, a: ArchConfig, W: Weight, has: (n: st
 
   // Rotary tables per theta: cos/sin [1, seq, 1, 1, head_dim] (transformers' rotate_half layout).
   const positions = g.op1('Cast', [g.op1('Range', [g.ints([0], []), seq, g.ints([1], [])])], { to: FLOAT });
-  const rope = (theta: number) => {
-    const inv = new Float32Array(hd / 2).map((_, i) => 1 / theta ** ((2 * i) / hd));
+  const rope = (theta: number, scaling: ArchConfig['ropeScaling']) => {
+    const inv = Float32Array.from(ropeInverseFrequencies(theta, hd, scaling));
     const freqs = g.op1('Mul', [g.op1('Unsqueeze', [positions, g.ints([1])]), g.floats(inv, [1, hd / 2])]);
     const emb = g.op1('Concat', [freqs, freqs], { axis: -1 });
     const to5 = g.op1('Concat', [g.ints([1]), g.op1('Unsqueeze', [seq, g.ints([0])]), g.ints([1, 1, hd])], { axis: 0 });
     return { cos: g.op1('Reshape', [g.op1('Cos', [emb]), to5]), sin: g.op1('Reshape', [g.op1('Sin', [emb]), to5]) };
   };
-  const ropeGlobal = rope(a.ropeTheta);
-  const ropeLocal = a.ropeLocalTheta ? rope(a.ropeLocalTheta) : ropeGlobal;
+  const ropeGlobal = rope(a.ropeTheta, a.ropeScaling);
+  // Gemma-3's sliding layers use their own base and no scaling (transformers' rotary_emb_local).
+  const ropeLocal = a.ropeLocalTheta ? rope(a.ropeLocalTheta, null) : ropeGlobal;
   const half = hd / 2;
   const rotate = (t: string, r: { cos: string; sin: string }) => {
     const x1 = g.op1('Slice', [t, g.ints([0]), g.ints([half]), g.ints([-1])]);
