@@ -16,6 +16,7 @@ import { createToken } from '../src/registry/tokens.js';
 import { ArtifactStore } from '../src/storage/store.js';
 import { sharedDir, sharedModel } from '../test/fixtures/checkpoints.js';
 import { Runner } from '../workers/runner.js';
+import { graphqlClient } from './gql.js';
 import { scratchDatabase } from './scratchDatabase.js';
 
 const QUEUED = Number(process.env.BENCH_JOBS ?? 100);
@@ -45,16 +46,10 @@ const runner = new Runner(registry, queue, {
 await runner.start();
 const token = (await createToken(prisma, { name: 'bench', role: 'MAINTAINER' })).secret;
 
-async function gql<T>(query: string, variables: Record<string, unknown> = {}): Promise<T> {
-  const res = await fetch(`${server.url}/graphql`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
-    body: JSON.stringify({ query, variables }),
-  });
-  const body = (await res.json()) as { data: T; errors?: Array<{ message: string }> };
-  if (body.errors) throw new Error(body.errors[0]!.message);
-  return body.data;
-}
+const gql = graphqlClient(
+  () => server.url,
+  () => token,
+);
 
 const SPAWN = `mutation($r: JSON!, $n: String!, $e: JSON) { spawnPrunedVariant(parent: "bench/kjv", recipe: $r, name: $n, evaluate: $e) { model { id } } }`;
 

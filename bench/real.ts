@@ -13,6 +13,7 @@ import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sharedDir, sharedModel } from '../test/fixtures/checkpoints.js';
+import { graphqlClient } from './gql.js';
 import { writeRandomCheckpoint } from './randomCheckpoint.js';
 
 const MB = 1024 * 1024;
@@ -258,16 +259,10 @@ async function benchModel(m: BenchModel, base: string): Promise<void> {
   });
   const token = (/bonsai_\S+/.exec(await output(bonsai(['token', 'create', '--role', 'maintainer'], env))) ?? [''])[0];
 
-  async function gql<T>(query: string, variables: Record<string, unknown> = {}): Promise<T> {
-    const res = await fetch(`${url}/graphql`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
-      body: JSON.stringify({ query, variables }),
-    });
-    const body = (await res.json()) as { data: T; errors?: Array<{ message: string }> };
-    if (body.errors) throw new Error(body.errors[0]!.message);
-    return body.data;
-  }
+  const gql = graphqlClient(
+    () => url,
+    () => token,
+  );
   /** API steps sample the server; job steps its job processes (the server idles meanwhile). */
   async function step<T>(name: string, work: () => Promise<T>, note: (r: T) => string, limit?: number, asJob = false) {
     const processes = () => [server.pid!];

@@ -26,7 +26,8 @@ export function readRopeScaling(config: Record<string, unknown>, file: string): 
   if (type === 'default') return null;
   const num = (k: string) => (typeof r[k] === 'number' ? (r[k] as number) : undefined);
   const factor = num('factor');
-  if (factor === undefined || !(factor > 0)) throw new CheckpointError(file, `rope_scaling.factor must be a positive number (type ${type})`);
+  if (factor === undefined || !(factor > 0))
+    throw new CheckpointError(file, `rope_scaling.factor must be a positive number (type ${type})`);
   return {
     type,
     factor,

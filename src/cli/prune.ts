@@ -6,7 +6,7 @@ import cliProgress from 'cli-progress';
 import { weightMemory } from '../arch/inspect.js';
 import { COMPONENTS } from '../arch/types.js';
 import { loadConfig } from '../config.js';
-import { BadInputError } from '../errors.js';
+import { BadInputError, BonsaiError } from '../errors.js';
 import { type ResolvedRecipe, resolveRecipe } from '../eval/calibrate.js';
 import { readCheckpointFolder } from '../formats/checkpoint/folder.js';
 import { prune } from '../pruning/engine.js';
@@ -69,8 +69,18 @@ export function renderPlan(plan: Plan): string {
 async function withParent<T>(input: string, work: (dir: string, parentHashes?: Record<string, string>) => Promise<T>): Promise<T> {
   if (existsSync(input)) return work(resolve(input));
   if (!/^[^/\\]+\/[^/\\]+$/.test(input)) throw new BadInputError('IN', `${input} is neither a folder nor a registry name OWNER/NAME`);
+  const registryMissing = (err: unknown) => {
+    // A mistyped folder looks like OWNER/NAME: say both readings failed.
+    if (err instanceof BonsaiError && err.code === 'BAD_CONFIG')
+      throw new BadInputError('IN', `${input} is not a folder, and ${err.message}`);
+    throw err;
+  };
   return withRegistry('prune', async ({ prisma, store }) => {
-    const model = await findModel(prisma, input, 'IN');
+    const model = await findModel(prisma, input, 'IN').catch((err: unknown) => {
+      if (err instanceof BonsaiError && err.code === 'NOT_FOUND')
+        throw new BadInputError('IN', `${input} is neither a folder nor a model in the registry`);
+      throw err;
+    });
     const files = model.artifactId ? await prisma.artifactFile.findMany({ where: { artifactId: model.artifactId } }) : [];
     if (!files.length) throw new BadInputError('IN', `${input} has no stored checkpoint (status ${model.status.toLowerCase()})`);
     const dir = await store.tempDir('cli-parent');
@@ -80,7 +90,7 @@ async function withParent<T>(input: string, work: (dir: string, parentHashes?: R
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
-  });
+  }).catch(registryMissing);
 }
 
 export async function plan(input: string, flags: RecipeFlags & { json?: boolean }): Promise<void> {

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { inspectCheckpoint } from '../../src/arch/inspect.js';
@@ -38,6 +38,13 @@ describe('bonsai plan and bonsai prune', () => {
     const report = await inspectCheckpoint(out);
     expect(report.parameters.fromTensors.total).toBe(plan.parameters.after.total);
     expect(JSON.parse(readFileSync(join(out, 'config.json'), 'utf8')).vocab_size).toBe(plan.config.vocab_size);
+  });
+
+  it('a parent that is neither a folder nor a reachable registry model says so', async () => {
+    const p = runBonsai(['prune', 'nosuch/model', join(dir, 'x'), '--method', 'depth', '--last', '1'], { BONSAI_HOME: '' }, { cwd: dir });
+    expect((await p.exited).code).toBe(2);
+    expect(p.output()).toContain('IN: nosuch/model is not a folder, and no Bonsai registry here');
+    expect(existsSync(join(dir, 'x'))).toBe(false);
   });
 
   it('a bad flag names itself and writes nothing', async () => {
