@@ -19,6 +19,7 @@ import { embeddingName, finalNormName, layerPrefix } from '../arch/tensors.js';
 import type { ArchConfig } from '../arch/types.js';
 import { readCheckpointFolder } from '../formats/checkpoint/folder.js';
 import { CheckpointTensors } from '../formats/checkpoint/tensors.js';
+import { toFloat32 } from '../formats/safetensors/dtypes.js';
 import { FLOAT, GraphBuilder, INT64, onnx, valueInfo } from './graph.js';
 
 export const EXPORT_VERSION = 2;
@@ -52,12 +53,19 @@ export async function exportOnnx(checkpointDir: string, outDir: string, options:
       const key = `${name}${plusOne ? '+1' : ''}`;
       const have = written.get(key);
       if (have) return have;
-      const values = await ckpt.readFloat32(name);
-      if (plusOne) for (let i = 0; i < values.length; i++) values[i] = values[i]! + 1;
-      const bytes = new Uint8Array(values.buffer, values.byteOffset, values.byteLength);
-      if (!data.write(bytes)) await once(data, 'drain');
-      const init = g.external({ name: key, dims: ckpt.info(name).shape, offset, length: bytes.byteLength });
-      offset += bytes.byteLength;
+      // Converted chunk by chunk: an FP32 tensor may exceed what one Node buffer holds (2 GiB;
+      // Gemma-2-2B's embedding is 2.36 GB in FP32), and memory stays near the chunk size.
+      const { dtype, shape } = ckpt.info(name);
+      let length = 0;
+      for await (const chunk of ckpt.streamBytes(name, 4 << 20)) {
+        // A new array each time: the write stream holds it until flushed, and the chunk is reused.
+        const values = toFloat32(chunk, dtype);
+        if (plusOne) for (let i = 0; i < values.length; i++) values[i] = values[i]! + 1;
+        if (!data.write(new Uint8Array(values.buffer, values.byteOffset, values.byteLength))) await once(data, 'drain');
+        length += values.byteLength;
+      }
+      const init = g.external({ name: key, dims: shape, offset, length });
+      offset += length;
       written.set(key, init);
       return init;
     };
