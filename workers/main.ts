@@ -33,7 +33,7 @@ const deps: RegistryDeps = {
   modelRoots: config.modelRoots,
   log,
 };
-const reporter = new JobReporter(prisma, jobId, log);
+const reporter = new JobReporter(prisma, jobId, log, config.databaseUrl);
 const abort = new AbortController();
 let cancelled = false;
 process.on('SIGTERM', () => {

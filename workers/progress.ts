@@ -1,6 +1,7 @@
 // What a running job tells the API: stage, progress (0..1), the last log lines and a heartbeat.
 // Writes are throttled to one a second, and a timer writes at least every few seconds, so
 // clients polling `job { progress heartbeatAt }` always see movement (issue: "at least every 5 s").
+import { Worker } from 'node:worker_threads';
 import type { PrismaClient } from '../src/db/client.js';
 import type { Logger } from '../src/log.js';
 
@@ -14,14 +15,24 @@ export class JobReporter {
   private lastWrite = 0;
   private timer: NodeJS.Timeout;
   private writing: Promise<void> = Promise.resolve();
+  private readonly beating: Worker | null;
 
+  /** `databaseUrl`: heartbeats also come from a thread of their own (workers/heartbeatThread.ts). */
   constructor(
     private readonly prisma: PrismaClient,
     readonly jobId: string,
     private readonly log: Logger,
+    databaseUrl?: string,
   ) {
     this.timer = setInterval(() => this.flush(true), HEARTBEAT_MS);
     this.timer.unref();
+    this.beating = databaseUrl
+      ? new Worker(new URL('../src/workerBootstrap.mjs', import.meta.url), {
+          workerData: { module: new URL('./heartbeatThread.ts', import.meta.url).href, databaseUrl, jobId, everyMs: HEARTBEAT_MS },
+        })
+      : null;
+    this.beating?.on('error', (err) => this.log.warn(`heartbeat thread: ${String(err)}`));
+    this.beating?.unref();
   }
 
   update(stage: string, progress: number): void {
@@ -57,6 +68,11 @@ export class JobReporter {
 
   async close(): Promise<void> {
     clearInterval(this.timer);
+    if (this.beating) {
+      const exited = new Promise((resolve) => this.beating!.once('exit', resolve));
+      this.beating.postMessage('stop');
+      await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 2000).unref())]);
+    }
     this.flush(false);
     await this.writing;
   }

@@ -1,0 +1,22 @@
+// The body of a job's heartbeat thread (workers/progress.ts): its own connection and its own
+// event loop, so the heartbeat goes on while the job's main thread is busy — onnxruntime-node's
+// session.run is synchronous, and one run of a 2-billion-parameter model on two cores takes
+// longer than BONSAI_JOB_STALE_SECONDS, after which the job would be handed to another worker and
+// its temporary folder cleaned up under it.
+import { parentPort, workerData } from 'node:worker_threads';
+import pg from 'pg';
+
+const { databaseUrl, jobId, everyMs } = workerData as { databaseUrl: string; jobId: string; everyMs: number };
+const client = new pg.Client({ connectionString: databaseUrl });
+await client.connect();
+const beat = () =>
+  client
+    .query(`UPDATE "Job" SET "heartbeatAt" = now() WHERE id = $1::uuid AND status = 'RUNNING'`, [jobId])
+    .then(() => undefined)
+    .catch(() => undefined);
+const timer = setInterval(beat, everyMs);
+parentPort?.once('message', async () => {
+  clearInterval(timer);
+  await client.end().catch(() => undefined);
+  parentPort?.close();
+});
