@@ -17,6 +17,7 @@ export async function lambada(ctx: EvalContext, o: { data: string; limit?: numbe
     return { context: text.slice(0, cut), continuation: ` ${text.slice(cut).trim()}` };
   });
   const scores = [];
+  ctx.onProgress?.(0);
   for (let i = 0; i < items.length; i += 16) {
     scores.push(...(await scoreContinuations(ctx, items.slice(i, i + 16))));
     ctx.onProgress?.(Math.min(1, (i + 16) / items.length));

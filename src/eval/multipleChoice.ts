@@ -29,6 +29,7 @@ export async function multipleChoice(ctx: EvalContext, o: { data: string; limit?
   const used = o.limit ? items.slice(0, o.limit) : items;
   let acc = 0;
   let accNorm = 0;
+  ctx.onProgress?.(0);
   for (const [i, item] of used.entries()) {
     const scores = await scoreContinuations(
       ctx,

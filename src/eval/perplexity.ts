@@ -61,6 +61,8 @@ export async function perplexity(ctx: EvalContext, o: PerplexityOptions): Promis
   let nll = 0;
   let scored = 0;
   const batchSize = o.batchSize ?? 4;
+  // The stage starts now, not when the first batch is done (a large model's batch takes minutes).
+  ctx.onProgress?.(0);
   for (let i = 0; i < windows.length; ) {
     ctx.signal?.throwIfAborted();
     // Equal lengths batch together; the last, shorter window runs alone.
