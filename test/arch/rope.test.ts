@@ -38,7 +38,7 @@ describe('rope_scaling', () => {
 
   it('linear divides every frequency by the factor; default is none; others are refused by name', () => {
     const linear = ropeInverseFrequencies(10000, 8, { type: 'linear', factor: 8 });
-    [1, 0.1, 0.01, 0.001].forEach((f, i) => expect(linear[i]).toBeCloseTo(f / 8, 15));
+    for (const [i, f] of [1, 0.1, 0.01, 0.001].entries()) expect(linear[i]).toBeCloseTo(f / 8, 15);
     expect(parseArchitecture({ ...llama32_1b, rope_scaling: { rope_type: 'default' } }, 'config.json').ropeScaling).toBeNull();
     expect(() => ropeInverseFrequencies(10000, 8, { type: 'yarn', factor: 4 })).toThrow(/rope_scaling type yarn is not supported/);
   });
