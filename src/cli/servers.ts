@@ -57,31 +57,38 @@ function runningServers(config: Config): Announcement[] {
   return out;
 }
 
+/** A running server's settings, where the tool's environment does not give its own. */
+function adopt(s: Announcement): Config {
+  const env: NodeJS.ProcessEnv = { ...process.env, BONSAI_HOME: s.home, DATABASE_URL: s.databaseUrl ?? '' };
+  if (!process.env.BONSAI_ARTIFACTS_DIR) env.BONSAI_ARTIFACTS_DIR = s.artifactsDir;
+  if (!process.env.BONSAI_MODEL_ROOTS) env.BONSAI_MODEL_ROOTS = s.modelRoots.join(':');
+  if (!process.env.HF_HOME && !process.env.HF_HUB_CACHE) env.HF_HUB_CACHE = s.hubCache;
+  return loadConfig(env);
+}
+
 /**
  * The configuration a tool should use, and a line saying which registry that is. Order: an
  * explicit BONSAI_HOME or DATABASE_URL; ./.bonsai when it holds a registry; the one running
- * server; otherwise a clear error instead of a new empty registry.
+ * server; otherwise a clear error instead of a new empty registry. When a server runs on the
+ * chosen registry, its import roots, store and Hugging Face cache apply (unless the tool's
+ * environment sets them), so `bonsai register` accepts what the server would.
  */
 export function registryConfig(): { config: Config; using: string } {
   const config = loadConfig();
-  if (config.registryExplicit) {
-    return { config, using: config.databaseUrl ? 'the database at DATABASE_URL' : `the registry in ${config.home} (BONSAI_HOME)` };
-  }
-  if (existsSync(join(config.home, 'postgres.json'))) return { config, using: `the registry in ${config.home}` };
   const servers = runningServers(config);
+  const serving = (c: Config) => servers.find((s) => s.home === c.home && (s.databaseUrl ?? undefined) === c.databaseUrl);
+  if (config.registryExplicit || existsSync(join(config.home, 'postgres.json'))) {
+    const s = serving(config);
+    const chosen = s ? { ...adopt(s), registryExplicit: config.registryExplicit } : config;
+    const where = config.databaseUrl
+      ? 'the database at DATABASE_URL'
+      : `the registry in ${config.home}${config.registryExplicit ? ' (BONSAI_HOME)' : ''}`;
+    return { config: chosen, using: s ? `${where}, served at ${s.url} (pid ${s.pid})` : where };
+  }
   if (servers.length === 1) {
     const s = servers[0]!;
-    const env = {
-      ...process.env,
-      BONSAI_HOME: s.home,
-      BONSAI_ARTIFACTS_DIR: s.artifactsDir,
-      BONSAI_MODEL_ROOTS: s.modelRoots.join(':'),
-      // The tool's own Hugging Face cache, if it names one, else the server's.
-      ...(process.env.HF_HOME || process.env.HF_HUB_CACHE ? {} : { HF_HUB_CACHE: s.hubCache }),
-      DATABASE_URL: s.databaseUrl ?? '',
-    };
     return {
-      config: { ...loadConfig(env), registryExplicit: false },
+      config: { ...adopt(s), registryExplicit: false },
       using: `the registry of the Bonsai server at ${s.url} (pid ${s.pid}, data in ${s.home})`,
     };
   }

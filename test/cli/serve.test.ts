@@ -121,7 +121,10 @@ describe('bonsai serve on the embedded Postgres', () => {
     try {
       const port = await freePort();
       // As `npm start` from the project folder: no BONSAI_HOME, no BONSAI_MODEL_ROOTS.
-      const server = runBonsai(['serve'], { BONSAI_HOME: '', BONSAI_MODEL_ROOTS: '', PORT: String(port) }, { cwd: userHome });
+      // As the README's `npm start` with the Hugging Face cache among the import roots.
+      const hfHome = join(userHome, 'hf');
+      const roots = `${join(data, 'imports')}:${hfHome}`;
+      const server = runBonsai(['serve'], { BONSAI_HOME: '', BONSAI_MODEL_ROOTS: roots, PORT: String(port) }, { cwd: userHome });
       running.push(server);
       await server.waitFor(/GraphQL\s+http:\/\/\S+\/graphql/);
       const imports = join(data, 'imports');
@@ -130,7 +133,7 @@ describe('bonsai serve on the embedded Postgres', () => {
       expect(existsSync(imports)).toBe(true);
 
       // The shared model as a Hugging Face cache under the import root, registered by hf:// from another folder.
-      const repo = join(imports, 'hf', 'hub', 'models--bible--tiny-llama-kjv');
+      const repo = join(hfHome, 'hub', 'models--bible--tiny-llama-kjv');
       const commit = 'c'.repeat(40);
       mkdirSync(join(repo, 'blobs'), { recursive: true });
       mkdirSync(join(repo, 'snapshots', commit), { recursive: true });
@@ -144,7 +147,8 @@ describe('bonsai serve on the embedded Postgres', () => {
         symlinkSync(`../../blobs/${hash}`, join(repo, 'snapshots', commit, f));
       }
       const elsewhere = mkdtempSync(join(tmpdir(), 'bonsai-elsewhere-'));
-      const tool = { BONSAI_HOME: '', BONSAI_MODEL_ROOTS: '', HF_HOME: join(imports, 'hf') };
+      // The tools get neither BONSAI_HOME nor the roots: they take the running server's.
+      const tool = { BONSAI_HOME: '', BONSAI_MODEL_ROOTS: '', HF_HOME: hfHome };
       const register = runBonsai(['register', 'hf://bible/tiny-llama-kjv', '--name', 'bible/tiny-llama-kjv'], tool, { cwd: elsewhere });
       expect((await register.exited).code, register.output()).toBe(0);
       expect(register.output()).toContain(`using the registry of the Bonsai server at http://127.0.0.1:${port} (pid ${server.child.pid}`);
@@ -153,6 +157,10 @@ describe('bonsai serve on the embedded Postgres', () => {
       );
       expect(register.output()).toMatch(/skipped reference\.json .*not a file of a Hugging Face checkpoint/);
       expect(existsSync(join(elsewhere, '.bonsai'))).toBe(false);
+      // From the project folder (./.bonsai), the same server's roots apply too.
+      const pinned = runBonsai(['register', `hf://bible/tiny-llama-kjv@${commit}`, '--name', 'bible/pinned'], tool, { cwd: userHome });
+      expect((await pinned.exited).code, pinned.output()).toBe(0);
+      expect(pinned.output()).toContain(`using the registry in ${data}, served at http://127.0.0.1:${port}`);
 
       const token = runBonsai(['token', 'create', '--role', 'reader'], tool, { cwd: elsewhere });
       expect((await token.exited).code).toBe(0);
