@@ -1,5 +1,5 @@
 // The shared assets (the tiny-llama-kjv model, tokenizers, corpora) live beside the repository as
-// ../shared; a clone elsewhere finds them through BONSAI_SHARED_DIR or the workplace's /work/shared.
+// ../shared; a clone elsewhere finds them through BONSAI_SHARED_DIR (which .ci/run sets).
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -9,7 +9,7 @@ export const SIBLING_SHARED_DIR = fileURLToPath(new URL('../../shared', import.m
 
 /** The first candidate that holds the shared model (`given` first), or undefined. */
 export function findSharedDir(given?: string): string | undefined {
-  const found = [given, process.env.BONSAI_SHARED_DIR, SIBLING_SHARED_DIR, '/work/shared'].find(
+  const found = [given, process.env.BONSAI_SHARED_DIR, SIBLING_SHARED_DIR].find(
     (d): d is string => d !== undefined && existsSync(join(d, 'models', 'tiny-llama-kjv', 'config.json')),
   );
   return found === undefined ? undefined : resolve(found);
