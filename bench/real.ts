@@ -265,9 +265,7 @@ async function benchModel(m: BenchModel, base: string): Promise<void> {
   );
   /** API steps sample the server; job steps its job processes (the server idles meanwhile). */
   async function step<T>(name: string, work: () => Promise<T>, note: (r: T) => string, limit?: number, asJob = false) {
-    const processes = () => [server.pid!];
-    const includeRoots = !asJob;
-    const sampler = new RssSampler(processes, includeRoots);
+    const sampler = new RssSampler(() => [server.pid!], !asJob);
     const t0 = performance.now();
     const r = await work();
     const seconds = (performance.now() - t0) / 1000;

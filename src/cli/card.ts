@@ -13,7 +13,7 @@ import { readCheckpointFolder } from '../formats/checkpoint/folder.js';
 import { RECIPE_FILE } from '../pruning/output.js';
 import { RELATION_OF_METHOD } from '../pruning/recipe.js';
 import { cardInput } from '../registry/cards.js';
-import { findModel } from '../registry/models.js';
+import { findStoredCheckpoint } from '../registry/models.js';
 import { withRegistry } from './registry.js';
 
 interface RecipeFile {
@@ -73,9 +73,7 @@ export async function card(
 export async function exportModel(name: string, out: string): Promise<void> {
   await withRegistry('export', async ({ prisma, store }) => {
     if (existsSync(out)) throw new BadInputError('OUT', `${out} exists already; choose a new folder`);
-    const model = await findModel(prisma, name, 'NAME');
-    const files = model.artifactId ? await prisma.artifactFile.findMany({ where: { artifactId: model.artifactId } }) : [];
-    if (!files.length) throw new BadInputError('NAME', `${name} has no stored checkpoint (status ${model.status})`);
+    const { model, files } = await findStoredCheckpoint(prisma, name, 'NAME');
     const tmp = join(dirname(out), `.${basename(out)}.partial-${process.pid}`);
     await mkdir(tmp, { recursive: true });
     try {

@@ -13,7 +13,7 @@ import { prune } from '../pruning/engine.js';
 import { checkOutput } from '../pruning/output.js';
 import { type Plan, planPrune } from '../pruning/plan.js';
 import { needsCalibration, type Recipe } from '../pruning/recipe.js';
-import { findModel } from '../registry/models.js';
+import { findStoredCheckpoint } from '../registry/models.js';
 import { selectVocabulary } from '../vocab/select.js';
 import { formatBytes, formatConfigValue, formatInt, table } from './format.js';
 import { type RecipeFlags, recipeFromFlags } from './recipeOptions.js';
@@ -76,13 +76,11 @@ async function withParent<T>(input: string, work: (dir: string, parentHashes?: R
     throw err;
   };
   return withRegistry('prune', async ({ prisma, store }) => {
-    const model = await findModel(prisma, input, 'IN').catch((err: unknown) => {
+    const { files } = await findStoredCheckpoint(prisma, input, 'IN').catch((err: unknown) => {
       if (err instanceof BonsaiError && err.code === 'NOT_FOUND')
         throw new BadInputError('IN', `${input} is neither a folder nor a model in the registry`);
       throw err;
     });
-    const files = model.artifactId ? await prisma.artifactFile.findMany({ where: { artifactId: model.artifactId } }) : [];
-    if (!files.length) throw new BadInputError('IN', `${input} has no stored checkpoint (status ${model.status.toLowerCase()})`);
     const dir = await store.tempDir('cli-parent');
     try {
       await store.checkout(files, dir);

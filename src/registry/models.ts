@@ -26,6 +26,14 @@ export async function findModel(prisma: PrismaClient, ref: string, field = 'mode
   return row;
 }
 
+/** A model and the files of its stored checkpoint (for the CLI's export and prune); BAD_USER_INPUT on `field` when it has none. */
+export async function findStoredCheckpoint(prisma: PrismaClient, ref: string, field: string) {
+  const model = await findModel(prisma, ref, field);
+  const files = model.artifactId ? await prisma.artifactFile.findMany({ where: { artifactId: model.artifactId } }) : [];
+  if (!files.length) throw new BadInputError(field, `${ref} has no stored checkpoint (status ${model.status.toLowerCase()})`);
+  return { model, files };
+}
+
 export interface ModelFilter {
   /** Case-insensitive match on owner/name, description or a tag. */
   search?: string | null;

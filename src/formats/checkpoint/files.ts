@@ -8,7 +8,7 @@
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { CheckpointError, TOKENIZER_FILES } from './folder.js';
-import { INDEX_FILE, SINGLE_FILE } from './tensors.js';
+import { INDEX_FILE, parseIndex, SINGLE_FILE } from './tensors.js';
 
 export interface CheckpointFile {
   name: string;
@@ -106,16 +106,5 @@ async function readIndexWeightFiles(path: string): Promise<string[]> {
   if (!s?.regular) throw new CheckpointError(path, 'not a regular file');
   // The index is a small JSON file (a few hundred kB for the largest models); more is not an index.
   if (s.size > 64 * 1024 * 1024) throw new CheckpointError(path, `${s.size} bytes is too large for a shard index`);
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(await readFile(path, 'utf8'));
-  } catch (err) {
-    throw new CheckpointError(path, `not valid JSON (${(err as Error).message})`);
-  }
-  const map = (parsed as { weight_map?: unknown } | null)?.weight_map;
-  if (typeof map !== 'object' || map === null) throw new CheckpointError(path, 'weight_map must map tensor names to file names');
-  const shards = [...new Set(Object.values(map as Record<string, unknown>))];
-  const bad = shards.find((f) => typeof f !== 'string' || f.includes('/') || f.includes('\\') || f.startsWith('.'));
-  if (bad !== undefined) throw new CheckpointError(path, `shard ${JSON.stringify(bad)} must be a plain file name in the folder`);
-  return shards as string[];
+  return [...new Set(Object.values(parseIndex(await readFile(path, 'utf8'), path).weight_map))];
 }

@@ -8,15 +8,16 @@ import { SafetensorsFile, type TensorInfo } from '../safetensors/reader.js';
 export const INDEX_FILE = 'model.safetensors.index.json';
 export const SINGLE_FILE = 'model.safetensors';
 
-interface ShardIndex {
+export interface ShardIndex {
   metadata?: { total_size?: number };
   weight_map: Record<string, string>;
 }
 
-function readIndex(path: string): ShardIndex {
+/** A shard index's text, checked: valid JSON whose weight_map names plain files of the folder. */
+export function parseIndex(text: string, path: string): ShardIndex {
   let parsed: unknown;
   try {
-    parsed = JSON.parse(readFileSync(path, 'utf8'));
+    parsed = JSON.parse(text);
   } catch (err) {
     throw new SafetensorsError(path, `not valid JSON (${(err as Error).message})`);
   }
@@ -25,10 +26,14 @@ function readIndex(path: string): ShardIndex {
     throw new SafetensorsError(path, 'weight_map must map tensor names to file names');
   }
   for (const f of Object.values(map as Record<string, string>)) {
-    if (f !== basename(f) || f.startsWith('.'))
+    if (f !== basename(f) || f.includes('\\') || f.startsWith('.'))
       throw new SafetensorsError(path, `shard ${JSON.stringify(f)} must be a plain file name in the folder`);
   }
   return parsed as ShardIndex;
+}
+
+function readIndex(path: string): ShardIndex {
+  return parseIndex(readFileSync(path, 'utf8'), path);
 }
 
 export class CheckpointTensors {
