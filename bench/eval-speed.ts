@@ -32,7 +32,7 @@ async function measure(label: string, dir: string, tokens: number, referenceToke
       }
     },
   } as unknown as LmSession;
-  const ctx: EvalContext = { session: timed, tokenizer: loadTokenizer(dir, readCheckpointFolder(dir).config), maxPositions: 2048 };
+  const ctx: EvalContext = { session: timed, tokenizer: loadTokenizer(dir, (await readCheckpointFolder(dir)).config), maxPositions: 2048 };
   const started = performance.now();
   const [ppl] = await perplexity(ctx, { data, limit: tokens });
   const total = performance.now() - started;

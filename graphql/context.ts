@@ -2,9 +2,11 @@
 // leaks from one caller to another. Process-wide services come in through `Services`.
 import { randomUUID } from 'node:crypto';
 import type { PrismaClient } from '../src/db/client.js';
+import { isDatabaseUnavailable } from '../src/db/unavailable.js';
 import type { Logger } from '../src/log.js';
 import type { RegistryDeps } from '../src/registry/deps.js';
 import { type Viewer, verifyToken } from '../src/registry/tokens.js';
+import { unavailable } from './httpStatus.js';
 import { createLoaders, type Loaders } from './loaders.js';
 
 export interface Services {
@@ -32,7 +34,13 @@ export async function createContext(services: Services, authorization?: string |
   const match = /^Bearer\s+(\S+)$/i.exec(authorization?.trim() ?? '');
   if (authorization && !match) badToken = true;
   if (match) {
-    viewer = await verifyToken(services.prisma, match[1]!);
+    try {
+      viewer = await verifyToken(services.prisma, match[1]!);
+    } catch (err) {
+      // A token cannot be checked without the database: 503, so clients retry, not re-authenticate.
+      if (isDatabaseUnavailable(err)) throw unavailable();
+      throw err;
+    }
     badToken = viewer === null;
   }
   return { services, viewer, badToken, loaders: createLoaders(services.prisma), requestId: randomUUID() };

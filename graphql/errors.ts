@@ -5,6 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import { unwrapResolverError } from '@apollo/server/errors';
 import type { GraphQLFormattedError } from 'graphql';
+import { DatabaseUnavailableError, isDatabaseUnavailable } from '../src/db/unavailable.js';
 import { BonsaiError } from '../src/errors.js';
 import type { Logger } from '../src/log.js';
 
@@ -12,6 +13,10 @@ export function makeFormatError(production: boolean, log: Logger) {
   return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
     try {
       const original = unwrapResolverError(error);
+      if (!(original instanceof BonsaiError) && isDatabaseUnavailable(original)) {
+        const e = new DatabaseUnavailableError();
+        return { message: e.message, path: formatted.path, locations: formatted.locations, extensions: { code: e.code } };
+      }
       if (original instanceof BonsaiError) {
         return { ...formatted, message: original.message, extensions: { code: original.code, ...original.details } };
       }

@@ -4,6 +4,7 @@ import type { ApolloServerPlugin } from '@apollo/server';
 import { GraphQLError, type GraphQLSchema, type ValidationContext } from 'graphql';
 import { fieldExtensionsEstimator, getComplexity, simpleEstimator } from 'graphql-query-complexity';
 import type { Context } from './context.js';
+import { badRequest } from './inputChecks.js';
 
 export const LIMITS = { depth: 12, aliases: 20, cost: 20_000 };
 
@@ -21,16 +22,24 @@ export function complexityPlugin(schema: GraphQLSchema): ApolloServerPlugin<Cont
     async requestDidStart() {
       return {
         async didResolveOperation({ request, document }) {
-          const cost = getComplexity({
-            schema,
-            query: document,
-            operationName: request.operationName ?? undefined,
-            variables: request.variables ?? {},
-            estimators: [fieldExtensionsEstimator(), simpleEstimator({ defaultComplexity: 1 })],
-          });
+          let cost: number;
+          try {
+            cost = getComplexity({
+              schema,
+              query: document,
+              operationName: request.operationName ?? undefined,
+              variables: request.variables ?? {},
+              estimators: [fieldExtensionsEstimator(), simpleEstimator({ defaultComplexity: 1 })],
+            });
+          } catch (err) {
+            // Computing the cost coerces the variables first; a value of the wrong type (an unknown
+            // enum value, a malformed DateTime) is the client's mistake, as graphql-js reports it.
+            if (err instanceof GraphQLError) throw badRequest(err.message);
+            throw err;
+          }
           if (cost > LIMITS.cost) {
             throw new GraphQLError(`query cost ${cost} is over the limit of ${LIMITS.cost}; ask for fewer items (first) or fewer fields`, {
-              extensions: { code: 'GRAPHQL_VALIDATION_FAILED', cost, limit: LIMITS.cost },
+              extensions: { code: 'GRAPHQL_VALIDATION_FAILED', cost, limit: LIMITS.cost, http: { status: 400 } },
             });
           }
         },

@@ -17,6 +17,8 @@ import { catalogCachePolicy, catalogResponseCache } from './cache.js';
 import { coalesceAnonymousReads } from './coalesce.js';
 import { type Context, createContext, type Services } from './context.js';
 import { makeFormatError } from './errors.js';
+import { httpStatusPlugin } from './httpStatus.js';
+import { inputChecksPlugin } from './inputChecks.js';
 import { complexityPlugin, LIMITS, reportAsValidationError } from './limits.js';
 import { cardRoute, onnxRoute } from './modelRoutes.js';
 import { buildSchema } from './schema.js';
@@ -48,12 +50,17 @@ export async function startHttpServer(services: Services, options: HttpOptions):
       maxAliasesRule({ n: LIMITS.aliases, ...reportAsValidationError }),
     ],
     introspection: !options.production,
+    // No "Did you mean …" field suggestions in production: they disclose the schema that
+    // introspection hides (OWASP GraphQL cheat sheet).
+    hideSchemaDetailsFromClientErrors: options.production,
     includeStacktraceInErrorResponses: !options.production,
     formatError: makeFormatError(options.production, services.log),
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer }),
       // Cache policy is decided per operation (cache.ts), so no resolver is wrapped for hints.
       ApolloServerPluginCacheControlDisabled(),
+      inputChecksPlugin(),
+      httpStatusPlugin(),
       complexityPlugin(schema),
       catalogCachePolicy(schema),
       catalogResponseCache(),

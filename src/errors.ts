@@ -12,6 +12,7 @@ export type ErrorCode =
   | 'UNSUPPORTED_ARCHITECTURE'
   | 'DATA_FOLDER_LOCKED'
   | 'DATABASE_UNAVAILABLE'
+  | 'STORAGE_FULL'
   | 'INTERNAL_SERVER_ERROR';
 
 export interface ErrorDetails {

@@ -73,7 +73,7 @@ export async function runPrune(ctx: JobContext): Promise<void> {
   const tensors = await CheckpointTensors.open(outDir);
   const weights = tensors.bytesOnDisk();
   await tensors.close();
-  const config = readCheckpointFolder(outDir).config;
+  const config = (await readCheckpointFolder(outDir)).config;
   const ingest = await store.adoptFolder(outDir, signal);
   try {
     const won = await prisma.$transaction(async (tx) => {

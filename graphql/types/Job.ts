@@ -4,7 +4,8 @@ import { arg, extendType, idArg, inputObjectType, intArg, nonNull, objectType } 
 import { BadInputError, NotFoundError } from '../../src/errors.js';
 import { cancelJob, findJob, retryJob } from '../../src/registry/jobs.js';
 import { isUuid } from '../../src/registry/models.js';
-import { checkRead, requireRole } from '../auth.js';
+import { redactJson } from '../../src/registry/redact.js';
+import { checkRead, pathRedactor, requireRole } from '../auth.js';
 import { idOf, toGlobalId } from '../globalId.js';
 
 const sources = { module: new URL('../sources.ts', import.meta.url).pathname };
@@ -22,10 +23,22 @@ export const Job = objectType({
     t.nonNull.float('progress', { description: '0..1 over the whole job.' });
     t.nonNull.int('attempts');
     t.nonNull.int('maxAttempts');
-    t.string('error', { description: 'Why it failed, in words a user can act on.' });
-    t.nonNull.list.nonNull.string('logTail', { description: 'The last log lines.' });
+    t.string('error', {
+      description: 'Why it failed, in words a user can act on. Server paths are shown in full to maintainers only.',
+      resolve: async (j, _a, ctx) => (j.error === null ? null : (await pathRedactor(ctx))(j.error)),
+    });
+    t.nonNull.list.nonNull.string('logTail', {
+      description: 'The last log lines. Server paths are shown in full to maintainers only.',
+      resolve: async (j, _a, ctx) => {
+        const redact = await pathRedactor(ctx);
+        return j.logTail.map(redact);
+      },
+    });
     t.nonNull.boolean('cancelRequested');
-    t.nonNull.json('payload');
+    t.nonNull.json('payload', {
+      description: 'What the job was asked to do. Server paths are shown in full to maintainers only.',
+      resolve: async (j, _a, ctx) => redactJson(j.payload, await pathRedactor(ctx)),
+    });
     t.nonNull.dateTime('createdAt');
     t.nonNull.dateTime('updatedAt');
     t.dateTime('startedAt');

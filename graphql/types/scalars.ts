@@ -3,6 +3,20 @@
 import { GraphQLError, Kind } from 'graphql';
 import { scalarType } from 'nexus';
 
+// Every BigInt the API stores or compares is a PostgreSQL bigint: a signed 64-bit integer.
+const INT64_MIN = -(2n ** 63n);
+const INT64_MAX = 2n ** 63n - 1n;
+const bigIntError = () =>
+  new GraphQLError(`BigInt must be an integer between ${INT64_MIN} and ${INT64_MAX}, written as digits`, {
+    extensions: { code: 'BAD_USER_INPUT' },
+  });
+
+function toInt64(value: string | number): bigint {
+  const n = BigInt(value);
+  if (n < INT64_MIN || n > INT64_MAX) throw bigIntError();
+  return n;
+}
+
 export const BigIntScalar = scalarType({
   name: 'BigInt',
   description: 'An exact integer of any size, written as a decimal string (e.g. "2614341888").',
@@ -14,15 +28,19 @@ export const BigIntScalar = scalarType({
     throw new GraphQLError(`BigInt cannot represent ${String(value)}`);
   },
   parseValue(value) {
-    if (typeof value === 'string' && /^-?\d+$/.test(value)) return BigInt(value);
-    if (typeof value === 'number' && Number.isSafeInteger(value)) return BigInt(value);
-    throw new GraphQLError('BigInt must be an integer or a string of digits', { extensions: { code: 'BAD_USER_INPUT' } });
+    // At most 20 characters: a 64-bit integer has 19 digits and a sign (and BigInt() of a
+    // megabyte of digits would be slow).
+    if (typeof value === 'string' && /^-?\d{1,19}$/.test(value)) return toInt64(value);
+    if (typeof value === 'number' && Number.isSafeInteger(value)) return toInt64(value);
+    throw bigIntError();
   },
   parseLiteral(ast) {
-    if ((ast.kind === Kind.STRING && /^-?\d+$/.test(ast.value)) || ast.kind === Kind.INT) return BigInt(ast.value);
-    throw new GraphQLError('BigInt must be an integer or a string of digits', { extensions: { code: 'BAD_USER_INPUT' } });
+    if ((ast.kind === Kind.STRING || ast.kind === Kind.INT) && /^-?\d{1,19}$/.test(ast.value)) return toInt64(ast.value);
+    throw bigIntError();
   },
 });
+
+const ISO_8601 = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2}))?$/;
 
 export const DateTimeScalar = scalarType({
   name: 'DateTime',
@@ -34,9 +52,13 @@ export const DateTimeScalar = scalarType({
     throw new GraphQLError('DateTime must be a Date');
   },
   parseValue(value) {
-    const d = typeof value === 'string' ? new Date(value) : null;
+    // ISO-8601 date-times (RFC 3339) with a four-digit year: `new Date` alone also accepts
+    // "Tuesday" style strings and years up to 275760 that PostgreSQL and Prisma cannot store.
+    const d = typeof value === 'string' && ISO_8601.test(value) ? new Date(value) : null;
     if (!d || Number.isNaN(d.getTime()))
-      throw new GraphQLError('DateTime must be an ISO-8601 string', { extensions: { code: 'BAD_USER_INPUT' } });
+      throw new GraphQLError('DateTime must be an ISO-8601 date-time such as "2027-01-31T12:00:00Z", years 0001 to 9999', {
+        extensions: { code: 'BAD_USER_INPUT' },
+      });
     return d;
   },
 });

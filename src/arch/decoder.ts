@@ -1,6 +1,6 @@
 // The fields every supported family shares; family files state only what differs.
 import { CheckpointError } from '../formats/checkpoint/folder.js';
-import { ConfigReader } from './fields.js';
+import { ConfigReader, MAX_LAYERS } from './fields.js';
 import { readRopeScaling } from './rope.js';
 import type { ArchConfig, Family, LayerType } from './types.js';
 
@@ -30,7 +30,7 @@ export function parseDecoder(config: Record<string, unknown>, file: string, fami
   const r = new ConfigReader(config, file);
   const hiddenSize = r.int('hidden_size');
   const numHeads = r.int('num_attention_heads');
-  const numLayers = r.int('num_hidden_layers');
+  const numLayers = r.int('num_hidden_layers', undefined, MAX_LAYERS);
   if (!r.has('head_dim') && hiddenSize % numHeads !== 0) {
     throw new CheckpointError(
       file,

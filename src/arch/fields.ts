@@ -1,6 +1,15 @@
 // Typed reads of config.json fields, each failing with the field's name and what is wrong.
 import { CheckpointError } from '../formats/checkpoint/folder.js';
 
+/**
+ * The largest width, vocabulary or context a config may state: 2^24, far above any published model
+ * (Gemma-3's 262,144-token vocabulary and 128k contexts are the largest in use), and small enough
+ * that products of two of them stay exact in a double.
+ */
+export const MAX_DIMENSION = 2 ** 24;
+/** The most layers a config may state: Llama-3.1-405B has 126. */
+export const MAX_LAYERS = 4096;
+
 export class ConfigReader {
   constructor(
     readonly config: Record<string, unknown>,
@@ -15,13 +24,19 @@ export class ConfigReader {
     return this.config[key] !== undefined && this.config[key] !== null;
   }
 
-  int(key: string, fallback?: number): number {
+  /**
+   * A positive integer no larger than `max`. Sizes are bounded before anything is built from them
+   * (a config.json with num_hidden_layers 10^9 must be an error in milliseconds, not an
+   * allocation that takes the server down).
+   */
+  int(key: string, fallback?: number, max = MAX_DIMENSION): number {
     const v = this.config[key];
     if (v === undefined || v === null) {
       if (fallback !== undefined) return fallback;
       this.fail(key, 'is required and must be a positive integer');
     }
     if (typeof v !== 'number' || !Number.isSafeInteger(v) || v <= 0) this.fail(key, 'must be a positive integer');
+    if (v > max) this.fail(key, `must be at most ${max.toLocaleString('en-US')}`);
     return v;
   }
 

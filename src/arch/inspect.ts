@@ -1,9 +1,10 @@
 // Everything `bonsai inspect` reports about a checkpoint folder, as data (the CLI and the
 // registry format it).
 import { join } from 'node:path';
-import { readCheckpointFolder } from '../formats/checkpoint/folder.js';
+import { CheckpointError, readCheckpointFolder } from '../formats/checkpoint/folder.js';
 import { CheckpointTensors } from '../formats/checkpoint/tensors.js';
 import { WEIGHT_BYTES_PER_PARAM } from '../formats/safetensors/dtypes.js';
+import type { TensorInfo } from '../formats/safetensors/header.js';
 import { countFromConfig, countFromTensors, type ParameterCount, type TensorAccounting } from './params.js';
 import { alignPrefix, parseArchitecture } from './registry.js';
 import type { ArchConfig } from './types.js';
@@ -14,6 +15,8 @@ export interface InspectReport {
   path: string;
   architecture: string;
   arch: ArchConfig;
+  /** config.json as read. */
+  config: Record<string, unknown>;
   parameters: { fromTensors: TensorAccounting; fromConfig: ParameterCount; agree: boolean };
   /** Stored dtypes with the number of parameters in each. */
   dtypes: Record<string, number>;
@@ -31,12 +34,33 @@ export function weightMemory(parameters: number): WeightMemory {
   return Object.fromEntries(Object.entries(WEIGHT_BYTES_PER_PARAM).map(([k, b]) => [k, Math.ceil(parameters * b)])) as WeightMemory;
 }
 
+const LAYER_INDEX = /(?:^|\.)layers\.(\d+)\./;
+
+/**
+ * The config is checked against the tensors before anything is built from it: a config stating
+ * more layers than the tensors hold is refused at once, whatever it states (the exact comparison,
+ * tensor by tensor, follows in the parameter accounting).
+ */
+function checkLayerCount(config: Record<string, unknown>, infos: readonly TensorInfo[], file: string): void {
+  const declared = config.num_hidden_layers;
+  if (typeof declared !== 'number' || !Number.isSafeInteger(declared)) return;
+  let layers = 0;
+  for (const t of infos) {
+    const m = LAYER_INDEX.exec(t.name);
+    if (m) layers = Math.max(layers, Number(m[1]) + 1);
+  }
+  if (declared > layers) {
+    throw new CheckpointError(file, `num_hidden_layers is ${declared}, but the tensors hold ${layers} layer${layers === 1 ? '' : 's'}`);
+  }
+}
+
 export async function inspectCheckpoint(dir: string): Promise<InspectReport> {
-  const folder = readCheckpointFolder(dir);
-  const parsed = parseArchitecture(folder.config, join(dir, 'config.json'));
+  const folder = await readCheckpointFolder(dir);
   const tensors = await CheckpointTensors.open(dir);
   try {
     const infos = tensors.infos();
+    checkLayerCount(folder.config, infos, join(dir, 'config.json'));
+    const parsed = parseArchitecture(folder.config, join(dir, 'config.json'));
     const arch = alignPrefix(
       parsed,
       infos.map((t) => t.name),
@@ -56,6 +80,7 @@ export async function inspectCheckpoint(dir: string): Promise<InspectReport> {
       path: dir,
       architecture: Array.isArray(architectures) && typeof architectures[0] === 'string' ? architectures[0] : arch.modelType,
       arch,
+      config: folder.config,
       parameters: { fromTensors, fromConfig, agree },
       dtypes,
       dtype,

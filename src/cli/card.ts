@@ -28,7 +28,7 @@ interface RecipeFile {
 
 export async function localCardInput(dir: string, opts: { name?: string; baseModel?: string; contextLength?: number }): Promise<CardInput> {
   const report = await inspectCheckpoint(dir);
-  const config = readCheckpointFolder(dir).config;
+  const config = (await readCheckpointFolder(dir)).config;
   const parents: CardParent[] = [];
   const recipePath = join(dir, RECIPE_FILE);
   if (existsSync(recipePath)) {

@@ -97,7 +97,7 @@ export async function plan(input: string, flags: RecipeFlags & { json?: boolean 
 }
 
 async function planFolder(dir: string, recipe: Recipe, flags: { json?: boolean }): Promise<void> {
-  const folder = readCheckpointFolder(resolve(dir));
+  const folder = await readCheckpointFolder(resolve(dir));
   // Vocabulary trimming: the size follows from the corpus, so the plan counts it (no weight is read).
   if (recipe.method === 'vocab') process.stderr.write(`counting the corpus with the model's tokenizer…\n`);
   const vocab = recipe.method === 'vocab' ? selectVocabulary(resolve(dir), folder.config, recipe) : undefined;

@@ -11,6 +11,7 @@ import type { Logger } from '../log.js';
 import { freePort, isPortFree } from './freePort.js';
 import { acquireFolderLock } from './lock.js';
 import { pidAlive } from './pid.js';
+import { superviseCluster } from './supervise.js';
 
 export interface RunningDatabase {
   url: string;
@@ -169,6 +170,7 @@ export async function startEmbeddedPostgres(home: string, log: Logger): Promise<
     const adminUrl = `${base}/postgres`;
     await ensureDatabase(adminUrl, DATABASE);
     log.info(`embedded Postgres on 127.0.0.1:${state.port} (data in ${dataDir})`);
+    const supervisor = superviseCluster(cluster, log);
     let stopped = false;
     return {
       url: `${base}/${DATABASE}`,
@@ -177,6 +179,7 @@ export async function startEmbeddedPostgres(home: string, log: Logger): Promise<
       async stop() {
         if (stopped) return;
         stopped = true;
+        supervisor.stop();
         await cluster.stop();
         lock.release();
       },

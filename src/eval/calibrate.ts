@@ -36,8 +36,8 @@ export interface Calibration {
 
 const WINDOW = 256;
 
-function calibrationTokens(dir: string, file: string, samples: number): number[] {
-  const tokenizer = loadTokenizer(dir, readCheckpointFolder(dir).config);
+function calibrationTokens(dir: string, config: Record<string, unknown>, file: string, samples: number): number[] {
+  const tokenizer = loadTokenizer(dir, config);
   const out: number[] = [];
   for (const line of readDataFile(file, 'recipe.calibration').text.split('\n')) {
     if (line.trim() === '') continue;
@@ -49,7 +49,7 @@ function calibrationTokens(dir: string, file: string, samples: number): number[]
 }
 
 export async function calibrate(dir: string, file: string, samples: number, o: CalibrationOptions): Promise<Calibration> {
-  const folder = readCheckpointFolder(dir);
+  const folder = await readCheckpointFolder(dir);
   const ckpt = await CheckpointTensors.open(dir);
   const arch = alignPrefix(parseArchitecture(folder.config, join(dir, 'config.json')), ckpt.names());
   await ckpt.close();
@@ -58,7 +58,7 @@ export async function calibrate(dir: string, file: string, samples: number, o: C
   o.onProgress?.('export', 0);
   const { modelPath } = await exportOnnx(dir, graphDir, { activations: true });
   const session = await LmSession.open(modelPath, { threads: o.threads });
-  const tokens = calibrationTokens(dir, file, samples);
+  const tokens = calibrationTokens(dir, folder.config, file, samples);
   const L = arch.numLayers;
   const taps = ['attn_in', 'o_in', 'mlp_norm', 'mlp_in'] as const;
   const sumsq: Record<string, Float64Array> = {};
@@ -122,7 +122,7 @@ export async function perplexityWithout(
   samples: number,
   o: CalibrationOptions & { tmp: string },
 ): Promise<number[]> {
-  const config = readCheckpointFolder(dir).config;
+  const config = (await readCheckpointFolder(dir)).config;
   const L = Number(config.num_hidden_layers);
   const tokenizer = loadTokenizer(dir, config);
   const scores: number[] = [];

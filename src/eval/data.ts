@@ -9,9 +9,25 @@ export interface DataFile {
   sha256: string;
 }
 
+/**
+ * The largest evaluation, calibration or corpus file: 256 MiB. Files are decoded whole, and V8
+ * cannot hold a string of more than 2^29 characters, so a larger limit would turn a too-large file
+ * into a crash instead of an error (checked again when a job is asked for, src/registry/importPath.ts).
+ */
+export const MAX_DATA_FILE_BYTES = 256 * 1024 * 1024;
+
+export function dataFileTooLarge(path: string, size: number, field: string): BadInputError {
+  return new BadInputError(
+    field,
+    `${path} has ${size.toLocaleString('en-US')} bytes; data files may have at most ${MAX_DATA_FILE_BYTES.toLocaleString('en-US')} (256 MiB)`,
+  );
+}
+
 export function readDataFile(path: string, field = 'data'): DataFile {
   if (!existsSync(path)) throw new BadInputError(field, `${path} does not exist`);
-  if (!statSync(path).isFile()) throw new BadInputError(field, `${path} is not a file`);
+  const stat = statSync(path);
+  if (!stat.isFile()) throw new BadInputError(field, `${path} is not a file`);
+  if (stat.size > MAX_DATA_FILE_BYTES) throw dataFileTooLarge(path, stat.size, field);
   const bytes = readFileSync(path);
   let text: string;
   try {

@@ -30,7 +30,7 @@ export interface EvalRunOptions {
 }
 
 export async function evaluateCheckpoint(dir: string, request: EvalRequest, options: EvalRunOptions): Promise<EvalResult[]> {
-  const config = readCheckpointFolder(dir).config;
+  const config = (await readCheckpointFolder(dir)).config;
   const maxPositions = typeof config.max_position_embeddings === 'number' ? config.max_position_embeddings : 2048;
   if (request.task !== 'speed' && !request.data) throw new BadInputError('data', `is required for ${request.task}`);
   const tokenizer = loadTokenizer(dir, config);

@@ -3,6 +3,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Tokenizer } from '@huggingface/tokenizers';
 import { BadInputError } from '../errors.js';
+import { CheckpointError } from '../formats/checkpoint/folder.js';
 
 export interface LmTokenizer {
   encode(text: string): number[];
@@ -13,8 +14,15 @@ export function loadTokenizer(dir: string, config: Record<string, unknown>): LmT
   const file = join(dir, 'tokenizer.json');
   if (!existsSync(file)) throw new BadInputError('dir', `${dir} has no tokenizer.json; evaluation needs the model's tokenizer`);
   const cfgFile = join(dir, 'tokenizer_config.json');
-  const tokenizerConfig = existsSync(cfgFile) ? (JSON.parse(readFileSync(cfgFile, 'utf8')) as Record<string, unknown>) : {};
-  const tok = new Tokenizer(JSON.parse(readFileSync(file, 'utf8')), tokenizerConfig);
+  let tokenizerConfig: Record<string, unknown> = {};
+  let tok: Tokenizer;
+  try {
+    if (existsSync(cfgFile)) tokenizerConfig = JSON.parse(readFileSync(cfgFile, 'utf8')) as Record<string, unknown>;
+    tok = new Tokenizer(JSON.parse(readFileSync(file, 'utf8')), tokenizerConfig);
+  } catch (err) {
+    // The same file fails the same way on every attempt: a checkpoint error, not retried.
+    throw new CheckpointError(file, `the tokenizer cannot be loaded (${(err as Error).message})`);
+  }
   const bosToken = tokenizerConfig.bos_token;
   const bosFromTokenizer =
     typeof bosToken === 'string'

@@ -38,7 +38,7 @@ export interface ExportResult {
 
 /** Writes `outDir/model.onnx` and `outDir/model.onnx_data` (atomically: a temp folder, then a rename). */
 export async function exportOnnx(checkpointDir: string, outDir: string, options: ExportOptions = {}): Promise<ExportResult> {
-  const folder = readCheckpointFolder(checkpointDir);
+  const folder = await readCheckpointFolder(checkpointDir);
   const ckpt = await CheckpointTensors.open(checkpointDir);
   const tmp = join(dirname(outDir), `.${basename(outDir)}.partial-${process.pid}-${Date.now()}`);
   await mkdir(tmp, { recursive: true });

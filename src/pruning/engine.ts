@@ -65,7 +65,7 @@ const EPS = 1e-9;
 const DEFAULT_SHARD = 5 * 1024 ** 3; // transformers' save_pretrained default
 
 export async function prune(parentDir: string, outDir: string, recipe: Recipe, options: PruneOptions = {}): Promise<PruneResult> {
-  const folder = readCheckpointFolder(parentDir);
+  const folder = await readCheckpointFolder(parentDir);
   const report = options.onProgress ?? (() => {});
   const vocab =
     recipe.method === 'vocab'

@@ -4,10 +4,10 @@
 // hash, and the files are in `snapshots/<commit>/` (links into `blobs/`). HF_HUB_CACHE defaults to
 // `<HF_HOME>/hub`, HF_HOME to `~/.cache/huggingface` (huggingface_hub's constants.py). The
 // resolved folder still has to lie under the allowed import roots (src/registry/importPath.ts).
-import { existsSync } from 'node:fs';
-import { readFile, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { BadInputError } from '../errors.js';
+import { readRegularFile } from '../formats/regularFile.js';
 
 export const HF_SCHEME = 'hf://';
 
@@ -44,7 +44,7 @@ export function parseHfReference(ref: string, field = 'path'): HfReference {
 export async function resolveHfReference(ref: string, hubCache: string, field = 'path'): Promise<string> {
   const { repoId, revision } = parseHfReference(ref, field);
   const repo = join(hubCache, `models--${repoId.replace('/', '--')}`);
-  if (!existsSync(repo)) {
+  if (!(await isDirectory(repo))) {
     throw new BadInputError(
       field,
       `${ref}: ${repoId} is not in the Hugging Face cache ${hubCache} (Bonsai works offline; download it with \`hf download ${repoId}\` first)`,
@@ -56,10 +56,17 @@ export async function resolveHfReference(ref: string, hubCache: string, field = 
     const s = await stat(refFile).catch(() => null);
     if (!s?.isFile() || s.size > 1024)
       throw new BadInputError(field, `${ref}: the cache has no revision ${revision} of ${repoId} (no refs/${revision})`);
-    commit = (await readFile(refFile, 'utf8')).trim();
+    commit = (await readRegularFile(refFile, 1024, field)).toString('utf8').trim();
     if (!COMMIT.test(commit)) throw new BadInputError(field, `${ref}: refs/${revision} does not hold a commit hash`);
   }
   const snapshot = join(repo, 'snapshots', commit);
-  if (!existsSync(snapshot)) throw new BadInputError(field, `${ref}: the cache has no snapshot ${commit} of ${repoId}`);
+  if (!(await isDirectory(snapshot))) throw new BadInputError(field, `${ref}: the cache has no snapshot ${commit} of ${repoId}`);
   return snapshot;
+}
+
+async function isDirectory(path: string): Promise<boolean> {
+  return stat(path).then(
+    (s) => s.isDirectory(),
+    () => false,
+  );
 }

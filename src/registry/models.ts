@@ -4,7 +4,7 @@ import type { db, PrismaClient } from '../db/client.js';
 import type { ModelStatus, Relation } from '../db/generated/enums.js';
 import { BadInputError, ConflictError, NotFoundError } from '../errors.js';
 import type { RegistryDeps } from './deps.js';
-import { parseModelName } from './names.js';
+import { type ModelName, parseModelName } from './names.js';
 import { mapPrismaError } from './prismaErrors.js';
 
 export type ModelRow = db.Model;
@@ -20,10 +20,32 @@ export async function findModel(prisma: PrismaClient, ref: string, field = 'mode
   const row = isUuid(ref)
     ? await prisma.model.findUnique({ where: { id: ref } })
     : ref.includes('/')
-      ? await prisma.model.findUnique({ where: { owner_name: parseModelName(ref, field) } })
+      ? await findByName(prisma, parseModelName(ref, field))
       : null;
   if (!row) throw new NotFoundError('model', ref);
   return row;
+}
+
+/**
+ * Names are unique and found ignoring case, as on the Hub: `BIBLE/TINY-LLAMA-KJV` is
+ * `bible/tiny-llama-kjv` (a unique index on lower(owner), lower(name) keeps them unique).
+ */
+export async function findByName(prisma: PrismaClient, name: ModelName): Promise<ModelRow | null> {
+  return prisma.model.findFirst({
+    where: { owner: { equals: name.owner, mode: 'insensitive' }, name: { equals: name.name, mode: 'insensitive' } },
+  });
+}
+
+/** CONFLICT on `field` when the name is taken, in any case. */
+export async function checkNameFree(prisma: PrismaClient, name: ModelName, field = 'name'): Promise<void> {
+  const taken = await findByName(prisma, name);
+  if (taken) {
+    const same = taken.owner === name.owner && taken.name === name.name;
+    throw new ConflictError(
+      `${field}: a model named ${taken.owner}/${taken.name} exists already${same ? '' : ' (names are unique ignoring case)'}`,
+      { field },
+    );
+  }
 }
 
 /** A model and the files of its stored checkpoint (for the CLI's export and prune); BAD_USER_INPUT on `field` when it has none. */
@@ -147,6 +169,20 @@ export function checkTags(tags: readonly string[], field = 'tags'): string[] {
   ];
 }
 
+/** One limit for a model's description wherever it is set (register, spawn, update): 10,000 characters. */
+export const MAX_DESCRIPTION = 10_000;
+
+export function checkDescription(description: string | null | undefined, field = 'description'): string | null {
+  if (description == null) return null;
+  if (description.length > MAX_DESCRIPTION) {
+    throw new BadInputError(
+      field,
+      `at most ${MAX_DESCRIPTION.toLocaleString('en-US')} characters (got ${description.length.toLocaleString('en-US')})`,
+    );
+  }
+  return description;
+}
+
 export function checkLicense(license: string, field = 'license'): string {
   const l = license.trim();
   if (!/^[A-Za-z0-9][A-Za-z0-9.+-]{0,63}$/.test(l))
@@ -157,11 +193,7 @@ export function checkLicense(license: string, field = 'license'): string {
 export async function updateModel(prisma: PrismaClient, ref: string, change: ModelUpdate): Promise<ModelRow> {
   const model = await findModel(prisma, ref);
   const data: db.Prisma.ModelUpdateInput = {};
-  if (change.description !== undefined) {
-    if (change.description !== null && change.description.length > 10_000)
-      throw new BadInputError('description', 'at most 10,000 characters');
-    data.description = change.description;
-  }
+  if (change.description !== undefined) data.description = checkDescription(change.description);
   if (change.tags != null) data.tags = checkTags(change.tags);
   if (change.license !== undefined) data.license = change.license === null ? null : checkLicense(change.license);
   return prisma.model.update({ where: { id: model.id }, data });

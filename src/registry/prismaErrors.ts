@@ -16,9 +16,10 @@ function isKnown(err: unknown): err is KnownPrismaError {
   );
 }
 
-export function mapPrismaError(err: unknown, what = 'record'): unknown {
+/** `field`, when given, is the input a unique-constraint conflict is about (e.g. `name`). */
+export function mapPrismaError(err: unknown, what = 'record', field?: string): unknown {
   if (err instanceof BonsaiError || !isKnown(err)) return err;
-  if (err.code === 'P2002') return new ConflictError(`${what} already exists`, { constraint: err.meta?.target });
+  if (err.code === 'P2002') return new ConflictError(`${what} already exists`, field ? { field } : {});
   if (err.code === 'P2003') return new ConflictError(`${what} is still referenced by another record`);
   if (err.code === 'P2025') return new NotFoundError(what, '(gone)');
   return err;

@@ -6,13 +6,13 @@
 // again, so a failed import leaves neither a row nor a file. Other files are listed as skipped.
 import { inspectCheckpoint } from '../arch/inspect.js';
 import type { Relation } from '../db/generated/enums.js';
-import { BadInputError, BonsaiError, ConflictError } from '../errors.js';
+import { BadInputError, BonsaiError } from '../errors.js';
 import { checkpointFiles, type SkippedFile } from '../formats/checkpoint/files.js';
-import { readCheckpointFolder } from '../formats/checkpoint/folder.js';
+import { checkTokenizer } from '../formats/checkpoint/tokenizerCheck.js';
 import type { RegistryDeps } from './deps.js';
 import { isHfReference, resolveHfReference } from './hfCache.js';
 import { resolveImportPath } from './importPath.js';
-import { checkLicense, checkTags, findModel, type ModelRow, removeUnreferencedBlobs } from './models.js';
+import { checkDescription, checkLicense, checkNameFree, checkTags, findModel, type ModelRow, removeUnreferencedBlobs } from './models.js';
 import { parseModelName } from './names.js';
 import { mapPrismaError } from './prismaErrors.js';
 
@@ -53,9 +53,8 @@ export async function registerModel(deps: RegistryDeps, input: RegisterInput): P
     path = await resolveHfReference(path, deps.hubCache);
   }
   const dir = await resolveImportPath(path, deps.modelRoots);
-  if (await prisma.model.findUnique({ where: { owner_name: { owner, name } }, select: { id: true } })) {
-    throw new ConflictError(`name: a model named ${owner}/${name} exists already`, { field: 'name' });
-  }
+  const description = checkDescription(input.description);
+  await checkNameFree(prisma, { owner, name });
   const parents = await Promise.all((input.parents ?? []).map((p, i) => findModel(prisma, p.model, `parents[${i}].model`)));
   if (new Set(parents.map((p) => p.id)).size !== parents.length) throw new BadInputError('parents', 'lists the same parent twice');
 
@@ -64,6 +63,7 @@ export async function registerModel(deps: RegistryDeps, input: RegisterInput): P
   try {
     selection = await checkpointFiles(dir);
     report = await inspectCheckpoint(dir);
+    if (selection.files.some((f) => f.name === 'tokenizer.json')) await checkTokenizer(dir, report.config);
   } catch (err) {
     if (err instanceof BonsaiError) throw new BadInputError('path', err.message, { reason: err.code });
     throw err;
@@ -92,9 +92,9 @@ export async function registerModel(deps: RegistryDeps, input: RegisterInput): P
           parameterCount: BigInt(report.parameters.fromTensors.total),
           byteSize: BigInt(report.weightBytes),
           dtype: report.dtype,
-          config: readCheckpointFolder(dir).config as object,
+          config: report.config as object,
           license,
-          description: input.description ?? null,
+          description,
           tags,
           artifactId: artifact.id,
         },
@@ -116,6 +116,6 @@ export async function registerModel(deps: RegistryDeps, input: RegisterInput): P
     return { model, source: dir, skipped: selection.skipped };
   } catch (err) {
     await removeUnreferencedBlobs(deps, ingest.created);
-    throw mapPrismaError(err, `model ${owner}/${name}`);
+    throw mapPrismaError(err, `name: a model named ${owner}/${name}`, 'name');
   }
 }

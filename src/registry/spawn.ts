@@ -6,7 +6,7 @@ import { parseRecipe, RELATION_OF_METHOD, type Recipe } from '../pruning/recipe.
 import type { RegistryDeps } from './deps.js';
 import { resolveDataFile } from './importPath.js';
 import { createJobIn, jobTransaction } from './jobs.js';
-import { findModel, type ModelRow } from './models.js';
+import { checkDescription, checkNameFree, findModel, type ModelRow } from './models.js';
 import { parseModelName } from './names.js';
 import { type EvaluationRequest, parseEvaluationRequests } from './payloads.js';
 import { mapPrismaError } from './prismaErrors.js';
@@ -54,6 +54,7 @@ export interface SpawnInput {
 }
 
 export async function spawnPrunedVariant(deps: RegistryDeps, input: SpawnInput, createdById: string | null) {
+  const description = checkDescription(input.description);
   const { parent, plan } = await pruningPlan(deps, input.parent, input.recipe);
   const evaluate: EvaluationRequest[] = await checkEvaluationData(deps, parseEvaluationRequests(input.evaluate), 'evaluate');
   // Data files are recorded by their real path, so the card's reproduce command names files that
@@ -73,6 +74,7 @@ export async function spawnPrunedVariant(deps: RegistryDeps, input: SpawnInput, 
   }
   const explicit = input.name != null;
   const wanted = parseModelName(input.name ?? defaultChildName(parent, plan.recipe));
+  if (explicit) await checkNameFree(deps.prisma, wanted);
   const name = explicit ? wanted : await freeName(deps, wanted.owner, wanted.name);
   try {
     return await jobTransaction(deps, async (tx) => {
@@ -87,7 +89,7 @@ export async function spawnPrunedVariant(deps: RegistryDeps, input: SpawnInput, 
           dtype: parent.dtype,
           config: plan.config as object,
           license: parent.license,
-          description: input.description ?? null,
+          description,
           tags: parent.tags,
         },
       });
@@ -103,15 +105,20 @@ export async function spawnPrunedVariant(deps: RegistryDeps, input: SpawnInput, 
       return { model: child, edge, job, plan };
     });
   } catch (err) {
-    throw mapPrismaError(err, `model ${name.owner}/${name.name}`);
+    throw mapPrismaError(err, `name: a model named ${name.owner}/${name.name}`, 'name');
   }
 }
 
 async function freeName(deps: Pick<RegistryDeps, 'prisma'>, owner: string, base: string) {
-  const taken = await deps.prisma.model.findMany({ where: { owner, name: { startsWith: base } }, select: { name: true } });
-  const names = new Set(taken.map((t) => t.name));
-  if (!names.has(base)) return { owner, name: base };
-  for (let i = 2; ; i++) if (!names.has(`${base}-${i}`)) return { owner, name: `${base}-${i}` };
+  // Names are unique ignoring case (migration 20261130200000), so "taken" ignores case too.
+  const taken = await deps.prisma.model.findMany({
+    where: { owner: { equals: owner, mode: 'insensitive' }, name: { startsWith: base, mode: 'insensitive' } },
+    select: { name: true },
+  });
+  const names = new Set(taken.map((t) => t.name.toLowerCase()));
+  const has = (n: string) => names.has(n.toLowerCase());
+  if (!has(base)) return { owner, name: base };
+  for (let i = 2; ; i++) if (!has(`${base}-${i}`)) return { owner, name: `${base}-${i}` };
 }
 
 export async function evaluateModel(deps: RegistryDeps, ref: string, requests: unknown, createdById: string | null) {

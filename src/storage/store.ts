@@ -10,6 +10,18 @@ import { chmod, link, mkdir, open, readdir, rename, rm, stat, unlink } from 'nod
 import { dirname, join, relative, sep } from 'node:path';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { BonsaiError } from '../errors.js';
+
+/** The artifact store's disk is full: a server-side condition the client cannot fix by retrying. */
+export class StorageFullError extends BonsaiError {
+  /** For the server log; not sent to clients. */
+  readonly store: string;
+
+  constructor(root: string, options?: ErrorOptions) {
+    super('STORAGE_FULL', 'the artifact store is full; free space on its disk or move BONSAI_HOME, then try again', {}, options);
+    this.store = root;
+  }
+}
 
 export interface StoredFile {
   /** Path inside the checkpoint folder, with forward slashes. */
@@ -55,41 +67,39 @@ export class ArtifactStore {
   }
 
   /**
-   * Copies every regular file of `dir` into the store while hashing it (one read per file).
-   * `files` (relative paths) limits the import to those files.
+   * Stores the regular files of `dir` (`files`, relative paths, limits the import to those). Each
+   * file is hashed while it is read; a file whose blob exists already is not copied at all (a
+   * second registration of the same weights writes nothing), and a new one is copied while it is
+   * hashed again, and refused if its content changed between the two reads. A full disk is a
+   * StorageFullError, with this call's partial copies and blobs removed.
    */
   async importFolder(dir: string, files?: readonly string[], signal?: AbortSignal): Promise<IngestResult> {
     const names = files ?? (await listFiles(dir));
     const stored: StoredFile[] = [];
     const created: string[] = [];
-    const tmp = await this.tempDir('import');
+    let tmp: string | undefined;
     try {
       for (const [i, name] of names.entries()) {
         signal?.throwIfAborted();
-        const staged = join(tmp, String(i));
-        const hash = createHash('sha256');
-        let size = 0;
-        await pipeline(
-          createReadStream(join(dir, name)),
-          new Transform({
-            transform(chunk: Buffer, _enc, done) {
-              hash.update(chunk);
-              size += chunk.length;
-              done(null, chunk);
-            },
-          }),
-          createWriteStream(staged),
-        );
-        const sha256 = hash.digest('hex');
-        if (await this.place(staged, sha256)) created.push(sha256);
-        stored.push({ path: toPosix(name), sha256, size });
+        const source = join(dir, name);
+        const first = await hashFile(source, signal);
+        if (!this.hasBlob(first.sha256)) {
+          tmp ??= await this.tempDir('import');
+          const staged = join(tmp, String(i));
+          const copy = createHash('sha256');
+          await pipeline(createReadStream(source), hashing(copy), createWriteStream(staged), { signal });
+          const sha256 = copy.digest('hex');
+          if (sha256 !== first.sha256) throw new Error(`${source} changed while it was being imported`);
+          if (await this.place(staged, sha256)) created.push(sha256);
+        }
+        stored.push({ path: toPosix(name), sha256: first.sha256, size: first.size });
       }
       return { files: stored, created };
     } catch (err) {
       await this.removeBlobs(created);
-      throw err;
+      throw asStorageError(err, this.root);
     } finally {
-      await rm(tmp, { recursive: true, force: true });
+      if (tmp) await rm(tmp, { recursive: true, force: true });
     }
   }
 
@@ -105,17 +115,14 @@ export class ArtifactStore {
       for (const name of names) {
         signal?.throwIfAborted();
         const file = join(dir, name);
-        const hash = createHash('sha256');
-        for await (const chunk of createReadStream(file)) hash.update(chunk as Buffer);
-        const sha256 = hash.digest('hex');
-        const { size } = await stat(file);
+        const { sha256, size } = await hashFile(file, signal);
         if (await this.place(file, sha256)) created.push(sha256);
         stored.push({ path: toPosix(name), sha256, size });
       }
       return { files: stored, created };
     } catch (err) {
       await this.removeBlobs(created);
-      throw err;
+      throw asStorageError(err, this.root);
     }
   }
 
@@ -174,6 +181,32 @@ export class ArtifactStore {
     await rename(file, target);
     return true;
   }
+}
+
+function hashing(hash: ReturnType<typeof createHash>): Transform {
+  return new Transform({
+    transform(chunk: Buffer, _enc, done) {
+      hash.update(chunk);
+      done(null, chunk);
+    },
+  });
+}
+
+async function hashFile(path: string, signal?: AbortSignal): Promise<{ sha256: string; size: number }> {
+  const hash = createHash('sha256');
+  let size = 0;
+  for await (const chunk of createReadStream(path, { signal })) {
+    hash.update(chunk as Buffer);
+    size += (chunk as Buffer).length;
+  }
+  return { sha256: hash.digest('hex'), size };
+}
+
+/** ENOSPC and EDQUOT become StorageFullError, the code clients branch on; anything else is unchanged. */
+function asStorageError(err: unknown, root: string): unknown {
+  const code = (err as NodeJS.ErrnoException | undefined)?.code;
+  if (code === 'ENOSPC' || code === 'EDQUOT') return new StorageFullError(root, { cause: err });
+  return err;
 }
 
 async function listFiles(dir: string): Promise<string[]> {

@@ -40,7 +40,7 @@ describe('depth criteria', () => {
     const { modelPath } = await exportOnnx(dead, join(tmp, 'dead-onnx'));
     const session = await LmSession.open(modelPath, { threads: 2 });
     const [full] = await perplexity(
-      { session, tokenizer: loadTokenizer(dead, readCheckpointFolder(dead).config), maxPositions: 512 },
+      { session, tokenizer: loadTokenizer(dead, (await readCheckpointFolder(dead)).config), maxPositions: 512 },
       { data: calibrationText, limit: 256 },
     );
     await session.release();

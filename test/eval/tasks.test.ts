@@ -26,7 +26,7 @@ const tmp = tempDir('bonsai-eval-');
 beforeAll(async () => {
   const r = await exportOnnx(sharedModel, join(tmp, 'onnx'));
   session = await LmSession.open(r.modelPath, { threads: 2 });
-  ctx = { session, tokenizer: loadTokenizer(sharedModel, readCheckpointFolder(sharedModel).config), maxPositions: 2048 };
+  ctx = { session, tokenizer: loadTokenizer(sharedModel, (await readCheckpointFolder(sharedModel)).config), maxPositions: 2048 };
 });
 afterAll(async () => {
   await session.release();

@@ -48,7 +48,7 @@ function rope(x: Vec, heads: number, dim: number, pos: number, theta: number): v
 }
 
 export async function referenceLogits(dir: string, ids: number[]): Promise<Float64Array[]> {
-  const folder = readCheckpointFolder(dir);
+  const folder = await readCheckpointFolder(dir);
   const ckpt = await CheckpointTensors.open(dir);
   try {
     const cfg: ArchConfig = alignPrefix(parseArchitecture(folder.config, join(dir, 'config.json')), ckpt.names());

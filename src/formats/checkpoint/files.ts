@@ -5,10 +5,10 @@
 // reason: optimizer and scheduler states, pickled weights (`*.bin`, `*.pt`: Bonsai reads only
 // safetensors), training arguments, subfolders, anything else. Symbolic links count as the file
 // they point to (a Hugging Face cache snapshot is all links into ../../blobs/).
-import { readdir, readFile, stat } from 'node:fs/promises';
+import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { CheckpointError, TOKENIZER_FILES } from './folder.js';
-import { INDEX_FILE, parseIndex, SINGLE_FILE } from './tensors.js';
+import { INDEX_FILE, readIndex, SINGLE_FILE } from './tensors.js';
 
 export interface CheckpointFile {
   name: string;
@@ -102,9 +102,5 @@ export async function checkpointFiles(dir: string): Promise<{ files: CheckpointF
 }
 
 async function readIndexWeightFiles(path: string): Promise<string[]> {
-  const s = await statEntry(path);
-  if (!s?.regular) throw new CheckpointError(path, 'not a regular file');
-  // The index is a small JSON file (a few hundred kB for the largest models); more is not an index.
-  if (s.size > 64 * 1024 * 1024) throw new CheckpointError(path, `${s.size} bytes is too large for a shard index`);
-  return [...new Set(Object.values(parseIndex(await readFile(path, 'utf8'), path).weight_map))];
+  return [...new Set(Object.values((await readIndex(path)).weight_map))];
 }

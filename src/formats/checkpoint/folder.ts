@@ -1,8 +1,9 @@
 // A Hugging Face checkpoint folder: config.json, generation_config.json, tokenizer files and the
 // safetensors weights (sharded or not).
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { BonsaiError, type ErrorCode } from '../../errors.js';
+import { NotRegularFileError, readRegularFile } from '../regularFile.js';
 
 export const TOKENIZER_FILES = [
   'tokenizer.json',
@@ -25,17 +26,14 @@ export class CheckpointError extends BonsaiError {
 /** JSON config files are small; anything larger is not one (and is not read into memory). */
 const MAX_JSON_BYTES = 16 * 1024 * 1024;
 
-function readJsonObject(path: string): JsonObject {
+/** A JSON object file of the checkpoint: a regular file (never a FIFO), small, valid JSON, an object. */
+export async function readJsonObject(path: string): Promise<JsonObject> {
   let text: string;
   try {
-    // A FIFO or device named config.json would block the reader forever: regular files only.
-    const s = statSync(path);
-    if (!s.isFile()) throw new CheckpointError(path, 'not a regular file');
-    if (s.size > MAX_JSON_BYTES) throw new CheckpointError(path, `${s.size} bytes is too large for a configuration file`);
-    text = readFileSync(path, 'utf8');
+    text = (await readRegularFile(path, MAX_JSON_BYTES)).toString('utf8');
   } catch (err) {
-    if (err instanceof CheckpointError) throw err;
-    throw new CheckpointError(path, (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'missing' : (err as Error).message);
+    if (err instanceof NotRegularFileError) throw new CheckpointError(path, err.details.problem as string);
+    throw err;
   }
   let parsed: unknown;
   try {
@@ -57,16 +55,26 @@ export interface CheckpointFolder {
   files: Array<{ name: string; size: number }>;
 }
 
-export function readCheckpointFolder(dir: string): CheckpointFolder {
-  if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new CheckpointError(dir, 'not a folder');
-  const config = readJsonObject(join(dir, 'config.json'));
-  const genPath = join(dir, 'generation_config.json');
-  const generationConfig = existsSync(genPath) ? readJsonObject(genPath) : undefined;
+/** The folder's configuration and file list, read without blocking the event loop. */
+export async function readCheckpointFolder(dir: string): Promise<CheckpointFolder> {
+  const isDir = await stat(dir).then(
+    (s) => s.isDirectory(),
+    () => false,
+  );
+  if (!isDir) throw new CheckpointError(dir, 'not a folder');
+  const config = await readJsonObject(join(dir, 'config.json'));
+  const entries = await readdir(dir, { withFileTypes: true });
+  const generationConfig = entries.some((e) => e.name === 'generation_config.json')
+    ? await readJsonObject(join(dir, 'generation_config.json'))
+    : undefined;
   // A link counts as the file it points to (a Hugging Face cache snapshot is all links).
-  const files = readdirSync(dir, { withFileTypes: true })
-    .filter((e) => e.isFile() || (e.isSymbolicLink() && statSync(join(dir, e.name), { throwIfNoEntry: false })?.isFile()))
-    .map((e) => ({ name: e.name, size: statSync(join(dir, e.name)).size }))
-    .sort((a, b) => (a.name < b.name ? -1 : 1));
+  const files: Array<{ name: string; size: number }> = [];
+  for (const e of entries) {
+    if (!e.isFile() && !e.isSymbolicLink()) continue;
+    const s = await stat(join(dir, e.name)).catch(() => null);
+    if (s?.isFile()) files.push({ name: e.name, size: s.size });
+  }
+  files.sort((a, b) => (a.name < b.name ? -1 : 1));
   const present = new Set(files.map((f) => f.name));
   return { dir, config, generationConfig, tokenizerFiles: TOKENIZER_FILES.filter((f) => present.has(f)), files };
 }

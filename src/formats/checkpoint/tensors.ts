@@ -1,7 +1,8 @@
 // The tensors of a Hugging Face checkpoint folder, sharded or not, behind one interface: readers
 // never need to know whether `model.safetensors.index.json` exists.
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { readdir } from 'node:fs/promises';
 import { basename, join } from 'node:path';
+import { NotRegularFileError, readRegularFile } from '../regularFile.js';
 import { SafetensorsError } from '../safetensors/errors.js';
 import { SafetensorsFile, type TensorInfo } from '../safetensors/reader.js';
 
@@ -32,8 +33,18 @@ export function parseIndex(text: string, path: string): ShardIndex {
   return parsed as ShardIndex;
 }
 
-function readIndex(path: string): ShardIndex {
-  return parseIndex(readFileSync(path, 'utf8'), path);
+/** The index is a small JSON file (a few hundred kB for the largest models); more is not an index. */
+export const MAX_INDEX_BYTES = 64 * 1024 * 1024;
+
+export async function readIndex(path: string): Promise<ShardIndex> {
+  let text: string;
+  try {
+    text = (await readRegularFile(path, MAX_INDEX_BYTES)).toString('utf8');
+  } catch (err) {
+    if (err instanceof NotRegularFileError) throw new SafetensorsError(path, err.details.problem as string);
+    throw err;
+  }
+  return parseIndex(text, path);
 }
 
 export class CheckpointTensors {
@@ -48,8 +59,9 @@ export class CheckpointTensors {
     const indexPath = join(dir, INDEX_FILE);
     const opened: SafetensorsFile[] = [];
     try {
-      if (existsSync(indexPath)) {
-        const index = readIndex(indexPath);
+      const present = new Set(await readdir(dir).catch(() => [] as string[]));
+      if (present.has(INDEX_FILE)) {
+        const index = await readIndex(indexPath);
         const shardNames = [...new Set(Object.values(index.weight_map))].sort();
         const byName = new Map<string, SafetensorsFile>();
         for (const shard of shardNames) {
@@ -69,8 +81,8 @@ export class CheckpointTensors {
         return new CheckpointTensors(dir, opened, byName, true);
       }
       const single = join(dir, SINGLE_FILE);
-      if (!existsSync(single)) {
-        const others = existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith('.safetensors')) : [];
+      if (!present.has(SINGLE_FILE)) {
+        const others = [...present].filter((f) => f.endsWith('.safetensors'));
         throw new SafetensorsError(
           dir,
           others.length > 0

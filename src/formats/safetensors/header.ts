@@ -1,5 +1,6 @@
 // Strict parsing of a safetensors header: every rule of REFERENCE.md ("safetensors rules",
 // from huggingface/safetensors and the Trail of Bits audit) is checked before any tensor is read.
+import { visit } from 'jsonc-parser';
 import { DTYPE_BYTES, type Dtype, isDtype } from './dtypes.js';
 import { SafetensorsError } from './errors.js';
 
@@ -23,58 +24,32 @@ export interface Header {
 }
 
 /**
- * The keys of the top-level JSON object, in order, duplicates included: `JSON.parse` keeps the
- * last of two equal keys silently, which would let a file show one tensor and hide another.
+ * The first key that appears twice in one object, at any depth, with the path of that object.
+ * `JSON.parse` keeps the last of two equal keys silently, which would let a file show one tensor
+ * (or one dtype) and hide another; the reference implementation's serde reader rejects both
+ * ("duplicate field"). jsonc-parser's visitor reports every key as it is read.
  */
-export function topLevelKeys(json: string): string[] {
-  const keys: string[] = [];
-  let i = 0;
-  const ws = () => {
-    while (i < json.length && ' \t\n\r'.includes(json[i]!)) i++;
-  };
-  const str = (): string => {
-    const start = i;
-    i++;
-    while (i < json.length && json[i] !== '"') i += json[i] === '\\' ? 2 : 1;
-    i++;
-    return JSON.parse(json.slice(start, i)) as string;
-  };
-  const skipValue = () => {
-    let depth = 0;
-    while (i < json.length) {
-      const c = json[i];
-      if (c === '"') {
-        str();
-        if (depth === 0) return;
-        continue;
-      }
-      if (c === '{' || c === '[') depth++;
-      else if (c === '}' || c === ']') {
-        if (depth === 0) return;
-        depth--;
-        if (depth === 0) {
-          i++;
-          return;
-        }
-      } else if (c === ',' && depth === 0) return;
-      i++;
-    }
-  };
-  ws();
-  if (json[i] !== '{') return keys;
-  i++;
-  for (;;) {
-    ws();
-    if (json[i] !== '"') return keys;
-    keys.push(str());
-    ws();
-    i++; // ':'
-    ws();
-    skipValue();
-    ws();
-    if (json[i] !== ',') return keys;
-    i++;
-  }
+export function findDuplicateKey(json: string): { key: string; path: string[] } | null {
+  const stack: Array<Set<string>> = [];
+  const path: string[] = [];
+  let found: { key: string; path: string[] } | null = null;
+  visit(json, {
+    onObjectBegin: () => {
+      stack.push(new Set());
+    },
+    onObjectProperty: (key) => {
+      const keys = stack[stack.length - 1];
+      if (!keys || found) return;
+      if (keys.has(key)) found = { key, path: path.slice(0, stack.length - 1) };
+      keys.add(key);
+      path[stack.length - 1] = key;
+    },
+    onObjectEnd: () => {
+      stack.pop();
+      path.length = stack.length;
+    },
+  });
+  return found;
 }
 
 /** Product of a shape, refusing anything beyond Number.MAX_SAFE_INTEGER instead of overflowing. */
@@ -100,10 +75,11 @@ export function parseHeader(file: string, headerBytes: Uint8Array, fileSize: num
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
     throw new SafetensorsError(file, 'header must be a JSON object');
   }
-  const seen = new Set<string>();
-  for (const key of topLevelKeys(text)) {
-    if (seen.has(key)) throw new SafetensorsError(file, 'duplicate tensor name in header', key);
-    seen.add(key);
+  const duplicate = findDuplicateKey(text);
+  if (duplicate) {
+    throw duplicate.path.length === 0
+      ? new SafetensorsError(file, 'duplicate tensor name in header', duplicate.key)
+      : new SafetensorsError(file, `duplicate field ${JSON.stringify(duplicate.key)} in the header entry`, duplicate.path[0]);
   }
 
   const dataStart = 8 + headerBytes.byteLength;

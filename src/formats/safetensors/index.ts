@@ -1,5 +1,5 @@
 export * from './dtypes.js';
 export * from './errors.js';
-export { MAX_HEADER_BYTES, parseHeader, topLevelKeys } from './header.js';
+export { findDuplicateKey, MAX_HEADER_BYTES, parseHeader } from './header.js';
 export * from './reader.js';
 export * from './writer.js';

@@ -1,6 +1,7 @@
 // Reads one safetensors file a tensor at a time: the header is validated up front, and a tensor's
 // bytes are read from disk only when asked for, so memory stays near the largest tensor.
-import { type FileHandle, open } from 'node:fs/promises';
+import type { FileHandle } from 'node:fs/promises';
+import { NotRegularFileError, openRegular } from '../regularFile.js';
 import { type Dtype, toFloat32 } from './dtypes.js';
 import { SafetensorsError } from './errors.js';
 import { checkHeaderLength, parseHeader, type TensorInfo } from './header.js';
@@ -18,9 +19,15 @@ export class SafetensorsFile {
   ) {}
 
   static async open(path: string): Promise<SafetensorsFile> {
-    const handle = await open(path, 'r');
+    let opened: Awaited<ReturnType<typeof openRegular>>;
     try {
-      const { size } = await handle.stat();
+      opened = await openRegular(path);
+    } catch (err) {
+      if (err instanceof NotRegularFileError) throw new SafetensorsError(path, err.details.problem as string);
+      throw err;
+    }
+    const { handle, size } = opened;
+    try {
       if (size < 8) throw new SafetensorsError(path, `file is ${size} bytes, shorter than the 8-byte header length`);
       const prefix = Buffer.alloc(8);
       await readFully(handle, prefix, 0, path);

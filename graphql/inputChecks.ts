@@ -1,0 +1,60 @@
+// Checks on what a client sends that no resolver should have to repeat. NUL characters are refused
+// in every string, whether a variable or a literal in the document: PostgreSQL's text type cannot
+// hold U+0000 (it fails with "invalid byte sequence for encoding UTF8: 0x00"), and a file path with
+// one is cut short by the operating system, so such a string is the client's mistake, answered
+// before anything runs with 400 and BAD_USER_INPUT naming the variable or argument.
+import type { ApolloServerPlugin } from '@apollo/server';
+import { type DocumentNode, GraphQLError, Kind, visit } from 'graphql';
+import type { Context } from './context.js';
+
+export function badRequest(message: string, extensions: Record<string, unknown> = {}): GraphQLError {
+  return new GraphQLError(message, { extensions: { code: 'BAD_USER_INPUT', ...extensions, http: { status: 400 } } });
+}
+
+/** The path of the first string holding U+0000 in a variable value, e.g. `$input.tags[2]`. */
+export function nulPath(value: unknown, path: string): string | null {
+  if (typeof value === 'string') return value.includes('\0') ? path : null;
+  if (Array.isArray(value)) {
+    for (const [i, v] of value.entries()) {
+      const found = nulPath(v, `${path}[${i}]`);
+      if (found) return found;
+    }
+    return null;
+  }
+  if (typeof value === 'object' && value !== null) {
+    for (const [k, v] of Object.entries(value)) {
+      if (k.includes('\0')) return `${path}.${JSON.stringify(k)}`;
+      const found = nulPath(v, `${path}.${k}`);
+      if (found) return found;
+    }
+  }
+  return null;
+}
+
+/** The argument or input field holding the first literal string with U+0000 in the document. */
+function nulLiteral(document: DocumentNode): string | null {
+  const names: string[] = [];
+  let found: string | null = null;
+  visit(document, {
+    Argument: { enter: (n) => void names.push(n.name.value), leave: () => void names.pop() },
+    ObjectField: { enter: (n) => void names.push(n.name.value), leave: () => void names.pop() },
+    [Kind.STRING]: (n) => {
+      if (found === null && n.value.includes('\0')) found = names.join('.') || '(a string literal)';
+    },
+  });
+  return found;
+}
+
+export function inputChecksPlugin(): ApolloServerPlugin<Context> {
+  return {
+    async requestDidStart() {
+      return {
+        async didResolveOperation({ request, document }) {
+          const inVariables = nulPath(request.variables ?? {}, '');
+          const field = inVariables ? `$${inVariables.slice(1)}` : nulLiteral(document);
+          if (field) throw badRequest(`${field}: must not contain a NUL character (U+0000)`, { field });
+        },
+      };
+    },
+  };
+}
