@@ -22,7 +22,9 @@ export function makeFormatError(production: boolean, log: Logger) {
       }
       const code = formatted.extensions?.code;
       if (typeof code === 'string' && code !== 'INTERNAL_SERVER_ERROR') {
-        return production ? { ...formatted, extensions: { code } } : formatted;
+        // A client's mistake needs no server stack trace (it names our source paths), not even in development.
+        const { stacktrace: _stack, ...extensions } = formatted.extensions ?? {};
+        return { ...formatted, extensions: production ? { code } : extensions };
       }
       // The id ties the client's message to the full error in the server log.
       const errorId = randomUUID();

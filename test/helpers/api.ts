@@ -32,7 +32,7 @@ export interface TestApi {
 }
 
 export async function startTestApi(
-  options: { modelRoots?: string[]; hubCache?: string; publicReads?: boolean; onQuery?: (sql: string) => void } = {},
+  options: { modelRoots?: string[]; hubCache?: string; publicReads?: boolean; production?: boolean; onQuery?: (sql: string) => void } = {},
 ): Promise<TestApi> {
   const db = await createTestDatabase({ onQuery: options.onQuery });
   const home = tempDir('bonsai-api-');
@@ -48,7 +48,7 @@ export async function startTestApi(
   };
   const server = await startHttpServer(
     { prisma: db.prisma, log, version: '9.9.9', embeddedDatabase: false, registry, publicReads: options.publicReads ?? true },
-    { host: '127.0.0.1', port: 0, production: false },
+    { host: '127.0.0.1', port: 0, production: options.production ?? false },
   );
   const runners: Runner[] = [];
   const tokens = {} as Record<TokenRole, string>;

@@ -19,6 +19,8 @@ export interface TokenizerFiles {
 /** Text that exercises the normalizer, pre-tokenizer, byte fallback and decoder. */
 const PROBE = 'In the beginning God created the heaven and the earth. Ça coûte 3,50 € — 東京 🌳\n\ttabs  and  spaces';
 
+const MODEL_TYPES = ['BPE', 'Unigram', 'WordPiece', 'WordLevel'];
+
 type Problem = { file: 'tokenizer.json' | 'tokenizer_config.json' | 'config.json'; problem: string };
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -78,6 +80,11 @@ export function tokenizerProblem(files: TokenizerFiles): Problem | null {
   const rows = typeof config.vocab_size === 'number' ? config.vocab_size : Number.POSITIVE_INFINITY;
   if (!isObject(tokenizer)) return { file: 'tokenizer.json', problem: 'must be a JSON object' };
   if (!isObject(tokenizer.model)) return { file: 'tokenizer.json', problem: 'model must be an object' };
+  // The Rust library reads `model` as a tagged enum (older files without the tag are inferred).
+  const type = tokenizer.model.type;
+  if (type !== undefined && !MODEL_TYPES.includes(type as string)) {
+    return { file: 'tokenizer.json', problem: `model.type ${JSON.stringify(type)} is not one of ${MODEL_TYPES.join(', ')}` };
+  }
   const vocabProblem = vocabularyProblems(tokenizer.model, rows);
   if (vocabProblem) return vocabProblem;
   if (tokenizer.added_tokens !== undefined && tokenizer.added_tokens !== null) {

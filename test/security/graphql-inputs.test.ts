@@ -1,0 +1,211 @@
+// Hostile GraphQL input, in the manner of graphql-cop and the OWASP GraphQL cheat sheet: every
+// client mistake is HTTP 400 with a typed code naming the field, never a 500 or Prisma's message;
+// names are unique ignoring case; one description limit; no schema hints in production.
+import { dirname } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sharedModel } from '../fixtures/checkpoints.js';
+import { startTestApi, type TestApi } from '../helpers/api.js';
+
+let api: TestApi;
+let production: TestApi;
+
+beforeAll(async () => {
+  api = await startTestApi({ modelRoots: [dirname(sharedModel)] });
+  production = await startTestApi({ production: true });
+  await api.register(sharedModel, 'Bible/Tiny-Llama-KJV');
+});
+afterAll(async () => {
+  await api?.close();
+  await production?.close();
+});
+
+type Body = { data?: Record<string, unknown> | null; errors?: Array<{ message: string; extensions?: Record<string, unknown> }> };
+
+async function post(server: TestApi, query: string, variables?: Record<string, unknown>, token?: string | null) {
+  const res = await fetch(`${server.server.url}/graphql`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+    body: JSON.stringify({ query, variables }),
+  });
+  const text = await res.text();
+  return { status: res.status, body: JSON.parse(text) as Body, text };
+}
+
+/** A client error: 400, the code, no Prisma text, no source path. */
+function expectClientError(r: Awaited<ReturnType<typeof post>>, code: string, field?: RegExp) {
+  expect(r.status, r.text).toBe(400);
+  expect(r.body.errors?.[0]?.extensions?.code).toBe(code);
+  expect(r.text).not.toMatch(/prisma|Invalid `|\/src\/|node_modules/i);
+  if (field) expect(r.body.errors?.[0]?.message).toMatch(field);
+}
+
+describe('bad variable values are 400 BAD_USER_INPUT naming the variable', () => {
+  it('an unknown enum value', async () => {
+    const r = await post(api, 'query($s: [ModelStatus!]) { models(filter: { status: $s }) { totalCount } }', { s: ['NOPE'] });
+    expectClientError(r, 'BAD_USER_INPUT', /\$s.*NOPE/);
+  });
+
+  it('a BigInt beyond 64 bits, as digits and as a number', async () => {
+    const q = 'query($m: BigInt) { models(filter: { minParameters: $m }) { totalCount } }';
+    expectClientError(await post(api, q, { m: '99999999999999999999999999' }), 'BAD_USER_INPUT', /\$m.*BigInt/);
+    expectClientError(await post(api, q, { m: 1e30 }), 'BAD_USER_INPUT', /\$m/);
+    // The largest bigint PostgreSQL holds is accepted and matches nothing.
+    const ok = await post(api, q, { m: '9223372036854775807' });
+    expect(ok.status).toBe(200);
+    expect(ok.body.data?.models).toEqual({ totalCount: 0 });
+  });
+
+  it('a BigInt literal beyond 64 bits is a validation error', async () => {
+    const r = await post(api, '{ models(filter: { minParameters: "99999999999999999999999999" }) { totalCount } }');
+    expectClientError(r, 'GRAPHQL_VALIDATION_FAILED', /BigInt/);
+  });
+
+  it('expiresAt: "tomorrow", a year past 275760 and a six-digit year', async () => {
+    const q = 'mutation($e: DateTime) { createApiToken(name: "x", role: READER, expiresAt: $e) { secret } }';
+    for (const e of ['tomorrow', '+275761-01-01T00:00:00Z', '+099999-01-01T00:00:00Z', '2027-13-45T00:00:00Z']) {
+      expectClientError(await post(api, q, { e }, api.tokens.ADMIN), 'BAD_USER_INPUT', /\$e.*DateTime/);
+    }
+    const ok = await post(api, q, { e: '2099-01-01T00:00:00Z' }, api.tokens.ADMIN);
+    expect(ok.status).toBe(200);
+    expect(ok.body.errors).toBeUndefined();
+  });
+});
+
+describe('NUL characters in any string input are 400 BAD_USER_INPUT naming the field', () => {
+  const cases: Array<[string, string, Record<string, unknown>, RegExp]> = [
+    ['search (variable)', 'query($s: String) { models(filter: { search: $s }) { totalCount } }', { s: 'a\u0000b' }, /^\$s:/],
+    ['search (literal)', '{ models(filter: { search: "a\\u0000b" }) { totalCount } }', {}, /^filter\.search:/],
+    [
+      'description',
+      'mutation($d: String) { updateModel(model: "bible/tiny-llama-kjv", description: $d) { name } }',
+      { d: 'x\u0000' },
+      /^\$d:/,
+    ],
+    ['token name', 'mutation { createApiToken(name: "a\\u0000b", role: READER) { secret } }', {}, /^name:/],
+    [
+      'recipe field',
+      'mutation($r: JSON!) { spawnPrunedVariant(parent: "bible/tiny-llama-kjv", recipe: $r) { job { id } } }',
+      { r: { method: 'vocab', corpus: ['/tmp/a\u0000.txt'] } },
+      /^\$r\.corpus\[0\]:/,
+    ],
+    [
+      'register path',
+      'mutation($p: String!) { registerModel(path: $p, name: "a/b") { model { id } } }',
+      { p: `${sharedModel}\u0000` },
+      /^\$p:/,
+    ],
+  ];
+  for (const [what, query, variables, field] of cases) {
+    it(what, async () => {
+      const r = await post(api, query, variables, api.tokens.ADMIN);
+      expectClientError(r, 'BAD_USER_INPUT', field);
+    });
+  }
+
+  it('leaves nothing behind', async () => {
+    const tokens = await api.db.prisma.apiToken.count({ where: { name: { startsWith: 'a', endsWith: 'b' } } });
+    expect(tokens).toBe(0);
+    expect(await api.db.prisma.model.count()).toBe(1);
+  });
+});
+
+describe('limits', () => {
+  it('a query over the cost limit is 400 GRAPHQL_VALIDATION_FAILED', async () => {
+    const r = await post(api, '{ models(first: 100) { edges { node { jobs(first: 100) { id logTail payload } } } } }');
+    expect(r.status, r.text).toBe(400);
+    expect(r.body.errors?.[0]?.extensions?.code).toBe('GRAPHQL_VALIDATION_FAILED');
+    expect(r.body.errors?.[0]?.message).toMatch(/query cost \d+ is over the limit/);
+  });
+
+  it('one description limit on register, spawn and update: 10,000 characters', async () => {
+    const long = 'x'.repeat(10_001);
+    const register = await post(
+      api,
+      'mutation($p: String!, $d: String) { registerModel(path: $p, name: "a/long", description: $d) { model { id } } }',
+      { p: sharedModel, d: long },
+      api.tokens.MAINTAINER,
+    );
+    const spawn = await post(
+      api,
+      'mutation($d: String) { spawnPrunedVariant(parent: "bible/tiny-llama-kjv", recipe: { method: "depth", last: 2 }, description: $d) { job { id } } }',
+      { d: long },
+      api.tokens.MAINTAINER,
+    );
+    const update = await post(
+      api,
+      'mutation($d: String) { updateModel(model: "bible/tiny-llama-kjv", description: $d) { name } }',
+      { d: long },
+      api.tokens.MAINTAINER,
+    );
+    for (const r of [register, spawn, update]) {
+      expect(r.body.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'description' });
+      expect(r.body.errors?.[0]?.message).toMatch(/at most 10,000 characters/);
+    }
+    expect(await api.db.prisma.model.count()).toBe(1);
+    expect(await api.db.prisma.job.count()).toBe(0);
+    // At the limit it is accepted.
+    const ok = await post(
+      api,
+      'mutation($d: String) { updateModel(model: "bible/tiny-llama-kjv", description: $d) { name } }',
+      { d: 'y'.repeat(10_000) },
+      api.tokens.MAINTAINER,
+    );
+    expect(ok.body.errors).toBeUndefined();
+  });
+});
+
+describe('model names are unique ignoring case, as on the Hub', () => {
+  it('finds a model by its name in any case', async () => {
+    for (const name of ['BIBLE/TINY-LLAMA-KJV', 'bible/tiny-llama-kjv', 'Bible/Tiny-Llama-KJV']) {
+      const r = await post(api, 'query($n: String) { model(name: $n) { owner name } }', { n: name });
+      expect(r.body.data?.model).toEqual({ owner: "Bible", name: "Bible/Tiny-Llama-KJV" });
+    }
+  });
+
+  it('refuses a second model whose name differs only in case: CONFLICT on name', async () => {
+    const r = await post(
+      api,
+      'mutation($p: String!) { registerModel(path: $p, name: "bible/tiny-llama-kjv") { model { id } } }',
+      { p: sharedModel },
+      api.tokens.MAINTAINER,
+    );
+    expect(r.body.errors?.[0]?.extensions).toMatchObject({ code: 'CONFLICT', field: 'name' });
+    expect(r.body.errors?.[0]?.message).toMatch(/Bible\/Tiny-Llama-KJV exists already \(names are unique ignoring case\)/);
+    const spawn = await post(
+      api,
+      'mutation { spawnPrunedVariant(parent: "bible/tiny-llama-kjv", recipe: { method: "depth", last: 2 }, name: "BIBLE/tiny-llama-kjv") { job { id } } }',
+      {},
+      api.tokens.MAINTAINER,
+    );
+    expect(spawn.body.errors?.[0]?.extensions).toMatchObject({ code: 'CONFLICT', field: 'name' });
+    expect(await api.db.prisma.model.count()).toBe(1);
+  });
+
+  it('the database refuses it too (unique index on lower(owner), lower(name))', async () => {
+    const row = await api.db.prisma.model.findFirstOrThrow();
+    await expect(
+      api.db.prisma.model.create({ data: { owner: 'BIBLE', name: 'tiny-llama-KJV', kind: 'BASE', status: 'READY' } }),
+    ).rejects.toMatchObject({ code: 'P2002' });
+    expect(row.owner).toBe('Bible');
+  });
+});
+
+describe('production', () => {
+  it('gives no field suggestions ("Did you mean") and no introspection', async () => {
+    const r = await post(production, '{ modelz }');
+    expect(r.status).toBe(400);
+    expect(r.body.errors?.[0]?.extensions?.code).toBe('GRAPHQL_VALIDATION_FAILED');
+    expect(r.text).not.toMatch(/Did you mean/);
+    const dev = await post(api, '{ modelz }');
+    expect(dev.text).toMatch(/Did you mean/);
+    const introspection = await post(production, '{ __schema { types { name } } }');
+    expect(introspection.status).toBe(400);
+  });
+
+  it('keeps client errors typed and 400 in production, without stack traces', async () => {
+    const r = await post(production, 'query($s: String) { models(filter: { search: $s }) { totalCount } }', { s: '\u0000' });
+    expect(r.status).toBe(400);
+    expect(r.body.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+    expect(r.text).not.toMatch(/stacktrace|\/src\//);
+  });
+});
