@@ -18,7 +18,14 @@ import { tempDir } from '../helpers/tmp.js';
 let api: TestApi;
 const root = tempDir('bonsai-hostile-');
 const outside = tempDir('bonsai-outside-');
-const CHECKPOINT_FILES = ['config.json', 'generation_config.json', 'model.safetensors', 'tokenizer.json', 'tokenizer_config.json', 'README.md'];
+const CHECKPOINT_FILES = [
+  'config.json',
+  'generation_config.json',
+  'model.safetensors',
+  'tokenizer.json',
+  'tokenizer_config.json',
+  'README.md',
+];
 
 /** A writable copy of the shared model under the import root. */
 function copyModel(name: string): string {
@@ -47,7 +54,11 @@ async function register(path: string, name: string) {
 
 function blobs(): string[] {
   const base = join(api.registry.store.root, 'blobs');
-  return existsSync(base) ? readdirSync(base, { recursive: true }).map(String).filter((f) => /[0-9a-f]{64}$/.test(f)) : [];
+  return existsSync(base)
+    ? readdirSync(base, { recursive: true })
+        .map(String)
+        .filter((f) => /[0-9a-f]{64}$/.test(f))
+    : [];
 }
 
 async function expectNothingLeft(models: number) {
@@ -111,10 +122,9 @@ describe('files that are not regular files', () => {
     const dir = copyModel('for-data');
     await api.register(dir, 'files/for-data');
     execFileSync('mkfifo', [join(root, 'eval.fifo')]);
-    const r = await api.gql(
-      'mutation($t: JSON!) { evaluateModel(model: "files/for-data", tasks: $t) { id } }',
-      { t: [{ task: 'perplexity', data: join(root, 'eval.fifo') }] },
-    );
+    const r = await api.gql('mutation($t: JSON!) { evaluateModel(model: "files/for-data", tasks: $t) { id } }', {
+      t: [{ task: 'perplexity', data: join(root, 'eval.fifo') }],
+    });
     expect(r.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'tasks.0.data' });
     expect(r.errors?.[0]?.message).toMatch(/is not a regular file/);
     expect(await api.db.prisma.job.count()).toBe(0);
@@ -235,7 +245,11 @@ describe('tokenizers that cannot serve the model are refused at registration', (
         }),
       /tokenizer_config\.json: bos_token "<no such token>" is not a token of tokenizer\.json/,
     ],
-    ['tokenizer.json that is not JSON', (dir) => writeFileSync(join(dir, 'tokenizer.json'), '{"model": '), /tokenizer\.json: not valid JSON/],
+    [
+      'tokenizer.json that is not JSON',
+      (dir) => writeFileSync(join(dir, 'tokenizer.json'), '{"model": '),
+      /tokenizer\.json: not valid JSON/,
+    ],
     [
       'a model type the library does not know',
       (dir) =>

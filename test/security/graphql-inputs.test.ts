@@ -158,7 +158,7 @@ describe('model names are unique ignoring case, as on the Hub', () => {
   it('finds a model by its name in any case', async () => {
     for (const name of ['BIBLE/TINY-LLAMA-KJV', 'bible/tiny-llama-kjv', 'Bible/Tiny-Llama-KJV']) {
       const r = await post(api, 'query($n: String) { model(name: $n) { owner name } }', { n: name });
-      expect(r.body.data?.model).toEqual({ owner: "Bible", name: "Bible/Tiny-Llama-KJV" });
+      expect(r.body.data?.model).toEqual({ owner: 'Bible', name: 'Bible/Tiny-Llama-KJV' });
     }
   });
 

@@ -61,7 +61,10 @@ describe('the embedded Postgres is supervised', () => {
       250,
     );
     expect(postmasterPid()).not.toBe(killed);
-    expect(await gql(port, '{ viewer { role } }', secret)).toMatchObject({ status: 200, body: { data: { viewer: { role: 'MAINTAINER' } } } });
+    expect(await gql(port, '{ viewer { role } }', secret)).toMatchObject({
+      status: 200,
+      body: { data: { viewer: { role: 'MAINTAINER' } } },
+    });
     expect(server.output()).toMatch(/the embedded Postgres is running again \(restart 1/);
 
     server.child.kill('SIGTERM');

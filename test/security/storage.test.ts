@@ -18,7 +18,14 @@ beforeAll(async () => {
   db = await createTestDatabase();
   for (const name of ['a', 'b']) {
     mkdirSync(join(root, name));
-    for (const f of ['config.json', 'generation_config.json', 'model.safetensors', 'tokenizer.json', 'tokenizer_config.json', 'README.md']) {
+    for (const f of [
+      'config.json',
+      'generation_config.json',
+      'model.safetensors',
+      'tokenizer.json',
+      'tokenizer_config.json',
+      'README.md',
+    ]) {
       copyFileSync(join(sharedModel, f), join(root, name, f));
       chmodSync(join(root, name, f), 0o644);
     }
@@ -57,7 +64,9 @@ describe('a full artifact store', () => {
     expect(r.full.body.errors?.[0]?.message).toMatch(/the artifact store is full/);
     expect(r.blobsAfter).toEqual(r.blobsBefore);
     expect(r.tmpAfter).toEqual([]);
-    const names = (await db.prisma.model.findMany({ select: { owner: true, name: true }, orderBy: { name: 'asc' } })).map((m) => `${m.owner}/${m.name}`);
+    const names = (await db.prisma.model.findMany({ select: { owner: true, name: true }, orderBy: { name: 'asc' } })).map(
+      (m) => `${m.owner}/${m.name}`,
+    );
     expect(names).toEqual(['s/a', 's/a-again']);
     expect(await db.prisma.artifact.count()).toBe(2);
   });

@@ -25,7 +25,10 @@ async function register(path: string, name: string) {
   const res = await fetch(`${server.url}/graphql`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', authorization: `Bearer ${secret}` },
-    body: JSON.stringify({ query: 'mutation($p: String!, $n: String!) { registerModel(path: $p, name: $n) { model { name } } }', variables: { p: path, n: name } }),
+    body: JSON.stringify({
+      query: 'mutation($p: String!, $n: String!) { registerModel(path: $p, name: $n) { model { name } } }',
+      variables: { p: path, n: name },
+    }),
   });
   return { status: res.status, body: await res.json() };
 }
