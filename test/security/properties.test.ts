@@ -361,8 +361,8 @@ describe('tokenizer.json (60 cases): a problem named, or a tokenizer that encode
             const a = t.added_tokens[m.at % t.added_tokens.length];
             if (a && typeof a === 'object') a[m.field] = m.to;
           }
-          if (m.kind === 'model field' && t.model && typeof t.model === 'object') t.model[m.field] = m.to;
-          if (m.kind === 'top field') t[m.field] = m.to;
+          if (m.kind === 'model field' && t.model && typeof t.model === 'object') (t.model as Record<string, unknown>)[m.field] = m.to;
+          if (m.kind === 'top field') (t as Record<string, unknown>)[m.field] = m.to;
         }
         const problem = await within5s(async () => tokenizerProblem({ tokenizer: t, tokenizerConfig, config }));
         if (problem !== null) {
@@ -504,7 +504,7 @@ describe('GraphQL inputs (100 cases): 200 or 400, typed errors, nothing half-wri
         'mutation($p: String!, $n: String!, $d: String, $t: [String!], $l: String) { registerModel(path: $p, name: $n, description: $d, tags: $t, license: $l) { model { id } } }',
       variables: fc.record({
         p: fc.oneof(anyValue, fc.constant(join(root, 'kjv')), fc.constant(root)),
-        n: fc.oneof(anyValue, fc.constantFrom('Bible/KJV', 'a/b', 'x/' + 'y'.repeat(200))),
+        n: fc.oneof(anyValue, fc.constantFrom('Bible/KJV', 'a/b', `x/${'y'.repeat(200)}`)),
         d: anyValue,
         t: fc.oneof(anyValue, fc.array(anyValue, { maxLength: 3 })),
         l: anyValue,

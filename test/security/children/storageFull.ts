@@ -10,7 +10,12 @@ import { JobQueue } from '../../../src/registry/queue.js';
 import { createToken } from '../../../src/registry/tokens.js';
 import { ArtifactStore } from '../../../src/storage/store.js';
 
-const { DATABASE_URL: url, STORE: store, ROOT: root } = process.env as Record<string, string>;
+const env = (name: string): string => {
+  const v = process.env[name];
+  if (!v) throw new Error(`${name} is not set`);
+  return v;
+};
+const [url, store, root] = [env('DATABASE_URL'), env('STORE'), env('ROOT')];
 const prisma = createPrismaClient(url, { poolSize: 2 });
 const log = createLogger('error');
 const queue = await JobQueue.start(url, log);
