@@ -94,4 +94,18 @@ describe.skipIf(!hasChromium)('web catalog (chromium)', () => {
     await page.getByRole('heading', { name: 'Model catalog' }).waitFor();
     await shot('catalog-phone');
   }, 240_000);
+
+  it('shows a hostile description as text: no script runs, no event handler reaches the page', async () => {
+    const hostile = '<img src="x" onerror="window.__pwned = 1"> <script>window.__pwned = 2</script> **still bold**';
+    const r = await api.gql('mutation($d: String) { updateModel(model: "bible/tiny-llama-kjv", description: $d) { name } }', {
+      d: hostile,
+    });
+    expect(r.errors).toBeUndefined();
+    await page.setViewportSize({ width: 1280, height: 900 });
+    await page.goto(`${api.server.url}/#/model/bible/tiny-llama-kjv`);
+    await page.getByRole('heading', { name: 'bible/tiny-llama-kjv', exact: true, level: 1 }).waitFor();
+    await page.locator('.card strong', { hasText: 'still bold' }).waitFor();
+    expect(await page.evaluate(() => (window as unknown as { __pwned?: number }).__pwned)).toBeUndefined();
+    expect(await page.locator('.card [onerror], .card script').count()).toBe(0);
+  }, 60_000);
 });

@@ -110,6 +110,16 @@ describe('NUL characters in any string input are 400 BAD_USER_INPUT naming the f
 });
 
 describe('limits', () => {
+  it('refuses batched requests (an array of operations), which would multiply every other limit', async () => {
+    const res = await fetch(`${api.server.url}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(Array.from({ length: 3 }, () => ({ query: '{ models { totalCount } }' }))),
+    });
+    expect(res.status).toBe(400);
+    expect(await res.text()).toMatch(/batch/i);
+  });
+
   it('a query over the cost limit is 400 GRAPHQL_VALIDATION_FAILED', async () => {
     const r = await post(api, '{ models(first: 100) { edges { node { jobs(first: 100) { id logTail payload } } } } }');
     expect(r.status, r.text).toBe(400);
