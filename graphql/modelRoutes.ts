@@ -3,15 +3,25 @@
 
 import { join } from 'node:path';
 import type { Request, Response } from 'express';
+import { GraphQLError } from 'graphql';
 import { renderCard } from '../src/cards/render.js';
+import { DatabaseUnavailableError, isDatabaseUnavailable } from '../src/db/unavailable.js';
 import { BonsaiError, NotFoundError } from '../src/errors.js';
 import { cardInput } from '../src/registry/cards.js';
 import { findModel } from '../src/registry/models.js';
 import { ONNX_FILES, onnxExportOf } from '../src/registry/onnxExports.js';
 import { checkRead } from './auth.js';
 import { createContext, type Services } from './context.js';
+import { STATUS_OF_CODE } from './httpStatus.js';
 
-const STATUS: Record<string, number> = { NOT_FOUND: 404, UNAUTHENTICATED: 401, FORBIDDEN: 403, CONFLICT: 409, BAD_USER_INPUT: 400 };
+const STATUS: Record<string, number> = {
+  NOT_FOUND: 404,
+  UNAUTHENTICATED: 401,
+  FORBIDDEN: 403,
+  CONFLICT: 409,
+  BAD_USER_INPUT: 400,
+  ...STATUS_OF_CODE,
+};
 
 /** GET /models/OWNER/NAME/onnx/FILE: a file of the model's ONNX export (see `exportOnnx`). */
 export function onnxRoute(services: Services) {
@@ -23,7 +33,7 @@ export function onnxRoute(services: Services) {
         throw new NotFoundError(`ONNX export file (there are ${ONNX_FILES.join(' and ')})`, req.params.file);
       const model = await findModel(services.prisma, `${req.params.owner}/${req.params.name}`);
       const files = model.artifactId ? await services.prisma.artifactFile.findMany({ where: { artifactId: model.artifactId } }) : [];
-      const exported = onnxExportOf(services.registry, files);
+      const exported = await onnxExportOf(services.registry, files);
       if (!exported) throw new NotFoundError('ONNX export (run the exportOnnx mutation first)', `${model.owner}/${model.name}`);
       res.type('application/octet-stream').sendFile(join(exported.dir, req.params.file));
     } catch (err) {
@@ -35,6 +45,11 @@ export function onnxRoute(services: Services) {
 function fail(services: Services, res: Response, err: unknown): void {
   if (err instanceof BonsaiError && STATUS[err.code]) {
     res.status(STATUS[err.code]!).type('text/plain').send(`${err.message}\n`);
+    return;
+  }
+  // The token check (createContext) or a query could not reach the database.
+  if ((err instanceof GraphQLError && err.extensions.code === 'DATABASE_UNAVAILABLE') || isDatabaseUnavailable(err)) {
+    res.status(503).set('retry-after', '5').type('text/plain').send(`${new DatabaseUnavailableError().message}\n`);
     return;
   }
   services.log.error(`model route: ${String(err)}`);

@@ -31,7 +31,7 @@ export const ModelOnnx = extendType({
       description: 'The exported ONNX graph, once an `exportOnnx` job (or an evaluation) has made it.',
       resolve: async (m, _a, ctx) => {
         if (!m.artifactId) return null;
-        const e = onnxExportOf(ctx.services.registry, await ctx.loaders.files.load(m.artifactId));
+        const e = await onnxExportOf(ctx.services.registry, await ctx.loaders.files.load(m.artifactId));
         if (!e) return null;
         const base = `/models/${encodeURIComponent(m.owner)}/${encodeURIComponent(m.name)}/onnx`;
         return { key: e.key, files: e.files.map((f) => ({ path: f.path, size: BigInt(f.size), url: `${base}/${f.path}` })) };

@@ -1,7 +1,7 @@
 // ONNX exports of registry models: a job writes the graph (FP32, weights as external data) into
 // the artifact store's ONNX cache, the same one evaluations use, keyed by the checkpoint's file
 // hashes; the API lists the files and the server serves them for download.
-import { existsSync, statSync } from 'node:fs';
+import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ConflictError } from '../errors.js';
 import { cachedOnnxDir, checkpointKeyOf } from '../onnx/cache.js';
@@ -20,16 +20,24 @@ export interface OnnxExport {
 }
 
 /** The stored export of a checkpoint with these files, if one has been made. */
-export function onnxExportOf(deps: Pick<RegistryDeps, 'store'>, files: Array<{ path: string; sha256: string }>): OnnxExport | null {
+export async function onnxExportOf(
+  deps: Pick<RegistryDeps, 'store'>,
+  files: Array<{ path: string; sha256: string }>,
+): Promise<OnnxExport | null> {
   if (files.length === 0) return null;
   const key = checkpointKeyOf(Object.fromEntries(files.map((f) => [f.path, f.sha256])));
   const dir = cachedOnnxDir(deps.store.onnxCache, key);
-  if (!existsSync(join(dir, 'model.onnx'))) return null;
-  return {
-    key,
-    dir,
-    files: ONNX_FILES.filter((f) => existsSync(join(dir, f))).map((f) => ({ path: f, size: statSync(join(dir, f)).size })),
-  };
+  // Asynchronous stats: a request's file I/O stays off the event loop.
+  const sizes = await Promise.all(
+    ONNX_FILES.map((f) =>
+      stat(join(dir, f)).then(
+        (s) => ({ path: f, size: s.size }),
+        () => null,
+      ),
+    ),
+  );
+  if (sizes[0] === null) return null;
+  return { key, dir, files: sizes.filter((f) => f !== null) };
 }
 
 /** Queues the export of a READY model (MAINTAINER). */

@@ -105,7 +105,7 @@ describe.skipIf(!hasChromium)('web catalog (chromium)', () => {
     await page.goto(`${api.server.url}/#/model/bible/tiny-llama-kjv`);
     await page.getByRole('heading', { name: 'bible/tiny-llama-kjv', exact: true, level: 1 }).waitFor();
     await page.locator('.card strong', { hasText: 'still bold' }).waitFor();
-    expect(await page.evaluate(() => (window as unknown as { __pwned?: number }).__pwned)).toBeUndefined();
+    expect(await page.evaluate(() => (globalThis as { __pwned?: number }).__pwned)).toBeUndefined();
     expect(await page.locator('.card [onerror], .card script').count()).toBe(0);
   }, 60_000);
 });

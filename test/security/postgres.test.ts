@@ -46,6 +46,8 @@ describe('the embedded Postgres is supervised', () => {
     const withToken = await gql(port, '{ viewer { role } }', secret);
     const anonymous = await gql(port, '{ models { totalCount } }');
     const health = await fetch(`http://127.0.0.1:${port}/healthz`);
+    const card = await fetch(`http://127.0.0.1:${port}/models/acme/none/README.md`, { headers: { authorization: `Bearer ${secret}` } });
+    expect(card.status).toBe(503);
     for (const r of [withToken, anonymous]) {
       expect(r.status, JSON.stringify(r.body)).toBe(503);
       expect(r.retryAfter).toBe('5');
