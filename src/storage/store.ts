@@ -5,8 +5,8 @@
 // The root may be a shared mount: every write lands in `tmp/` first and is renamed into place,
 // and a rename onto an existing blob is harmless because its content is the same.
 import { createHash, randomBytes } from 'node:crypto';
-import { createReadStream, createWriteStream, existsSync } from 'node:fs';
-import { chmod, link, mkdir, open, readdir, rename, rm, stat, unlink } from 'node:fs/promises';
+import { createReadStream, createWriteStream } from 'node:fs';
+import { access, chmod, link, mkdir, open, readdir, rename, rm, stat, unlink } from 'node:fs/promises';
 import { dirname, join, relative, sep } from 'node:path';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -55,8 +55,8 @@ export class ArtifactStore {
     return join(this.root, 'blobs', sha256.slice(0, 2), sha256);
   }
 
-  hasBlob(sha256: string): boolean {
-    return existsSync(this.blobPath(sha256));
+  async hasBlob(sha256: string): Promise<boolean> {
+    return exists(this.blobPath(sha256));
   }
 
   /** A fresh folder under the store's own tmp/, on the same file system as the blobs. */
@@ -83,7 +83,7 @@ export class ArtifactStore {
         signal?.throwIfAborted();
         const source = join(dir, name);
         const first = await hashFile(source, signal);
-        if (!this.hasBlob(first.sha256)) {
+        if (!(await this.hasBlob(first.sha256))) {
           tmp ??= await this.tempDir('import');
           const staged = join(tmp, String(i));
           const copy = createHash('sha256');
@@ -143,7 +143,7 @@ export class ArtifactStore {
   /** Every blob on disk (for garbage collection against the database's references). */
   async listBlobs(): Promise<string[]> {
     const base = join(this.root, 'blobs');
-    if (!existsSync(base)) return [];
+    if (!(await exists(base))) return [];
     const out: string[] = [];
     for (const prefix of await readdir(base)) {
       for (const name of await readdir(join(base, prefix))) if (SHA256.test(name)) out.push(name);
@@ -154,7 +154,7 @@ export class ArtifactStore {
   /** Removes tmp/ folders older than `olderThanMs` (left by a killed process). */
   async cleanTemp(olderThanMs: number): Promise<string[]> {
     const base = join(this.root, 'tmp');
-    if (!existsSync(base)) return [];
+    if (!(await exists(base))) return [];
     const removed: string[] = [];
     for (const name of await readdir(base)) {
       const path = join(base, name);
@@ -170,7 +170,7 @@ export class ArtifactStore {
   /** Renames a finished file onto its blob path; true when the blob is new. */
   private async place(file: string, sha256: string): Promise<boolean> {
     const target = this.blobPath(sha256);
-    if (existsSync(target)) {
+    if (await exists(target)) {
       await unlink(file);
       return false;
     }
@@ -181,6 +181,13 @@ export class ArtifactStore {
     await rename(file, target);
     return true;
   }
+}
+
+async function exists(path: string): Promise<boolean> {
+  return access(path).then(
+    () => true,
+    () => false,
+  );
 }
 
 function hashing(hash: ReturnType<typeof createHash>): Transform {
