@@ -11,6 +11,7 @@ import { fromGlobalId } from '../graphql/globalId.js';
 import { startHttpServer } from '../graphql/server.js';
 import { createPrismaClient } from '../src/db/client.js';
 import { createLogger } from '../src/log.js';
+import { recipeInput } from '../src/pruning/recipeFields.js';
 import { JobQueue } from '../src/registry/queue.js';
 import { createToken } from '../src/registry/tokens.js';
 import { ArtifactStore } from '../src/storage/store.js';
@@ -51,7 +52,7 @@ const gql = graphqlClient(
   () => token,
 );
 
-const SPAWN = `mutation($r: JSON!, $n: String!, $e: JSON) { spawnPrunedVariant(parent: "bench/kjv", recipe: $r, name: $n, evaluate: $e) { model { id } } }`;
+const SPAWN = `mutation($r: PruningRecipeInput!, $n: String!, $e: [EvaluationTaskInput!]) { spawnPrunedVariant(parent: "bench/kjv", recipe: $r, name: $n, evaluate: $e) { model { id } } }`;
 
 /** Spawns through the API and returns the child's database id. */
 async function spawn(variables: Record<string, unknown>): Promise<string> {
@@ -79,7 +80,7 @@ try {
   // 1. The pipeline end to end.
   let t = performance.now();
   const w = await spawn({
-    r: { method: 'mlp-width', pruningFraction: 0.4 },
+    r: recipeInput({ method: 'mlp-width', pruningFraction: 0.4 }),
     n: 'bench/kjv-w40',
     e: [{ task: 'perplexity', data: join(roots, 'kjv-val.txt') }],
   });
@@ -94,7 +95,7 @@ try {
 
   // 2. Idle worker: how long a spawned job waits before it starts.
   t = performance.now();
-  const one = await spawn({ r: { method: 'depth', last: 1 }, n: 'bench/kjv-idle' });
+  const one = await spawn({ r: recipeInput({ method: 'depth', last: 1 }), n: 'bench/kjv-idle' });
   await waitAll([one]);
   const idle = await prisma.job.findFirstOrThrow({ where: { modelId: one } });
   const idleLatency = idle.startedAt!.getTime() - idle.createdAt.getTime();
@@ -105,7 +106,7 @@ try {
   // 3. 100 queued at once, one slot: the gaps between consecutive jobs.
   const ids: string[] = [];
   t = performance.now();
-  for (let i = 0; i < QUEUED; i++) ids.push(await spawn({ r: { method: 'depth', last: 1 }, n: `bench/kjv-q${i}` }));
+  for (let i = 0; i < QUEUED; i++) ids.push(await spawn({ r: recipeInput({ method: 'depth', last: 1 }), n: `bench/kjv-q${i}` }));
   const spawnSeconds = (performance.now() - t) / 1000;
   await waitAll(ids);
   const wall = (performance.now() - t) / 1000;

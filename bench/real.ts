@@ -12,6 +12,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { recipeInput } from '../src/pruning/recipeFields.js';
 import { sharedDir, sharedModel } from '../test/fixtures/checkpoints.js';
 import { graphqlClient } from './gql.js';
 import { writeRandomCheckpoint } from './randomCheckpoint.js';
@@ -287,11 +288,14 @@ async function benchModel(m: BenchModel, base: string): Promise<void> {
     }
   }
   async function spawnAndWait(recipe: Record<string, unknown>, child: string) {
-    await gql('mutation($p: String!, $r: JSON!, $n: String!) { spawnPrunedVariant(parent: $p, recipe: $r, name: $n) { model { id } } }', {
-      p: m.name,
-      r: recipe,
-      n: child,
-    });
+    await gql(
+      'mutation($p: String!, $r: PruningRecipeInput!, $n: String!) { spawnPrunedVariant(parent: $p, recipe: $r, name: $n) { model { id } } }',
+      {
+        p: m.name,
+        r: recipeInput(recipe),
+        n: child,
+      },
+    );
     return waitReady(child);
   }
 
@@ -311,7 +315,7 @@ async function benchModel(m: BenchModel, base: string): Promise<void> {
       'plan width 20 %',
       () =>
         gql<{ pruningPlan: { parametersAfter: string } }>(
-          'query($p: String!) { pruningPlan(parent: $p, recipe: { method: "mlp-width", pruningFraction: 0.2 }) { parametersAfter } }',
+          'query($p: String!) { pruningPlan(parent: $p, recipe: { mlpWidth: { pruningFraction: 0.2 } }) { parametersAfter } }',
           { p: m.name },
         ),
       (r) => `${Number(r.pruningPlan.parametersAfter).toLocaleString('en-US')} parameters after`,
@@ -362,7 +366,7 @@ async function benchModel(m: BenchModel, base: string): Promise<void> {
       `perplexity, ${m.evalLimit} tokens`,
       async () => {
         const d = await gql<{ evaluateModel: Array<{ id: string }> }>(
-          'mutation($m: String!, $t: JSON!) { evaluateModel(model: $m, tasks: $t) { id } }',
+          'mutation($m: String!, $t: [EvaluationTaskInput!]!) { evaluateModel(model: $m, tasks: $t) { id } }',
           {
             m: m.name,
             t: [{ task: 'perplexity', data: data('kjv-val.txt'), limit: m.evalLimit }],

@@ -11,4 +11,12 @@ export * from './types/Models.js';
 export * from './types/Node.js';
 export * from './types/Onnx.js';
 export * from './types/Plan.js';
+export {
+  EvaluationTaskInput,
+  ExternalRecipe,
+  ExternalRecipeInput,
+  generatedRecipeTypes,
+  PruningRecipeInput,
+  RecipeUnion,
+} from './types/Recipe.js';
 export * from './types/scalars.js';

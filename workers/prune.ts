@@ -103,7 +103,9 @@ export async function runPrune(ctx: JobContext): Promise<void> {
         data: {
           result: {
             parameters: result.parameters,
-            ...(result.nonZero !== undefined ? { nonZero: result.nonZero, targetParameters: result.plan.sparsity!.targetParameters } : {}),
+            ...(result.nonZero !== undefined && result.plan.method === 'sparsity'
+              ? { nonZero: result.nonZero, targetParameters: result.plan.sparsity.targetParameters }
+              : {}),
           },
         },
       });

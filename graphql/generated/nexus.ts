@@ -46,10 +46,38 @@ declare global {
 }
 
 export interface NexusGenInputs {
+  DepthRecipeInput: { // input type
+    calibration?: string | null; // String
+    count?: number | null; // Int
+    criterion?: string | null; // String
+    last?: number | null; // Int
+    layers?: number[] | null; // [Int!]
+    samples?: number | null; // Int
+  }
+  EvaluationTaskInput: { // input type
+    contextLength?: number | null; // Int
+    data?: string | null; // String
+    limit?: number | null; // Int
+    stride?: number | null; // Int
+    task: string; // String!
+  }
+  ExternalRecipeInput: { // input type
+    method: string; // String!
+    settings?: NexusGenScalars['JSON'] | null; // JSON
+  }
   JobFilter: { // input type
     kind?: NexusGenEnums['JobKind'][] | null; // [JobKind!]
     model?: string | null; // String
     status?: NexusGenEnums['JobStatus'][] | null; // [JobStatus!]
+  }
+  MlpWidthRecipeInput: { // input type
+    calibration?: string | null; // String
+    criterion: string | null; // String
+    expansionRate?: number | null; // Float
+    intermediateSize?: number | null; // Int
+    pruningFraction?: number | null; // Float
+    roundTo?: number | null; // Int
+    samples?: number | null; // Int
   }
   ModelFilter: { // input type
     architecture?: string[] | null; // [String!]
@@ -69,6 +97,27 @@ export interface NexusGenInputs {
   ParentInput: { // input type
     model: string; // String!
     relation: NexusGenEnums['Relation']; // Relation!
+  }
+  PruningRecipeInput: { // input type
+    depth?: NexusGenInputs['DepthRecipeInput'] | null; // DepthRecipeInput
+    mlpWidth?: NexusGenInputs['MlpWidthRecipeInput'] | null; // MlpWidthRecipeInput
+    sparsity?: NexusGenInputs['SparsityRecipeInput'] | null; // SparsityRecipeInput
+    vocab?: NexusGenInputs['VocabRecipeInput'] | null; // VocabRecipeInput
+  }
+  SparsityRecipeInput: { // input type
+    calibration?: string | null; // String
+    criterion: string | null; // String
+    pattern: string | null; // String
+    samples?: number | null; // Int
+    scope: string | null; // String
+    sparsity?: number | null; // Float
+  }
+  VocabRecipeInput: { // input type
+    corpus: string[]; // [String!]!
+    minFrequency: number | null; // Int
+    roundTo: number | null; // Int
+    unit: string | null; // String
+    vocabSize?: number | null; // Int
   }
 }
 
@@ -116,7 +165,18 @@ export interface NexusGenObjects {
   DeleteModelPayload: { // root type
     deletedIds: string[]; // [ID!]!
   }
+  DepthRecipe: { // root type
+    calibration?: string | null; // String
+    count?: number | null; // Int
+    criterion?: string | null; // String
+    last?: number | null; // Int
+    layers?: number[] | null; // [Int!]
+    method: string; // String!
+    samples?: number | null; // Int
+    scores?: number[] | null; // [Float!]
+  }
   Evaluation: EvaluationSource;
+  ExternalRecipe: {};
   HardwareRequirements: { // root type
     batchSize: number; // Int!
     contextLength: number; // Int!
@@ -140,6 +200,16 @@ export interface NexusGenObjects {
   }
   Job: JobSource;
   LineageEdge: EdgeSource;
+  MlpWidthRecipe: { // root type
+    calibration?: string | null; // String
+    criterion?: string | null; // String
+    expansionRate?: number | null; // Float
+    intermediateSize?: number | null; // Int
+    method: string; // String!
+    pruningFraction?: number | null; // Float
+    roundTo?: number | null; // Int
+    samples?: number | null; // Int
+  }
   Model: ModelSource;
   ModelCard: { // root type
     markdown: string; // String!
@@ -185,11 +255,28 @@ export interface NexusGenObjects {
     targetParameters: NexusGenScalars['BigInt']; // BigInt!
     zeroed: NexusGenScalars['BigInt']; // BigInt!
   }
+  SparsityRecipe: { // root type
+    calibration?: string | null; // String
+    criterion?: string | null; // String
+    method: string; // String!
+    pattern?: string | null; // String
+    samples?: number | null; // Int
+    scope?: string | null; // String
+    sparsity?: number | null; // Float
+  }
   SpawnPrunedVariantPayload: { // root type
     edge: NexusGenRootTypes['LineageEdge']; // LineageEdge!
     job: NexusGenRootTypes['Job']; // Job!
     model: NexusGenRootTypes['Model']; // Model!
     plan: NexusGenRootTypes['PruningPlan']; // PruningPlan!
+  }
+  VocabRecipe: { // root type
+    corpus?: string[] | null; // [String!]
+    method: string; // String!
+    minFrequency?: number | null; // Int
+    roundTo?: number | null; // Int
+    unit?: string | null; // String
+    vocabSize?: number | null; // Int
   }
 }
 
@@ -198,9 +285,10 @@ export interface NexusGenInterfaces {
 }
 
 export interface NexusGenUnions {
+  Recipe: NexusGenRootTypes['DepthRecipe'] | NexusGenRootTypes['ExternalRecipe'] | NexusGenRootTypes['MlpWidthRecipe'] | NexusGenRootTypes['SparsityRecipe'] | NexusGenRootTypes['VocabRecipe'];
 }
 
-export type NexusGenRootTypes = NexusGenInterfaces & NexusGenObjects
+export type NexusGenRootTypes = NexusGenInterfaces & NexusGenObjects & NexusGenUnions
 
 export type NexusGenAllTypes = NexusGenRootTypes & NexusGenScalars & NexusGenEnums
 
@@ -232,6 +320,16 @@ export interface NexusGenFieldTypes {
   DeleteModelPayload: { // field return type
     deletedIds: string[]; // [ID!]!
   }
+  DepthRecipe: { // field return type
+    calibration: string | null; // String
+    count: number | null; // Int
+    criterion: string | null; // String
+    last: number | null; // Int
+    layers: number[] | null; // [Int!]
+    method: string; // String!
+    samples: number | null; // Int
+    scores: number[] | null; // [Float!]
+  }
   Evaluation: { // field return type
     createdAt: NexusGenScalars['DateTime']; // DateTime!
     dataset: string | null; // String
@@ -243,6 +341,10 @@ export interface NexusGenFieldTypes {
     stderr: number | null; // Float
     task: string; // String!
     value: number; // Float!
+  }
+  ExternalRecipe: { // field return type
+    method: string; // String!
+    settings: NexusGenScalars['JSON'] | null; // JSON
   }
   HardwareRequirements: { // field return type
     batchSize: number; // Int!
@@ -293,9 +395,19 @@ export interface NexusGenFieldTypes {
     method: string | null; // String
     parent: NexusGenRootTypes['Model']; // Model!
     position: number; // Int!
-    recipe: NexusGenScalars['JSON']; // JSON!
+    recipe: NexusGenRootTypes['Recipe']; // Recipe!
     relation: NexusGenEnums['Relation']; // Relation!
     result: NexusGenScalars['JSON'] | null; // JSON
+  }
+  MlpWidthRecipe: { // field return type
+    calibration: string | null; // String
+    criterion: string | null; // String
+    expansionRate: number | null; // Float
+    intermediateSize: number | null; // Int
+    method: string; // String!
+    pruningFraction: number | null; // Float
+    roundTo: number | null; // Int
+    samples: number | null; // Int
   }
   Model: { // field return type
     ancestors: NexusGenRootTypes['Model'][]; // [Model!]!
@@ -395,7 +507,7 @@ export interface NexusGenFieldTypes {
     keptNeurons: number | null; // Int
     parametersAfter: NexusGenScalars['BigInt']; // BigInt!
     parametersBefore: NexusGenScalars['BigInt']; // BigInt!
-    recipe: NexusGenScalars['JSON']; // JSON!
+    recipe: NexusGenRootTypes['Recipe']; // Recipe!
     removedLayers: number[] | null; // [Int!]
     sparsity: NexusGenRootTypes['SparsityPlan'] | null; // SparsityPlan
   }
@@ -428,11 +540,28 @@ export interface NexusGenFieldTypes {
     targetParameters: NexusGenScalars['BigInt']; // BigInt!
     zeroed: NexusGenScalars['BigInt']; // BigInt!
   }
+  SparsityRecipe: { // field return type
+    calibration: string | null; // String
+    criterion: string | null; // String
+    method: string; // String!
+    pattern: string | null; // String
+    samples: number | null; // Int
+    scope: string | null; // String
+    sparsity: number | null; // Float
+  }
   SpawnPrunedVariantPayload: { // field return type
     edge: NexusGenRootTypes['LineageEdge']; // LineageEdge!
     job: NexusGenRootTypes['Job']; // Job!
     model: NexusGenRootTypes['Model']; // Model!
     plan: NexusGenRootTypes['PruningPlan']; // PruningPlan!
+  }
+  VocabRecipe: { // field return type
+    corpus: string[] | null; // [String!]
+    method: string; // String!
+    minFrequency: number | null; // Int
+    roundTo: number | null; // Int
+    unit: string | null; // String
+    vocabSize: number | null; // Int
   }
   Node: { // field return type
     id: string; // ID!
@@ -467,6 +596,16 @@ export interface NexusGenFieldTypeNames {
   DeleteModelPayload: { // field return type name
     deletedIds: 'ID'
   }
+  DepthRecipe: { // field return type name
+    calibration: 'String'
+    count: 'Int'
+    criterion: 'String'
+    last: 'Int'
+    layers: 'Int'
+    method: 'String'
+    samples: 'Int'
+    scores: 'Float'
+  }
   Evaluation: { // field return type name
     createdAt: 'DateTime'
     dataset: 'String'
@@ -478,6 +617,10 @@ export interface NexusGenFieldTypeNames {
     stderr: 'Float'
     task: 'String'
     value: 'Float'
+  }
+  ExternalRecipe: { // field return type name
+    method: 'String'
+    settings: 'JSON'
   }
   HardwareRequirements: { // field return type name
     batchSize: 'Int'
@@ -528,9 +671,19 @@ export interface NexusGenFieldTypeNames {
     method: 'String'
     parent: 'Model'
     position: 'Int'
-    recipe: 'JSON'
+    recipe: 'Recipe'
     relation: 'Relation'
     result: 'JSON'
+  }
+  MlpWidthRecipe: { // field return type name
+    calibration: 'String'
+    criterion: 'String'
+    expansionRate: 'Float'
+    intermediateSize: 'Int'
+    method: 'String'
+    pruningFraction: 'Float'
+    roundTo: 'Int'
+    samples: 'Int'
   }
   Model: { // field return type name
     ancestors: 'Model'
@@ -630,7 +783,7 @@ export interface NexusGenFieldTypeNames {
     keptNeurons: 'Int'
     parametersAfter: 'BigInt'
     parametersBefore: 'BigInt'
-    recipe: 'JSON'
+    recipe: 'Recipe'
     removedLayers: 'Int'
     sparsity: 'SparsityPlan'
   }
@@ -663,11 +816,28 @@ export interface NexusGenFieldTypeNames {
     targetParameters: 'BigInt'
     zeroed: 'BigInt'
   }
+  SparsityRecipe: { // field return type name
+    calibration: 'String'
+    criterion: 'String'
+    method: 'String'
+    pattern: 'String'
+    samples: 'Int'
+    scope: 'String'
+    sparsity: 'Float'
+  }
   SpawnPrunedVariantPayload: { // field return type name
     edge: 'LineageEdge'
     job: 'Job'
     model: 'Model'
     plan: 'PruningPlan'
+  }
+  VocabRecipe: { // field return type name
+    corpus: 'String'
+    method: 'String'
+    minFrequency: 'Int'
+    roundTo: 'Int'
+    unit: 'String'
+    vocabSize: 'Int'
   }
   Node: { // field return type name
     id: 'ID'
@@ -714,7 +884,7 @@ export interface NexusGenArgTypes {
     }
     evaluateModel: { // args
       model: string; // String!
-      tasks: NexusGenScalars['JSON']; // JSON!
+      tasks: NexusGenInputs['EvaluationTaskInput'][]; // [EvaluationTaskInput!]!
     }
     exportOnnx: { // args
       model: string; // String!
@@ -725,7 +895,7 @@ export interface NexusGenArgTypes {
       name: string; // String!
       parents?: NexusGenInputs['ParentInput'][] | null; // [ParentInput!]
       path: string; // String!
-      recipe?: NexusGenScalars['JSON'] | null; // JSON
+      recipe?: NexusGenInputs['ExternalRecipeInput'] | null; // ExternalRecipeInput
       tags?: string[] | null; // [String!]
     }
     retryJob: { // args
@@ -736,10 +906,10 @@ export interface NexusGenArgTypes {
     }
     spawnPrunedVariant: { // args
       description?: string | null; // String
-      evaluate?: NexusGenScalars['JSON'] | null; // JSON
+      evaluate?: NexusGenInputs['EvaluationTaskInput'][] | null; // [EvaluationTaskInput!]
       name?: string | null; // String
       parent: string; // String!
-      recipe: NexusGenScalars['JSON']; // JSON!
+      recipe: NexusGenInputs['PruningRecipeInput']; // PruningRecipeInput!
     }
     updateModel: { // args
       description?: string | null; // String
@@ -776,12 +946,13 @@ export interface NexusGenArgTypes {
     }
     pruningPlan: { // args
       parent: string; // String!
-      recipe: NexusGenScalars['JSON']; // JSON!
+      recipe: NexusGenInputs['PruningRecipeInput']; // PruningRecipeInput!
     }
   }
 }
 
 export interface NexusGenAbstractTypeMembers {
+  Recipe: "DepthRecipe" | "ExternalRecipe" | "MlpWidthRecipe" | "SparsityRecipe" | "VocabRecipe"
   Node: "ApiToken" | "Evaluation" | "Job" | "LineageEdge" | "Model"
 }
 
@@ -803,11 +974,11 @@ export type NexusGenInterfaceNames = keyof NexusGenInterfaces;
 
 export type NexusGenScalarNames = keyof NexusGenScalars;
 
-export type NexusGenUnionNames = never;
+export type NexusGenUnionNames = keyof NexusGenUnions;
 
 export type NexusGenObjectsUsingAbstractStrategyIsTypeOf = never;
 
-export type NexusGenAbstractsUsingStrategyResolveType = "Node";
+export type NexusGenAbstractsUsingStrategyResolveType = "Node" | "Recipe";
 
 export type NexusGenFeaturesConfig = {
   abstractTypeStrategies: {

@@ -37,7 +37,7 @@ export const LineageEdge = objectType({
     t.implements('Node');
     t.nonNull.id('id', { resolve: (e) => toGlobalId('LineageEdge', e.id) });
     t.nonNull.field('relation', { type: 'Relation' });
-    t.nonNull.json('recipe');
+    t.nonNull.field('recipe', { type: 'Recipe', description: 'How the child was made, as recorded.', resolve: (e) => e.recipe as never });
     t.json('result', { description: 'What the run measured (parameters; sparsity: nonZero and targetParameters); null until it has run.' });
     t.string('method', {
       description: 'The recipe method: mlp-width, depth, sparsity, vocab (or external).',

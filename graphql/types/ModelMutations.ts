@@ -6,6 +6,7 @@ import { registerModel } from '../../src/registry/register.js';
 import { evaluateModel, spawnPrunedVariant } from '../../src/registry/spawn.js';
 import { requireRole } from '../auth.js';
 import { modelRef, toGlobalId } from '../globalId.js';
+import { externalRecipeFromInput, recipeFromInput, withoutNulls } from './Recipe.js';
 
 export const ParentInput = inputObjectType({
   name: 'ParentInput',
@@ -64,12 +65,12 @@ export const ModelMutations = extendType({
         description: stringArg(),
         tags: list(nonNull(stringArg())),
         parents: list(nonNull(arg({ type: 'ParentInput' }))),
-        recipe: arg({ type: 'JSON', description: 'How the derivative was made (stored on its lineage edges).' }),
+        recipe: arg({ type: 'ExternalRecipeInput', description: 'How the derivative was made (stored on its lineage edges).' }),
       },
       resolve: async (_r, args, ctx) => {
         requireRole(ctx, 'MAINTAINER');
         const parents = args.parents?.map((p, i) => ({ model: modelRef(p.model, `parents.${i}.model`), relation: p.relation }));
-        const recipe = args.recipe as Record<string, unknown> | null | undefined;
+        const recipe = externalRecipeFromInput(args.recipe);
         const { model, skipped } = await registerModel(ctx.services.registry, { ...args, parents, recipe });
         return {
           model,
@@ -82,22 +83,31 @@ export const ModelMutations = extendType({
       description: 'Queues a pruned child of `parent`: checked against the plan first, then model, edge and job in one transaction.',
       args: {
         parent: nonNull(stringArg()),
-        recipe: nonNull(arg({ type: 'JSON', description: '{ method: "mlp-width" | "depth" | "sparsity", … } as for `bonsai prune`.' })),
+        recipe: nonNull(arg({ type: 'PruningRecipeInput', description: 'One method and its fields, as for `bonsai prune`.' })),
         name: stringArg({ description: 'owner/name; by default derived from the parent and the recipe.' }),
         description: stringArg(),
-        evaluate: arg({ type: 'JSON', description: 'Evaluations to run once pruned: [{ task, data, contextLength, stride }].' }),
+        evaluate: list(nonNull(arg({ type: 'EvaluationTaskInput', description: 'Evaluations to run once pruned.' }))),
       },
       resolve: async (_r, args, ctx) => {
         const viewer = requireRole(ctx, 'MAINTAINER');
-        return spawnPrunedVariant(ctx.services.registry, { ...args, parent: modelRef(args.parent, 'parent') }, viewer.tokenId);
+        return spawnPrunedVariant(
+          ctx.services.registry,
+          {
+            ...args,
+            parent: modelRef(args.parent, 'parent'),
+            recipe: recipeFromInput(args.recipe),
+            evaluate: args.evaluate?.map(withoutNulls),
+          },
+          viewer.tokenId,
+        );
       },
     });
     t.nonNull.list.nonNull.field('evaluateModel', {
       type: 'Job',
-      args: { model: nonNull(stringArg()), tasks: nonNull(arg({ type: 'JSON', description: '[{ task, data, contextLength, stride }]' })) },
+      args: { model: nonNull(stringArg()), tasks: nonNull(list(nonNull(arg({ type: 'EvaluationTaskInput' })))) },
       resolve: async (_r, { model, tasks }, ctx) => {
         const viewer = requireRole(ctx, 'MAINTAINER');
-        return evaluateModel(ctx.services.registry, modelRef(model), tasks, viewer.tokenId);
+        return evaluateModel(ctx.services.registry, modelRef(model), tasks.map(withoutNulls), viewer.tokenId);
       },
     });
     t.nonNull.field('updateModel', {

@@ -1,9 +1,11 @@
 // The core's plan, exposed as is: what a recipe will produce, computed from config.json alone.
-import { extendType, nonNull, objectType, stringArg } from 'nexus';
+import { arg, extendType, nonNull, objectType, stringArg } from 'nexus';
 import { COMPONENTS } from '../../src/arch/types.js';
+import { decidedWhenRun } from '../../src/pruning/plan.js';
 import { pruningPlan } from '../../src/registry/spawn.js';
 import { checkRead } from '../auth.js';
 import { modelRef } from '../globalId.js';
+import { recipeFromInput } from './Recipe.js';
 
 const sources = { module: new URL('../sources.ts', import.meta.url).pathname };
 
@@ -37,7 +39,7 @@ export const PruningPlan = objectType({
   name: 'PruningPlan',
   sourceType: { ...sources, export: 'PlanSource' },
   definition(t) {
-    t.nonNull.json('recipe', { description: 'The recipe with its defaults filled in.' });
+    t.nonNull.field('recipe', { type: 'Recipe', description: 'The recipe with its defaults filled in.' });
     t.nonNull.json('config', { description: "The child's config.json." });
     t.nonNull.list.nonNull.field('changes', { type: 'ConfigChange' });
     t.nonNull.bigint('parametersBefore', { resolve: (p) => BigInt(p.parameters.before.total) });
@@ -55,13 +57,17 @@ export const PruningPlan = objectType({
     t.nonNull.boolean('decidedWhenRun', {
       description:
         'A data-driven recipe (blocks by calibration, vocabulary by corpus): what goes is decided when the job runs; until then the figures assume the stated count (depth) or no change in size (vocabulary).',
-      resolve: (p) => Boolean(p.blocksChosenByCalibration || p.vocabularyChosenByCorpus),
+      resolve: (p) => decidedWhenRun(p),
     });
-    t.int('keptNeurons', { description: 'Width pruning: neurons kept in every layer.' });
-    t.list.nonNull.int('removedLayers');
+    t.int('keptNeurons', {
+      description: 'Width pruning: neurons kept in every layer.',
+      resolve: (p) => (p.method === 'mlp-width' ? p.keptNeurons : null),
+    });
+    t.list.nonNull.int('removedLayers', { resolve: (p) => (p.method === 'depth' ? p.removedLayers : null) });
     t.field('sparsity', {
       type: 'SparsityPlan',
-      resolve: (p) => (p.sparsity ? { targetParameters: BigInt(p.sparsity.targetParameters), zeroed: BigInt(p.sparsity.zeroed) } : null),
+      resolve: (p) =>
+        p.method === 'sparsity' ? { targetParameters: BigInt(p.sparsity.targetParameters), zeroed: BigInt(p.sparsity.zeroed) } : null,
     });
   },
 });
@@ -72,10 +78,10 @@ export const PlanQuery = extendType({
     t.nonNull.field('pruningPlan', {
       type: 'PruningPlan',
       description: 'What `recipe` will produce from `parent`, before anything is queued.',
-      args: { parent: nonNull(stringArg()), recipe: nonNull('JSON') },
+      args: { parent: nonNull(stringArg()), recipe: nonNull(arg({ type: 'PruningRecipeInput' })) },
       resolve: async (_r, { parent, recipe }, ctx) => {
         checkRead(ctx);
-        return (await pruningPlan(ctx.services.registry, modelRef(parent, 'parent'), recipe)).plan;
+        return (await pruningPlan(ctx.services.registry, modelRef(parent, 'parent'), recipeFromInput(recipe))).plan;
       },
     });
   },

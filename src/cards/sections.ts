@@ -3,6 +3,8 @@
 import { countFromConfig } from '../arch/params.js';
 import { parseArchitecture } from '../arch/registry.js';
 import type { ArchConfig } from '../arch/types.js';
+import type { Recipe } from '../pruning/recipe.js';
+import { methodSpec, recipeToFlags } from '../pruning/recipeFields.js';
 import { methodOf } from './frontMatter.js';
 import {
   CPU_HEADROOM,
@@ -256,26 +258,6 @@ export function tree(input: CardInput): string {
   return `## Model tree\n\n${lines.join('\n\n')}\n`;
 }
 
-const FLAGS: Record<string, string> = {
-  criterion: '--criterion',
-  pruningFraction: '--pruning-fraction',
-  expansionRate: '--expansion-rate',
-  intermediateSize: '--intermediate-size',
-  roundTo: '--round-to',
-  layers: '--layers',
-  last: '--last',
-  sparsity: '--sparsity',
-  pattern: '--pattern',
-  scope: '--scope',
-  count: '--count',
-  calibration: '--calibration',
-  samples: '--samples',
-  corpus: '--corpus',
-  minFrequency: '--min-frequency',
-  vocabSize: '--vocab-size',
-  unit: '--unit',
-};
-
 /** A word the shell passes through as it is (POSIX single quotes where needed). */
 function shellWord(s: string): string {
   return /^[\w@%+=:,./-]+$/.test(s) ? s : `'${s.replaceAll("'", `'\\''`)}'`;
@@ -283,27 +265,21 @@ function shellWord(s: string): string {
 
 export function reproduce(input: CardInput): string {
   const parent = input.parents[0];
-  if (!parent || !['mlp-width', 'depth', 'sparsity', 'vocab'].includes(String(parent.recipe.method))) {
+  if (!parent || !methodSpec(String(parent.recipe.method))) {
     return parent
       ? `## How to reproduce\n\nMade outside Bonsai (${parent.relation.toLowerCase()}); the recorded recipe:\n\n\`\`\`json\n${JSON.stringify(parent.recipe, null, 2)}\n\`\`\`\n`
       : '';
   }
   // The request, not what calibration decided from it: a data-driven depth recipe records the
   // blocks it chose, and giving them back as --layers would be a different recipe.
-  const resolvedByCalibration = parent.recipe.method === 'depth' && parent.recipe.criterion !== undefined ? ['layers'] : [];
-  const args = Object.entries(parent.recipe)
-    .filter(([k, v]) => FLAGS[k] && v !== undefined && v !== null && !resolvedByCalibration.includes(k))
-    // Several corpus files are several --corpus flags; layer lists are one comma-separated flag.
-    .map(([k, v]) =>
-      k === 'corpus' && Array.isArray(v)
-        ? v.map((f) => `--corpus ${shellWord(String(f))}`).join(' ')
-        : `${FLAGS[k]} ${shellWord(Array.isArray(v) ? v.join(',') : String(v))}`,
-    );
+  const resolvedByCalibration = new Set(parent.recipe.method === 'depth' && parent.recipe.criterion !== undefined ? ['layers'] : []);
+  // The flags come from the recipe schema (src/pruning/recipeFields.ts), as `bonsai prune` reads them.
+  const args = recipeToFlags(parent.recipe as unknown as Recipe, resolvedByCalibration).map(([flag, v]) => `${flag} ${shellWord(v)}`);
   const out = input.name.split('/').pop();
   return `## How to reproduce
 
 \`\`\`sh
-bonsai prune ${shellWord(input.parentLocation ?? parent.name)} ${shellWord(out ?? 'out')} --method ${parent.recipe.method} ${args.join(' ')}
+bonsai prune ${shellWord(input.parentLocation ?? parent.name)} ${shellWord(out ?? 'out')} ${args.join(' ')}
 \`\`\`
 
 Run it from any folder on the machine of this registry: \`bonsai prune\` takes the parent from the

@@ -4,6 +4,7 @@
 // leaves the catalog running.
 import { cpSync, existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { recipeInput } from '../pruning/recipeFields.js';
 import { createToken } from '../registry/tokens.js';
 import { findSharedDir } from '../sharedAssets.js';
 import { DEMO_BASE, DEMO_OWNER, type DemoSeed, demoSeeds } from './demoRecipes.js';
@@ -132,15 +133,18 @@ export async function demo(flags: DemoFlags): Promise<void> {
   }
   const baseModel = (await fetchModel(gql, base))!;
   if (perplexity(baseModel) === null && !baseModel.jobs.some((j) => j.kind === 'EVALUATE' && j.status !== 'FAILED'))
-    await gql(`mutation($m: String!, $t: JSON!) { evaluateModel(model: $m, tasks: $t) { id } }`, { m: base, t: evaluate });
+    await gql(`mutation($m: String!, $t: [EvaluationTaskInput!]!) { evaluateModel(model: $m, tasks: $t) { id } }`, {
+      m: base,
+      t: evaluate,
+    });
 
   const seeds = demoSeeds(assets.train, samples);
   const spawn = async (seed: DemoSeed) => {
     const name = full(seed.name);
     if (await fetchModel(gql, name)) return;
     await gql(
-      `mutation($p: String!, $r: JSON!, $n: String!, $e: JSON) { spawnPrunedVariant(parent: $p, recipe: $r, name: $n, evaluate: $e) { model { name } } }`,
-      { p: seed.parent === 'base' ? base : full(seed.parent), r: seed.recipe, n: name, e: evaluate },
+      `mutation($p: String!, $r: PruningRecipeInput!, $n: String!, $e: [EvaluationTaskInput!]) { spawnPrunedVariant(parent: $p, recipe: $r, name: $n, evaluate: $e) { model { name } } }`,
+      { p: seed.parent === 'base' ? base : full(seed.parent), r: recipeInput(seed.recipe), n: name, e: evaluate },
     );
     console.log(`spawned ${name}: ${seed.label}`);
   };

@@ -40,16 +40,17 @@ export function renderPlan(plan: Plan): string {
     ]),
     `change ${plan.changePercent.toFixed(2)} %`,
   );
-  if (plan.removedLayers) lines.push(`removed layers ${plan.removedLayers.join(', ')}`);
-  if (plan.vocab) {
+  if (plan.method === 'depth') lines.push(`removed layers ${plan.removedLayers.join(', ')}`);
+  if (plan.method === 'vocab' && plan.vocab) {
     const v = plan.vocab;
     lines.push(
       `tokens ${formatInt(v.before)} → ${formatInt(v.kept.length)} (${formatInt(v.fromCorpus)} from the corpus, ${formatInt(v.padding)} to round up; the rest special, added, byte tokens and merge parts)`,
       `corpus ${formatInt(v.corpusTokens)} tokens in ${v.corpus.map((c) => `${c.file} (${formatInt(c.lines)} lines)`).join(', ')}; coverage ${(100 * v.coverage).toFixed(2)} %`,
     );
   }
-  if (plan.vocabularyChosenByCorpus) lines.push('the vocabulary size is decided by counting the corpus when the job runs');
-  if (plan.sparsity) {
+  if (plan.method === 'vocab' && plan.vocabularyChosenByCorpus)
+    lines.push('the vocabulary size is decided by counting the corpus when the job runs');
+  if (plan.method === 'sparsity') {
     const { targetParameters, zeroed } = plan.sparsity;
     lines.push(
       `zeroed ${formatInt(zeroed)} of ${formatInt(targetParameters)} projection weights (${((100 * zeroed) / targetParameters).toFixed(2)} %); tensors stay dense, so memory does not shrink`,

@@ -1,93 +1,49 @@
-// The recipe flags shared by `bonsai prune` and `bonsai plan`, turned into a recipe object that
-// the same validator as the API checks.
+// The recipe flags of `bonsai prune` and `bonsai plan`, derived from the recipe schemas
+// (src/pruning/recipeFields.ts): one flag per field, its help from the field's description and
+// bounds, checked by the same validator as the API, with problems named by flag and value
+// (`--pruning-fraction 40: must be in [0, 1)`).
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
-import { BadInputError } from '../errors.js';
 import { parseRecipe, type Recipe } from '../pruning/recipe.js';
+import { allFields, boundsText, RECIPE_METHODS, recipeFromFlagValues } from '../pruning/recipeFields.js';
+import { flagOf } from '../schemaFields.js';
 
-export interface RecipeFlags {
-  method: string;
-  criterion?: string;
-  pruningFraction?: string;
-  expansionRate?: string;
-  intermediateSize?: string;
-  roundTo?: string;
-  layers?: string;
-  last?: string;
-  sparsity?: string;
-  pattern?: string;
-  scope?: string;
-  count?: string;
-  calibration?: string;
-  samples?: string;
-  corpus?: string[];
-  minFrequency?: string;
-  vocabSize?: string;
-  unit?: string;
-}
+export type RecipeFlags = { method: string } & Record<string, string | string[] | undefined>;
 
 export function addRecipeOptions(cmd: Command): Command {
-  return cmd
-    .requiredOption('--method <method>', 'mlp-width | depth | sparsity | vocab')
-    .option(
-      '--criterion <name>',
-      'mlp-width: maw | vow | pon | l2 | activation (default maw); depth: block-influence | perplexity; sparsity: magnitude | wanda',
-    )
-    .option('--pruning-fraction <p>', 'mlp-width: fraction of neurons to remove, in [0, 1)')
-    .option('--expansion-rate <r>', 'mlp-width: target intermediate/hidden in percent')
-    .option('--intermediate-size <n>', 'mlp-width: target intermediate_size')
-    .option('--round-to <n>', 'mlp-width: round kept neurons to a multiple of 32, 64, 128 or 256; vocab: size multiple (default 64)')
-    .option('--layers <list>', 'depth: blocks to remove, e.g. 3,4')
-    .option('--last <n>', 'depth: remove the last N blocks')
-    .option('--sparsity <s>', 'sparsity: fraction of weights to zero (unstructured)')
-    .option('--pattern <p>', 'sparsity: unstructured (default) or N:M such as 2:4')
-    .option('--scope <scope>', 'sparsity: per-matrix (default) or global')
-    .option('--count <n>', 'depth with --criterion block-influence|perplexity: blocks to remove')
-    .option('--calibration <file>', 'width by activation, depth by block-influence/perplexity, sparsity by wanda: calibration text')
-    .option('--samples <n>', 'calibration tokens (default 2048)')
-    .option('--corpus <file>', 'vocab: a text file whose tokens are kept (repeat for several)', (v: string, prev: string[] = []) => [
-      ...prev,
-      v,
-    ])
-    .option('--min-frequency <n>', 'vocab: drop tokens seen fewer times (default 1)')
-    .option('--vocab-size <n>', 'vocab: keep at most the N most frequent corpus tokens (special, added and byte tokens on top)')
-    .option('--unit <unit>', 'vocab: tokenise each corpus file whole (document, default) or each line alone (line)');
+  cmd.requiredOption('--method <method>', RECIPE_METHODS.map((m) => m.method).join(' | '));
+  for (const f of allFields()) {
+    const help = f.methods
+      .map((m) => {
+        const field = m.fields.find((x) => x.name === f.name)!;
+        const bounds = boundsText(field);
+        return `${m.method}: ${field.description}${bounds ? ` (${bounds})` : ''}`;
+      })
+      .join('; ');
+    const value = f.kind === 'integerList' || f.kind === 'numberList' ? '<list>' : f.path ? '<file>' : '<value>';
+    if (f.kind === 'stringList') {
+      cmd.option(`${f.flag} ${value}`, `${help} (repeat for several)`, (v: string, prev: string[] = []) => [...prev, v]);
+    } else {
+      cmd.option(`${f.flag} ${value}`, help);
+    }
+  }
+  return cmd;
 }
 
-function num(flag: string, v: string | undefined): number | undefined {
-  if (v === undefined) return undefined;
-  const n = Number(v);
-  if (!Number.isFinite(n)) throw new BadInputError(flag, `must be a number (got ${JSON.stringify(v)})`);
-  return n;
-}
-
-export function recipeFromFlags(f: RecipeFlags): Recipe {
-  const raw: Record<string, unknown> = { method: f.method };
-  const put = (k: string, v: unknown) => {
-    if (v !== undefined) raw[k] = v;
-  };
-  put('criterion', f.criterion);
-  put('pruningFraction', num('--pruning-fraction', f.pruningFraction));
-  put('expansionRate', num('--expansion-rate', f.expansionRate));
-  put('intermediateSize', num('--intermediate-size', f.intermediateSize));
-  put('roundTo', num('--round-to', f.roundTo));
-  put(
-    'layers',
-    f.layers?.split(',').map((x) => num('--layers', x.trim())),
-  );
-  put('last', num('--last', f.last));
-  put('sparsity', num('--sparsity', f.sparsity));
-  put('pattern', f.pattern);
-  put('scope', f.scope);
-  put('count', num('--count', f.count));
-  put('calibration', f.calibration);
-  put('samples', num('--samples', f.samples));
-  put(
-    'corpus',
-    f.corpus?.map((c) => resolve(c)),
-  );
-  put('minFrequency', num('--min-frequency', f.minFrequency));
-  put('vocabSize', num('--vocab-size', f.vocabSize));
-  put('unit', f.unit);
-  return parseRecipe(raw);
+/** The recipe the flags describe; files are made absolute, so the recipe names them from anywhere. */
+export function recipeFromFlags(flags: RecipeFlags): Recipe {
+  const values: Record<string, string | string[] | undefined> = {};
+  const byName = new Map(allFields().map((f) => [f.name, f]));
+  for (const [name, v] of Object.entries(flags)) {
+    const f = byName.get(name);
+    if (!f || v === undefined) continue;
+    values[name] = f.path ? (Array.isArray(v) ? v.map((x) => resolve(x)) : resolve(v)) : v;
+  }
+  const raw = recipeFromFlagValues(flags.method, values);
+  return parseRecipe(raw, (path) => {
+    const name = String(path[0] ?? 'method');
+    const given = name === 'method' ? flags.method : flags[name];
+    const shown = Array.isArray(given) ? given.join(' ') : given;
+    return `${flagOf(name)}${shown !== undefined ? ` ${shown}` : ''}`;
+  });
 }

@@ -98,7 +98,7 @@ export async function prune(parentDir: string, outDir: string, recipe: Recipe, o
       const sizes = new Map(outputs.map((o) => [o.name, byteSize(o)]));
       const totalBytes = [...sizes.values()].reduce((a, b) => a + b, 0);
       let written = 0;
-      let nonZero = plan.sparsity ? 0 : undefined;
+      let nonZero = plan.method === 'sparsity' ? 0 : undefined;
       const files = await writeTensors(
         tmp,
         outputs,
@@ -131,14 +131,14 @@ export async function prune(parentDir: string, outDir: string, recipe: Recipe, o
           config_changes: plan.changes,
           parameters_before: plan.parameters.before.total,
           parameters: plan.parameters.after.total,
-          ...(plan.keptNeurons !== undefined ? { kept_neurons_per_layer: plan.keptNeurons } : {}),
-          ...(plan.removedLayers ? { removed_layers: plan.removedLayers } : {}),
+          ...(plan.method === 'mlp-width' ? { kept_neurons_per_layer: plan.keptNeurons } : {}),
+          ...(plan.method === 'depth' ? { removed_layers: plan.removedLayers } : {}),
           ...(vocab ? { vocabulary: vocabReport(vocab) } : {}),
         } as Record<string, unknown>,
       };
       if (nonZero !== undefined) {
         recipeFile.result.non_zero_in_target_matrices = nonZero;
-        recipeFile.result.target_parameters = plan.sparsity!.targetParameters;
+        if (plan.method === 'sparsity') recipeFile.result.target_parameters = plan.sparsity.targetParameters;
       }
 
       // The plan is a promise: what was written must be exactly what it announced.
@@ -173,11 +173,10 @@ async function planOutputs(
   inputNorms?: Record<string, Float64Array>,
 ): Promise<Output[]> {
   const same = (t: TensorInfo): Output => ({ name: t.name, dtype: t.dtype, shape: [...t.shape], source: t.name });
-  const recipe = plan.recipe;
   const layerRe = new RegExp(`^${escapeRegExp(prefix)}layers\\.(\\d+)\\.(.*)$`);
 
-  if (recipe.method === 'depth') {
-    const newIndex = new Map(plan.layerMap!.map((old, i) => [old, i]));
+  if (plan.method === 'depth') {
+    const newIndex = new Map(plan.layerMap.map((old, i) => [old, i]));
     return infos.flatMap((t) => {
       const m = layerRe.exec(t.name);
       if (!m) return [same(t)];
@@ -186,10 +185,11 @@ async function planOutputs(
     });
   }
 
-  if (recipe.method === 'vocab') {
+  if (plan.method === 'vocab') {
     // Rows of the input embedding and of the head (and its bias) in the new id order; tied
     // embeddings have no lm_head tensor, so the one matrix is sliced once.
-    const kept = plan.vocab!.kept;
+    if (!plan.vocab) throw new Error('vocabulary trimming needs the counted corpus before writing');
+    const kept = plan.vocab.kept;
     const rowsRe = /(embed_tokens\.weight|lm_head\.weight|lm_head\.bias)$/;
     return infos.map((t) => {
       if (!rowsRe.test(t.name)) return same(t);
@@ -199,8 +199,9 @@ async function planOutputs(
     });
   }
 
-  if (recipe.method === 'mlp-width') {
-    const k = plan.keptNeurons!;
+  if (plan.method === 'mlp-width') {
+    const { recipe } = plan;
+    const k = plan.keptNeurons;
     const H = plan.arch.hiddenSize;
     const I = Number(infos.find((t) => /mlp\.gate_proj\.weight$/.test(t.name))?.shape[0]);
     const keep = new Map<number, number[]>();
@@ -242,6 +243,7 @@ async function planOutputs(
   }
 
   // Sparsity: the attention and MLP projection matrices; the tensors stay dense.
+  const { recipe } = plan;
   const targetRe = PROJECTION_WEIGHT;
   const targets = infos.filter((t) => targetRe.test(t.name));
   const nm = nmPattern(recipe.pattern);

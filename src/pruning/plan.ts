@@ -9,7 +9,7 @@ import { BadInputError } from '../errors.js';
 import { idMap, rewriteTokenIds } from '../vocab/rewrite.js';
 import type { VocabSelection } from '../vocab/select.js';
 import { PROJECTION_WEIGHT } from './measureSparsity.js';
-import { nmPattern, type Recipe, type WidthRecipe } from './recipe.js';
+import { type DepthRecipe, nmPattern, type Recipe, type SparsityRecipe, type VocabRecipe, type WidthRecipe } from './recipe.js';
 
 export interface ConfigChange {
   field: string;
@@ -17,8 +17,7 @@ export interface ConfigChange {
   to: unknown;
 }
 
-export interface Plan {
-  recipe: Recipe;
+interface PlanBase {
   /** The child's config.json. */
   config: Record<string, unknown>;
   arch: ArchConfig;
@@ -26,19 +25,40 @@ export interface Plan {
   parameters: { before: ParameterCount; after: ParameterCount };
   /** (after − before) / before × 100. */
   changePercent: number;
-  /** Width: neurons kept per layer. */
-  keptNeurons?: number;
-  /** Depth: parent layer indices removed, and for each child layer its parent layer. */
-  removedLayers?: number[];
-  layerMap?: number[];
-  /** Depth by a data-driven criterion, before calibration: which blocks go is decided when it runs. */
-  blocksChosenByCalibration?: boolean;
-  /** Sparsity: parameters in the matrices it acts on, and how many it will zero at least. */
-  sparsity?: { targetParameters: number; zeroed: number };
-  /** Vocabulary trimming: the tokens kept, once the corpus has been counted. */
-  vocab?: VocabSelection;
-  /** Vocabulary trimming before the corpus is counted: the size is decided when it runs. */
-  vocabularyChosenByCorpus?: boolean;
+}
+
+/** What a recipe will produce: the common figures, and what only its method has. */
+export type Plan = PlanBase &
+  (
+    | { method: 'mlp-width'; recipe: WidthRecipe /** Neurons kept per layer. */; keptNeurons: number }
+    | {
+        method: 'depth';
+        recipe: DepthRecipe;
+        /** Parent layer indices removed, and for each child layer its parent layer. */
+        removedLayers: number[];
+        layerMap: number[];
+        /** A data-driven criterion before calibration: which blocks go is decided when it runs. */
+        blocksChosenByCalibration: boolean;
+      }
+    | {
+        method: 'sparsity';
+        recipe: SparsityRecipe;
+        /** Parameters in the matrices it acts on, and how many it will zero at least. */
+        sparsity: { targetParameters: number; zeroed: number };
+      }
+    | {
+        method: 'vocab';
+        recipe: VocabRecipe;
+        /** The tokens kept, once the corpus has been counted. */
+        vocab?: VocabSelection;
+        /** Before the corpus is counted: the size is decided when it runs. */
+        vocabularyChosenByCorpus: boolean;
+      }
+  );
+
+/** Whether what goes is decided when the job runs (blocks by calibration, vocabulary by corpus). */
+export function decidedWhenRun(plan: Plan): boolean {
+  return (plan.method === 'depth' && plan.blocksChosenByCalibration) || (plan.method === 'vocab' && plan.vocabularyChosenByCorpus);
 }
 
 const EPS = 1e-9;
@@ -85,13 +105,14 @@ export function planPrune(config: Record<string, unknown>, recipe: Recipe, file 
     changes.push({ field: text + field, from: target[field], to });
     target[field] = to;
   };
-  const extra: Partial<Plan> = {};
+  type Specific = Plan extends infer P ? (P extends PlanBase ? Omit<P, keyof PlanBase> : never) : never;
+  let specific: Specific;
 
   switch (recipe.method) {
     case 'mlp-width': {
       const k = keptNeurons(arch, recipe);
       set('intermediate_size', k);
-      extra.keptNeurons = k;
+      specific = { method: recipe.method, recipe, keptNeurons: k };
       break;
     }
     case 'depth': {
@@ -100,7 +121,6 @@ export function planPrune(config: Record<string, unknown>, recipe: Recipe, file 
       // block has the same parameters, so the last ones stand in for the totals.
       const n = recipe.last ?? recipe.count!;
       const removed = recipe.layers ? [...recipe.layers].sort((a, b) => a - b) : Array.from({ length: n }, (_, i) => L - n + i);
-      if (!recipe.layers && recipe.criterion) extra.blocksChosenByCalibration = true;
       const bad = removed.find((i) => i >= L);
       if (bad !== undefined)
         throw new BadInputError(
@@ -126,8 +146,13 @@ export function planPrune(config: Record<string, unknown>, recipe: Recipe, file 
           delete target.sliding_window_pattern;
         }
       }
-      extra.removedLayers = removed;
-      extra.layerMap = layerMap;
+      specific = {
+        method: recipe.method,
+        recipe,
+        removedLayers: removed,
+        layerMap,
+        blocksChosenByCalibration: !recipe.layers && recipe.criterion !== undefined,
+      };
       break;
     }
     case 'sparsity': {
@@ -144,12 +169,12 @@ export function planPrune(config: Record<string, unknown>, recipe: Recipe, file 
       } else {
         zeroed = targets.reduce((a, t) => a + Math.floor(recipe.sparsity! * t.shape[0]! * t.shape[1]! + EPS), 0);
       }
-      extra.sparsity = { targetParameters: total, zeroed };
+      specific = { method: recipe.method, recipe, sparsity: { targetParameters: total, zeroed } };
       break;
     }
     case 'vocab': {
       if (!vocab) {
-        extra.vocabularyChosenByCorpus = true;
+        specific = { method: recipe.method, recipe, vocabularyChosenByCorpus: true };
         break;
       }
       const remapped = rewriteTokenIds(next, idMap(vocab.kept), file);
@@ -162,19 +187,24 @@ export function planPrune(config: Record<string, unknown>, recipe: Recipe, file 
       // Into the same object: `target` may be this text_config.
       if (remapped.text_config) Object.assign(next.text_config as object, remapped.text_config);
       set('vocab_size', vocab.kept.length);
-      extra.vocab = vocab;
+      specific = { method: recipe.method, recipe, vocab, vocabularyChosenByCorpus: false };
       break;
     }
   }
   const childArch = parseArchitecture(next, file);
   const after = countFromConfig(childArch);
   return {
-    recipe,
     config: next,
     arch: childArch,
     changes,
     parameters: { before, after },
     changePercent: ((after.total - before.total) / before.total) * 100,
-    ...extra,
+    ...specific,
   };
+}
+
+/** The plan narrowed to its method, for callers that know which method they asked for. */
+export function planFor<M extends Plan['method']>(plan: Plan, method: M): Extract<Plan, { method: M }> {
+  if (plan.method !== method) throw new Error(`a ${method} plan was expected, not ${plan.method}`);
+  return plan as Extract<Plan, { method: M }>;
 }

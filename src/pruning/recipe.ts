@@ -1,32 +1,74 @@
-// Pruning recipes: what a user asks for, validated before any file is written. Each problem
-// names its field (the API reports it as BAD_USER_INPUT, the CLI as an error).
+// Pruning recipes, defined once: each method's fields with their bounds, defaults and
+// descriptions. Everything else derives from these schemas (src/pruning/recipeFields.ts): the CLI
+// flags and their help, the GraphQL input and output types, the card's reproduce command, the
+// catalog's spawn form. Problems name their field (the API reports BAD_USER_INPUT, the CLI names
+// the flag). This module imports only zod and the error classes, so the catalog bundles it too.
 import { z } from 'zod';
 import { BadInputError } from '../errors.js';
-import { CORPUS_UNITS } from '../vocab/select.js';
 
 export const WIDTH_CRITERIA = ['maw', 'vow', 'pon', 'l2', 'activation'] as const;
 export type WidthCriterion = (typeof WIDTH_CRITERIA)[number];
+export const DEPTH_CRITERIA = ['block-influence', 'perplexity'] as const;
+export const SPARSITY_CRITERIA = ['magnitude', 'wanda'] as const;
+/** How a corpus is tokenised for vocabulary trimming. */
+export const CORPUS_UNITS = ['document', 'line'] as const;
+export type CorpusUnit = (typeof CORPUS_UNITS)[number];
+
+/** Field metadata beyond JSON Schema: `path` marks a file on the server (resolved, shell-quoted). */
+export interface FieldMeta {
+  description: string;
+  path?: boolean;
+}
+const meta = (description: string, extra: Omit<FieldMeta, 'description'> = {}) => ({ description, ...extra });
 
 /** Calibration text for the data-driven criteria: a file and how many of its tokens to use. */
-const calibration = z.string().min(1, 'must name a text file');
-const samples = z.number().int('must be an integer').min(64, 'must be at least 64 tokens').max(1_000_000).optional();
+const calibration = (usedBy: string) =>
+  z
+    .string()
+    .min(1, 'must name a text file')
+    .meta(meta(`Calibration text (a file under BONSAI_MODEL_ROOTS) for ${usedBy}.`, { path: true }));
+const samples = z
+  .number()
+  .int('must be an integer')
+  .min(64, 'must be at least 64 tokens')
+  .max(1_000_000, 'must be at most 1,000,000 tokens')
+  .optional()
+  .meta(meta('Calibration tokens to use (default 2048).'));
 
 const fraction = z.number().min(0, 'must be in [0, 1)').lt(1, 'must be in [0, 1)');
 
 export const widthRecipe = z
   .object({
     method: z.literal('mlp-width'),
-    criterion: z.enum(WIDTH_CRITERIA, { error: `must be one of ${WIDTH_CRITERIA.join(', ')}` }).default('maw'),
-    pruningFraction: fraction.optional(),
+    criterion: z
+      .enum(WIDTH_CRITERIA, { error: `must be one of ${WIDTH_CRITERIA.join(', ')}` })
+      .default('maw')
+      .meta(
+        meta(
+          'Neuron importance: maw (maximum absolute weight, OptiPFair), vow (variance of weights), pon (product of norms), l2, or activation (‖X_j‖₂ over calibration tokens × ‖down_proj[:, j]‖₂; needs calibration).',
+        ),
+      ),
+    pruningFraction: fraction.optional().meta(meta('Fraction of MLP neurons to remove in every layer.')),
     /** intermediate / hidden as a percentage (OptiPFair's expansion_rate). */
-    expansionRate: z.number().positive('must be a positive percentage').optional(),
-    intermediateSize: z.number().int('must be an integer').positive('must be positive').optional(),
-    roundTo: z.union([z.literal(32), z.literal(64), z.literal(128), z.literal(256)], { error: 'must be 32, 64, 128 or 256' }).optional(),
-    /** criterion activation: ‖X_j‖₂ of each neuron over these calibration tokens × ‖down_proj[:, j]‖₂. */
-    calibration: calibration.optional(),
+    expansionRate: z
+      .number()
+      .positive('must be a positive percentage')
+      .optional()
+      .meta(meta("Target intermediate_size / hidden_size in percent (OptiPFair's expansion_rate).")),
+    intermediateSize: z.number().int('must be an integer').positive('must be positive').optional().meta(meta('Target intermediate_size.')),
+    roundTo: z
+      .union([z.literal(32), z.literal(64), z.literal(128), z.literal(256)], { error: 'must be 32, 64, 128 or 256' })
+      .optional()
+      .meta(meta('Round the kept neurons to a multiple of 32, 64, 128 or 256 (for tensor cores).')),
+    calibration: calibration('the activation criterion').optional(),
     samples,
   })
   .strict()
+  .meta(
+    meta(
+      'Remove MLP neurons (intermediate_size) in every layer, ranked by an importance criterion. Give exactly one of pruningFraction, expansionRate, intermediateSize.',
+    ),
+  )
   .superRefine((r, ctx) => {
     if (r.criterion === 'activation' && r.calibration === undefined)
       ctx.addIssue({ code: 'custom', path: ['calibration'], message: 'is required for the activation criterion' });
@@ -42,22 +84,40 @@ export const widthRecipe = z
     }
   });
 
-export const DEPTH_CRITERIA = ['block-influence', 'perplexity'] as const;
-
 export const depthRecipe = z
   .object({
     method: z.literal('depth'),
-    layers: z.array(z.number().int('must be integers').min(0, 'must be non-negative')).min(1, 'must name at least one layer').optional(),
-    last: z.number().int('must be an integer').positive('must be at least 1').optional(),
+    layers: z
+      .array(z.number().int('must be integers').min(0, 'must be non-negative'))
+      .min(1, 'must name at least one layer')
+      .optional()
+      .meta(meta('Indices of the decoder blocks to remove, e.g. [3, 4].')),
+    last: z.number().int('must be an integer').positive('must be at least 1').optional().meta(meta('Remove the last N blocks.')),
     /** Data-driven: remove the `count` blocks whose removal hurts least (ShortGPT's block influence, or perplexity). */
-    criterion: z.enum(DEPTH_CRITERIA, { error: `must be one of ${DEPTH_CRITERIA.join(', ')}` }).optional(),
-    count: z.number().int('must be an integer').positive('must be at least 1').optional(),
-    calibration: calibration.optional(),
+    criterion: z
+      .enum(DEPTH_CRITERIA, { error: `must be one of ${DEPTH_CRITERIA.join(', ')}` })
+      .optional()
+      .meta(
+        meta(
+          'Choose the blocks from calibration data: block-influence (ShortGPT, Men et al. 2024: 1 − cosine of a block’s input and output) or perplexity (remove each block alone and measure).',
+        ),
+      ),
+    count: z
+      .number()
+      .int('must be an integer')
+      .positive('must be at least 1')
+      .optional()
+      .meta(meta('With a criterion: how many blocks to remove.')),
+    calibration: calibration('block-influence and perplexity').optional(),
     samples,
     /** Calibration scores per block (filled in when the recipe is resolved, kept for the record). */
-    scores: z.array(z.number()).optional(),
+    scores: z
+      .array(z.number())
+      .optional()
+      .meta(meta('Filled in when the job runs: the criterion’s score of every block (kept for the record).')),
   })
   .strict()
+  .meta(meta('Remove whole decoder blocks: name them (layers, last) or let a calibration criterion choose count of them.'))
   .superRefine((r, ctx) => {
     if (r.criterion !== undefined) {
       if (r.count === undefined) ctx.addIssue({ code: 'custom', path: ['count'], message: `is required with criterion ${r.criterion}` });
@@ -80,18 +140,26 @@ export const sparsityRecipe = z
   .object({
     method: z.literal('sparsity'),
     /** magnitude |W|, or Wanda |W|·‖X‖ with X the layer's input over calibration tokens. */
-    criterion: z.enum(['magnitude', 'wanda'], { error: 'must be magnitude or wanda' }).default('magnitude'),
-    calibration: calibration.optional(),
+    criterion: z
+      .enum(SPARSITY_CRITERIA, { error: 'must be magnitude or wanda' })
+      .default('magnitude')
+      .meta(meta('magnitude (|W|) or wanda (|W|·‖X‖₂ with X the layer’s input, Sun et al. 2023; needs calibration).')),
+    calibration: calibration('Wanda').optional(),
     samples,
     /** "unstructured", or "N:M": in every group of M consecutive inputs, zero the N smallest. */
     pattern: z
       .string()
       .regex(/^(unstructured|\d+:\d+)$/, 'must be "unstructured" or "N:M" such as "2:4"')
-      .default('unstructured'),
-    sparsity: fraction.optional(),
-    scope: z.enum(['per-matrix', 'global'], { error: 'must be per-matrix or global' }).default('per-matrix'),
+      .default('unstructured')
+      .meta(meta('unstructured, or N:M such as 2:4 (in every group of M consecutive inputs, zero the N least important).')),
+    sparsity: fraction.optional().meta(meta('Unstructured: fraction of the projection weights to zero.')),
+    scope: z
+      .enum(['per-matrix', 'global'], { error: 'must be per-matrix or global' })
+      .default('per-matrix')
+      .meta(meta('Unstructured magnitude: rank weights within each matrix (per-matrix) or across all of them (global).')),
   })
   .strict()
+  .meta(meta('Zero individual weights of the attention and MLP projections (stored dense).'))
   .superRefine((r, ctx) => {
     if (r.criterion === 'wanda') {
       if (r.calibration === undefined) ctx.addIssue({ code: 'custom', path: ['calibration'], message: 'is required for Wanda' });
@@ -113,15 +181,47 @@ export const vocabRecipe = z
   .object({
     method: z.literal('vocab'),
     /** Text files tokenised with the model's own tokenizer; the tokens they use are kept. */
-    corpus: z.array(z.string().min(1, 'must name a text file')).min(1, 'name at least one corpus file'),
-    minFrequency: z.number().int('must be an integer').min(1, 'must be at least 1').default(1),
+    corpus: z
+      .array(z.string().min(1, 'must name a text file'))
+      .min(1, 'name at least one corpus file')
+      .meta(
+        meta('Text files (under BONSAI_MODEL_ROOTS) tokenised with the model’s tokenizer; the tokens they use are kept.', { path: true }),
+      ),
+    minFrequency: z
+      .number()
+      .int('must be an integer')
+      .min(1, 'must be at least 1')
+      .default(1)
+      .meta(meta('Drop corpus tokens seen fewer times than this.')),
     /** At most this many corpus tokens, the most frequent; special, added and byte tokens come on top. */
-    vocabSize: z.number().int('must be an integer').positive('must be positive').optional(),
-    roundTo: z.number().int('must be an integer').min(1, 'must be at least 1').max(1024, 'must be at most 1024').default(64),
+    vocabSize: z
+      .number()
+      .int('must be an integer')
+      .positive('must be positive')
+      .optional()
+      .meta(meta('Keep at most this many corpus tokens, the most frequent (special, added and byte tokens come on top).')),
+    roundTo: z
+      .number()
+      .int('must be an integer')
+      .min(1, 'must be at least 1')
+      .max(1024, 'must be at most 1024')
+      .default(64)
+      .meta(meta('Pad the new vocabulary size to a multiple of this.')),
     /** document: each corpus file tokenised whole (tokens across line breaks count); line: each line alone. */
-    unit: z.enum(CORPUS_UNITS, { error: `must be ${CORPUS_UNITS.join(' or ')}` }).default('document'),
+    unit: z
+      .enum(CORPUS_UNITS, { error: `must be ${CORPUS_UNITS.join(' or ')}` })
+      .default('document')
+      .meta(meta('document: each corpus file tokenised whole (tokens across line breaks count); line: each line alone.')),
   })
-  .strict();
+  .strict()
+  .meta(
+    meta(
+      'Trim the vocabulary (embedding and lm_head rows, tokenizer) to the tokens a corpus uses; corpus text tokenises exactly as before.',
+    ),
+  );
+
+/** Every method's schema, in the order the CLI, the API and the catalog list them. */
+export const METHOD_SCHEMAS = [widthRecipe, depthRecipe, sparsityRecipe, vocabRecipe] as const;
 
 export const recipeSchema = z.discriminatedUnion('method', [widthRecipe, depthRecipe, sparsityRecipe, vocabRecipe], {
   error: 'method must be one of mlp-width, depth, sparsity, vocab',
@@ -132,14 +232,44 @@ export type DepthRecipe = z.infer<typeof depthRecipe>;
 export type SparsityRecipe = z.infer<typeof sparsityRecipe>;
 export type VocabRecipe = z.infer<typeof vocabRecipe>;
 export type Recipe = z.infer<typeof recipeSchema>;
+export type Method = Recipe['method'];
 
-/** Validates a recipe, throwing BadInputError naming the first bad field (all problems in details). */
-export function parseRecipe(input: unknown, fieldPrefix = 'recipe'): Recipe {
+export interface RecipeProblem {
+  /** The field's path inside the recipe, e.g. ['layers', 0]. */
+  path: Array<string | number>;
+  message: string;
+}
+
+/** All problems of a recipe (empty when valid). */
+export function recipeProblems(input: unknown): { recipe?: Recipe; problems: RecipeProblem[] } {
   const r = recipeSchema.safeParse(input);
-  if (r.success) return r.data;
-  const problems = r.error.issues.map((i) => ({ field: [fieldPrefix, ...i.path].join('.'), message: i.message }));
-  const first = problems[0]!;
-  throw new BadInputError(first.field, first.message, { problems });
+  if (r.success) return { recipe: r.data, problems: [] };
+  const method = typeof input === 'object' && input !== null ? (input as { method?: unknown }).method : undefined;
+  return {
+    problems: r.error.issues.flatMap((i) =>
+      // One problem per unknown field, named by that field.
+      i.code === 'unrecognized_keys'
+        ? i.keys.map((k) => ({
+            path: [...(i.path as Array<string | number>), k],
+            message: `is not a field of the ${String(method)} method`,
+          }))
+        : [{ path: i.path as Array<string | number>, message: i.message }],
+    ),
+  };
+}
+
+/**
+ * Validates a recipe, throwing BadInputError naming the first bad field (all problems in details).
+ * `name` turns a field path into what the caller knows it by: `recipe.pruningFraction` in the
+ * API, `--pruning-fraction 40` on the command line.
+ */
+export function parseRecipe(input: unknown, name: string | ((path: Array<string | number>) => string) = 'recipe'): Recipe {
+  const { recipe, problems } = recipeProblems(input);
+  if (recipe) return recipe;
+  const label = typeof name === 'string' ? (path: Array<string | number>) => [name, ...path].join('.') : name;
+  const named = problems.map((p) => ({ field: label(p.path), message: p.message }));
+  const first = named[0]!;
+  throw new BadInputError(first.field, first.message, { problems: named });
 }
 
 export function nmPattern(pattern: string): { n: number; m: number } | null {

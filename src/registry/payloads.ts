@@ -10,14 +10,32 @@ export type EvalTask = (typeof EVAL_TASKS)[number];
 
 export const evaluationRequest = z
   .object({
-    task: z.enum(EVAL_TASKS, { error: `must be one of ${EVAL_TASKS.join(', ')}` }),
+    task: z.enum(EVAL_TASKS, { error: `must be one of ${EVAL_TASKS.join(', ')}` }).meta({
+      description:
+        'perplexity (rolling windows, lm-evaluation-harness style), lambada (last-word accuracy), multiple-choice (log-likelihood of each choice), or speed (prefill tokens/s and per-token latency).',
+    }),
     /** A data file inside BONSAI_MODEL_ROOTS (text for perplexity, JSONL for lambada and multiple-choice). */
-    data: z.string().min(1).optional(),
-    contextLength: z.number().int().min(8).max(131072).optional(),
-    stride: z.number().int().min(1).optional(),
-    limit: z.number().int().min(1).optional(),
+    data: z.string().min(1).optional().meta({
+      description: 'A data file under BONSAI_MODEL_ROOTS: text for perplexity, JSONL for lambada and multiple-choice; not used by speed.',
+      path: true,
+    }),
+    contextLength: z
+      .number()
+      .int()
+      .min(8)
+      .max(131072)
+      .optional()
+      .meta({ description: 'Tokens per window (perplexity: default 256) or per prompt (speed).' }),
+    stride: z
+      .number()
+      .int()
+      .min(1)
+      .optional()
+      .meta({ description: 'Perplexity: tokens between window starts, at most contextLength (default: contextLength, disjoint windows).' }),
+    limit: z.number().int().min(1).optional().meta({ description: 'Score at most this many examples (lambada, multiple-choice).' }),
   })
   .strict()
+  .meta({ description: 'One evaluation to run.' })
   .superRefine((r, ctx) => {
     if (r.task !== 'speed' && r.data === undefined) ctx.addIssue({ code: 'custom', path: ['data'], message: `is required for ${r.task}` });
   });

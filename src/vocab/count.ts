@@ -9,8 +9,9 @@ import { BadInputError } from '../errors.js';
 import { readDataFile } from '../eval/data.js';
 import type { TokenizerJson } from './bpe.js';
 
-export const CORPUS_UNITS = ['document', 'line'] as const;
-export type CorpusUnit = (typeof CORPUS_UNITS)[number];
+export { CORPUS_UNITS, type CorpusUnit } from '../pruning/recipe.js';
+
+import type { CorpusUnit } from '../pruning/recipe.js';
 
 export interface CorpusFile {
   file: string;

@@ -51,7 +51,7 @@ describe('bonsai plan and bonsai prune', () => {
     const out = join(dir, 'bad');
     const p = runBonsai(['prune', sharedModel, out, '--method', 'mlp-width', '--pruning-fraction', '1.5'], {});
     expect((await p.exited).code).toBe(2);
-    expect(p.output()).toContain('recipe.pruningFraction: must be in [0, 1)');
+    expect(p.output()).toContain('--pruning-fraction 1.5: must be in [0, 1)');
   });
 
   it('a sparsified folder: inspect, the card and local evaluation results tell the truth', async () => {

@@ -7,6 +7,7 @@ import { chmodSync, cpSync, mkdirSync, readdirSync, readFileSync, writeFileSync 
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { recipeInput } from '../../src/pruning/recipeFields.js';
 import { sharedDir, sharedModel } from '../fixtures/checkpoints.js';
 import { startTestApi, type TestApi } from '../helpers/api.js';
 import { repoRoot } from '../helpers/bonsai.js';
@@ -51,8 +52,8 @@ describe('the card’s reproduce command', () => {
       const data = join(roots, 'data', 'kjv-val.txt');
       const recipe = JSON.parse(JSON.stringify(template).replaceAll('"DATA"', JSON.stringify(data)));
       const spawned = await api.gql<{ spawnPrunedVariant: { model: { name: string } } }>(
-        'mutation($r: JSON!) { spawnPrunedVariant(parent: "bible/tiny-llama-kjv", recipe: $r) { model { name } } }',
-        { r: recipe },
+        'mutation($r: PruningRecipeInput!) { spawnPrunedVariant(parent: "bible/tiny-llama-kjv", recipe: $r) { model { name } } }',
+        { r: recipeInput(recipe) },
       );
       expect(spawned.errors).toBeUndefined();
       const name = spawned.data!.spawnPrunedVariant.model.name;

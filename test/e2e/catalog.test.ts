@@ -40,7 +40,7 @@ describe.skipIf(!hasChromium)('web catalog (chromium)', () => {
     api = await startTestApi({ modelRoots: [roots] });
     await api.startRunner([roots]);
     await api.register(join(roots, 'tiny-llama-kjv'), 'bible/tiny-llama-kjv', 'apache-2.0');
-    await api.gql(`mutation($t: JSON!) { evaluateModel(model: "bible/tiny-llama-kjv", tasks: $t) { id } }`, {
+    await api.gql(`mutation($t: [EvaluationTaskInput!]!) { evaluateModel(model: "bible/tiny-llama-kjv", tasks: $t) { id } }`, {
       t: [{ task: 'perplexity', data: join(roots, 'val-small.txt') }],
     });
     browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox'] });
@@ -64,7 +64,7 @@ describe.skipIf(!hasChromium)('web catalog (chromium)', () => {
     await page.getByText('SUCCEEDED').first().waitFor({ timeout: 60_000 });
     await page.getByRole('link', { name: 'Spawn a pruned variant' }).click();
 
-    await page.getByLabel('Neurons removed (%)').fill('40');
+    await page.getByLabel('Pruning fraction').fill('0.4');
     await expect.poll(() => page.getByTestId('plan-summary').textContent(), { timeout: 15_000 }).toContain('8.80 M → 8.10 M');
     await expect(page.getByText('intermediate_size')).toBeTruthy();
     await page.getByLabel('Perplexity data (optional)').fill(join(roots, 'val-small.txt'));

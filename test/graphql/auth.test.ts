@@ -15,7 +15,7 @@ afterAll(async () => {
 
 const MUTATIONS: Record<string, { doc: string; admin?: boolean }> = {
   registerModel: { doc: 'mutation { registerModel(path: "/tmp/x", name: "a/b") { model { id } } }' },
-  spawnPrunedVariant: { doc: 'mutation { spawnPrunedVariant(parent: "a/b", recipe: {method: "depth", last: 1}) { model { id } } }' },
+  spawnPrunedVariant: { doc: 'mutation { spawnPrunedVariant(parent: "a/b", recipe: { depth: { last: 1 } }) { model { id } } }' },
   evaluateModel: { doc: 'mutation { evaluateModel(model: "a/b", tasks: [{task: "speed"}]) { id } }' },
   exportOnnx: { doc: 'mutation { exportOnnx(model: "a/b") { id } }' },
   updateModel: { doc: 'mutation { updateModel(model: "a/b", description: "x") { id } }' },

@@ -4,6 +4,7 @@ import { createHash } from 'node:crypto';
 import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync, truncateSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { recipeInput } from '../../src/pruning/recipeFields.js';
 import { sharedModel } from '../fixtures/checkpoints.js';
 import { startTestApi, type TestApi } from '../helpers/api.js';
 import { tempDir } from '../helpers/tmp.js';
@@ -110,8 +111,8 @@ describe('planning and spawning', () => {
         keptNeurons: number;
       };
     }>(
-      `query($r: JSON!) { pruningPlan(parent: "bible/tiny-llama-kjv", recipe: $r) { changes { field from to } parametersBefore parametersAfter keptNeurons } }`,
-      { r: { method: 'mlp-width', pruningFraction: 0.4 } },
+      `query($r: PruningRecipeInput!) { pruningPlan(parent: "bible/tiny-llama-kjv", recipe: $r) { changes { field from to } parametersBefore parametersAfter keptNeurons } }`,
+      { r: recipeInput({ method: 'mlp-width', pruningFraction: 0.4 }) },
     );
     expect(r.errors).toBeUndefined();
     // I = 512: k = 512 − floor(0.4 × 512) = 308 (REFERENCE.md's kept-neuron formula).
@@ -123,14 +124,17 @@ describe('planning and spawning', () => {
 
   it('a bad recipe is BAD_USER_INPUT naming the field, and writes nothing', async () => {
     const models = await api.db.prisma.model.count();
-    const r = await api.gql(`mutation($r: JSON!) { spawnPrunedVariant(parent: "bible/tiny-llama-kjv", recipe: $r) { model { id } } }`, {
-      r: { method: 'mlp-width', pruningFraction: 1.5 },
-    });
+    const r = await api.gql(
+      `mutation($r: PruningRecipeInput!) { spawnPrunedVariant(parent: "bible/tiny-llama-kjv", recipe: $r) { model { id } } }`,
+      {
+        r: recipeInput({ method: 'mlp-width', pruningFraction: 1.5 }),
+      },
+    );
     expect(r.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'recipe.pruningFraction' });
     const layers = await api.gql(
-      `mutation($r: JSON!) { spawnPrunedVariant(parent: "bible/tiny-llama-kjv", recipe: $r) { model { id } } }`,
+      `mutation($r: PruningRecipeInput!) { spawnPrunedVariant(parent: "bible/tiny-llama-kjv", recipe: $r) { model { id } } }`,
       {
-        r: { method: 'depth', layers: [99] },
+        r: recipeInput({ method: 'depth', layers: [99] }),
       },
     );
     expect(layers.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
@@ -145,9 +149,9 @@ describe('planning and spawning', () => {
         plan: { parametersAfter: string };
       };
     }>(
-      `mutation($r: JSON!) { spawnPrunedVariant(parent: "bible/tiny-llama-kjv", recipe: $r) {
+      `mutation($r: PruningRecipeInput!) { spawnPrunedVariant(parent: "bible/tiny-llama-kjv", recipe: $r) {
          model { id name status parameterCount } job { databaseId status kind } plan { parametersAfter } } }`,
-      { r: { method: 'mlp-width', pruningFraction: 0.4 } },
+      { r: recipeInput({ method: 'mlp-width', pruningFraction: 0.4 }) },
     );
     expect(r.errors).toBeUndefined();
     const s = r.data!.spawnPrunedVariant;
@@ -157,8 +161,8 @@ describe('planning and spawning', () => {
     expect(await api.registry.queue!.entryState(s.job.databaseId)).toBe('created');
 
     const again = await api.gql<{ spawnPrunedVariant: { model: { name: string } } }>(
-      `mutation($r: JSON!) { spawnPrunedVariant(parent: "bible/tiny-llama-kjv", recipe: $r) { model { name } } }`,
-      { r: { method: 'mlp-width', pruningFraction: 0.4 } },
+      `mutation($r: PruningRecipeInput!) { spawnPrunedVariant(parent: "bible/tiny-llama-kjv", recipe: $r) { model { name } } }`,
+      { r: recipeInput({ method: 'mlp-width', pruningFraction: 0.4 }) },
     );
     expect(again.data!.spawnPrunedVariant.model.name).toBe('bible/tiny-llama-kjv-width40-maw-2');
 
@@ -175,7 +179,7 @@ describe('planning and spawning', () => {
         }>;
       };
     }>(
-      `{ modelTree(root: "bible/tiny-llama-kjv") { size nodes { depth model { name } } edges { relation method recipe parent { name } child { name } } } }`,
+      `{ modelTree(root: "bible/tiny-llama-kjv") { size nodes { depth model { name } } edges { relation method recipe { ... on MlpWidthRecipe { pruningFraction } } parent { name } child { name } } } }`,
     );
     expect(tree.errors).toBeUndefined();
     expect(tree.data!.modelTree.size).toBe(3);

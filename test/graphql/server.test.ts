@@ -1,8 +1,10 @@
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { lexicographicSortSchema, printSchema } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildSchema, sdlPath } from '../../graphql/schema.js';
+import { buildSchema, sdlPath, typegenPath, writeSchemaArtifacts } from '../../graphql/schema.js';
 import { startTestApi, type TestApi } from '../helpers/api.js';
+import { tempDir } from '../helpers/tmp.js';
 
 let api: TestApi;
 
@@ -58,5 +60,14 @@ describe('committed SDL', () => {
       .replace(/^###.*\n/gm, '')
       .trim();
     expect(committed).toBe(printSchema(lexicographicSortSchema(buildSchema())).trim());
+  });
+
+  it('and the committed Nexus typings are not stale either (run `npm run generate`)', async () => {
+    const dir = tempDir('bonsai-typegen-');
+    const outputs = { schema: join(dir, 'schema.graphql'), typegen: join(dir, 'nexus.ts') };
+    await writeSchemaArtifacts(outputs);
+    // Relative imports in the typings point from graphql/generated/; compare without them.
+    const strip = (t: string) => t.replace(/^import .*$/gm, '').trim();
+    expect(strip(readFileSync(typegenPath, 'utf8'))).toBe(strip(readFileSync(outputs.typegen, 'utf8')));
   });
 });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { renderPlan } from '../../src/cli/prune.js';
 import { BadInputError } from '../../src/errors.js';
-import { planPrune } from '../../src/pruning/plan.js';
+import { planFor, planPrune } from '../../src/pruning/plan.js';
 import { parseRecipe } from '../../src/pruning/recipe.js';
 import { gemma2_2b, llama32_1b } from '../fixtures/configs.js';
 
@@ -21,17 +21,19 @@ describe('pruning plans (published figures, REFERENCE.md)', () => {
 
   it('expansion rate and rounding', () => {
     // 140 % of hidden 2304 = 3225.6 neurons: p = 1 − 1.4·2304/9216 = 0.65, k = 9216 − floor(5990.4) = 3226.
-    expect(planPrune(gemma2_2b, parseRecipe({ method: 'mlp-width', expansionRate: 140 })).keptNeurons).toBe(3226);
-    expect(planPrune(gemma2_2b, parseRecipe({ method: 'mlp-width', pruningFraction: 0.4, roundTo: 256 })).keptNeurons).toBe(5632);
-    expect(planPrune(gemma2_2b, parseRecipe({ method: 'mlp-width', intermediateSize: 4096 })).keptNeurons).toBe(4096);
+    expect(planFor(planPrune(gemma2_2b, parseRecipe({ method: 'mlp-width', expansionRate: 140 })), 'mlp-width').keptNeurons).toBe(3226);
+    expect(
+      planFor(planPrune(gemma2_2b, parseRecipe({ method: 'mlp-width', pruningFraction: 0.4, roundTo: 256 })), 'mlp-width').keptNeurons,
+    ).toBe(5632);
+    expect(planFor(planPrune(gemma2_2b, parseRecipe({ method: 'mlp-width', intermediateSize: 4096 })), 'mlp-width').keptNeurons).toBe(4096);
   });
 
   it('depth: the last N, renumbered, with Gemma-2 layer_types kept consistent', () => {
-    const plan = planPrune({ ...gemma2_2b, num_hidden_layers: 6 }, parseRecipe({ method: 'depth', layers: [1, 4] }));
+    const plan = planFor(planPrune({ ...gemma2_2b, num_hidden_layers: 6 }, parseRecipe({ method: 'depth', layers: [1, 4] })), 'depth');
     expect(plan.config.num_hidden_layers).toBe(4);
     expect(plan.layerMap).toEqual([0, 2, 3, 5]);
     expect(plan.config.layer_types).toEqual(['sliding_attention', 'sliding_attention', 'full_attention', 'full_attention']);
-    expect(planPrune(gemma2_2b, parseRecipe({ method: 'depth', last: 2 })).removedLayers).toEqual([24, 25]);
+    expect(planFor(planPrune(gemma2_2b, parseRecipe({ method: 'depth', last: 2 })), 'depth').removedLayers).toEqual([24, 25]);
   });
 
   it('depth on Gemma-3 without layer_types: the list is written out and the old pattern dropped, and the CLI renders it', () => {
@@ -62,9 +64,9 @@ describe('pruning plans (published figures, REFERENCE.md)', () => {
   });
 
   it('sparsity keeps every parameter and says how many it zeroes', () => {
-    const plan = planPrune(gemma2_2b, parseRecipe({ method: 'sparsity', pattern: '2:4' }));
+    const plan = planFor(planPrune(gemma2_2b, parseRecipe({ method: 'sparsity', pattern: '2:4' })), 'sparsity');
     expect(plan.parameters.after.total).toBe(plan.parameters.before.total);
-    expect(plan.sparsity!.zeroed).toBe(plan.sparsity!.targetParameters / 2);
+    expect(plan.sparsity.zeroed).toBe(plan.sparsity.targetParameters / 2);
   });
 });
 
@@ -75,7 +77,7 @@ describe('bad recipes are refused with the field named', () => {
     ['unknown criterion', { method: 'mlp-width', criterion: 'random', pruningFraction: 0.2 }, 'recipe.criterion'],
     ['N:M with N ≥ M', { method: 'sparsity', pattern: '4:4' }, 'recipe.pattern'],
     ['unknown method', { method: 'quantize' }, 'recipe.method'],
-    ['unknown field', { method: 'depth', last: 1, keep: 3 }, 'recipe'],
+    ['unknown field', { method: 'depth', last: 1, keep: 3 }, 'recipe.keep'],
   ];
   it.each(cases)('%s', (_name, input, field) => {
     let caught: unknown;

@@ -122,7 +122,7 @@ describe('files that are not regular files', () => {
     const dir = copyModel('for-data');
     await api.register(dir, 'files/for-data');
     execFileSync('mkfifo', [join(root, 'eval.fifo')]);
-    const r = await api.gql('mutation($t: JSON!) { evaluateModel(model: "files/for-data", tasks: $t) { id } }', {
+    const r = await api.gql('mutation($t: [EvaluationTaskInput!]!) { evaluateModel(model: "files/for-data", tasks: $t) { id } }', {
       t: [{ task: 'perplexity', data: join(root, 'eval.fifo') }],
     });
     expect(r.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'tasks.0.data' });
@@ -278,8 +278,8 @@ describe('tokenizers that cannot serve the model are refused at registration', (
 });
 
 describe('data paths: containment is checked before existence', () => {
-  const SPAWN = 'mutation($r: JSON!) { spawnPrunedVariant(parent: "tok/ok", recipe: $r) { job { id } } }';
-  const corpus = (file: string) => ({ method: 'vocab', corpus: [file] });
+  const SPAWN = 'mutation($r: PruningRecipeInput!) { spawnPrunedVariant(parent: "tok/ok", recipe: $r) { job { id } } }';
+  const corpus = (file: string) => ({ vocab: { corpus: [file] } });
 
   it('an existing and a missing file outside the roots get the same answer', async () => {
     writeFileSync(join(outside, 'exists.txt'), 'secret\n');

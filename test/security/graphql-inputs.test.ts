@@ -84,9 +84,9 @@ describe('NUL characters in any string input are 400 BAD_USER_INPUT naming the f
     ['token name', 'mutation { createApiToken(name: "a\\u0000b", role: READER) { secret } }', {}, /^name:/],
     [
       'recipe field',
-      'mutation($r: JSON!) { spawnPrunedVariant(parent: "bible/tiny-llama-kjv", recipe: $r) { job { id } } }',
-      { r: { method: 'vocab', corpus: ['/tmp/a\u0000.txt'] } },
-      /^\$r\.corpus\[0\]:/,
+      'mutation($r: PruningRecipeInput!) { spawnPrunedVariant(parent: "bible/tiny-llama-kjv", recipe: $r) { job { id } } }',
+      { r: { vocab: { corpus: ['/tmp/a\u0000.txt'] } } },
+      /^\$r\.vocab\.corpus\[0\]:/,
     ],
     [
       'register path',
@@ -137,7 +137,7 @@ describe('limits', () => {
     );
     const spawn = await post(
       api,
-      'mutation($d: String) { spawnPrunedVariant(parent: "bible/tiny-llama-kjv", recipe: { method: "depth", last: 2 }, description: $d) { job { id } } }',
+      'mutation($d: String) { spawnPrunedVariant(parent: "bible/tiny-llama-kjv", recipe: { depth: { last: 2 } }, description: $d) { job { id } } }',
       { d: long },
       api.tokens.MAINTAINER,
     );
@@ -183,7 +183,7 @@ describe('model names are unique ignoring case, as on the Hub', () => {
     expect(r.body.errors?.[0]?.message).toMatch(/Bible\/Tiny-Llama-KJV exists already \(names are unique ignoring case\)/);
     const spawn = await post(
       api,
-      'mutation { spawnPrunedVariant(parent: "bible/tiny-llama-kjv", recipe: { method: "depth", last: 2 }, name: "BIBLE/tiny-llama-kjv") { job { id } } }',
+      'mutation { spawnPrunedVariant(parent: "bible/tiny-llama-kjv", recipe: { depth: { last: 2 } }, name: "BIBLE/tiny-llama-kjv") { job { id } } }',
       {},
       api.tokens.MAINTAINER,
     );

@@ -38,7 +38,7 @@ async function finished(jobId: string) {
   );
 }
 
-const EVALUATE = 'mutation($t: JSON!) { evaluateModel(model: "bible/kjv", tasks: $t) { databaseId } }';
+const EVALUATE = 'mutation($t: [EvaluationTaskInput!]!) { evaluateModel(model: "bible/kjv", tasks: $t) { databaseId } }';
 
 describe('permanent failures are not retried', () => {
   it('a data file over the size limit: FAILED after one attempt, with the reason', async () => {

@@ -15,6 +15,7 @@ import { BonsaiError } from '../../src/errors.js';
 import { tokenizerProblem } from '../../src/formats/checkpoint/tokenizerRules.js';
 import { SafetensorsError } from '../../src/formats/safetensors/errors.js';
 import { SafetensorsFile } from '../../src/formats/safetensors/reader.js';
+import { recipeInput } from '../../src/pruning/recipeFields.js';
 import { resolveDataFile, resolveImportPath } from '../../src/registry/importPath.js';
 import { sharedDir, sharedModel } from '../fixtures/checkpoints.js';
 import { startTestApi, type TestApi } from '../helpers/api.js';
@@ -519,23 +520,27 @@ describe('GraphQL inputs (100 cases): 200 or 400, typed errors, nothing half-wri
       }),
     },
     {
-      query: 'mutation($p: String!, $r: JSON!, $n: String) { spawnPrunedVariant(parent: $p, recipe: $r, name: $n) { job { id } } }',
+      query:
+        'mutation($p: String!, $r: PruningRecipeInput!, $n: String) { spawnPrunedVariant(parent: $p, recipe: $r, name: $n) { job { id } } }',
       variables: fc.record({
         p: fc.oneof(fc.constant('bible/kjv'), anyValue),
         r: fc.oneof(
           anyValue,
-          fc.record(
-            {
-              method: fc.constantFrom('mlp-width', 'depth', 'sparsity', 'vocab', 'nope'),
-              pruningFraction: anyValue,
-              last: anyValue,
-              layers: anyValue,
-              sparsity: anyValue,
-              pattern: anyValue,
-              corpus: anyValue,
-            },
-            { requiredKeys: ['method'] },
-          ),
+          fc
+            .record(
+              {
+                method: fc.constantFrom('mlp-width', 'depth', 'sparsity', 'vocab', 'nope'),
+                pruningFraction: anyValue,
+                last: anyValue,
+                layers: anyValue,
+                sparsity: anyValue,
+                pattern: anyValue,
+                corpus: anyValue,
+              },
+              { requiredKeys: ['method'] },
+            )
+            // As the API's oneOf input: { mlpWidth: { … } } (an unknown method is an unknown member).
+            .map(({ method, ...fields }) => recipeInput({ method, ...fields })),
         ),
         n: anyValue,
       }),

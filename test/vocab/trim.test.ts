@@ -11,6 +11,7 @@ import { BadInputError } from '../../src/errors.js';
 import { exportOnnx } from '../../src/onnx/export.js';
 import { LmSession } from '../../src/onnx/session.js';
 import { prune } from '../../src/pruning/engine.js';
+import { planFor } from '../../src/pruning/plan.js';
 import { parseRecipe } from '../../src/pruning/recipe.js';
 import { readBpe } from '../../src/vocab/bpe.js';
 import { buildCheckpoint, sharedDir, sharedModel } from '../fixtures/checkpoints.js';
@@ -84,7 +85,7 @@ describe('vocabulary trimming of the shared model to kjv-train.txt', () => {
   beforeAll(async () => {
     // One verse per line, fed line by line (the perplexity protocol): counted the same way.
     const r = await prune(sharedModel, out, recipe([data('kjv-train.txt')], { unit: 'line' }));
-    kept = r.plan.vocab!.kept;
+    kept = planFor(r.plan, 'vocab').vocab!.kept;
   }, 120_000);
 
   it('keeps a multiple of 64 tokens including bytes and specials, and rewrites config and tokenizer', () => {
@@ -144,7 +145,7 @@ describe('the shared model trimmed to a document (the default unit)', () => {
     writeFileSync(corpus, text);
     const out = join(tmp, 'kjv-doc-trim');
     const r = await prune(sharedModel, out, recipe([corpus]));
-    const kept = r.plan.vocab!.kept;
+    const kept = planFor(r.plan, 'vocab').vocab!.kept;
     expect(r.recipeFile.recipe).toMatchObject({ unit: 'document' });
     expectSameTokens(tokenizer(sharedModel), tokenizer(out), kept, [text, ...text.split('\n').filter((l) => l.trim() !== '')]);
   }, 120_000);
@@ -160,9 +161,9 @@ describe('vocabulary trimming of fixtures with the Qwen3 and Gemma-3 tokenizers'
       const child = join(tmp, `${family}-trim`);
       await buildCheckpoint(family, parent);
       const r = await prune(parent, child, recipe([data(corpus)]));
-      const kept = r.plan.vocab!.kept;
+      const kept = planFor(r.plan, 'vocab').vocab!.kept;
       expect(kept.length % 64).toBe(0);
-      expect(kept.length).toBeLessThan(r.plan.vocab!.before / 4);
+      expect(kept.length).toBeLessThan(planFor(r.plan, 'vocab').vocab!.before / 4);
       const original = tokenizer(parent);
       const trimmed = tokenizer(child);
       expectSameTokens(original, trimmed, kept, lines(data(corpus)));

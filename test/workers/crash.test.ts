@@ -3,6 +3,7 @@
 import { cpSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { recipeInput } from '../../src/pruning/recipeFields.js';
 import { buildCheckpoint, SLOW_LLAMA, sharedModel } from '../fixtures/checkpoints.js';
 import { startTestApi, type TestApi } from '../helpers/api.js';
 import { type BonsaiProcess, runBonsai } from '../helpers/bonsai.js';
@@ -49,7 +50,7 @@ describe('workers as processes', () => {
     const first = startWorker();
     await first.waitFor(/worker ready/);
     const r = await api.gql<{ spawnPrunedVariant: { model: { databaseId: string; name: string }; job: { databaseId: string } } }>(
-      `mutation { spawnPrunedVariant(parent: "acme/big", recipe: { method: "sparsity", sparsity: 0.5, scope: "global" }) { model { databaseId: id name } job { databaseId } } }`,
+      `mutation { spawnPrunedVariant(parent: "acme/big", recipe: { sparsity: { sparsity: 0.5, scope: "global" } }) { model { databaseId: id name } job { databaseId } } }`,
     );
     expect(r.errors).toBeUndefined();
     const jobId = r.data!.spawnPrunedVariant.job.databaseId;
@@ -93,8 +94,8 @@ describe('workers as processes', () => {
     const names: string[] = [];
     for (let i = 1; i <= 10; i++) {
       const r = await api.gql<{ spawnPrunedVariant: { model: { name: string } } }>(
-        `mutation($r: JSON!, $n: String!) { spawnPrunedVariant(parent: "bible/tiny", name: $n, recipe: $r) { model { name } } }`,
-        { r: { method: 'mlp-width', pruningFraction: i / 20 }, n: `bible/tiny-w${i}` },
+        `mutation($r: PruningRecipeInput!, $n: String!) { spawnPrunedVariant(parent: "bible/tiny", name: $n, recipe: $r) { model { name } } }`,
+        { r: recipeInput({ method: 'mlp-width', pruningFraction: i / 20 }), n: `bible/tiny-w${i}` },
       );
       expect(r.errors).toBeUndefined();
       names.push(r.data!.spawnPrunedVariant.model.name);

@@ -47,7 +47,7 @@ async function modelState(name: string) {
 describe('prune pipeline', () => {
   it('spawns a 40 % width variant that ends READY with the planned weights in the store', async () => {
     const r = await api.gql<{ spawnPrunedVariant: { model: { name: string }; plan: { parametersAfter: string } } }>(
-      `mutation { spawnPrunedVariant(parent: "bible/tiny", recipe: { method: "mlp-width", pruningFraction: 0.4 }) { model { name } plan { parametersAfter } } }`,
+      `mutation { spawnPrunedVariant(parent: "bible/tiny", recipe: { mlpWidth: { pruningFraction: 0.4 } }) { model { name } plan { parametersAfter } } }`,
     );
     expect(r.errors).toBeUndefined();
     const name = r.data!.spawnPrunedVariant.model.name;
@@ -116,12 +116,12 @@ describe('prune pipeline', () => {
     const data = join(roots, 'kjv-val.txt');
     const ev = [{ task: 'perplexity', data, limit: 2000 }];
     const p = await api.gql<{ evaluateModel: Array<{ id: string }> }>(
-      `mutation($t: JSON!) { evaluateModel(model: "bible/tiny", tasks: $t) { id } }`,
+      `mutation($t: [EvaluationTaskInput!]!) { evaluateModel(model: "bible/tiny", tasks: $t) { id } }`,
       { t: ev },
     );
     expect(p.errors).toBeUndefined();
     const r = await api.gql<{ spawnPrunedVariant: { model: { name: string } } }>(
-      `mutation($e: JSON!) { spawnPrunedVariant(parent: "bible/tiny", recipe: { method: "depth", last: 1 }, evaluate: $e) { model { name } } }`,
+      `mutation($e: [EvaluationTaskInput!]!) { spawnPrunedVariant(parent: "bible/tiny", recipe: { depth: { last: 1 } }, evaluate: $e) { model { name } } }`,
       { e: ev },
     );
     expect(r.errors).toBeUndefined();
@@ -162,7 +162,7 @@ describe('prune pipeline', () => {
 
   it('a running job is cancelled within 10 s, its temporary files removed, the model FAILED', async () => {
     const r = await api.gql<{ spawnPrunedVariant: { model: { name: string }; job: { id: string } } }>(
-      `mutation { spawnPrunedVariant(parent: "acme/big", recipe: { method: "sparsity", sparsity: 0.5, scope: "global" }) { model { name } job { id } } }`,
+      `mutation { spawnPrunedVariant(parent: "acme/big", recipe: { sparsity: { sparsity: 0.5, scope: "global" } }) { model { name } job { id } } }`,
     );
     expect(r.errors).toBeUndefined();
     const jobId = r.data!.spawnPrunedVariant.job.id;

@@ -1,9 +1,8 @@
 import { useEffect, useMemo, useState } from 'react';
+import { boundsText, RECIPE_METHODS, type RecipeField, type RecipeMethod, recipeInput } from '../../../src/pruning/recipeFields';
 import { type ApiError, formatParams, getToken, gql, setToken } from '../api';
 import { JobList, useJobs } from '../components/JobList';
 import { href } from '../router';
-
-type Method = 'mlp-width' | 'depth' | 'sparsity' | 'vocab';
 
 interface Plan {
   changes: Array<{ field: string; from: unknown; to: unknown }>;
@@ -13,60 +12,78 @@ interface Plan {
   decidedWhenRun: boolean;
 }
 
-function recipeOf(method: Method, f: Record<string, string>): Record<string, unknown> {
-  const num = (v: string | undefined) => (v === undefined || v === '' ? undefined : Number(v));
-  if (method === 'mlp-width') {
-    return {
-      method,
-      criterion: f.criterion || 'maw',
-      pruningFraction: num(f.fraction) === undefined ? undefined : num(f.fraction)! / 100,
-      roundTo: num(f.roundTo),
-      calibration: f.criterion === 'activation' ? f.calibration || undefined : undefined,
-    };
+/** `pruningFraction` → "Pruning fraction". */
+const labelOf = (name: string) => name.replace(/[A-Z]/g, (c) => ` ${c.toLowerCase()}`).replace(/^\w/, (c) => c.toUpperCase());
+
+/** The recipe object from the form's strings, field by field as the schema types them. */
+function recipeOf(method: RecipeMethod, values: Record<string, string>): Record<string, unknown> {
+  const recipe: Record<string, unknown> = { method: method.method };
+  const list = (v: string) =>
+    v
+      .split(/[\n,]/)
+      .map((x) => x.trim())
+      .filter((x) => x !== '');
+  for (const f of method.fields) {
+    const v = values[f.name]?.trim() ?? '';
+    if (f.output || v === '') continue;
+    if (f.kind === 'number' || f.kind === 'integer') recipe[f.name] = Number(v);
+    else if (f.kind === 'choice') recipe[f.name] = f.choices?.every((c) => typeof c === 'number') ? Number(v) : v;
+    else if (f.kind === 'integerList' || f.kind === 'numberList') recipe[f.name] = list(v).map(Number);
+    else if (f.kind === 'stringList') recipe[f.name] = list(v);
+    else recipe[f.name] = v;
   }
-  if (method === 'depth') {
-    if (f.depthMode === 'layers')
-      return {
-        method,
-        layers: (f.layers ?? '')
-          .split(',')
-          .filter((x) => x.trim() !== '')
-          .map((x) => Number(x.trim())),
-      };
-    if (f.depthMode === 'last') return { method, last: num(f.count) };
-    return { method, criterion: f.depthMode, count: num(f.count), calibration: f.calibration || undefined };
-  }
-  if (method === 'vocab') {
-    return {
-      method,
-      corpus: (f.corpus ?? '')
-        .split(/[\n,]/)
-        .map((x) => x.trim())
-        .filter((x) => x !== ''),
-      minFrequency: num(f.minFrequency),
-      vocabSize: num(f.vocabSize),
-      unit: f.unit || undefined,
-    };
-  }
-  const pattern = f.pattern || 'unstructured';
-  return {
-    method,
-    criterion: f.sparsityCriterion || 'magnitude',
-    pattern,
-    sparsity: pattern === 'unstructured' ? (num(f.sparsity) ?? 0) / 100 : undefined,
-    calibration: f.sparsityCriterion === 'wanda' ? f.calibration || undefined : undefined,
-  };
+  return recipe;
 }
 
+/** One input per recipe field, generated from the recipe schema (src/pruning/recipe.ts). */
+function FieldInput({ field, value, onChange }: { field: RecipeField; value: string; onChange: (v: string) => void }) {
+  const help = [field.description, boundsText(field)].filter(Boolean).join(' — ');
+  const id = `recipe-${field.name}`;
+  const common = { id, value, title: help, onChange: (e: { target: { value: string } }) => onChange(e.target.value) };
+  let input: React.ReactNode;
+  if (field.kind === 'choice') {
+    input = (
+      <select {...common}>
+        {field.default === undefined && <option value="">—</option>}
+        {field.choices?.map((c) => (
+          <option key={String(c)} value={String(c)}>
+            {String(c)}
+          </option>
+        ))}
+      </select>
+    );
+  } else if (field.kind === 'number' || field.kind === 'integer') {
+    const min = field.minimum ?? field.exclusiveMinimum;
+    const max = field.maximum ?? field.exclusiveMaximum;
+    input = <input type="number" step={field.kind === 'integer' ? 1 : 'any'} min={min} max={max} {...common} />;
+  } else {
+    const placeholder =
+      field.kind === 'integerList'
+        ? 'e.g. 3,4'
+        : field.path
+          ? '/models/data/file.txt'
+          : field.kind === 'stringList'
+            ? 'comma-separated'
+            : '';
+    input = <input type="text" placeholder={placeholder} {...common} />;
+  }
+  return (
+    <div className="field">
+      <label htmlFor={id}>
+        {labelOf(field.name)}
+        {field.required ? ' *' : ''}
+      </label>
+      {input}
+    </div>
+  );
+}
+
+const defaultsOf = (m: RecipeMethod) =>
+  Object.fromEntries(m.fields.filter((f) => f.default !== undefined).map((f) => [f.name, String(f.default)]));
+
 export function SpawnPage({ name }: { name: string }) {
-  const [method, setMethod] = useState<Method>('mlp-width');
-  const [fields, setFields] = useState<Record<string, string>>({
-    fraction: '40',
-    criterion: 'maw',
-    depthMode: 'last',
-    count: '1',
-    sparsity: '50',
-  });
+  const [method, setMethod] = useState<RecipeMethod>(RECIPE_METHODS[0]!);
+  const [fields, setFields] = useState<Record<string, string>>(defaultsOf(RECIPE_METHODS[0]!));
   const [plan, setPlan] = useState<Plan | null>(null);
   const [planError, setPlanError] = useState<string | null>(null);
   const [token, setTok] = useState(getToken() ?? '');
@@ -74,13 +91,12 @@ export function SpawnPage({ name }: { name: string }) {
   const [childName, setChildName] = useState('');
   const [submitted, setSubmitted] = useState<string | null>(null);
   const [error, setError] = useState<string | null>(null);
-  const recipe = useMemo(() => JSON.parse(JSON.stringify(recipeOf(method, fields))) as Record<string, unknown>, [method, fields]);
-  const set = (k: string) => (e: { target: { value: string } }) => setFields({ ...fields, [k]: e.target.value });
+  const recipe = useMemo(() => recipeInput(recipeOf(method, fields)), [method, fields]);
 
   useEffect(() => {
     const t = setTimeout(() => {
       gql<{ pruningPlan: Plan }>(
-        `query($p: String!, $r: JSON!) { pruningPlan(parent: $p, recipe: $r) { changes { field from to } parametersBefore parametersAfter changePercent decidedWhenRun } }`,
+        `query($p: String!, $r: PruningRecipeInput!) { pruningPlan(parent: $p, recipe: $r) { changes { field from to } parametersBefore parametersAfter changePercent decidedWhenRun } }`,
         { p: name, r: recipe },
       )
         .then((d) => {
@@ -101,7 +117,7 @@ export function SpawnPage({ name }: { name: string }) {
     setError(null);
     try {
       const d = await gql<{ spawnPrunedVariant: { model: { name: string } } }>(
-        `mutation($p: String!, $r: JSON!, $n: String, $e: JSON) { spawnPrunedVariant(parent: $p, recipe: $r, name: $n, evaluate: $e) { model { name } } }`,
+        `mutation($p: String!, $r: PruningRecipeInput!, $n: String, $e: [EvaluationTaskInput!]) { spawnPrunedVariant(parent: $p, recipe: $r, name: $n, evaluate: $e) { model { name } } }`,
         { p: name, r: recipe, n: childName || null, e: evalData ? [{ task: 'perplexity', data: evalData }] : [] },
         true,
       );
@@ -119,130 +135,33 @@ export function SpawnPage({ name }: { name: string }) {
         <div className="filters">
           <label>
             Method
-            <select value={method} onChange={(e) => setMethod(e.target.value as Method)}>
-              <option value="mlp-width">MLP width pruning</option>
-              <option value="depth">depth pruning</option>
-              <option value="sparsity">sparsification</option>
-              <option value="vocab">vocabulary trimming</option>
+            <select
+              value={method.method}
+              title={method.description}
+              onChange={(e) => {
+                const m = RECIPE_METHODS.find((x) => x.method === e.target.value)!;
+                setMethod(m);
+                setFields(defaultsOf(m));
+              }}
+            >
+              {RECIPE_METHODS.map((m) => (
+                <option key={m.method} value={m.method}>
+                  {m.method}
+                </option>
+              ))}
             </select>
           </label>
-          {method === 'vocab' && (
-            <>
-              <label>
-                Corpus files (comma-separated)
-                <input value={fields.corpus ?? ''} onChange={set('corpus')} placeholder="/models/data/corpus.txt" />
-              </label>
-              <label>
-                Minimum frequency
-                <input type="number" min={1} value={fields.minFrequency ?? ''} onChange={set('minFrequency')} placeholder="1" />
-              </label>
-              <label>
-                Most frequent tokens kept (optional)
-                <input type="number" min={1} value={fields.vocabSize ?? ''} onChange={set('vocabSize')} />
-              </label>
-              <label>
-                Count tokens by
-                <select value={fields.unit ?? 'document'} onChange={set('unit')}>
-                  <option value="document">whole file (as one document)</option>
-                  <option value="line">line (each line alone)</option>
-                </select>
-              </label>
-            </>
-          )}
-          {method === 'mlp-width' && (
-            <>
-              <label>
-                Neurons removed (%)
-                <input type="number" min={0} max={99} value={fields.fraction ?? ''} onChange={set('fraction')} />
-              </label>
-              <label>
-                Criterion
-                <select value={fields.criterion} onChange={set('criterion')}>
-                  <option value="maw">MAW</option>
-                  <option value="vow">VOW</option>
-                  <option value="pon">PON</option>
-                  <option value="l2">L2</option>
-                  <option value="activation">activation-aware (calibration)</option>
-                </select>
-              </label>
-              {fields.criterion === 'activation' && (
-                <label>
-                  Calibration file
-                  <input value={fields.calibration ?? ''} onChange={set('calibration')} placeholder="/models/data/calib.txt" />
-                </label>
-              )}
-              <label>
-                Round kept count to
-                <select value={fields.roundTo ?? ''} onChange={set('roundTo')}>
-                  <option value="">no rounding</option>
-                  {[32, 64, 128, 256].map((r) => (
-                    <option key={r}>{r}</option>
-                  ))}
-                </select>
-              </label>
-            </>
-          )}
-          {method === 'depth' && (
-            <>
-              <label>
-                Blocks
-                <select value={fields.depthMode} onChange={set('depthMode')}>
-                  <option value="last">the last N</option>
-                  <option value="layers">listed</option>
-                  <option value="block-influence">by block influence</option>
-                  <option value="perplexity">by perplexity sensitivity</option>
-                </select>
-              </label>
-              {fields.depthMode === 'layers' ? (
-                <label>
-                  Layers (e.g. 3,4)
-                  <input value={fields.layers ?? ''} onChange={set('layers')} />
-                </label>
-              ) : (
-                <label>
-                  How many
-                  <input type="number" min={1} value={fields.count ?? ''} onChange={set('count')} />
-                </label>
-              )}
-              {(fields.depthMode === 'block-influence' || fields.depthMode === 'perplexity') && (
-                <label>
-                  Calibration file
-                  <input value={fields.calibration ?? ''} onChange={set('calibration')} placeholder="/models/data/calib.txt" />
-                </label>
-              )}
-            </>
-          )}
-          {method === 'sparsity' && (
-            <>
-              <label>
-                Criterion
-                <select value={fields.sparsityCriterion ?? 'magnitude'} onChange={set('sparsityCriterion')}>
-                  <option value="magnitude">magnitude</option>
-                  <option value="wanda">Wanda</option>
-                </select>
-              </label>
-              <label>
-                Pattern
-                <select value={fields.pattern ?? 'unstructured'} onChange={set('pattern')}>
-                  <option value="unstructured">unstructured</option>
-                  <option value="2:4">2:4</option>
-                  <option value="4:8">4:8</option>
-                </select>
-              </label>
-              {(fields.pattern ?? 'unstructured') === 'unstructured' && (
-                <label>
-                  Sparsity (%)
-                  <input type="number" min={0} max={99} value={fields.sparsity ?? ''} onChange={set('sparsity')} />
-                </label>
-              )}
-              {fields.sparsityCriterion === 'wanda' && (
-                <label>
-                  Calibration file
-                  <input value={fields.calibration ?? ''} onChange={set('calibration')} />
-                </label>
-              )}
-            </>
-          )}
+          <p className="hint">{method.description}</p>
+          {method.fields
+            .filter((f) => !f.output)
+            .map((f) => (
+              <FieldInput
+                key={`${method.method}.${f.name}`}
+                field={f}
+                value={fields[f.name] ?? ''}
+                onChange={(v) => setFields({ ...fields, [f.name]: v })}
+              />
+            ))}
           <label>
             Name (optional)
             <input value={childName} onChange={(e) => setChildName(e.target.value)} placeholder="owner/name" />

@@ -1,0 +1,107 @@
+// The recipe schemas (recipe.ts) as plain field lists, read from their JSON Schema (zod's
+// toJSONSchema): what the CLI turns into flags, GraphQL into input and output types, the card into
+// its reproduce command and the catalog into its spawn form. Adding a field to a method's schema
+// adds it everywhere; nothing here names a field.
+import { describeObject, type FieldKind, type SchemaField as RecipeField } from '../schemaFields.js';
+import { METHOD_SCHEMAS, type Method, type Recipe } from './recipe.js';
+
+export type { FieldKind, SchemaField as RecipeField } from '../schemaFields.js';
+
+export interface RecipeMethod {
+  method: Method;
+  description: string;
+  fields: RecipeField[];
+}
+
+/** Fields the engine fills in for the record (depth's per-block scores). */
+const OUTPUT_FIELDS = new Set(['scores']);
+
+/** Every method with its fields, in METHOD_SCHEMAS order. */
+export const RECIPE_METHODS: readonly RecipeMethod[] = METHOD_SCHEMAS.map((schema) => {
+  const { constants, description, fields } = describeObject(schema, OUTPUT_FIELDS);
+  return { method: constants.method as Method, description, fields };
+});
+
+export function methodSpec(method: string): RecipeMethod | undefined {
+  return RECIPE_METHODS.find((m) => m.method === method);
+}
+
+/** Every field name of any method, once, with the methods that have it (for the CLI's flags). */
+export function allFields(): Array<{ name: string; flag: string; kind: FieldKind; path: boolean; methods: RecipeMethod[] }> {
+  const byName = new Map<string, { name: string; flag: string; kind: FieldKind; path: boolean; methods: RecipeMethod[] }>();
+  for (const m of RECIPE_METHODS) {
+    for (const f of m.fields) {
+      if (f.output) continue;
+      const entry = byName.get(f.name) ?? { name: f.name, flag: f.flag, kind: f.kind, path: f.path, methods: [] };
+      entry.methods.push(m);
+      byName.set(f.name, entry);
+    }
+  }
+  return [...byName.values()];
+}
+
+/** Bounds and default of a field in words, e.g. "in [0, 1)", "default maw". */
+export function boundsText(f: RecipeField): string {
+  const parts: string[] = [];
+  if (f.choices) parts.push(`one of ${f.choices.join(', ')}`);
+  const lo = f.minimum !== undefined ? `[${f.minimum}` : f.exclusiveMinimum !== undefined ? `(${f.exclusiveMinimum}` : undefined;
+  const hi = f.maximum !== undefined ? `${f.maximum}]` : f.exclusiveMaximum !== undefined ? `${f.exclusiveMaximum})` : undefined;
+  if (lo && hi) parts.push(`in ${lo}, ${hi}`);
+  else if (lo) parts.push(f.minimum !== undefined ? `at least ${f.minimum}` : `more than ${f.exclusiveMinimum}`);
+  else if (hi) parts.push(f.maximum !== undefined ? `at most ${f.maximum}` : `less than ${f.exclusiveMaximum}`);
+  if (f.default !== undefined) parts.push(`default ${Array.isArray(f.default) ? f.default.join(',') : String(f.default)}`);
+  return parts.join('; ');
+}
+
+/**
+ * A recipe as `bonsai prune` flags, in schema order: [flag, value] pairs (a list of numbers is one
+ * comma-separated flag, a list of files one flag per file). Fields the engine fills in are left out.
+ */
+export function recipeToFlags(recipe: Recipe, omit: ReadonlySet<string> = new Set()): Array<[string, string]> {
+  const spec = methodSpec(recipe.method);
+  if (!spec) return [];
+  const out: Array<[string, string]> = [['--method', recipe.method]];
+  const values = recipe as unknown as Record<string, unknown>;
+  for (const f of spec.fields) {
+    const v = values[f.name];
+    if (v === undefined || f.output || omit.has(f.name)) continue;
+    if (f.kind === 'stringList') for (const item of v as unknown[]) out.push([f.flag, String(item)]);
+    else if (Array.isArray(v)) out.push([f.flag, v.join(',')]);
+    else out.push([f.flag, String(v)]);
+  }
+  return out;
+}
+
+/**
+ * A recipe object from flag values as typed on a command line (strings; repeated flags as lists).
+ * Numbers that do not parse stay strings, so the schema names the flag and the bad value; flags the
+ * method does not have are passed on, so the schema refuses them.
+ */
+export function recipeFromFlagValues(method: string, values: Record<string, string | string[] | undefined>): Record<string, unknown> {
+  const raw: Record<string, unknown> = { method };
+  const fields = new Map((methodSpec(method)?.fields ?? []).map((f) => [f.name, f]));
+  const num = (v: string) => (v.trim() !== '' && Number.isFinite(Number(v)) ? Number(v) : v);
+  for (const [name, v] of Object.entries(values)) {
+    if (v === undefined) continue;
+    const f = fields.get(name);
+    const one = Array.isArray(v) ? v.at(-1)! : v;
+    if (!f) raw[name] = v;
+    else if (f.kind === 'number' || f.kind === 'integer') raw[name] = num(one);
+    else if (f.kind === 'choice') raw[name] = f.choices?.every((c) => typeof c === 'number') ? num(one) : one;
+    else if (f.kind === 'integerList' || f.kind === 'numberList') raw[name] = one.split(',').map((x) => num(x.trim()));
+    else if (f.kind === 'stringList') raw[name] = Array.isArray(v) ? v : [v];
+    else raw[name] = one;
+  }
+  return raw;
+}
+
+/** A method's member in the API's oneOf recipe input: `mlp-width` → `mlpWidth`. */
+export function inputMember(method: string): string {
+  return method.replace(/-(\w)/g, (_, c: string) => c.toUpperCase());
+}
+
+/** A recipe object `{ method, …fields }` as the API's PruningRecipeInput `{ mlpWidth: { …fields } }` (for clients). */
+export function recipeInput(recipe: Record<string, unknown>): Record<string, Record<string, unknown>> {
+  const { method, ...fields } = recipe;
+  return { [inputMember(String(method))]: fields };
+}
