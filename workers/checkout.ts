@@ -1,15 +1,13 @@
 // The job's model checked out of the artifact store into the job's temp folder (hard links), with
-// the sha256 of each file, which the ONNX cache keys on.
+// the sha256 of each file, which the ONNX cache keys on. A model without a stored checkpoint is a
+// CONFLICT: no retry can fix it.
 import { join } from 'node:path';
+import { modelWithCheckpoint } from '../src/registry/jobs/index.js';
 import type { JobContext } from './types.js';
 
 export async function checkoutJobModel(ctx: JobContext, purpose: string, progress: number) {
   const { deps, job, reporter } = ctx;
-  const model = await deps.prisma.model.findUniqueOrThrow({
-    where: { id: job.modelId! },
-    include: { artifact: { include: { files: true } } },
-  });
-  if (!model.artifact) throw new Error(`${model.owner}/${model.name} has no stored checkpoint to ${purpose}`);
+  const model = await modelWithCheckpoint(deps.prisma, job.modelId!, purpose);
   const dir = join(ctx.tmp, 'model');
   reporter.update('checkout', progress);
   await deps.store.checkout(model.artifact.files, dir);

@@ -4,6 +4,8 @@
 import { readdir, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { RegistryDeps } from '../src/registry/deps.js';
+import { isRunning } from '../src/registry/jobs/index.js';
+import { referencedBlobs } from '../src/registry/models.js';
 
 const JOB_DIR = /^job-([0-9a-f-]{36})-/;
 const BLOB_GRACE_MS = 3600_000;
@@ -16,8 +18,7 @@ export async function cleanup(deps: Pick<RegistryDeps, 'prisma' | 'store' | 'log
   for (const name of names) {
     const id = JOB_DIR.exec(name)?.[1];
     if (!id) continue;
-    const job = await prisma.job.findUnique({ where: { id }, select: { status: true } });
-    if (job?.status === 'RUNNING') continue;
+    if (await isRunning(prisma, id)) continue;
     await rm(join(tmp, name), { recursive: true, force: true });
     folders++;
   }
@@ -25,9 +26,7 @@ export async function cleanup(deps: Pick<RegistryDeps, 'prisma' | 'store' | 'log
   let removed = 0;
   for (let i = 0; i < blobs.length; i += 1000) {
     const batch = blobs.slice(i, i + 1000);
-    const used = new Set(
-      (await prisma.artifactFile.findMany({ where: { sha256: { in: batch } }, select: { sha256: true } })).map((f) => f.sha256),
-    );
+    const used = await referencedBlobs(prisma, batch);
     for (const sha of batch) {
       if (used.has(sha)) continue;
       const info = await stat(store.blobPath(sha)).catch(() => null);

@@ -5,13 +5,14 @@
 // its temporary folder cleaned up under it.
 import { parentPort, workerData } from 'node:worker_threads';
 import pg from 'pg';
+import { HEARTBEAT_SQL } from '../src/registry/jobs/progress.js';
 
 const { databaseUrl, jobId, everyMs } = workerData as { databaseUrl: string; jobId: string; everyMs: number };
 const client = new pg.Client({ connectionString: databaseUrl });
 await client.connect();
 const beat = () =>
   client
-    .query(`UPDATE "Job" SET "heartbeatAt" = now() WHERE id = $1::uuid AND status = 'RUNNING'`, [jobId])
+    .query(HEARTBEAT_SQL, [jobId])
     .then(() => undefined)
     .catch(() => undefined);
 const timer = setInterval(beat, everyMs);

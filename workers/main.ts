@@ -1,21 +1,22 @@
 // One job in its own process (`node --import tsx workers/main.ts JOB_ID`), started by the runner:
 // CPU-heavy work never blocks the server's event loop, a crash takes down only this process, and
-// cancellation can always end it. Exit codes are in failures.ts.
+// cancellation can always end it. The task runs through the task kit (task.ts); how its failure
+// is classified is failures.ts's call; the exit code tells the runner.
 import { rm } from 'node:fs/promises';
 import { loadConfig } from '../src/config.js';
-import { createPrismaClient } from '../src/db/client.js';
 import { coerceError } from '../src/errors.js';
 import { createLogger } from '../src/log.js';
-import type { RegistryDeps } from '../src/registry/deps.js';
-import { payloadSchemas } from '../src/registry/payloads.js';
-import { JobQueue } from '../src/registry/queue.js';
-import { ArtifactStore } from '../src/storage/store.js';
-import { runEvaluate } from './evaluate.js';
-import { runExportOnnx } from './exportOnnx.js';
+import { openRegistry } from '../src/registry/deps.js';
+import { findJob, recordError } from '../src/registry/jobs/index.js';
+import { evaluateTask } from './evaluate.js';
+import { exportOnnxTask } from './exportOnnx.js';
 import { EXIT, isPermanent } from './failures.js';
 import { JobReporter } from './progress.js';
-import { runPrune } from './prune.js';
+import { pruneTask } from './prune.js';
+import { runTask, type Task } from './task.js';
 import type { JobContext } from './types.js';
+
+const TASKS = [pruneTask, evaluateTask, exportOnnxTask] as unknown as readonly Task<never>[];
 
 const jobId = process.argv[2];
 if (!jobId) {
@@ -23,17 +24,11 @@ if (!jobId) {
   process.exit(2);
 }
 const config = loadConfig();
-const prisma = createPrismaClient(config.databaseUrl!, { poolSize: 3 });
-const job = await prisma.job.findUniqueOrThrow({ where: { id: jobId } });
+const registry = openRegistry(config, createLogger(config.logLevel, `job ${jobId.slice(0, 8)}`));
+const job = await findJob(registry.deps.prisma, jobId);
 const log = createLogger(config.logLevel, `job ${jobId.slice(0, 8)} ${job.kind.toLowerCase()} #${job.attempts}`);
-const deps: RegistryDeps = {
-  prisma,
-  store: new ArtifactStore(config.artifactsDir),
-  queue: JobQueue.sender(config.databaseUrl!),
-  modelRoots: config.modelRoots,
-  log,
-};
-const reporter = new JobReporter(prisma, jobId, log, config.databaseUrl);
+const deps = { ...registry.deps, log };
+const reporter = new JobReporter(deps, jobId, log, config.databaseUrl);
 const abort = new AbortController();
 let cancelled = false;
 process.on('SIGTERM', () => {
@@ -47,21 +42,17 @@ const tmp = await deps.store.tempDir(`job-${jobId}`);
 const ctx: JobContext = { deps, job, reporter, signal: abort.signal, tmp, threads: config.threads };
 let code: number = EXIT.ok;
 try {
-  payloadSchemas[job.kind].parse(job.payload);
-  if (job.kind === 'PRUNE') await runPrune(ctx);
-  else if (job.kind === 'EVALUATE') await runEvaluate(ctx);
-  else if (job.kind === 'EXPORT_ONNX') await runExportOnnx(ctx);
-  else throw new Error(`no handler for ${job.kind} jobs`);
+  await runTask(TASKS, ctx);
   reporter.update('done', 1);
 } catch (thrown) {
   const err = coerceError(thrown);
   code = cancelled ? EXIT.cancelled : isPermanent(err) ? EXIT.permanent : EXIT.retryable;
   reporter.note(cancelled ? 'cancelled' : `failed: ${err.message}`);
-  await prisma.job.update({ where: { id: jobId }, data: { error: cancelled ? 'cancelled by request' : err.message } }).catch(() => {});
+  await recordError(deps.prisma, jobId, cancelled ? 'cancelled by request' : err.message).catch(() => {});
   if (!cancelled && code === EXIT.retryable) log.error(err.stack ?? err.message);
 } finally {
   await rm(tmp, { recursive: true, force: true });
   await reporter.close();
-  await prisma.$disconnect();
+  await registry.close();
 }
 process.exit(code);

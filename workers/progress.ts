@@ -1,12 +1,13 @@
 // What a running job tells the API: stage, progress (0..1), the last log lines and a heartbeat.
 // Writes are throttled to one a second, and a timer writes at least every few seconds, so
 // clients polling `job { progress heartbeatAt }` always see movement (issue: "at least every 5 s").
+// The writes themselves are the registry's (src/registry/jobs/progress.ts).
 import { Worker } from 'node:worker_threads';
-import type { PrismaClient } from '../src/db/client.js';
 import type { Logger } from '../src/log.js';
+import type { RegistryDeps } from '../src/registry/deps.js';
+import { appendLog, reportProgress } from '../src/registry/jobs/index.js';
 
 export const HEARTBEAT_MS = 3000;
-const LOG_LINES = 20;
 
 export class JobReporter {
   private stage: string | null = null;
@@ -19,7 +20,7 @@ export class JobReporter {
 
   /** `databaseUrl`: heartbeats also come from a thread of their own (workers/heartbeatThread.ts). */
   constructor(
-    private readonly prisma: PrismaClient,
+    private readonly deps: Pick<RegistryDeps, 'prisma'>,
     readonly jobId: string,
     private readonly log: Logger,
     databaseUrl?: string,
@@ -46,13 +47,9 @@ export class JobReporter {
 
   note(line: string): void {
     this.log.info(line);
-    const text = `${new Date().toISOString()} ${line}`.slice(0, 500);
+    const text = `${new Date().toISOString()} ${line}`;
     this.writing = this.writing
-      .then(() =>
-        this.prisma.$executeRaw`
-          UPDATE "Job" SET "logTail" = (array_append("logTail", ${text}))[greatest(1, coalesce(array_length("logTail", 1), 0) + 2 - ${LOG_LINES}):]
-          WHERE id = ${this.jobId}::uuid`.then(() => undefined),
-      )
+      .then(() => appendLog(this.deps.prisma, this.jobId, text))
       .catch((err: unknown) => this.log.warn(`could not write the job log: ${String(err)}`));
   }
 
@@ -60,9 +57,9 @@ export class JobReporter {
     if (!this.dirty && !heartbeat) return;
     this.dirty = false;
     this.lastWrite = Date.now();
-    const data = { stage: this.stage, progress: this.progress, heartbeatAt: new Date() };
+    const p = { stage: this.stage, progress: this.progress };
     this.writing = this.writing
-      .then(() => this.prisma.job.update({ where: { id: this.jobId }, data }).then(() => undefined))
+      .then(() => reportProgress(this.deps.prisma, this.jobId, p))
       .catch((err: unknown) => this.log.warn(`could not write job progress: ${String(err)}`));
   }
 

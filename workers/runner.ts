@@ -6,11 +6,11 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { RegistryDeps } from '../src/registry/deps.js';
+import { cancelRequested, findJob, finishAttempt, isFinished, requeueStale, startJob, waitingRetries } from '../src/registry/jobs/index.js';
 import type { JobQueue } from '../src/registry/queue.js';
 import { QUEUE } from '../src/registry/queue.js';
 import { cleanup } from './cleanup.js';
-import { EXIT } from './failures.js';
-import { finishJob } from './finish.js';
+import { EXIT, outcomeOf } from './failures.js';
 
 const ENTRY = fileURLToPath(new URL('./entry.mjs', import.meta.url));
 const CANCEL_POLL_MS = 2000;
@@ -63,56 +63,33 @@ export class Runner {
   /** Hands back jobs whose worker stopped heartbeating (a SIGKILL, a lost machine). */
   async supervise(): Promise<void> {
     const { prisma, log } = this.deps;
-    const stale = await prisma.job.findMany({
-      where: { status: 'RUNNING', heartbeatAt: { lt: new Date(Date.now() - this.staleAfterMs) } },
-    });
-    for (const job of stale) {
-      const taken = await prisma.job.updateMany({
-        where: { id: job.id, status: 'RUNNING', heartbeatAt: job.heartbeatAt },
-        data: { status: 'QUEUED', stage: 'waiting to retry', error: 'the worker running this job stopped (no heartbeat); retrying' },
-      });
-      if (taken.count === 0) continue;
+    for (const job of await requeueStale(prisma, this.staleAfterMs)) {
       log.warn(`job ${job.id} lost its worker; handing it back to the queue`);
       await this.queue.fail(job.id, 'worker lost');
       if ((await this.queue.entryState(job.id)) === 'failed' || job.attempts >= job.maxAttempts) {
-        await finishJob(this.deps, job.id, EXIT.retryable, true);
+        await finishAttempt(prisma, job.id, 'retryable', true);
       }
     }
     // A job handed back while its worker was shutting down can leave its queue entry active with
     // nobody on it: fail the entry so pg-boss schedules the retry.
-    const waiting = await prisma.job.findMany({
-      where: { status: 'QUEUED', startedAt: { not: null }, updatedAt: { lt: new Date(Date.now() - 2 * this.staleAfterMs) } },
-      select: { id: true },
-    });
-    for (const { id } of waiting) {
+    for (const id of await waitingRetries(prisma, 2 * this.staleAfterMs)) {
       if ((await this.queue.entryState(id)) === 'active') await this.queue.fail(id, 'worker stopped');
     }
   }
 
   private async run(jobId: string): Promise<void> {
     const { prisma, log } = this.deps;
-    const job = await prisma.job.findUnique({ where: { id: jobId } });
-    if (!job || job.status === 'SUCCEEDED' || job.status === 'FAILED' || job.status === 'CANCELLED') return;
+    const job = await findJob(prisma, jobId).catch(() => null);
+    if (!job || isFinished(job.status)) return;
     if (job.cancelRequested) {
-      await finishJob(this.deps, jobId, EXIT.cancelled, true);
+      await finishAttempt(prisma, jobId, 'cancelled', true);
       return;
     }
-    const started = await prisma.job.updateMany({
-      where: { id: jobId, status: { in: ['QUEUED', 'RUNNING'] } },
-      data: {
-        status: 'RUNNING',
-        attempts: { increment: 1 },
-        startedAt: new Date(),
-        heartbeatAt: new Date(),
-        error: null,
-        stage: 'starting',
-      },
-    });
-    if (started.count === 0) return;
+    if (!(await startJob(prisma, jobId))) return;
     const code = await this.runProcess(jobId);
-    const final = await finishJob(this.deps, jobId, code, false);
+    const final = await finishAttempt(prisma, jobId, outcomeOf(code), false);
     // Thrown so pg-boss schedules the retry with its backoff; the row says QUEUED meanwhile.
-    if (final === 'QUEUED') throw new Error(`job ${jobId} failed; retrying`);
+    if (final === 'QUEUED') throw new RetryScheduled(jobId);
     log.info(`job ${jobId} ${final.toLowerCase()}`);
   }
 
@@ -128,8 +105,8 @@ export class Runner {
     this.children.add(child);
     let killTimer: NodeJS.Timeout | undefined;
     const watch = setInterval(async () => {
-      const row = await this.deps.prisma.job.findUnique({ where: { id: jobId }, select: { cancelRequested: true } }).catch(() => null);
-      if (row?.cancelRequested && !killTimer) {
+      const asked = await cancelRequested(this.deps, jobId).catch(() => false);
+      if (asked && !killTimer) {
         child.kill('SIGTERM');
         killTimer = setTimeout(() => child.kill('SIGKILL'), KILL_AFTER_MS);
       }
@@ -154,5 +131,13 @@ export class Runner {
     const deadline = Date.now() + 10_000;
     while (this.children.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
     for (const child of this.children) child.kill('SIGKILL');
+  }
+}
+
+/** Not a failure of the runner: pg-boss retries a job whose handler throws, with its backoff. */
+class RetryScheduled extends Error {
+  constructor(jobId: string) {
+    super(`job ${jobId} failed; retrying`);
+    this.name = 'RetryScheduled';
   }
 }

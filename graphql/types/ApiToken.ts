@@ -1,5 +1,5 @@
 import { arg, extendType, idArg, nonNull, objectType, stringArg } from 'nexus';
-import { createToken, revokeToken } from '../../src/registry/tokens.js';
+import { createToken, findToken, listTokens, revokeToken } from '../../src/registry/tokens.js';
 import { requireRole } from '../auth.js';
 import { idOf, toGlobalId } from '../globalId.js';
 
@@ -38,13 +38,13 @@ export const TokenQuery = extendType({
       description: 'All tokens (admin).',
       resolve: (_r, _a, ctx) => {
         requireRole(ctx, 'ADMIN');
-        return ctx.services.prisma.apiToken.findMany({ orderBy: { createdAt: 'desc' } });
+        return listTokens(ctx.services.prisma);
       },
     });
     t.field('viewer', {
       type: 'ApiToken',
       description: 'The token this request was made with, if any.',
-      resolve: (_r, _a, ctx) => (ctx.viewer ? ctx.services.prisma.apiToken.findUnique({ where: { id: ctx.viewer.tokenId } }) : null),
+      resolve: (_r, _a, ctx) => (ctx.viewer ? findToken(ctx.services.prisma, ctx.viewer.tokenId) : null),
     });
   },
 });
@@ -58,7 +58,7 @@ export const TokenMutations = extendType({
       resolve: async (_r, { name, role, expiresAt }, ctx) => {
         requireRole(ctx, 'ADMIN');
         const { secret, id } = await createToken(ctx.services.prisma, { name, role, expiresAt });
-        return { secret, token: await ctx.services.prisma.apiToken.findUniqueOrThrow({ where: { id } }) };
+        return { secret, token: (await findToken(ctx.services.prisma, id))! };
       },
     });
     t.nonNull.field('revokeApiToken', {

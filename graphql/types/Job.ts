@@ -1,9 +1,9 @@
 // Jobs and their progress. Clients poll: `progress`, `stage`, `heartbeatAt` and `logTail` change
 // at least every 5 seconds while a job runs (README: "Job progress").
 import { arg, extendType, idArg, inputObjectType, intArg, nonNull, objectType } from 'nexus';
-import { BadInputError, NotFoundError } from '../../src/errors.js';
-import { cancelJob, findJob, retryJob } from '../../src/registry/jobs.js';
-import { isUuid } from '../../src/registry/models.js';
+import { BadInputError } from '../../src/errors.js';
+import { cancelJob, findJob, listJobs, retryJob } from '../../src/registry/jobs/index.js';
+import { findModel, isUuid } from '../../src/registry/models.js';
 import { redactJson } from '../../src/registry/redact.js';
 import { checkRead, pathRedactor, requireRole } from '../auth.js';
 import { idOf, toGlobalId } from '../globalId.js';
@@ -81,27 +81,13 @@ export const JobQuery = extendType({
         checkRead(ctx);
         const n = first ?? 20;
         if (n < 0 || n > 100) throw new BadInputError('first', 'must be between 0 and 100');
-        let modelId: string | undefined;
-        if (filter?.model) {
-          const ref = filter.model;
-          const model = ref.includes('/')
-            ? await ctx.services.prisma.model.findFirst({
-                where: { owner: ref.split('/')[0], name: ref.split('/')[1] },
-                select: { id: true },
-              })
-            : { id: isUuid(ref) ? ref : idOf('Model', ref, 'filter.model') };
-          if (!model) throw new NotFoundError('model', ref);
-          modelId = model.id;
-        }
-        return ctx.services.prisma.job.findMany({
-          where: {
-            status: filter?.status?.length ? { in: filter.status } : undefined,
-            kind: filter?.kind?.length ? { in: filter.kind } : undefined,
-            modelId,
-          },
-          orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
-          take: n,
-        });
+        // A model by owner/name (in any case), database id or global id.
+        const modelId = filter?.model
+          ? filter.model.includes('/') || isUuid(filter.model)
+            ? (await findModel(ctx.services.prisma, filter.model, 'filter.model')).id
+            : idOf('Model', filter.model, 'filter.model')
+          : undefined;
+        return listJobs(ctx.services.prisma, { status: filter?.status, kind: filter?.kind, modelId }, n);
       },
     });
   },

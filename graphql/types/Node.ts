@@ -1,5 +1,6 @@
 // Relay's Node interface: every object with a global id can be fetched again with node(id).
 import { extendType, idArg, interfaceType, nonNull } from 'nexus';
+import { findEdge, findEvaluation } from '../../src/registry/rows.js';
 import { checkRead } from '../auth.js';
 import { fromGlobalId } from '../globalId.js';
 
@@ -27,9 +28,9 @@ export const NodeQuery = extendType({
             : g.type === 'Job'
               ? await ctx.loaders.job.load(g.id)
               : g.type === 'LineageEdge'
-                ? await p.lineageEdge.findUnique({ where: { id: g.id } })
+                ? await findEdge(p, g.id)
                 : g.type === 'Evaluation'
-                  ? await p.evaluation.findUnique({ where: { id: g.id } })
+                  ? await findEvaluation(p, g.id)
                   : null;
         return row ? { ...row, __typename: g.type } : null;
       },

@@ -2,7 +2,7 @@
 // last word, target = " " + last word; acc = every target token is the greedy prediction;
 // perplexity = exp(−mean over documents of the target's log-likelihood).
 import { basename } from 'node:path';
-import { readDataFile, readJsonl } from './data.js';
+import { readDataFile, readJsonl } from '../formats/dataFile.js';
 import { scoreContinuations } from './loglikelihood.js';
 import type { EvalContext, EvalResult } from './types.js';
 

@@ -2,7 +2,7 @@
 // context; acc = argmax of log-likelihood, acc_norm = argmax of log-likelihood divided by the
 // choice's length in characters.
 import { basename } from 'node:path';
-import { readDataFile, readJsonl } from './data.js';
+import { readDataFile, readJsonl } from '../formats/dataFile.js';
 import { scoreContinuations } from './loglikelihood.js';
 import type { EvalContext, EvalResult } from './types.js';
 

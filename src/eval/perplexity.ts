@@ -5,7 +5,7 @@
 // only its last `stride` targets and sees the tokens before them as context.
 import { basename } from 'node:path';
 import { BadInputError } from '../errors.js';
-import { readDataFile } from './data.js';
+import { readDataFile } from '../formats/dataFile.js';
 import type { EvalContext, EvalResult } from './types.js';
 
 export interface PerplexityOptions {

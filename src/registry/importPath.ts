@@ -5,7 +5,7 @@
 import { readdir, realpath, stat } from 'node:fs/promises';
 import { isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { BadInputError, ForbiddenError } from '../errors.js';
-import { dataFileTooLarge, MAX_DATA_FILE_BYTES } from '../eval/data.js';
+import { dataFileTooLarge, MAX_DATA_FILE_BYTES } from '../formats/dataFile.js';
 
 function inside(root: string, path: string): boolean {
   const rel = relative(root, path);

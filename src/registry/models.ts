@@ -245,15 +245,20 @@ export async function deleteModel(deps: RegistryDeps, ref: string, cascade: bool
   return all;
 }
 
+/** Which of these blobs some artifact lists. */
+export async function referencedBlobs(prisma: PrismaClient, hashes: readonly string[]): Promise<Set<string>> {
+  const used = await prisma.artifactFile.findMany({
+    where: { sha256: { in: [...hashes] } },
+    select: { sha256: true },
+    distinct: ['sha256'],
+  });
+  return new Set(used.map((u) => u.sha256));
+}
+
 /** Deletes the given blobs unless some artifact still lists them. */
 export async function removeUnreferencedBlobs(deps: Pick<RegistryDeps, 'prisma' | 'store'>, hashes: readonly string[]): Promise<void> {
   if (hashes.length === 0) return;
   const unique = [...new Set(hashes)];
-  const used = await deps.prisma.artifactFile.findMany({
-    where: { sha256: { in: unique } },
-    select: { sha256: true },
-    distinct: ['sha256'],
-  });
-  const keep = new Set(used.map((u) => u.sha256));
+  const keep = await referencedBlobs(deps.prisma, unique);
   await deps.store.removeBlobs(unique.filter((h) => !keep.has(h)));
 }

@@ -7,7 +7,7 @@ import { ConflictError } from '../errors.js';
 import { cachedOnnxDir, checkpointKeyOf } from '../onnx/cache.js';
 import { DATA_FILE } from '../onnx/export.js';
 import type { RegistryDeps } from './deps.js';
-import { createJobIn, jobTransaction } from './jobs.js';
+import { createJobIn, jobTransaction } from './jobs/index.js';
 import { findModel } from './models.js';
 
 export const ONNX_FILES = ['model.onnx', DATA_FILE] as const;

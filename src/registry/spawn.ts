@@ -5,7 +5,7 @@ import { type Plan, planPrune } from '../pruning/plan.js';
 import { parseRecipe, RELATION_OF_METHOD, type Recipe } from '../pruning/recipe.js';
 import type { RegistryDeps } from './deps.js';
 import { resolveDataFile } from './importPath.js';
-import { createJobIn, jobTransaction } from './jobs.js';
+import { createJobIn, jobTransaction } from './jobs/index.js';
 import { checkDescription, checkNameFree, findModel, type ModelRow } from './models.js';
 import { parseModelName } from './names.js';
 import { type EvaluationRequest, parseEvaluationRequests } from './payloads.js';

@@ -55,3 +55,12 @@ export async function revokeToken(prisma: PrismaClient, id: string) {
   if (row.revokedAt) return row;
   return prisma.apiToken.update({ where: { id }, data: { revokedAt: new Date() } });
 }
+
+/** Every token, newest first (admin). */
+export function listTokens(prisma: PrismaClient) {
+  return prisma.apiToken.findMany({ orderBy: { createdAt: 'desc' } });
+}
+
+export function findToken(prisma: PrismaClient, id: string) {
+  return prisma.apiToken.findUnique({ where: { id } });
+}

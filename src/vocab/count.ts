@@ -6,7 +6,7 @@
 // line alone, as the perplexity protocol feeds a one-verse-per-line text.
 import { Tokenizer } from '@huggingface/tokenizers';
 import { BadInputError } from '../errors.js';
-import { readDataFile } from '../eval/data.js';
+import { readDataFile } from '../formats/dataFile.js';
 import type { TokenizerJson } from './bpe.js';
 
 export { CORPUS_UNITS, type CorpusUnit } from '../pruning/recipe.js';

@@ -1,12 +1,12 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { perplexityWithout, resolveRecipe } from '../../src/eval/calibrate.js';
 import { perplexity } from '../../src/eval/perplexity.js';
 import { loadTokenizer } from '../../src/eval/tokenizer.js';
 import { readCheckpointFolder } from '../../src/formats/checkpoint/folder.js';
 import { fromFloat32, toFloat32 } from '../../src/formats/safetensors/dtypes.js';
 import { exportOnnx } from '../../src/onnx/export.js';
 import { LmSession } from '../../src/onnx/session.js';
+import { perplexityWithout, resolveRecipe } from '../../src/pruning/calibrate.js';
 import { prune } from '../../src/pruning/engine.js';
 import { parseRecipe } from '../../src/pruning/recipe.js';
 import { sparsifyWanda } from '../../src/pruning/sparsity.js';

@@ -9,16 +9,16 @@ import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { alignPrefix, parseArchitecture } from '../arch/registry.js';
 import { layerPrefix } from '../arch/tensors.js';
+import { perplexity } from '../eval/perplexity.js';
+import { loadTokenizer } from '../eval/tokenizer.js';
 import { readCheckpointFolder } from '../formats/checkpoint/folder.js';
 import { CheckpointTensors } from '../formats/checkpoint/tensors.js';
+import { readDataFile } from '../formats/dataFile.js';
 import { checkpointKey } from '../onnx/cache.js';
 import { exportOnnx } from '../onnx/export.js';
 import { LmSession } from '../onnx/session.js';
-import { prune } from '../pruning/engine.js';
-import type { Recipe } from '../pruning/recipe.js';
-import { readDataFile } from './data.js';
-import { perplexity } from './perplexity.js';
-import { loadTokenizer } from './tokenizer.js';
+import { prune } from './engine.js';
+import type { Recipe } from './recipe.js';
 
 export interface CalibrationOptions {
   cacheDir: string;

@@ -1,0 +1,46 @@
+// The end of a job's attempt: its row's final state from how the attempt ended, and what follows
+// for its model. Every update is conditional, so a job finished twice (a retry racing a slow run,
+// a stale job requeued while its first run completes) ends in one state.
+import type { PrismaClient } from '../../db/client.js';
+
+/** How an attempt ended (the job process's exit, as the runner reads it). */
+export type Outcome = 'succeeded' | 'retryable' | 'permanent' | 'cancelled';
+export type FinalState = 'SUCCEEDED' | 'FAILED' | 'CANCELLED' | 'QUEUED';
+
+export async function finishAttempt(prisma: PrismaClient, jobId: string, outcome: Outcome, noMoreAttempts: boolean): Promise<FinalState> {
+  return prisma.$transaction(async (tx) => {
+    const job = await tx.job.findUniqueOrThrow({ where: { id: jobId } });
+    // The handler may have committed its success with its results; nothing after that undoes it.
+    const done = job.status === 'SUCCEEDED';
+    if (job.status === 'FAILED' || job.status === 'CANCELLED') return job.status;
+    const retry = outcome === 'retryable' && !noMoreAttempts && job.attempts < job.maxAttempts;
+    const state: FinalState =
+      done || outcome === 'succeeded'
+        ? 'SUCCEEDED'
+        : outcome === 'cancelled' || job.cancelRequested
+          ? 'CANCELLED'
+          : retry
+            ? 'QUEUED'
+            : 'FAILED';
+    if (!done) {
+      await tx.job.updateMany({
+        where: { id: jobId, status: { notIn: ['SUCCEEDED', 'FAILED', 'CANCELLED'] } },
+        data:
+          state === 'QUEUED'
+            ? { status: 'QUEUED', stage: 'waiting to retry' }
+            : { status: state, finishedAt: new Date(), ...(state === 'SUCCEEDED' ? { progress: 1, error: null } : {}) },
+      });
+    }
+    if (!job.modelId || state === 'QUEUED') return state;
+    if (job.kind === 'PRUNE' && state !== 'SUCCEEDED') {
+      await tx.model.updateMany({ where: { id: job.modelId, artifactId: null }, data: { status: 'FAILED' } });
+    }
+    if (job.kind === 'EVALUATE') {
+      // The last evaluation of a freshly pruned model makes it READY, whatever its outcome: the
+      // weights are complete, and a failed evaluation is visible on its job.
+      const pending = await tx.job.count({ where: { modelId: job.modelId, kind: 'EVALUATE', status: { in: ['QUEUED', 'RUNNING'] } } });
+      if (pending === 0) await tx.model.updateMany({ where: { id: job.modelId, status: 'EVALUATING' }, data: { status: 'READY' } });
+    }
+    return state;
+  });
+}

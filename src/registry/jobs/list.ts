@@ -1,0 +1,21 @@
+// Listing jobs, newest first, for the API and the catalog.
+import type { PrismaClient } from '../../db/client.js';
+import type { JobKind, JobStatus } from '../../db/generated/enums.js';
+
+export interface JobFilter {
+  status?: readonly JobStatus[] | null;
+  kind?: readonly JobKind[] | null;
+  modelId?: string;
+}
+
+export async function listJobs(prisma: PrismaClient, filter: JobFilter, first: number) {
+  return prisma.job.findMany({
+    where: {
+      status: filter.status?.length ? { in: [...filter.status] } : undefined,
+      kind: filter.kind?.length ? { in: [...filter.kind] } : undefined,
+      modelId: filter.modelId,
+    },
+    orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
+    take: first,
+  });
+}

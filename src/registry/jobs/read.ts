@@ -1,0 +1,28 @@
+// Reading jobs and what a running job works on.
+import type { PrismaClient } from '../../db/client.js';
+import { ConflictError, NotFoundError } from '../../errors.js';
+
+export async function findJob(prisma: PrismaClient, id: string) {
+  const job = await prisma.job.findUnique({ where: { id } });
+  if (!job) throw new NotFoundError('job', id);
+  return job;
+}
+
+export type JobRow = Awaited<ReturnType<typeof findJob>>;
+
+export const FINISHED = ['SUCCEEDED', 'FAILED', 'CANCELLED'] as const;
+
+/** Whether a job has reached a final state (the one definition of "finished"). */
+export function isFinished(status: JobRow['status']): boolean {
+  return (FINISHED as readonly string[]).includes(status);
+}
+
+/** A model with the files of its stored checkpoint; CONFLICT when it has none (no retry can fix that). */
+export async function modelWithCheckpoint(prisma: PrismaClient, id: string, purpose: string) {
+  const model = await prisma.model.findUnique({ where: { id }, include: { artifact: { include: { files: true } } } });
+  if (!model) throw new NotFoundError('model', id);
+  if (!model.artifact) {
+    throw new ConflictError(`${model.owner}/${model.name} has no stored checkpoint to ${purpose} (status ${model.status.toLowerCase()})`);
+  }
+  return { ...model, artifact: model.artifact };
+}
