@@ -1,4 +1,4 @@
-// One DataLoader set per request (STYLE.md): each batch function is one SQL statement and returns
+// One DataLoader set per request (the DataLoader pattern: graphql/dataloader): each batch function is one SQL statement and returns
 // results in key order, so listing N models with their edges, counts and evaluations costs a
 // constant number of statements.
 import DataLoader from 'dataloader';

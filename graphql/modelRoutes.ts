@@ -9,6 +9,7 @@ import { DatabaseUnavailableError, isDatabaseUnavailable } from '../src/db/unava
 import { BonsaiError, NotFoundError } from '../src/errors.js';
 import { cardInput } from '../src/registry/cards.js';
 import { findModel } from '../src/registry/models.js';
+import { formatModelName } from '../src/registry/names.js';
 import { ONNX_FILES, onnxExportOf } from '../src/registry/onnxExports.js';
 import { checkRead } from './auth.js';
 import { createContext, type Services } from './context.js';
@@ -31,10 +32,10 @@ export function onnxRoute(services: Services) {
       checkRead(ctx);
       if (!(ONNX_FILES as readonly string[]).includes(req.params.file))
         throw new NotFoundError(`ONNX export file (there are ${ONNX_FILES.join(' and ')})`, req.params.file);
-      const model = await findModel(services.prisma, `${req.params.owner}/${req.params.name}`);
+      const model = await findModel(services.prisma, `${formatModelName(req.params)}`);
       const files = model.artifactId ? await services.prisma.artifactFile.findMany({ where: { artifactId: model.artifactId } }) : [];
       const exported = await onnxExportOf(services.registry, files);
-      if (!exported) throw new NotFoundError('ONNX export (run the exportOnnx mutation first)', `${model.owner}/${model.name}`);
+      if (!exported) throw new NotFoundError('ONNX export (run the exportOnnx mutation first)', `${formatModelName(model)}`);
       res.type('application/octet-stream').sendFile(join(exported.dir, req.params.file));
     } catch (err) {
       fail(services, res, err);
@@ -61,7 +62,7 @@ export function cardRoute(services: Services) {
     try {
       const ctx = await createContext(services, req.headers.authorization);
       checkRead(ctx);
-      const model = await findModel(services.prisma, `${req.params.owner}/${req.params.name}`);
+      const model = await findModel(services.prisma, `${formatModelName(req.params)}`);
       const card = renderCard(await cardInput(services.prisma, model));
       res.type('text/markdown; charset=utf-8').send(card.markdown);
     } catch (err) {

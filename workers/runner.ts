@@ -5,6 +5,7 @@
 // folders and unreferenced blobs are removed.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { childEnvironment } from '../src/config.js';
 import type { RegistryDeps } from '../src/registry/deps.js';
 import { cancelRequested, findJob, finishAttempt, isFinished, requeueStale, startJob, waitingRetries } from '../src/registry/jobs/index.js';
 import type { JobQueue } from '../src/registry/queue.js';
@@ -94,13 +95,12 @@ export class Runner {
   }
 
   private runProcess(jobId: string): Promise<number> {
-    const env = {
-      ...process.env,
+    const env = childEnvironment({
       DATABASE_URL: this.options.databaseUrl,
       BONSAI_ARTIFACTS_DIR: this.options.artifactsDir,
       BONSAI_MODEL_ROOTS: this.options.modelRoots.join(':'),
       ...this.options.env,
-    };
+    });
     const child = spawn(process.execPath, [ENTRY, jobId], { env, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
     this.children.add(child);
     let killTimer: NodeJS.Timeout | undefined;

@@ -5,6 +5,7 @@ import { renderCard } from '../../src/cards/render.js';
 import { archOf } from '../../src/cards/sections.js';
 import { BadInputError, ConflictError } from '../../src/errors.js';
 import { cardInput } from '../../src/registry/cards.js';
+import { formatModelName } from '../../src/registry/names.js';
 
 export const WeightDtype = enumType({ name: 'WeightDtype', members: ['FP32', 'BF16', 'FP16', 'INT8', 'INT4'] });
 export const KvDtype = enumType({ name: 'KvDtype', members: ['FP32', 'BF16', 'FP16', 'INT8'] });
@@ -67,7 +68,7 @@ export const ModelCardFields = extendType({
         kvDtype: arg({ type: 'KvDtype', default: 'BF16' }),
       },
       resolve: (m, args) => {
-        if (!m.config || m.parameterCount === null) throw new ConflictError(`model ${m.owner}/${m.name} has no checkpoint yet`);
+        if (!m.config || m.parameterCount === null) throw new ConflictError(`model ${formatModelName(m)} has no checkpoint yet`);
         const contextLength = checkSize('contextLength', args.contextLength ?? 4096, MAX_CONTEXT);
         const batchSize = checkSize('batchSize', args.batchSize ?? 1, 4096);
         const weightDtype = (args.weightDtype ?? 'BF16').toLowerCase() as 'bf16';

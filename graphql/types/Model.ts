@@ -2,6 +2,7 @@ import { extendType, intArg, objectType, stringArg } from 'nexus';
 import { BadInputError } from '../../src/errors.js';
 import { ancestors, descendantTree, MAX_TREE_DEPTH, pathToRoot, rootOf } from '../../src/registry/lineage.js';
 import { findModel } from '../../src/registry/models.js';
+import { formatModelName } from '../../src/registry/names.js';
 import { checkRead } from '../auth.js';
 import { modelRef, toGlobalId } from '../globalId.js';
 import { treeSource } from './Lineage.js';
@@ -16,7 +17,7 @@ export const Model = objectType({
     t.implements('Node');
     t.nonNull.id('id', { resolve: (m) => toGlobalId('Model', m.id) });
     t.nonNull.string('databaseId', { resolve: (m) => m.id });
-    t.nonNull.string('name', { description: '`owner/name`, as on the Hub.', resolve: (m) => `${m.owner}/${m.name}` });
+    t.nonNull.string('name', { description: '`owner/name`, as on the Hub.', resolve: (m) => `${formatModelName(m)}` });
     t.nonNull.string('owner');
     t.nonNull.string('shortName', { resolve: (m) => m.name });
     t.nonNull.field('kind', { type: 'ModelKind' });

@@ -1,4 +1,4 @@
-// Scalars. Parameter counts and byte sizes are exact integers beyond 2^53 (DESIGN.md: never
+// Scalars. Parameter counts and byte sizes are exact integers beyond 2^53 (never
 // floats), so BigInt travels as a decimal string and is read back from a string or an integer.
 import { GraphQLError, Kind } from 'graphql';
 import { scalarType } from 'nexus';

@@ -1,4 +1,4 @@
-// Hardware requirements from the architecture alone (REFERENCE.md, after accelerate's
+// Hardware requirements from the architecture alone (after accelerate's
 // estimate-memory and vLLM): weights = parameters × bytes per dtype; KV cache =
 // 2 × layers × kv_heads × head_dim × context × batch × bytes, where a sliding-window layer holds
 // min(context, window) positions; runtime overhead 20 % of the weights; a GPU is used up to 90 %.

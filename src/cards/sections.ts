@@ -3,6 +3,7 @@
 import { countFromConfig } from '../arch/params.js';
 import { parseArchitecture } from '../arch/registry.js';
 import type { ArchConfig } from '../arch/types.js';
+import { lowerIsBetter } from '../eval/metrics.js';
 import type { Recipe } from '../pruning/recipe.js';
 import { methodSpec, recipeToFlags } from '../pruning/recipeFields.js';
 import { methodOf } from './frontMatter.js';
@@ -146,8 +147,6 @@ export function evaluationTable(evals: readonly CardEvaluation[]): string {
   return `## Evaluation\n\n| task | dataset | metric | value | settings |\n|---|---|---|---|---|\n${rows.join('\n')}\n`;
 }
 
-const LOWER_IS_BETTER = new Set(['perplexity', 'mean_nll', 'word_perplexity', 'latency_ms', 'peak_rss_bytes']);
-
 /** The real non-zero count of a sparsified model, which its unchanged parameter count hides. */
 function sparsityText(parent: CardInput['parents'][number] | undefined): string | null {
   const r = parent?.result;
@@ -175,7 +174,7 @@ export function keyFindings(input: CardInput): string {
         p.task === e.task && p.metric === e.metric && p.dataset === e.dataset && JSON.stringify(p.settings) === JSON.stringify(e.settings),
     );
     if (!match) continue;
-    const worse = LOWER_IS_BETTER.has(e.metric) ? e.value > match.value : e.value < match.value;
+    const worse = lowerIsBetter(e.metric) ? e.value > match.value : e.value < match.value;
     lines.push(
       `- ${e.task} ${e.metric} on ${e.dataset ?? 'its data'}: ${match.value.toFixed(4)} → ${e.value.toFixed(4)} (${pct(e.value, match.value)}, ${worse ? 'worse' : 'better or equal'}; ${settingsText(e.settings)}).`,
     );

@@ -2,8 +2,10 @@
 // registers the shared tiny-llama-kjv model, spawns the seed recipes through the GraphQL API (as
 // any client would), waits for every model to be READY with its perplexity, prints the table and
 // leaves the catalog running.
+
 import { cpSync, existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { defaultLogLevel } from '../config.js';
 import { recipeInput } from '../pruning/recipeFields.js';
 import { createToken } from '../registry/tokens.js';
 import { findSharedDir } from '../sharedAssets.js';
@@ -109,7 +111,7 @@ export async function demo(flags: DemoFlags): Promise<void> {
   const shared = findSharedDir(flags.shared);
   if (!shared) throw new Error(`the shared model was not found: pass --shared DIR (a folder with models/${DEMO_BASE} and data/)`);
   // The demo's own progress lines are its interface; the server's and jobs' info logs would bury them.
-  process.env.LOG_LEVEL ??= 'warn';
+  defaultLogLevel('warn');
   const { runtime, http, runner } = await startServing('demo', { worker: true });
   const { config, prisma } = runtime;
   if (!runner) throw new Error('the demo needs a worker: BONSAI_WORKER_CONCURRENCY must be at least 1');

@@ -2,6 +2,7 @@
 // does, from the machine the registry runs on (the same import roots apply).
 import { resolve } from 'node:path';
 import { isHfReference } from '../registry/hfCache.js';
+import { formatModelName } from '../registry/names.js';
 import { registerModel } from '../registry/register.js';
 import { formatBytes, formatInt } from './format.js';
 import { withRegistry } from './registry.js';
@@ -24,7 +25,7 @@ export async function registerCommand(path: string, flags: RegisterFlags): Promi
     }),
   );
   process.stdout.write(
-    `registered ${model.owner}/${model.name} from ${source}: ${model.architecture}, ${formatInt(model.parameterCount ?? 0)} parameters, ` +
+    `registered ${formatModelName(model)} from ${source}: ${model.architecture}, ${formatInt(model.parameterCount ?? 0)} parameters, ` +
       `${model.dtype}, ${formatBytes(Number(model.byteSize))} of weights\n`,
   );
   for (const f of skipped) process.stdout.write(`  skipped ${f.name}${f.size === null ? '' : ` (${formatBytes(f.size)})`}: ${f.reason}\n`);

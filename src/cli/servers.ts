@@ -5,7 +5,7 @@
 // ./.bonsai. BONSAI_HOME or DATABASE_URL, when given, always win.
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { type Config, loadConfig } from '../config.js';
+import { type Config, loadConfig, loadConfigFor } from '../config.js';
 import { pidAlive } from '../db/pid.js';
 import { BonsaiError } from '../errors.js';
 
@@ -59,11 +59,7 @@ function runningServers(config: Config): Announcement[] {
 
 /** A running server's settings, where the tool's environment does not give its own. */
 function adopt(s: Announcement): Config {
-  const env: NodeJS.ProcessEnv = { ...process.env, BONSAI_HOME: s.home, DATABASE_URL: s.databaseUrl ?? '' };
-  if (!process.env.BONSAI_ARTIFACTS_DIR) env.BONSAI_ARTIFACTS_DIR = s.artifactsDir;
-  if (!process.env.BONSAI_MODEL_ROOTS) env.BONSAI_MODEL_ROOTS = s.modelRoots.join(':');
-  if (!process.env.HF_HOME && !process.env.HF_HUB_CACHE) env.HF_HUB_CACHE = s.hubCache;
-  return loadConfig(env);
+  return loadConfigFor(s);
 }
 
 /**

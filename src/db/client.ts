@@ -44,7 +44,7 @@ export function createPrismaClient(url: string, options: ClientOptions = {}): Pr
 
 /**
  * The client's own pg pool, for the few hot reads where Prisma's decoding of large raw results
- * costs several times the query (REFERENCE.md: tree queries as raw recursive CTEs). Statements
+ * costs several times the query (Prisma 7's query compiler; tree queries as raw recursive CTEs). Statements
  * sent here are reported to `onQuery` too.
  */
 export async function rawQuery<R extends pg.QueryResultRow>(prisma: PrismaClient, text: string, values: unknown[]): Promise<R[]> {

@@ -1,6 +1,6 @@
 // The real sparsity of a checkpoint's projection matrices (the attention q/k/v/o and MLP
 // gate/up/down weights, which sparsity pruning acts on), counted from the stored values: zeros
-// kept in dense tensors save nothing until a kernel uses them (REFERENCE.md), so cards and
+// kept in dense tensors save nothing until a kernel uses them (Wanda, Sun et al. 2023: only N:M patterns have hardware support), so cards and
 // `bonsai inspect` say how many there are rather than let the unchanged parameter count speak.
 import { CheckpointTensors } from '../formats/checkpoint/tensors.js';
 import { countNonZero } from './sparsity.js';

@@ -63,7 +63,7 @@ export function decidedWhenRun(plan: Plan): boolean {
 
 const EPS = 1e-9;
 
-/** Kept neurons per layer (REFERENCE.md, OptiPFair): k = I − min(floor(p·I), I − 1), optionally rounded. */
+/** Kept neurons per layer (OptiPFair, peremartra/optipfair): k = I − min(floor(p·I), I − 1), optionally rounded. */
 export function keptNeurons(arch: ArchConfig, r: WidthRecipe): number {
   const I = arch.intermediateSize;
   const H = arch.hiddenSize;

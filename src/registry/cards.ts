@@ -5,6 +5,7 @@ import type { CardEvaluation, CardInput, CardParent } from '../cards/input.js';
 import type { db, PrismaClient } from '../db/client.js';
 import { ConflictError } from '../errors.js';
 import { pathToRoot } from './lineage.js';
+import { formatModelName } from './names.js';
 
 function evaluation(e: db.Evaluation): CardEvaluation {
   return {
@@ -24,7 +25,7 @@ export async function cardInput(
 ): Promise<CardInput> {
   if (!model.config || model.parameterCount === null) {
     throw new ConflictError(
-      `model ${model.owner}/${model.name} has no checkpoint yet (status ${model.status}); its card comes with its weights`,
+      `model ${formatModelName(model)} has no checkpoint yet (status ${model.status}); its card comes with its weights`,
     );
   }
   const [edges, evaluations, path, counts] = await Promise.all([
@@ -42,10 +43,10 @@ export async function cardInput(
     where: { childId: { in: path }, position: 0 },
     select: { childId: true, relation: true },
   });
-  const nameOf = new Map(pathModels.map((m) => [m.id, `${m.owner}/${m.name}`]));
+  const nameOf = new Map(pathModels.map((m) => [m.id, `${formatModelName(m)}`]));
   const relationInto = new Map(pathEdges.map((e) => [e.childId, e.relation as string]));
   return {
-    name: `${model.owner}/${model.name}`,
+    name: `${formatModelName(model)}`,
     license: model.license,
     description: model.description,
     tags: model.tags,
@@ -53,7 +54,7 @@ export async function cardInput(
     parameterCount: Number(model.parameterCount),
     dtype: model.dtype,
     parents: edges.map((e) => ({
-      name: `${e.parent.owner}/${e.parent.name}`,
+      name: `${formatModelName(e.parent)}`,
       relation: e.relation,
       recipe: e.recipe as Record<string, unknown>,
       result: e.result as CardParent['result'],

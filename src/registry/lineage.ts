@@ -57,7 +57,7 @@ export const TREE_SQL = `WITH RECURSIVE walk(id, depth, path) AS (
 /**
  * The root and its descendants down to `depth` generations, in one statement: each node comes
  * with its model row and its incoming edges from inside the tree, so a 10,000-node tree is one
- * round trip to Postgres (REFERENCE.md: hot paths as a raw recursive CTE).
+ * round trip to Postgres (Prisma 7's query compiler is slow on such reads: hot paths as a raw recursive CTE).
  */
 export async function descendantTree(prisma: PrismaClient, rootId: string, depth: number): Promise<Tree> {
   checkDepth(depth);

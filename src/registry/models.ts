@@ -4,7 +4,7 @@ import type { db, PrismaClient } from '../db/client.js';
 import type { ModelStatus, Relation } from '../db/generated/enums.js';
 import { BadInputError, ConflictError, NotFoundError } from '../errors.js';
 import type { RegistryDeps } from './deps.js';
-import { type ModelName, parseModelName } from './names.js';
+import { formatModelName, type ModelName, parseModelName } from './names.js';
 import { mapPrismaError } from './prismaErrors.js';
 
 export type ModelRow = db.Model;
@@ -42,7 +42,7 @@ export async function checkNameFree(prisma: PrismaClient, name: ModelName, field
   if (taken) {
     const same = taken.owner === name.owner && taken.name === name.name;
     throw new ConflictError(
-      `${field}: a model named ${taken.owner}/${taken.name} exists already${same ? '' : ' (names are unique ignoring case)'}`,
+      `${field}: a model named ${formatModelName(taken)} exists already${same ? '' : ' (names are unique ignoring case)'}`,
       { field },
     );
   }
@@ -217,7 +217,7 @@ export async function deleteModel(deps: RegistryDeps, ref: string, cascade: bool
   const all = ids.map((r) => r.id);
   if (all.length > 1 && !cascade) {
     throw new ConflictError(
-      `model ${model.owner}/${model.name} has ${all.length - 1} descendant(s); delete them first or pass cascade: true`,
+      `model ${formatModelName(model)} has ${all.length - 1} descendant(s); delete them first or pass cascade: true`,
       {
         field: 'cascade',
       },

@@ -9,6 +9,7 @@ import { DATA_FILE } from '../onnx/export.js';
 import type { RegistryDeps } from './deps.js';
 import { createJobIn, jobTransaction } from './jobs/index.js';
 import { findModel } from './models.js';
+import { formatModelName } from './names.js';
 
 export const ONNX_FILES = ['model.onnx', DATA_FILE] as const;
 
@@ -44,6 +45,6 @@ export async function onnxExportOf(
 export async function requestOnnxExport(deps: RegistryDeps, ref: string, createdById: string | null) {
   const model = await findModel(deps.prisma, ref);
   if (model.status !== 'READY' || !model.artifactId)
-    throw new ConflictError(`model: ${model.owner}/${model.name} is ${model.status.toLowerCase()}, not READY`, { field: 'model' });
+    throw new ConflictError(`model: ${formatModelName(model)} is ${model.status.toLowerCase()}, not READY`, { field: 'model' });
   return jobTransaction(deps, (tx) => createJobIn(deps, tx, { kind: 'EXPORT_ONNX', modelId: model.id, payload: {}, createdById }));
 }

@@ -1,5 +1,5 @@
 // Prisma's known request errors turned into domain errors where the stores call Prisma
-// (STYLE.md: P2002 unique, P2003 foreign key, P2025 missing row).
+// (Prisma's error reference: P2002 unique, P2003 foreign key, P2025 missing row).
 import { BonsaiError, ConflictError, NotFoundError } from '../errors.js';
 
 interface KnownPrismaError {

@@ -1,4 +1,4 @@
-// The job queue: pg-boss in the same Postgres (REFERENCE.md: at-least-once, so handlers are
+// The job queue: pg-boss in the same Postgres (pg-boss, like graphile-worker, delivers at least once, so handlers are
 // idempotent). A Job row and its queue entry are written in one transaction (`enqueueIn`); the
 // pg-boss job id is the Job row's id, so enqueueing twice is harmless (ON CONFLICT DO NOTHING)
 // and `reconcile` can re-send any row whose entry is missing.

@@ -7,7 +7,7 @@ import type { RegistryDeps } from './deps.js';
 import { resolveDataFile } from './importPath.js';
 import { createJobIn, jobTransaction } from './jobs/index.js';
 import { checkDescription, checkNameFree, findModel, type ModelRow } from './models.js';
-import { parseModelName } from './names.js';
+import { formatModelName, parseModelName } from './names.js';
 import { type EvaluationRequest, parseEvaluationRequests } from './payloads.js';
 import { mapPrismaError } from './prismaErrors.js';
 
@@ -19,7 +19,7 @@ export async function pruningPlan(
   const parent = await findModel(deps.prisma, parentRef, 'parent');
   const recipe = parseRecipe(recipeInput);
   if (!parent.config)
-    throw new ConflictError(`parent: ${parent.owner}/${parent.name} has no checkpoint yet (status ${parent.status})`, { field: 'parent' });
+    throw new ConflictError(`parent: ${formatModelName(parent)} has no checkpoint yet (status ${parent.status})`, { field: 'parent' });
   return { parent, plan: planPrune(parent.config as Record<string, unknown>, recipe, 'parent.config') };
 }
 
@@ -42,7 +42,7 @@ export function defaultChildName(parent: ModelRow, recipe: Recipe): string {
   } else {
     suffix = recipe.pattern === 'unstructured' ? `sparse${pct(recipe.sparsity ?? 0)}` : `sparse-${recipe.pattern.replace(':', 'of')}`;
   }
-  return `${parent.owner}/${parent.name}-${suffix}`.slice(0, 180);
+  return `${formatModelName(parent)}-${suffix}`.slice(0, 180);
 }
 
 export interface SpawnInput {
@@ -68,7 +68,7 @@ export async function spawnPrunedVariant(deps: RegistryDeps, input: SpawnInput, 
     recipe.corpus = corpus;
   }
   if (parent.status !== 'READY' || !parent.artifactId) {
-    throw new ConflictError(`parent: ${parent.owner}/${parent.name} is ${parent.status.toLowerCase()}; only a READY model can be pruned`, {
+    throw new ConflictError(`parent: ${formatModelName(parent)} is ${parent.status.toLowerCase()}; only a READY model can be pruned`, {
       field: 'parent',
     });
   }
@@ -105,7 +105,7 @@ export async function spawnPrunedVariant(deps: RegistryDeps, input: SpawnInput, 
       return { model: child, edge, job, plan };
     });
   } catch (err) {
-    throw mapPrismaError(err, `name: a model named ${name.owner}/${name.name}`, 'name');
+    throw mapPrismaError(err, `name: a model named ${formatModelName(name)}`, 'name');
   }
 }
 
@@ -126,7 +126,7 @@ export async function evaluateModel(deps: RegistryDeps, ref: string, requests: u
   const evaluate = await checkEvaluationData(deps, parseEvaluationRequests(requests, 'tasks'), 'tasks');
   if (evaluate.length === 0) throw new BadInputError('tasks', 'give at least one evaluation');
   if (model.status !== 'READY')
-    throw new ConflictError(`model: ${model.owner}/${model.name} is ${model.status.toLowerCase()}, not READY`, { field: 'model' });
+    throw new ConflictError(`model: ${formatModelName(model)} is ${model.status.toLowerCase()}, not READY`, { field: 'model' });
   return jobTransaction(deps, async (tx) => {
     const jobs = [];
     // One connection per transaction: the inserts run one after the other.

@@ -1,6 +1,6 @@
 // The content-addressed artifact store: every file of every checkpoint is kept once, under its
 // sha256 (`blobs/ab/abcdef…`), so the backbone shared by thousands of trimmed or sparsified
-// derivatives is stored once (REFERENCE.md: 5,526 naive copies take ~10 TB). A model's folder is
+// derivatives is stored once (Bourdois, "Introduction to trimming": 5,526 naive copies take ~10 TB). A model's folder is
 // a set of (path, sha256) rows; `checkout` rebuilds it as hard links, which costs no copy.
 // The root may be a shared mount: every write lands in `tmp/` first and is renamed into place,
 // and a rename onto an existing blob is harmless because its content is the same.

@@ -29,6 +29,7 @@ export interface CorpusCount {
   alsoUsed?: number[];
 }
 
+/** The tokenizer files as read by src/formats/checkpoint/tokenizerFiles.ts, tokenizer.json typed. */
 interface TokenizerFiles {
   json: TokenizerJson;
   config: Record<string, unknown>;

@@ -3,6 +3,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { readTokenizerFilesSync } from '../formats/checkpoint/tokenizerFiles.js';
 import type { TokenizerJson } from './bpe.js';
 import { idMap, rewriteTokenIds, rewriteTokenizerConfig, rewriteTokenizerJson } from './rewrite.js';
 import type { VocabSelection } from './select.js';
@@ -11,11 +12,11 @@ const readJson = <T>(path: string): T => JSON.parse(readFileSync(path, 'utf8')) 
 
 export async function writeTrimmedTokenizer(parentDir: string, outDir: string, vocab: VocabSelection): Promise<void> {
   const map = idMap(vocab.kept);
-  const tokenizer = rewriteTokenizerJson(readJson<TokenizerJson>(join(parentDir, 'tokenizer.json')), map);
+  const files = readTokenizerFilesSync(parentDir, 'vocabulary trimming');
+  const tokenizer = rewriteTokenizerJson(files.json as unknown as TokenizerJson, map);
   await writeFile(join(outDir, 'tokenizer.json'), `${JSON.stringify(tokenizer, null, 2)}\n`);
-  const cfg = join(parentDir, 'tokenizer_config.json');
-  if (existsSync(cfg))
-    await writeFile(join(outDir, 'tokenizer_config.json'), `${JSON.stringify(rewriteTokenizerConfig(readJson(cfg), map), null, 2)}\n`);
+  if (existsSync(join(parentDir, 'tokenizer_config.json')))
+    await writeFile(join(outDir, 'tokenizer_config.json'), `${JSON.stringify(rewriteTokenizerConfig(files.config, map), null, 2)}\n`);
   const gen = join(parentDir, 'generation_config.json');
   if (existsSync(gen))
     await writeFile(

@@ -5,6 +5,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { BadInputError } from '../errors.js';
+import { readTokenizerFilesSync } from '../formats/checkpoint/tokenizerFiles.js';
 import { type BpeView, readBpe, type TokenizerJson } from './bpe.js';
 import { type CorpusCount, type CorpusFile, type CorpusUnit, countCorpus } from './count.js';
 
@@ -35,19 +36,15 @@ export interface VocabSelection {
   padding: number;
 }
 
+/** The tokenizer files as vocabulary trimming reads them (src/formats/checkpoint/tokenizerFiles.ts). */
 export interface TokenizerFiles {
   json: TokenizerJson;
   config: Record<string, unknown>;
 }
 
 export function readTokenizerFiles(dir: string): TokenizerFiles {
-  const file = join(dir, 'tokenizer.json');
-  if (!existsSync(file)) throw new BadInputError('tokenizer.json', `${dir} has no tokenizer.json; vocabulary trimming needs it`);
-  const cfg = join(dir, 'tokenizer_config.json');
-  return {
-    json: JSON.parse(readFileSync(file, 'utf8')) as TokenizerJson,
-    config: existsSync(cfg) ? (JSON.parse(readFileSync(cfg, 'utf8')) as Record<string, unknown>) : {},
-  };
+  const files = readTokenizerFilesSync(dir, 'vocabulary trimming');
+  return { json: files.json as unknown as TokenizerJson, config: files.config };
 }
 
 /** For each token, the merges that produce it (left + right). */

@@ -1,4 +1,4 @@
-// Cards: published figures (REFERENCE.md), Hugging Face's front matter shape, and parameter
+// Cards: published figures (accelerate's estimate-memory, vLLM), Hugging Face's front matter shape, and parameter
 // figures equal to the sums over the stored tensors.
 import { closeSync, openSync, readSync } from 'node:fs';
 import { join } from 'node:path';
@@ -24,7 +24,7 @@ function frontMatter(markdown: string): Record<string, unknown> {
 }
 
 describe('hardware requirements', () => {
-  it('Llama-3.1-8B in fp16 needs 128 KiB of KV cache per token (REFERENCE.md)', () => {
+  it('Llama-3.1-8B in fp16 needs 128 KiB of KV cache per token (2 × 32 layers × 8 KV heads × 128 × 2 bytes)', () => {
     const arch = parseArchitecture(llama31_8b, 'config.json');
     const h = hardwareRequirements(arch, 8_030_261_248, { contextLength: 1, batchSize: 1, weightDtype: 'fp16', kvDtype: 'fp16' });
     expect(h.kvBytesPerToken).toBe(128 * 1024);

@@ -40,7 +40,7 @@ describe('registerModel', () => {
     }>(REGISTER, { path: join(roots, 'tiny-llama-kjv'), name: 'bible/tiny-llama-kjv' });
     expect(r.errors).toBeUndefined();
     const m = r.data!.registerModel.model;
-    // 8,800,704 parameters: the figure REFERENCE/reference.json give for this checkpoint.
+    // 8,800,704 parameters: the figure the shared model's reference.json (an independent implementation) gives.
     expect(m).toMatchObject({
       name: 'bible/tiny-llama-kjv',
       kind: 'BASE',
@@ -115,7 +115,7 @@ describe('planning and spawning', () => {
       { r: recipeInput({ method: 'mlp-width', pruningFraction: 0.4 }) },
     );
     expect(r.errors).toBeUndefined();
-    // I = 512: k = 512 − floor(0.4 × 512) = 308 (REFERENCE.md's kept-neuron formula).
+    // I = 512: k = 512 − floor(0.4 × 512) = 308 (OptiPFair's kept-neuron formula).
     expect(r.data!.pruningPlan.keptNeurons).toBe(308);
     expect(r.data!.pruningPlan.changes).toContainEqual({ field: 'intermediate_size', from: 512, to: 308 });
     expect(r.data!.pruningPlan.parametersBefore).toBe('8800704');

@@ -24,7 +24,7 @@ export function isDtype(value: unknown): value is Dtype {
   return typeof value === 'string' && Object.hasOwn(DTYPE_BYTES, value);
 }
 
-/** Weights memory per stored dtype, in bytes per parameter (REFERENCE.md: hardware requirements). */
+/** Weights memory per stored dtype, in bytes per parameter (as accelerate's estimate-memory counts them). */
 export const WEIGHT_BYTES_PER_PARAM = { fp32: 4, bf16: 2, fp16: 2, int8: 1, int4: 0.5 } as const;
 
 let f16Table: Float32Array | undefined;

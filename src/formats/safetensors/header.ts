@@ -1,4 +1,4 @@
-// Strict parsing of a safetensors header: every rule of REFERENCE.md ("safetensors rules",
+// Strict parsing of a safetensors header: every rule of the format (huggingface/safetensors and the Trail of Bits audit 2023,
 // from huggingface/safetensors and the Trail of Bits audit) is checked before any tensor is read.
 import { visit } from 'jsonc-parser';
 import { DTYPE_BYTES, type Dtype, isDtype } from './dtypes.js';

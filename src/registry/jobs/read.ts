@@ -1,6 +1,7 @@
 // Reading jobs and what a running job works on.
 import type { PrismaClient } from '../../db/client.js';
 import { ConflictError, NotFoundError } from '../../errors.js';
+import { formatModelName } from '../names.js';
 
 export async function findJob(prisma: PrismaClient, id: string) {
   const job = await prisma.job.findUnique({ where: { id } });
@@ -22,7 +23,7 @@ export async function modelWithCheckpoint(prisma: PrismaClient, id: string, purp
   const model = await prisma.model.findUnique({ where: { id }, include: { artifact: { include: { files: true } } } });
   if (!model) throw new NotFoundError('model', id);
   if (!model.artifact) {
-    throw new ConflictError(`${model.owner}/${model.name} has no stored checkpoint to ${purpose} (status ${model.status.toLowerCase()})`);
+    throw new ConflictError(`${formatModelName(model)} has no stored checkpoint to ${purpose} (status ${model.status.toLowerCase()})`);
   }
   return { ...model, artifact: model.artifact };
 }

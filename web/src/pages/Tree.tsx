@@ -1,4 +1,5 @@
 import { useEffect, useMemo, useState } from 'react';
+import { lowerIsBetter } from '../../../src/eval/metrics';
 import { gql } from '../api';
 import { type Point, QualityChart } from '../components/QualityChart';
 import { TreeGraph, type TreeNodeData } from '../components/TreeGraph';
@@ -24,8 +25,6 @@ const QUERY = `query($root: String!) { modelTree(root: $root, depth: 12) {
   nodes { depth model { databaseId name status parameterCount evaluations { task metric value settings } } }
   edges { relation position parent { databaseId } child { databaseId } }
 } }`;
-
-const LOWER_IS_BETTER = new Set(['perplexity', 'mean_nll', 'latency_ms']);
 
 export function TreePage({ name }: { name: string }) {
   const [tree, setTree] = useState<TreeData | null>(null);
@@ -103,7 +102,7 @@ export function TreePage({ name }: { name: string }) {
               ))}
             </select>
           </label>
-          <QualityChart points={points} metric={metric.split(':')[1]!} lowerIsBetter={LOWER_IS_BETTER.has(metric.split(':')[1]!)} />
+          <QualityChart points={points} metric={metric.split(':')[1]!} lowerIsBetter={lowerIsBetter(metric.split(':')[1]!)} />
         </>
       ) : (
         <p>No evaluations in this tree yet: evaluate models to compare their quality.</p>
