@@ -11,7 +11,7 @@ import { tempDir } from '../helpers/tmp.js';
 
 const dir = tempDir('bonsai-arch-');
 
-describe('parameter counts from config.json alone (figures published on the models' Hub pages)', () => {
+describe('parameter counts from config.json alone (figures published on the models’ Hub pages)', () => {
   it('Gemma-2-2B: 2,614,341,888', () => {
     const cfg = parseArchitecture(gemma2_2b, 'gemma-2-2b/config.json');
     expect(countFromConfig(cfg).total).toBe(2_614_341_888);

@@ -5,7 +5,7 @@ import { planFor, planPrune } from '../../src/pruning/plan.js';
 import { parseRecipe } from '../../src/pruning/recipe.js';
 import { gemma2_2b, llama32_1b } from '../fixtures/configs.js';
 
-describe('pruning plans (published figures: OptiPFair's and Shortened-LLaMA's)', () => {
+describe('pruning plans (published figures: OptiPFair’s and Shortened-LLaMA’s)', () => {
   it('Gemma-2-2B, 40 % MLP pruning: intermediate_size 5530, 1,951,923,456 parameters, −25.3 %', () => {
     const plan = planPrune(gemma2_2b, parseRecipe({ method: 'mlp-width', pruningFraction: 0.4 }));
     expect(plan.config.intermediate_size).toBe(5530);
