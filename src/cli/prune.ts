@@ -44,7 +44,8 @@ export function renderPlan(plan: Plan): string {
   if (plan.method === 'vocab' && plan.vocab) {
     const v = plan.vocab;
     lines.push(
-      `tokens ${formatInt(v.before)} → ${formatInt(v.kept.length)} (${formatInt(v.fromCorpus)} from the corpus, ${formatInt(v.padding)} to round up; the rest special, added, byte tokens and merge parts)`,
+      `tokens ${formatInt(v.before)} → ${formatInt(v.kept.length)} (${formatInt(v.fromCorpus)} from the corpus, ${formatInt(v.padding)} to round up; the rest special, added, byte tokens and merge-path parts)`,
+      `closing the set under every merge that produces a kept token (the previous rule) would keep ${formatInt(v.withAllMerges)}`,
       `corpus ${formatInt(v.corpusTokens)} tokens in ${v.corpus.map((c) => `${c.file} (${formatInt(c.lines)} lines)`).join(', ')}; coverage ${(100 * v.coverage).toFixed(2)} %`,
     );
   }

@@ -312,6 +312,7 @@ function vocabReport(v: VocabSelection): Record<string, unknown> {
   return {
     tokens_before: v.before,
     tokens_after: v.kept.length,
+    tokens_with_all_merges: v.withAllMerges,
     from_corpus: v.fromCorpus,
     padding: v.padding,
     corpus_tokens: v.corpusTokens,

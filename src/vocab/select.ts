@@ -1,7 +1,15 @@
 // Token selection for vocabulary trimming (Bourdois, "Introduction to trimming"; vocabtrimmer):
 // count ids over corpus files with the model's own tokenizer, keep the frequent ones, the special,
-// added and byte tokens, close the set under the merges that produce kept tokens, and round the
-// size up to a multiple with the next most frequent tokens.
+// added and byte tokens, and the symbols BPE passes through when it builds each kept token (its
+// merge path), then round the size up to a multiple with the next most frequent tokens.
+//
+// Why the merge path is enough (and the closure under every producing merge is not needed): BPE
+// (Sennrich et al. 2016, as huggingface/tokenizers applies it) applies the lowest-ranked applicable
+// merge first. No merge ever crosses the boundary of a token the encoding ends with, so the merges
+// inside a kept token are exactly those of BPE run on that token's own characters; a trimmed
+// tokenizer keeps every merge whose parts and result survive, which includes all of those, and the
+// merges it drops were never applied, so at every step the lowest-ranked applicable merge is the
+// same one as before. Corpus text therefore tokenises exactly as it did.
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { BadInputError } from '../errors.js';
@@ -33,6 +41,11 @@ export interface VocabSelection {
   coverage: number;
   /** Kept because the corpus uses them, and added to round the size up. */
   fromCorpus: number;
+  /**
+   * The size (rounded the same way) had the set been closed under every merge producing a kept
+   * token, the rule before merge paths: what the minimal set saves.
+   */
+  withAllMerges: number;
   padding: number;
 }
 
@@ -80,6 +93,68 @@ function close(view: BpeView, made: Map<string, Array<[string, string]>>, kept: 
   }
 }
 
+/** Merge ranks by pair, for BPE on a token's own characters. */
+function mergeRanks(view: BpeView): Map<string, number> {
+  const rank = new Map<string, number>();
+  view.merges.forEach(([a, b], i) => {
+    const key = `${a}\u0000${b}`;
+    if (!rank.has(key)) rank.set(key, i);
+  });
+  return rank;
+}
+
+/**
+ * The symbols BPE passes through when it encodes `token` alone: its characters, then each merge
+ * result, lowest rank first and leftmost on ties (huggingface/tokenizers' BPE word merge loop).
+ * `reaches` says whether the loop ends in the token itself.
+ */
+export function mergePath(token: string, rank: ReadonlyMap<string, number>): { symbols: string[]; reaches: boolean } {
+  const parts = Array.from(token);
+  const symbols = new Set(parts);
+  for (;;) {
+    let best = -1;
+    let bestRank = Number.POSITIVE_INFINITY;
+    for (let i = 0; i + 1 < parts.length; i++) {
+      const r = rank.get(`${parts[i]}\u0000${parts[i + 1]}`);
+      if (r !== undefined && r < bestRank) {
+        bestRank = r;
+        best = i;
+      }
+    }
+    if (best < 0) break;
+    const merged = parts[best]! + parts[best + 1]!;
+    parts.splice(best, 2, merged);
+    symbols.add(merged);
+  }
+  return { symbols: [...symbols], reaches: parts.length === 1 && parts[0] === token };
+}
+
+/**
+ * Adds the merge path of every token in `start` to `kept`. A token its own characters do not build
+ * (none the corpus produced can be one) falls back to the closure under its producing merges.
+ */
+function addPaths(
+  view: BpeView,
+  rank: ReadonlyMap<string, number>,
+  made: Map<string, Array<[string, string]>>,
+  kept: Set<number>,
+  start: Iterable<number>,
+): void {
+  for (const id of [...start]) {
+    const token = view.tokens.get(id);
+    if (token === undefined || view.mandatory.has(id)) continue;
+    const path = mergePath(token, rank);
+    if (!path.reaches) {
+      close(view, made, kept, [id]);
+      continue;
+    }
+    for (const s of path.symbols) {
+      const sid = view.ids.get(s);
+      if (sid !== undefined) kept.add(sid);
+    }
+  }
+}
+
 /** Ids the configs refer to (bos, eos, pad…) are kept whatever the corpus says. */
 export function configTokenIds(...configs: Array<Record<string, unknown> | undefined>): number[] {
   const out: number[] = [];
@@ -113,7 +188,11 @@ export function selectTokens(
   // kept too unless a size cap asks for the most frequent only.
   if (options.vocabSize === undefined) for (const id of counted.alsoUsed ?? []) if (id < rows) kept.add(id);
   const made = producers(view);
-  close(view, made, kept, kept);
+  const rank = mergeRanks(view);
+  // The previous rule, for the plan's comparison: the closure under every producing merge.
+  const closed = new Set(kept);
+  close(view, made, closed, closed);
+  addPaths(view, rank, made, kept, [...kept]);
   const fromCorpus = chosen.length;
 
   // Round up with the next most frequent tokens, then the rest by id; first those whose parts are
@@ -125,15 +204,17 @@ export function selectTokens(
     seen.add(id);
     if (!kept.has(id) && id < rows) rest.push(id);
   }
-  const ready = (id: number) =>
-    (made.get(view.tokens.get(id)!) ?? []).every(([a, b]) => kept.has(view.ids.get(a)!) && kept.has(view.ids.get(b)!));
+  const ready = (id: number) => {
+    const path = mergePath(view.tokens.get(id)!, rank);
+    return path.reaches && path.symbols.every((s) => kept.has(view.ids.get(s)!));
+  };
   let padding = 0;
   for (const pass of [true, false]) {
     for (const id of rest) {
       if (kept.size % roundTo === 0) break;
       if (kept.has(id) || (pass && !ready(id))) continue;
       kept.add(id);
-      close(view, made, kept, [id]);
+      addPaths(view, rank, made, kept, [id]);
       padding++;
     }
   }
@@ -150,6 +231,7 @@ export function selectTokens(
     coverage: counted.total === 0 ? 1 : covered / counted.total,
     fromCorpus,
     padding,
+    withAllMerges: Math.ceil(closed.size / roundTo) * roundTo,
   };
 }
 

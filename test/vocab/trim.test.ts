@@ -88,6 +88,15 @@ describe('vocabulary trimming of the shared model to kjv-train.txt', () => {
     kept = planFor(r.plan, 'vocab').vocab!.kept;
   }, 120_000);
 
+  it('keeps the smallest exact set: 8,128 tokens (7,217 from the corpus, their merge paths, bytes, specials), not the 10,496 of the merge closure', () => {
+    // The figures come from the independent count: 7,217 corpus tokens, their merge-path
+    // intermediates, 256 byte tokens and 3 specials make 8,088, rounded up to 64.
+    expect(kept.length).toBe(8_128);
+    const recipeFile = JSON.parse(readFileSync(join(out, 'bonsai_recipe.json'), 'utf8'));
+    expect(recipeFile.result.vocabulary).toMatchObject({ from_corpus: 7_217, tokens_with_all_merges: 10_496 });
+    expect(recipeFile.result.parameters).toBe(4_217_280);
+  });
+
   it('keeps a multiple of 64 tokens including bytes and specials, and rewrites config and tokenizer', () => {
     const config = JSON.parse(readFileSync(join(out, 'config.json'), 'utf8'));
     expect(kept.length % 64).toBe(0);
