@@ -1,13 +1,18 @@
-// What vocabulary trimming needs to know about a BPE tokenizer.json: its vocabulary, merges,
-// added tokens and which byte tokens keep any text encodable. Only BPE is supported: a Unigram
-// or WordPiece model is refused with the reason.
+// What vocabulary trimming needs to know about a tokenizer.json: its model kind, vocabulary,
+// merges (BPE), added tokens, and the tokens that keep any text encodable — BPE's 256 byte
+// tokens; a Unigram model's byte-fallback pieces, or else its single-character pieces; every
+// single character of a WordPiece vocabulary and its continuation form ("##a"), so any word over
+// the original alphabet stays encodable (huggingface/tokenizers' models/bpe, unigram, wordpiece).
 import { BadInputError } from '../errors.js';
 
 export interface TokenizerJson {
   model: {
-    type: string;
-    vocab: Record<string, number>;
-    merges: Array<string | [string, string]>;
+    type?: string;
+    /** BPE and WordPiece: token → id; Unigram: [piece, score] by id. */
+    vocab: Record<string, number> | Array<[string, number]>;
+    merges?: Array<string | [string, string]>;
+    unk_id?: number | null;
+    continuing_subword_prefix?: string | null;
     byte_fallback?: boolean;
     unk_token?: string | null;
     [k: string]: unknown;
@@ -20,9 +25,11 @@ export interface TokenizerJson {
 }
 
 export type ByteScheme = 'byte-level' | 'byte-fallback' | 'none';
+export type ModelKind = 'BPE' | 'Unigram' | 'WordPiece';
 
 export interface BpeView {
   json: TokenizerJson;
+  kind: ModelKind;
   /** Token string by id (vocab and added tokens). */
   tokens: Map<number, string>;
   ids: Map<string, number>;
@@ -58,20 +65,33 @@ export function parseMerge(m: string | [string, string], index: number): [string
   return [m.slice(0, space), m.slice(space + 1)];
 }
 
-export function readBpe(json: TokenizerJson): BpeView {
+/** The model's kind: its `type`, or for older files without one, inferred as the library does. */
+export function modelKind(json: TokenizerJson): ModelKind {
   const type = json.model?.type;
-  if (type !== 'BPE') {
-    throw new BadInputError(
-      'tokenizer.json',
-      `vocabulary trimming supports BPE tokenizers (byte-level or with byte fallback); this one is ${type ?? 'of unknown type'}` +
-        (type === 'Unigram' ? ': a Unigram model scores whole pieces, so dropping pieces changes how other text is split' : ''),
-    );
-  }
+  if (type === 'BPE' || type === 'Unigram' || type === 'WordPiece') return type;
+  if (type !== undefined)
+    throw new BadInputError('tokenizer.json', `vocabulary trimming supports BPE, Unigram and WordPiece tokenizers; this one is ${type}`);
+  if (Array.isArray(json.model?.vocab)) return 'Unigram';
+  if (Array.isArray(json.model?.merges)) return 'BPE';
+  return 'WordPiece';
+}
+
+const BYTE_FALLBACK = Array.from({ length: 256 }, (_, b) => `<0x${b.toString(16).toUpperCase().padStart(2, '0')}>`);
+
+export function readBpe(json: TokenizerJson): BpeView {
+  const kind = modelKind(json);
   const tokens = new Map<number, string>();
   const ids = new Map<string, number>();
-  for (const [t, id] of Object.entries(json.model.vocab)) {
-    tokens.set(id, t);
-    ids.set(t, id);
+  if (Array.isArray(json.model.vocab)) {
+    json.model.vocab.forEach(([piece], id) => {
+      tokens.set(id, piece);
+      ids.set(piece, id);
+    });
+  } else {
+    for (const [t, id] of Object.entries(json.model.vocab)) {
+      tokens.set(id, t);
+      ids.set(t, id);
+    }
   }
   const mandatory = new Set<number>();
   for (const a of json.added_tokens ?? []) {
@@ -79,6 +99,34 @@ export function readBpe(json: TokenizerJson): BpeView {
     ids.set(a.content, a.id);
     mandatory.add(a.id);
   }
+  if (typeof json.model.unk_id === 'number') mandatory.add(json.model.unk_id);
+  if (json.model.unk_token) {
+    const unk = ids.get(json.model.unk_token);
+    if (unk !== undefined) mandatory.add(unk);
+  }
+  if (kind === 'Unigram') {
+    // Byte-fallback pieces when the model has them; otherwise the single characters, which spell
+    // out any text over the original alphabet.
+    const fallback = json.model.byte_fallback ? BYTE_FALLBACK : [...ids.keys()].filter((p) => [...p].length === 1);
+    for (const p of fallback) {
+      const id = ids.get(p);
+      if (id !== undefined) mandatory.add(id);
+    }
+    return { json, kind, tokens, ids, merges: [], byteScheme: json.model.byte_fallback ? 'byte-fallback' : 'none', mandatory };
+  }
+  if (kind === 'WordPiece') {
+    const prefix = json.model.continuing_subword_prefix ?? '##';
+    for (const [t, id] of ids) {
+      const bare = t.startsWith(prefix) ? t.slice(prefix.length) : t;
+      if ([...bare].length === 1) mandatory.add(id);
+    }
+    return { json, kind, tokens, ids, merges: [], byteScheme: 'none', mandatory };
+  }
+  const rest = readBpeBytes(json, ids, mandatory);
+  return { json, kind, tokens, ids, merges: (json.model.merges ?? []).map(parseMerge), byteScheme: rest, mandatory };
+}
+
+function readBpeBytes(json: TokenizerJson, ids: Map<string, number>, mandatory: Set<number>): ByteScheme {
   const byteScheme: ByteScheme = json.model.byte_fallback
     ? 'byte-fallback'
     : mentionsByteLevel(json.pre_tokenizer) || mentionsByteLevel(json.decoder)
@@ -95,9 +143,5 @@ export function readBpe(json: TokenizerJson): BpeView {
     if (id === undefined) throw new BadInputError('tokenizer.json', `the byte token ${JSON.stringify(t)} is missing from the vocabulary`);
     mandatory.add(id);
   }
-  if (json.model.unk_token) {
-    const unk = ids.get(json.model.unk_token);
-    if (unk !== undefined) mandatory.add(unk);
-  }
-  return { json, tokens, ids, merges: json.model.merges.map(parseMerge), byteScheme, mandatory };
+  return byteScheme;
 }

@@ -40,23 +40,39 @@ function remapProcessor(node: unknown, map: IdMap): unknown {
 }
 
 export function rewriteTokenizerJson(json: TokenizerJson, map: IdMap): TokenizerJson {
-  const vocab: Record<string, number> = {};
-  const keptTokens = new Set<string>();
-  // Insertion in new-id order keeps the file's vocab ordered like the original's.
-  const entries = Object.entries(json.model.vocab)
-    .filter(([, id]) => map.has(id))
-    .sort((a, b) => a[1] - b[1]);
-  for (const [t, id] of entries) {
-    vocab[t] = map.get(id)!;
-    keptTokens.add(t);
+  const model = { ...json.model };
+  if (Array.isArray(json.model.vocab)) {
+    // Unigram: the id is the position; pieces keep their scores, in new-id order.
+    const pieces: Array<[string, number]> = [];
+    json.model.vocab.forEach((entry, id) => {
+      const to = map.get(id);
+      if (to !== undefined) pieces[to] = entry;
+    });
+    model.vocab = pieces.filter((p) => p !== undefined);
+    if (typeof json.model.unk_id === 'number') model.unk_id = remapId(map, json.model.unk_id, 'model.unk_id');
+  } else {
+    const vocab: Record<string, number> = {};
+    const keptTokens = new Set<string>();
+    // Insertion in new-id order keeps the file's vocab ordered like the original's.
+    const entries = Object.entries(json.model.vocab)
+      .filter(([, id]) => map.has(id))
+      .sort((a, b) => a[1] - b[1]);
+    for (const [t, id] of entries) {
+      vocab[t] = map.get(id)!;
+      keptTokens.add(t);
+    }
+    model.vocab = vocab;
+    // BPE: a merge survives when both parts and its result do.
+    if (json.model.merges) {
+      model.merges = json.model.merges.filter((m, i) => {
+        const [a, b] = parseMerge(m, i);
+        return keptTokens.has(a) && keptTokens.has(b) && keptTokens.has(a + b);
+      });
+    }
   }
-  const merges = json.model.merges.filter((m, i) => {
-    const [a, b] = parseMerge(m, i);
-    return keptTokens.has(a) && keptTokens.has(b) && keptTokens.has(a + b);
-  });
   return {
     ...json,
-    model: { ...json.model, vocab, merges },
+    model,
     added_tokens: (json.added_tokens ?? [])
       .filter((t) => map.has(t.id))
       .map((t) => ({ ...t, id: map.get(t.id)! }))

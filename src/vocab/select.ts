@@ -192,7 +192,10 @@ export function selectTokens(
   // The previous rule, for the plan's comparison: the closure under every producing merge.
   const closed = new Set(kept);
   close(view, made, closed, closed);
-  addPaths(view, rank, made, kept, [...kept]);
+  // Unigram and WordPiece build no token from others: the tokens the corpus uses, with the
+  // fallback pieces, segment it exactly as before (a best or longest-match segmentation that used
+  // only kept pieces stays the best once other pieces are gone).
+  if (view.kind === 'BPE') addPaths(view, rank, made, kept, [...kept]);
   const fromCorpus = chosen.length;
 
   // Round up with the next most frequent tokens, then the rest by id; first those whose parts are
@@ -205,6 +208,7 @@ export function selectTokens(
     if (!kept.has(id) && id < rows) rest.push(id);
   }
   const ready = (id: number) => {
+    if (view.kind !== 'BPE') return true;
     const path = mergePath(view.tokens.get(id)!, rank);
     return path.reaches && path.symbols.every((s) => kept.has(view.ids.get(s)!));
   };
@@ -214,7 +218,7 @@ export function selectTokens(
       if (kept.size % roundTo === 0) break;
       if (kept.has(id) || (pass && !ready(id))) continue;
       kept.add(id);
-      addPaths(view, rank, made, kept, [id]);
+      if (view.kind === 'BPE') addPaths(view, rank, made, kept, [id]);
       padding++;
     }
   }

@@ -8,13 +8,27 @@ const ranks = (merges: Array<[string, string]>) => new Map(merges.map(([a, b], i
 describe('mergePath', () => {
   it('follows the ranks, not the order of the characters', () => {
     // "abc": (b,c) has rank 0, so bc is made first, then a+bc; ab is never made.
-    const path = mergePath('abc', ranks([['b', 'c'], ['a', 'b'], ['a', 'bc']]));
+    const path = mergePath(
+      'abc',
+      ranks([
+        ['b', 'c'],
+        ['a', 'b'],
+        ['a', 'bc'],
+      ]),
+    );
     expect(path).toEqual({ symbols: ['a', 'b', 'c', 'bc', 'abc'], reaches: true });
   });
 
   it('merges the leftmost of equal pairs first', () => {
     // "aaa": (a,a) at 0 makes "aa"+"a"; then (aa,a) makes "aaa"; "a"+"aa" is never formed.
-    const path = mergePath('aaa', ranks([['a', 'a'], ['aa', 'a'], ['a', 'aa']]));
+    const path = mergePath(
+      'aaa',
+      ranks([
+        ['a', 'a'],
+        ['aa', 'a'],
+        ['a', 'aa'],
+      ]),
+    );
     expect(path).toEqual({ symbols: ['a', 'aa', 'aaa'], reaches: true });
   });
 

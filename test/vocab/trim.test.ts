@@ -220,8 +220,10 @@ describe('bad corpora and tokenizers', () => {
     }
   });
 
-  it('refuses a Unigram tokenizer with the reason', () => {
-    expect(() => readBpe({ model: { type: 'Unigram', vocab: {}, merges: [] } })).toThrow(/BPE.*Unigram/);
+  it('refuses a tokenizer model it does not know, naming the kinds it does', () => {
+    expect(() => readBpe({ model: { type: 'WordLevel', vocab: {} } })).toThrow(
+      /supports BPE, Unigram and WordPiece tokenizers; this one is WordLevel/,
+    );
   });
 
   it('validates the recipe fields', () => {
