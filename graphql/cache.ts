@@ -1,7 +1,9 @@
-// Anonymous catalog reads are cached for a couple of seconds (Apollo's response cache): a busy
-// catalog page is then answered without running resolvers or SQL. Only responses made entirely
-// of catalog types are cacheable; anything with a Job, a token or health in it has maxAge 0, so
-// job progress is never stale. Requests with a token always run fresh.
+// Catalog reads are cached for a couple of seconds (Apollo's response cache): a busy catalog page
+// is then answered without running resolvers or SQL. Only responses made entirely of catalog
+// types are cacheable; anything with a Job, a token or health in it has maxAge 0, so job progress
+// is never stale. A catalog response is the same for every reader, so anonymous callers (where
+// reads are public) and callers with a valid token share the entries; a bad token, or no token on
+// a server with BONSAI_PUBLIC_READS=false, never reads from the cache.
 
 import type { ApolloServerPlugin } from '@apollo/server';
 import responseCachePlugin from '@apollo/server-plugin-response-cache';
@@ -54,12 +56,12 @@ export function isCatalogOperation(schema: GraphQLSchema, document: DocumentNode
   return catalog;
 }
 
-/** Sets the cache policy: 2 s and public for anonymous catalog reads, nothing (uncacheable) otherwise. */
+/** Sets the cache policy: 2 s and public for catalog reads by anyone allowed to read, nothing otherwise. */
 export function catalogCachePolicy(schema: GraphQLSchema): ApolloServerPlugin<Context> {
   const decided = new Map<string, boolean>();
   return {
     async requestDidStart({ contextValue }) {
-      if (!isAnonymous(contextValue)) return {};
+      if (!mayRead(contextValue)) return {};
       return {
         async didResolveOperation({ document, queryHash, operationName, overallCachePolicy }) {
           const key = `${queryHash}\u0000${operationName ?? ''}`;
@@ -81,12 +83,14 @@ export function catalogCachePolicy(schema: GraphQLSchema): ApolloServerPlugin<Co
   };
 }
 
-function isAnonymous(ctx: Context): boolean {
-  return ctx.viewer === null && !ctx.badToken;
+/** Allowed to read the catalog: a valid token, or none where reads are public. */
+function mayRead(ctx: Context): boolean {
+  if (ctx.badToken) return false;
+  return ctx.viewer !== null || ctx.services.publicReads;
 }
 
-const anonymous = async ({ contextValue }: { contextValue: Context }) => isAnonymous(contextValue);
+const readers = async ({ contextValue }: { contextValue: Context }) => mayRead(contextValue);
 
 export function catalogResponseCache(): ApolloServerPlugin<Context> {
-  return responseCachePlugin<Context>({ shouldReadFromCache: anonymous, shouldWriteToCache: anonymous });
+  return responseCachePlugin<Context>({ shouldReadFromCache: readers, shouldWriteToCache: readers });
 }

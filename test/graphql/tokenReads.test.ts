@@ -1,0 +1,94 @@
+// Reads with a token: verified tokens are remembered for a few seconds (a revocation elsewhere
+// takes effect within TOKEN_CACHE_TTL_MS, one through this server at once), and catalog responses
+// are shared between everyone allowed to read — never with a bad token, nor with anonymous
+// callers on a server whose reads are not public.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createPrismaClient } from '../../src/db/client.js';
+import { TOKEN_CACHE_TTL_MS } from '../../src/registry/tokenCache.js';
+import { createToken, revokeToken } from '../../src/registry/tokens.js';
+import { startTestApi, type TestApi } from '../helpers/api.js';
+
+let open: TestApi;
+let closed: TestApi;
+
+beforeAll(async () => {
+  open = await startTestApi();
+  closed = await startTestApi({ publicReads: false });
+  for (const api of [open, closed]) {
+    await api.db.prisma.model.create({ data: { owner: 'acme', name: 'm', kind: 'BASE', status: 'READY', parameterCount: 10n } });
+  }
+});
+afterAll(async () => {
+  await open?.close();
+  await closed?.close();
+});
+
+async function post(api: TestApi, query: string, token: string | null) {
+  const res = await fetch(`${api.server.url}/graphql`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+    body: JSON.stringify({ query }),
+  });
+  return {
+    cacheControl: res.headers.get('cache-control'),
+    age: res.headers.get('age'),
+    body: (await res.json()) as Record<string, unknown>,
+  };
+}
+
+describe('verified tokens', () => {
+  it('a token revoked by another process stops working within the cache time; one revoked here at once', async () => {
+    const { secret, id } = await createToken(open.db.prisma, { name: 'ci', role: 'READER' });
+    expect((await post(open, '{ viewer { name } }', secret)).body).toEqual({ data: { viewer: { name: 'ci' } } });
+    // Another process: its own connection pool, its own (empty) cache.
+    const other = createPrismaClient(open.db.url, { poolSize: 1 });
+    try {
+      await revokeToken(other, id);
+    } finally {
+      await other.$disconnect();
+    }
+    const started = Date.now();
+    let refusedAfter: number | null = null;
+    while (Date.now() - started < TOKEN_CACHE_TTL_MS + 2000) {
+      const r = await post(open, '{ models { totalCount } }', secret);
+      if ((r.body.errors as Array<{ extensions: { code: string } }> | undefined)?.[0]?.extensions.code === 'UNAUTHENTICATED') {
+        refusedAfter = Date.now() - started;
+        break;
+      }
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    expect(refusedAfter).not.toBeNull();
+    expect(refusedAfter!).toBeLessThanOrEqual(TOKEN_CACHE_TTL_MS + 500);
+
+    const second = await createToken(open.db.prisma, { name: 'ci2', role: 'ADMIN' });
+    expect((await post(open, '{ viewer { name } }', second.secret)).body).toEqual({ data: { viewer: { name: 'ci2' } } });
+    await post(open, `mutation { revokeApiToken(id: "${second.id}") { id } }`, open.tokens.ADMIN);
+    const after = await post(open, '{ models { totalCount } }', second.secret);
+    expect((after.body.errors as Array<{ extensions: { code: string } }>)[0]?.extensions.code).toBe('UNAUTHENTICATED');
+  }, 20_000);
+});
+
+describe('the catalog cache', () => {
+  it('serves token holders from the same cache as anonymous readers', async () => {
+    const q = '{ models(first: 5) { totalCount edges { node { name } } } }';
+    const first = await post(open, q, open.tokens.READER);
+    expect(first.cacheControl).toBe('max-age=2, public');
+    const anonymous = await post(open, q, null);
+    expect(anonymous.body).toEqual(first.body);
+    expect(anonymous.age).not.toBeNull();
+    // Rows added now are not seen until the entry expires: the answer came from the cache.
+    await open.db.prisma.model.create({ data: { owner: 'acme', name: 'late', kind: 'BASE', status: 'READY' } });
+    expect((await post(open, q, open.tokens.MAINTAINER)).body).toEqual(first.body);
+  });
+
+  it('never answers a bad token, or an anonymous caller where reads need a token, from the cache', async () => {
+    const q = '{ models(first: 5) { totalCount } }';
+    const withToken = await post(closed, q, closed.tokens.READER);
+    expect(withToken.body).toEqual({ data: { models: { totalCount: 1 } } });
+    for (const token of [null, 'bonsai_not-a-token']) {
+      const r = await post(closed, q, token);
+      expect((r.body.errors as Array<{ extensions: { code: string } }>)[0]?.extensions.code).toBe('UNAUTHENTICATED');
+      expect(r.body.data ?? null).toBeNull();
+    }
+  });
+});
