@@ -1,9 +1,13 @@
-// Identical anonymous GraphQL requests that arrive while one of them is executing share its
-// response. Apollo's response cache serves repeats for 2 s, but when an entry expires every
-// request in flight misses at once and each runs the resolvers and SQL (a thundering herd that
-// made the p99 of a busy catalog page ten times its median). Apollo has no request coalescing,
-// so this middleware adds only that: it stores nothing once the leader has answered.
+// Identical GraphQL reads that arrive while one of them is executing share its response. Apollo's
+// response cache serves repeats for 2 s, but when an entry expires every request in flight misses
+// at once and each runs the resolvers and SQL (a thundering herd that made the p99 of a busy
+// catalog page ten times its median). Apollo has no request coalescing, so this middleware adds
+// only that: it stores nothing once the leader has answered. Anonymous requests share with
+// anonymous ones; requests with a valid token share with each other, and only a response that is
+// the same for every reader (a public catalog response); a bad token never joins.
 import type { NextFunction, Request, Response } from 'express';
+import { verifyToken } from '../src/registry/tokens.js';
+import type { Services } from './context.js';
 
 interface Shared {
   status: number;
@@ -13,17 +17,33 @@ interface Shared {
 
 const SHARED_HEADERS = ['content-type', 'cache-control', 'vary'];
 
-export function coalesceAnonymousReads() {
+/** The group a request may share answers with: anonymous, a valid token, or none. */
+async function groupOf(services: Services, authorization: string | undefined): Promise<'anonymous' | 'reader' | null> {
+  if (!authorization) return 'anonymous';
+  const match = /^Bearer\s+(\S+)$/i.exec(authorization.trim());
+  if (!match) return null;
+  // Verified tokens are remembered for a few seconds (src/registry/tokenCache.ts): no extra round trip.
+  const viewer = await verifyToken(services.prisma, match[1]!).catch(() => null);
+  return viewer ? 'reader' : null;
+}
+
+export function coalesceReads(services: Services) {
   const inFlight = new Map<string, Promise<Shared | null>>();
-  return (req: Request, res: Response, next: NextFunction): void => {
+  return async (req: Request, res: Response, next: NextFunction): Promise<void> => {
     const body = req.body as { query?: unknown; variables?: unknown; operationName?: unknown } | undefined;
-    // Only anonymous reads: a token's answer depends on its role, and mutations must each run.
-    if (req.method !== 'POST' || req.headers.authorization || typeof body?.query !== 'string' || /^\s*mutation\b/.test(body.query)) {
+    // Mutations must each run.
+    if (req.method !== 'POST' || typeof body?.query !== 'string' || /^\s*mutation\b/.test(body.query)) {
       next();
       return;
     }
-    // Everything the response depends on: the operation, and the headers Apollo negotiates on.
+    const group = await groupOf(services, req.headers.authorization);
+    if (!group) {
+      next();
+      return;
+    }
+    // Everything the response depends on: who may see it, the operation, the negotiated headers.
     const key = JSON.stringify([
+      group,
       body.query,
       body.variables ?? null,
       body.operationName ?? null,
@@ -54,8 +74,10 @@ export function coalesceAnonymousReads() {
     };
     const send = res.send.bind(res);
     res.send = (payload: unknown) => {
+      // Readers with tokens share only what is the same for all of them: public catalog responses.
+      const shareable = group === 'anonymous' || /\bpublic\b/.test(String(res.getHeader('cache-control') ?? ''));
       done(
-        typeof payload === 'string'
+        typeof payload === 'string' && shareable
           ? {
               status: res.statusCode,
               headers: SHARED_HEADERS.flatMap((h) => {

@@ -14,7 +14,7 @@ import { maxDepthRule } from '@escape.tech/graphql-armor-max-depth';
 import express from 'express';
 import { checkDatabase } from '../src/registry/health.js';
 import { catalogCachePolicy, catalogResponseCache } from './cache.js';
-import { coalesceAnonymousReads } from './coalesce.js';
+import { coalesceReads } from './coalesce.js';
 import { type Context, createContext, type Services } from './context.js';
 import { makeFormatError } from './errors.js';
 import { httpStatusPlugin } from './httpStatus.js';
@@ -79,7 +79,7 @@ export async function startHttpServer(services: Services, options: HttpOptions):
   app.use(
     '/graphql',
     express.json({ limit: '1mb' }),
-    coalesceAnonymousReads(),
+    coalesceReads(services),
     expressMiddleware(apollo, { context: async ({ req }) => createContext(services, req.headers.authorization) }),
   );
 

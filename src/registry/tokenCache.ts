@@ -17,6 +17,17 @@ export interface CachedViewer<V> {
 
 export class TokenCache<V extends { tokenId: string }> {
   private readonly entries = new Map<string, CachedViewer<V>>();
+  private readonly pending = new Map<string, Promise<V | null>>();
+
+  /** Runs `lookUp` once for concurrent misses of the same token. */
+  once(hash: string, lookUp: () => Promise<V | null>): Promise<V | null> {
+    let p = this.pending.get(hash);
+    if (!p) {
+      p = lookUp().finally(() => this.pending.delete(hash));
+      this.pending.set(hash, p);
+    }
+    return p;
+  }
 
   get(hash: string, now = Date.now()): V | null | undefined {
     const e = this.entries.get(hash);

@@ -48,6 +48,12 @@ export async function verifyToken(prisma: PrismaClient, secret: string): Promise
   const cache = tokenCacheOf<Viewer>(prisma);
   const cached = cache.get(hash);
   if (cached !== undefined) return cached;
+  // Requests that miss together (the entry just expired under load) share one lookup.
+  return cache.once(hash, () => lookUpToken(prisma, hash));
+}
+
+async function lookUpToken(prisma: PrismaClient, hash: string): Promise<Viewer | null> {
+  const cache = tokenCacheOf<Viewer>(prisma);
   const row = await prisma.apiToken.findUnique({ where: { tokenHash: hash } });
   if (!row || row.revokedAt || (row.expiresAt && row.expiresAt.getTime() <= Date.now())) {
     cache.set(hash, null, null);
