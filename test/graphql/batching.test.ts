@@ -79,7 +79,9 @@ describe('batching', () => {
     statements = [];
     await api.gql('{ viewer { name } }', {}, api.tokens.READER); // the token verified and remembered
     statements = [];
-    const withToken = await Promise.all(Array.from({ length: 20 }, () => api.gql<{ models: { nodes: unknown[] } }>(LIST, { n: 9 }, api.tokens.READER)));
+    const withToken = await Promise.all(
+      Array.from({ length: 20 }, () => api.gql<{ models: { nodes: unknown[] } }>(LIST, { n: 9 }, api.tokens.READER)),
+    );
     for (const a of withToken) expect(a.data!.models.nodes).toHaveLength(9);
     expect(statements.length).toBeLessThan(3 * one.statements);
     // A bad token joins nothing: it gets its own UNAUTHENTICATED answer.
