@@ -1,6 +1,7 @@
 // kill -9 of the embedded Postgres under a running `bonsai serve`: while it is down the API answers
 // DATABASE_UNAVAILABLE with HTTP 503 (token checks included, which were INTERNAL_SERVER_ERROR),
 // the server restarts it, and everything answers again with the data intact.
+import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -41,8 +42,21 @@ describe('the embedded Postgres is supervised', () => {
     const secret = /bonsai_\S+/.exec(token.output())![0];
     expect((await gql(port, '{ viewer { role } }', secret)).body).toEqual({ data: { viewer: { role: 'MAINTAINER' } } });
 
+    // The whole server dies at once (as under the OOM killer): the postmaster and its backends, so no
+    // backend still holding a connection answers a last query.
     const killed = postmasterPid();
+    const backends = execFileSync('pgrep', ['-P', String(killed)], { encoding: 'utf8' })
+      .split('\n')
+      .filter(Boolean)
+      .map(Number);
     process.kill(killed, 'SIGKILL');
+    for (const pid of backends) {
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        // already gone
+      }
+    }
     const withToken = await gql(port, '{ viewer { role } }', secret);
     const anonymous = await gql(port, '{ models { totalCount } }');
     const health = await fetch(`http://127.0.0.1:${port}/healthz`);
