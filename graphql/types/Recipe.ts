@@ -25,8 +25,7 @@ import { boundsText, inputMember, RECIPE_METHODS } from '../../src/pruning/recip
 import { evaluationRequest } from '../../src/registry/payloads.js';
 import { describeObject, type SchemaField } from '../../src/schemaFields.js';
 
-const member = inputMember;
-const typeStem = (method: string) => member(method).replace(/^\w/, (c) => c.toUpperCase());
+const typeStem = (method: string) => inputMember(method).replace(/^\w/, (c) => c.toUpperCase());
 
 function scalarOf(f: SchemaField): GraphQLInputType & GraphQLOutputType {
   switch (f.kind) {
@@ -78,9 +77,9 @@ const methodInputs = RECIPE_METHODS.map(
 
 export const PruningRecipeInput = new GraphQLInputObjectType({
   name: 'PruningRecipeInput',
-  description: `A pruning recipe: exactly one member, named after its method (${RECIPE_METHODS.map((m) => `${member(m.method)} = ${m.method}`).join(', ')}).`,
+  description: `A pruning recipe: exactly one member, named after its method (${RECIPE_METHODS.map((m) => `${inputMember(m.method)} = ${m.method}`).join(', ')}).`,
   isOneOf: true,
-  fields: Object.fromEntries(RECIPE_METHODS.map((m, i) => [member(m.method), { type: methodInputs[i]!, description: m.description }])),
+  fields: Object.fromEntries(RECIPE_METHODS.map((m, i) => [inputMember(m.method), { type: methodInputs[i]!, description: m.description }])),
 });
 
 /** An input object without the fields given as null: the schemas mean "absent" by that. */
@@ -93,7 +92,7 @@ export function recipeFromInput(input: unknown, field = 'recipe'): Recipe {
   const entries = Object.entries((input ?? {}) as Record<string, unknown>).filter(([, v]) => v !== null && v !== undefined);
   if (entries.length !== 1) throw new BadInputError(field, 'give exactly one method');
   const [key, values] = entries[0]!;
-  const spec = RECIPE_METHODS.find((m) => member(m.method) === key);
+  const spec = RECIPE_METHODS.find((m) => inputMember(m.method) === key);
   if (!spec) throw new BadInputError(field, `unknown method ${key}`);
   const fields = withoutNulls(values as Record<string, unknown>);
   // Fields are named recipe.<field> as in the core's own messages (data paths, plan bounds).

@@ -23,7 +23,12 @@ async function realRootsOf(roots: readonly string[]): Promise<string[]> {
  * outside the roots gets the same answer whether or not something is there (OWASP: the server's
  * file system must not be probed through error messages).
  */
-async function confine(path: string, roots: readonly string[], field: string, what: string): Promise<string> {
+async function confine(
+  path: string,
+  roots: readonly string[],
+  field: string,
+  what: string,
+): Promise<{ real: string; realRoots: string[] }> {
   if (path.includes('\0')) throw new BadInputError(field, 'contains a NUL character');
   if (path.split(/[\\/]/).includes('..')) throw new ForbiddenError(`${field}: ".." is not allowed in ${what}`, { field });
   const outside = () =>
@@ -36,7 +41,7 @@ async function confine(path: string, roots: readonly string[], field: string, wh
   if (!realRoots.some((r) => inside(r, real))) {
     throw new ForbiddenError(`${field}: ${path} leads outside the allowed roots through a symbolic link`, { field });
   }
-  return real;
+  return { real, realRoots };
 }
 
 /** The real path of an importable folder, or FORBIDDEN / BAD_USER_INPUT naming `path`. */
@@ -46,10 +51,9 @@ export async function resolveImportPath(path: string, roots: readonly string[]):
       field: 'path',
     });
   }
-  const real = await confine(path, roots, 'path', 'an import path');
+  const { real, realRoots } = await confine(path, roots, 'path', 'an import path');
   if (!(await stat(real)).isDirectory()) throw new BadInputError('path', `${path} is not a folder`);
   // Only the top of the folder is imported (src/formats/checkpoint/files.ts), so only its links matter.
-  const realRoots = await realRootsOf(roots);
   for (const entry of await readdir(real, { withFileTypes: true })) {
     if (!entry.isSymbolicLink()) continue;
     const target = await realpath(join(real, entry.name)).catch(() => null);
@@ -62,7 +66,7 @@ export async function resolveImportPath(path: string, roots: readonly string[]):
 
 /** The real path of a data file (evaluation text, calibration corpus) inside the allowed roots. */
 export async function resolveDataFile(path: string, roots: readonly string[], field = 'data'): Promise<string> {
-  const real = await confine(path, roots, field, 'a data path');
+  const { real } = await confine(path, roots, field, 'a data path');
   const s = await stat(real);
   if (!s.isFile()) throw new BadInputError(field, `${path} is not a regular file`);
   if (s.size > MAX_DATA_FILE_BYTES) throw dataFileTooLarge(path, s.size, field);

@@ -3,7 +3,7 @@
 // Each ends in a clean typed error naming the file or field, quickly, with the server answering
 // throughout and nothing left behind (no row, no blob).
 import { execFileSync } from 'node:child_process';
-import { chmodSync, copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, truncateSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inspectCheckpoint } from '../../src/arch/inspect.js';
@@ -11,32 +11,15 @@ import { parseArchitecture } from '../../src/arch/registry.js';
 import { CheckpointError } from '../../src/formats/checkpoint/folder.js';
 import { SafetensorsError } from '../../src/formats/safetensors/errors.js';
 import { SafetensorsFile } from '../../src/formats/safetensors/reader.js';
-import { sharedModel } from '../fixtures/checkpoints.js';
+import { copySharedModel, sharedModel } from '../fixtures/checkpoints.js';
 import { startTestApi, type TestApi } from '../helpers/api.js';
 import { tempDir } from '../helpers/tmp.js';
 
 let api: TestApi;
 const root = tempDir('bonsai-hostile-');
 const outside = tempDir('bonsai-outside-');
-const CHECKPOINT_FILES = [
-  'config.json',
-  'generation_config.json',
-  'model.safetensors',
-  'tokenizer.json',
-  'tokenizer_config.json',
-  'README.md',
-];
-
 /** A writable copy of the shared model under the import root. */
-function copyModel(name: string): string {
-  const dir = join(root, name);
-  mkdirSync(dir);
-  for (const f of CHECKPOINT_FILES) {
-    copyFileSync(join(sharedModel, f), join(dir, f));
-    chmodSync(join(dir, f), 0o644);
-  }
-  return dir;
-}
+const copyModel = (name: string) => copySharedModel(join(root, name));
 
 function editJson(file: string, edit: (j: Record<string, unknown>) => void): void {
   const j = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;

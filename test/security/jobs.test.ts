@@ -2,11 +2,11 @@
 // that grew past the size limit after the job was asked for, and a stored tokenizer that no
 // longer loads (as after disk corruption). A crash or a lost worker is still retried
 // (test/workers/crash.test.ts).
-import { chmodSync, copyFileSync, mkdirSync, truncateSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isPermanent } from '../../workers/failures.js';
-import { sharedDir, sharedModel } from '../fixtures/checkpoints.js';
+import { copySharedModel, sharedDir } from '../fixtures/checkpoints.js';
 import { startTestApi, type TestApi } from '../helpers/api.js';
 import { tempDir } from '../helpers/tmp.js';
 import { waitFor } from '../helpers/waitFor.js';
@@ -15,10 +15,7 @@ let api: TestApi;
 const root = tempDir('bonsai-permanent-');
 
 beforeAll(async () => {
-  mkdirSync(join(root, 'kjv'));
-  for (const f of ['config.json', 'generation_config.json', 'model.safetensors', 'tokenizer.json', 'tokenizer_config.json']) {
-    copyFileSync(join(sharedModel, f), join(root, 'kjv', f));
-  }
+  copySharedModel(join(root, 'kjv'));
   api = await startTestApi({ modelRoots: [root] });
   await api.register(join(root, 'kjv'), 'bible/kjv');
   await api.startRunner([root]);

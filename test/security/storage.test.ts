@@ -3,10 +3,10 @@
 // exist writes nothing and succeeds; registering a new file is STORAGE_FULL (HTTP 507) with
 // nothing left behind: no row, no blob, no staging copy.
 import { execFileSync } from 'node:child_process';
-import { chmodSync, copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { sharedModel } from '../fixtures/checkpoints.js';
+import { copySharedModel } from '../fixtures/checkpoints.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
 import { tempDir } from '../helpers/tmp.js';
 
@@ -16,20 +16,7 @@ let db: TestDatabase;
 
 beforeAll(async () => {
   db = await createTestDatabase();
-  for (const name of ['a', 'b']) {
-    mkdirSync(join(root, name));
-    for (const f of [
-      'config.json',
-      'generation_config.json',
-      'model.safetensors',
-      'tokenizer.json',
-      'tokenizer_config.json',
-      'README.md',
-    ]) {
-      copyFileSync(join(sharedModel, f), join(root, name, f));
-      chmodSync(join(root, name, f), 0o644);
-    }
-  }
+  for (const name of ['a', 'b']) copySharedModel(join(root, name));
   // b differs from a in one small file, whose blob is new.
   writeFileSync(join(root, 'b', 'README.md'), `${'a different card\n'.repeat(2000)}`);
 });

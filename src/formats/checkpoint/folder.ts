@@ -26,6 +26,18 @@ export class CheckpointError extends BonsaiError {
 /** JSON config files are small; anything larger is not one (and is not read into memory). */
 const MAX_JSON_BYTES = 16 * 1024 * 1024;
 
+/** A checkpoint file's text as a JSON object, or CheckpointError naming the file. */
+export function parseJsonObject(text: string, path: string): JsonObject {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (err) {
+    throw new CheckpointError(path, `not valid JSON (${(err as Error).message})`);
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new CheckpointError(path, 'must be a JSON object');
+  return parsed as JsonObject;
+}
+
 /** A JSON object file of the checkpoint: a regular file (never a FIFO), small, valid JSON, an object. */
 export async function readJsonObject(path: string): Promise<JsonObject> {
   let text: string;
@@ -35,14 +47,7 @@ export async function readJsonObject(path: string): Promise<JsonObject> {
     if (err instanceof NotRegularFileError) throw new CheckpointError(path, err.details.problem as string);
     throw err;
   }
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
-  } catch (err) {
-    throw new CheckpointError(path, `not valid JSON (${(err as Error).message})`);
-  }
-  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new CheckpointError(path, 'must be a JSON object');
-  return parsed as JsonObject;
+  return parseJsonObject(text, path);
 }
 
 export interface CheckpointFolder {

@@ -6,7 +6,7 @@ import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { BadInputError } from '../../errors.js';
 import { NotRegularFileError, readRegularFile } from '../regularFile.js';
-import { CheckpointError } from './folder.js';
+import { CheckpointError, parseJsonObject } from './folder.js';
 
 export const TOKENIZER_JSON = 'tokenizer.json';
 export const TOKENIZER_CONFIG = 'tokenizer_config.json';
@@ -17,17 +17,6 @@ export interface TokenizerFiles {
   json: Record<string, unknown>;
   /** tokenizer_config.json, parsed ({} when the checkpoint has none). */
   config: Record<string, unknown>;
-}
-
-function parse(text: string, path: string): Record<string, unknown> {
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch (err) {
-    throw new CheckpointError(path, `not valid JSON (${(err as Error).message})`);
-  }
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new CheckpointError(path, 'must be a JSON object');
-  return value as Record<string, unknown>;
 }
 
 const missing = (dir: string, purpose: string) =>
@@ -47,7 +36,10 @@ export async function readTokenizerFiles(dir: string, purpose: string): Promise<
   const tokenizer = await readAsync(join(dir, TOKENIZER_JSON));
   if (tokenizer === null) throw missing(dir, purpose);
   const config = await readAsync(join(dir, TOKENIZER_CONFIG));
-  return { json: parse(tokenizer, join(dir, TOKENIZER_JSON)), config: config === null ? {} : parse(config, join(dir, TOKENIZER_CONFIG)) };
+  return {
+    json: parseJsonObject(tokenizer, join(dir, TOKENIZER_JSON)),
+    config: config === null ? {} : parseJsonObject(config, join(dir, TOKENIZER_CONFIG)),
+  };
 }
 
 function readSync(path: string): string | null {
@@ -62,5 +54,8 @@ export function readTokenizerFilesSync(dir: string, purpose: string): TokenizerF
   const tokenizer = readSync(join(dir, TOKENIZER_JSON));
   if (tokenizer === null) throw missing(dir, purpose);
   const config = readSync(join(dir, TOKENIZER_CONFIG));
-  return { json: parse(tokenizer, join(dir, TOKENIZER_JSON)), config: config === null ? {} : parse(config, join(dir, TOKENIZER_CONFIG)) };
+  return {
+    json: parseJsonObject(tokenizer, join(dir, TOKENIZER_JSON)),
+    config: config === null ? {} : parseJsonObject(config, join(dir, TOKENIZER_CONFIG)),
+  };
 }
