@@ -46,6 +46,7 @@ export function parseDecoder(config: Record<string, unknown>, file: string, fami
   const { types, window } = traits.layerTypes(r, numLayers);
   return {
     family,
+    kind: 'decoder',
     modelType: r.str('model_type', family),
     hiddenSize,
     intermediateSize: r.int('intermediate_size'),

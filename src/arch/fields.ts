@@ -40,6 +40,14 @@ export class ConfigReader {
     return v;
   }
 
+  /** A token id or other index: a non-negative integer below MAX_DIMENSION. */
+  index(key: string, fallback: number): number {
+    const v = this.config[key];
+    if (v === undefined || v === null) return fallback;
+    if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 0 || v >= MAX_DIMENSION) this.fail(key, 'must be a non-negative integer');
+    return v;
+  }
+
   num(key: string, fallback: number): number {
     const v = this.config[key];
     if (v === undefined || v === null) return fallback;

@@ -34,7 +34,8 @@ export function weightMemory(parameters: number): WeightMemory {
   return Object.fromEntries(Object.entries(WEIGHT_BYTES_PER_PARAM).map(([k, b]) => [k, Math.ceil(parameters * b)])) as WeightMemory;
 }
 
-const LAYER_INDEX = /(?:^|\.)layers\.(\d+)\./;
+/** Block indices: `layers.N.` (decoders), `layer.N.` (BERT), `block.N.` (T5). */
+const LAYER_INDEX = /(?:^|\.)(?:layers|layer|block)\.(\d+)\./;
 
 /**
  * The config is checked against the tensors before anything is built from it: a config stating
@@ -42,7 +43,7 @@ const LAYER_INDEX = /(?:^|\.)layers\.(\d+)\./;
  * tensor by tensor, follows in the parameter accounting).
  */
 function checkLayerCount(config: Record<string, unknown>, infos: readonly TensorInfo[], file: string): void {
-  const declared = config.num_hidden_layers;
+  const declared = config.num_hidden_layers ?? config.num_layers;
   if (typeof declared !== 'number' || !Number.isSafeInteger(declared)) return;
   let layers = 0;
   for (const t of infos) {

@@ -1,5 +1,7 @@
 // The tensors a checkpoint of a given configuration must contain, with their shapes: the single
 // source for parameter accounting, validation, pruning and the ONNX export.
+import { encoderNames, encoderTensors } from './encoder.js';
+import { t5Tensors } from './t5.js';
 import type { ArchConfig, ExpectedTensor } from './types.js';
 
 export function layerPrefix(cfg: ArchConfig, layer: number): string {
@@ -7,6 +9,8 @@ export function layerPrefix(cfg: ArchConfig, layer: number): string {
 }
 
 export function embeddingName(cfg: ArchConfig): string {
+  if (cfg.kind === 'encoder') return encoderNames(cfg).wordEmbeddings;
+  if (cfg.kind === 'encoder-decoder') return 'shared.weight';
   return `${cfg.prefix}embed_tokens.weight`;
 }
 
@@ -48,9 +52,29 @@ export function layerTensors(cfg: ArchConfig, layer: number): ExpectedTensor[] {
 }
 
 export function expectedTensors(cfg: ArchConfig): ExpectedTensor[] {
-  const out: ExpectedTensor[] = [{ name: embeddingName(cfg), shape: [cfg.vocabSize, cfg.hiddenSize], component: 'embedding' }];
+  if (cfg.kind === 'encoder') return encoderTensors(cfg);
+  if (cfg.kind === 'encoder-decoder') return t5Tensors(cfg);
+  const out: ExpectedTensor[] = [
+    { name: embeddingName(cfg), shape: [cfg.vocabSize, cfg.hiddenSize], component: 'embedding', tokenRows: true },
+  ];
   for (let i = 0; i < cfg.numLayers; i++) out.push(...layerTensors(cfg, i));
   out.push({ name: finalNormName(cfg), shape: [cfg.hiddenSize], component: 'norms' });
-  if (!cfg.tiedEmbeddings) out.push({ name: cfg.lmHeadName, shape: [cfg.vocabSize, cfg.hiddenSize], component: 'lm_head' });
+  if (!cfg.tiedEmbeddings)
+    out.push({ name: cfg.lmHeadName, shape: [cfg.vocabSize, cfg.hiddenSize], component: 'lm_head', tokenRows: true });
   return out;
+}
+
+/**
+ * The tensors with one row per token id (embeddings, heads and their biases), as the files name
+ * them: what vocabulary trimming slices, each exactly once.
+ */
+export function tokenRowTensors(cfg: ArchConfig, tensorNames: readonly string[]): string[] {
+  const expected = new Set(
+    expectedTensors(cfg)
+      .filter((t) => t.tokenRows)
+      .map((t) => t.name),
+  );
+  // A decoder's head may carry a bias (e.g. some Qwen and Phi conversions): one row per token too.
+  if (cfg.kind === 'decoder') expected.add(cfg.lmHeadName.replace(/\.weight$/, '.bias'));
+  return tensorNames.filter((n) => expected.has(n));
 }

@@ -1,8 +1,46 @@
-// What every architecture adapter produces: one normalised description of a decoder-only
-// transformer, from which tensor names, shapes and parameter counts follow.
+// What every architecture adapter produces: one normalised description of a transformer, from
+// which tensor names, shapes and parameter counts follow. Decoder-only families fill every field;
+// encoders (BERT, XLM-R) and encoder-decoders (T5, mT5) add what only they have in `encoder` / `t5`.
 
-export const FAMILIES = ['llama', 'mistral', 'qwen2', 'qwen3', 'gemma', 'gemma2', 'gemma3'] as const;
+export const DECODER_FAMILIES = ['llama', 'mistral', 'qwen2', 'qwen3', 'gemma', 'gemma2', 'gemma3'] as const;
+export const ENCODER_FAMILIES = ['bert', 'xlm-roberta'] as const;
+export const ENCODER_DECODER_FAMILIES = ['t5', 'mt5'] as const;
+export const FAMILIES = [...DECODER_FAMILIES, ...ENCODER_FAMILIES, ...ENCODER_DECODER_FAMILIES] as const;
 export type Family = (typeof FAMILIES)[number];
+export type DecoderFamily = (typeof DECODER_FAMILIES)[number];
+
+/** decoder: causal LM; encoder: BERT-style bidirectional; encoder-decoder: T5-style seq2seq. */
+export type ModelKind = 'decoder' | 'encoder' | 'encoder-decoder';
+
+/** What a BERT-style encoder has beyond the shared fields (transformers' BertModel / XLMRobertaModel). */
+export interface EncoderShape {
+  /** Rows of token_type_embeddings (BERT 2, XLM-R 1). */
+  typeVocabSize: number;
+  /** XLM-R numbers positions from padding_idx + 1 (transformers' create_position_ids_from_input_ids); BERT from 0. */
+  positionOffset: number;
+  padTokenId: number;
+  layerNormEps: number;
+  /** `pooler.dense` (BertModel's add_pooling_layer; absent under *ForMaskedLM). */
+  pooler: boolean;
+  /** The masked-LM head (BertForMaskedLM's `cls.predictions`, XLMRobertaForMaskedLM's `lm_head`). */
+  mlmHead: boolean;
+  /** BertForPreTraining's next-sentence head (`cls.seq_relationship`). */
+  nspHead: boolean;
+  /** The vocabulary projection of the masked-LM head stored, not tied to the word embeddings. */
+  decoderStored: boolean;
+  /** LayerNorm parameters named gamma/beta, as in checkpoints converted from the original TF BERT. */
+  legacyNormNames: boolean;
+}
+
+/** What T5/mT5 have (transformers' T5ForConditionalGeneration). */
+export interface T5Shape {
+  numDecoderLayers: number;
+  /** `feed_forward_proj` "gated-gelu" (T5 v1.1, mT5): wi_0 and wi_1 instead of wi. */
+  gated: boolean;
+  numBuckets: number;
+  /** Copies of `shared.weight` stored under their tied names (encoder./decoder.embed_tokens.weight). */
+  storedEmbeddingCopies: string[];
+}
 
 export const COMPONENTS = ['embedding', 'attention', 'mlp', 'norms', 'lm_head', 'other'] as const;
 export type Component = (typeof COMPONENTS)[number];
@@ -11,6 +49,9 @@ export type LayerType = 'full_attention' | 'sliding_attention';
 
 export interface ArchConfig {
   family: Family;
+  kind: ModelKind;
+  encoder?: EncoderShape;
+  t5?: T5Shape;
   /** `model_type` as written in config.json. */
   modelType: string;
   hiddenSize: number;
@@ -56,6 +97,8 @@ export interface ExpectedTensor {
   name: string;
   shape: number[];
   component: Component;
+  /** One row per token id: sliced row by row when the vocabulary is trimmed. */
+  tokenRows?: true;
   /** Block index, for per-layer tensors. */
   layer?: number;
 }

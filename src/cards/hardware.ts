@@ -2,6 +2,8 @@
 // estimate-memory and vLLM): weights = parameters × bytes per dtype; KV cache =
 // 2 × layers × kv_heads × head_dim × context × batch × bytes, where a sliding-window layer holds
 // min(context, window) positions; runtime overhead 20 % of the weights; a GPU is used up to 90 %.
+// "layers" are the attention caches the architecture keeps (ArchConfig.layerTypes): one per
+// decoder block; none for an encoder; self- and cross-attention per decoder block of a T5.
 import type { ArchConfig } from '../arch/types.js';
 import { WEIGHT_BYTES_PER_PARAM } from '../formats/safetensors/dtypes.js';
 
@@ -52,7 +54,7 @@ export function hardwareRequirements(arch: ArchConfig, parameters: number, optio
     ...options,
     parameters,
     weightBytes,
-    kvBytesPerToken: 2 * arch.numLayers * arch.numKvHeads * arch.headDim * kvBytes,
+    kvBytesPerToken: 2 * arch.layerTypes.length * arch.numKvHeads * arch.headDim * kvBytes,
     kvCacheBytes: kvCache,
     overheadBytes,
     totalBytes,

@@ -208,6 +208,21 @@ export function limitations(input: CardInput): string {
   return `## Limitations\n\n${lines.join('\n')}\n`;
 }
 
+/** What the KV cache line says: an encoder keeps none; a T5 keeps self- and cross-attention caches. */
+function kvLine(arch: ArchConfig, perToken: number): string {
+  if (arch.kind === 'encoder')
+    return 'An encoder reads its whole input at once and keeps no KV cache; memory beyond the weights is activations.';
+  const which = arch.kind === 'decoder' ? `all ${arch.numLayers} layers` : cacheLayers(arch);
+  return `KV cache per token (bf16, ${which}): ${formatBytes(perToken)}.`;
+}
+
+function cacheLayers(arch: ArchConfig): string {
+  if (arch.kind === 'encoder-decoder')
+    return `caches (${arch.layerTypes.length}: self- and cross-attention in each of the ${arch.t5?.numDecoderLayers} decoder blocks)`;
+  if (arch.kind === 'encoder') return 'caches (0)';
+  return `layers (${arch.numLayers})`;
+}
+
 export function hardware(input: CardInput): string {
   const arch = archOf(input.config);
   const context = input.contextLength ?? Math.min(arch.maxPositionEmbeddings, 4096);
@@ -217,7 +232,8 @@ export function hardware(input: CardInput): string {
     const h = hardwareRequirements(arch, input.parameterCount, { contextLength: context, batchSize: batch, weightDtype: d, kvDtype: kv });
     return `| ${d === 'bf16' ? 'bf16 / fp16' : d} | ${formatBytes(h.weightBytes)} | ${formatBytes(h.kvCacheBytes)} (${kv}) | ${formatBytes(h.overheadBytes)} | ${formatBytes(h.totalBytes)} | ${formatBytes(h.minGpuBytes)} | ${formatBytes(h.recommendedCpuRamBytes)} |`;
   });
-  const perToken = 2 * arch.numLayers * arch.numKvHeads * arch.headDim * KV_BYTES.bf16;
+  const caches = arch.layerTypes.length;
+  const perToken = 2 * caches * arch.numKvHeads * arch.headDim * KV_BYTES.bf16;
   const window =
     arch.slidingWindow && arch.layerTypes.includes('sliding_attention')
       ? ` ${arch.layerTypes.filter((t) => t === 'sliding_attention').length} of ${arch.numLayers} layers use a sliding window of ${arch.slidingWindow} positions, so they hold min(context, ${arch.slidingWindow}).`
@@ -230,11 +246,11 @@ At a context of ${context.toLocaleString('en-US')} tokens and batch ${batch} (1 
 |---|---|---|---|---|---|---|
 ${rows.join('\n')}
 
-KV cache per token (bf16, all ${arch.numLayers} layers): ${formatBytes(perToken)}.${window}
+${kvLine(arch, perToken)}${window}
 
 How these are computed:
 - weight memory = parameters (${input.parameterCount.toLocaleString('en-US')}) × bytes per parameter (fp32 4, bf16/fp16 2, int8 1, int4 0.5)
-- KV cache = 2 × layers (${arch.numLayers}) × kv_heads (${arch.numKvHeads}) × head_dim (${arch.headDim}) × context × batch × bytes
+- KV cache = 2 × ${cacheLayers(arch)} × kv_heads (${arch.numKvHeads}) × head_dim (${arch.headDim}) × context × batch × bytes
 - runtime overhead = ${RUNTIME_OVERHEAD * 100} % of the weight memory (accelerate's estimate)
 - minimum GPU memory = total ÷ ${GPU_UTILIZATION} (a runtime such as vLLM uses ${GPU_UTILIZATION * 100} % of the device)
 - recommended CPU RAM = total × ${1 + CPU_HEADROOM}

@@ -11,8 +11,8 @@ function render(r: InspectReport): string {
   const p = r.parameters;
   const lines = [
     `${r.path}`,
-    `architecture   ${r.architecture} (family ${a.family})`,
-    `shape          hidden ${a.hiddenSize}, intermediate ${a.intermediateSize}, ${a.numLayers} layers, ${a.numHeads} heads / ${a.numKvHeads} kv, head_dim ${a.headDim}, vocab ${a.vocabSize}${a.tiedEmbeddings ? ', tied embeddings' : ''}`,
+    `architecture   ${r.architecture} (family ${a.family}, ${a.kind})`,
+    `shape          hidden ${a.hiddenSize}, intermediate ${a.intermediateSize}, ${a.t5 ? `${a.numLayers} encoder + ${a.t5.numDecoderLayers} decoder` : a.numLayers} layers, ${a.numHeads} heads / ${a.numKvHeads} kv, head_dim ${a.headDim}, vocab ${a.vocabSize}${a.tiedEmbeddings ? ', tied embeddings' : ''}`,
     `dtype          ${r.dtype}${Object.keys(r.dtypes).length > 1 ? ` (mixed: ${Object.keys(r.dtypes).join(', ')})` : ''}`,
     `tensors        ${r.tensorCount}${r.sharded ? ' (sharded)' : ''}`,
     `on disk        ${formatBytes(r.bytesOnDisk)} (${formatInt(r.bytesOnDisk)} bytes; weights ${formatInt(r.weightBytes)})`,

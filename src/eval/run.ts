@@ -1,9 +1,12 @@
 // One evaluation of a checkpoint folder: the cached ONNX graph, a session, the task, the results.
 
+import { join } from 'node:path';
+import { parseArchitecture } from '../arch/registry.js';
 import { BadInputError } from '../errors.js';
 import { readCheckpointFolder } from '../formats/checkpoint/folder.js';
 import { cachedOnnx } from '../onnx/cache.js';
 import { LmSession } from '../onnx/session.js';
+import { compareEncoders } from './compareEncoders.js';
 import { lambada } from './lambada.js';
 import { multipleChoice } from './multipleChoice.js';
 import { perplexity } from './perplexity.js';
@@ -14,7 +17,7 @@ import type { EvalResult } from './types.js';
 export type { EvalResult } from './types.js';
 
 export interface EvalRequest {
-  task: 'perplexity' | 'lambada' | 'multiple-choice' | 'speed';
+  task: 'perplexity' | 'lambada' | 'multiple-choice' | 'speed' | 'embedding-similarity';
   data?: string;
   contextLength?: number;
   stride?: number;
@@ -27,10 +30,18 @@ export interface EvalRunOptions {
   fileHashes?: Record<string, string>;
   onProgress?: (stage: string, fraction: number) => void;
   signal?: AbortSignal;
+  /** embedding-similarity: the parent checkpoint to compare with, and its file hashes. */
+  parentDir?: string;
+  parentFileHashes?: Record<string, string>;
 }
 
 export async function evaluateCheckpoint(dir: string, request: EvalRequest, options: EvalRunOptions): Promise<EvalResult[]> {
   const config = (await readCheckpointFolder(dir)).config;
+  const kind = parseArchitecture(config, join(dir, 'config.json')).kind;
+  if (request.task === 'embedding-similarity') return compareEncoders(dir, request, options);
+  if (kind !== 'decoder') {
+    throw new BadInputError('task', `${request.task} needs a causal language model; this is an ${kind} (use embedding-similarity)`);
+  }
   const maxPositions = typeof config.max_position_embeddings === 'number' ? config.max_position_embeddings : 2048;
   if (request.task !== 'speed' && !request.data) throw new BadInputError('data', `is required for ${request.task}`);
   const tokenizer = loadTokenizer(dir, config);

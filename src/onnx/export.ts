@@ -17,9 +17,11 @@ import { alignPrefix, parseArchitecture } from '../arch/registry.js';
 import { ropeInverseFrequencies } from '../arch/rope.js';
 import { embeddingName, finalNormName, layerPrefix } from '../arch/tensors.js';
 import type { ArchConfig } from '../arch/types.js';
+import { BadInputError } from '../errors.js';
 import { readCheckpointFolder } from '../formats/checkpoint/folder.js';
 import { CheckpointTensors } from '../formats/checkpoint/tensors.js';
 import { toFloat32 } from '../formats/safetensors/dtypes.js';
+import { buildEncoderGraph, ENCODER_INPUTS } from './encoderGraph.js';
 import { FLOAT, GraphBuilder, INT64, onnx, valueInfo } from './graph.js';
 
 export const EXPORT_VERSION = 2;
@@ -69,7 +71,14 @@ export async function exportOnnx(checkpointDir: string, outDir: string, options:
       written.set(key, init);
       return init;
     };
-    const outputs = await buildGraph(g, arch, weight, (n) => ckpt.has(n), options);
+    if (arch.kind === 'encoder-decoder') {
+      throw new BadInputError(
+        'model',
+        `${arch.family} is an encoder-decoder; Bonsai builds ONNX graphs for decoders and BERT-style encoders only`,
+      );
+    }
+    const encoder = arch.kind === 'encoder';
+    const outputs = encoder ? await buildEncoderGraph(g, arch, weight) : await buildGraph(g, arch, weight, (n) => ckpt.has(n), options);
     data.end();
     await once(data, 'finish');
     const model = onnx.ModelProto.create({
@@ -81,7 +90,7 @@ export async function exportOnnx(checkpointDir: string, outDir: string, options:
         name: arch.modelType,
         node: g.nodes,
         initializer: g.initializers,
-        input: [valueInfo('input_ids', INT64, ['batch', 'seq']), valueInfo('targets', INT64, ['batch', 'seq'])],
+        input: encoder ? ENCODER_INPUTS : [valueInfo('input_ids', INT64, ['batch', 'seq']), valueInfo('targets', INT64, ['batch', 'seq'])],
         output: outputs,
       },
     });

@@ -9,6 +9,7 @@ export interface SessionOptions {
 }
 
 export type Feeds = Record<string, ort.Tensor>;
+export type Outputs = Record<string, { data: Float32Array | BigInt64Array; dims: readonly number[] }>;
 
 export class LmSession {
   private constructor(private readonly session: ort.InferenceSession) {}
@@ -32,23 +33,25 @@ export class LmSession {
    * One forward pass over `ids` ([batch][seq], equal lengths); `targets` defaults to zeros.
    * Only the outputs named in `fetch` are computed.
    */
-  async run(
-    ids: number[][],
-    fetch: string[],
-    targets?: number[][],
-  ): Promise<Record<string, { data: Float32Array | BigInt64Array; dims: readonly number[] }>> {
-    const batch = ids.length;
-    const seq = ids[0]?.length ?? 0;
-    if (ids.some((r) => r.length !== seq)) throw new Error('every row of a batch must have the same length');
-    const flat = new BigInt64Array(batch * seq);
-    const tgt = new BigInt64Array(batch * seq);
-    ids.forEach((row, b) => {
-      row.forEach((id, s) => {
-        flat[b * seq + s] = BigInt(id);
-        tgt[b * seq + s] = BigInt(targets?.[b]?.[s] ?? 0);
+  async run(ids: number[][], fetch: string[], targets?: number[][]): Promise<Outputs> {
+    return this.runInputs({ input_ids: ids, targets: targets ?? ids.map((r) => r.map(() => 0)) }, fetch);
+  }
+
+  /** A forward pass with int64 inputs by name (an encoder's input_ids and attention_mask). */
+  async runInputs(inputs: Record<string, number[][]>, fetch: string[]): Promise<Outputs> {
+    const feeds: Feeds = {};
+    for (const [name, rows] of Object.entries(inputs)) {
+      const batch = rows.length;
+      const seq = rows[0]?.length ?? 0;
+      if (rows.some((r) => r.length !== seq)) throw new Error('every row of a batch must have the same length');
+      const flat = new BigInt64Array(batch * seq);
+      rows.forEach((row, b) => {
+        row.forEach((v, s) => {
+          flat[b * seq + s] = BigInt(v);
+        });
       });
-    });
-    const feeds: Feeds = { input_ids: new ort.Tensor('int64', flat, [batch, seq]), targets: new ort.Tensor('int64', tgt, [batch, seq]) };
+      feeds[name] = new ort.Tensor('int64', flat, [batch, seq]);
+    }
     const missing = fetch.filter((f) => !this.session.outputNames.includes(f));
     if (missing.length) throw new Error(`the graph has no output ${missing.join(', ')} (it has ${this.session.outputNames.join(', ')})`);
     const out = await this.session.run(feeds, fetch);

@@ -4,7 +4,7 @@ import { writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { countFromTensors } from '../arch/params.js';
 import { alignPrefix } from '../arch/registry.js';
-import { layerPrefix } from '../arch/tensors.js';
+import { layerPrefix, tokenRowTensors } from '../arch/tensors.js';
 import { BadInputError, BonsaiError } from '../errors.js';
 import { checkpointFiles } from '../formats/checkpoint/files.js';
 import { readCheckpointFolder } from '../formats/checkpoint/folder.js';
@@ -190,9 +190,10 @@ async function planOutputs(
     // embeddings have no lm_head tensor, so the one matrix is sliced once.
     if (!plan.vocab) throw new Error('vocabulary trimming needs the counted corpus before writing');
     const kept = plan.vocab.kept;
-    const rowsRe = /(embed_tokens\.weight|lm_head\.weight|lm_head\.bias)$/;
+    const names = infos.map((t) => t.name);
+    const rows = new Set(tokenRowTensors(alignPrefix(plan.arch, names), names));
     return infos.map((t) => {
-      if (!rowsRe.test(t.name)) return same(t);
+      if (!rows.has(t.name)) return same(t);
       const cols = t.shape.length > 1 ? t.shape[1]! : 1;
       const shape = t.shape.length > 1 ? [kept.length, cols] : [kept.length];
       return { ...same(t), shape, transform: (b) => takeRows(b, cols, DTYPE_BYTES[t.dtype], kept) };

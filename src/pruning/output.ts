@@ -6,6 +6,7 @@ import { copyFile, mkdir, open, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { BadInputError } from '../errors.js';
 import { TOKENIZER_FILES } from '../formats/checkpoint/folder.js';
+import { isModuleConfig, SENTENCE_TRANSFORMERS_FILES } from '../formats/checkpoint/sentenceTransformers.js';
 import { sha256File } from '../sha256.js';
 
 export const RECIPE_FILE = 'bonsai_recipe.json';
@@ -58,10 +59,19 @@ export async function patchStandIns(
  * Files a derived checkpoint inherits unchanged. A list, not "everything else": a parent's
  * README or evaluation results describe the parent, not its child.
  */
-export const INHERITED = new Set<string>([...TOKENIZER_FILES, 'generation_config.json', 'chat_template.jinja', 'chat_template.json']);
+export const INHERITED = new Set<string>([
+  ...TOKENIZER_FILES,
+  'generation_config.json',
+  'chat_template.jinja',
+  'chat_template.json',
+  ...SENTENCE_TRANSFORMERS_FILES,
+]);
 
 export async function copyInherited(parentDir: string, outDir: string, parentFiles: readonly string[]): Promise<void> {
-  for (const n of parentFiles.filter((f) => INHERITED.has(f))) await copyFile(join(parentDir, n), join(outDir, n));
+  for (const n of parentFiles.filter((f) => INHERITED.has(f) || isModuleConfig(f))) {
+    await mkdir(dirname(join(outDir, n)), { recursive: true });
+    await copyFile(join(parentDir, n), join(outDir, n));
+  }
 }
 
 /** Refuses an output folder that exists already, before any work starts. */

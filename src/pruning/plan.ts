@@ -96,6 +96,14 @@ export function matrixTargets(arch: ArchConfig): Array<{ name: string; shape: nu
 /** `vocab`: for vocabulary trimming, the selection from the corpus (without it the plan keeps the size). */
 export function planPrune(config: Record<string, unknown>, recipe: Recipe, file = 'config.json', vocab?: VocabSelection): Plan {
   const arch = parseArchitecture(config, file);
+  if (arch.kind !== 'decoder' && recipe.method !== 'vocab') {
+    // Width, depth and sparsity are built for decoder blocks (gate/up/down_proj, layers.N); an
+    // encoder's blocks are named and shaped differently, and nothing here has been checked on them.
+    throw new BadInputError(
+      'recipe.method',
+      `${recipe.method} pruning is not supported for ${arch.family} (an ${arch.kind}); only vocabulary trimming (vocab) is`,
+    );
+  }
   const before = countFromConfig(arch);
   const changes: ConfigChange[] = [];
   const next: Record<string, unknown> = structuredClone(config);

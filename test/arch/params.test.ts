@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { inspectCheckpoint } from '../../src/arch/inspect.js';
 import { countFromConfig } from '../../src/arch/params.js';
 import { parseArchitecture, SUPPORTED_MODEL_TYPES } from '../../src/arch/registry.js';
-import { FAMILIES } from '../../src/arch/types.js';
+import { DECODER_FAMILIES } from '../../src/arch/types.js';
 import { BonsaiError } from '../../src/errors.js';
 import { buildCheckpoint, sharedModel } from '../fixtures/checkpoints.js';
 import { gemma2_2b, llama32_1b } from '../fixtures/configs.js';
@@ -36,7 +36,7 @@ describe('the shared model', () => {
   });
 });
 
-describe.each(FAMILIES)('%s fixture', (family) => {
+describe.each(DECODER_FAMILIES)('%s fixture', (family) => {
   it('is read back with the counts from config and tensors in agreement', async () => {
     const out = join(dir, family);
     await buildCheckpoint(family, out, { maxShardBytes: family === 'qwen3' ? 2_000_000 : undefined });

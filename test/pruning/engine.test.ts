@@ -3,7 +3,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { inspectCheckpoint } from '../../src/arch/inspect.js';
-import { FAMILIES } from '../../src/arch/types.js';
+import { DECODER_FAMILIES } from '../../src/arch/types.js';
 import { BadInputError } from '../../src/errors.js';
 import { CheckpointTensors } from '../../src/formats/checkpoint/tensors.js';
 import { prune } from '../../src/pruning/engine.js';
@@ -141,7 +141,7 @@ describe('sparsity', () => {
   });
 });
 
-describe.each(FAMILIES)('%s', (family) => {
+describe.each(DECODER_FAMILIES)('%s', (family) => {
   it('width, depth and 2:4 sparsity produce what the plan announced', async () => {
     const parent = join(dir, `fam-${family}`);
     await buildCheckpoint(family, parent, { seed: 11 });

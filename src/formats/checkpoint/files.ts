@@ -3,11 +3,13 @@
 // generation_config.json, the tokenizer files and chat templates, and the small text files that
 // describe the model (model card, license, Bonsai's recipe). Everything else is left out with the
 // reason: optimizer and scheduler states, pickled weights (`*.bin`, `*.pt`: Bonsai reads only
-// safetensors), training arguments, subfolders, anything else. Symbolic links count as the file
+// safetensors), training arguments, subfolders (but a sentence-transformers module's config.json),
+// anything else. Symbolic links count as the file
 // they point to (a Hugging Face cache snapshot is all links into ../../blobs/).
 import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { CheckpointError, TOKENIZER_FILES } from './folder.js';
+import { moduleConfigFiles, SENTENCE_TRANSFORMERS_FILES } from './sentenceTransformers.js';
 import { INDEX_FILE, readIndex, SINGLE_FILE } from './tensors.js';
 
 export interface CheckpointFile {
@@ -36,6 +38,7 @@ export const DESCRIPTIVE_FILES = new Set<string>([
   'NOTICE',
   'USE_POLICY.md',
   'bonsai_recipe.json',
+  ...SENTENCE_TRANSFORMERS_FILES,
 ]);
 
 const PICKLE = /\.(bin|pt|pth|pkl|pickle|ckpt)$/;
@@ -79,12 +82,20 @@ export async function checkpointFiles(dir: string): Promise<{ files: CheckpointF
   }
   const files: CheckpointFile[] = [];
   const skipped: SkippedFile[] = [];
+  // A sentence-transformers folder's module configs (1_Pooling/config.json) belong to the model.
+  const modules = names.has('modules.json') ? await moduleConfigFiles(dir) : [];
   for (const name of [...weights, 'config.json']) {
     if (!names.has(name)) throw new CheckpointError(join(dir, name), 'missing');
   }
   for (const e of [...entries].sort((a, b) => (a.name < b.name ? -1 : 1))) {
     const wanted = weights.has(e.name) || DESCRIPTIVE_FILES.has(e.name);
     if (e.isDirectory()) {
+      const moduleConfig = modules.find((m) => m.startsWith(`${e.name}/`));
+      const s = moduleConfig ? await statEntry(join(dir, moduleConfig)) : null;
+      if (moduleConfig && s?.regular) {
+        files.push({ name: moduleConfig, size: s.size });
+        continue;
+      }
       skipped.push({ name: `${e.name}/`, size: null, reason: 'a subfolder; a checkpoint is the files at the top of the folder' });
       continue;
     }
