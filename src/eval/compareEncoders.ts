@@ -30,6 +30,7 @@ async function openSide(dir: string, arch: ArchConfig, options: EvalRunOptions, 
     session: await LmSession.open(modelPath, { threads: options.threads }),
     tokenizer: loadEncoderTokenizer(dir),
     padId: arch.encoder!.padTokenId,
+    vocabSize: arch.vocabSize,
     // XLM-R's position table starts at padding_idx + 1.
     maxLength: arch.maxPositionEmbeddings - arch.encoder!.positionOffset,
     pooling: await poolingOf(dir),

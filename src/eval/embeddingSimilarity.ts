@@ -16,6 +16,7 @@ export interface EncoderSide {
   session: LmSession;
   tokenizer: Tokenizer;
   padId: number;
+  vocabSize: number;
   /** Longest input, special tokens included (position table rows left after XLM-R's offset). */
   maxLength: number;
   pooling: Pooling;
@@ -50,20 +51,38 @@ function cosine(a: Float32Array, b: Float32Array): number {
   return dot / Math.sqrt(na * nb);
 }
 
-/** Pooled embeddings (and masked-LM logits) of a batch of lines, padded to the longest. */
+/** Logit values one run may return: 2^24 floats (64 MiB), whatever the vocabulary (XLM-R: 250,002). */
+const MAX_LOGITS = 2 ** 24;
+
+/**
+ * Pooled embeddings (and masked-LM logits) of a batch of lines, padded to the longest; with logits
+ * the batch is run in slices small enough that [rows, seq, vocab] stays under MAX_LOGITS.
+ */
 async function embed(side: EncoderSide, rows: number[][], withLogits: boolean) {
   const seq = Math.max(...rows.map((r) => r.length));
-  const ids = rows.map((r) => [...r, ...Array(seq - r.length).fill(side.padId)]);
-  const mask = rows.map((r) => [...r.map(() => 1), ...Array(seq - r.length).fill(0)]);
-  const pooled = side.pooling === 'cls' ? 'pooled_cls' : 'pooled_mean';
-  const out = await side.session.runInputs({ input_ids: ids, attention_mask: mask }, withLogits ? [pooled, 'mlm_logits'] : [pooled]);
-  const H = out[pooled]!.dims[1]!;
-  const data = out[pooled]!.data as Float32Array;
-  return {
-    seq,
-    vectors: rows.map((_, b) => data.subarray(b * H, (b + 1) * H)),
-    logits: withLogits ? { data: out.mlm_logits!.data as Float32Array, vocab: out.mlm_logits!.dims[2]! } : undefined,
-  };
+  const pooledName = side.pooling === 'cls' ? 'pooled_cls' : 'pooled_mean';
+  const per = withLogits ? Math.max(1, Math.floor(MAX_LOGITS / (seq * side.vocabSize))) : rows.length;
+  const vectors: Float32Array[] = [];
+  const logits: Float32Array[] = [];
+  for (let start = 0; start < rows.length; start += per) {
+    const part = rows.slice(start, start + per);
+    const ids = part.map((r) => [...r, ...Array(seq - r.length).fill(side.padId)]);
+    const mask = part.map((r) => [...r.map(() => 1), ...Array(seq - r.length).fill(0)]);
+    const out = await side.session.runInputs(
+      { input_ids: ids, attention_mask: mask },
+      withLogits ? [pooledName, 'mlm_logits'] : [pooledName],
+    );
+    const H = out[pooledName]!.dims[1]!;
+    const pooled = out[pooledName]!.data as Float32Array;
+    part.forEach((_, b) => {
+      vectors.push(pooled.slice(b * H, (b + 1) * H));
+      if (withLogits) {
+        const span = seq * side.vocabSize;
+        logits.push((out.mlm_logits!.data as Float32Array).subarray(b * span, (b + 1) * span));
+      }
+    });
+  }
+  return { seq, vectors, logits };
 }
 
 const BATCH = 16;
@@ -116,14 +135,14 @@ export async function embeddingSimilarity(parent: EncoderSide, child: EncoderSid
       const same = p[b]!.tokens.length === c[b]!.tokens.length && p[b]!.tokens.every((t, i) => t === c[b]!.tokens[i]);
       if (!same) return;
       identical++;
-      if (!pe.logits || !ce.logits) return;
+      if (!withLogits) return;
+      const pl = pe.logits[b]!;
+      const cl = ce.logits[b]!;
       for (let s = 0; s < c[b]!.ids.length; s++) {
-        const pBase = (b * pe.seq + s) * pe.logits.vocab;
-        const cBase = (b * ce.seq + s) * ce.logits.vocab;
-        for (let id = 0; id < ce.logits.vocab; id++) {
+        for (let id = 0; id < child.vocabSize; id++) {
           const from = parentIdOf(id);
           if (from < 0) continue;
-          maxLogitDiff = Math.max(maxLogitDiff, Math.abs(pe.logits.data[pBase + from]! - ce.logits.data[cBase + id]!));
+          maxLogitDiff = Math.max(maxLogitDiff, Math.abs(pl[s * parent.vocabSize + from]! - cl[s * child.vocabSize + id]!));
         }
       }
     });
