@@ -2,7 +2,7 @@
 // the sha256 of each file, which the ONNX cache keys on. A model without a stored checkpoint is a
 // CONFLICT: no retry can fix it.
 import { join } from 'node:path';
-import { modelWithCheckpoint } from '../src/registry/jobs/index.js';
+import { modelWithCheckpoint, parentWithCheckpoint } from '../src/registry/jobs/index.js';
 import type { JobContext } from './types.js';
 
 export async function checkoutJobModel(ctx: JobContext, purpose: string, progress: number) {
@@ -10,6 +10,16 @@ export async function checkoutJobModel(ctx: JobContext, purpose: string, progres
   const model = await modelWithCheckpoint(deps.prisma, job.modelId!, purpose);
   const dir = join(ctx.tmp, 'model');
   reporter.update('checkout', progress);
+  await deps.store.checkout(model.artifact.files, dir);
+  const fileHashes = Object.fromEntries(model.artifact.files.map((f) => [f.path, f.sha256]));
+  return { model, dir, fileHashes };
+}
+
+/** The job model's first parent, checked out beside it (embedding-similarity compares the two). */
+export async function checkoutJobParent(ctx: JobContext, purpose: string) {
+  const { deps, job } = ctx;
+  const model = await parentWithCheckpoint(deps.prisma, job.modelId!, purpose);
+  const dir = join(ctx.tmp, 'parent');
   await deps.store.checkout(model.artifact.files, dir);
   const fileHashes = Object.fromEntries(model.artifact.files.map((f) => [f.path, f.sha256]));
   return { model, dir, fileHashes };

@@ -6,7 +6,7 @@ import { evaluateCheckpoint } from '../src/eval/run.js';
 import { resolveDataFile } from '../src/registry/importPath.js';
 import { completeEvaluation } from '../src/registry/jobs/index.js';
 import { evaluatePayload } from '../src/registry/payloads.js';
-import { checkoutJobModel } from './checkout.js';
+import { checkoutJobModel, checkoutJobParent } from './checkout.js';
 import { defineTask } from './task.js';
 
 /** A canonical digest of the settings, so equal settings map to the same row. */
@@ -22,6 +22,7 @@ export const evaluateTask = defineTask('EVALUATE', evaluatePayload, async ({ req
   const { deps, job, reporter, signal } = ctx;
   const data = request.data ? await resolveDataFile(request.data, deps.modelRoots) : undefined;
   const { dir, fileHashes } = await checkoutJobModel(ctx, 'evaluate', 0);
+  const parent = request.task === 'embedding-similarity' ? await checkoutJobParent(ctx, 'compare') : undefined;
   const results = await evaluateCheckpoint(
     dir,
     { ...request, data },
@@ -29,6 +30,8 @@ export const evaluateTask = defineTask('EVALUATE', evaluatePayload, async ({ req
       cacheDir: deps.store.onnxCache,
       threads: ctx.threads,
       fileHashes,
+      parentDir: parent?.dir,
+      parentFileHashes: parent?.fileHashes,
       signal,
       onProgress: (stage, f) => reporter.update(stage, stage === 'export' ? 0.05 : 0.1 + 0.85 * f),
     },

@@ -10,7 +10,7 @@ export const Evaluation = objectType({
   definition(t) {
     t.implements('Node');
     t.nonNull.id('id', { resolve: (e) => toGlobalId('Evaluation', e.id) });
-    t.nonNull.string('task', { description: 'perplexity, lambada, multiple-choice, speed.' });
+    t.nonNull.string('task', { description: 'perplexity, lambada, multiple-choice, speed, embedding-similarity.' });
     t.nonNull.string('metric', { description: 'lm-evaluation-harness names: perplexity, acc, acc_norm, tokens_per_second…' });
     t.nonNull.float('value');
     t.float('stderr');

@@ -1,5 +1,5 @@
 // `bonsai eval DIR --task …` and `bonsai export-onnx DIR OUT`.
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import cliProgress from 'cli-progress';
 import { loadConfig } from '../config.js';
 import { BadInputError } from '../errors.js';
@@ -14,11 +14,14 @@ export interface EvalFlags {
   contextLength?: number;
   stride?: number;
   limit?: number;
+  parent?: string;
   json?: boolean;
 }
 
 export async function evalCommand(dir: string, f: EvalFlags): Promise<void> {
   if (!(EVAL_TASKS as readonly string[]).includes(f.task)) throw new BadInputError('--task', `must be one of ${EVAL_TASKS.join(', ')}`);
+  if (f.task === 'embedding-similarity' && !f.parent)
+    throw new BadInputError('--parent', 'is required for embedding-similarity (the folder to compare with)');
   const config = loadConfig();
   const bar = process.stderr.isTTY
     ? new cliProgress.SingleBar({ format: '{stage} [{bar}] {percentage}%', hideCursor: true }, cliProgress.Presets.shades_classic)
@@ -31,6 +34,7 @@ export async function evalCommand(dir: string, f: EvalFlags): Promise<void> {
     {
       cacheDir: join(config.home, 'onnx-cache'),
       threads: config.threads,
+      parentDir: f.parent ? resolve(f.parent) : undefined,
       onProgress: (stage, fraction) => bar?.update(Math.round(fraction * 100), { stage }),
     },
   );

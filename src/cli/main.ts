@@ -97,13 +97,17 @@ addRecipeOptions(
 
 program
   .command('eval')
-  .description('evaluate a checkpoint folder on onnxruntime: perplexity, lambada, multiple-choice or speed')
+  .description('evaluate a checkpoint folder on onnxruntime: perplexity, lambada, multiple-choice, speed or embedding-similarity')
   .argument('<dir>', 'Hugging Face checkpoint folder')
-  .requiredOption('--task <task>', 'perplexity | lambada | multiple-choice | speed')
-  .option('--data <file>', 'text file (perplexity) or JSONL (lambada: text; multiple-choice: context, choices, label)')
+  .requiredOption('--task <task>', 'perplexity | lambada | multiple-choice | speed | embedding-similarity')
+  .option(
+    '--data <file>',
+    'text file (perplexity, embedding-similarity: one sentence per line) or JSONL (lambada: text; multiple-choice: context, choices, label)',
+  )
+  .option('--parent <dir>', 'embedding-similarity: the parent checkpoint folder to compare with')
   .option('--context-length <n>', 'tokens per window (perplexity, speed; default 256)', positiveInt('--context-length'))
   .option('--stride <n>', 'perplexity: tokens between window starts (default: the context length)', positiveInt('--stride'))
-  .option('--limit <n>', 'score at most N tokens (perplexity) or N records', positiveInt('--limit'))
+  .option('--limit <n>', 'score at most N tokens (perplexity), N records or N lines (embedding-similarity)', positiveInt('--limit'))
   .option('--json', 'machine-readable output')
   .action(async (dir: string, opts: import('./eval.js').EvalFlags) => {
     const { evalCommand } = await import('./eval.js');

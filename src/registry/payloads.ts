@@ -5,18 +5,19 @@ import { z } from 'zod';
 import { BadInputError } from '../errors.js';
 import { recipeSchema } from '../pruning/recipe.js';
 
-export const EVAL_TASKS = ['perplexity', 'lambada', 'multiple-choice', 'speed'] as const;
+export const EVAL_TASKS = ['perplexity', 'lambada', 'multiple-choice', 'speed', 'embedding-similarity'] as const;
 export type EvalTask = (typeof EVAL_TASKS)[number];
 
 export const evaluationRequest = z
   .object({
     task: z.enum(EVAL_TASKS, { error: `must be one of ${EVAL_TASKS.join(', ')}` }).meta({
       description:
-        'perplexity (rolling windows, lm-evaluation-harness style), lambada (last-word accuracy), multiple-choice (log-likelihood of each choice), or speed (prefill tokens/s and per-token latency).',
+        'perplexity (rolling windows, lm-evaluation-harness style), lambada (last-word accuracy), multiple-choice (log-likelihood of each choice), speed (prefill tokens/s and per-token latency), or embedding-similarity (an encoder against its parent: cosine of pooled sentence embeddings per line, masked-LM logits at kept ids).',
     }),
     /** A data file inside BONSAI_MODEL_ROOTS (text for perplexity, JSONL for lambada and multiple-choice). */
     data: z.string().min(1).optional().meta({
-      description: 'A data file under BONSAI_MODEL_ROOTS: text for perplexity, JSONL for lambada and multiple-choice; not used by speed.',
+      description:
+        'A data file under BONSAI_MODEL_ROOTS: text for perplexity and embedding-similarity (one sentence per line), JSONL for lambada and multiple-choice; not used by speed.',
       path: true,
     }),
     contextLength: z
@@ -32,7 +33,12 @@ export const evaluationRequest = z
       .min(1)
       .optional()
       .meta({ description: 'Perplexity: tokens between window starts, at most contextLength (default: contextLength, disjoint windows).' }),
-    limit: z.number().int().min(1).optional().meta({ description: 'Score at most this many examples (lambada, multiple-choice).' }),
+    limit: z
+      .number()
+      .int()
+      .min(1)
+      .optional()
+      .meta({ description: 'Score at most this many examples (lambada, multiple-choice) or lines (embedding-similarity).' }),
   })
   .strict()
   .meta({ description: 'One evaluation to run.' })

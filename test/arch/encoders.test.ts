@@ -10,49 +10,20 @@ import { parseArchitecture } from '../../src/arch/registry.js';
 import { planPrune } from '../../src/pruning/plan.js';
 import { parseRecipe } from '../../src/pruning/recipe.js';
 import { sharedDir } from '../fixtures/checkpoints.js';
+import { mbertCased, mt5Small } from '../fixtures/configs.js';
 import { buildEncoderCheckpoint, type EncoderFixture } from '../fixtures/encoders.js';
 import { tempDir } from '../helpers/tmp.js';
 
 const xlmrConfig = JSON.parse(readFileSync(join(sharedDir, 'tokenizers', 'xlm-roberta', 'config.json'), 'utf8'));
 const t5SmallConfig = JSON.parse(readFileSync(join(sharedDir, 'tokenizers', 't5-small', 'config.json'), 'utf8'));
-// google-bert/bert-base-multilingual-cased and google/mt5-small as published (shape fields).
-const mbertConfig = {
-  architectures: ['BertForMaskedLM'],
-  model_type: 'bert',
-  hidden_size: 768,
-  intermediate_size: 3072,
-  num_hidden_layers: 12,
-  num_attention_heads: 12,
-  max_position_embeddings: 512,
-  type_vocab_size: 2,
-  vocab_size: 119547,
-  hidden_act: 'gelu',
-  layer_norm_eps: 1e-12,
-  pad_token_id: 0,
-};
-const mt5SmallConfig = {
-  architectures: ['MT5ForConditionalGeneration'],
-  model_type: 'mt5',
-  d_model: 512,
-  d_ff: 1024,
-  d_kv: 64,
-  num_heads: 6,
-  num_layers: 8,
-  num_decoder_layers: 8,
-  relative_attention_num_buckets: 32,
-  feed_forward_proj: 'gated-gelu',
-  tie_word_embeddings: false,
-  vocab_size: 250112,
-};
-
 describe('published configurations', () => {
   // model.num_parameters() in transformers for each class; the bare *Model includes the pooler.
   it.each([
     ['xlm-roberta-base, XLMRobertaModel', { ...xlmrConfig, architectures: ['XLMRobertaModel'] }, 278_043_648],
     ['xlm-roberta-base, XLMRobertaForMaskedLM (tied decoder)', xlmrConfig, 278_295_186],
-    ['bert-base-multilingual-cased, BertModel', { ...mbertConfig, architectures: ['BertModel'] }, 177_853_440],
+    ['bert-base-multilingual-cased, BertModel', { ...mbertCased, architectures: ['BertModel'] }, 177_853_440],
     ['t5-small, T5ForConditionalGeneration (tied head)', t5SmallConfig, 60_506_624],
-    ['mt5-small, MT5ForConditionalGeneration (untied head)', mt5SmallConfig, 300_176_768],
+    ['mt5-small, MT5ForConditionalGeneration (untied head)', mt5Small, 300_176_768],
   ])('%s has the parameter count transformers reports', (_name, config, expected) => {
     expect(countFromConfig(parseArchitecture(config, 'config.json')).total).toBe(expected);
   });

@@ -15,7 +15,7 @@ export { createJobIn, jobTransaction, type NewJob } from './create.js';
 export { type FinalState, finishAttempt, type Outcome } from './finish.js';
 export { type JobFilter, listJobs } from './list.js';
 export { appendLog, HEARTBEAT_SQL, LOG_LINES, recordError, reportProgress } from './progress.js';
-export { FINISHED, findJob, isFinished, type JobRow, modelWithCheckpoint } from './read.js';
+export { FINISHED, findJob, isFinished, type JobRow, modelWithCheckpoint, parentWithCheckpoint } from './read.js';
 export { isRunning, requeueStale, waitingRetries } from './requeueStale.js';
 export { retryJob } from './retry.js';
 export { startJob } from './start.js';

@@ -27,3 +27,16 @@ export async function modelWithCheckpoint(prisma: PrismaClient, id: string, purp
   }
   return { ...model, artifact: model.artifact };
 }
+
+/**
+ * The first parent of a model (position 0 of its lineage edges) with its stored checkpoint: what
+ * embedding-similarity compares the model with. CONFLICT when the model is a root.
+ */
+export async function parentWithCheckpoint(prisma: PrismaClient, id: string, purpose: string) {
+  const edge = await prisma.lineageEdge.findFirst({ where: { childId: id }, orderBy: { position: 'asc' } });
+  if (!edge) {
+    const model = await prisma.model.findUnique({ where: { id } });
+    throw new ConflictError(`${model ? formatModelName(model) : id} has no parent to ${purpose} with (it is a root of the model tree)`);
+  }
+  return modelWithCheckpoint(prisma, edge.parentId, purpose);
+}
