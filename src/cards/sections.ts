@@ -212,13 +212,17 @@ export function limitations(input: CardInput): string {
 function kvLine(arch: ArchConfig, perToken: number): string {
   if (arch.kind === 'encoder')
     return 'An encoder reads its whole input at once and keeps no KV cache; memory beyond the weights is activations.';
-  const which = arch.kind === 'decoder' ? `all ${arch.numLayers} layers` : cacheLayers(arch);
+  const which =
+    arch.kind === 'decoder'
+      ? `all ${arch.numLayers} layers`
+      : `${arch.layerTypes.length} caches: self- and cross-attention in each of the ${arch.t5?.numDecoderLayers} decoder blocks`;
   return `KV cache per token (bf16, ${which}): ${formatBytes(perToken)}.`;
 }
 
 function cacheLayers(arch: ArchConfig): string {
-  if (arch.kind === 'encoder-decoder')
+  if (arch.kind === 'encoder-decoder') {
     return `caches (${arch.layerTypes.length}: self- and cross-attention in each of the ${arch.t5?.numDecoderLayers} decoder blocks)`;
+  }
   if (arch.kind === 'encoder') return 'caches (0)';
   return `layers (${arch.numLayers})`;
 }
