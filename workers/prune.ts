@@ -55,6 +55,8 @@ export const pruneTask = defineTask('PRUNE', prunePayload, async (payload, ctx) 
   const result = await prune(parentDir, outDir, resolved.recipe, {
     parentHashes,
     inputNorms: resolved.inputNorms,
+    weights: resolved.weights,
+    gramFiles: resolved.gramFiles,
     signal,
     onProgress: (p) => reporter.update(p.stage, 0.32 + p.progress * 0.58),
   });

@@ -73,9 +73,11 @@ export interface NexusGenInputs {
   MlpWidthRecipeInput: { // input type
     calibration?: string | null; // String
     criterion: string | null; // String
+    dampening?: number | null; // Float
     expansionRate?: number | null; // Float
     intermediateSize?: number | null; // Int
     pruningFraction?: number | null; // Float
+    reconstruct?: string | null; // String
     roundTo?: number | null; // Int
     samples?: number | null; // Int
   }
@@ -107,6 +109,7 @@ export interface NexusGenInputs {
   SparsityRecipeInput: { // input type
     calibration?: string | null; // String
     criterion: string | null; // String
+    dampening?: number | null; // Float
     pattern: string | null; // String
     samples?: number | null; // Int
     scope: string | null; // String
@@ -203,10 +206,12 @@ export interface NexusGenObjects {
   MlpWidthRecipe: { // root type
     calibration?: string | null; // String
     criterion?: string | null; // String
+    dampening?: number | null; // Float
     expansionRate?: number | null; // Float
     intermediateSize?: number | null; // Int
     method: string; // String!
     pruningFraction?: number | null; // Float
+    reconstruct?: string | null; // String
     roundTo?: number | null; // Int
     samples?: number | null; // Int
   }
@@ -258,6 +263,7 @@ export interface NexusGenObjects {
   SparsityRecipe: { // root type
     calibration?: string | null; // String
     criterion?: string | null; // String
+    dampening?: number | null; // Float
     method: string; // String!
     pattern?: string | null; // String
     samples?: number | null; // Int
@@ -402,10 +408,12 @@ export interface NexusGenFieldTypes {
   MlpWidthRecipe: { // field return type
     calibration: string | null; // String
     criterion: string | null; // String
+    dampening: number | null; // Float
     expansionRate: number | null; // Float
     intermediateSize: number | null; // Int
     method: string; // String!
     pruningFraction: number | null; // Float
+    reconstruct: string | null; // String
     roundTo: number | null; // Int
     samples: number | null; // Int
   }
@@ -505,6 +513,7 @@ export interface NexusGenFieldTypes {
     config: NexusGenScalars['JSON']; // JSON!
     decidedWhenRun: boolean; // Boolean!
     keptNeurons: number | null; // Int
+    needsCalibration: boolean; // Boolean!
     parametersAfter: NexusGenScalars['BigInt']; // BigInt!
     parametersBefore: NexusGenScalars['BigInt']; // BigInt!
     recipe: NexusGenRootTypes['Recipe']; // Recipe!
@@ -543,6 +552,7 @@ export interface NexusGenFieldTypes {
   SparsityRecipe: { // field return type
     calibration: string | null; // String
     criterion: string | null; // String
+    dampening: number | null; // Float
     method: string; // String!
     pattern: string | null; // String
     samples: number | null; // Int
@@ -678,10 +688,12 @@ export interface NexusGenFieldTypeNames {
   MlpWidthRecipe: { // field return type name
     calibration: 'String'
     criterion: 'String'
+    dampening: 'Float'
     expansionRate: 'Float'
     intermediateSize: 'Int'
     method: 'String'
     pruningFraction: 'Float'
+    reconstruct: 'String'
     roundTo: 'Int'
     samples: 'Int'
   }
@@ -781,6 +793,7 @@ export interface NexusGenFieldTypeNames {
     config: 'JSON'
     decidedWhenRun: 'Boolean'
     keptNeurons: 'Int'
+    needsCalibration: 'Boolean'
     parametersAfter: 'BigInt'
     parametersBefore: 'BigInt'
     recipe: 'Recipe'
@@ -819,6 +832,7 @@ export interface NexusGenFieldTypeNames {
   SparsityRecipe: { // field return type name
     calibration: 'String'
     criterion: 'String'
+    dampening: 'Float'
     method: 'String'
     pattern: 'String'
     samples: 'Int'

@@ -2,6 +2,7 @@
 import { arg, extendType, nonNull, objectType, stringArg } from 'nexus';
 import { COMPONENTS } from '../../src/arch/types.js';
 import { decidedWhenRun } from '../../src/pruning/plan.js';
+import { needsCalibration } from '../../src/pruning/recipe.js';
 import { pruningPlan } from '../../src/registry/spawn.js';
 import { checkRead } from '../auth.js';
 import { modelRef } from '../globalId.js';
@@ -58,6 +59,11 @@ export const PruningPlan = objectType({
       description:
         'A data-driven recipe (blocks by calibration, vocabulary by corpus): what goes is decided when the job runs; until then the figures assume the stated count (depth) or no change in size (vocabulary).',
       resolve: (p) => decidedWhenRun(p),
+    });
+    t.nonNull.boolean('needsCalibration', {
+      description:
+        'The recipe reads calibration activations when it runs (Wanda, SparseGPT, the activation criterion, the least-squares refit, data-driven depth): the job runs the model over the calibration tokens first.',
+      resolve: (p) => needsCalibration(p.recipe),
     });
     t.int('keptNeurons', {
       description: 'Width pruning: neurons kept in every layer.',

@@ -57,7 +57,11 @@ function describeRecipe(recipe: Record<string, unknown>): { method: string; crit
         : recipe.intermediateSize !== undefined
           ? `intermediate_size → ${recipe.intermediateSize}`
           : `expansion rate ${recipe.expansionRate} %`;
-    return { method: 'MLP width pruning (GLU-aware)', criterion: String(recipe.criterion ?? 'maw').toUpperCase(), ratio };
+    const refit =
+      recipe.reconstruct === 'least-squares'
+        ? `; down_proj refit by least squares on ${recipe.samples ?? 2048} calibration tokens (λ = ${recipe.dampening ?? 0.01} of the mean diagonal)`
+        : '';
+    return { method: 'MLP width pruning (GLU-aware)', criterion: `${String(recipe.criterion ?? 'maw').toUpperCase()}${refit}`, ratio };
   }
   if (m === 'depth') {
     const ratio = Array.isArray(recipe.layers) ? `blocks ${recipe.layers.join(', ')} removed` : `last ${recipe.last} blocks removed`;
@@ -72,7 +76,13 @@ function describeRecipe(recipe: Record<string, unknown>): { method: string; crit
       recipe.pattern && recipe.pattern !== 'unstructured'
         ? `${recipe.pattern} semi-structured`
         : `${Number(recipe.sparsity) * 100} % unstructured (${recipe.scope ?? 'per-matrix'})`;
-    return { method: 'sparsification', criterion: String(recipe.criterion ?? 'magnitude'), ratio };
+    const criterion =
+      recipe.criterion === 'sparsegpt'
+        ? `SparseGPT (Frantar & Alistarh 2023, arXiv:2301.00774): optimal-brain-surgeon update of the remaining weights, layer by layer on ${recipe.samples ?? 2048} calibration tokens, λ = ${recipe.dampening ?? 0.01}`
+        : recipe.criterion === 'wanda'
+          ? `Wanda (Sun et al. 2023, arXiv:2306.11695): |W|·‖X‖₂ on ${recipe.samples ?? 2048} calibration tokens`
+          : String(recipe.criterion ?? 'magnitude');
+    return { method: 'sparsification', criterion, ratio };
   }
   if (m === 'vocab')
     return {

@@ -41,6 +41,10 @@ export function renderPlan(plan: Plan): string {
     `change ${plan.changePercent.toFixed(2)} %`,
   );
   if (plan.method === 'depth') lines.push(`removed layers ${plan.removedLayers.join(', ')}`);
+  if (needsCalibration(plan.recipe)) {
+    const r = plan.recipe as { calibration?: string; samples?: number };
+    lines.push(`needs calibration: the model runs over ${r.samples ?? 2048} tokens of ${r.calibration} before the weights are written`);
+  }
   if (plan.method === 'vocab' && plan.vocab) {
     const v = plan.vocab;
     lines.push(
@@ -128,10 +132,12 @@ async function pruneFolder(
   let lastLine = -1;
   // Data-driven criteria: calibration on the evaluation engine decides the blocks or the norms first.
   let resolved: ResolvedRecipe = { recipe };
-  if (needsCalibration(recipe)) {
-    const config = loadConfig();
-    const tmp = mkdtempSync(join(tmpdir(), 'bonsai-calibrate-'));
-    try {
+  // Kept until the weights are written: the least-squares refit reads its Gram matrices from here.
+  const tmp = needsCalibration(recipe) ? mkdtempSync(join(tmpdir(), 'bonsai-calibrate-')) : undefined;
+  let result: Awaited<ReturnType<typeof prune>>;
+  try {
+    if (tmp) {
+      const config = loadConfig();
       resolved = await resolveRecipe(resolve(input), recipe, {
         cacheDir: join(config.home, 'onnx-cache'),
         threads: config.threads,
@@ -139,23 +145,25 @@ async function pruneFolder(
         tmp,
         onProgress: (stage, f) => bar?.update(Math.round(f * 100), { stage, detail: '' }),
       });
-    } finally {
-      rmSync(tmp, { recursive: true, force: true });
     }
+    result = await prune(resolve(input), resolve(output), resolved.recipe, {
+      parentHashes,
+      inputNorms: resolved.inputNorms,
+      weights: resolved.weights,
+      gramFiles: resolved.gramFiles,
+      maxShardBytes: flags.maxShardSize ? Number(flags.maxShardSize) : undefined,
+      onProgress: (p) => {
+        const pct = Math.round(p.progress * 100);
+        if (bar) bar.update(pct, { stage: p.stage.padEnd(8), detail: p.detail ?? '' });
+        else if (pct >= lastLine + 10) {
+          lastLine = pct;
+          process.stderr.write(`${p.stage} ${pct}%\n`);
+        }
+      },
+    }).finally(() => bar?.stop());
+  } finally {
+    if (tmp) rmSync(tmp, { recursive: true, force: true });
   }
-  const result = await prune(resolve(input), resolve(output), resolved.recipe, {
-    parentHashes,
-    inputNorms: resolved.inputNorms,
-    maxShardBytes: flags.maxShardSize ? Number(flags.maxShardSize) : undefined,
-    onProgress: (p) => {
-      const pct = Math.round(p.progress * 100);
-      if (bar) bar.update(pct, { stage: p.stage.padEnd(8), detail: p.detail ?? '' });
-      else if (pct >= lastLine + 10) {
-        lastLine = pct;
-        process.stderr.write(`${p.stage} ${pct}%\n`);
-      }
-    },
-  }).finally(() => bar?.stop());
   process.stdout.write(`${renderPlan(result.plan)}\n\nwrote ${result.outDir}: ${result.files.join(', ')}\n`);
   if (result.nonZero !== undefined) process.stdout.write(`non-zero projection weights: ${formatInt(result.nonZero)}\n`);
 }

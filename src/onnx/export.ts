@@ -30,6 +30,11 @@ export const DATA_FILE = 'model.onnx_data';
 export interface ExportOptions {
   /** Extra outputs for calibration: block inputs/outputs and down_proj inputs. */
   activations?: boolean;
+  /**
+   * Weights that are also graph inputs (ONNX's overridable initializers, IR ≥ 4): a run may feed
+   * other values for them, as sequential calibration does with the layers it has already pruned.
+   */
+  overridable?: readonly string[];
 }
 
 export interface ExportResult {
@@ -90,7 +95,10 @@ export async function exportOnnx(checkpointDir: string, outDir: string, options:
         name: arch.modelType,
         node: g.nodes,
         initializer: g.initializers,
-        input: encoder ? ENCODER_INPUTS : [valueInfo('input_ids', INT64, ['batch', 'seq']), valueInfo('targets', INT64, ['batch', 'seq'])],
+        input: [
+          ...(encoder ? ENCODER_INPUTS : [valueInfo('input_ids', INT64, ['batch', 'seq']), valueInfo('targets', INT64, ['batch', 'seq'])]),
+          ...(options.overridable ?? []).map((n) => valueInfo(n, FLOAT, ckpt.info(n).shape)),
+        ],
         output: outputs,
       },
     });

@@ -9,6 +9,7 @@ export interface SessionOptions {
 }
 
 export type Feeds = Record<string, ort.Tensor>;
+export type WeightFeeds = Record<string, { data: Float32Array; dims: readonly number[] }>;
 export type Outputs = Record<string, { data: Float32Array | BigInt64Array; dims: readonly number[] }>;
 
 export class LmSession {
@@ -20,6 +21,8 @@ export class LmSession {
       interOpNumThreads: 1,
       executionMode: 'sequential',
       graphOptimizationLevel: 'all',
+      // Errors only: onnxruntime warns about every overridable initializer of a calibration graph.
+      logSeverityLevel: 3,
       extra: { session: { intra_op: { allow_spinning: '0' }, inter_op: { allow_spinning: '0' } } },
     });
     return new LmSession(session);
@@ -33,13 +36,17 @@ export class LmSession {
    * One forward pass over `ids` ([batch][seq], equal lengths); `targets` defaults to zeros.
    * Only the outputs named in `fetch` are computed.
    */
-  async run(ids: number[][], fetch: string[], targets?: number[][]): Promise<Outputs> {
-    return this.runInputs({ input_ids: ids, targets: targets ?? ids.map((r) => r.map(() => 0)) }, fetch);
+  async run(ids: number[][], fetch: string[], targets?: number[][], weights?: WeightFeeds): Promise<Outputs> {
+    return this.runInputs({ input_ids: ids, targets: targets ?? ids.map((r) => r.map(() => 0)) }, fetch, weights);
   }
 
-  /** A forward pass with int64 inputs by name (an encoder's input_ids and attention_mask). */
-  async runInputs(inputs: Record<string, number[][]>, fetch: string[]): Promise<Outputs> {
+  /**
+   * A forward pass with int64 inputs by name (an encoder's input_ids and attention_mask), and
+   * values for overridable weights (see ExportOptions.overridable).
+   */
+  async runInputs(inputs: Record<string, number[][]>, fetch: string[], weights?: WeightFeeds): Promise<Outputs> {
     const feeds: Feeds = {};
+    for (const [name, w] of Object.entries(weights ?? {})) feeds[name] = new ort.Tensor('float32', w.data, w.dims);
     for (const [name, rows] of Object.entries(inputs)) {
       const batch = rows.length;
       const seq = rows[0]?.length ?? 0;

@@ -13,12 +13,13 @@ import { perplexity } from '../eval/perplexity.js';
 import { loadTokenizer } from '../eval/tokenizer.js';
 import { readCheckpointFolder } from '../formats/checkpoint/folder.js';
 import { CheckpointTensors } from '../formats/checkpoint/tensors.js';
-import { readDataFile } from '../formats/dataFile.js';
 import { checkpointKey } from '../onnx/cache.js';
 import { exportOnnx } from '../onnx/export.js';
 import { LmSession } from '../onnx/session.js';
+import { calibrationTokens } from './calibrationTokens.js';
 import { prune } from './engine.js';
-import type { Recipe } from './recipe.js';
+import { DEFAULT_DAMPENING, type Recipe } from './recipe.js';
+import { downProjGrams, sparseGptWeights } from './reconstruct.js';
 
 export interface CalibrationOptions {
   cacheDir: string;
@@ -35,18 +36,6 @@ export interface Calibration {
 }
 
 const WINDOW = 256;
-
-function calibrationTokens(dir: string, config: Record<string, unknown>, file: string, samples: number): number[] {
-  const tokenizer = loadTokenizer(dir, config);
-  const out: number[] = [];
-  for (const line of readDataFile(file, 'recipe.calibration').text.split('\n')) {
-    if (line.trim() === '') continue;
-    if (tokenizer.bos !== null) out.push(tokenizer.bos);
-    out.push(...tokenizer.encode(line));
-    if (out.length >= samples) break;
-  }
-  return out.slice(0, samples);
-}
 
 export async function calibrate(dir: string, file: string, samples: number, o: CalibrationOptions): Promise<Calibration> {
   const folder = await readCheckpointFolder(dir);
@@ -152,6 +141,10 @@ export async function perplexityWithout(
 export interface ResolvedRecipe {
   recipe: Recipe;
   inputNorms?: Record<string, Float64Array>;
+  /** SparseGPT: the pruned projection weights. */
+  weights?: Map<string, Float32Array>;
+  /** Least-squares refit: the file holding each down_proj input's Gram matrix. */
+  gramFiles?: Record<string, string>;
 }
 
 /** Turns a data-driven recipe into the explicit one the engine runs (the scores kept in it). */
@@ -171,12 +164,22 @@ export async function resolveRecipe(dir: string, recipe: Recipe, o: CalibrationO
       .sort((a, b) => a - b);
     return { recipe: { ...recipe, samples, layers, scores: scores.map((s) => Number(s.toPrecision(6))) } };
   }
+  if (recipe.method === 'sparsity' && recipe.criterion === 'sparsegpt') {
+    const resolved = { ...recipe, samples: recipe.samples ?? 2048, dampening: recipe.dampening ?? DEFAULT_DAMPENING };
+    const { weights } = await sparseGptWeights(dir, resolved, o);
+    return { recipe: resolved, weights };
+  }
   if (
     (recipe.method === 'sparsity' && recipe.criterion === 'wanda') ||
-    (recipe.method === 'mlp-width' && recipe.criterion === 'activation')
+    (recipe.method === 'mlp-width' && (recipe.criterion === 'activation' || recipe.reconstruct === 'least-squares'))
   ) {
     const samples = recipe.samples ?? 2048;
-    const { inputNorms } = await calibrate(dir, recipe.calibration!, samples, o);
+    const { inputNorms } =
+      recipe.method === 'sparsity' || recipe.criterion === 'activation' ? await calibrate(dir, recipe.calibration!, samples, o) : {};
+    if (recipe.method === 'mlp-width' && recipe.reconstruct === 'least-squares') {
+      const { files } = await downProjGrams(dir, recipe.calibration!, samples, o);
+      return { recipe: { ...recipe, samples, dampening: recipe.dampening ?? DEFAULT_DAMPENING }, inputNorms, gramFiles: files };
+    }
     return { recipe: { ...recipe, samples }, inputNorms };
   }
   return { recipe };

@@ -1,6 +1,7 @@
 // Runs a recipe on a checkpoint folder: streams the parent's tensors, transforms the ones the
 // method changes, copies the rest chunk by chunk, and moves the finished folder into place.
-import { writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { readFile, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { countFromTensors } from '../arch/params.js';
 import { alignPrefix } from '../arch/registry.js';
@@ -10,9 +11,10 @@ import { checkpointFiles } from '../formats/checkpoint/files.js';
 import { readCheckpointFolder } from '../formats/checkpoint/folder.js';
 import { CheckpointTensors } from '../formats/checkpoint/tensors.js';
 import { writeTensors } from '../formats/checkpoint/writeTensors.js';
-import { DTYPE_BYTES } from '../formats/safetensors/dtypes.js';
+import { DTYPE_BYTES, fromFloat32, toFloat32 } from '../formats/safetensors/dtypes.js';
 import type { TensorInfo } from '../formats/safetensors/header.js';
 import { byteSize, type TensorData, type TensorSpec } from '../formats/safetensors/writer.js';
+import { sha256File } from '../sha256.js';
 import { version } from '../version.js';
 import { writeTrimmedTokenizer } from '../vocab/files.js';
 import { selectVocabulary, type VocabSelection } from '../vocab/select.js';
@@ -22,7 +24,8 @@ import { PROJECTION_WEIGHT } from './measureSparsity.js';
 import { copyInherited, hashStandIns, patchStandIns, RECIPE_FILE, withAtomicFolder } from './output.js';
 import { type Plan, planPrune } from './plan.js';
 import type { Recipe } from './recipe.js';
-import { nmPattern } from './recipe.js';
+import { DEFAULT_DAMPENING, nmPattern } from './recipe.js';
+import { refitDownProj } from './refit.js';
 import { activationScores, neuronScores, topK } from './scores.js';
 import { takeColumns, takeRows } from './slice.js';
 import { countNonZero, magnitudeKeys, sparsifyMatrix, sparsifyNM, sparsifyWanda, ThresholdFinder, zeroBelow } from './sparsity.js';
@@ -42,6 +45,10 @@ export interface PruneOptions {
   signal?: AbortSignal;
   /** Wanda: ‖X_j‖₂ of each matrix's input over the calibration tokens, by tensor name (src/eval/calibrate.ts). */
   inputNorms?: Record<string, Float64Array>;
+  /** SparseGPT: the pruned projection weights from calibration (src/pruning/reconstruct.ts). */
+  weights?: Map<string, Float32Array>;
+  /** Least-squares refit of width pruning: the Gram matrix file of each down_proj's input. */
+  gramFiles?: Record<string, string>;
   /** Vocabulary trimming: the selection when already made (`bonsai plan` shows it first); counted otherwise. */
   vocab?: VocabSelection;
 }
@@ -58,7 +65,7 @@ export interface PruneResult {
 
 interface Output extends TensorSpec {
   source: string;
-  transform?: (bytes: Uint8Array) => Uint8Array;
+  transform?: (bytes: Uint8Array) => Uint8Array | Promise<Uint8Array>;
 }
 
 const EPS = 1e-9;
@@ -86,7 +93,7 @@ export async function prune(parentDir: string, outDir: string, recipe: Recipe, o
         plan.arch,
         infos.map((t) => t.name),
       );
-      const outputs = await planOutputs(ckpt, infos, plan, parentArch.prefix, report, options.signal, options.inputNorms);
+      const outputs = await planOutputs(ckpt, infos, plan, parentArch.prefix, report, options.signal, options);
       // The header carries the parent's hashes, but writing need not wait for them: stand-ins of
       // the same length go in first and are patched in place once the hashes are known.
       const standIns = options.parentHashes ? undefined : hashStandIns(parentFiles);
@@ -106,7 +113,7 @@ export async function prune(parentDir: string, outDir: string, recipe: Recipe, o
           options.signal?.throwIfAborted();
           const o = spec as Output;
           if (!o.transform) return ckpt.streamBytes(o.source);
-          const bytes = o.transform(await ckpt.readBytes(o.source));
+          const bytes = await o.transform(await ckpt.readBytes(o.source));
           if (nonZero !== undefined) nonZero += countNonZero(bytes, o.dtype);
           return bytes;
         },
@@ -136,6 +143,11 @@ export async function prune(parentDir: string, outDir: string, recipe: Recipe, o
           ...(vocab ? { vocabulary: vocabReport(vocab) } : {}),
         } as Record<string, unknown>,
       };
+      const calibrationFile = (recipe as { calibration?: string }).calibration;
+      if (calibrationFile !== undefined && existsSync(calibrationFile)) {
+        // The data that decided the result, by content: the same file and sample count give the same bytes.
+        recipeFile.result.calibration = { file: basename(calibrationFile), sha256: await sha256File(calibrationFile) };
+      }
       if (nonZero !== undefined) {
         recipeFile.result.non_zero_in_target_matrices = nonZero;
         if (plan.method === 'sparsity') recipeFile.result.target_parameters = plan.sparsity.targetParameters;
@@ -169,9 +181,10 @@ async function planOutputs(
   plan: Plan,
   prefix: string,
   report: (p: PruneProgress) => void,
-  signal?: AbortSignal,
-  inputNorms?: Record<string, Float64Array>,
+  signal: AbortSignal | undefined,
+  calibrated: Pick<PruneOptions, 'inputNorms' | 'weights' | 'gramFiles'>,
 ): Promise<Output[]> {
+  const { inputNorms, weights, gramFiles } = calibrated;
   const same = (t: TensorInfo): Output => ({ name: t.name, dtype: t.dtype, shape: [...t.shape], source: t.name });
   const layerRe = new RegExp(`^${escapeRegExp(prefix)}layers\\.(\\d+)\\.(.*)$`);
 
@@ -237,6 +250,22 @@ async function planOutputs(
       }
       if (rest === 'mlp.gate_proj.bias' || rest === 'mlp.up_proj.bias')
         return { ...same(t), shape: [k], transform: (b) => takeRows(b, 1, e, kept) };
+      if (rest === 'mlp.down_proj.weight' && recipe.reconstruct === 'least-squares') {
+        const file = gramFiles?.[t.name];
+        if (!file)
+          throw new BadInputError('recipe.reconstruct', `the least-squares refit needs calibration (no Gram matrix for ${t.name})`);
+        const rows = t.shape[0]!;
+        return {
+          ...same(t),
+          shape: [rows, k],
+          transform: async (b) => {
+            const raw = await readFile(file);
+            const gram = new Float64Array(raw.buffer, raw.byteOffset, raw.byteLength / 8);
+            const refit = refitDownProj(toFloat32(b, t.dtype), rows, I, kept, gram, recipe.dampening ?? DEFAULT_DAMPENING);
+            return fromFloat32(Float32Array.from(refit), t.dtype);
+          },
+        };
+      }
       if (rest === 'mlp.down_proj.weight')
         return { ...same(t), shape: [t.shape[0]!, k], transform: (b) => takeColumns(b, t.shape[0]!, I, e, kept) };
       return same(t);
@@ -248,6 +277,15 @@ async function planOutputs(
   const targetRe = PROJECTION_WEIGHT;
   const targets = infos.filter((t) => targetRe.test(t.name));
   const nm = nmPattern(recipe.pattern);
+  if (recipe.criterion === 'sparsegpt') {
+    const missing = targets.find((t) => !weights?.has(t.name));
+    if (missing) {
+      throw new BadInputError('recipe.criterion', `SparseGPT needs its calibration pass first (no pruned weights for ${missing.name})`);
+    }
+    return infos.map((t) =>
+      targetRe.test(t.name) ? { ...same(t), transform: () => fromFloat32(weights!.get(t.name)!, t.dtype) } : same(t),
+    );
+  }
   if (recipe.criterion === 'wanda') {
     const missing = targets.find((t) => !inputNorms?.[t.name]);
     if (missing)

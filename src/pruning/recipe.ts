@@ -9,7 +9,8 @@ import { BadInputError } from '../errors.js';
 export const WIDTH_CRITERIA = ['maw', 'vow', 'pon', 'l2', 'activation'] as const;
 export type WidthCriterion = (typeof WIDTH_CRITERIA)[number];
 export const DEPTH_CRITERIA = ['block-influence', 'perplexity'] as const;
-export const SPARSITY_CRITERIA = ['magnitude', 'wanda'] as const;
+export const SPARSITY_CRITERIA = ['magnitude', 'wanda', 'sparsegpt'] as const;
+export const RECONSTRUCTIONS = ['none', 'least-squares'] as const;
 /** How a corpus is tokenised for vocabulary trimming. */
 export const CORPUS_UNITS = ['document', 'line'] as const;
 export type CorpusUnit = (typeof CORPUS_UNITS)[number];
@@ -37,6 +38,17 @@ const samples = z
 
 const fraction = z.number().min(0, 'must be in [0, 1)').lt(1, 'must be in [0, 1)');
 
+/** SparseGPT's percdamp (IST-DASLab/sparsegpt, llm-compressor's SparseGPTModifier dampening_frac). */
+export const DEFAULT_DAMPENING = 0.01;
+
+/** λ of the calibrated solvers, as a fraction of the mean diagonal of XᵀX (SparseGPT's percdamp). */
+const dampening = z
+  .number()
+  .gt(0, 'must be in (0, 1]')
+  .max(1, 'must be in (0, 1]')
+  .optional()
+  .meta(meta('λ added to the diagonal of XᵀX, as a fraction of its mean (SparseGPT and the least-squares refit; default 0.01).'));
+
 export const widthRecipe = z
   .object({
     method: z.literal('mlp-width'),
@@ -60,8 +72,17 @@ export const widthRecipe = z
       .union([z.literal(32), z.literal(64), z.literal(128), z.literal(256)], { error: 'must be 32, 64, 128 or 256' })
       .optional()
       .meta(meta('Round the kept neurons to a multiple of 32, 64, 128 or 256 (for tensor cores).')),
-    calibration: calibration('the activation criterion').optional(),
+    reconstruct: z
+      .enum(RECONSTRUCTIONS, { error: `must be ${RECONSTRUCTIONS.join(' or ')}` })
+      .optional()
+      .meta(
+        meta(
+          'none (default), or least-squares: refit down_proj on the kept neurons over calibration activations, W′ = argmin ‖W·X − W′·X_kept‖² + λ‖W′‖² (needs calibration).',
+        ),
+      ),
+    calibration: calibration('the activation criterion and the least-squares refit').optional(),
     samples,
+    dampening,
   })
   .strict()
   .meta(
@@ -70,10 +91,21 @@ export const widthRecipe = z
     ),
   )
   .superRefine((r, ctx) => {
-    if (r.criterion === 'activation' && r.calibration === undefined)
-      ctx.addIssue({ code: 'custom', path: ['calibration'], message: 'is required for the activation criterion' });
-    if (r.criterion !== 'activation' && r.calibration !== undefined)
-      ctx.addIssue({ code: 'custom', path: ['calibration'], message: `is only used by the activation criterion (not ${r.criterion})` });
+    const calibrated = r.criterion === 'activation' || r.reconstruct === 'least-squares';
+    if (calibrated && r.calibration === undefined)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['calibration'],
+        message: r.criterion === 'activation' ? 'is required for the activation criterion' : 'is required for the least-squares refit',
+      });
+    if (!calibrated && r.calibration !== undefined)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['calibration'],
+        message: `is only used by the activation criterion or the least-squares refit (not ${r.criterion} without a refit)`,
+      });
+    if (r.dampening !== undefined && r.reconstruct !== 'least-squares')
+      ctx.addIssue({ code: 'custom', path: ['dampening'], message: 'is only used by the least-squares refit' });
     const given = [r.pruningFraction, r.expansionRate, r.intermediateSize].filter((v) => v !== undefined).length;
     if (given !== 1) {
       ctx.addIssue({
@@ -139,13 +171,18 @@ export const depthRecipe = z
 export const sparsityRecipe = z
   .object({
     method: z.literal('sparsity'),
-    /** magnitude |W|, or Wanda |W|·‖X‖ with X the layer's input over calibration tokens. */
+    /** magnitude |W|; Wanda |W|·‖X‖ with X the layer's input; SparseGPT's OBS reconstruction. */
     criterion: z
-      .enum(SPARSITY_CRITERIA, { error: 'must be magnitude or wanda' })
+      .enum(SPARSITY_CRITERIA, { error: 'must be magnitude, wanda or sparsegpt' })
       .default('magnitude')
-      .meta(meta('magnitude (|W|) or wanda (|W|·‖X‖₂ with X the layer’s input, Sun et al. 2023; needs calibration).')),
-    calibration: calibration('Wanda').optional(),
+      .meta(
+        meta(
+          'magnitude (|W|), wanda (|W|·‖X‖₂ with X the layer’s input, Sun et al. 2023) or sparsegpt (mask and optimal-brain-surgeon update of the remaining weights from XᵀX, layer by layer on the already-pruned model, Frantar & Alistarh 2023); wanda and sparsegpt need calibration.',
+        ),
+      ),
+    calibration: calibration('Wanda and SparseGPT').optional(),
     samples,
+    dampening,
     /** "unstructured", or "N:M": in every group of M consecutive inputs, zero the N smallest. */
     pattern: z
       .string()
@@ -161,11 +198,16 @@ export const sparsityRecipe = z
   .strict()
   .meta(meta('Zero individual weights of the attention and MLP projections (stored dense).'))
   .superRefine((r, ctx) => {
-    if (r.criterion === 'wanda') {
-      if (r.calibration === undefined) ctx.addIssue({ code: 'custom', path: ['calibration'], message: 'is required for Wanda' });
+    if (r.criterion === 'wanda' || r.criterion === 'sparsegpt') {
+      const who = r.criterion === 'wanda' ? 'Wanda' : 'SparseGPT';
+      if (r.calibration === undefined) ctx.addIssue({ code: 'custom', path: ['calibration'], message: `is required for ${who}` });
       if (r.scope === 'global')
-        ctx.addIssue({ code: 'custom', path: ['scope'], message: 'Wanda compares weights within each output row, not globally' });
+        ctx.addIssue({ code: 'custom', path: ['scope'], message: `${who} prunes each matrix on its own, not globally` });
+    } else if (r.calibration !== undefined) {
+      ctx.addIssue({ code: 'custom', path: ['calibration'], message: 'is only used by wanda and sparsegpt' });
     }
+    if (r.dampening !== undefined && r.criterion !== 'sparsegpt')
+      ctx.addIssue({ code: 'custom', path: ['dampening'], message: 'is only used by sparsegpt' });
     if (r.pattern === 'unstructured') {
       if (r.sparsity === undefined) ctx.addIssue({ code: 'custom', path: ['sparsity'], message: 'is required for unstructured sparsity' });
       return;
@@ -290,7 +332,7 @@ export const RELATION_OF_METHOD = {
 export function needsCalibration(r: Recipe): boolean {
   return (
     (r.method === 'depth' && r.criterion !== undefined && r.layers === undefined) ||
-    (r.method === 'sparsity' && r.criterion === 'wanda') ||
-    (r.method === 'mlp-width' && r.criterion === 'activation')
+    (r.method === 'sparsity' && (r.criterion === 'wanda' || r.criterion === 'sparsegpt')) ||
+    (r.method === 'mlp-width' && (r.criterion === 'activation' || r.reconstruct === 'least-squares'))
   );
 }

@@ -1,0 +1,122 @@
+// Training-free recovery (issue 19). Two parts:
+//  1. quality: perplexity on kjv-val.txt of the shared model pruned by magnitude, Wanda and
+//     SparseGPT at 50 % and 2:4, and by MLP width 20 % and 40 % with and without the
+//     least-squares refit of down_proj (calibration: 2,048 tokens of kjv-train.txt);
+//  2. speed and memory: SparseGPT 50 % on a generated ≈ 110 M-parameter Llama, each run in a
+//     process of its own for its peak RSS, against Wanda 50 % on the same model (the baseline).
+//   npm run bench:recovery
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { availableParallelism, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { perplexity } from '../src/eval/perplexity.js';
+import { loadTokenizer } from '../src/eval/tokenizer.js';
+import { readCheckpointFolder } from '../src/formats/checkpoint/folder.js';
+import { exportOnnx } from '../src/onnx/export.js';
+import { LmSession } from '../src/onnx/session.js';
+import { resolveRecipe } from '../src/pruning/calibrate.js';
+import { prune } from '../src/pruning/engine.js';
+import { needsCalibration, parseRecipe } from '../src/pruning/recipe.js';
+import { buildCheckpoint, sharedDir, sharedModel } from '../test/fixtures/checkpoints.js';
+
+const threads = availableParallelism();
+const calibration = join(sharedDir, 'data', 'kjv-train.txt');
+const validation = join(sharedDir, 'data', 'kjv-val.txt');
+
+async function pruned(parent: string, out: string, raw: Record<string, unknown>, tmp: string) {
+  const recipe = parseRecipe(needsCalibration(parseRecipe(raw)) ? { ...raw, calibration } : raw);
+  const resolved = needsCalibration(recipe)
+    ? await resolveRecipe(parent, recipe, { cacheDir: join(tmp, 'cache'), threads, tmp: join(tmp, `cal-${Date.now()}`) })
+    : { recipe };
+  await prune(parent, out, resolved.recipe, { inputNorms: resolved.inputNorms, weights: resolved.weights, gramFiles: resolved.gramFiles });
+}
+
+async function ppl(dir: string, tmp: string): Promise<number> {
+  const { modelPath } = await exportOnnx(dir, join(tmp, 'onnx'));
+  const session = await LmSession.open(modelPath, { threads });
+  try {
+    const [r] = await perplexity(
+      { session, tokenizer: loadTokenizer(dir, (await readCheckpointFolder(dir)).config), maxPositions: 2048 },
+      { data: validation },
+    );
+    return r!.value;
+  } finally {
+    await session.release();
+    rmSync(join(tmp, 'onnx'), { recursive: true, force: true });
+  }
+}
+
+/** Child process: one method on one model; prints { seconds, maxRssBytes }. */
+async function one(method: string, parent: string, out: string): Promise<void> {
+  const tmp = mkdtempSync(join(tmpdir(), 'bonsai-bench-recovery-one-'));
+  try {
+    const t = performance.now();
+    await pruned(parent, out, { method: 'sparsity', criterion: method, sparsity: 0.5 }, tmp);
+    process.stdout.write(JSON.stringify({ seconds: (performance.now() - t) / 1000, maxRssBytes: process.resourceUsage().maxRSS * 1024 }));
+  } finally {
+    rmSync(tmp, { recursive: true, force: true });
+  }
+}
+
+const VARIANTS: Array<[string, Record<string, unknown>]> = [
+  ['magnitude 50 %', { method: 'sparsity', criterion: 'magnitude', sparsity: 0.5 }],
+  ['Wanda 50 %', { method: 'sparsity', criterion: 'wanda', sparsity: 0.5 }],
+  ['SparseGPT 50 %', { method: 'sparsity', criterion: 'sparsegpt', sparsity: 0.5 }],
+  ['magnitude 2:4', { method: 'sparsity', criterion: 'magnitude', pattern: '2:4' }],
+  ['Wanda 2:4', { method: 'sparsity', criterion: 'wanda', pattern: '2:4' }],
+  ['SparseGPT 2:4', { method: 'sparsity', criterion: 'sparsegpt', pattern: '2:4' }],
+  ['width 20 %', { method: 'mlp-width', pruningFraction: 0.2 }],
+  ['width 20 % + least-squares refit', { method: 'mlp-width', pruningFraction: 0.2, reconstruct: 'least-squares' }],
+  ['width 40 %', { method: 'mlp-width', pruningFraction: 0.4 }],
+  ['width 40 % + least-squares refit', { method: 'mlp-width', pruningFraction: 0.4, reconstruct: 'least-squares' }],
+];
+
+async function main(): Promise<void> {
+  const tmp = mkdtempSync(join(tmpdir(), 'bonsai-bench-recovery-'));
+  try {
+    console.log(`shared model, perplexity on kjv-val.txt (calibration: 2,048 tokens of kjv-train.txt), ${threads} threads`);
+    console.log('| model | perplexity | ratio to dense |');
+    console.log('|---|---:|---:|');
+    const dense = await ppl(sharedModel, tmp);
+    console.log(`| dense | ${dense.toFixed(2)} | 1.00× |`);
+    for (const [label, raw] of VARIANTS) {
+      const out = join(tmp, label.replace(/[^a-z0-9]+/gi, '-'));
+      await pruned(sharedModel, out, raw, tmp);
+      const p = await ppl(out, tmp);
+      console.log(`| ${label} | ${p.toFixed(2)} | ${(p / dense).toFixed(3)}× |`);
+      rmSync(out, { recursive: true, force: true });
+    }
+
+    const big = join(tmp, 'big');
+    await buildCheckpoint('llama', big, {
+      config: {
+        hidden_size: 768,
+        intermediate_size: 2048,
+        num_hidden_layers: 12,
+        num_attention_heads: 12,
+        num_key_value_heads: 12,
+        head_dim: 64,
+      },
+    });
+    const run = (method: string) =>
+      JSON.parse(
+        execFileSync(process.execPath, ['--import', 'tsx', process.argv[1]!, '--one', method, big, join(tmp, `big-${method}`)], {
+          encoding: 'utf8',
+          stdio: ['ignore', 'pipe', 'inherit'],
+        }),
+      ) as { seconds: number; maxRssBytes: number };
+    const wanda = run('wanda');
+    const sgpt = run('sparsegpt');
+    const mb = (b: number) => `${(b / 1e6).toFixed(0)} MB`;
+    console.log(
+      `generated llama (≈ 110 M, BF16) 50 %: SparseGPT ${sgpt.seconds.toFixed(1)} s, peak RSS ${mb(sgpt.maxRssBytes)}; ` +
+        `Wanda ${wanda.seconds.toFixed(1)} s, peak RSS ${mb(wanda.maxRssBytes)} → ratio ${(sgpt.seconds / wanda.seconds).toFixed(2)}× (both with calibration on 2,048 tokens)`,
+    );
+  } finally {
+    rmSync(tmp, { recursive: true, force: true });
+  }
+}
+
+const at = process.argv.indexOf('--one');
+if (at > 0) await one(process.argv[at + 1]!, process.argv[at + 2]!, process.argv[at + 3]!);
+else await main();

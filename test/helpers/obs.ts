@@ -1,0 +1,95 @@
+// An independent plain TypeScript SparseGPT, written from the paper's optimal-brain-surgeon
+// formulation rather than the reference's Cholesky form: the inverse Hessian by Gauss–Jordan
+// elimination, every pruned weight's error applied at once to all later columns
+// (δw = −(w_i − q_i)·[H⁻¹]_{i,:} / [H⁻¹]_{ii}), and H⁻¹ downdated after each column
+// (H⁻¹ ← H⁻¹ − H⁻¹_{:,i}·H⁻¹_{i,:} / H⁻¹_{ii}). The mask rules (w² / [H⁻¹]_{jj} with H⁻¹ taken
+// after eliminating the columns before j; blocks for unstructured, groups of M for N:M) are the
+// reference's. For checking src/pruning/sparsegpt.ts on small layers.
+
+function gaussJordanInverse(a: Float64Array, n: number): Float64Array {
+  const m = new Float64Array(n * 2 * n);
+  for (let i = 0; i < n; i++) {
+    for (let j = 0; j < n; j++) m[i * 2 * n + j] = a[i * n + j]!;
+    m[i * 2 * n + n + i] = 1;
+  }
+  for (let c = 0; c < n; c++) {
+    let p = c;
+    for (let r = c + 1; r < n; r++) if (Math.abs(m[r * 2 * n + c]!) > Math.abs(m[p * 2 * n + c]!)) p = r;
+    for (let j = 0; j < 2 * n; j++) [m[c * 2 * n + j], m[p * 2 * n + j]] = [m[p * 2 * n + j]!, m[c * 2 * n + j]!];
+    const piv = m[c * 2 * n + c]!;
+    for (let j = 0; j < 2 * n; j++) m[c * 2 * n + j]! /= piv;
+    for (let r = 0; r < n; r++) {
+      if (r === c) continue;
+      const f = m[r * 2 * n + c]!;
+      for (let j = 0; j < 2 * n; j++) m[r * 2 * n + j]! -= f * m[c * 2 * n + j]!;
+    }
+  }
+  const out = new Float64Array(n * n);
+  for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) out[i * n + j] = m[i * 2 * n + n + j]!;
+  return out;
+}
+
+function eliminate(hinv: Float64Array, n: number, i: number): void {
+  const d = hinv[i * n + i]!;
+  const col = Array.from({ length: n }, (_, r) => hinv[r * n + i]!);
+  const row = Array.from({ length: n }, (_, c) => hinv[i * n + c]!);
+  for (let r = 0; r < n; r++) for (let c = 0; c < n; c++) hinv[r * n + c]! -= (col[r]! * row[c]!) / d;
+}
+
+export function obsPrune(
+  w: ArrayLike<number>,
+  rows: number,
+  cols: number,
+  gram: Float64Array,
+  o: { sparsity?: number; nm?: { n: number; m: number }; dampening: number; blockSize: number },
+): Float64Array {
+  const W = Float64Array.from(w as ArrayLike<number>);
+  const H = Float64Array.from(gram);
+  for (let i = 0; i < cols; i++) {
+    if (H[i * cols + i] === 0) {
+      H[i * cols + i] = 1;
+      for (let r = 0; r < rows; r++) W[r * cols + i] = 0;
+    }
+  }
+  let mean = 0;
+  for (let i = 0; i < cols; i++) mean += H[i * cols + i]!;
+  for (let i = 0; i < cols; i++) H[i * cols + i]! += (o.dampening * mean) / cols;
+  const hinv = gaussJordanInverse(H, cols);
+  // [H⁻¹]_{jj} after eliminating the columns before j: weight-independent, known up front.
+  const d = new Float64Array(cols);
+  const scratch = Float64Array.from(hinv);
+  for (let j = 0; j < cols; j++) {
+    d[j] = scratch[j * cols + j]!;
+    eliminate(scratch, cols, j);
+  }
+  const mask = new Uint8Array(rows * cols);
+  const target = o.sparsity ? Math.floor(o.sparsity * rows * cols + 1e-9) : 0;
+  const m = o.nm?.m ?? 1;
+  for (let i = 0; i < cols; i++) {
+    if (!o.nm && i % o.blockSize === 0) {
+      const end = Math.min(i + o.blockSize, cols);
+      const k = Math.floor((target * end) / cols + 1e-9) - Math.floor((target * i) / cols + 1e-9);
+      const cand: Array<[number, number]> = [];
+      for (let r = 0; r < rows; r++) for (let j = i; j < end; j++) cand.push([W[r * cols + j]! ** 2 / d[j]!, r * (end - i) + (j - i)]);
+      cand.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+      for (const [, at] of cand.slice(0, k)) mask[Math.floor(at / (end - i)) * cols + i + (at % (end - i))] = 1;
+    }
+    if (o.nm && i % m === 0) {
+      for (let r = 0; r < rows; r++) {
+        const group = Array.from({ length: m }, (_, j) => j).sort(
+          (a, b) => W[r * cols + i + a]! ** 2 / d[i + a]! - W[r * cols + i + b]! ** 2 / d[i + b]! || a - b,
+        );
+        for (const j of group.slice(0, o.nm.n)) mask[r * cols + i + j] = 1;
+      }
+    }
+    const h = hinv[i * cols + i]!;
+    for (let r = 0; r < rows; r++) {
+      const value = W[r * cols + i]!;
+      const q = mask[r * cols + i] ? 0 : value;
+      for (let c = i + 1; c < cols; c++) W[r * cols + c]! -= ((value - q) * hinv[i * cols + c]!) / h;
+      W[r * cols + i] = q;
+    }
+    eliminate(hinv, cols, i);
+  }
+  return W;
+}

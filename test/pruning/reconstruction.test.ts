@@ -1,0 +1,176 @@
+// The calibrated reconstruction methods on the shared model: for every projection of every layer,
+// SparseGPT's output error ‖W·X − Ŵ·X‖² on the calibration activations is no larger than Wanda's
+// at the same sparsity and pattern, and the least-squares refit of down_proj is no worse than
+// slicing it with the same kept neurons. X is the dense model's activations, read through the
+// exported graph's taps; the errors are computed here from the rows of X.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Tokenizer } from '@huggingface/tokenizers';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { CheckpointTensors } from '../../src/formats/checkpoint/tensors.js';
+import { toFloat32 } from '../../src/formats/safetensors/dtypes.js';
+import { exportOnnx } from '../../src/onnx/export.js';
+import { LmSession } from '../../src/onnx/session.js';
+import { prune } from '../../src/pruning/engine.js';
+import { parseRecipe } from '../../src/pruning/recipe.js';
+import { refitDownProj } from '../../src/pruning/refit.js';
+import { neuronScores, topK } from '../../src/pruning/scores.js';
+import { sparseGpt } from '../../src/pruning/sparsegpt.js';
+import { sparsifyWanda } from '../../src/pruning/sparsity.js';
+import { sharedDir, sharedModel } from '../fixtures/checkpoints.js';
+import { tempDir } from '../helpers/tmp.js';
+
+const tmp = tempDir('reconstruction-');
+const calibration = join(sharedDir, 'data', 'kjv-train.txt');
+/** tap → rows of X ([tokens, width]) of the dense shared model over 512 calibration tokens. */
+const acts = new Map<string, { x: Float32Array; rows: number; width: number }>();
+const LAYERS = 6;
+
+beforeAll(async () => {
+  const { modelPath } = await exportOnnx(sharedModel, join(tmp, 'graph'), { activations: true });
+  const session = await LmSession.open(modelPath, { threads: 2 });
+  const tok = new Tokenizer(
+    JSON.parse(readFileSync(join(sharedModel, 'tokenizer.json'), 'utf8')),
+    JSON.parse(readFileSync(join(sharedModel, 'tokenizer_config.json'), 'utf8')),
+  );
+  const ids: number[] = [];
+  for (const line of readFileSync(calibration, 'utf8').split('\n')) {
+    if (ids.length >= 512) break;
+    if (line.trim()) ids.push(1, ...tok.encode(line, { add_special_tokens: false }).ids);
+  }
+  const taps = Array.from({ length: LAYERS }, (_, l) => ['attn_in', 'o_in', 'mlp_norm', 'mlp_in'].map((t) => `${t}_${l}`)).flat();
+  const out = await session.run([ids.slice(0, 256)], taps);
+  const out2 = await session.run([ids.slice(256, 512)], taps);
+  for (const t of taps) {
+    const width = out[t]!.dims[1]!;
+    const x = new Float32Array(512 * width);
+    x.set(out[t]!.data as Float32Array);
+    x.set(out2[t]!.data as Float32Array, 256 * width);
+    acts.set(t, { x, rows: 512, width });
+  }
+  await session.release();
+}, 120_000);
+
+function gram(tap: string): Float64Array {
+  const { x, rows, width } = acts.get(tap)!;
+  const g = new Float64Array(width * width);
+  for (let r = 0; r < rows; r++)
+    for (let i = 0; i < width; i++) {
+      const xi = x[r * width + i]!;
+      for (let j = 0; j < width; j++) g[i * width + j]! += xi * x[r * width + j]!;
+    }
+  return g;
+}
+
+/** Σ over calibration rows of ‖W·x − Ŵ·x_cols‖², Ŵ's columns given by `cols` (default all). */
+function outputError(w: ArrayLike<number>, rows: number, tap: string, hat: ArrayLike<number>, cols?: readonly number[]): number {
+  const { x, rows: n, width } = acts.get(tap)!;
+  const k = cols?.length ?? width;
+  let total = 0;
+  for (let s = 0; s < n; s++) {
+    for (let r = 0; r < rows; r++) {
+      let a = 0;
+      for (let i = 0; i < width; i++) a += w[r * width + i]! * x[s * width + i]!;
+      let b = 0;
+      for (let j = 0; j < k; j++) b += hat[r * k + j]! * x[s * width + (cols ? cols[j]! : j)]!;
+      total += (a - b) ** 2;
+    }
+  }
+  return total;
+}
+
+const PROJECTIONS: Array<[string, string]> = [
+  ['self_attn.q_proj', 'attn_in'],
+  ['self_attn.k_proj', 'attn_in'],
+  ['self_attn.v_proj', 'attn_in'],
+  ['self_attn.o_proj', 'o_in'],
+  ['mlp.gate_proj', 'mlp_norm'],
+  ['mlp.up_proj', 'mlp_norm'],
+  ['mlp.down_proj', 'mlp_in'],
+];
+
+describe('SparseGPT against Wanda on the shared model', () => {
+  it.each([
+    ['50 % unstructured', { sparsity: 0.5 }],
+    ['2:4', { nm: { n: 2, m: 4 } }],
+  ])(
+    '%s: every projection of every layer reconstructs its output at least as well',
+    async (_name, o) => {
+      const ckpt = await CheckpointTensors.open(sharedModel);
+      try {
+        for (let l = 0; l < LAYERS; l++) {
+          for (const [proj, tap] of PROJECTIONS) {
+            const name = `model.layers.${l}.${proj}.weight`;
+            const { dtype, shape } = ckpt.info(name);
+            const [rows, cols] = shape as [number, number];
+            const bytes = await ckpt.readBytes(name);
+            const w = toFloat32(bytes, dtype);
+            const g = gram(`${tap}_${l}`);
+            const sgpt = sparseGpt(w, rows, cols, g, { ...o, dampening: 0.01 });
+            const norms = Float64Array.from({ length: cols }, (_, j) => Math.sqrt(g[j * cols + j]!));
+            const pattern = 'nm' in o ? o.nm : { perRow: cols * 0.5 };
+            const wanda = toFloat32(sparsifyWanda(Uint8Array.from(bytes), dtype, 2, rows, cols, norms, pattern), dtype);
+            const zeros = (a: ArrayLike<number>) => Array.prototype.filter.call(a, (v: number) => v === 0).length;
+            expect(zeros(sgpt)).toBeGreaterThanOrEqual(rows * cols * 0.5);
+            const eS = outputError(w, rows, `${tap}_${l}`, sgpt);
+            const eW = outputError(w, rows, `${tap}_${l}`, wanda);
+            expect(eS, `${name}: SparseGPT ${eS} vs Wanda ${eW}`).toBeLessThanOrEqual(eW);
+          }
+        }
+      } finally {
+        await ckpt.close();
+      }
+    },
+    120_000,
+  );
+});
+
+describe('least-squares refit of down_proj', () => {
+  it.each([0.2, 0.4])(
+    'width %s: the refit is no worse than slicing, in every layer',
+    async (fraction) => {
+      const ckpt = await CheckpointTensors.open(sharedModel);
+      try {
+        for (let l = 0; l < LAYERS; l++) {
+          const p = `model.layers.${l}.mlp.`;
+          const { dtype, shape } = ckpt.info(`${p}down_proj.weight`);
+          const [rows, I] = shape as [number, number];
+          const k = I - Math.floor(fraction * I);
+          const kept = topK(
+            neuronScores(await ckpt.readBytes(`${p}gate_proj.weight`), await ckpt.readBytes(`${p}up_proj.weight`), dtype, I, rows, 'maw'),
+            k,
+          );
+          const w = toFloat32(await ckpt.readBytes(`${p}down_proj.weight`), dtype);
+          const sliced = new Float32Array(rows * k);
+          for (let r = 0; r < rows; r++) kept.forEach((c, j) => (sliced[r * k + j] = w[r * I + c]!));
+          const refit = refitDownProj(w, rows, I, kept, gram(`mlp_in_${l}`), 0.01);
+          const eRefit = outputError(w, rows, `mlp_in_${l}`, refit, kept);
+          const eSliced = outputError(w, rows, `mlp_in_${l}`, sliced, kept);
+          expect(eRefit, `layer ${l}`).toBeLessThan(eSliced);
+        }
+      } finally {
+        await ckpt.close();
+      }
+    },
+    120_000,
+  );
+});
+
+describe('through the engine', () => {
+  it('SparseGPT at sparsity 0 writes the parent tensors bit for bit', async () => {
+    const recipe = parseRecipe({ method: 'sparsity', criterion: 'sparsegpt', sparsity: 0, calibration, samples: 256 });
+    const { resolveRecipe } = await import('../../src/pruning/calibrate.js');
+    const resolved = await resolveRecipe(sharedModel, recipe, { cacheDir: join(tmp, 'cache'), threads: 2, tmp: join(tmp, 'cal0') });
+    const out = join(tmp, 'sgpt0');
+    await prune(sharedModel, out, resolved.recipe, { weights: resolved.weights });
+    const a = await CheckpointTensors.open(sharedModel);
+    const b = await CheckpointTensors.open(out);
+    try {
+      for (const name of a.names())
+        expect(Buffer.compare(Buffer.from(await a.readBytes(name)), Buffer.from(await b.readBytes(name))), name).toBe(0);
+    } finally {
+      await a.close();
+      await b.close();
+    }
+  }, 120_000);
+});
