@@ -142,7 +142,7 @@ describe('least-squares refit of down_proj', () => {
           );
           const w = toFloat32(await ckpt.readBytes(`${p}down_proj.weight`), dtype);
           const sliced = new Float32Array(rows * k);
-          for (let r = 0; r < rows; r++) kept.forEach((c, j) => (sliced[r * k + j] = w[r * I + c]!));
+          for (let r = 0; r < rows; r++) for (const [j, c] of kept.entries()) sliced[r * k + j] = w[r * I + c]!;
           const refit = refitDownProj(w, rows, I, kept, gram(`mlp_in_${l}`), 0.01);
           const eRefit = outputError(w, rows, `mlp_in_${l}`, refit, kept);
           const eSliced = outputError(w, rows, `mlp_in_${l}`, sliced, kept);
