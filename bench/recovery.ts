@@ -24,7 +24,8 @@ const calibration = join(sharedDir, 'data', 'kjv-train.txt');
 const validation = join(sharedDir, 'data', 'kjv-val.txt');
 
 async function pruned(parent: string, out: string, raw: Record<string, unknown>, tmp: string) {
-  const recipe = parseRecipe(needsCalibration(parseRecipe(raw)) ? { ...raw, calibration } : raw);
+  const calibrated = raw.criterion === 'wanda' || raw.criterion === 'sparsegpt' || raw.reconstruct === 'least-squares';
+  const recipe = parseRecipe(calibrated ? { ...raw, calibration } : raw);
   const resolved = needsCalibration(recipe)
     ? await resolveRecipe(parent, recipe, { cacheDir: join(tmp, 'cache'), threads, tmp: join(tmp, `cal-${Date.now()}`) })
     : { recipe };

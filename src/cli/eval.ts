@@ -65,8 +65,8 @@ export async function evalCommand(dir: string, f: EvalFlags): Promise<void> {
   );
 }
 
-export async function exportOnnxCommand(dir: string, out: string, opts: { activations?: boolean }): Promise<void> {
-  const r = await exportOnnx(dir, out, { activations: opts.activations });
+export async function exportOnnxCommand(dir: string, out: string, opts: { activations?: boolean; fused?: boolean }): Promise<void> {
+  const r = await exportOnnx(dir, out, { activations: opts.activations, graph: opts.fused ? 'fused' : 'reference' });
   process.stdout.write(
     `wrote ${r.modelPath} (${(r.weightBytes / 1e6).toFixed(1)} MB of FP32 weights in ${join(out, 'model.onnx_data')})\n`,
   );

@@ -120,7 +120,8 @@ program
   .argument('<dir>', 'Hugging Face checkpoint folder')
   .argument('<out>', 'output folder')
   .option('--activations', 'also output block inputs/outputs and down_proj inputs')
-  .action(async (dir: string, out: string, opts: { activations?: boolean }) => {
+  .option('--fused', "onnxruntime's fused CPU operators (com.microsoft domain; faster, onnxruntime only) instead of plain ONNX")
+  .action(async (dir: string, out: string, opts: { activations?: boolean; fused?: boolean }) => {
     const { exportOnnxCommand } = await import('./eval.js');
     await exportOnnxCommand(dir, out, opts);
   });

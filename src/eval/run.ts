@@ -5,6 +5,7 @@ import { parseArchitecture } from '../arch/registry.js';
 import { BadInputError } from '../errors.js';
 import { readCheckpointFolder } from '../formats/checkpoint/folder.js';
 import { cachedOnnx } from '../onnx/cache.js';
+import type { HeadOutput } from '../onnx/export.js';
 import { LmSession } from '../onnx/session.js';
 import { compareEncoders } from './compareEncoders.js';
 import { lambada } from './lambada.js';
@@ -23,6 +24,14 @@ export interface EvalRequest {
   stride?: number;
   limit?: number;
 }
+
+/** The head outputs each task reads: its graph computes nothing else. */
+const TASK_OUTPUTS: Record<Exclude<EvalRequest['task'], 'embedding-similarity'>, HeadOutput[]> = {
+  perplexity: ['target_logprobs'],
+  lambada: ['target_logprobs', 'greedy'],
+  'multiple-choice': ['target_logprobs', 'greedy'],
+  speed: ['greedy'],
+};
 
 export interface EvalRunOptions {
   cacheDir: string;
@@ -46,7 +55,7 @@ export async function evaluateCheckpoint(dir: string, request: EvalRequest, opti
   if (request.task !== 'speed' && !request.data) throw new BadInputError('data', `is required for ${request.task}`);
   const tokenizer = loadTokenizer(dir, config);
   options.onProgress?.('export', 0);
-  const modelPath = await cachedOnnx(dir, options.cacheDir, options.fileHashes);
+  const modelPath = await cachedOnnx(dir, options.cacheDir, options.fileHashes, TASK_OUTPUTS[request.task]);
   const session = await LmSession.open(modelPath, { threads: options.threads });
   try {
     const ctx = {

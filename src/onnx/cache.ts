@@ -5,7 +5,7 @@ import { existsSync } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { sha256File } from '../sha256.js';
-import { EXPORT_VERSION, exportOnnx } from './export.js';
+import { EXPORT_VERSION, exportOnnx, HEAD_OUTPUTS, type HeadOutput } from './export.js';
 
 const shapesGraph = (n: string) => n === 'config.json' || n.endsWith('.safetensors');
 
@@ -23,15 +23,28 @@ export async function checkpointKey(dir: string, fileHashes?: Record<string, str
   return checkpointKeyOf(hashes);
 }
 
-/** Where the graph of a checkpoint with this key lives (or will) in a cache folder. */
-export function cachedOnnxDir(cacheDir: string, key: string): string {
-  return join(cacheDir, key.slice(0, 32));
+/**
+ * Where the graph of a checkpoint with this key lives (or will) in a cache folder; a graph with
+ * only some head outputs (a task's) sits beside the full one.
+ */
+export function cachedOnnxDir(cacheDir: string, key: string, outputs?: readonly HeadOutput[]): string {
+  const variant = !outputs || outputs.length === HEAD_OUTPUTS.length ? '' : outputs.length ? `-${[...outputs].sort().join('+')}` : '-taps';
+  return join(cacheDir, key.slice(0, 32) + variant);
 }
 
-/** The cached graph of a checkpoint, exported on first use. */
-export async function cachedOnnx(dir: string, cacheDir: string, fileHashes?: Record<string, string>): Promise<string> {
-  const out = cachedOnnxDir(cacheDir, await checkpointKey(dir, fileHashes));
+/**
+ * The cached graph of a checkpoint, exported on first use. Without `outputs`: the portable graph
+ * (plain ONNX operators, every head output), which is what users download; with them: the fused
+ * onnxruntime graph a task runs, computing only those outputs.
+ */
+export async function cachedOnnx(
+  dir: string,
+  cacheDir: string,
+  fileHashes?: Record<string, string>,
+  outputs?: readonly HeadOutput[],
+): Promise<string> {
+  const out = cachedOnnxDir(cacheDir, await checkpointKey(dir, fileHashes), outputs);
   const model = join(out, 'model.onnx');
-  if (!existsSync(model)) await exportOnnx(dir, out);
+  if (!existsSync(model)) await exportOnnx(dir, out, outputs ? { outputs } : { graph: 'reference' });
   return model;
 }

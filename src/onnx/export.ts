@@ -22,9 +22,12 @@ import { readCheckpointFolder } from '../formats/checkpoint/folder.js';
 import { CheckpointTensors } from '../formats/checkpoint/tensors.js';
 import { toFloat32 } from '../formats/safetensors/dtypes.js';
 import { buildEncoderGraph, ENCODER_INPUTS } from './encoderGraph.js';
-import { FLOAT, GraphBuilder, INT64, onnx, valueInfo } from './graph.js';
+import { FLOAT, GraphBuilder, INT32, INT64, onnx, valueInfo } from './graph.js';
 
-export const EXPORT_VERSION = 2;
+/** onnxruntime's contrib operator domain (docs/ContribOperators.md). */
+const MS = 'com.microsoft';
+
+export const EXPORT_VERSION = 3;
 export const DATA_FILE = 'model.onnx_data';
 
 export interface ExportOptions {
@@ -35,7 +38,23 @@ export interface ExportOptions {
    * other values for them, as sequential calibration does with the layers it has already pruned.
    */
   overridable?: readonly string[];
+  /**
+   * Which head outputs the graph computes (default all three). onnxruntime runs every node that
+   * feeds a graph output whatever a run fetches, so a task's graph holds only what it reads:
+   * perplexity needs target_logprobs alone, not the [batch, seq, vocab] logits.
+   */
+  outputs?: readonly HeadOutput[];
+  /**
+   * `fused` (default): onnxruntime's fused CPU operators — SimplifiedLayerNormalization,
+   * SkipSimplifiedLayerNormalization (residual add + RMSNorm), GroupQueryAttention with its rotary
+   * embedding, causal and sliding-window masking and soft-capping. `reference`: the graph of plain ONNX operators, op for op after
+   * transformers (kept for the benchmark's side-by-side baseline and as a cross-check).
+   */
+  graph?: 'fused' | 'reference';
 }
+
+export const HEAD_OUTPUTS = ['logits', 'target_logprobs', 'greedy'] as const;
+export type HeadOutput = (typeof HEAD_OUTPUTS)[number];
 
 export interface ExportResult {
   modelPath: string;
@@ -90,7 +109,10 @@ export async function exportOnnx(checkpointDir: string, outDir: string, options:
       irVersion: 8,
       producerName: 'bonsai',
       producerVersion: String(EXPORT_VERSION),
-      opsetImport: [{ domain: '', version: 20 }],
+      opsetImport: [
+        { domain: '', version: 20 },
+        { domain: 'com.microsoft', version: 1 },
+      ],
       graph: {
         name: arch.modelType,
         node: g.nodes,
@@ -117,6 +139,8 @@ export async function exportOnnx(checkpointDir: string, outDir: string, options:
 type Weight = (name: string, plusOne?: boolean) => Promise<string>;
 
 async function buildGraph(g: GraphBuilder, a: ArchConfig, W: Weight, has: (n: string) => boolean, options: ExportOptions) {
+  const fused = options.graph !== 'reference';
+  const heads = new Set(options.outputs ?? HEAD_OUTPUTS);
   const H = a.hiddenSize;
   const hd = a.headDim;
   const group = a.numHeads / a.numKvHeads;
@@ -124,8 +148,25 @@ async function buildGraph(g: GraphBuilder, a: ArchConfig, W: Weight, has: (n: st
   const axisLast = g.ints([-1]);
   const norm = async (x: string, name: string) => {
     const w = await W(name, a.normWeightOffset);
+    if (fused) return g.op1('SimplifiedLayerNormalization', [x, w], { axis: -1, epsilon: { float: a.rmsNormEps } });
     const ms = g.op1('ReduceMean', [g.op1('Mul', [x, x]), axisLast], { keepdims: 1 });
     return g.op1('Mul', [g.op1('Mul', [x, g.op1('Reciprocal', [g.op1('Sqrt', [g.op1('Add', [ms, eps])])])]), w]);
+  };
+  /** residual + addend, then RMSNorm of the sum: one SkipSimplifiedLayerNormalization when fused. */
+  const addNorm = async (residual: string, addend: string | null, name: string): Promise<{ sum: string; normed: string }> => {
+    if (addend === null) return { sum: residual, normed: await norm(residual, name) };
+    if (!fused) {
+      const sum = g.op1('Add', [residual, addend]);
+      return { sum, normed: await norm(sum, name) };
+    }
+    const [normed, , , sum] = g.op(
+      'SkipSimplifiedLayerNormalization',
+      [addend, residual, await W(name, a.normWeightOffset)],
+      { epsilon: { float: a.rmsNormEps } },
+      4,
+      MS,
+    );
+    return { sum: sum!, normed: normed! };
   };
   const linear = async (x: string, name: string) => {
     const bias = name.replace(/\.weight$/, '.bias');
@@ -141,11 +182,16 @@ async function buildGraph(g: GraphBuilder, a: ArchConfig, W: Weight, has: (n: st
   let x = g.op1('Reshape', [g.op1('Gather', [embedding, 'input_ids'], { axis: 0 }), g.ints([-1, H])]);
   if (a.scaleEmbeddings) x = g.op1('Mul', [x, g.floats([Math.fround(Math.sqrt(H))], [])]);
 
-  // Rotary tables per theta: cos/sin [1, seq, 1, 1, head_dim] (transformers' rotate_half layout).
+  // Rotary tables per theta (transformers' rotate_half layout): cos/sin [1, seq, 1, 1, head_dim]
+  // for the plain-operator attention, GroupQueryAttention's caches [seq, head_dim / 2] for it.
   const positions = g.op1('Cast', [g.op1('Range', [g.ints([0], []), seq, g.ints([1], [])])], { to: FLOAT });
+  // GroupQueryAttention's CPU kernel needs head_size % 16 == 0 (every published model has it);
+  // other shapes keep the plain-operator attention inside the fused graph.
+  const gqa = fused && hd % 16 === 0;
   const rope = (theta: number, scaling: ArchConfig['ropeScaling']) => {
     const inv = Float32Array.from(ropeInverseFrequencies(theta, hd, scaling));
     const freqs = g.op1('Mul', [g.op1('Unsqueeze', [positions, g.ints([1])]), g.floats(inv, [1, hd / 2])]);
+    if (gqa) return { cos: g.op1('Cos', [freqs]), sin: g.op1('Sin', [freqs]) };
     const emb = g.op1('Concat', [freqs, freqs], { axis: -1 });
     const to5 = g.op1('Concat', [g.ints([1]), g.op1('Unsqueeze', [seq, g.ints([0])]), g.ints([1, 1, hd])], { axis: 0 });
     return { cos: g.op1('Reshape', [g.op1('Cos', [emb]), to5]), sin: g.op1('Reshape', [g.op1('Sin', [emb]), to5]) };
@@ -161,21 +207,90 @@ async function buildGraph(g: GraphBuilder, a: ArchConfig, W: Weight, has: (n: st
     return g.op1('Add', [g.op1('Mul', [t, r.cos]), g.op1('Mul', [rot, r.sin])]);
   };
 
-  // Additive masks [seq, seq]: causal, and causal within the window for sliding layers.
-  const idx = g.op1('Range', [g.ints([0], []), seq, g.ints([1], [])]);
-  const diff = g.op1('Sub', [g.op1('Unsqueeze', [idx, g.ints([1])]), g.op1('Unsqueeze', [idx, g.ints([0])])]);
-  const zero = g.floats([0], []);
-  const negInf = g.floats([Number.NEGATIVE_INFINITY], []);
-  const causalOk = g.op1('GreaterOrEqual', [diff, g.ints([0], [])]);
-  const causal = g.op1('Where', [causalOk, zero, negInf]);
-  const slidingMask = a.slidingWindow
-    ? g.op1('Where', [g.op1('And', [causalOk, g.op1('Less', [diff, g.ints([a.slidingWindow], [])])]), zero, negInf])
-    : causal;
-
   const batchSeq = g.op1('Slice', [shape, g.ints([0]), g.ints([2]), g.ints([0])]);
-  const shapeQ = g.op1('Concat', [batchSeq, g.ints([a.numKvHeads, group, hd])], { axis: 0 });
-  const shapeKV = g.op1('Concat', [batchSeq, g.ints([a.numKvHeads, 1, hd])], { axis: 0 });
-  const scale = g.floats([1 / Math.sqrt(a.queryPreAttnScalar ?? hd)], []);
+  const scaleValue = 1 / Math.sqrt(a.queryPreAttnScalar ?? hd);
+  // GroupQueryAttention reads a whole, unpadded batch: every row's key count is seq (seqlens_k = seq − 1).
+  const seq32 = gqa ? g.op1('Cast', [seq], { to: INT32 }) : '';
+  const seqlensK = gqa
+    ? g.op1('Expand', [g.op1('Sub', [seq32, g.int32s([1], [])]), g.op1('Slice', [shape, g.ints([0]), g.ints([1]), g.ints([0])])])
+    : '';
+  const to3d = g.op1('Concat', [batchSeq, g.ints([-1])], { axis: 0 });
+  const attention = gqa
+    ? async (h: string, p: string, sliding: boolean) => {
+        let q = await linear(h, `${p}self_attn.q_proj.weight`);
+        let k = await linear(h, `${p}self_attn.k_proj.weight`);
+        const v = await linear(h, `${p}self_attn.v_proj.weight`);
+        if (a.qkNorm) {
+          const perHead = g.ints([-1, hd]);
+          q = g.op1('Reshape', [await norm(g.op1('Reshape', [q, perHead]), `${p}self_attn.q_norm.weight`), g.ints([-1, a.numHeads * hd])]);
+          k = g.op1('Reshape', [
+            await norm(g.op1('Reshape', [k, perHead]), `${p}self_attn.k_norm.weight`),
+            g.ints([-1, a.numKvHeads * hd]),
+          ]);
+        }
+        const r = sliding ? ropeLocal : ropeGlobal;
+        const attrs: Record<string, number | { float: number }> = {
+          num_heads: a.numHeads,
+          kv_num_heads: a.numKvHeads,
+          scale: { float: scaleValue },
+          do_rotary: 1,
+          rotary_interleaved: 0,
+        };
+        // transformers' sliding mask (a query at i sees keys with i − j < window) is local_window_size =
+        // window in onnxruntime's kernel, as the Gemma-2/3 fixtures' 16-token windows check.
+        if (sliding) attrs.local_window_size = a.slidingWindow!;
+        if (a.attnLogitSoftcapping) attrs.softcap = { float: a.attnLogitSoftcapping };
+        const [out] = g.op(
+          'GroupQueryAttention',
+          [g.op1('Reshape', [q, to3d]), g.op1('Reshape', [k, to3d]), g.op1('Reshape', [v, to3d]), '', '', seqlensK, seq32, r.cos, r.sin],
+          attrs,
+          3,
+          MS,
+        );
+        return g.op1('Reshape', [out!, g.ints([-1, a.numHeads * hd])]);
+      }
+    : await referenceAttention();
+
+  /** The plain-operator attention: 5-D grouped heads, explicit causal and window masks. */
+  async function referenceAttention() {
+    const idx = g.op1('Range', [g.ints([0], []), seq, g.ints([1], [])]);
+    const diff = g.op1('Sub', [g.op1('Unsqueeze', [idx, g.ints([1])]), g.op1('Unsqueeze', [idx, g.ints([0])])]);
+    const zero = g.floats([0], []);
+    const negInf = g.floats([Number.NEGATIVE_INFINITY], []);
+    const causalOk = g.op1('GreaterOrEqual', [diff, g.ints([0], [])]);
+    const causal = g.op1('Where', [causalOk, zero, negInf]);
+    const slidingMask = a.slidingWindow
+      ? g.op1('Where', [g.op1('And', [causalOk, g.op1('Less', [diff, g.ints([a.slidingWindow], [])])]), zero, negInf])
+      : causal;
+    const shapeQ = g.op1('Concat', [batchSeq, g.ints([a.numKvHeads, group, hd])], { axis: 0 });
+    const shapeKV = g.op1('Concat', [batchSeq, g.ints([a.numKvHeads, 1, hd])], { axis: 0 });
+    const scale = g.floats([scaleValue], []);
+    return async (h: string, p: string, sliding: boolean) => {
+      let q = g.op1('Reshape', [await linear(h, `${p}self_attn.q_proj.weight`), shapeQ]);
+      let k = g.op1('Reshape', [await linear(h, `${p}self_attn.k_proj.weight`), shapeKV]);
+      const v = g.op1('Reshape', [await linear(h, `${p}self_attn.v_proj.weight`), shapeKV]);
+      if (a.qkNorm) {
+        q = await norm(q, `${p}self_attn.q_norm.weight`);
+        k = await norm(k, `${p}self_attn.k_norm.weight`);
+      }
+      const r = sliding ? ropeLocal : ropeGlobal;
+      q = rotate(q, r);
+      k = rotate(k, r);
+      // [b, s, kv, g, d] → q [b, kv, g, s, d] · k [b, kv, 1, d, s] → scores [b, kv, g, s, s]
+      let scores = g.op1('Mul', [
+        g.op1('MatMul', [g.op1('Transpose', [q], { perm: [0, 2, 3, 1, 4] }), g.op1('Transpose', [k], { perm: [0, 2, 3, 4, 1] })]),
+        scale,
+      ]);
+      if (a.attnLogitSoftcapping) {
+        const cap = g.floats([a.attnLogitSoftcapping], []);
+        scores = g.op1('Mul', [g.op1('Tanh', [g.op1('Div', [scores, cap])]), cap]);
+      }
+      const probs = g.op1('Softmax', [g.op1('Add', [scores, sliding ? slidingMask : causal])], { axis: -1 });
+      const ctx = g.op1('MatMul', [probs, g.op1('Transpose', [v], { perm: [0, 2, 3, 1, 4] })]);
+      return g.op1('Reshape', [g.op1('Transpose', [ctx], { perm: [0, 3, 1, 2, 4] }), g.ints([-1, a.numHeads * hd])]);
+    };
+  }
+
   const act = (t: string) =>
     a.hiddenAct.startsWith('gelu') ? g.op1('Gelu', [t], { approximate: 'tanh' }) : g.op1('Mul', [t, g.op1('Sigmoid', [t])]);
   const sandwich = a.layerNorms.length === 4;
@@ -184,49 +299,44 @@ async function buildGraph(g: GraphBuilder, a: ArchConfig, W: Weight, has: (n: st
     if (options.activations) extra.push(g.named(name, 'Identity', [t]));
   };
 
+  // The residual stream: `carry` is the last block's MLP output, added (and normalised) at the
+  // start of the next block or by the final norm.
+  let carry: string | null = null;
   for (let l = 0; l < a.numLayers; l++) {
     const p = layerPrefix(a, l);
     const sliding = a.layerTypes[l] === 'sliding_attention' && a.slidingWindow !== null;
+    const start = await addNorm(x, carry, `${p}input_layernorm.weight`);
+    x = start.sum;
+    if (l > 0) tap(`hidden_out_${l - 1}`, x);
     tap(`hidden_in_${l}`, x);
-    const h = await norm(x, `${p}input_layernorm.weight`);
+    const h = start.normed;
     tap(`attn_in_${l}`, h);
-    let q = g.op1('Reshape', [await linear(h, `${p}self_attn.q_proj.weight`), shapeQ]);
-    let k = g.op1('Reshape', [await linear(h, `${p}self_attn.k_proj.weight`), shapeKV]);
-    const v = g.op1('Reshape', [await linear(h, `${p}self_attn.v_proj.weight`), shapeKV]);
-    if (a.qkNorm) {
-      q = await norm(q, `${p}self_attn.q_norm.weight`);
-      k = await norm(k, `${p}self_attn.k_norm.weight`);
-    }
-    const r = sliding ? ropeLocal : ropeGlobal;
-    q = rotate(q, r);
-    k = rotate(k, r);
-    // [b, s, kv, g, d] → q [b, kv, g, s, d] · k [b, kv, 1, d, s] → scores [b, kv, g, s, s]
-    let scores = g.op1('Mul', [
-      g.op1('MatMul', [g.op1('Transpose', [q], { perm: [0, 2, 3, 1, 4] }), g.op1('Transpose', [k], { perm: [0, 2, 3, 4, 1] })]),
-      scale,
-    ]);
-    if (a.attnLogitSoftcapping) {
-      const cap = g.floats([a.attnLogitSoftcapping], []);
-      scores = g.op1('Mul', [g.op1('Tanh', [g.op1('Div', [scores, cap])]), cap]);
-    }
-    const probs = g.op1('Softmax', [g.op1('Add', [scores, sliding ? slidingMask : causal])], { axis: -1 });
-    const ctx = g.op1('MatMul', [probs, g.op1('Transpose', [v], { perm: [0, 2, 3, 1, 4] })]);
-    const merged = g.op1('Reshape', [g.op1('Transpose', [ctx], { perm: [0, 3, 1, 2, 4] }), g.ints([-1, a.numHeads * hd])]);
+    const merged = await attention(h, p, sliding);
     tap(`o_in_${l}`, merged);
     let attn = await linear(merged, `${p}self_attn.o_proj.weight`);
     if (sandwich) attn = await norm(attn, `${p}post_attention_layernorm.weight`);
-    x = g.op1('Add', [x, attn]);
-    const m = await norm(x, sandwich ? `${p}pre_feedforward_layernorm.weight` : `${p}post_attention_layernorm.weight`);
+    const mid = await addNorm(x, attn, sandwich ? `${p}pre_feedforward_layernorm.weight` : `${p}post_attention_layernorm.weight`);
+    x = mid.sum;
+    const m = mid.normed;
     tap(`mlp_norm_${l}`, m);
     const inner = g.op1('Mul', [act(await linear(m, `${p}mlp.gate_proj.weight`)), await linear(m, `${p}mlp.up_proj.weight`)]);
     tap(`mlp_in_${l}`, inner);
     let mlp = await linear(inner, `${p}mlp.down_proj.weight`);
     if (sandwich) mlp = await norm(mlp, `${p}post_feedforward_layernorm.weight`);
-    x = g.op1('Add', [x, mlp]);
-    tap(`hidden_out_${l}`, x);
+    carry = mlp;
   }
+  const end = await addNorm(x, carry, finalNormName(a));
+  tap(`hidden_out_${a.numLayers - 1}`, end.sum);
+  const final = end.normed;
+  const tapInfo = () =>
+    extra.map((name) =>
+      valueInfo(name, FLOAT, ['tokens', name.startsWith('mlp_in') ? a.intermediateSize : name.startsWith('o_in') ? a.numHeads * hd : H]),
+    );
 
-  const final = await norm(x, finalNormName(a));
+  if (fused && heads.size === 0) {
+    // Calibration reads the activation taps only: no head at all.
+    return tapInfo();
+  }
   let logits2d = g.op1('Gemm', [final, a.tiedEmbeddings ? embedding : await W(a.lmHeadName)], { transB: 1 });
   if (has(a.lmHeadName.replace(/\.weight$/, '.bias')))
     logits2d = g.op1('Add', [logits2d, await W(a.lmHeadName.replace(/\.weight$/, '.bias'))]);
@@ -234,19 +344,24 @@ async function buildGraph(g: GraphBuilder, a: ArchConfig, W: Weight, has: (n: st
     const cap = g.floats([a.finalLogitSoftcapping], []);
     logits2d = g.op1('Mul', [g.op1('Tanh', [g.op1('Div', [logits2d, cap])]), cap]);
   }
-  const logits = g.named('logits', 'Reshape', [logits2d, g.op1('Concat', [batchSeq, g.ints([a.vocabSize])], { axis: 0 })]);
-  const logprobs = g.op1('LogSoftmax', [logits], { axis: -1 });
-  g.named('target_logprobs', 'Squeeze', [
-    g.op1('GatherElements', [logprobs, g.op1('Unsqueeze', ['targets', g.ints([-1])])], { axis: -1 }),
-    g.ints([-1]),
-  ]);
-  g.named('greedy', 'ArgMax', [logits], { axis: -1, keepdims: 0 });
-  return [
-    valueInfo('logits', FLOAT, ['batch', 'seq', a.vocabSize]),
-    valueInfo('target_logprobs', FLOAT, ['batch', 'seq']),
-    valueInfo('greedy', INT64, ['batch', 'seq']),
-    ...extra.map((name) =>
-      valueInfo(name, FLOAT, ['tokens', name.startsWith('mlp_in') ? a.intermediateSize : name.startsWith('o_in') ? a.numHeads * hd : H]),
-    ),
-  ];
+  const outputs = [];
+  const toBatchSeq = (t: string, name: string) => g.named(name, 'Reshape', [t, batchSeq]);
+  if (heads.has('logits') || !fused) {
+    g.named('logits', 'Reshape', [logits2d, g.op1('Concat', [batchSeq, g.ints([a.vocabSize])], { axis: 0 })]);
+    outputs.push(valueInfo('logits', FLOAT, ['batch', 'seq', a.vocabSize]));
+  }
+  if (heads.has('target_logprobs') || !fused) {
+    // LogSoftmax, then the target's entry. (ReduceLogSumExp would not write the [batch·seq, vocab]
+    // log-probabilities, but onnxruntime's CPU kernel is off by up to 6e-4 on the shared model's
+    // logits, beyond what perplexity may move.)
+    const targets = g.op1('Reshape', ['targets', g.ints([-1, 1])]);
+    const logprobs = g.op1('LogSoftmax', [logits2d], { axis: -1 });
+    toBatchSeq(g.op1('Reshape', [g.op1('GatherElements', [logprobs, targets], { axis: -1 }), g.ints([-1])]), 'target_logprobs');
+    outputs.push(valueInfo('target_logprobs', FLOAT, ['batch', 'seq']));
+  }
+  if (heads.has('greedy') || !fused) {
+    toBatchSeq(g.op1('ArgMax', [logits2d], { axis: -1, keepdims: 0 }), 'greedy');
+    outputs.push(valueInfo('greedy', INT64, ['batch', 'seq']));
+  }
+  return [...outputs, ...tapInfo()];
 }

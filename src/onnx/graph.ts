@@ -9,8 +9,10 @@ export { onnx };
 
 export const FLOAT = onnx.TensorProto.DataType.FLOAT;
 export const INT64 = onnx.TensorProto.DataType.INT64;
+export const INT32 = onnx.TensorProto.DataType.INT32;
 
-export type Attr = number | number[] | string | Float32Array;
+/** A number is an INT attribute when integral; `{ float }` forces FLOAT (e.g. a soft-cap of 50). */
+export type Attr = number | number[] | string | Float32Array | { float: number };
 
 export interface ExternalWeight {
   name: string;
@@ -61,6 +63,12 @@ export class GraphBuilder {
     return name;
   }
 
+  int32s(values: number[], dims: number[] = [values.length]): string {
+    const name = `const_i32_${this.counter++}`;
+    this.initializers.push({ name, dataType: INT32, dims, int32Data: values });
+    return name;
+  }
+
   external(w: ExternalWeight): string {
     this.initializers.push({
       name: w.name,
@@ -82,6 +90,7 @@ function attribute(name: string, v: Attr): onnxProto.onnx.IAttributeProto {
   if (typeof v === 'string') return { name, type: T.STRING, s: new TextEncoder().encode(v) };
   if (Array.isArray(v)) return { name, type: T.INTS, ints: v };
   if (v instanceof Float32Array) return { name, type: T.FLOATS, floats: Array.from(v) };
+  if (typeof v === 'object') return { name, type: T.FLOAT, f: v.float };
   return Number.isInteger(v) ? { name, type: T.INT, i: v } : { name, type: T.FLOAT, f: v };
 }
 

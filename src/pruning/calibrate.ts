@@ -45,7 +45,7 @@ export async function calibrate(dir: string, file: string, samples: number, o: C
   const key = await checkpointKey(dir, o.fileHashes);
   const graphDir = join(o.cacheDir, `${key.slice(0, 32)}-activations`);
   o.onProgress?.('export', 0);
-  const { modelPath } = await exportOnnx(dir, graphDir, { activations: true });
+  const { modelPath } = await exportOnnx(dir, graphDir, { activations: true, outputs: [] });
   const session = await LmSession.open(modelPath, { threads: o.threads });
   const tokens = calibrationTokens(dir, folder.config, file, samples);
   const L = arch.numLayers;
@@ -120,7 +120,7 @@ export async function perplexityWithout(
     const child = join(o.tmp, `without-${l}`);
     await mkdir(o.tmp, { recursive: true });
     await prune(dir, child, { method: 'depth', layers: [l] }, { parentHashes: o.fileHashes ?? {}, signal: o.signal });
-    const { modelPath } = await exportOnnx(child, `${child}-onnx`);
+    const { modelPath } = await exportOnnx(child, `${child}-onnx`, { outputs: ['target_logprobs'] });
     const session = await LmSession.open(modelPath, { threads: o.threads });
     try {
       const [ppl] = await perplexity(

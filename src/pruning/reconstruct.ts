@@ -82,7 +82,7 @@ export async function sparseGptWeights(
   try {
     const all = Array.from({ length: arch.numLayers }, (_, l) => projections(arch, l)).flat();
     o.onProgress?.('export', 0);
-    const { modelPath } = await exportOnnx(dir, graphDir, { activations: true, overridable: all.map((t) => t.name) });
+    const { modelPath } = await exportOnnx(dir, graphDir, { activations: true, outputs: [], overridable: all.map((t) => t.name) });
     const session = await LmSession.open(modelPath, { threads: o.threads });
     const tokens = calibrationTokens(dir, folder.config, recipe.calibration!, recipe.samples ?? 2048);
     const nm = nmPattern(recipe.pattern);
@@ -131,7 +131,7 @@ export async function downProjGrams(
   await ckpt.close();
   const graphDir = join(o.tmp, 'refit-graph');
   o.onProgress?.('export', 0);
-  const { modelPath } = await exportOnnx(dir, graphDir, { activations: true });
+  const { modelPath } = await exportOnnx(dir, graphDir, { activations: true, outputs: [] });
   const session = await LmSession.open(modelPath, { threads: o.threads });
   const tokens = calibrationTokens(dir, folder.config, calibration, samples);
   const perPass = Math.max(1, Math.floor(GRAM_BUDGET_BYTES / (arch.intermediateSize ** 2 * 8)));

@@ -17,8 +17,8 @@ afterAll(async () => {
   for (const s of sessions) await s.release();
 });
 
-async function open(dir: string, out: string, activations = false) {
-  const r = await exportOnnx(dir, out, { activations });
+async function open(dir: string, out: string, activations = false, graph: 'fused' | 'reference' = 'fused') {
+  const r = await exportOnnx(dir, out, { activations, graph });
   const s = await LmSession.open(r.modelPath, { threads: 2 });
   sessions.push(s);
   return s;
@@ -43,12 +43,16 @@ describe('ONNX export', () => {
     expect(Array.from(out.greedy!.data as BigInt64Array, Number)).toEqual(ref.probe.argmax_each_position);
   });
 
-  it.each(DECODER_FAMILIES)('%s: logits equal the TypeScript reference forward pass', async (family) => {
-    const dir = join(tempDir(), family);
-    await buildCheckpoint(family, dir, { seed: 7 });
+  // The fused graph (evaluation) with head_dim 8: plain-operator attention, and 16: onnxruntime's
+  // GroupQueryAttention (its CPU kernel needs a multiple of 16), fused norms around both; and the
+  // portable plain-ONNX graph that users download.
+  const cases = DECODER_FAMILIES.flatMap((f) => [[f, 8, 'fused'] as const, [f, 16, 'fused'] as const, [f, 16, 'reference'] as const]);
+  it.each(cases)('%s, head_dim %i, %s graph: logits equal the TypeScript reference forward pass', async (family, headDim, graph) => {
+    const dir = join(tempDir(), `${family}-${headDim}`);
+    await buildCheckpoint(family, dir, { seed: 7, config: { head_dim: headDim } });
     // 24 tokens: longer than the fixtures' sliding windows (16), so the window mask is exercised.
     const ids = Array.from({ length: 24 }, (_, i) => (i * 37 + 5) % 200);
-    const s = await open(dir, join(tempDir(), `${family}-onnx`));
+    const s = await open(dir, join(tempDir(), `${family}-${headDim}-onnx`), false, graph);
     const out = await s.run([ids], ['logits']);
     const logits = out.logits!.data as Float32Array;
     const ref = await referenceLogits(dir, ids);
@@ -58,6 +62,24 @@ describe('ONNX export', () => {
       for (let i = 0; i < V; i++) worst = Math.max(worst, Math.abs(logits[p * V + i]! - row[i]!));
     });
     expect(worst).toBeLessThan(FIXTURE_TOLERANCE);
+  });
+
+  it('the fused graph (evaluation) and the portable one agree on the shared model: logits within 1e-4, log-likelihood within 1e-5 relative', async () => {
+    const ids = Array.from({ length: 200 }, (_, i) => 1 + ((i * 37) % 1000));
+    const targets = ids.map((_, i) => ids[(i + 1) % ids.length]!);
+    const fused = await open(sharedModel, join(tempDir(), 'tiny-fused'), false, 'fused');
+    const plain = await open(sharedModel, join(tempDir(), 'tiny-plain'), false, 'reference');
+    const a = await fused.run([ids], ['logits', 'target_logprobs'], [targets]);
+    const b = await plain.run([ids], ['logits', 'target_logprobs'], [targets]);
+    const la = a.logits!.data as Float32Array;
+    const lb = b.logits!.data as Float32Array;
+    let worst = 0;
+    for (let i = 0; i < la.length; i++) worst = Math.max(worst, Math.abs(la[i]! - lb[i]!));
+    expect(worst).toBeLessThan(1e-4);
+    const sum = (x: Float32Array) => x.reduce((acc, v) => acc + v, 0);
+    const nllA = -sum(a.target_logprobs!.data as Float32Array);
+    const nllB = -sum(b.target_logprobs!.data as Float32Array);
+    expect(Math.abs(nllA - nllB) / nllB).toBeLessThan(1e-5);
   });
 
   it('batches give the same logits as single rows, and activations chain from block to block', async () => {
