@@ -70,3 +70,30 @@ export function cardRoute(services: Services) {
     }
   };
 }
+
+/**
+ * GET /models/OWNER/NAME/resolve/PATH: one file of the model's stored checkpoint (the Hub's
+ * /resolve/main/PATH), streamed from the artifact store, with its sha256 as the ETag.
+ */
+export function fileRoute(services: Services) {
+  return async (req: Request<{ owner: string; name: string; path: string[] }>, res: Response) => {
+    try {
+      const ctx = await createContext(services, req.headers.authorization);
+      checkRead(ctx);
+      const model = await findModel(services.prisma, `${formatModelName(req.params)}`);
+      const path = req.params.path.join('/');
+      const file = model.artifactId
+        ? await services.prisma.artifactFile.findFirst({ where: { artifactId: model.artifactId, path } })
+        : null;
+      if (!file) throw new NotFoundError(`file of ${formatModelName(model)}`, path);
+      const store = services.registry.store;
+      res
+        .set('etag', `"${file.sha256}"`)
+        .set('content-disposition', `attachment; filename="${path.split('/').pop()!.replace(/"/g, '')}"`)
+        .type('application/octet-stream')
+        .sendFile(store.blobPath(file.sha256));
+    } catch (err) {
+      fail(services, res, err);
+    }
+  };
+}

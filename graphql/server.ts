@@ -20,7 +20,7 @@ import { makeFormatError } from './errors.js';
 import { httpStatusPlugin } from './httpStatus.js';
 import { inputChecksPlugin } from './inputChecks.js';
 import { complexityPlugin, LIMITS, reportAsValidationError } from './limits.js';
-import { cardRoute, onnxRoute } from './modelRoutes.js';
+import { cardRoute, fileRoute, onnxRoute } from './modelRoutes.js';
 import { buildSchema } from './schema.js';
 
 const webDir = fileURLToPath(new URL('../web', import.meta.url));
@@ -76,6 +76,7 @@ export async function startHttpServer(services: Services, options: HttpOptions):
   });
   app.get('/models/:owner/:name/README.md', cardRoute(services));
   app.get('/models/:owner/:name/onnx/:file', onnxRoute(services));
+  app.get('/models/:owner/:name/resolve/*path', fileRoute(services));
   app.use(
     '/graphql',
     express.json({ limit: '1mb' }),

@@ -86,7 +86,15 @@ export const ModelCardFields = extendType({
           totalBytes: BigInt(h.totalBytes),
           minGpuBytes: BigInt(h.minGpuBytes),
           recommendedCpuRamBytes: BigInt(h.recommendedCpuRamBytes),
-          formula: `weights ${m.parameterCount} × ${weightDtype}; KV 2 × ${arch.numLayers} layers × ${arch.numKvHeads} kv_heads × ${arch.headDim} head_dim × ${contextLength} × ${batchSize} × ${kvDtype} bytes (sliding layers: min(context, ${arch.slidingWindow ?? '—'})); +20 % overhead`,
+          formula: `weights ${m.parameterCount} × ${weightDtype}; ${
+            arch.layerTypes.length === 0
+              ? 'no KV cache (an encoder)'
+              : `KV 2 × ${arch.layerTypes.length} ${arch.kind === 'decoder' ? 'layers' : 'caches'} × ${arch.numKvHeads} kv_heads × ${arch.headDim} head_dim × ${contextLength} × ${batchSize} × ${kvDtype} bytes${
+                  arch.slidingWindow && arch.layerTypes.includes('sliding_attention')
+                    ? ` (sliding layers: min(context, ${arch.slidingWindow}))`
+                    : ''
+                }`
+          }; +20 % overhead`,
         };
       },
     });

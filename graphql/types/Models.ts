@@ -8,11 +8,16 @@ const sources = { module: new URL('../sources.ts', import.meta.url).pathname };
 export const ModelFilter = inputObjectType({
   name: 'ModelFilter',
   definition(t) {
-    t.string('search', { description: 'Matches owner/name, description or a tag, ignoring case.' });
-    t.list.nonNull.string('architecture');
+    t.string('search', {
+      description:
+        'Matches owner/name, description, a tag, or how the model was made (a method such as "sparsity", a relation such as "width-pruned"), in part and ignoring case.',
+    });
+    t.list.nonNull.string('architecture', {
+      description: 'Any of these, each matched in part and ignoring case ("llama" finds LlamaForCausalLM).',
+    });
     t.list.nonNull.field('relation', { type: 'Relation', description: 'Relation of the edge from a parent.' });
     t.list.nonNull.string('method', { description: 'Recipe method of the edge from a parent: mlp-width, depth, sparsity, vocab.' });
-    t.list.nonNull.string('license');
+    t.list.nonNull.string('license', { description: 'Any of these, each matched in part and ignoring case.' });
     t.list.nonNull.field('status', { type: 'ModelStatus' });
     t.field('kind', { type: 'ModelKind' });
     t.bigint('minParameters');

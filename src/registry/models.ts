@@ -78,6 +78,25 @@ export interface ModelOrder {
 
 export const MAX_PAGE = 100;
 
+const METHODS = ['mlp-width', 'depth', 'sparsity', 'vocab'] as const;
+const RELATIONS: readonly Relation[] = [
+  'WIDTH_PRUNED',
+  'DEPTH_PRUNED',
+  'VOCAB_TRIMMED',
+  'SPARSIFIED',
+  'FINETUNED',
+  'QUANTIZED',
+  'MERGED',
+  'ADAPTER',
+  'DISTILLED',
+];
+
+/** The values that contain the search text, ignoring case. */
+function matching<T extends string>(values: readonly T[], search: string): T[] {
+  const needle = search.toLowerCase();
+  return values.filter((v) => v.toLowerCase().includes(needle));
+}
+
 export function modelWhere(f: ModelFilter = {}): db.Prisma.ModelWhereInput {
   const and: db.Prisma.ModelWhereInput[] = [];
   const search = f.search?.trim();
@@ -92,11 +111,19 @@ export function modelWhere(f: ModelFilter = {}): db.Prisma.ModelWhereInput {
           : []),
         { description: { contains: search, mode: 'insensitive' } },
         { tags: { has: search.toLowerCase() } },
+        // The way a model was made: "sparsity" or "vocab" (the recipe's method), "width-pruned" or
+        // "VOCAB_TRIMMED" (the relation), each matched in part, ignoring case.
+        ...matching(METHODS, search).map((m) => ({ parents: { some: { recipe: { path: ['method'], equals: m } } } })),
+        ...(matching(RELATIONS, search.replace(/-/g, '_')).length
+          ? [{ parents: { some: { relation: { in: matching(RELATIONS, search.replace(/-/g, '_')) } } } }]
+          : []),
       ],
     });
   }
-  if (f.architecture?.length) and.push({ architecture: { in: [...f.architecture] } });
-  if (f.license?.length) and.push({ license: { in: [...f.license] } });
+  // Architecture and license match in part, ignoring case ("llama" finds LlamaForCausalLM).
+  if (f.architecture?.length)
+    and.push({ OR: f.architecture.map((a) => ({ architecture: { contains: a, mode: 'insensitive' as const } })) });
+  if (f.license?.length) and.push({ OR: f.license.map((l) => ({ license: { contains: l, mode: 'insensitive' as const } })) });
   if (f.status?.length) and.push({ status: { in: [...f.status] } });
   if (f.kind) and.push({ kind: f.kind });
   if (f.relation?.length) and.push({ parents: { some: { relation: { in: [...f.relation] } } } });

@@ -53,3 +53,24 @@ export function formatBytes(n: string | number | null | undefined): string {
   if (v >= 1e3) return `${(v / 1e3).toFixed(1)} kB`;
   return `${v} B`;
 }
+
+/** The API's typed errors in words, for people (the code and field stay in the console-free details). */
+export function describeError(e: Error): string {
+  if (!(e instanceof ApiError)) return `The server could not be reached (${e.message}).`;
+  switch (e.code) {
+    case 'UNAUTHENTICATED':
+      return 'This needs an API token: enter one in the spawn form.';
+    case 'FORBIDDEN':
+      return 'Your token may not do this (a maintainer token is needed).';
+    case 'NOT_FOUND':
+      return e.message;
+    case 'CONFLICT':
+      return `Not possible now: ${e.message}`;
+    case 'BAD_USER_INPUT':
+      return e.field ? `${e.message}` : `Invalid input: ${e.message}`;
+    case 'DATABASE_UNAVAILABLE':
+      return 'The registry database is restarting; try again in a few seconds.';
+    default:
+      return e.message;
+  }
+}

@@ -2,6 +2,7 @@ import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { Catalog } from './pages/Catalog';
 import { ModelPage } from './pages/Model';
+import { NotFound } from './pages/NotFound';
 import { SpawnPage } from './pages/Spawn';
 import { TreePage } from './pages/Tree';
 import { useRoute } from './router';
@@ -18,7 +19,8 @@ function App() {
         <span className="tagline">compressed language models and their lineage</span>
       </header>
       <main>
-        {route.page === 'catalog' && <Catalog />}
+        {route.page === 'catalog' && <Catalog params={route.params} />}
+        {route.page === 'notFound' && <NotFound what={`There is no page at ${route.path} in the catalog.`} />}
         {route.page === 'model' && <ModelPage name={route.name} />}
         {route.page === 'tree' && <TreePage name={route.name} />}
         {route.page === 'spawn' && <SpawnPage name={route.name} />}

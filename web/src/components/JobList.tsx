@@ -1,6 +1,6 @@
 // Jobs of a model with live progress: polled every 2 seconds while any is queued or running.
 import { useEffect, useState } from 'react';
-import { gql } from '../api';
+import { describeError, getToken, gql } from '../api';
 
 export interface JobRow {
   id: string;
@@ -17,6 +17,8 @@ const QUERY = `query($n: String!) { model(name: $n) { status jobs(first: 20) { i
 
 export function useJobs(name: string, onChange?: (status: string) => void) {
   const [jobs, setJobs] = useState<JobRow[]>([]);
+  const [round, setRound] = useState(0);
+  // biome-ignore lint/correctness/useExhaustiveDependencies: `round` asks for a new read after an action.
   useEffect(() => {
     let live = true;
     let timer: ReturnType<typeof setTimeout>;
@@ -36,22 +38,80 @@ export function useJobs(name: string, onChange?: (status: string) => void) {
       live = false;
       clearTimeout(timer);
     };
-  }, [name, onChange]);
-  return jobs;
+  }, [name, onChange, round]);
+  return { jobs, refresh: () => setRound((r) => r + 1) };
 }
 
-export function JobList({ jobs }: { jobs: JobRow[] }) {
-  if (!jobs.length) return <p>No jobs.</p>;
+const FINISHED = new Set(['SUCCEEDED', 'FAILED', 'CANCELLED']);
+
+/** Cancel (queued or running) and Retry (failed or cancelled): maintainers only, with the token given in the spawn form. */
+function JobActions({ job, onDone }: { job: JobRow; onDone: () => void }) {
+  const [problem, setProblem] = useState<string | null>(null);
+  if (!getToken()) return null;
+  const act = (mutation: 'cancelJob' | 'retryJob') =>
+    gql(`mutation($id: ID!) { ${mutation}(id: $id) { id } }`, { id: job.id }, true)
+      .then(onDone)
+      .catch((e: Error) => setProblem(describeError(e)));
   return (
-    <ul className="jobs">
-      {jobs.map((j) => (
-        <li key={j.id}>
-          <strong>{j.kind.toLowerCase()}</strong> <span className={`status ${j.status}`}>{j.status}</span> {j.stage ?? ''}{' '}
-          {j.attempts > 1 ? `(attempt ${j.attempts})` : ''}
-          <progress max={1} value={j.progress} aria-label={`${j.kind.toLowerCase()} progress`} /> {Math.round(j.progress * 100)} %
-          {j.error && <div className="error">{j.error}</div>}
-        </li>
-      ))}
-    </ul>
+    <span className="job-actions">
+      {(job.status === 'QUEUED' || job.status === 'RUNNING') && (
+        <button type="button" className="secondary small" onClick={() => act('cancelJob')}>
+          Cancel
+        </button>
+      )}
+      {(job.status === 'FAILED' || job.status === 'CANCELLED') && (
+        <button type="button" className="secondary small" onClick={() => act('retryJob')}>
+          Retry
+        </button>
+      )}
+      {problem && <span className="error">{problem}</span>}
+    </span>
+  );
+}
+
+function JobItem({ job, onDone }: { job: JobRow; onDone: () => void }) {
+  return (
+    <>
+      <strong>{job.kind.toLowerCase()}</strong> <span className={`status ${job.status}`}>{job.status.toLowerCase()}</span> {job.stage ?? ''}{' '}
+      {job.attempts > 1 ? `(attempt ${job.attempts})` : ''}
+      <progress max={1} value={job.progress} aria-label={`${job.kind.toLowerCase()} progress`} /> {Math.round(job.progress * 100)} %
+      <JobActions job={job} onDone={onDone} />
+      {job.error && <div className="error">{job.error}</div>}
+    </>
+  );
+}
+
+/** Running and queued jobs in full; finished ones folded away under a summary. */
+export function JobList({ jobs, onChange }: { jobs: JobRow[]; onChange?: () => void }) {
+  if (!jobs.length) return <p>No jobs.</p>;
+  const active = jobs.filter((j) => !FINISHED.has(j.status));
+  const done = jobs.filter((j) => FINISHED.has(j.status));
+  const refresh = onChange ?? (() => {});
+  return (
+    <>
+      {active.length > 0 && (
+        <ul className="jobs">
+          {active.map((j) => (
+            <li key={j.id}>
+              <JobItem job={j} onDone={refresh} />
+            </li>
+          ))}
+        </ul>
+      )}
+      {done.length > 0 && (
+        <details className="finished-jobs">
+          <summary>
+            {done.length} finished job{done.length === 1 ? '' : 's'} ({done.filter((j) => j.status === 'SUCCEEDED').length} succeeded)
+          </summary>
+          <ul className="jobs">
+            {done.map((j) => (
+              <li key={j.id}>
+                <JobItem job={j} onDone={refresh} />
+              </li>
+            ))}
+          </ul>
+        </details>
+      )}
+    </>
   );
 }

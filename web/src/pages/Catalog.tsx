@@ -1,6 +1,8 @@
+// The catalog list. Its state — filters, sort, quality metric, page — lives in the URL
+// (#/?q=…&sort=…&after=…), so reload, back and forward keep it and a view can be shared.
 import { useEffect, useState } from 'react';
-import { formatParams, gql } from '../api';
-import { href } from '../router';
+import { ApiError, formatParams, gql } from '../api';
+import { catalogHref, href, navigate, useTitle } from '../router';
 
 interface Row {
   name: string;
@@ -10,13 +12,14 @@ interface Row {
   license: string | null;
   tags: string[];
   parents: Array<{ relation: string; method: string | null; parent: { name: string } }>;
+  evaluations?: Array<{ task: string; metric: string; value: number; dataset: string | null }>;
 }
 
-const QUERY = `query($filter: ModelFilter, $orderBy: ModelOrder, $after: String) {
-  models(filter: $filter, orderBy: $orderBy, first: 20, after: $after) {
+const query = (withQuality: boolean) => `query($filter: ModelFilter, $orderBy: ModelOrder, $after: String, $first: Int) {
+  models(filter: $filter, orderBy: $orderBy, first: $first, after: $after) {
     totalCount
     pageInfo { hasNextPage endCursor }
-    nodes { name status architecture parameterCount license tags parents { relation method parent { name } } }
+    nodes { name status architecture parameterCount license tags parents { relation method parent { name } }${withQuality ? ' evaluations { task metric value dataset }' : ''} }
   }
 }`;
 
@@ -32,21 +35,65 @@ const RELATIONS = [
   'DISTILLED',
 ];
 const STATUSES = ['QUEUED', 'PROCESSING', 'EVALUATING', 'READY', 'FAILED'];
+const METRICS: Array<[string, string]> = [
+  ['', 'none'],
+  ['perplexity', 'perplexity (lower is better)'],
+  ['acc', 'accuracy'],
+  ['cosine_mean', 'embedding cosine to parent'],
+];
+const SORTS: Array<[string, string]> = [
+  ['CREATED_AT:DESC', 'newest'],
+  ['NAME:ASC', 'name A–Z'],
+  ['NAME:DESC', 'name Z–A'],
+  ['PARAMETER_COUNT:DESC', 'largest'],
+  ['PARAMETER_COUNT:ASC', 'smallest'],
+];
 
-export function Catalog() {
-  const [search, setSearch] = useState('');
-  const [architecture, setArchitecture] = useState('');
-  const [method, setMethod] = useState('');
-  const [relation, setRelation] = useState('');
-  const [license, setLicense] = useState('');
-  const [status, setStatus] = useState('');
-  const [minM, setMinM] = useState('');
-  const [maxM, setMaxM] = useState('');
-  const [order, setOrder] = useState('CREATED_AT:DESC');
-  const [cursors, setCursors] = useState<Array<string | null>>([null]);
+/** Plain-language problems with the size range, before anything is asked of the API. */
+export function rangeProblem(min: string, max: string): string | null {
+  const lo = min.trim() === '' ? null : Number(min);
+  const hi = max.trim() === '' ? null : Number(max);
+  if (lo !== null && !(Number.isFinite(lo) && lo >= 0)) return 'The smallest size must be a number of millions, 0 or more.';
+  if (hi !== null && !(Number.isFinite(hi) && hi >= 0)) return 'The largest size must be a number of millions, 0 or more.';
+  if (lo !== null && hi !== null && lo > hi) return `The smallest size (${lo} M) is larger than the largest (${hi} M).`;
+  return null;
+}
+
+function relationLabel(p: Row['parents'][number]): string {
+  // A model registered with a parent has the method "external": the relation says more.
+  return p.method && p.method !== 'external' ? p.method : p.relation.toLowerCase().replace('_', '-');
+}
+
+export function Catalog({ params }: { params: URLSearchParams }) {
+  useTitle('Model catalog');
+  const get = (k: string) => params.get(k) ?? '';
+  const search = get('q');
+  const architecture = get('arch');
+  const method = get('method');
+  const relation = get('relation');
+  const license = get('license');
+  const status = get('status');
+  const minM = get('min');
+  const maxM = get('max');
+  const order = get('sort') || 'CREATED_AT:DESC';
+  const metric = get('metric');
+  const cursors = get('after') ? get('after').split(',') : [];
+  const perPage = [5, 10, 20, 50, 100].includes(Number(get('per'))) ? Number(get('per')) : 20;
   const [data, setData] = useState<{ rows: Row[]; total: number; next: string | null } | null>(null);
   const [error, setError] = useState<string | null>(null);
 
+  /** A changed filter starts again at page 1; text boxes change the current history entry. */
+  const set = (changes: Record<string, string>, options: { replace?: boolean; keepPage?: boolean } = {}) => {
+    const next = new URLSearchParams(params);
+    for (const [k, v] of Object.entries(changes)) {
+      if (v) next.set(k, v);
+      else next.delete(k);
+    }
+    if (!options.keepPage) next.delete('after');
+    navigate(catalogHref(next), { replace: options.replace });
+  };
+
+  const problem = rangeProblem(minM, maxM);
   const filter = {
     search: search || undefined,
     architecture: architecture ? [architecture] : undefined,
@@ -57,35 +104,58 @@ export function Catalog() {
     minParameters: minM ? String(Math.round(Number(minM) * 1e6)) : undefined,
     maxParameters: maxM ? String(Math.round(Number(maxM) * 1e6)) : undefined,
   };
-  const key = JSON.stringify(filter) + order;
-  // A new filter or order starts again from the first page.
-  // biome-ignore lint/correctness/useExhaustiveDependencies: the key stands for the filter and the order.
-  useEffect(() => setCursors([null]), [key]);
-  const after = cursors.at(-1) ?? null;
-  // biome-ignore lint/correctness/useExhaustiveDependencies: the key stands for the filter and the order.
+  const key = JSON.stringify([filter, order, cursors, Boolean(metric), perPage]);
+  // biome-ignore lint/correctness/useExhaustiveDependencies: the key stands for the filter, order, page and columns.
   useEffect(() => {
+    if (problem) return;
     const [field, direction] = order.split(':');
     let live = true;
-    gql<{ models: { totalCount: number; pageInfo: { hasNextPage: boolean; endCursor: string | null }; nodes: Row[] } }>(QUERY, {
-      filter,
-      orderBy: { field, direction },
-      after,
-    })
+    gql<{ models: { totalCount: number; pageInfo: { hasNextPage: boolean; endCursor: string | null }; nodes: Row[] } }>(
+      query(Boolean(metric)),
+      {
+        filter,
+        orderBy: { field, direction },
+        after: cursors.at(-1) ?? null,
+        first: perPage,
+      },
+    )
       .then((d) => {
-        if (live) {
-          setData({
-            rows: d.models.nodes,
-            total: d.models.totalCount,
-            next: d.models.pageInfo.hasNextPage ? d.models.pageInfo.endCursor : null,
-          });
-          setError(null);
-        }
+        if (!live) return;
+        setData({
+          rows: d.models.nodes,
+          total: d.models.totalCount,
+          next: d.models.pageInfo.hasNextPage ? d.models.pageInfo.endCursor : null,
+        });
+        setError(null);
       })
-      .catch((e: Error) => live && setError(e.message));
+      .catch(
+        (e: Error) =>
+          live &&
+          setError(e instanceof ApiError && e.code === 'BAD_USER_INPUT' ? `The filters could not be applied: ${e.message}` : e.message),
+      );
     return () => {
       live = false;
     };
-  }, [key, after]);
+  }, [key, problem]);
+
+  const sortHeader = (label: string, field: string, first: 'ASC' | 'DESC') => {
+    const [f, d] = order.split(':');
+    const active = f === field;
+    const nextDir = active ? (d === 'ASC' ? 'DESC' : 'ASC') : first;
+    return (
+      <th aria-sort={active ? (d === 'ASC' ? 'ascending' : 'descending') : 'none'}>
+        <button type="button" className="sort" onClick={() => set({ sort: `${field}:${nextDir}` })}>
+          {label}
+          <span aria-hidden="true">{active ? (d === 'ASC' ? ' ▲' : ' ▼') : ' ↕'}</span>
+        </button>
+      </th>
+    );
+  };
+  const quality = (m: Row) => {
+    const e = m.evaluations?.find((x) => x.metric === metric);
+    return e ? `${e.value.toPrecision(5)}${e.dataset ? ` (${e.dataset})` : ''}` : '—';
+  };
+  const anyFilter = [search, architecture, method, relation, license, status, minM, maxM].some(Boolean);
 
   return (
     <section aria-labelledby="catalog-title">
@@ -93,15 +163,20 @@ export function Catalog() {
       <form className="filters" onSubmit={(e) => e.preventDefault()} aria-label="filters">
         <label>
           Search
-          <input type="search" value={search} onChange={(e) => setSearch(e.target.value)} placeholder="name, description, tag" />
+          <input
+            type="search"
+            value={search}
+            onChange={(e) => set({ q: e.target.value }, { replace: true })}
+            placeholder="name, tag, method, relation"
+          />
         </label>
         <label>
           Architecture
-          <input value={architecture} onChange={(e) => setArchitecture(e.target.value)} placeholder="LlamaForCausalLM" />
+          <input value={architecture} onChange={(e) => set({ arch: e.target.value }, { replace: true })} placeholder="llama" />
         </label>
         <label>
           Method
-          <select value={method} onChange={(e) => setMethod(e.target.value)}>
+          <select value={method} onChange={(e) => set({ method: e.target.value })}>
             <option value="">any</option>
             <option value="mlp-width">MLP width</option>
             <option value="depth">depth</option>
@@ -111,95 +186,167 @@ export function Catalog() {
         </label>
         <label>
           Relation
-          <select value={relation} onChange={(e) => setRelation(e.target.value)}>
+          <select value={relation} onChange={(e) => set({ relation: e.target.value })}>
             <option value="">any</option>
             {RELATIONS.map((r) => (
-              <option key={r}>{r}</option>
+              <option key={r} value={r}>
+                {r.toLowerCase().replace('_', '-')}
+              </option>
             ))}
           </select>
         </label>
         <label>
           License
-          <input value={license} onChange={(e) => setLicense(e.target.value)} placeholder="apache-2.0" />
+          <input value={license} onChange={(e) => set({ license: e.target.value }, { replace: true })} placeholder="apache" />
         </label>
         <label>
           Status
-          <select value={status} onChange={(e) => setStatus(e.target.value)}>
+          <select value={status} onChange={(e) => set({ status: e.target.value })}>
             <option value="">any</option>
             {STATUSES.map((s) => (
-              <option key={s}>{s}</option>
+              <option key={s} value={s}>
+                {s.toLowerCase()}
+              </option>
             ))}
           </select>
         </label>
         <label>
           Min parameters (M)
-          <input type="number" min="0" value={minM} onChange={(e) => setMinM(e.target.value)} />
+          <input
+            inputMode="decimal"
+            value={minM}
+            aria-invalid={Boolean(problem)}
+            onChange={(e) => set({ min: e.target.value }, { replace: true })}
+          />
         </label>
         <label>
           Max parameters (M)
-          <input type="number" min="0" value={maxM} onChange={(e) => setMaxM(e.target.value)} />
+          <input
+            inputMode="decimal"
+            value={maxM}
+            aria-invalid={Boolean(problem)}
+            onChange={(e) => set({ max: e.target.value }, { replace: true })}
+          />
         </label>
         <label>
           Sort
-          <select value={order} onChange={(e) => setOrder(e.target.value)}>
-            <option value="CREATED_AT:DESC">newest</option>
-            <option value="NAME:ASC">name</option>
-            <option value="PARAMETER_COUNT:DESC">largest</option>
-            <option value="PARAMETER_COUNT:ASC">smallest</option>
+          <select value={order} onChange={(e) => set({ sort: e.target.value })}>
+            {SORTS.map(([v, l]) => (
+              <option key={v} value={v}>
+                {l}
+              </option>
+            ))}
+          </select>
+        </label>
+        <label>
+          Per page
+          <select value={String(perPage)} onChange={(e) => set({ per: e.target.value === '20' ? '' : e.target.value })}>
+            {[5, 10, 20, 50, 100].map((n) => (
+              <option key={n} value={String(n)}>
+                {n}
+              </option>
+            ))}
+          </select>
+        </label>
+        <label>
+          Quality column
+          <select value={metric} onChange={(e) => set({ metric: e.target.value }, { keepPage: true })}>
+            {METRICS.map(([v, l]) => (
+              <option key={v} value={v}>
+                {l}
+              </option>
+            ))}
           </select>
         </label>
       </form>
-      {error && (
+      {problem && (
+        <p className="error" role="alert">
+          {problem}
+        </p>
+      )}
+      {error && !problem && (
         <p className="error" role="alert">
           {error}
         </p>
       )}
-      {data && (
+      {data && !problem && data.total === 0 && (
+        <div className="empty" role="status">
+          <h2>No models match</h2>
+          <p>
+            {anyFilter
+              ? 'Nothing in the registry matches these filters.'
+              : 'The registry is empty: register a checkpoint with registerModel or `bonsai register`.'}
+          </p>
+          {anyFilter && (
+            <p>
+              <a href="#/">Clear all filters</a>
+            </p>
+          )}
+        </div>
+      )}
+      {data && !problem && data.total > 0 && (
         <>
-          <p aria-live="polite">{data.total} models</p>
+          <p aria-live="polite">
+            {data.total} model{data.total === 1 ? '' : 's'}
+          </p>
           <div className="table-wrap">
-            <table>
+            <table className="cards-on-phone">
               <thead>
                 <tr>
-                  <th>Model</th>
+                  {sortHeader('Model', 'NAME', 'ASC')}
                   <th>Status</th>
-                  <th>Parameters</th>
+                  {sortHeader('Parameters', 'PARAMETER_COUNT', 'DESC')}
                   <th>Made from</th>
                   <th>Architecture</th>
                   <th>License</th>
+                  {metric && <th>{METRICS.find(([v]) => v === metric)?.[1]}</th>}
                 </tr>
               </thead>
               <tbody>
                 {data.rows.map((m) => (
                   <tr key={m.name}>
-                    <td>
+                    <td data-label="Model">
                       <a href={href('model', m.name)}>{m.name}</a>
                     </td>
-                    <td>
-                      <span className={`status ${m.status}`}>{m.status}</span>
+                    <td data-label="Status">
+                      <span className={`status ${m.status}`}>{m.status.toLowerCase()}</span>
                     </td>
-                    <td>{formatParams(m.parameterCount)}</td>
-                    <td>
-                      {m.parents.map((p) => `${p.parent.name} (${p.method ?? p.relation.toLowerCase().replace('_', '-')})`).join(', ') ||
-                        '—'}
+                    <td data-label="Parameters">{formatParams(m.parameterCount)}</td>
+                    <td data-label="Made from">
+                      {m.parents.length
+                        ? m.parents.map((p, i) => (
+                            <span key={p.parent.name}>
+                              {i > 0 && ', '}
+                              <a href={href('model', p.parent.name)}>{p.parent.name}</a> ({relationLabel(p)})
+                            </span>
+                          ))
+                        : '—'}
                     </td>
-                    <td>{m.architecture ?? '—'}</td>
-                    <td>{m.license ?? '—'}</td>
+                    <td data-label="Architecture">{m.architecture ?? '—'}</td>
+                    <td data-label="License">{m.license ?? '—'}</td>
+                    {metric && <td data-label="Quality">{quality(m)}</td>}
                   </tr>
                 ))}
               </tbody>
             </table>
           </div>
           <nav className="pager" aria-label="pages">
-            <button type="button" className="secondary" disabled={cursors.length < 2} onClick={() => setCursors(cursors.slice(0, -1))}>
+            <button
+              type="button"
+              className="secondary"
+              disabled={cursors.length === 0}
+              onClick={() => set({ after: cursors.slice(0, -1).join(',') }, { keepPage: true })}
+            >
               Previous
             </button>
-            <span>page {cursors.length}</span>
+            <span>
+              page {cursors.length + 1} of {Math.max(1, Math.ceil(data.total / perPage))}
+            </span>
             <button
               type="button"
               className="secondary"
               disabled={!data.next}
-              onClick={() => data.next && setCursors([...cursors, data.next])}
+              onClick={() => data.next && set({ after: [...cursors, data.next].join(',') }, { keepPage: true })}
             >
               Next
             </button>

@@ -1,39 +1,70 @@
+// A model's page, after the Hub's: a header (name, status, tags, license, architecture, dtype,
+// size, description, where it comes from and what was made from it), the rendered card first, then
+// sections for the files, the evaluations against the parent, the model tree and the jobs.
 import { useCallback, useEffect, useState } from 'react';
-import { formatBytes, formatParams, gql } from '../api';
+import { compareWithParent } from '../../../src/eval/comparable';
+import { describeError, formatBytes, formatParams, getToken, gql } from '../api';
+import { CopyButton } from '../components/CopyButton';
 import { JobList, useJobs } from '../components/JobList';
 import { Markdown } from '../components/Markdown';
-import { href } from '../router';
+import { href, navigate, useTitle } from '../router';
+import { NotFound } from './NotFound';
+
+interface Evaluation {
+  task: string;
+  metric: string;
+  value: number;
+  dataset: string | null;
+  settings: Record<string, unknown>;
+}
 
 interface ModelData {
   name: string;
   status: string;
+  description: string | null;
+  tags: string[];
+  license: string | null;
+  architecture: string | null;
   parameterCount: string | null;
   byteSize: string | null;
   dtype: string | null;
   files: Array<{ path: string; sha256: string; size: string }>;
   onnx: { files: Array<{ path: string; size: string; url: string }> } | null;
-  evaluations: Array<{ task: string; metric: string; value: number; dataset: string | null; settings: Record<string, unknown> }>;
-  parents: Array<{ relation: string; parent: { name: string } }>;
+  evaluations: Evaluation[];
+  parents: Array<{
+    relation: string;
+    method: string | null;
+    parent: { name: string; files: Array<{ path: string; sha256: string }>; evaluations: Evaluation[] };
+  }>;
+  children: Array<{ relation: string; method: string | null; child: { name: string; parameterCount: string | null; status: string } }>;
 }
 
 const QUERY = `query($n: String!) { model(name: $n) {
-  name status parameterCount byteSize dtype
+  name status description tags license architecture parameterCount byteSize dtype
   files { path sha256 size }
   onnx { files { path size url } }
   evaluations { task metric value dataset settings }
-  parents { relation parent { name } }
+  parents { relation method parent { name files { path sha256 } evaluations { task metric value dataset settings } } }
+  children { relation method child { name parameterCount status } }
 } }`;
 
+const TABS = ['Files', 'Evaluations', 'Model tree', 'Hardware', 'Jobs'] as const;
+type Tab = (typeof TABS)[number];
+
+const relationText = (r: string, method: string | null) => (method && method !== 'external' ? method : r.toLowerCase().replace('_', '-'));
+
 export function ModelPage({ name }: { name: string }) {
+  useTitle(name);
   const [model, setModel] = useState<ModelData | null | undefined>(undefined);
   const [card, setCard] = useState<string | null>(null);
   const [status, setStatus] = useState<string | null>(null);
   const [error, setError] = useState<string | null>(null);
+  const [tab, setTab] = useState<Tab>('Files');
 
   const load = useCallback(() => {
     gql<{ model: ModelData | null }>(QUERY, { n: name }, true)
       .then((d) => setModel(d.model))
-      .catch((e: Error) => setError(e.message));
+      .catch((e: Error) => setError(describeError(e)));
     gql<{ model: { card: { markdown: string } } | null }>(`query($n: String!) { model(name: $n) { card { markdown } } }`, { n: name }, true)
       .then((d) => setCard(d.model?.card.markdown ?? null))
       .catch(() => setCard(null));
@@ -49,125 +80,263 @@ export function ModelPage({ name }: { name: string }) {
     },
     [load],
   );
-  const jobs = useJobs(name, onStatus);
+  const { jobs, refresh } = useJobs(name, onStatus);
 
-  if (error) return <p className="error">{error}</p>;
-  if (model === undefined) return <p>Loading…</p>;
-  if (model === null) return <p>No model named {name}.</p>;
-  return (
-    <article aria-labelledby="model-title">
-      <h1 id="model-title">{model.name}</h1>
-      <p>
-        <span className={`status ${status ?? model.status}`}>{status ?? model.status}</span> · {formatParams(model.parameterCount)}{' '}
-        parameters · {formatBytes(model.byteSize)} {model.dtype ?? ''}
-        {model.parents.map((p) => (
-          <span key={p.parent.name}>
-            {' '}
-            · {p.relation.toLowerCase().replace('_', '-')} from <a href={href('model', p.parent.name)}>{p.parent.name}</a>
-          </span>
-        ))}
+  if (error)
+    return (
+      <p className="error" role="alert">
+        {error}
       </p>
-      <nav className="tabs" aria-label="model actions">
-        <a href={href('tree', model.name)}>Model tree</a>
-        <a href={href('spawn', model.name)}>Spawn a pruned variant</a>
-        <a href={`/models/${model.name}/README.md`}>README.md</a>
-      </nav>
-      <section aria-label="jobs">
-        <h2>Jobs</h2>
-        <JobList jobs={jobs} />
-      </section>
-      <div className="grid2">
-        <section aria-label="evaluations">
-          <h2>Evaluations</h2>
-          {model.evaluations.length === 0 ? (
-            <p>No evaluations yet.</p>
-          ) : (
-            <div className="table-wrap">
-              <table>
-                <thead>
-                  <tr>
-                    <th>Task</th>
-                    <th>Metric</th>
-                    <th>Value</th>
-                    <th>Dataset</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {model.evaluations.map((e) => (
-                    <tr key={`${e.task}-${e.metric}-${JSON.stringify(e.settings)}`}>
-                      <td>{e.task}</td>
-                      <td>{e.metric}</td>
-                      <td>{e.value.toFixed(4)}</td>
-                      <td>{e.dataset ?? '—'}</td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
-            </div>
-          )}
-        </section>
-        {model.parameterCount && <HardwareCalculator name={model.name} />}
-      </div>
-      <section aria-label="files">
-        <h2>Files</h2>
-        <div className="table-wrap">
-          <table>
-            <thead>
-              <tr>
-                <th>Path</th>
-                <th>Size</th>
-                <th>sha256</th>
-              </tr>
-            </thead>
-            <tbody>
-              {model.files.map((f) => (
-                <tr key={f.path}>
-                  <td>{f.path}</td>
-                  <td>{formatBytes(f.size)}</td>
-                  <td className="mono">{f.sha256}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
-        {model.onnx ? (
-          <p>
-            ONNX export (FP32, opset 20):{' '}
-            {model.onnx.files.map((f) => (
-              <a key={f.path} href={f.url} download className="file-link">
-                {f.path} ({formatBytes(f.size)})
-              </a>
-            ))}
+    );
+  if (model === undefined) return <p>Loading…</p>;
+  if (model === null) return <NotFound what={`There is no model named ${name} in this registry.`} />;
+  const parent = model.parents[0];
+  return (
+    <article aria-labelledby="model-title" className="model-page">
+      <header className="model-header">
+        <h1 id="model-title">{model.name}</h1>
+        <p className="badges">
+          <span className={`status ${status ?? model.status}`}>{(status ?? model.status).toLowerCase()}</span>
+          {model.license && <span className="badge">license: {model.license}</span>}
+          {model.architecture && <span className="badge">{model.architecture}</span>}
+          {model.dtype && <span className="badge">{model.dtype}</span>}
+          <span className="badge">{formatParams(model.parameterCount)} parameters</span>
+          {model.byteSize && <span className="badge">{formatBytes(model.byteSize)}</span>}
+          {model.tags.map((t) => (
+            <a key={t} className="tag" href={`#/?q=${encodeURIComponent(t)}`}>
+              {t}
+            </a>
+          ))}
+        </p>
+        {model.description && <p className="description">{model.description}</p>}
+        {model.parents.map((p) => (
+          <p key={p.parent.name} className="lineage">
+            {relationText(p.relation, p.method)} from <a href={href('model', p.parent.name)}>{p.parent.name}</a>
           </p>
-        ) : (
-          model.status === 'READY' && <p>No ONNX export yet: the exportOnnx mutation makes one.</p>
-        )}
-      </section>
-      <section aria-label="model card">
-        <h2>Model card</h2>
+        ))}
+        <nav className="actions" aria-label="model actions">
+          <a href={href('tree', model.name)}>Model tree</a>
+          <a href={href('spawn', model.name)}>Spawn a pruned variant</a>
+          <a href={`/models/${model.name}/README.md`}>README.md</a>
+          <DeleteModel name={model.name} />
+        </nav>
+      </header>
+
+      <section aria-label="model card" className="card-section">
         {card ? <Markdown source={card} /> : <p>The card comes with the weights.</p>}
       </section>
+
+      <div className="tabs" role="tablist" aria-label="model sections">
+        {TABS.map((t) => (
+          <button
+            key={t}
+            type="button"
+            role="tab"
+            aria-selected={tab === t}
+            className={tab === t ? 'tab active' : 'tab'}
+            onClick={() => setTab(t)}
+          >
+            {t}
+            {t === 'Jobs' && jobs.length ? ` (${jobs.length})` : ''}
+            {t === 'Files' ? ` (${model.files.length})` : ''}
+          </button>
+        ))}
+      </div>
+      {tab === 'Files' && <Files model={model} />}
+      {tab === 'Evaluations' && <Evaluations model={model} />}
+      {tab === 'Model tree' && (
+        <section aria-label="model tree" role="tabpanel">
+          <p>
+            {parent ? (
+              <>
+                Made from <a href={href('model', parent.parent.name)}>{parent.parent.name}</a> (
+                {relationText(parent.relation, parent.method)}).{' '}
+              </>
+            ) : (
+              'A root of the model tree. '
+            )}
+            <a href={href('tree', model.name)}>Open the family tree and its quality chart</a>
+          </p>
+          <h2>Children</h2>
+          {model.children.length === 0 ? (
+            <p>Nothing has been made from this model yet.</p>
+          ) : (
+            <ul className="children">
+              {model.children.map((c) => (
+                <li key={c.child.name}>
+                  <a href={href('model', c.child.name)}>{c.child.name}</a> — {relationText(c.relation, c.method)},{' '}
+                  {formatParams(c.child.parameterCount)} parameters, {c.child.status.toLowerCase()}
+                </li>
+              ))}
+            </ul>
+          )}
+        </section>
+      )}
+      {tab === 'Hardware' && (
+        <section aria-label="hardware" role="tabpanel">
+          {model.parameterCount ? (
+            <HardwareCalculator name={model.name} architecture={model.architecture} />
+          ) : (
+            <p>The hardware figures come with the weights.</p>
+          )}
+        </section>
+      )}
+      {tab === 'Jobs' && (
+        <section aria-label="jobs" role="tabpanel">
+          <JobList jobs={jobs} onChange={refresh} />
+        </section>
+      )}
     </article>
   );
 }
 
-function HardwareCalculator({ name }: { name: string }) {
-  const [context, setContext] = useState(2048);
-  const [batch, setBatch] = useState(1);
+function Files({ model }: { model: ModelData }) {
+  return (
+    <section aria-label="files" role="tabpanel">
+      <div className="table-wrap">
+        <table className="cards-on-phone">
+          <thead>
+            <tr>
+              <th>File</th>
+              <th>Size</th>
+              <th>sha256</th>
+            </tr>
+          </thead>
+          <tbody>
+            {model.files.map((f) => (
+              <tr key={f.path}>
+                <td data-label="File">
+                  <a href={`/models/${model.name}/resolve/${f.path}`} download>
+                    {f.path}
+                  </a>
+                </td>
+                <td data-label="Size">{formatBytes(f.size)}</td>
+                <td data-label="sha256" className="hash">
+                  <code title={f.sha256}>{f.sha256.slice(0, 12)}…</code>{' '}
+                  <CopyButton text={f.sha256} label={`Copy the sha256 of ${f.path}`} />
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
+      {model.onnx ? (
+        <p>
+          ONNX export (FP32, plain ONNX opset 20):{' '}
+          {model.onnx.files.map((f) => (
+            <a key={f.path} href={f.url} download className="file-link">
+              {f.path} ({formatBytes(f.size)})
+            </a>
+          ))}
+        </p>
+      ) : (
+        model.status === 'READY' && <p>No ONNX export yet: the exportOnnx mutation makes one.</p>
+      )}
+    </section>
+  );
+}
+
+function Evaluations({ model }: { model: ModelData }) {
+  const parent = model.parents[0]?.parent;
+  const tok = (files: Array<{ path: string; sha256: string }>) => files.find((f) => f.path === 'tokenizer.json')?.sha256 ?? null;
+  const sameTokenizer = parent ? tok(parent.files) === tok(model.files) : true;
+  if (model.evaluations.length === 0)
+    return (
+      <section aria-label="evaluations" role="tabpanel">
+        <p>No evaluations yet: run evaluateModel, or spawn with evaluations.</p>
+      </section>
+    );
+  return (
+    <section aria-label="evaluations" role="tabpanel">
+      <div className="table-wrap">
+        <table className="cards-on-phone">
+          <thead>
+            <tr>
+              <th>Task</th>
+              <th>Metric</th>
+              <th>Dataset</th>
+              <th>Value</th>
+              {parent && <th>Against {parent.name}</th>}
+            </tr>
+          </thead>
+          <tbody>
+            {model.evaluations.map((e) => {
+              const c = parent ? compareWithParent(e, parent.evaluations, sameTokenizer) : null;
+              return (
+                <tr key={`${e.task}-${e.metric}-${JSON.stringify(e.settings)}`}>
+                  <td data-label="Task">{e.task}</td>
+                  <td data-label="Metric">{e.metric}</td>
+                  <td data-label="Dataset">{e.dataset ?? '—'}</td>
+                  <td data-label="Value">{e.value.toFixed(4)}</td>
+                  {c && (
+                    <td data-label="Against parent" className={c.comparable ? (c.better ? 'better' : 'worse') : 'muted'}>
+                      {c.comparable
+                        ? `${c.parent.toFixed(4)} → ${e.value.toFixed(4)} (${c.percent >= 0 ? '+' : ''}${c.percent.toFixed(2)} %, ${c.better ? 'better or equal' : 'worse'})`
+                        : `not comparable: ${c.reason}`}
+                    </td>
+                  )}
+                </tr>
+              );
+            })}
+          </tbody>
+        </table>
+      </div>
+    </section>
+  );
+}
+
+function DeleteModel({ name }: { name: string }) {
+  const [problem, setProblem] = useState<string | null>(null);
+  if (!getToken()) return null;
+  const remove = () => {
+    if (!window.confirm(`Delete ${name} and its stored files? This cannot be undone.`)) return;
+    gql(`mutation($m: String!) { deleteModel(model: $m) { deletedIds } }`, { m: name }, true)
+      .then(() => navigate('#/'))
+      .catch((e: Error) => setProblem(describeError(e)));
+  };
+  return (
+    <>
+      <button type="button" className="secondary small danger" onClick={remove}>
+        Delete
+      </button>
+      {problem && <span className="error">{problem}</span>}
+    </>
+  );
+}
+
+const LIMITS = { context: [1, 1_048_576], batch: [1, 4096] } as const;
+
+/** A whole number within bounds, or the sentence that says what is wrong with the text. */
+export function checkWhole(text: string, label: string, [lo, hi]: readonly [number, number]): number | string {
+  if (text.trim() === '')
+    return `${label} is empty: enter a whole number from ${lo.toLocaleString('en-US')} to ${hi.toLocaleString('en-US')}.`;
+  const v = Number(text);
+  if (!Number.isFinite(v) || !Number.isInteger(v)) return `${label} must be a whole number (got ${text}).`;
+  if (v < lo || v > hi) return `${label} must be from ${lo.toLocaleString('en-US')} to ${hi.toLocaleString('en-US')} (got ${text}).`;
+  return v;
+}
+
+function HardwareCalculator({ name, architecture }: { name: string; architecture: string | null }) {
+  const [contextText, setContextText] = useState('2048');
+  const [batchText, setBatchText] = useState('1');
   const [weightDtype, setWeightDtype] = useState('BF16');
   const [kvDtype, setKvDtype] = useState('BF16');
-  const [h, setH] = useState<Record<string, string> | null>(null);
+  const [h, setH] = useState<Record<string, string | number> | null>(null);
   const [error, setError] = useState<string | null>(null);
+  const context = checkWhole(contextText, 'Context length', LIMITS.context);
+  const batch = checkWhole(batchText, 'Batch size', LIMITS.batch);
+  const problem = typeof context === 'string' ? context : typeof batch === 'string' ? batch : null;
   useEffect(() => {
-    gql<{ model: { hardwareRequirements: Record<string, string> } }>(
-      `query($n: String!, $c: Int!, $b: Int!, $w: WeightDtype!, $k: KvDtype!) { model(name: $n) { hardwareRequirements(contextLength: $c, batchSize: $b, weightDtype: $w, kvDtype: $k) { weightBytes kvCacheBytes overheadBytes totalBytes minGpuBytes recommendedCpuRamBytes formula } } }`,
+    if (typeof context === 'string' || typeof batch === 'string') return;
+    gql<{ model: { hardwareRequirements: Record<string, string | number> } }>(
+      `query($n: String!, $c: Int!, $b: Int!, $w: WeightDtype!, $k: KvDtype!) { model(name: $n) { hardwareRequirements(contextLength: $c, batchSize: $b, weightDtype: $w, kvDtype: $k) { weightBytes kvCacheBytes overheadBytes totalBytes minGpuBytes recommendedCpuRamBytes slidingLayers formula } } }`,
       { n: name, c: context, b: batch, w: weightDtype, k: kvDtype },
     )
       .then((d) => {
         setH(d.model.hardwareRequirements);
         setError(null);
       })
-      .catch((e: Error) => setError(e.message));
+      .catch((e: Error) => setError(describeError(e)));
   }, [name, context, batch, weightDtype, kvDtype]);
   return (
     <section aria-label="hardware calculator">
@@ -175,11 +344,21 @@ function HardwareCalculator({ name }: { name: string }) {
       <div className="filters">
         <label>
           Context length
-          <input type="number" min={1} value={context} onChange={(e) => setContext(Math.max(1, Number(e.target.value) || 1))} />
+          <input
+            inputMode="numeric"
+            value={contextText}
+            aria-invalid={typeof context === 'string'}
+            onChange={(e) => setContextText(e.target.value)}
+          />
         </label>
         <label>
           Batch
-          <input type="number" min={1} value={batch} onChange={(e) => setBatch(Math.max(1, Number(e.target.value) || 1))} />
+          <input
+            inputMode="numeric"
+            value={batchText}
+            aria-invalid={typeof batch === 'string'}
+            onChange={(e) => setBatchText(e.target.value)}
+          />
         </label>
         <label>
           Weights
@@ -198,8 +377,13 @@ function HardwareCalculator({ name }: { name: string }) {
           </select>
         </label>
       </div>
-      {error && <p className="error">{error}</p>}
-      {h && (
+      {problem && (
+        <p className="error" role="alert">
+          {problem}
+        </p>
+      )}
+      {error && !problem && <p className="error">{error}</p>}
+      {h && !problem && (
         <table aria-live="polite">
           <tbody>
             <tr>
@@ -229,7 +413,13 @@ function HardwareCalculator({ name }: { name: string }) {
           </tbody>
         </table>
       )}
-      {h && <p className="mono">{h.formula}</p>}
+      {h && !problem && Number(h.slidingLayers) > 0 && (
+        <p>
+          {String(h.slidingLayers)} layers of this {architecture ?? 'model'} attend within a sliding window, so their KV cache stops growing
+          at the window's length.
+        </p>
+      )}
+      {h && !problem && <pre className="formula">{String(h.formula)}</pre>}
     </section>
   );
 }

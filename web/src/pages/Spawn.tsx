@@ -2,7 +2,7 @@ import { useEffect, useMemo, useState } from 'react';
 import { boundsText, RECIPE_METHODS, type RecipeField, type RecipeMethod, recipeInput } from '../../../src/pruning/recipeFields';
 import { type ApiError, formatParams, getToken, gql, setToken } from '../api';
 import { JobList, useJobs } from '../components/JobList';
-import { href } from '../router';
+import { href, useTitle } from '../router';
 
 interface Plan {
   changes: Array<{ field: string; from: unknown; to: unknown }>;
@@ -82,6 +82,7 @@ const defaultsOf = (m: RecipeMethod) =>
   Object.fromEntries(m.fields.filter((f) => f.default !== undefined).map((f) => [f.name, String(f.default)]));
 
 export function SpawnPage({ name }: { name: string }) {
+  useTitle(`Spawn from ${name}`);
   const [method, setMethod] = useState<RecipeMethod>(RECIPE_METHODS[0]!);
   const [fields, setFields] = useState<Record<string, string>>(defaultsOf(RECIPE_METHODS[0]!));
   const [plan, setPlan] = useState<Plan | null>(null);
@@ -212,7 +213,7 @@ export function SpawnPage({ name }: { name: string }) {
 
 function Progress({ name }: { name: string }) {
   const [status, setStatus] = useState('QUEUED');
-  const jobs = useJobs(name, setStatus);
+  const { jobs, refresh } = useJobs(name, setStatus);
   return (
     <section aria-label="progress" className="card">
       <h2>
@@ -221,7 +222,7 @@ function Progress({ name }: { name: string }) {
           {status}
         </span>
       </h2>
-      <JobList jobs={jobs} />
+      <JobList jobs={jobs} onChange={refresh} />
     </section>
   );
 }

@@ -1,9 +1,10 @@
-import { useEffect, useMemo, useState } from 'react';
+import { useCallback, useEffect, useMemo, useState } from 'react';
 import { lowerIsBetter } from '../../../src/eval/metrics';
-import { gql } from '../api';
+import { describeError, gql } from '../api';
 import { type Point, QualityChart } from '../components/QualityChart';
 import { TreeGraph, type TreeNodeData } from '../components/TreeGraph';
-import { href } from '../router';
+import { href, navigate, useTitle } from '../router';
+import { NotFound } from './NotFound';
 
 interface TreeData {
   root: { databaseId: string; name: string };
@@ -14,28 +15,61 @@ interface TreeData {
       name: string;
       status: string;
       parameterCount: string | null;
-      evaluations: Array<{ task: string; metric: string; value: number; settings: Record<string, unknown> }>;
+      files: Array<{ path: string; sha256: string }>;
+      evaluations: Array<{ task: string; metric: string; value: number; dataset: string | null; settings: Record<string, unknown> }>;
     };
   }>;
-  edges: Array<{ relation: string; position: number; parent: { databaseId: string }; child: { databaseId: string } }>;
+  edges: Array<{
+    relation: string;
+    position: number;
+    recipe: Record<string, unknown> | null;
+    parent: { databaseId: string };
+    child: { databaseId: string };
+  }>;
 }
+
+/** A recipe in words for the edge's tooltip: its fields, without the type name. */
+function recipeText(r: Record<string, unknown> | null): string | null {
+  if (!r) return null;
+  const parts = Object.entries(r)
+    .filter(([k, v]) => k !== '__typename' && v !== null && v !== undefined)
+    .map(([k, v]) => `${k} ${Array.isArray(v) ? v.join(', ') : String(v)}`);
+  return parts.join('; ') || null;
+}
+
+/** Per-token metrics change meaning with the tokenizer. */
+const PER_TOKEN = new Set(['perplexity', 'mean_nll']);
 
 const QUERY = `query($root: String!) { modelTree(root: $root, depth: 12) {
   root { databaseId name }
-  nodes { depth model { databaseId name status parameterCount evaluations { task metric value settings } } }
-  edges { relation position parent { databaseId } child { databaseId } }
+  nodes { depth model { databaseId name status parameterCount files { path sha256 } evaluations { task metric value dataset settings } } }
+  edges { relation position parent { databaseId } child { databaseId }
+    recipe { __typename
+      ... on MlpWidthRecipe { method criterion pruningFraction intermediateSize reconstruct }
+      ... on DepthRecipe { method criterion layers last count }
+      ... on SparsityRecipe { method criterion sparsity pattern }
+      ... on VocabRecipe { method corpus minFrequency vocabSize }
+      ... on ExternalRecipe { method } } }
 } }`;
 
 export function TreePage({ name }: { name: string }) {
+  useTitle(`${name} · model tree`);
   const [tree, setTree] = useState<TreeData | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [metric, setMetric] = useState('perplexity:perplexity');
+  const [notFound, setNotFound] = useState(false);
+  const openModel = useCallback((n: string) => navigate(href('model', n)), []);
   useEffect(() => {
     // The tree is drawn from the root of the model's family.
     gql<{ model: { root: { name: string } } | null }>(`query($n: String!) { model(name: $n) { root { name } } }`, { n: name })
-      .then((d) => gql<{ modelTree: TreeData }>(QUERY, { root: d.model?.root.name ?? name }))
-      .then((d) => setTree(d.modelTree))
-      .catch((e: Error) => setError(e.message));
+      .then((d) => {
+        if (!d.model) {
+          setNotFound(true);
+          return;
+        }
+        return gql<{ modelTree: TreeData }>(QUERY, { root: d.model.root.name }).then((t) => setTree(t.modelTree));
+      })
+      .catch((e: Error) => setError(describeError(e)));
   }, [name]);
 
   const root = useMemo(() => {
@@ -50,6 +84,7 @@ export function TreePage({ name }: { name: string }) {
           parameterCount: n.model.parameterCount,
           children: [],
           relation: null,
+          recipe: null,
         },
       ]),
     );
@@ -59,6 +94,7 @@ export function TreePage({ name }: { name: string }) {
       const parent = byId.get(e.parent.databaseId);
       if (child && parent) {
         child.relation = e.relation;
+        child.recipe = recipeText(e.recipe);
         parent.children.push(child);
       }
     }
@@ -74,11 +110,16 @@ export function TreePage({ name }: { name: string }) {
     const [task, m] = metric.split(':');
     return (tree?.nodes ?? []).flatMap((n) => {
       const e = n.model.evaluations.find((x) => x.task === task && x.metric === m);
-      return e && n.model.parameterCount ? [{ name: n.model.name, parameters: Number(n.model.parameterCount), value: e.value }] : [];
+      if (!e || !n.model.parameterCount) return [];
+      const { tokens: _tokens, ...settings } = e.settings;
+      const tokenizer = PER_TOKEN.has(m!) ? (n.model.files.find((f) => f.path === 'tokenizer.json')?.sha256 ?? '') : '';
+      const comparableKey = JSON.stringify([e.dataset, settings, tokenizer]);
+      return [{ name: n.model.name, parameters: Number(n.model.parameterCount), value: e.value, comparableKey }];
     });
   }, [tree, metric]);
 
   if (error) return <p className="error">{error}</p>;
+  if (notFound) return <NotFound what={`There is no model named ${name} in this registry.`} />;
   if (!tree || !root) return <p>Loading…</p>;
   const generations = Math.max(...tree.nodes.map((n) => n.depth)) + 1;
   return (
@@ -88,7 +129,7 @@ export function TreePage({ name }: { name: string }) {
         {tree.nodes.length} models over {generations} generation{generations > 1 ? 's' : ''}.{' '}
         <a href={href('model', name)}>Back to {name}</a>
       </p>
-      <TreeGraph root={root} />
+      <TreeGraph root={root} current={name} />
       <h2>Quality against size</h2>
       {metrics.length ? (
         <>
@@ -102,7 +143,13 @@ export function TreePage({ name }: { name: string }) {
               ))}
             </select>
           </label>
-          <QualityChart points={points} metric={metric.split(':')[1]!} lowerIsBetter={lowerIsBetter(metric.split(':')[1]!)} />
+          <QualityChart
+            points={points}
+            metric={metric.split(':')[1]!}
+            lowerIsBetter={lowerIsBetter(metric.split(':')[1]!)}
+            reference={tree.root.name}
+            onOpen={openModel}
+          />
         </>
       ) : (
         <p>No evaluations in this tree yet: evaluate models to compare their quality.</p>
