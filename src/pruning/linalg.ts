@@ -15,37 +15,68 @@ export function cholesky(a: Float64Array, n: number): Float64Array {
     l[rj + j] = ljj;
     for (let i = j + 1; i < n; i++) {
       const ri = i * n;
-      let s = a[ri + j]!;
-      for (let k = 0; k < j; k++) s -= l[ri + k]! * l[rj + k]!;
-      l[ri + j] = s / ljj;
+      let s0 = 0;
+      let s1 = 0;
+      let k = 0;
+      for (; k + 1 < j; k += 2) {
+        s0 += l[ri + k]! * l[rj + k]!;
+        s1 += l[ri + k + 1]! * l[rj + k + 1]!;
+      }
+      if (k < j) s0 += l[ri + k]! * l[rj + k]!;
+      l[ri + j] = (a[ri + j]! - s0 - s1) / ljj;
     }
   }
   return l;
 }
 
-/** A⁻¹ for symmetric positive-definite A, from its Cholesky factor: (L·Lᵀ)⁻¹ = L⁻ᵀ·L⁻¹. */
+/** M⁻¹ of an upper-triangular M, row by row (each row of M⁻¹ a combination of the rows below it). */
+export function upperTriangularInverse(m: Float64Array, n: number): Float64Array {
+  const u = new Float64Array(n * n);
+  const acc = new Float64Array(n);
+  for (let i = n - 1; i >= 0; i--) {
+    acc.fill(0, i);
+    acc[i] = 1;
+    // Row i of M·U = e_i:  M_ii·U_i = e_i − Σ_{k>i} M_ik·U_k.
+    for (let k = i + 1; k < n; k++) {
+      const mik = m[i * n + k]!;
+      if (mik === 0) continue;
+      const rk = k * n;
+      for (let j = k; j < n; j++) acc[j]! -= mik * u[rk + j]!;
+    }
+    const d = m[i * n + i]!;
+    for (let j = i; j < n; j++) u[i * n + j] = acc[j]! / d;
+  }
+  return u;
+}
+
+/**
+ * Upper-triangular U with A⁻¹ = Uᵀ·U (what SparseGPT takes as torch.linalg.cholesky(
+ * cholesky_inverse(cholesky(A)), upper=True)), from one factorisation: with J the reversal,
+ * J·A·J = L·Lᵀ gives A = M·Mᵀ with M = J·L·J upper triangular, so A⁻¹ = (M⁻¹)ᵀ·M⁻¹ and U = M⁻¹.
+ */
+export function inverseUpperFactor(a: Float64Array, n: number): Float64Array {
+  const r = new Float64Array(n * n);
+  for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) r[i * n + j] = a[(n - 1 - i) * n + (n - 1 - j)]!;
+  const l = cholesky(r, n);
+  const m = new Float64Array(n * n);
+  for (let i = 0; i < n; i++) for (let j = i; j < n; j++) m[i * n + j] = l[(n - 1 - i) * n + (n - 1 - j)]!;
+  return upperTriangularInverse(m, n);
+}
+
+/** A⁻¹ for symmetric positive-definite A: Uᵀ·U from inverseUpperFactor, accumulated row by row. */
 export function inverseSpd(a: Float64Array, n: number): Float64Array {
-  const l = cholesky(a, n);
-  // L⁻¹ by forward substitution, column by column (lower triangular).
-  const li = new Float64Array(n * n);
-  for (let j = 0; j < n; j++) {
-    li[j * n + j] = 1 / l[j * n + j]!;
-    for (let i = j + 1; i < n; i++) {
-      let s = 0;
-      for (let k = j; k < i; k++) s -= l[i * n + k]! * li[k * n + j]!;
-      li[i * n + j] = s / l[i * n + i]!;
-    }
-  }
-  // (L⁻¹)ᵀ·L⁻¹: entry (i, j) sums over k ≥ max(i, j).
+  const u = inverseUpperFactor(a, n);
   const out = new Float64Array(n * n);
-  for (let i = 0; i < n; i++) {
-    for (let j = i; j < n; j++) {
-      let s = 0;
-      for (let k = j; k < n; k++) s += li[k * n + i]! * li[k * n + j]!;
-      out[i * n + j] = s;
-      out[j * n + i] = s;
+  for (let k = 0; k < n; k++) {
+    const rk = k * n;
+    for (let i = k; i < n; i++) {
+      const uki = u[rk + i]!;
+      if (uki === 0) continue;
+      const ri = i * n;
+      for (let j = i; j < n; j++) out[ri + j]! += uki * u[rk + j]!;
     }
   }
+  for (let i = 0; i < n; i++) for (let j = i + 1; j < n; j++) out[j * n + i] = out[i * n + j]!;
   return out;
 }
 
@@ -57,15 +88,33 @@ export function upperCholesky(a: Float64Array, n: number): Float64Array {
   return u;
 }
 
-/** G += Xᵀ·X for `rows` activation rows of width n (X row-major [rows, n]), upper triangle then mirrored by `symmetrize`. */
+/**
+ * G += Xᵀ·X for `rows` activation rows of width n (X row-major [rows, n]), upper triangle only
+ * (mirror it with `symmetrize`). X is transposed first so that every entry of G is one contiguous
+ * dot product over the rows, written once: G (n² doubles) is swept once per call, not once per row.
+ */
 export function addGram(g: Float64Array, x: Float32Array, rows: number, n: number): void {
-  for (let r = 0; r < rows; r++) {
-    const base = r * n;
-    for (let i = 0; i < n; i++) {
-      const xi = x[base + i]!;
-      if (xi === 0) continue;
-      const gi = i * n;
-      for (let j = i; j < n; j++) g[gi + j]! += xi * x[base + j]!;
+  const xt = new Float64Array(n * rows);
+  for (let r = 0; r < rows; r++) for (let i = 0; i < n; i++) xt[i * rows + r] = x[r * n + i]!;
+  for (let i = 0; i < n; i++) {
+    const a = i * rows;
+    const gi = i * n;
+    for (let j = i; j < n; j++) {
+      const b = j * rows;
+      // Four partial sums: independent chains the CPU can run side by side.
+      let s0 = 0;
+      let s1 = 0;
+      let s2 = 0;
+      let s3 = 0;
+      let r = 0;
+      for (; r + 3 < rows; r += 4) {
+        s0 += xt[a + r]! * xt[b + r]!;
+        s1 += xt[a + r + 1]! * xt[b + r + 1]!;
+        s2 += xt[a + r + 2]! * xt[b + r + 2]!;
+        s3 += xt[a + r + 3]! * xt[b + r + 3]!;
+      }
+      for (; r < rows; r++) s0 += xt[a + r]! * xt[b + r]!;
+      g[gi + j]! += s0 + s1 + s2 + s3;
     }
   }
 }
