@@ -41,6 +41,21 @@ async function noSidewaysScroll(): Promise<void> {
 
 const hashOf = async () => (await page.evaluate('location.hash')) as string;
 
+/** Four fine-tunes registered beside the width variant the first test made: a wider family. */
+async function widerFamily(): Promise<void> {
+  // The hostile description of an earlier test points an <img> at a missing file: put a real one back.
+  await api.gql(
+    'mutation { updateModel(model: "bible/tiny-llama-kjv", description: "A tiny Llama trained on the King James Bible.") { name } }',
+  );
+  for (const n of [1, 2, 3, 4]) {
+    const r = await api.gql(
+      `mutation($p: String!, $n: String!) { registerModel(path: $p, name: $n, license: "mit", tags: ["kjv"], parents: [{ model: "bible/tiny-llama-kjv", relation: FINETUNED }]) { model { name } } }`,
+      { p: join(roots, 'tiny-llama-kjv'), n: `psalms/tiny-llama-kjv-psalms-finetune-${n}` },
+    );
+    expect(r.errors).toBeUndefined();
+  }
+}
+
 describe.skipIf(!hasChromium)('web catalog (chromium)', () => {
   beforeAll(async () => {
     if (!existsSync(join(repoRoot, 'web', 'dist', 'index.html')))
@@ -131,195 +146,190 @@ describe.skipIf(!hasChromium)('web catalog (chromium)', () => {
     expect(await page.locator('.card [onerror], .card script').count()).toBe(0);
   }, 60_000);
 
-  it('catalog state in the URL, plain-language validation, 404s, working links, tree and chart, at 1440 × 900 and 390 × 844', async () => {
-    // The hostile description of the test before points an <img> at a missing file: put a real one back.
-    await api.gql(
-      'mutation { updateModel(model: "bible/tiny-llama-kjv", description: "A tiny Llama trained on the King James Bible.") { name } }',
-    );
-    consoleErrors.length = 0;
-    // A wider family: four fine-tunes registered beside the width variant the first test made.
-    for (const n of [1, 2, 3, 4]) {
-      const r = await api.gql(
-        `mutation($p: String!, $n: String!) { registerModel(path: $p, name: $n, license: "mit", tags: ["kjv"], parents: [{ model: "bible/tiny-llama-kjv", relation: FINETUNED }]) { model { name } } }`,
-        { p: join(roots, 'tiny-llama-kjv'), n: `psalms/tiny-llama-kjv-psalms-finetune-${n}` },
-      );
-      expect(r.errors).toBeUndefined();
-    }
-    await page.setViewportSize(DESKTOP);
+  let family = false;
+  it.each([
+    ['1440 × 900', DESKTOP, 'desktop'],
+    ['390 × 844', PHONE, 'phone'],
+  ] as const)(
+    'at %s: catalog state in the URL, plain-language validation, 404s, working links, model page, tree, layout',
+    async (_size, viewport, tag) => {
+      consoleErrors.length = 0;
+      const phone = tag === 'phone';
+      if (!family) await widerFamily();
+      family = true;
+      await page.setViewportSize(viewport);
 
-    // Filters, sort and page live in the URL: reload, back and forward keep them.
-    await page.goto(`${api.server.url}/#/`);
-    await page.getByLabel('Search').fill('tiny');
-    await page.getByLabel('Sort').selectOption('NAME:ASC');
-    await page.getByLabel('Per page').selectOption('5');
-    await page.getByText('6 models').waitFor();
-    expect(await hashOf()).toMatch(/q=tiny/);
-    await page.getByRole('button', { name: 'Next' }).click();
-    await page.getByText('page 2 of 2').waitFor();
-    const page2 = await hashOf();
-    await page.reload();
-    await page.getByText('page 2 of 2').waitFor();
-    expect(await page.getByLabel('Search').inputValue()).toBe('tiny');
-    expect(await page.getByLabel('Sort').inputValue()).toBe('NAME:ASC');
-    await page.goBack();
-    await page.getByText('page 1 of 2').waitFor();
-    await page.goForward();
-    await page.getByText('page 2 of 2').waitFor();
-    expect(await hashOf()).toBe(page2);
-    // Sortable headers, partial case-insensitive matching, search over method and relation.
-    await page.goto(`${api.server.url}/#/`);
-    await page.getByRole('button', { name: /^Parameters/ }).click();
-    expect(await hashOf()).toContain('sort=PARAMETER_COUNT%3ADESC');
-    await page.getByLabel('Architecture').fill('LLAMAFOR');
-    await page.getByText('6 models').waitFor();
-    await page.getByLabel('Architecture').fill('');
-    await page.getByLabel('Search').fill('finetuned');
-    await page.getByText('4 models').waitFor();
-    await page.getByLabel('Search').fill('mlp-wid');
-    await page.getByText('1 model', { exact: true }).waitFor();
-    // "Made from" links to the parent.
-    await page
-      .getByRole('cell', { name: /bible\/tiny-llama-kjv \(mlp-width\)/ })
-      .getByRole('link')
-      .click();
-    await page.getByRole('heading', { name: 'bible/tiny-llama-kjv', exact: true, level: 1 }).waitFor();
-    expect(await page.title()).toBe('bible/tiny-llama-kjv · Bonsai');
-
-    // Plain-language validation before any request, and a real empty state.
-    await page.goto(`${api.server.url}/#/`);
-    await page.getByLabel('Min parameters (M)').fill('5');
-    await page.getByLabel('Max parameters (M)').fill('1');
-    await page.getByText('The smallest size (5 M) is larger than the largest (1 M).').waitFor();
-    await page.getByLabel('Max parameters (M)').fill('');
-    await page.getByLabel('Min parameters (M)').fill('-3');
-    await page.getByText('The smallest size must be a number of millions, 0 or more.').waitFor();
-    await page.getByLabel('Min parameters (M)').fill('');
-    await page.getByLabel('Search').fill('no-such-model-anywhere');
-    await page.getByRole('heading', { name: 'No models match' }).waitFor();
-    await shot('catalog-empty');
-
-    // Unknown routes and models: a 404 page inside the app, with a way back.
-    await page.goto(`${api.server.url}/#/no/such/page/here`);
-    await page.getByRole('heading', { name: 'Not found' }).waitFor();
-    await shot('not-found');
-    await page.goto(`${api.server.url}/#/model/nobody/nothing`);
-    await page.getByText('There is no model named nobody/nothing').waitFor();
-    await page.getByRole('link', { name: 'Back to the model catalog' }).click();
-    await page.getByRole('heading', { name: 'Model catalog' }).waitFor();
-    // The Hub's /OWNER/NAME and deep links survive a reload.
-    await page.goto(`${api.server.url}/bible/tiny-llama-kjv-width40-maw`);
-    await page.getByRole('heading', { name: 'bible/tiny-llama-kjv-width40-maw', exact: true, level: 1 }).waitFor();
-
-    // Every link on a model page leads to a page that exists.
-    const links = await page.locator('main a[href]').evaluateAll((as) => as.map((a) => (a as unknown as { href: string }).href));
-    expect(links.length).toBeGreaterThan(5);
-    const base = api.server.url;
-    for (const link of [...new Set(links)]) {
-      if (!link.startsWith(base)) continue;
-      if (link.includes('#/')) {
-        await page.goto(link);
-        await page.locator('main h1').first().waitFor();
-        expect(await page.locator('main h1').first().textContent(), link).not.toBe('Not found');
-      } else {
-        expect((await page.request.get(link)).status(), link).toBe(200);
+      // Filters, sort and page live in the URL: reload, back and forward keep them.
+      await page.goto(`${api.server.url}/#/`);
+      await page.getByLabel('Search').fill('tiny');
+      await page.getByLabel('Sort').selectOption('NAME:ASC');
+      await page.getByLabel('Per page').selectOption('5');
+      await page.getByText('6 models').waitFor();
+      expect(await hashOf()).toMatch(/q=tiny/);
+      await page.getByRole('button', { name: 'Next' }).click();
+      await page.getByText('page 2 of 2').waitFor();
+      const page2 = await hashOf();
+      await page.reload();
+      await page.getByText('page 2 of 2').waitFor();
+      expect(await page.getByLabel('Search').inputValue()).toBe('tiny');
+      expect(await page.getByLabel('Sort').inputValue()).toBe('NAME:ASC');
+      await page.goBack();
+      await page.getByText('page 1 of 2').waitFor();
+      await page.goForward();
+      await page.getByText('page 2 of 2').waitFor();
+      expect(await hashOf()).toBe(page2);
+      // Sortable headers, partial case-insensitive matching, search over method and relation.
+      await page.goto(`${api.server.url}/#/`);
+      if (!phone) {
+        // Column headers sort (on a phone the table is cards and the Sort menu does it).
+        await page.getByRole('button', { name: /^Parameters/ }).click();
+        expect(await hashOf()).toContain('sort=PARAMETER_COUNT%3ADESC');
       }
-    }
-
-    // The model page: header, card first, files with sha256, evaluations against the parent, hardware calculator.
-    await page.goto(`${api.server.url}/#/model/bible/tiny-llama-kjv-width40-maw`);
-    await page.getByRole('heading', { name: 'bible/tiny-llama-kjv-width40-maw', exact: true, level: 1 }).waitFor();
-    const reproduce = page.locator('.code-block').filter({ hasText: 'bonsai prune' }).first();
-    await reproduce.waitFor();
-    expect(
-      await reproduce
-        .locator('pre')
-        .evaluate((e) => (globalThis as unknown as { getComputedStyle(x: unknown): { overflowX: string } }).getComputedStyle(e).overflowX),
-    ).toBe('auto');
-    await page.getByRole('button', { name: /Copy the sha256 of model.safetensors/ }).waitFor();
-    await page.getByRole('tab', { name: 'Evaluations' }).click();
-    await page
-      .getByText(/perplexity.*%, (worse|better or equal)\)/)
-      .first()
-      .waitFor();
-    await page.getByRole('tab', { name: 'Hardware' }).click();
-    for (const [value, message] of [
-      ['1.5', 'Context length must be a whole number (got 1.5).'],
-      ['99999999999', 'Context length must be from 1 to 1,048,576 (got 99999999999).'],
-      ['0', 'Context length must be from 1 to 1,048,576 (got 0).'],
-      ['-5', 'Context length must be from 1 to 1,048,576 (got -5).'],
-      ['', 'Context length is empty: enter a whole number from 1 to 1,048,576.'],
-    ]) {
-      await page.getByLabel('Context length').fill(value!);
-      await page.getByText(message!).waitFor();
-    }
-    await page.getByLabel('Context length').fill('4096');
-    await page.getByTestId('hardware-total').waitFor();
-    expect(await page.getByText('sliding window').count()).toBe(0);
-    await shot('model-hardware');
-
-    // The tree: each relation label on its own edge, the current model highlighted, the wide family fitted.
-    await page.goto(`${api.server.url}/#/tree/bible/tiny-llama-kjv-width40-maw`);
-    await page.getByRole('img', { name: /model tree of bible\/tiny-llama-kjv/ }).waitFor();
-    type Box = { x: number; y: number; width: number; height: number };
-    type Svg = { querySelector(s: string): { getBBox(): Box }; getAttribute(n: string): string | null };
-    const edges = await page.locator('.tree-svg g.edge').evaluateAll((gs) =>
-      (gs as unknown as Svg[]).map((g) => {
-        const path = g.querySelector('.edge-line').getBBox();
-        const label = g.querySelector('.edge-label').getBBox();
-        return {
-          child: g.getAttribute('data-child'),
-          path: { x: path.x, y: path.y, width: path.width, height: path.height },
-          cx: label.x + label.width / 2,
-          cy: label.y + label.height / 2,
-        };
-      }),
-    );
-    expect(edges).toHaveLength(5);
-    for (const e of edges) {
-      expect(e.cx, `label of ${e.child}`).toBeGreaterThanOrEqual(e.path.x - 1);
-      expect(e.cx, `label of ${e.child}`).toBeLessThanOrEqual(e.path.x + e.path.width + 1);
-      expect(e.cy, `label of ${e.child}`).toBeGreaterThanOrEqual(e.path.y - 1);
-      expect(e.cy, `label of ${e.child}`).toBeLessThanOrEqual(e.path.y + e.path.height + 1);
-    }
-    await page.locator('g.node.current[data-name="bible/tiny-llama-kjv-width40-maw"]').waitFor();
-    const fitted = await page.locator('.tree-svg').evaluate((d) => d.scrollWidth <= d.clientWidth + 1);
-    expect(fitted).toBe(true);
-    await shot('tree-wide');
-    await page.locator('g.edge[data-child="bible/tiny-llama-kjv-width40-maw"]').click();
-    await page.getByRole('heading', { name: 'bible/tiny-llama-kjv-width40-maw', exact: true, level: 1 }).waitFor();
-
-    // Phone: no page-wide sideways scroll, tables as cards, every page shot.
-    await page.setViewportSize(PHONE);
-    for (const [route, name] of [
-      ['#/', 'catalog-phone'],
-      ['#/model/bible/tiny-llama-kjv-width40-maw', 'model-phone'],
-      ['#/tree/bible/tiny-llama-kjv', 'tree-phone'],
-      ['#/spawn/bible/tiny-llama-kjv', 'spawn-phone'],
-      ['#/nowhere', 'not-found-phone'],
-    ]) {
-      await page.goto(`${api.server.url}/${route}`);
-      await page.locator('main h1').first().waitFor();
-      await page.waitForTimeout(300);
-      await noSidewaysScroll();
-      await shot(name!);
-    }
-    await page.goto(`${api.server.url}/#/`);
-    await page.getByRole('link', { name: 'bible/tiny-llama-kjv-width40-maw' }).waitFor();
-    expect(
+      await page.getByLabel('Architecture').fill('LLAMAFOR');
+      await page.getByText('6 models').waitFor();
+      await page.getByLabel('Architecture').fill('');
+      await page.getByLabel('Search').fill('finetuned');
+      await page.getByText('4 models').waitFor();
+      await page.getByLabel('Search').fill('mlp-wid');
+      await page.getByText('1 model', { exact: true }).waitFor();
+      // "Made from" links to the parent.
       await page
-        .locator('table.cards-on-phone thead')
-        .evaluate((e) => (globalThis as unknown as { getComputedStyle(x: unknown): { display: string } }).getComputedStyle(e).display),
-    ).toBe('none');
-    await page.setViewportSize(DESKTOP);
-    for (const [route, name] of [
-      ['#/', 'catalog-desktop'],
-      ['#/spawn/bible/tiny-llama-kjv', 'spawn-desktop'],
-    ]) {
-      await page.goto(`${api.server.url}/${route}`);
-      await page.locator('main h1').first().waitFor();
-      await noSidewaysScroll();
-      await shot(name!);
-    }
-    expect(consoleErrors).toEqual([]);
-  }, 240_000);
+        .getByRole('cell', { name: /bible\/tiny-llama-kjv \(mlp-width\)/ })
+        .getByRole('link')
+        .click();
+      await page.getByRole('heading', { name: 'bible/tiny-llama-kjv', exact: true, level: 1 }).waitFor();
+      expect(await page.title()).toBe('bible/tiny-llama-kjv · Bonsai');
+
+      // Plain-language validation before any request, and a real empty state.
+      await page.goto(`${api.server.url}/#/`);
+      await page.getByLabel('Min parameters (M)').fill('5');
+      await page.getByLabel('Max parameters (M)').fill('1');
+      await page.getByText('The smallest size (5 M) is larger than the largest (1 M).').waitFor();
+      await page.getByLabel('Max parameters (M)').fill('');
+      await page.getByLabel('Min parameters (M)').fill('-3');
+      await page.getByText('The smallest size must be a number of millions, 0 or more.').waitFor();
+      await page.getByLabel('Min parameters (M)').fill('');
+      await page.getByLabel('Search').fill('no-such-model-anywhere');
+      await page.getByRole('heading', { name: 'No models match' }).waitFor();
+      await shot(`catalog-empty-${tag}`);
+
+      // Unknown routes and models: a 404 page inside the app, with a way back.
+      await page.goto(`${api.server.url}/#/no/such/page/here`);
+      await page.getByRole('heading', { name: 'Not found' }).waitFor();
+      await shot(`not-found-${tag}`);
+      await page.goto(`${api.server.url}/#/model/nobody/nothing`);
+      await page.getByText('There is no model named nobody/nothing').waitFor();
+      await page.getByRole('link', { name: 'Back to the model catalog' }).click();
+      await page.getByRole('heading', { name: 'Model catalog' }).waitFor();
+      // The Hub's /OWNER/NAME and deep links survive a reload.
+      await page.goto(`${api.server.url}/bible/tiny-llama-kjv-width40-maw`);
+      await page.getByRole('heading', { name: 'bible/tiny-llama-kjv-width40-maw', exact: true, level: 1 }).waitFor();
+
+      // Every link on a model page leads to a page that exists.
+      const links = await page.locator('main a[href]').evaluateAll((as) => as.map((a) => (a as unknown as { href: string }).href));
+      expect(links.length).toBeGreaterThan(5);
+      const base = api.server.url;
+      for (const link of [...new Set(links)]) {
+        if (!link.startsWith(base)) continue;
+        if (link.includes('#/')) {
+          await page.goto(link);
+          await page.locator('main h1').first().waitFor();
+          expect(await page.locator('main h1').first().textContent(), link).not.toBe('Not found');
+        } else {
+          expect((await page.request.get(link)).status(), link).toBe(200);
+        }
+      }
+
+      // The model page: header, card first, files with sha256, evaluations against the parent, hardware calculator.
+      await page.goto(`${api.server.url}/#/model/bible/tiny-llama-kjv-width40-maw`);
+      await page.getByRole('heading', { name: 'bible/tiny-llama-kjv-width40-maw', exact: true, level: 1 }).waitFor();
+      const reproduce = page.locator('.code-block').filter({ hasText: 'bonsai prune' }).first();
+      await reproduce.waitFor();
+      expect(
+        await reproduce
+          .locator('pre')
+          .evaluate(
+            (e) => (globalThis as unknown as { getComputedStyle(x: unknown): { overflowX: string } }).getComputedStyle(e).overflowX,
+          ),
+      ).toBe('auto');
+      await page.getByRole('button', { name: /Copy the sha256 of model.safetensors/ }).waitFor();
+      await page.getByRole('tab', { name: 'Evaluations' }).click();
+      await page
+        .getByText(/perplexity.*%, (worse|better or equal)\)/)
+        .first()
+        .waitFor();
+      await page.getByRole('tab', { name: 'Hardware' }).click();
+      for (const [value, message] of [
+        ['1.5', 'Context length must be a whole number (got 1.5).'],
+        ['99999999999', 'Context length must be from 1 to 1,048,576 (got 99999999999).'],
+        ['0', 'Context length must be from 1 to 1,048,576 (got 0).'],
+        ['-5', 'Context length must be from 1 to 1,048,576 (got -5).'],
+        ['', 'Context length is empty: enter a whole number from 1 to 1,048,576.'],
+      ]) {
+        await page.getByLabel('Context length').fill(value!);
+        await page.getByText(message!).waitFor();
+      }
+      await page.getByLabel('Context length').fill('4096');
+      await page.getByTestId('hardware-total').waitFor();
+      expect(await page.getByText('sliding window').count()).toBe(0);
+      await shot(`model-hardware-${tag}`);
+
+      // The tree: each relation label on its own edge, the current model highlighted, the wide family fitted.
+      await page.goto(`${api.server.url}/#/tree/bible/tiny-llama-kjv-width40-maw`);
+      await page.getByRole('img', { name: /model tree of bible\/tiny-llama-kjv/ }).waitFor();
+      type Box = { x: number; y: number; width: number; height: number };
+      type Svg = { querySelector(s: string): { getBBox(): Box }; getAttribute(n: string): string | null };
+      const edges = await page.locator('.tree-svg g.edge').evaluateAll((gs) =>
+        (gs as unknown as Svg[]).map((g) => {
+          const path = g.querySelector('.edge-line').getBBox();
+          const label = g.querySelector('.edge-label').getBBox();
+          return {
+            child: g.getAttribute('data-child'),
+            path: { x: path.x, y: path.y, width: path.width, height: path.height },
+            cx: label.x + label.width / 2,
+            cy: label.y + label.height / 2,
+          };
+        }),
+      );
+      expect(edges).toHaveLength(5);
+      for (const e of edges) {
+        expect(e.cx, `label of ${e.child}`).toBeGreaterThanOrEqual(e.path.x - 1);
+        expect(e.cx, `label of ${e.child}`).toBeLessThanOrEqual(e.path.x + e.path.width + 1);
+        expect(e.cy, `label of ${e.child}`).toBeGreaterThanOrEqual(e.path.y - 1);
+        expect(e.cy, `label of ${e.child}`).toBeLessThanOrEqual(e.path.y + e.path.height + 1);
+      }
+      await page.locator('g.node.current[data-name="bible/tiny-llama-kjv-width40-maw"]').waitFor();
+      const fitted = await page.locator('.tree-svg').evaluate((d) => d.scrollWidth <= d.clientWidth + 1);
+      expect(fitted).toBe(true);
+      await shot(`tree-wide-${tag}`);
+      await page.locator('g.edge[data-child="bible/tiny-llama-kjv-width40-maw"]').click();
+      await page.getByRole('heading', { name: 'bible/tiny-llama-kjv-width40-maw', exact: true, level: 1 }).waitFor();
+
+      // Every page: nothing scrolls the page sideways; a screenshot of each at this size.
+      for (const [route, name] of [
+        ['#/', 'catalog'],
+        ['#/model/bible/tiny-llama-kjv-width40-maw', 'model'],
+        ['#/tree/bible/tiny-llama-kjv', 'tree'],
+        ['#/spawn/bible/tiny-llama-kjv', 'spawn'],
+        ['#/nowhere', 'not-found-route'],
+      ]) {
+        await page.goto(`${api.server.url}/${route}`);
+        await page.locator('main h1').first().waitFor();
+        await page.waitForTimeout(300);
+        await noSidewaysScroll();
+        await shot(`${name}-${tag}`);
+      }
+      if (phone) {
+        await page.goto(`${api.server.url}/#/`);
+        await page.getByRole('link', { name: 'bible/tiny-llama-kjv-width40-maw' }).waitFor();
+        expect(
+          await page
+            .locator('table.cards-on-phone thead')
+            .evaluate((e) => (globalThis as unknown as { getComputedStyle(x: unknown): { display: string } }).getComputedStyle(e).display),
+        ).toBe('none');
+      }
+      expect(consoleErrors).toEqual([]);
+    },
+    240_000,
+  );
 });
