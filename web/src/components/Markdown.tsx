@@ -23,18 +23,21 @@ export function inCatalogLink(link: string): string | null {
   return m && m[1] !== 'models' ? href('model', `${m[1]}/${m[2]}`) : null;
 }
 
-export function Markdown({ source }: { source: string }) {
+/** `title`: the page's own h1; a card heading that repeats it is left out. */
+export function Markdown({ source, title }: { source: string; title?: string }) {
   const root = useRef<HTMLDivElement>(null);
   // The YAML front matter is data, shown elsewhere; the body is the card.
   const html = useMemo(() => {
     const clean = DOMPurify.sanitize(marked.parse(source.replace(/^---\n[\s\S]*?\n---\n/, ''), { async: false }) as string);
     const doc = new DOMParser().parseFromString(`<div>${clean}</div>`, 'text/html');
+    const first = doc.body.firstElementChild!.firstElementChild;
+    if (title && first && /^H[1-6]$/.test(first.tagName) && first.textContent?.trim() === title) first.remove();
     for (const a of doc.querySelectorAll('a[href]')) {
       const target = inCatalogLink(a.getAttribute('href')!);
       if (target) a.setAttribute('href', target);
     }
     return doc.body.firstElementChild!.innerHTML;
-  }, [source]);
+  }, [source, title]);
   // biome-ignore lint/correctness/useExhaustiveDependencies: the buttons are added again whenever the html changes.
   useEffect(() => {
     for (const pre of root.current?.querySelectorAll('pre') ?? []) {

@@ -123,7 +123,7 @@ export function ModelPage({ name }: { name: string }) {
       </header>
 
       <section aria-label="model card" className="card-section">
-        {card ? <Markdown source={card} /> : <p>The card comes with the weights.</p>}
+        {card ? <Markdown source={card} title={model.name} /> : <p>The card comes with the weights.</p>}
       </section>
 
       <div className="tabs" role="tablist" aria-label="model sections">
