@@ -66,7 +66,8 @@ describe('a sentence-transformers encoder in the registry', () => {
       async () => {
         const s = await state('acme/mini-e5-es');
         if (s.status === 'FAILED') return s;
-        return s.evaluations.length && s.jobs.every((j) => j.status === 'SUCCEEDED') ? s : undefined;
+        // Results are written before the job finishes; READY comes when no evaluation is left pending.
+        return s.status === 'READY' && s.evaluations.length > 0 ? s : undefined;
       },
       180_000,
     );
