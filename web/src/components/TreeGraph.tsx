@@ -49,9 +49,13 @@ export function TreeGraph({ root, current }: { root: TreeNodeData; current: stri
   const width = Math.max(...xs) - minX + NODE_W / 2;
   const height = Math.max(...nodes.map((n) => n.y)) + NODE_H + 20;
   const fitZoom = () => (frame.current ? Math.min(1, (frame.current.clientWidth - 4) / width) : 1);
-  // Wide families start fitted to the frame's width.
+  // Wide families start fitted to the frame's width; on a phone no smaller than 60 %, so names stay
+  // readable, and the frame scrolls sideways (Fit to width shows it whole).
   // biome-ignore lint/correctness/useExhaustiveDependencies: fitted once per layout width.
-  useEffect(() => setZoom(fitZoom()), [width]);
+  useEffect(() => {
+    const narrow = (frame.current?.clientWidth ?? 1000) < 600;
+    setZoom(narrow ? Math.max(fitZoom(), 0.6) : fitZoom());
+  }, [width]);
   const scale = zoom ?? 1;
   const toggle = (id: string) => {
     const next = new Set(collapsed);
