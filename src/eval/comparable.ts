@@ -15,13 +15,30 @@ export interface ComparableEvaluation {
 /** Metrics whose value depends on how the text is split into tokens. */
 const PER_TOKEN = new Set(['perplexity', 'mean_nll']);
 
+/** The settings that must match, without the scored-token count (equal anyway for one tokenizer). */
+function settingsToMatch(settings: Record<string, unknown>): Record<string, unknown> {
+  const { tokens: _tokens, ...rest } = settings;
+  return rest;
+}
+
+/**
+ * A key equal for results that may be compared: the dataset, the settings that must match and, for
+ * per-token metrics, the tokenizer (its tokenizer.json sha256).
+ */
+export function comparableKey(e: Omit<ComparableEvaluation, 'value' | 'task'>, tokenizerSha256: string | null): string {
+  const keys = Object.entries(settingsToMatch(e.settings)).sort(([a], [b]) => (a < b ? -1 : 1));
+  return JSON.stringify([e.dataset, keys, PER_TOKEN.has(e.metric) ? tokenizerSha256 : null]);
+}
+
 export type Comparison =
   | { comparable: true; parent: number; delta: number; percent: number; better: boolean }
   | { comparable: false; reason: string };
 
+/** The settings (other than the token count) whose values differ. */
 function sameSettings(a: Record<string, unknown>, b: Record<string, unknown>): string[] {
-  const keys = [...new Set([...Object.keys(a), ...Object.keys(b)])].filter((k) => k !== 'tokens');
-  return keys.filter((k) => JSON.stringify(a[k]) !== JSON.stringify(b[k]));
+  const x = settingsToMatch(a);
+  const y = settingsToMatch(b);
+  return [...new Set([...Object.keys(x), ...Object.keys(y)])].filter((k) => JSON.stringify(x[k]) !== JSON.stringify(y[k]));
 }
 
 export function compareWithParent(

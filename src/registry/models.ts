@@ -1,8 +1,9 @@
 // Reading and changing models: lookups by id or name, the filtered, paginated catalog listing,
 // metadata updates and deletion with its blobs.
 import type { db, PrismaClient } from '../db/client.js';
-import type { ModelStatus, Relation } from '../db/generated/enums.js';
+import { type ModelStatus, Relation } from '../db/generated/enums.js';
 import { BadInputError, ConflictError, NotFoundError } from '../errors.js';
+import { RELATION_OF_METHOD } from '../pruning/recipe.js';
 import type { RegistryDeps } from './deps.js';
 import { formatModelName, type ModelName, parseModelName } from './names.js';
 import { mapPrismaError } from './prismaErrors.js';
@@ -78,18 +79,8 @@ export interface ModelOrder {
 
 export const MAX_PAGE = 100;
 
-const METHODS = ['mlp-width', 'depth', 'sparsity', 'vocab'] as const;
-const RELATIONS: readonly Relation[] = [
-  'WIDTH_PRUNED',
-  'DEPTH_PRUNED',
-  'VOCAB_TRIMMED',
-  'SPARSIFIED',
-  'FINETUNED',
-  'QUANTIZED',
-  'MERGED',
-  'ADAPTER',
-  'DISTILLED',
-];
+const METHODS = Object.keys(RELATION_OF_METHOD) as Array<keyof typeof RELATION_OF_METHOD>;
+const RELATIONS = Object.values(Relation);
 
 /** The values that contain the search text, ignoring case. */
 function matching<T extends string>(values: readonly T[], search: string): T[] {

@@ -1,7 +1,7 @@
 // When a child's result may be set beside its parent's (model page, chart frontier): same task,
 // metric, dataset and settings, and the same tokenizer for per-token metrics.
 import { describe, expect, it } from 'vitest';
-import { compareWithParent } from '../../src/eval/comparable.js';
+import { comparableKey, compareWithParent } from '../../src/eval/comparable.js';
 
 const ppl = (value: number, settings: Record<string, unknown> = { contextLength: 256, stride: 256, tokens: 3495 }) => ({
   task: 'perplexity',
@@ -34,5 +34,15 @@ describe('compareWithParent', () => {
       reason: 'measured with different settings (contextLength)',
     });
     expect(compareWithParent(ppl(130), [], true)).toMatchObject({ comparable: false });
+  });
+
+  it('comparableKey: equal across token counts, apart across tokenizers only for per-token metrics', () => {
+    const a = ppl(128.6);
+    const b = ppl(90, { stride: 256, contextLength: 256, tokens: 2900 });
+    expect(comparableKey(a, 'sha-a')).toBe(comparableKey(b, 'sha-a'));
+    expect(comparableKey(a, 'sha-a')).not.toBe(comparableKey(b, 'sha-b'));
+    const acc = { ...a, metric: 'acc' };
+    expect(comparableKey(acc, 'sha-a')).toBe(comparableKey(acc, 'sha-b'));
+    expect(comparableKey(a, 'sha-a')).not.toBe(comparableKey(ppl(1, { contextLength: 512, stride: 256 }), 'sha-a'));
   });
 });

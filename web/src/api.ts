@@ -74,3 +74,8 @@ export function describeError(e: Error): string {
       return e.message;
   }
 }
+
+/** How a child was made, in words: its recipe's method, or the relation for models registered with a parent ("external"). */
+export function relationLabel(relation: string, method: string | null | undefined): string {
+  return method && method !== 'external' ? method : relation.toLowerCase().replace('_', '-');
+}

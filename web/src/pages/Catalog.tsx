@@ -1,7 +1,7 @@
 // The catalog list. Its state — filters, sort, quality metric, page — lives in the URL
 // (#/?q=…&sort=…&after=…), so reload, back and forward keep it and a view can be shared.
 import { useEffect, useState } from 'react';
-import { ApiError, formatParams, gql } from '../api';
+import { ApiError, formatParams, gql, relationLabel } from '../api';
 import { catalogHref, href, navigate, useTitle } from '../router';
 
 interface Row {
@@ -57,11 +57,6 @@ export function rangeProblem(min: string, max: string): string | null {
   if (hi !== null && !(Number.isFinite(hi) && hi >= 0)) return 'The largest size must be a number of millions, 0 or more.';
   if (lo !== null && hi !== null && lo > hi) return `The smallest size (${lo} M) is larger than the largest (${hi} M).`;
   return null;
-}
-
-function relationLabel(p: Row['parents'][number]): string {
-  // A model registered with a parent has the method "external": the relation says more.
-  return p.method && p.method !== 'external' ? p.method : p.relation.toLowerCase().replace('_', '-');
 }
 
 export function Catalog({ params }: { params: URLSearchParams }) {
@@ -317,7 +312,7 @@ export function Catalog({ params }: { params: URLSearchParams }) {
                         ? m.parents.map((p, i) => (
                             <span key={p.parent.name}>
                               {i > 0 && ', '}
-                              <a href={href('model', p.parent.name)}>{p.parent.name}</a> ({relationLabel(p)})
+                              <a href={href('model', p.parent.name)}>{p.parent.name}</a> ({relationLabel(p.relation, p.method)})
                             </span>
                           ))
                         : '—'}

@@ -3,7 +3,7 @@
 // sections for the files, the evaluations against the parent, the model tree and the jobs.
 import { useCallback, useEffect, useState } from 'react';
 import { compareWithParent } from '../../../src/eval/comparable';
-import { describeError, formatBytes, formatParams, getToken, gql } from '../api';
+import { describeError, formatBytes, formatParams, getToken, gql, relationLabel } from '../api';
 import { CopyButton } from '../components/CopyButton';
 import { JobList, useJobs } from '../components/JobList';
 import { Markdown } from '../components/Markdown';
@@ -50,8 +50,6 @@ const QUERY = `query($n: String!) { model(name: $n) {
 
 const TABS = ['Files', 'Evaluations', 'Model tree', 'Hardware', 'Jobs'] as const;
 type Tab = (typeof TABS)[number];
-
-const relationText = (r: string, method: string | null) => (method && method !== 'external' ? method : r.toLowerCase().replace('_', '-'));
 
 export function ModelPage({ name }: { name: string }) {
   useTitle(name);
@@ -111,7 +109,7 @@ export function ModelPage({ name }: { name: string }) {
         {model.description && <p className="description">{model.description}</p>}
         {model.parents.map((p) => (
           <p key={p.parent.name} className="lineage">
-            {relationText(p.relation, p.method)} from <a href={href('model', p.parent.name)}>{p.parent.name}</a>
+            {relationLabel(p.relation, p.method)} from <a href={href('model', p.parent.name)}>{p.parent.name}</a>
           </p>
         ))}
         <nav className="actions" aria-label="model actions">
@@ -150,7 +148,7 @@ export function ModelPage({ name }: { name: string }) {
             {parent ? (
               <>
                 Made from <a href={href('model', parent.parent.name)}>{parent.parent.name}</a> (
-                {relationText(parent.relation, parent.method)}).{' '}
+                {relationLabel(parent.relation, parent.method)}).{' '}
               </>
             ) : (
               'A root of the model tree. '
@@ -164,7 +162,7 @@ export function ModelPage({ name }: { name: string }) {
             <ul className="children">
               {model.children.map((c) => (
                 <li key={c.child.name}>
-                  <a href={href('model', c.child.name)}>{c.child.name}</a> — {relationText(c.relation, c.method)},{' '}
+                  <a href={href('model', c.child.name)}>{c.child.name}</a> — {relationLabel(c.relation, c.method)},{' '}
                   {formatParams(c.child.parameterCount)} parameters, {c.child.status.toLowerCase()}
                 </li>
               ))}

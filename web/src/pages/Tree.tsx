@@ -1,4 +1,5 @@
 import { useCallback, useEffect, useMemo, useState } from 'react';
+import { comparableKey } from '../../../src/eval/comparable';
 import { lowerIsBetter } from '../../../src/eval/metrics';
 import { describeError, gql } from '../api';
 import { type Point, QualityChart } from '../components/QualityChart';
@@ -36,9 +37,6 @@ function recipeText(r: Record<string, unknown> | null): string | null {
     .map(([k, v]) => `${k} ${Array.isArray(v) ? v.join(', ') : String(v)}`);
   return parts.join('; ') || null;
 }
-
-/** Per-token metrics change meaning with the tokenizer. */
-const PER_TOKEN = new Set(['perplexity', 'mean_nll']);
 
 const QUERY = `query($root: String!) { modelTree(root: $root, depth: 12) {
   root { databaseId name }
@@ -111,10 +109,10 @@ export function TreePage({ name }: { name: string }) {
     return (tree?.nodes ?? []).flatMap((n) => {
       const e = n.model.evaluations.find((x) => x.task === task && x.metric === m);
       if (!e || !n.model.parameterCount) return [];
-      const { tokens: _tokens, ...settings } = e.settings;
-      const tokenizer = PER_TOKEN.has(m!) ? (n.model.files.find((f) => f.path === 'tokenizer.json')?.sha256 ?? '') : '';
-      const comparableKey = JSON.stringify([e.dataset, settings, tokenizer]);
-      return [{ name: n.model.name, parameters: Number(n.model.parameterCount), value: e.value, comparableKey }];
+      const tokenizer = n.model.files.find((f) => f.path === 'tokenizer.json')?.sha256 ?? null;
+      return [
+        { name: n.model.name, parameters: Number(n.model.parameterCount), value: e.value, comparableKey: comparableKey(e, tokenizer) },
+      ];
     });
   }, [tree, metric]);
 
