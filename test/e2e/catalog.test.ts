@@ -6,6 +6,7 @@ import { cpSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node
 import { join } from 'node:path';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Runner } from '../../workers/runner.js';
 import { sharedDir, sharedModel } from '../fixtures/checkpoints.js';
 import { startTestApi, type TestApi } from '../helpers/api.js';
 import { repoRoot } from '../helpers/bonsai.js';
@@ -22,6 +23,7 @@ let api: TestApi;
 let browser: Browser;
 let page: Page;
 let roots: string;
+let runner: Runner;
 
 async function shot(name: string) {
   await page.screenshot({ path: join(shots, `${name}.png`), fullPage: true });
@@ -69,7 +71,7 @@ describe.skipIf(!hasChromium)('web catalog (chromium)', () => {
       .slice(0, 120);
     writeFileSync(join(roots, 'val-small.txt'), lines.join('\n'));
     api = await startTestApi({ modelRoots: [roots] });
-    await api.startRunner([roots]);
+    runner = await api.startRunner([roots]);
     await api.register(join(roots, 'tiny-llama-kjv'), 'bible/tiny-llama-kjv', 'apache-2.0');
     await api.gql(`mutation($t: [EvaluationTaskInput!]!) { evaluateModel(model: "bible/tiny-llama-kjv", tasks: $t) { id } }`, {
       t: [{ task: 'perplexity', data: join(roots, 'val-small.txt') }],
@@ -338,4 +340,89 @@ describe.skipIf(!hasChromium)('web catalog (chromium)', () => {
     },
     240_000,
   );
+
+  it('a maintainer cancels a queued job, retries it and deletes a model; edges show their recipe; chart points open their model', async () => {
+    consoleErrors.length = 0;
+    await page.setViewportSize(DESKTOP);
+    const name = 'bible/tiny-llama-kjv-width40-maw';
+    type Jobs = { model: { jobs: { status: string }[] } };
+    const finished = async () => {
+      const r = await api.gql<Jobs>('query($n: String!) { model(name: $n) { jobs(first: 50) { status } } }', { n: name });
+      const jobs = r.data!.model.jobs.filter((j) => j.status !== 'QUEUED' && j.status !== 'RUNNING');
+      return { all: jobs.length, succeeded: jobs.filter((j) => j.status === 'SUCCEEDED').length };
+    };
+    const before = await finished();
+    // With no worker running, a new evaluation stays queued long enough to cancel it by hand.
+    await runner.stop();
+    const queued = await api.gql(`mutation($t: [EvaluationTaskInput!]!) { evaluateModel(model: "${name}", tasks: $t) { id } }`, {
+      t: [{ task: 'perplexity', data: join(roots, 'val-small.txt') }],
+    });
+    expect(queued.errors).toBeUndefined();
+    await page.goto(`${api.server.url}/#/model/${name}`);
+    await page.evaluate(`sessionStorage.setItem('bonsai-token', ${JSON.stringify(api.tokens.MAINTAINER)})`);
+    await page.reload();
+    await page.getByRole('tab', { name: /Jobs/ }).click();
+    const active = page.locator('section[aria-label="jobs"] > ul.jobs');
+    await active.getByText('queued').waitFor();
+    await shot('model-jobs-queued');
+    await active.getByRole('button', { name: 'Cancel' }).click();
+    // Finished jobs are folded away: the summary counts them, the list opens on a click.
+    const summary = page.locator('.finished-jobs summary');
+    await summary.getByText(`${before.all + 1} finished jobs (${before.succeeded} succeeded)`).waitFor();
+    expect(await page.locator('.finished-jobs').evaluate((d) => (d as unknown as { open: boolean }).open)).toBe(false);
+    await summary.click();
+    const cancelled = page.locator('.finished-jobs li', { hasText: 'cancelled' });
+    await cancelled.getByRole('button', { name: 'Retry' }).click();
+    await page.locator('section[aria-label="jobs"] > ul.jobs').getByText('queued').waitFor();
+    // A worker again: the retried job runs to the end and joins the finished ones.
+    runner = await api.startRunner([roots]);
+    await summary.getByText(`${before.all + 2} finished jobs (${before.succeeded + 1} succeeded)`).waitFor({ timeout: 90_000 });
+    expect(await finished()).toEqual({ all: before.all + 2, succeeded: before.succeeded + 1 });
+
+    // Delete, after the browser's confirmation: the model is gone from the registry and its page says so.
+    const doomed = 'psalms/tiny-llama-kjv-psalms-finetune-4';
+    await page.goto(`${api.server.url}/#/model/${doomed}`);
+    await page.getByRole('heading', { name: doomed, exact: true, level: 1 }).waitFor();
+    page.once('dialog', (d) => void d.accept());
+    await page.getByRole('button', { name: 'Delete' }).click();
+    await page.getByRole('heading', { name: 'Model catalog' }).waitFor();
+    const gone = await api.gql<{ model: unknown }>('query($n: String!) { model(name: $n) { name } }', { n: doomed });
+    expect(gone.data?.model).toBeNull();
+    await page.goto(`${api.server.url}/#/model/${doomed}`);
+    await page.getByText(`There is no model named ${doomed}`).waitFor();
+
+    // An edge's tooltip is its recipe.
+    await page.goto(`${api.server.url}/#/tree/bible/tiny-llama-kjv`);
+    const edge = page.locator(`g.edge[data-child="${name}"] > title`);
+    await edge.waitFor({ state: 'attached' });
+    expect(await edge.textContent()).toMatch(
+      /^bible\/tiny-llama-kjv → bible\/tiny-llama-kjv-width40-maw\nwidth-pruned: .*pruningFraction 0\.4/,
+    );
+
+    // The chart: a model's point is a #1f6d3d disc of radius 6. The rightmost such pixel is the edge of the
+    // larger model's disc (the legend's swatch sits left of the middle); a click inside it opens that model.
+    const canvas = page.getByRole('img', { name: /perplexity against parameters/ });
+    await canvas.waitFor();
+    await page.waitForTimeout(300);
+    const point = (await canvas.evaluate(`(c => {
+      const { width, height } = c;
+      const px = c.getContext('2d').getImageData(0, 0, width, height).data;
+      let right = -1, ys = [];
+      for (let y = 0; y < height; y++)
+        for (let x = 0; x < width; x++) {
+          const i = (y * width + x) * 4;
+          if (px[i] !== 31 || px[i + 1] !== 109 || px[i + 2] !== 61 || px[i + 3] !== 255) continue;
+          if (x > right) { right = x; ys = []; }
+          if (x === right) ys.push(y);
+        }
+      const scale = width / c.clientWidth;
+      return right < 0 ? null : { x: right / scale - 5, y: ys[Math.floor(ys.length / 2)] / scale };
+    })(document.querySelector('canvas[role=img]'))`)) as { x: number; y: number } | null;
+    expect(point, 'no point drawn').not.toBeNull();
+    await shot('tree-chart-desktop');
+    await canvas.click({ position: point! });
+    await page.getByRole('heading', { name: 'bible/tiny-llama-kjv', exact: true, level: 1 }).waitFor();
+    expect(await hashOf()).toBe('#/model/bible/tiny-llama-kjv');
+    expect(consoleErrors).toEqual([]);
+  }, 180_000);
 });

@@ -3,7 +3,7 @@
 // through results that can be compared (same dataset and settings, and for per-token metrics the
 // same tokenizer); the others are shown apart, with the reason. Points open their model.
 import { Chart, Legend, LinearScale, LineController, LineElement, PointElement, ScatterController, Tooltip } from 'chart.js';
-import { useEffect, useRef } from 'react';
+import { useEffect, useMemo, useRef } from 'react';
 
 Chart.register(ScatterController, LineController, LineElement, PointElement, LinearScale, Tooltip, Legend);
 
@@ -49,7 +49,8 @@ export function QualityChart({
   onOpen?: (name: string) => void;
 }) {
   const canvas = useRef<HTMLCanvasElement>(null);
-  const { main, apart } = comparableGroups(points, reference);
+  // Memoised: a new array each render would rebuild the chart on every render of the page.
+  const { main, apart } = useMemo(() => comparableGroups(points, reference), [points, reference]);
   useEffect(() => {
     if (!canvas.current) return;
     const front = paretoFrontier(main, lowerIsBetter);
@@ -85,6 +86,9 @@ export function QualityChart({
       options: {
         animation: false,
         responsive: true,
+        // The canvas sits alone in a box of fixed height, as Chart.js asks of responsive charts: sized from a
+        // parent it shares with the caption, each resize fed back into the next (the chart shrank to a corner).
+        maintainAspectRatio: false,
         onClick: (_e, elements) => {
           const hit = elements[0];
           if (!hit || !onOpen) return;
@@ -109,7 +113,9 @@ export function QualityChart({
   }, [main, apart, metric, lowerIsBetter, onOpen]);
   return (
     <figure className="card">
-      <canvas ref={canvas} role="img" aria-label={`${metric} against parameters, with the Pareto frontier`} />
+      <div className="chart-box">
+        <canvas ref={canvas} role="img" aria-label={`${metric} against parameters, with the Pareto frontier`} />
+      </div>
       <figcaption>
         {metric} against parameters for {points.length} models; the frontier joins the models no other beats on both (
         {lowerIsBetter ? 'lower' : 'higher'} is better), among the {main.length} measured the same way.
