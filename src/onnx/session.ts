@@ -6,6 +6,8 @@ import * as ort from 'onnxruntime-node';
 export interface SessionOptions {
   /** intraOpNumThreads: the cores onnxruntime may use for one run. */
   threads: number;
+  /** onnxruntime's profiler: each node's kernel time is written to `<profile>_<time>.json` by endProfiling(). */
+  profile?: string;
 }
 
 export type Feeds = Record<string, ort.Tensor>;
@@ -24,6 +26,7 @@ export class LmSession {
       // Errors only: onnxruntime warns about every overridable initializer of a calibration graph.
       logSeverityLevel: 3,
       extra: { session: { intra_op: { allow_spinning: '0' }, inter_op: { allow_spinning: '0' } } },
+      ...(options.profile ? { enableProfiling: true, profileFilePrefix: options.profile } : {}),
     });
     return new LmSession(session);
   }
@@ -65,6 +68,11 @@ export class LmSession {
     return Object.fromEntries(
       fetch.map((name) => [name, { data: out[name]!.data as Float32Array | BigInt64Array, dims: out[name]!.dims }]),
     );
+  }
+
+  /** Ends a profiled session's trace and writes it (see SessionOptions.profile). */
+  endProfiling(): void {
+    this.session.endProfiling();
   }
 
   async release(): Promise<void> {
