@@ -14,6 +14,7 @@ import { readCheckpointFolder } from '../src/formats/checkpoint/folder.js';
 import { type ExportOptions, exportOnnx } from '../src/onnx/export.js';
 import { LmSession } from '../src/onnx/session.js';
 import { buildCheckpoint, sharedDir, sharedModel } from '../test/fixtures/checkpoints.js';
+import { generatedLlama110m } from '../test/fixtures/configs.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'bonsai-bench-profile-'));
 const data = join(sharedDir, 'data', 'kjv-val.txt');
@@ -82,15 +83,7 @@ try {
   // Shared model: 6 blocks of 4·192² + 3·192·512 projections, and the 192 × 32,000 head.
   await report('tiny-llama-kjv (8.8 M)', sharedModel, 8192, 6 * (4 * 192 * 192 + 3 * 192 * 512) + 192 * 32000);
   const big = join(tmp, 'big');
-  const config = {
-    hidden_size: 768,
-    intermediate_size: 2048,
-    num_hidden_layers: 12,
-    num_attention_heads: 12,
-    num_key_value_heads: 12,
-    head_dim: 64,
-  };
-  await buildCheckpoint('llama', big, { config });
+  await buildCheckpoint('llama', big, { config: generatedLlama110m });
   await report('generated llama (≈ 110 M)', big, 2048, 12 * (4 * 768 * 768 + 3 * 768 * 2048) + 768 * 32000);
 } finally {
   rmSync(tmp, { recursive: true, force: true });

@@ -16,6 +16,7 @@ import { readCheckpointFolder } from '../src/formats/checkpoint/folder.js';
 import { type ExportOptions, exportOnnx } from '../src/onnx/export.js';
 import { LmSession } from '../src/onnx/session.js';
 import { buildCheckpoint, sharedDir, sharedModel } from '../test/fixtures/checkpoints.js';
+import { generatedLlama110m } from '../test/fixtures/configs.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'bonsai-bench-eval-'));
 const data = join(sharedDir, 'data', 'kjv-val.txt');
@@ -67,14 +68,7 @@ try {
   await measure('tiny-llama-kjv (8.8 M)', sharedModel, 20_000);
   const big = join(tmp, 'big');
   await buildCheckpoint('llama', big, {
-    config: {
-      hidden_size: 768,
-      intermediate_size: 2048,
-      num_hidden_layers: 12,
-      num_attention_heads: 12,
-      num_key_value_heads: 12,
-      head_dim: 64,
-    },
+    config: generatedLlama110m,
   });
   await measure('generated llama (≈ 110 M)', big, 4096);
 } finally {

@@ -18,6 +18,7 @@ import { resolveRecipe } from '../src/pruning/calibrate.js';
 import { prune } from '../src/pruning/engine.js';
 import { needsCalibration, parseRecipe } from '../src/pruning/recipe.js';
 import { buildCheckpoint, sharedDir, sharedModel } from '../test/fixtures/checkpoints.js';
+import { generatedLlama110m } from '../test/fixtures/configs.js';
 
 const threads = availableParallelism();
 const calibration = join(sharedDir, 'data', 'kjv-train.txt');
@@ -90,14 +91,7 @@ async function main(): Promise<void> {
 
     const big = join(tmp, 'big');
     await buildCheckpoint('llama', big, {
-      config: {
-        hidden_size: 768,
-        intermediate_size: 2048,
-        num_hidden_layers: 12,
-        num_attention_heads: 12,
-        num_key_value_heads: 12,
-        head_dim: 64,
-      },
+      config: generatedLlama110m,
     });
     const run = (method: string) =>
       JSON.parse(

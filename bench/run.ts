@@ -20,7 +20,10 @@ for (const b of benches) {
   const api = b === 'api.ts';
   const flags = api ? ['--max-semi-space-size=32'] : [];
   const env = api ? { ...process.env, NODE_ENV: 'production' } : process.env;
-  const r = spawnSync(process.execPath, [...flags, '--import', 'tsx', fileURLToPath(new URL(b, import.meta.url))], { stdio: 'inherit', env });
+  const r = spawnSync(process.execPath, [...flags, '--import', 'tsx', fileURLToPath(new URL(b, import.meta.url))], {
+    stdio: 'inherit',
+    env,
+  });
   if (r.status !== 0) failed++;
 }
 process.exitCode = failed > 0 ? 1 : 0;

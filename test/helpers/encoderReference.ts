@@ -4,6 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CheckpointTensors } from '../../src/formats/checkpoint/tensors.js';
+import { linear } from './reference.js';
 
 type Vec = Float64Array;
 
@@ -16,17 +17,6 @@ function layerNorm(x: Vec, w: Float32Array, b: Float32Array, eps: number): Vec {
   variance /= x.length;
   const inv = 1 / Math.sqrt(variance + eps);
   return x.map((v, i) => (v - mean) * inv * w[i]! + b[i]!);
-}
-
-function linear(x: Vec, w: Float32Array, out: number, bias?: Float32Array): Vec {
-  const n = x.length;
-  const y = new Float64Array(out);
-  for (let o = 0; o < out; o++) {
-    let s = bias ? bias[o]! : 0;
-    for (let i = 0, base = o * n; i < n; i++) s += w[base + i]! * x[i]!;
-    y[o] = s;
-  }
-  return y;
 }
 
 /** erf by Abramowitz–Stegun 7.1.26 is too coarse (1.5e-7); this series/continued fraction is exact to ~1e-15. */

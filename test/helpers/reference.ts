@@ -17,8 +17,8 @@ function rmsNorm(x: Vec, w: Float32Array, eps: number, offset: boolean): Vec {
   return x.map((v, i) => v * inv * (offset ? 1 + w[i]! : w[i]!));
 }
 
-/** y = W x (+ b), W stored [out, in]. */
-function linear(x: Vec, w: Float32Array, out: number, bias?: Float32Array): Vec {
+/** y = W x (+ b), W stored [out, in]; in float64, as both reference forward passes compute. */
+export function linear(x: Vec, w: Float32Array, out: number, bias?: Float32Array): Vec {
   const n = x.length;
   const y = new Float64Array(out);
   for (let o = 0; o < out; o++) {
