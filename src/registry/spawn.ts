@@ -23,7 +23,12 @@ export async function pruningPlan(
   return { parent, plan: planPrune(parent.config as Record<string, unknown>, recipe, 'parent.config') };
 }
 
-/** A readable default name: `owner/base-width40-maw`, `owner/base-depth-l3-4`, `owner/base-sparse-2of4`. */
+/**
+ * A readable default name that tells siblings apart: `owner/base-width40-maw` (`-ls` with the
+ * least-squares refit), `owner/base-depth-l3-4`, `owner/base-sparse-2of4` (magnitude) and
+ * `owner/base-sparse-2of4-sparsegpt` — otherwise a second criterion at the same sparsity would
+ * collide with the first.
+ */
 export function defaultChildName(parent: ModelRow, recipe: Recipe): string {
   const pct = (x: number) => String(Math.round(x * 100));
   let suffix: string;
@@ -34,13 +39,14 @@ export function defaultChildName(parent: ModelRow, recipe: Recipe): string {
         : recipe.intermediateSize !== undefined
           ? `mlp${recipe.intermediateSize}`
           : `exp${recipe.expansionRate}`;
-    suffix = `${size}-${recipe.criterion}`;
+    suffix = `${size}-${recipe.criterion}${recipe.reconstruct === 'least-squares' ? '-ls' : ''}`;
   } else if (recipe.method === 'depth') {
     suffix = recipe.layers ? `depth-l${[...recipe.layers].sort((a, b) => a - b).join('-')}` : `depth-last${recipe.last}`;
   } else if (recipe.method === 'vocab') {
     suffix = `vocab${recipe.vocabSize ?? ''}`;
   } else {
     suffix = recipe.pattern === 'unstructured' ? `sparse${pct(recipe.sparsity ?? 0)}` : `sparse-${recipe.pattern.replace(':', 'of')}`;
+    if (recipe.criterion !== 'magnitude') suffix += `-${recipe.criterion}`;
   }
   return `${formatModelName(parent)}-${suffix}`.slice(0, 180);
 }
