@@ -1,7 +1,9 @@
 // Training-free recovery (issue 19). Two parts:
 //  1. quality: perplexity on kjv-val.txt of the shared model pruned by magnitude, Wanda and
 //     SparseGPT at 50 % and 2:4, and by MLP width 20 % and 40 % with and without the
-//     least-squares refit of down_proj (calibration: 2,048 tokens of kjv-train.txt);
+//     least-squares refit of down_proj, and by depth (blocks 2 and 4, the ones both depth criteria
+//     choose; and the last two) with and without the linear stand-in (calibration: 2,048 tokens of
+//     kjv-train.txt);
 //  2. speed and memory: SparseGPT 50 % on a generated ≈ 110 M-parameter Llama, each run in a
 //     process of its own for its peak RSS, against Wanda 50 % on the same model (the baseline).
 //   npm run bench:recovery
@@ -25,7 +27,8 @@ const calibration = join(sharedDir, 'data', 'kjv-train.txt');
 const validation = join(sharedDir, 'data', 'kjv-val.txt');
 
 async function pruned(parent: string, out: string, raw: Record<string, unknown>, tmp: string) {
-  const calibrated = raw.criterion === 'wanda' || raw.criterion === 'sparsegpt' || raw.reconstruct === 'least-squares';
+  const calibrated =
+    raw.criterion === 'wanda' || raw.criterion === 'sparsegpt' || raw.reconstruct === 'least-squares' || raw.reconstruct === 'linear';
   const recipe = parseRecipe(calibrated ? { ...raw, calibration } : raw);
   const resolved = needsCalibration(recipe)
     ? await resolveRecipe(parent, recipe, { cacheDir: join(tmp, 'cache'), threads, tmp: join(tmp, `cal-${Date.now()}`) })
@@ -71,6 +74,10 @@ const VARIANTS: Array<[string, Record<string, unknown>]> = [
   ['width 20 % + least-squares refit', { method: 'mlp-width', pruningFraction: 0.2, reconstruct: 'least-squares' }],
   ['width 40 %', { method: 'mlp-width', pruningFraction: 0.4 }],
   ['width 40 % + least-squares refit', { method: 'mlp-width', pruningFraction: 0.4, reconstruct: 'least-squares' }],
+  ['depth −2 (blocks 2, 4)', { method: 'depth', layers: [2, 4] }],
+  ['depth −2 (blocks 2, 4) + linear stand-in', { method: 'depth', layers: [2, 4], reconstruct: 'linear' }],
+  ['depth −2 (last two)', { method: 'depth', last: 2 }],
+  ['depth −2 (last two) + linear stand-in', { method: 'depth', last: 2, reconstruct: 'linear' }],
 ];
 
 async function main(): Promise<void> {

@@ -50,8 +50,10 @@ export interface NexusGenInputs {
     calibration?: string | null; // String
     count?: number | null; // Int
     criterion?: string | null; // String
+    dampening?: number | null; // Float
     last?: number | null; // Int
     layers?: number[] | null; // [Int!]
+    reconstruct?: string | null; // String
     samples?: number | null; // Int
   }
   EvaluationTaskInput: { // input type
@@ -172,9 +174,11 @@ export interface NexusGenObjects {
     calibration?: string | null; // String
     count?: number | null; // Int
     criterion?: string | null; // String
+    dampening?: number | null; // Float
     last?: number | null; // Int
     layers?: number[] | null; // [Int!]
     method: string; // String!
+    reconstruct?: string | null; // String
     samples?: number | null; // Int
     scores?: number[] | null; // [Float!]
   }
@@ -330,9 +334,11 @@ export interface NexusGenFieldTypes {
     calibration: string | null; // String
     count: number | null; // Int
     criterion: string | null; // String
+    dampening: number | null; // Float
     last: number | null; // Int
     layers: number[] | null; // [Int!]
     method: string; // String!
+    reconstruct: string | null; // String
     samples: number | null; // Int
     scores: number[] | null; // [Float!]
   }
@@ -610,9 +616,11 @@ export interface NexusGenFieldTypeNames {
     calibration: 'String'
     count: 'Int'
     criterion: 'String'
+    dampening: 'Float'
     last: 'Int'
     layers: 'Int'
     method: 'String'
+    reconstruct: 'String'
     samples: 'Int'
     scores: 'Float'
   }

@@ -65,9 +65,13 @@ function describeRecipe(recipe: Record<string, unknown>): { method: string; crit
   }
   if (m === 'depth') {
     const ratio = Array.isArray(recipe.layers) ? `blocks ${recipe.layers.join(', ')} removed` : `last ${recipe.last} blocks removed`;
+    const standIn =
+      recipe.reconstruct === 'linear'
+        ? `; each removed span replaced by a linear map estimated by least squares on ${recipe.samples ?? 2048} calibration tokens (ReplaceMe, Shopkhoev et al. 2025, arXiv:2505.02819; λ = ${recipe.dampening ?? 0.01} toward the identity) and folded into the down_proj of the block before it, so this is a standard checkpoint with fewer blocks`
+        : '';
     return {
       method: 'depth pruning',
-      criterion: String(recipe.criterion ?? (Array.isArray(recipe.layers) ? 'explicit' : 'last-n')),
+      criterion: `${String(recipe.criterion ?? (Array.isArray(recipe.layers) ? 'explicit' : 'last-n'))}${standIn}`,
       ratio,
     };
   }

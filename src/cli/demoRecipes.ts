@@ -1,5 +1,6 @@
-// The seed recipes the demo spawns on the shared model: the four methods of the seeds, each as a
-// user would submit it through the API. `parent` names another seed (or the base), so the tree
+// The seed recipes the demo spawns on the shared model: the four methods of the seeds, and the
+// training-free recoveries beside what they recover (SparseGPT, the least-squares refit of width
+// pruning, the linear stand-in of depth pruning), each as a user would submit it through the API. `parent` names another seed (or the base), so the tree
 // grows past two generations.
 
 export interface DemoSeed {
@@ -47,6 +48,24 @@ export function demoSeeds(calibration: string, samples: number): DemoSeed[] {
       parent: 'base',
       recipe: { method: 'sparsity', criterion: 'wanda', pattern: '2:4', calibration, samples },
       label: 'Wanda 2:4',
+    },
+    {
+      name: `${DEMO_BASE}-sparsegpt-2of4`,
+      parent: 'base',
+      recipe: { method: 'sparsity', criterion: 'sparsegpt', pattern: '2:4', calibration, samples },
+      label: 'SparseGPT 2:4',
+    },
+    {
+      name: `${DEMO_BASE}-width40-maw-ls`,
+      parent: 'base',
+      recipe: { method: 'mlp-width', criterion: 'maw', pruningFraction: 0.4, reconstruct: 'least-squares', calibration, samples },
+      label: 'MLP width 40 % (MAW) + least-squares refit',
+    },
+    {
+      name: `${DEMO_BASE}-depth2-bi-linear`,
+      parent: 'base',
+      recipe: { method: 'depth', criterion: 'block-influence', count: 2, reconstruct: 'linear', calibration, samples },
+      label: 'depth, 2 blocks by block influence + linear stand-in',
     },
     {
       name: `${DEMO_BASE}-vocab-kjv`,

@@ -18,8 +18,9 @@ import { exportOnnx } from '../onnx/export.js';
 import { LmSession } from '../onnx/session.js';
 import { calibrationTokens } from './calibrationTokens.js';
 import { prune } from './engine.js';
-import { DEFAULT_DAMPENING, type Recipe } from './recipe.js';
-import { downProjGrams, sparseGptWeights } from './reconstruct.js';
+import { planPrune } from './plan.js';
+import { DEFAULT_DAMPENING, type DepthRecipe, type Recipe } from './recipe.js';
+import { downProjGrams, linearStandIns, sparseGptWeights } from './reconstruct.js';
 
 export interface CalibrationOptions {
   cacheDir: string;
@@ -141,7 +142,7 @@ export async function perplexityWithout(
 export interface ResolvedRecipe {
   recipe: Recipe;
   inputNorms?: Record<string, Float64Array>;
-  /** SparseGPT: the pruned projection weights. */
+  /** SparseGPT: the pruned projection weights; the linear stand-in: the down_proj that carries each map. */
   weights?: Map<string, Float32Array>;
   /** Least-squares refit: the file holding each down_proj input's Gram matrix. */
   gramFiles?: Record<string, string>;
@@ -149,20 +150,33 @@ export interface ResolvedRecipe {
 
 /** Turns a data-driven recipe into the explicit one the engine runs (the scores kept in it). */
 export async function resolveRecipe(dir: string, recipe: Recipe, o: CalibrationOptions & { tmp: string }): Promise<ResolvedRecipe> {
-  if (recipe.method === 'depth' && recipe.criterion && !recipe.layers) {
-    const samples = recipe.samples ?? 2048;
-    const scores =
-      recipe.criterion === 'block-influence'
-        ? (await calibrate(dir, recipe.calibration!, samples, o)).blockInfluence
-        : await perplexityWithout(dir, recipe.calibration!, samples, o);
-    // Remove the blocks whose removal hurts least: lowest influence, or lowest perplexity without them.
-    const layers = scores
-      .map((s, l) => [s, l] as const)
-      .sort((a, b) => a[0] - b[0] || a[1] - b[1])
-      .slice(0, recipe.count!)
-      .map(([, l]) => l)
-      .sort((a, b) => a - b);
-    return { recipe: { ...recipe, samples, layers, scores: scores.map((s) => Number(s.toPrecision(6))) } };
+  if (recipe.method === 'depth') {
+    let resolved: DepthRecipe = recipe;
+    if (recipe.criterion && !recipe.layers) {
+      const samples = recipe.samples ?? 2048;
+      const scores =
+        recipe.criterion === 'block-influence'
+          ? (await calibrate(dir, recipe.calibration!, samples, o)).blockInfluence
+          : await perplexityWithout(dir, recipe.calibration!, samples, o);
+      // Remove the blocks whose removal hurts least: lowest influence, or lowest perplexity without
+      // them. A linear stand-in needs a block before each span, so block 0 stays then.
+      const layers = scores
+        .map((s, l) => [s, l] as const)
+        .filter(([, l]) => l > 0 || recipe.reconstruct !== 'linear')
+        .sort((a, b) => a[0] - b[0] || a[1] - b[1])
+        .slice(0, recipe.count!)
+        .map(([, l]) => l)
+        .sort((a, b) => a - b);
+      resolved = { ...recipe, samples, layers, scores: scores.map((s) => Number(s.toPrecision(6))) };
+    }
+    if (recipe.reconstruct !== 'linear') return { recipe: resolved };
+    // The plan says which blocks go (and refuses what cannot carry a stand-in) as for any recipe.
+    const plan = planPrune((await readCheckpointFolder(dir)).config, resolved);
+    if (plan.method !== 'depth') throw new Error('a depth recipe planned as another method');
+    const samples = resolved.samples ?? 2048;
+    const dampening = resolved.dampening ?? DEFAULT_DAMPENING;
+    const { weights } = await linearStandIns(dir, plan.removedLayers, resolved.calibration!, samples, dampening, o);
+    return { recipe: { ...resolved, samples, dampening }, weights };
   }
   if (recipe.method === 'sparsity' && recipe.criterion === 'sparsegpt') {
     const resolved = { ...recipe, samples: recipe.samples ?? 2048, dampening: recipe.dampening ?? DEFAULT_DAMPENING };

@@ -45,7 +45,7 @@ export interface PruneOptions {
   signal?: AbortSignal;
   /** Wanda: ‖X_j‖₂ of each matrix's input over the calibration tokens, by tensor name (src/eval/calibrate.ts). */
   inputNorms?: Record<string, Float64Array>;
-  /** SparseGPT: the pruned projection weights from calibration (src/pruning/reconstruct.ts). */
+  /** SparseGPT: the pruned projection weights; the linear stand-in: the down_proj carrying each span's map (src/pruning/reconstruct.ts). */
   weights?: Map<string, Float32Array>;
   /** Least-squares refit of width pruning: the Gram matrix file of each down_proj's input. */
   gramFiles?: Record<string, string>;
@@ -190,11 +190,17 @@ async function planOutputs(
 
   if (plan.method === 'depth') {
     const newIndex = new Map(plan.layerMap.map((old, i) => [old, i]));
+    if (plan.recipe.reconstruct === 'linear' && !weights?.size)
+      throw new BadInputError('recipe.reconstruct', 'the linear stand-in needs its calibration pass first (no folded down_proj)');
     return infos.flatMap((t) => {
       const m = layerRe.exec(t.name);
       if (!m) return [same(t)];
       const to = newIndex.get(Number(m[1]));
-      return to === undefined ? [] : [{ ...same(t), name: `${prefix}layers.${to}.${m[2]}` }];
+      if (to === undefined) return [];
+      // The linear stand-in: the down_proj before a removed span carries its map (src/pruning/standIn.ts).
+      const folded = weights?.get(t.name);
+      const transform = folded ? () => fromFloat32(folded, t.dtype) : undefined;
+      return [{ ...same(t), name: `${prefix}layers.${to}.${m[2]}`, ...(transform ? { transform } : {}) }];
     });
   }
 

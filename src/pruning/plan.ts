@@ -137,6 +137,21 @@ export function planPrune(config: Record<string, unknown>, recipe: Recipe, file 
         );
       if (removed.length >= L)
         throw new BadInputError(recipe.layers ? 'recipe.layers' : 'recipe.last', `would remove every one of the ${L} layers`);
+      if (recipe.reconstruct === 'linear') {
+        // The map is folded into the down_proj of the block before each span, whose output is
+        // added to the residual stream as it is; a norm after the MLP (Gemma-2/3's
+        // post_feedforward_layernorm) sits between them, and block 0 has no block before it.
+        if (arch.layerNorms.includes('post_feedforward_layernorm'))
+          throw new BadInputError(
+            'recipe.reconstruct',
+            `the linear stand-in is not supported for ${arch.family}: its post_feedforward_layernorm sits between down_proj and the residual stream, so the map cannot be folded into a standard checkpoint`,
+          );
+        if (recipe.layers?.includes(0))
+          throw new BadInputError(
+            'recipe.layers',
+            'the linear stand-in cannot replace block 0: there is no block before it to carry the map',
+          );
+      }
       const layerMap = Array.from({ length: L }, (_, i) => i).filter((i) => !removed.includes(i));
       set('num_hidden_layers', layerMap.length);
       // Per-layer lists must drop the same entries; a pattern (sliding_window_pattern) no longer

@@ -11,6 +11,8 @@ export type WidthCriterion = (typeof WIDTH_CRITERIA)[number];
 export const DEPTH_CRITERIA = ['block-influence', 'perplexity'] as const;
 export const SPARSITY_CRITERIA = ['magnitude', 'wanda', 'sparsegpt'] as const;
 export const RECONSTRUCTIONS = ['none', 'least-squares'] as const;
+/** Depth: nothing, or a linear map in place of each removed span (ReplaceMe, Shopkhoev et al. 2025). */
+export const DEPTH_RECONSTRUCTIONS = ['none', 'linear'] as const;
 /** How a corpus is tokenised for vocabulary trimming. */
 export const CORPUS_UNITS = ['document', 'line'] as const;
 export type CorpusUnit = (typeof CORPUS_UNITS)[number];
@@ -47,7 +49,11 @@ const dampening = z
   .gt(0, 'must be in (0, 1]')
   .max(1, 'must be in (0, 1]')
   .optional()
-  .meta(meta('λ added to the diagonal of XᵀX, as a fraction of its mean (SparseGPT and the least-squares refit; default 0.01).'));
+  .meta(
+    meta(
+      'λ added to the diagonal of XᵀX, as a fraction of its mean (SparseGPT, the least-squares refit and the linear stand-in; default 0.01).',
+    ),
+  );
 
 export const widthRecipe = z
   .object({
@@ -140,8 +146,17 @@ export const depthRecipe = z
       .positive('must be at least 1')
       .optional()
       .meta(meta('With a criterion: how many blocks to remove.')),
-    calibration: calibration('block-influence and perplexity').optional(),
+    reconstruct: z
+      .enum(DEPTH_RECONSTRUCTIONS, { error: `must be ${DEPTH_RECONSTRUCTIONS.join(' or ')}` })
+      .optional()
+      .meta(
+        meta(
+          'none (default), or linear: replace each removed span by the linear map T that best carries the MLP output of the block before it to the span’s output over calibration activations (ReplaceMe, Shopkhoev et al. 2025), folded into that block’s down_proj, so the result is still a standard checkpoint (needs calibration; not for families with a norm after the MLP).',
+        ),
+      ),
+    calibration: calibration('block-influence, perplexity and the linear stand-in').optional(),
     samples,
+    dampening,
     /** Calibration scores per block (filled in when the recipe is resolved, kept for the record). */
     scores: z
       .array(z.number())
@@ -166,6 +181,12 @@ export const depthRecipe = z
     }
     if (r.layers && new Set(r.layers).size !== r.layers.length)
       ctx.addIssue({ code: 'custom', path: ['layers'], message: 'must not repeat a layer' });
+    if (r.reconstruct === 'linear' && r.calibration === undefined)
+      ctx.addIssue({ code: 'custom', path: ['calibration'], message: 'is required for the linear stand-in' });
+    if (r.calibration !== undefined && r.criterion === undefined && r.reconstruct !== 'linear')
+      ctx.addIssue({ code: 'custom', path: ['calibration'], message: 'is only used by a criterion or the linear stand-in' });
+    if (r.dampening !== undefined && r.reconstruct !== 'linear')
+      ctx.addIssue({ code: 'custom', path: ['dampening'], message: 'is only used by the linear stand-in' });
   });
 
 export const sparsityRecipe = z
@@ -331,7 +352,7 @@ export const RELATION_OF_METHOD = {
 /** Recipes whose criterion needs calibration activations (the evaluation engine resolves them). */
 export function needsCalibration(r: Recipe): boolean {
   return (
-    (r.method === 'depth' && r.criterion !== undefined && r.layers === undefined) ||
+    (r.method === 'depth' && ((r.criterion !== undefined && r.layers === undefined) || r.reconstruct === 'linear')) ||
     (r.method === 'sparsity' && (r.criterion === 'wanda' || r.criterion === 'sparsegpt')) ||
     (r.method === 'mlp-width' && (r.criterion === 'activation' || r.reconstruct === 'least-squares'))
   );

@@ -5,7 +5,9 @@
 //    initializers), all of block l's projections are pruned from those inputs, then block l+1;
 //  - the Gram matrices of down_proj's inputs for the least-squares refit of width pruning, a few
 //    layers per pass so that memory stays bounded, each written to a file the engine reads when it
-//    writes that layer.
+//    writes that layer;
+//  - the linear stand-in of depth pruning: for each removed span, the map that replaces it,
+//    folded into the down_proj of the block before it (src/pruning/standIn.ts).
 // Pruned values are rounded to the checkpoint's dtype as soon as they are computed: what later
 // blocks see is exactly what the child will hold.
 import { writeFile } from 'node:fs/promises';
@@ -23,6 +25,7 @@ import { calibrationTokens } from './calibrationTokens.js';
 import { addGram, symmetrize } from './linalg.js';
 import { DEFAULT_DAMPENING, nmPattern, type SparsityRecipe } from './recipe.js';
 import { type PreparedHessian, prepareHessian, sparseGptWith } from './sparsegpt.js';
+import { foldIntoDownProj, removedSpans, StandInAccumulator } from './standIn.js';
 
 const WINDOW = 256;
 /** Gram matrices held at once while collecting down_proj inputs. */
@@ -65,9 +68,9 @@ async function grams(session: LmSession, tokens: number[], taps: string[], feeds
   return out;
 }
 
-export interface SparseGptResult {
+export interface CalibratedWeights {
   tokens: number;
-  /** The pruned projection weights, rounded to the checkpoint's dtype. */
+  /** The new weights by tensor name (SparseGPT's pruned projections, the stand-ins' down_proj), rounded to the checkpoint's dtype. */
   weights: Map<string, Float32Array>;
 }
 
@@ -75,7 +78,7 @@ export async function sparseGptWeights(
   dir: string,
   recipe: SparsityRecipe,
   o: CalibrationOptions & { tmp: string },
-): Promise<SparseGptResult> {
+): Promise<CalibratedWeights> {
   const { folder, ckpt, arch } = await open(dir);
   const graphDir = join(o.tmp, 'sparsegpt-graph');
   const weights = new Map<string, Float32Array>();
@@ -158,4 +161,77 @@ export async function downProjGrams(
     await session.release();
   }
   return { tokens: tokens.length, files };
+}
+
+/**
+ * The linear stand-in for each span of `removed` blocks (depth pruning, ReplaceMe): one pass of the
+ * dense model over the calibration tokens, then per span the down_proj of the block before it with
+ * the map folded in, rounded to the checkpoint's dtype, by tensor name.
+ */
+export async function linearStandIns(
+  dir: string,
+  removed: readonly number[],
+  calibration: string,
+  samples: number,
+  dampening: number,
+  o: CalibrationOptions & { tmp: string },
+): Promise<CalibratedWeights> {
+  const { folder, ckpt, arch } = await open(dir);
+  const graphDir = join(o.tmp, 'stand-in-graph');
+  try {
+    const spans = removedSpans(removed).map(([s, e]) => {
+      if (s === 0) throw new Error('the linear stand-in needs a block before the span (block 0 has none)');
+      const name = `${layerPrefix(arch, s - 1)}mlp.down_proj.weight`;
+      return { s, e, name, acc: new StandInAccumulator(arch.hiddenSize) };
+    });
+    const down = new Map<string, Float32Array>();
+    for (const span of spans) down.set(span.name, await ckpt.readFloat32(span.name));
+    o.onProgress?.('export', 0);
+    const { modelPath } = await exportOnnx(dir, graphDir, { activations: true, outputs: [] });
+    const session = await LmSession.open(modelPath, { threads: o.threads });
+    const tokens = calibrationTokens(dir, folder.config, calibration, samples);
+    const d = arch.hiddenSize;
+    try {
+      for (let start = 0; start < tokens.length; start += WINDOW) {
+        o.signal?.throwIfAborted();
+        const taps = spans.flatMap((x) => [`mlp_in_${x.s - 1}`, `hidden_out_${x.s - 1}`, `hidden_out_${x.e - 1}`]);
+        const run = await session.run([tokens.slice(start, start + WINDOW)], [...new Set(taps)]);
+        for (const span of spans) {
+          const z = run[`mlp_in_${span.s - 1}`]!;
+          const before = run[`hidden_out_${span.s - 1}`]!.data as Float32Array;
+          const after = run[`hidden_out_${span.e - 1}`]!.data as Float32Array;
+          const [rows, inner] = z.dims as [number, number];
+          const zd = z.data as Float32Array;
+          const w = down.get(span.name)!;
+          // M = Z·Wᵀ (the MLP output of block s−1), R = h_{e−1} − (h_{s−1} − M).
+          const m = new Float32Array(rows * d);
+          const r = new Float32Array(rows * d);
+          for (let t = 0; t < rows; t++) {
+            for (let i = 0; i < d; i++) {
+              let acc = 0;
+              const zt = t * inner;
+              const wi = i * inner;
+              for (let j = 0; j < inner; j++) acc += zd[zt + j]! * w[wi + j]!;
+              m[t * d + i] = acc;
+              r[t * d + i] = after[t * d + i]! - before[t * d + i]! + acc;
+            }
+          }
+          span.acc.add(m, r, rows);
+        }
+        o.onProgress?.('calibration', Math.min(1, (start + WINDOW) / tokens.length));
+      }
+    } finally {
+      await session.release();
+    }
+    const weights = new Map<string, Float32Array>();
+    for (const span of spans) {
+      o.signal?.throwIfAborted();
+      const { dtype, shape } = ckpt.info(span.name);
+      const folded = foldIntoDownProj(span.acc.solve(dampening), down.get(span.name)!, d, shape[1]!);
+      weights.set(span.name, toFloat32(fromFloat32(Float32Array.from(folded), dtype), dtype));
+    }
+    return { tokens: tokens.length, weights };
+  } finally {
+    await ckpt.close();
+  }
 }

@@ -49,7 +49,7 @@ describe('typed recipe input', () => {
         'roundTo',
         'samples',
       ],
-      DepthRecipeInput: ['calibration', 'count', 'criterion', 'last', 'layers', 'samples'],
+      DepthRecipeInput: ['calibration', 'count', 'criterion', 'dampening', 'last', 'layers', 'reconstruct', 'samples'],
       SparsityRecipeInput: ['calibration', 'criterion', 'dampening', 'pattern', 'samples', 'scope', 'sparsity'],
       VocabRecipeInput: ['corpus', 'minFrequency', 'roundTo', 'unit', 'vocabSize'],
     };

@@ -44,7 +44,7 @@ const QUERY = `query($root: String!) { modelTree(root: $root, depth: 12) {
   edges { relation position parent { databaseId } child { databaseId }
     recipe { __typename
       ... on MlpWidthRecipe { method criterion pruningFraction intermediateSize reconstruct }
-      ... on DepthRecipe { method criterion layers last count }
+      ... on DepthRecipe { method criterion layers last count reconstruct }
       ... on SparsityRecipe { method criterion sparsity pattern }
       ... on VocabRecipe { method corpus minFrequency vocabSize }
       ... on ExternalRecipe { method } } }
