@@ -3,6 +3,7 @@
 // at the same sparsity and pattern, and the least-squares refit of down_proj is no worse than
 // slicing it with the same kept neurons. X is the dense model's activations, read through the
 // exported graph's taps; the errors are computed here from the rows of X.
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Tokenizer } from '@huggingface/tokenizers';
@@ -173,4 +174,31 @@ describe('through the engine', () => {
       await b.close();
     }
   }, 120_000);
+
+  it.each([
+    ['SparseGPT 2:4', { method: 'sparsity', criterion: 'sparsegpt', pattern: '2:4' }],
+    ['width 40 % + least-squares refit', { method: 'mlp-width', pruningFraction: 0.4, reconstruct: 'least-squares' }],
+    ['depth −1 + linear stand-in', { method: 'depth', layers: [3], reconstruct: 'linear' }],
+  ] as const)(
+    '%s: the same calibration file and sample count give the same bytes',
+    async (_label, raw) => {
+      const { resolveRecipe } = await import('../../src/pruning/calibrate.js');
+      const files: string[][] = [];
+      for (const run of [1, 2]) {
+        const recipe = parseRecipe({ ...raw, calibration, samples: 256 });
+        const dir = join(tmp, `determinism-${raw.method}-${run}`);
+        const resolved = await resolveRecipe(sharedModel, recipe, { cacheDir: join(tmp, 'cache'), threads: 2, tmp: `${dir}-cal` });
+        await prune(sharedModel, dir, resolved.recipe, { weights: resolved.weights, gramFiles: resolved.gramFiles });
+        files.push(
+          ['model.safetensors', 'config.json', 'bonsai_recipe.json'].map((f) =>
+            createHash('sha256')
+              .update(readFileSync(join(dir, f)))
+              .digest('hex'),
+          ),
+        );
+      }
+      expect(files[1]).toEqual(files[0]);
+    },
+    120_000,
+  );
 });
