@@ -25,7 +25,8 @@ export async function pruningPlan(
 
 /**
  * A readable default name that tells siblings apart: `owner/base-width40-maw` (`-ls` with the
- * least-squares refit), `owner/base-depth-l3-4`, `owner/base-sparse-2of4` (magnitude) and
+ * least-squares refit), `owner/base-depth-l3-4`, `owner/base-depth2-bi` (two blocks chosen by block
+ * influence; `-linear` with the linear stand-in), `owner/base-sparse-2of4` (magnitude) and
  * `owner/base-sparse-2of4-sparsegpt` — otherwise a second criterion at the same sparsity would
  * collide with the first.
  */
@@ -41,7 +42,13 @@ export function defaultChildName(parent: ModelRow, recipe: Recipe): string {
           : `exp${recipe.expansionRate}`;
     suffix = `${size}-${recipe.criterion}${recipe.reconstruct === 'least-squares' ? '-ls' : ''}`;
   } else if (recipe.method === 'depth') {
-    suffix = recipe.layers ? `depth-l${[...recipe.layers].sort((a, b) => a - b).join('-')}` : `depth-last${recipe.last}`;
+    const criterion = { 'block-influence': 'bi', perplexity: 'ppl' } as const;
+    suffix = recipe.layers
+      ? `depth-l${[...recipe.layers].sort((a, b) => a - b).join('-')}`
+      : recipe.last !== undefined
+        ? `depth-last${recipe.last}`
+        : `depth${recipe.count}-${criterion[recipe.criterion!]}`;
+    if (recipe.reconstruct === 'linear') suffix += '-linear';
   } else if (recipe.method === 'vocab') {
     suffix = `vocab${recipe.vocabSize ?? ''}`;
   } else {
