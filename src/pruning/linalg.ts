@@ -119,6 +119,19 @@ export function addGram(g: Float64Array, x: Float32Array, rows: number, n: numbe
   }
 }
 
+/**
+ * Adds λ = `fraction` × the mean of A's diagonal to that diagonal, in place, and returns λ: the
+ * dampening of the calibrated solvers (IST-DASLab/sparsegpt's percdamp; `fraction` itself when the
+ * diagonal is all zero, so the matrix still inverts).
+ */
+export function dampDiagonal(a: Float64Array, n: number, fraction: number): number {
+  let sum = 0;
+  for (let i = 0; i < n; i++) sum += a[i * n + i]!;
+  const lambda = (fraction * sum) / n || fraction;
+  for (let i = 0; i < n; i++) a[i * n + i]! += lambda;
+  return lambda;
+}
+
 /** Copies the upper triangle onto the lower one (after addGram). */
 export function symmetrize(g: Float64Array, n: number): Float64Array {
   for (let i = 0; i < n; i++) for (let j = i + 1; j < n; j++) g[j * n + i] = g[i * n + j]!;

@@ -4,7 +4,7 @@
 // so the layer's output is kept as well as the kept neurons allow (the closed-form recovery of
 // e.g. "Fluctuation-based Adaptive Structured Pruning" (An et al. 2024) and SliceGPT-style refits;
 // λ as a fraction of the mean diagonal, as SparseGPT dampens its Hessian).
-import { inverseSpd } from './linalg.js';
+import { dampDiagonal, inverseSpd } from './linalg.js';
 
 /** The refit down_proj [rows, kept.length] from W [rows, cols] and the Gram matrix [cols, cols]. */
 export function refitDownProj(
@@ -17,13 +17,8 @@ export function refitDownProj(
 ): Float64Array {
   const k = kept.length;
   const a = new Float64Array(k * k);
-  let meanDiag = 0;
-  for (let i = 0; i < k; i++) meanDiag += gram[kept[i]! * cols + kept[i]!]!;
-  const lambda = (dampening * meanDiag) / k || dampening;
-  for (let i = 0; i < k; i++) {
-    for (let j = 0; j < k; j++) a[i * k + j] = gram[kept[i]! * cols + kept[j]!]!;
-    a[i * k + i]! += lambda;
-  }
+  for (let i = 0; i < k; i++) for (let j = 0; j < k; j++) a[i * k + j] = gram[kept[i]! * cols + kept[j]!]!;
+  dampDiagonal(a, k, dampening);
   const ainv = inverseSpd(a, k);
   // C = W·G[:, K]  ([rows, k]), then W′ = C·A⁻¹.
   const c = new Float64Array(rows * k);

@@ -11,7 +11,7 @@
 // Deviations from the reference, each for exactness: a block keeps exactly its share of the
 // matrix's floor(s·rows·cols) zeros (the reference's `<=` threshold keeps ties too), ties go to the
 // lower index, and at sparsity 0 the weights are returned unchanged.
-import { inverseUpperFactor } from './linalg.js';
+import { dampDiagonal, inverseUpperFactor } from './linalg.js';
 
 export interface SparseGptOptions {
   /** Unstructured: fraction of the weights to zero. */
@@ -43,10 +43,7 @@ export function prepareHessian(gram: Float64Array, cols: number, dampening: numb
       dead[i] = 1;
     }
   }
-  let meanDiag = 0;
-  for (let i = 0; i < cols; i++) meanDiag += H[i * cols + i]!;
-  const damp = (dampening * meanDiag) / cols;
-  for (let i = 0; i < cols; i++) H[i * cols + i]! += damp;
+  dampDiagonal(H, cols, dampening);
   return { cols, dead, U: inverseUpperFactor(H, cols) };
 }
 

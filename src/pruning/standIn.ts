@@ -7,7 +7,7 @@
 // M·T = Z·(Tᵀ·W)ᵀ): W′ = Tᵀ·W, and the child is a standard checkpoint with fewer blocks.
 // ReplaceMe's ridge pulls T toward 0 (its alpha, default 0); this one pulls it toward I, which is
 // plain removal, so on the calibration tokens the stand-in can only do better than removal.
-import { addGram, inverseSpd, symmetrize } from './linalg.js';
+import { addGram, dampDiagonal, inverseSpd, symmetrize } from './linalg.js';
 
 export class StandInAccumulator {
   /** Σ mᵀm and Σ mᵀr over the tokens seen ([width, width], row-major). */
@@ -41,14 +41,9 @@ export class StandInAccumulator {
   solve(dampening: number): Float64Array {
     const d = this.width;
     const a = symmetrize(Float64Array.from(this.mtm), d);
-    let meanDiag = 0;
-    for (let i = 0; i < d; i++) meanDiag += a[i * d + i]!;
-    const lambda = (dampening * meanDiag) / d || dampening;
+    const lambda = dampDiagonal(a, d, dampening);
     const b = Float64Array.from(this.mtr);
-    for (let i = 0; i < d; i++) {
-      a[i * d + i]! += lambda;
-      b[i * d + i]! += lambda;
-    }
+    for (let i = 0; i < d; i++) b[i * d + i]! += lambda;
     const ainv = inverseSpd(a, d);
     const t = new Float64Array(d * d);
     for (let i = 0; i < d; i++) {
