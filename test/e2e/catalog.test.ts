@@ -102,6 +102,9 @@ describe.skipIf(!hasChromium)('web catalog (chromium)', () => {
     await page.locator('.finished-jobs summary', { hasText: '1 succeeded' }).waitFor({ timeout: 60_000 });
     await page.getByRole('link', { name: 'Spawn a pruned variant' }).click();
 
+    // The API's field errors in the form's words: the label, not the request path.
+    await page.getByLabel('Pruning fraction').fill('1.5');
+    await page.getByText('Pruning fraction: must be in [0, 1)').waitFor();
     await page.getByLabel('Pruning fraction').fill('0.4');
     await expect.poll(() => page.getByTestId('plan-summary').textContent(), { timeout: 15_000 }).toContain('8.80 M → 8.10 M');
     await expect(page.getByText('intermediate_size')).toBeTruthy();

@@ -55,6 +55,21 @@ export function formatBytes(n: string | number | null | undefined): string {
 }
 
 /** The API's typed errors in words, for people (the code and field stay in the console-free details). */
+/**
+ * The API names the field by its path (`recipe.pruningFraction: must be in [0, 1)`); the form shows it
+ * by its label (`Pruning fraction: must be in [0, 1)`), as the form's controls are labelled.
+ */
+export function fieldInWords(field: string, message: string): string {
+  if (!message.startsWith(`${field}: `)) return message;
+  const name =
+    field
+      .split('.')
+      .filter((p) => !/^\d+$/.test(p))
+      .at(-1) ?? field;
+  const words = name.replace(/([a-z0-9])([A-Z])/g, '$1 $2').toLowerCase();
+  return `${words.charAt(0).toUpperCase()}${words.slice(1)}: ${message.slice(field.length + 2)}`;
+}
+
 export function describeError(e: Error): string {
   if (!(e instanceof ApiError)) return `The server could not be reached (${e.message}).`;
   switch (e.code) {
@@ -67,7 +82,7 @@ export function describeError(e: Error): string {
     case 'CONFLICT':
       return `Not possible now: ${e.message}`;
     case 'BAD_USER_INPUT':
-      return e.field ? `${e.message}` : `Invalid input: ${e.message}`;
+      return e.field ? fieldInWords(e.field, e.message) : `Invalid input: ${e.message}`;
     case 'DATABASE_UNAVAILABLE':
       return 'The registry database is restarting; try again in a few seconds.';
     default:

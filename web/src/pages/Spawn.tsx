@@ -1,6 +1,6 @@
 import { useEffect, useMemo, useState } from 'react';
 import { boundsText, RECIPE_METHODS, type RecipeField, type RecipeMethod, recipeInput } from '../../../src/pruning/recipeFields';
-import { type ApiError, formatParams, getToken, gql, setToken } from '../api';
+import { describeError, formatParams, getToken, gql, setToken } from '../api';
 import { JobList, useJobs } from '../components/JobList';
 import { href, useTitle } from '../router';
 
@@ -106,7 +106,7 @@ export function SpawnPage({ name }: { name: string }) {
         })
         .catch((e: Error) => {
           setPlan(null);
-          setPlanError(e.message);
+          setPlanError(describeError(e));
         });
     }, 250);
     return () => clearTimeout(t);
@@ -124,8 +124,7 @@ export function SpawnPage({ name }: { name: string }) {
       );
       setSubmitted(d.spawnPrunedVariant.model.name);
     } catch (err) {
-      const a = err as ApiError;
-      setError(`${a.message}${a.code ? ` (${a.code})` : ''}`);
+      setError(describeError(err as Error));
     }
   };
 
