@@ -153,6 +153,19 @@ describe('complete', () => {
 });
 
 describe('finish an attempt', () => {
+  it('the last evaluation’s success makes the model READY in the same transaction, before the attempt is closed', async () => {
+    // A client polling until no job is queued or running must not be left with an EVALUATING model.
+    const { job, model: m } = await newJob();
+    await startJob(db.prisma, job.id);
+    await completePrune(deps, await findJob(db.prisma, job.id), pruneOutput([{ task: 'speed' }]));
+    const [evaluation] = await db.prisma.job.findMany({ where: { modelId: m.id, kind: 'EVALUATE' } });
+    await startJob(db.prisma, evaluation!.id);
+    const row = { task: 'speed', metric: 'tokens_per_second', value: 10, settings: { runs: 1 }, settingsKey: 'k'.repeat(64) };
+    await completeEvaluation(deps, await findJob(db.prisma, evaluation!.id), [row]);
+    expect((await db.prisma.job.findUniqueOrThrow({ where: { id: evaluation!.id } })).status).toBe('SUCCEEDED');
+    expect((await model(m.id)).status).toBe('READY');
+  });
+
   it('retryable with attempts left → QUEUED; then → FAILED, and a pruned model FAILED', async () => {
     const { job, model: m } = await newJob();
     await db.prisma.job.update({ where: { id: job.id }, data: { maxAttempts: 2 } });

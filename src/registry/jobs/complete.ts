@@ -4,6 +4,7 @@
 import type { RegistryDeps } from '../deps.js';
 import type { EvaluationRequest } from '../payloads.js';
 import { createJobIn } from './create.js';
+import { readyWhenEvaluated } from './finish.js';
 import type { JobRow } from './read.js';
 import type { Tx } from './tx.js';
 
@@ -81,7 +82,10 @@ export interface EvaluationRow {
   settingsKey: string;
 }
 
-/** The evaluation's rows (replacing those of the same task, metric and settings) and the job's success. */
+/**
+ * The evaluation's rows (replacing those of the same task, metric and settings), the job's success
+ * and, when it was the model's last pending evaluation, the model READY.
+ */
 export async function completeEvaluation(deps: Pick<RegistryDeps, 'prisma'>, job: JobRow, rows: readonly EvaluationRow[]): Promise<void> {
   const modelId = job.modelId!;
   await deps.prisma.$transaction(async (tx) => {
@@ -101,6 +105,7 @@ export async function completeEvaluation(deps: Pick<RegistryDeps, 'prisma'>, job
       });
     }
     await succeed(tx, job.id);
+    await readyWhenEvaluated(tx, modelId);
   });
 }
 

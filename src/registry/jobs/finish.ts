@@ -2,6 +2,7 @@
 // for its model. Every update is conditional, so a job finished twice (a retry racing a slow run,
 // a stale job requeued while its first run completes) ends in one state.
 import type { PrismaClient } from '../../db/client.js';
+import type { Tx } from './tx.js';
 
 /** How an attempt ended (the job process's exit, as the runner reads it). */
 export type Outcome = 'succeeded' | 'retryable' | 'permanent' | 'cancelled';
@@ -35,12 +36,18 @@ export async function finishAttempt(prisma: PrismaClient, jobId: string, outcome
     if (job.kind === 'PRUNE' && state !== 'SUCCEEDED') {
       await tx.model.updateMany({ where: { id: job.modelId, artifactId: null }, data: { status: 'FAILED' } });
     }
-    if (job.kind === 'EVALUATE') {
-      // The last evaluation of a freshly pruned model makes it READY, whatever its outcome: the
-      // weights are complete, and a failed evaluation is visible on its job.
-      const pending = await tx.job.count({ where: { modelId: job.modelId, kind: 'EVALUATE', status: { in: ['QUEUED', 'RUNNING'] } } });
-      if (pending === 0) await tx.model.updateMany({ where: { id: job.modelId, status: 'EVALUATING' }, data: { status: 'READY' } });
-    }
+    // The last evaluation of a freshly pruned model makes it READY, whatever its outcome: the
+    // weights are complete, and a failed evaluation is visible on its job.
+    if (job.kind === 'EVALUATE') await readyWhenEvaluated(tx, job.modelId);
     return state;
   });
+}
+
+/**
+ * EVALUATING → READY once no evaluation of the model is queued or running, in the transaction that
+ * ends the last one: a client that sees every job finished never sees the model still waiting.
+ */
+export async function readyWhenEvaluated(tx: Tx, modelId: string): Promise<void> {
+  const pending = await tx.job.count({ where: { modelId, kind: 'EVALUATE', status: { in: ['QUEUED', 'RUNNING'] } } });
+  if (pending === 0) await tx.model.updateMany({ where: { id: modelId, status: 'EVALUATING' }, data: { status: 'READY' } });
 }
