@@ -331,6 +331,16 @@ describe.skipIf(!hasChromium)('web catalog (chromium)', () => {
         await shot(`${name}-${tag}`);
       }
       if (phone) {
+        // A family wider than the phone opens on the current model (here the root, in the middle).
+        await page.goto(`${api.server.url}/#/tree/bible/tiny-llama-kjv`);
+        const current = page.locator('g.node.current[data-name="bible/tiny-llama-kjv"]');
+        await current.waitFor();
+        const inFrame = async () => {
+          const frame = (await page.locator('.tree-svg').boundingBox())!;
+          const box = (await current.boundingBox())!;
+          return box.x >= frame.x - 1 && box.x + box.width <= frame.x + frame.width + 1;
+        };
+        await expect.poll(inFrame).toBe(true);
         await page.goto(`${api.server.url}/#/`);
         await page.getByRole('link', { name: 'bible/tiny-llama-kjv-width40-maw' }).waitFor();
         expect(

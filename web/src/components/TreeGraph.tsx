@@ -57,6 +57,16 @@ export function TreeGraph({ root, current }: { root: TreeNodeData; current: stri
     setZoom(narrow ? Math.max(fitZoom(), 0.6) : fitZoom());
   }, [width]);
   const scale = zoom ?? 1;
+  // A frame that scrolls (a wide family on a phone) opens on the current model, not on the left edge.
+  const centred = useRef(false);
+  // biome-ignore lint/correctness/useExhaustiveDependencies: once, when the first zoom is known.
+  useEffect(() => {
+    const f = frame.current;
+    if (!f || zoom === null || centred.current) return;
+    centred.current = true;
+    const node = nodes.find((n) => n.data.name === current) ?? nodes[0]!;
+    f.scrollLeft = Math.max(0, (node.x - minX) * scale - f.clientWidth / 2);
+  }, [zoom]);
   const toggle = (id: string) => {
     const next = new Set(collapsed);
     if (next.has(id)) next.delete(id);
