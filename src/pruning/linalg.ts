@@ -80,14 +80,6 @@ export function inverseSpd(a: Float64Array, n: number): Float64Array {
   return out;
 }
 
-/** Upper-triangular U with A = Uᵀ·U (torch.linalg.cholesky(A, upper=True)). */
-export function upperCholesky(a: Float64Array, n: number): Float64Array {
-  const l = cholesky(a, n);
-  const u = new Float64Array(n * n);
-  for (let i = 0; i < n; i++) for (let j = 0; j <= i; j++) u[j * n + i] = l[i * n + j]!;
-  return u;
-}
-
 /**
  * G += Xᵀ·X for `rows` activation rows of width n (X row-major [rows, n]), upper triangle only
  * (mirror it with `symmetrize`). X is transposed first so that every entry of G is one contiguous
