@@ -26,17 +26,29 @@ const STATUS: Record<string, number> = {
 
 /** GET /models/OWNER/NAME/onnx/FILE: a file of the model's ONNX export (see `exportOnnx`). */
 export function onnxRoute(services: Services) {
-  return async (req: Request<{ owner: string; name: string; file: string }>, res: Response) => {
+  return readableRoute<{ owner: string; name: string; file: string }>(services, async (req, res) => {
+    if (!(ONNX_FILES as readonly string[]).includes(req.params.file))
+      throw new NotFoundError(`ONNX export file (there are ${ONNX_FILES.join(' and ')})`, req.params.file);
+    const model = await findModel(services.prisma, formatModelName(req.params));
+    const files = model.artifactId ? await services.prisma.artifactFile.findMany({ where: { artifactId: model.artifactId } }) : [];
+    const exported = await onnxExportOf(services.registry, files);
+    if (!exported) throw new NotFoundError('ONNX export (run the exportOnnx mutation first)', formatModelName(model));
+    res.type('application/octet-stream').sendFile(join(exported.dir, req.params.file));
+  });
+}
+
+/**
+ * A route that reads the registry: the caller's token is checked as for a query, and errors become
+ * their HTTP status in plain text (the same for every model route).
+ */
+function readableRoute<P extends Record<string, string | string[]>>(
+  services: Services,
+  handle: (req: Request<P>, res: Response) => Promise<void>,
+) {
+  return async (req: Request<P>, res: Response) => {
     try {
-      const ctx = await createContext(services, req.headers.authorization);
-      checkRead(ctx);
-      if (!(ONNX_FILES as readonly string[]).includes(req.params.file))
-        throw new NotFoundError(`ONNX export file (there are ${ONNX_FILES.join(' and ')})`, req.params.file);
-      const model = await findModel(services.prisma, `${formatModelName(req.params)}`);
-      const files = model.artifactId ? await services.prisma.artifactFile.findMany({ where: { artifactId: model.artifactId } }) : [];
-      const exported = await onnxExportOf(services.registry, files);
-      if (!exported) throw new NotFoundError('ONNX export (run the exportOnnx mutation first)', `${formatModelName(model)}`);
-      res.type('application/octet-stream').sendFile(join(exported.dir, req.params.file));
+      checkRead(await createContext(services, req.headers.authorization));
+      await handle(req, res);
     } catch (err) {
       fail(services, res, err);
     }
@@ -58,17 +70,11 @@ function fail(services: Services, res: Response, err: unknown): void {
 }
 
 export function cardRoute(services: Services) {
-  return async (req: Request<{ owner: string; name: string }>, res: Response) => {
-    try {
-      const ctx = await createContext(services, req.headers.authorization);
-      checkRead(ctx);
-      const model = await findModel(services.prisma, `${formatModelName(req.params)}`);
-      const card = renderCard(await cardInput(services.prisma, model));
-      res.type('text/markdown; charset=utf-8').send(card.markdown);
-    } catch (err) {
-      fail(services, res, err);
-    }
-  };
+  return readableRoute<{ owner: string; name: string }>(services, async (req, res) => {
+    const model = await findModel(services.prisma, formatModelName(req.params));
+    const card = renderCard(await cardInput(services.prisma, model));
+    res.type('text/markdown; charset=utf-8').send(card.markdown);
+  });
 }
 
 /**
@@ -76,24 +82,15 @@ export function cardRoute(services: Services) {
  * /resolve/main/PATH), streamed from the artifact store, with its sha256 as the ETag.
  */
 export function fileRoute(services: Services) {
-  return async (req: Request<{ owner: string; name: string; path: string[] }>, res: Response) => {
-    try {
-      const ctx = await createContext(services, req.headers.authorization);
-      checkRead(ctx);
-      const model = await findModel(services.prisma, `${formatModelName(req.params)}`);
-      const path = req.params.path.join('/');
-      const file = model.artifactId
-        ? await services.prisma.artifactFile.findFirst({ where: { artifactId: model.artifactId, path } })
-        : null;
-      if (!file) throw new NotFoundError(`file of ${formatModelName(model)}`, path);
-      const store = services.registry.store;
-      res
-        .set('etag', `"${file.sha256}"`)
-        .set('content-disposition', `attachment; filename="${path.split('/').pop()!.replace(/"/g, '')}"`)
-        .type('application/octet-stream')
-        .sendFile(store.blobPath(file.sha256));
-    } catch (err) {
-      fail(services, res, err);
-    }
-  };
+  return readableRoute<{ owner: string; name: string; path: string[] }>(services, async (req, res) => {
+    const model = await findModel(services.prisma, formatModelName(req.params));
+    const path = req.params.path.join('/');
+    const file = model.artifactId ? await services.prisma.artifactFile.findFirst({ where: { artifactId: model.artifactId, path } }) : null;
+    if (!file) throw new NotFoundError(`file of ${formatModelName(model)}`, path);
+    res
+      .set('etag', `"${file.sha256}"`)
+      .set('content-disposition', `attachment; filename="${path.split('/').pop()!.replace(/"/g, '')}"`)
+      .type('application/octet-stream')
+      .sendFile(services.registry.store.blobPath(file.sha256));
+  });
 }
