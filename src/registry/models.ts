@@ -92,6 +92,8 @@ export function modelWhere(f: ModelFilter = {}): db.Prisma.ModelWhereInput {
   const and: db.Prisma.ModelWhereInput[] = [];
   const search = f.search?.trim();
   if (search) {
+    // Relations are enum values (WIDTH_PRUNED); "width-pruned" is how the catalog writes them.
+    const relations = matching(RELATIONS, search.replace(/-/g, '_'));
     const [owner, name] = search.includes('/') ? search.split('/', 2) : [undefined, undefined];
     and.push({
       OR: [
@@ -105,9 +107,7 @@ export function modelWhere(f: ModelFilter = {}): db.Prisma.ModelWhereInput {
         // The way a model was made: "sparsity" or "vocab" (the recipe's method), "width-pruned" or
         // "VOCAB_TRIMMED" (the relation), each matched in part, ignoring case.
         ...matching(METHODS, search).map((m) => ({ parents: { some: { recipe: { path: ['method'], equals: m } } } })),
-        ...(matching(RELATIONS, search.replace(/-/g, '_')).length
-          ? [{ parents: { some: { relation: { in: matching(RELATIONS, search.replace(/-/g, '_')) } } } }]
-          : []),
+        ...(relations.length ? [{ parents: { some: { relation: { in: relations } } } }] : []),
       ],
     });
   }
