@@ -12,6 +12,11 @@ export interface ComparableEvaluation {
   settings: Record<string, unknown>;
 }
 
+/** The sha256 of a model's tokenizer.json among its stored files: what "the same tokenizer" compares. */
+export function tokenizerSha256(files: ReadonlyArray<{ path: string; sha256: string }>): string | null {
+  return files.find((f) => f.path === 'tokenizer.json')?.sha256 ?? null;
+}
+
 /** Metrics whose value depends on how the text is split into tokens. */
 const PER_TOKEN = new Set(['perplexity', 'mean_nll']);
 

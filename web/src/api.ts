@@ -54,7 +54,6 @@ export function formatBytes(n: string | number | null | undefined): string {
   return `${v} B`;
 }
 
-/** The API's typed errors in words, for people (the code and field stay in the console-free details). */
 /**
  * The API names the field by its path (`recipe.pruningFraction: must be in [0, 1)`); the form shows it
  * by its label (`Pruning fraction: must be in [0, 1)`), as the form's controls are labelled.
@@ -70,6 +69,7 @@ export function fieldInWords(field: string, message: string): string {
   return `${words.charAt(0).toUpperCase()}${words.slice(1)}: ${message.slice(field.length + 2)}`;
 }
 
+/** The API's typed errors in words, for people (the code and field stay in the console-free details). */
 export function describeError(e: Error): string {
   if (!(e instanceof ApiError)) return `The server could not be reached (${e.message}).`;
   switch (e.code) {

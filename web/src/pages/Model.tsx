@@ -2,7 +2,7 @@
 // size, description, where it comes from and what was made from it), the rendered card first, then
 // sections for the files, the evaluations against the parent, the model tree and the jobs.
 import { useCallback, useEffect, useState } from 'react';
-import { compareWithParent } from '../../../src/eval/comparable';
+import { compareWithParent, tokenizerSha256 } from '../../../src/eval/comparable';
 import { describeError, formatBytes, formatParams, getToken, gql, relationLabel } from '../api';
 import { CopyButton } from '../components/CopyButton';
 import { JobList, useJobs } from '../components/JobList';
@@ -236,8 +236,7 @@ function Files({ model }: { model: ModelData }) {
 
 function Evaluations({ model }: { model: ModelData }) {
   const parent = model.parents[0]?.parent;
-  const tok = (files: Array<{ path: string; sha256: string }>) => files.find((f) => f.path === 'tokenizer.json')?.sha256 ?? null;
-  const sameTokenizer = parent ? tok(parent.files) === tok(model.files) : true;
+  const sameTokenizer = parent ? tokenizerSha256(parent.files) === tokenizerSha256(model.files) : true;
   if (model.evaluations.length === 0)
     return (
       <section aria-label="evaluations" role="tabpanel">

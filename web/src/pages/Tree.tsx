@@ -1,5 +1,5 @@
 import { useCallback, useEffect, useMemo, useState } from 'react';
-import { comparableKey } from '../../../src/eval/comparable';
+import { comparableKey, tokenizerSha256 } from '../../../src/eval/comparable';
 import { lowerIsBetter } from '../../../src/eval/metrics';
 import { describeError, gql } from '../api';
 import { type Point, QualityChart } from '../components/QualityChart';
@@ -109,10 +109,8 @@ export function TreePage({ name }: { name: string }) {
     return (tree?.nodes ?? []).flatMap((n) => {
       const e = n.model.evaluations.find((x) => x.task === task && x.metric === m);
       if (!e || !n.model.parameterCount) return [];
-      const tokenizer = n.model.files.find((f) => f.path === 'tokenizer.json')?.sha256 ?? null;
-      return [
-        { name: n.model.name, parameters: Number(n.model.parameterCount), value: e.value, comparableKey: comparableKey(e, tokenizer) },
-      ];
+      const key = comparableKey(e, tokenizerSha256(n.model.files));
+      return [{ name: n.model.name, parameters: Number(n.model.parameterCount), value: e.value, comparableKey: key }];
     });
   }, [tree, metric]);
 
