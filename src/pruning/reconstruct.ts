@@ -191,11 +191,11 @@ export async function linearStandIns(
     const session = await LmSession.open(modelPath, { threads: o.threads });
     const tokens = calibrationTokens(dir, folder.config, calibration, samples);
     const d = arch.hiddenSize;
+    const taps = [...new Set(spans.flatMap((x) => [`mlp_in_${x.s - 1}`, `hidden_out_${x.s - 1}`, `hidden_out_${x.e - 1}`]))];
     try {
       for (let start = 0; start < tokens.length; start += WINDOW) {
         o.signal?.throwIfAborted();
-        const taps = spans.flatMap((x) => [`mlp_in_${x.s - 1}`, `hidden_out_${x.s - 1}`, `hidden_out_${x.e - 1}`]);
-        const run = await session.run([tokens.slice(start, start + WINDOW)], [...new Set(taps)]);
+        const run = await session.run([tokens.slice(start, start + WINDOW)], taps);
         for (const span of spans) {
           const z = run[`mlp_in_${span.s - 1}`]!;
           const before = run[`hidden_out_${span.s - 1}`]!.data as Float32Array;
