@@ -109,10 +109,8 @@ export async function exportOnnx(checkpointDir: string, outDir: string, options:
       irVersion: 8,
       producerName: 'bonsai',
       producerVersion: String(EXPORT_VERSION),
-      opsetImport: [
-        { domain: '', version: 20 },
-        { domain: 'com.microsoft', version: 1 },
-      ],
+      // The portable graph is plain ONNX; only the fused one uses onnxruntime's contrib domain.
+      opsetImport: [{ domain: '', version: 20 }, ...(options.graph === 'reference' ? [] : [{ domain: MS, version: 1 }])],
       graph: {
         name: arch.modelType,
         node: g.nodes,
