@@ -1,14 +1,13 @@
 // Writes the trimmed tokenizer files into a child checkpoint folder, replacing the copies
 // inherited from the parent.
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { readJsonObjectSync } from '../formats/checkpoint/folder.js';
 import { readTokenizerFilesSync } from '../formats/checkpoint/tokenizerFiles.js';
 import type { TokenizerJson } from './bpe.js';
 import { idMap, rewriteTokenIds, rewriteTokenizerConfig, rewriteTokenizerJson } from './rewrite.js';
 import type { VocabSelection } from './select.js';
-
-const readJson = <T>(path: string): T => JSON.parse(readFileSync(path, 'utf8')) as T;
 
 export async function writeTrimmedTokenizer(parentDir: string, outDir: string, vocab: VocabSelection): Promise<void> {
   const map = idMap(vocab.kept);
@@ -17,10 +16,11 @@ export async function writeTrimmedTokenizer(parentDir: string, outDir: string, v
   await writeFile(join(outDir, 'tokenizer.json'), `${JSON.stringify(tokenizer, null, 2)}\n`);
   if (existsSync(join(parentDir, 'tokenizer_config.json')))
     await writeFile(join(outDir, 'tokenizer_config.json'), `${JSON.stringify(rewriteTokenizerConfig(files.config, map), null, 2)}\n`);
-  const gen = join(parentDir, 'generation_config.json');
-  if (existsSync(gen))
+  // Read under the JSON reading policy (src/formats/json.ts), like every checkpoint file.
+  const gen = readJsonObjectSync(join(parentDir, 'generation_config.json'));
+  if (gen)
     await writeFile(
       join(outDir, 'generation_config.json'),
-      `${JSON.stringify(rewriteTokenIds(readJson(gen), map, 'generation_config.json'), null, 2)}\n`,
+      `${JSON.stringify(rewriteTokenIds(gen, map, 'generation_config.json'), null, 2)}\n`,
     );
 }

@@ -10,9 +10,9 @@
 // tokenizer keeps every merge whose parts and result survive, which includes all of those, and the
 // merges it drops were never applied, so at every step the lowest-ranked applicable merge is the
 // same one as before. Corpus text therefore tokenises exactly as it did.
-import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { BadInputError } from '../errors.js';
+import { readJsonObjectSync } from '../formats/checkpoint/folder.js';
 import { readTokenizerFilesSync } from '../formats/checkpoint/tokenizerFiles.js';
 import { type BpeView, readBpe, type TokenizerJson } from './bpe.js';
 import { type CorpusCount, type CorpusFile, type CorpusUnit, countCorpus } from './count.js';
@@ -256,6 +256,6 @@ export function selectVocabulary(
   const view = readBpe(files.json);
   const counted = countCorpus(files, options.corpus, onProgress, options.unit);
   const generation = join(dir, 'generation_config.json');
-  const gen = existsSync(generation) ? (JSON.parse(readFileSync(generation, 'utf8')) as Record<string, unknown>) : undefined;
+  const gen = readJsonObjectSync(generation) ?? undefined;
   return selectTokens(view, counted, options, vocabRows(config), configTokenIds(config, gen));
 }

@@ -9,7 +9,7 @@
 import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { CheckpointError, TOKENIZER_FILES } from './folder.js';
-import { moduleConfigFiles, SENTENCE_TRANSFORMERS_FILES } from './sentenceTransformers.js';
+import { moduleConfigFiles, readModuleConfig, SENTENCE_TRANSFORMERS_FILES } from './sentenceTransformers.js';
 import { INDEX_FILE, readIndex, SINGLE_FILE } from './tensors.js';
 
 export interface CheckpointFile {
@@ -93,6 +93,7 @@ export async function checkpointFiles(dir: string): Promise<{ files: CheckpointF
       const moduleConfig = modules.find((m) => m.startsWith(`${e.name}/`));
       const s = moduleConfig ? await statEntry(join(dir, moduleConfig)) : null;
       if (moduleConfig && s?.regular) {
+        await readModuleConfig(dir, moduleConfig);
         files.push({ name: moduleConfig, size: s.size });
         continue;
       }

@@ -1,8 +1,10 @@
 // A Hugging Face checkpoint folder: config.json, generation_config.json, tokenizer files and the
 // safetensors weights (sharded or not).
+import { readFileSync, statSync } from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { BonsaiError, type ErrorCode } from '../../errors.js';
+import { JsonPolicyError, parseJsonBytes } from '../json.js';
 import { NotRegularFileError, readRegularFile } from '../regularFile.js';
 
 export const TOKENIZER_FILES = [
@@ -23,31 +25,56 @@ export class CheckpointError extends BonsaiError {
   }
 }
 
-/** JSON config files are small; anything larger is not one (and is not read into memory). */
-const MAX_JSON_BYTES = 16 * 1024 * 1024;
+/**
+ * config.json, generation_config.json and tokenizer_config.json are small (Gemma-3's
+ * tokenizer_config.json, with 6,000 added tokens, is the largest published one: 1.2 MB); anything
+ * larger is not one and is not read into memory.
+ */
+export const MAX_CONFIG_BYTES = 16 * 1024 * 1024;
 
-/** A checkpoint file's text as a JSON object, or CheckpointError naming the file. */
-export function parseJsonObject(text: string, path: string): JsonObject {
+/**
+ * A checkpoint file's bytes as a JSON object, under the JSON reading policy (src/formats/json.ts:
+ * at most `maxBytes`, strict UTF-8, nested at most 128 deep like serde_json), or CheckpointError
+ * naming the file.
+ */
+export function parseJsonObject(bytes: Uint8Array, path: string, maxBytes = MAX_CONFIG_BYTES): JsonObject {
   let parsed: unknown;
   try {
-    parsed = JSON.parse(text);
+    parsed = parseJsonBytes(bytes, path, { maxBytes, code: 'BAD_CHECKPOINT' });
   } catch (err) {
-    throw new CheckpointError(path, `not valid JSON (${(err as Error).message})`);
+    if (err instanceof JsonPolicyError) throw new CheckpointError(path, String(err.details.problem));
+    throw err;
   }
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new CheckpointError(path, 'must be a JSON object');
   return parsed as JsonObject;
 }
 
 /** A JSON object file of the checkpoint: a regular file (never a FIFO), small, valid JSON, an object. */
-export async function readJsonObject(path: string): Promise<JsonObject> {
-  let text: string;
+export async function readJsonObject(path: string, maxBytes = MAX_CONFIG_BYTES): Promise<JsonObject> {
+  let bytes: Buffer;
   try {
-    text = (await readRegularFile(path, MAX_JSON_BYTES)).toString('utf8');
+    bytes = await readRegularFile(path, maxBytes);
   } catch (err) {
     if (err instanceof NotRegularFileError) throw new CheckpointError(path, err.details.problem as string);
     throw err;
   }
-  return parseJsonObject(text, path);
+  return parseJsonObject(bytes, path, maxBytes);
+}
+
+/**
+ * The same, synchronously, for the job processes and the CLI (never the API): null when the file
+ * does not exist.
+ */
+export function readJsonObjectSync(path: string, maxBytes = MAX_CONFIG_BYTES): JsonObject | null {
+  const s = statSync(path, { throwIfNoEntry: false });
+  if (!s) return null;
+  if (!s.isFile()) throw new CheckpointError(path, 'not a regular file');
+  if (s.size > maxBytes)
+    throw new CheckpointError(
+      path,
+      `${s.size.toLocaleString('en-US')} bytes is more than the ${maxBytes.toLocaleString('en-US')} it may have`,
+    );
+  return parseJsonObject(readFileSync(path), path, maxBytes);
 }
 
 export interface CheckpointFolder {

@@ -5,6 +5,8 @@
 // pooling mode from them.
 import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
+import { parseJsonBytes } from '../json.js';
+import { type JsonObject, readJsonObject } from './folder.js';
 
 export const SENTENCE_TRANSFORMERS_FILES = ['modules.json', 'sentence_bert_config.json', 'config_sentence_transformers.json'] as const;
 
@@ -21,7 +23,7 @@ async function readModules(dir: string): Promise<ModuleEntry[]> {
   try {
     const s = await stat(file);
     if (!s.isFile() || s.size > MAX_MODULES_BYTES) return [];
-    const parsed: unknown = JSON.parse(await readFile(file, 'utf8'));
+    const parsed = parseJsonBytes(await readFile(file), file, { maxBytes: MAX_MODULES_BYTES });
     if (!Array.isArray(parsed)) return [];
     return parsed.flatMap((m) =>
       m && typeof m === 'object' && typeof m.path === 'string' && typeof m.type === 'string' ? [{ path: m.path, type: m.type }] : [],
@@ -29,6 +31,18 @@ async function readModules(dir: string): Promise<ModuleEntry[]> {
   } catch {
     return [];
   }
+}
+
+/** A module's config.json holds a few settings (Pooling's is 300 bytes); anything larger is not one. */
+export const MAX_MODULE_CONFIG_BYTES = 1 << 20;
+
+/**
+ * A module's config.json (`1_Pooling/config.json`) as a JSON object, read under the JSON reading
+ * policy with MAX_MODULE_CONFIG_BYTES; anything else is CheckpointError naming the file, so a huge
+ * or broken one is refused at registration instead of stored.
+ */
+export function readModuleConfig(dir: string, name: string): Promise<JsonObject> {
+  return readJsonObject(join(dir, name), MAX_MODULE_CONFIG_BYTES);
 }
 
 /** A module subfolder name as modules.json gives it: one plain path segment, nothing that climbs out. */
@@ -61,7 +75,7 @@ export async function poolingOf(dir: string): Promise<Pooling> {
   for (const m of await readModules(dir)) {
     if (!m.type.endsWith('.Pooling') || !MODULE_FOLDER.test(m.path)) continue;
     try {
-      const config = JSON.parse(await readFile(join(dir, m.path, 'config.json'), 'utf8')) as Record<string, unknown>;
+      const config = await readModuleConfig(dir, `${m.path}/config.json`);
       if (config.pooling_mode_cls_token === true) return 'cls';
     } catch {
       // No readable pooling config: the default below.

@@ -2,6 +2,7 @@
 // never need to know whether `model.safetensors.index.json` exists.
 import { readdir } from 'node:fs/promises';
 import { basename, join } from 'node:path';
+import { JsonPolicyError, parseJsonBytes } from '../json.js';
 import { NotRegularFileError, readRegularFile } from '../regularFile.js';
 import { SafetensorsError } from '../safetensors/errors.js';
 import { SafetensorsFile, type TensorInfo } from '../safetensors/reader.js';
@@ -14,13 +15,17 @@ export interface ShardIndex {
   weight_map: Record<string, string>;
 }
 
-/** A shard index's text, checked: valid JSON whose weight_map names plain files of the folder. */
-export function parseIndex(text: string, path: string): ShardIndex {
+/**
+ * A shard index's bytes, checked: JSON under the reading policy (src/formats/json.ts) whose
+ * weight_map names plain files of the folder.
+ */
+export function parseIndex(bytes: Uint8Array, path: string): ShardIndex {
   let parsed: unknown;
   try {
-    parsed = JSON.parse(text);
+    parsed = parseJsonBytes(bytes, path, { maxBytes: MAX_INDEX_BYTES, code: 'BAD_CHECKPOINT' });
   } catch (err) {
-    throw new SafetensorsError(path, `not valid JSON (${(err as Error).message})`);
+    if (err instanceof JsonPolicyError) throw new SafetensorsError(path, String(err.details.problem));
+    throw err;
   }
   const map = (parsed as { weight_map?: unknown })?.weight_map;
   if (typeof map !== 'object' || map === null || Object.values(map).some((v) => typeof v !== 'string')) {
@@ -37,14 +42,14 @@ export function parseIndex(text: string, path: string): ShardIndex {
 export const MAX_INDEX_BYTES = 64 * 1024 * 1024;
 
 export async function readIndex(path: string): Promise<ShardIndex> {
-  let text: string;
+  let bytes: Buffer;
   try {
-    text = (await readRegularFile(path, MAX_INDEX_BYTES)).toString('utf8');
+    bytes = await readRegularFile(path, MAX_INDEX_BYTES);
   } catch (err) {
     if (err instanceof NotRegularFileError) throw new SafetensorsError(path, err.details.problem as string);
     throw err;
   }
-  return parseIndex(text, path);
+  return parseIndex(bytes, path);
 }
 
 export class CheckpointTensors {

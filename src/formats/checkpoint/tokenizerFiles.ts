@@ -1,16 +1,22 @@
 // A checkpoint's tokenizer files, read in one place: tokenizer.json (required) and
-// tokenizer_config.json (optional), each a regular file of at most 256 MiB holding a JSON object.
+// tokenizer_config.json (optional), each a regular file holding a JSON object, read under the JSON
+// reading policy (src/formats/json.ts): strict UTF-8, nested at most 128 deep, tokenizer.json at most
+// MAX_TOKENIZER_BYTES and tokenizer_config.json at most MAX_CONFIG_BYTES.
 // The asynchronous reader serves the API (registration's check); the synchronous one the job
 // processes and the CLI, whose tokenizer library calls are synchronous anyway.
-import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { BadInputError } from '../../errors.js';
 import { NotRegularFileError, readRegularFile } from '../regularFile.js';
-import { CheckpointError, parseJsonObject } from './folder.js';
+import { CheckpointError, MAX_CONFIG_BYTES, parseJsonObject, readJsonObjectSync } from './folder.js';
 
 export const TOKENIZER_JSON = 'tokenizer.json';
 export const TOKENIZER_CONFIG = 'tokenizer_config.json';
-const MAX_BYTES = 256 * 1024 * 1024;
+/**
+ * The largest published tokenizer.json files are about 33 MB (Gemma-3's 262,144 pieces); four times
+ * that is room for any real vocabulary, and bounds the memory the registration check's worker may
+ * use (tokenizerCheck.ts).
+ */
+export const MAX_TOKENIZER_BYTES = 128 * 1024 * 1024;
 
 export interface TokenizerFiles {
   /** tokenizer.json, parsed. */
@@ -22,9 +28,9 @@ export interface TokenizerFiles {
 const missing = (dir: string, purpose: string) =>
   new BadInputError('tokenizer.json', `${dir} has no tokenizer.json; ${purpose} needs the model's tokenizer`);
 
-async function readAsync(path: string): Promise<string | null> {
+async function readAsync(path: string, maxBytes: number): Promise<Buffer | null> {
   try {
-    return (await readRegularFile(path, MAX_BYTES)).toString('utf8');
+    return await readRegularFile(path, maxBytes);
   } catch (err) {
     if (err instanceof NotRegularFileError && err.details.problem === 'missing') return null;
     if (err instanceof NotRegularFileError) throw new CheckpointError(path, String(err.details.problem));
@@ -33,29 +39,17 @@ async function readAsync(path: string): Promise<string | null> {
 }
 
 export async function readTokenizerFiles(dir: string, purpose: string): Promise<TokenizerFiles> {
-  const tokenizer = await readAsync(join(dir, TOKENIZER_JSON));
+  const tokenizer = await readAsync(join(dir, TOKENIZER_JSON), MAX_TOKENIZER_BYTES);
   if (tokenizer === null) throw missing(dir, purpose);
-  const config = await readAsync(join(dir, TOKENIZER_CONFIG));
+  const config = await readAsync(join(dir, TOKENIZER_CONFIG), MAX_CONFIG_BYTES);
   return {
-    json: parseJsonObject(tokenizer, join(dir, TOKENIZER_JSON)),
+    json: parseJsonObject(tokenizer, join(dir, TOKENIZER_JSON), MAX_TOKENIZER_BYTES),
     config: config === null ? {} : parseJsonObject(config, join(dir, TOKENIZER_CONFIG)),
   };
-}
-
-function readSync(path: string): string | null {
-  const s = statSync(path, { throwIfNoEntry: false });
-  if (!s) return null;
-  if (!s.isFile()) throw new CheckpointError(path, 'not a regular file');
-  if (s.size > MAX_BYTES) throw new CheckpointError(path, `${s.size} bytes is more than the ${MAX_BYTES} a tokenizer file may have`);
-  return readFileSync(path, 'utf8');
 }
 
 export function readTokenizerFilesSync(dir: string, purpose: string): TokenizerFiles {
-  const tokenizer = readSync(join(dir, TOKENIZER_JSON));
-  if (tokenizer === null) throw missing(dir, purpose);
-  const config = readSync(join(dir, TOKENIZER_CONFIG));
-  return {
-    json: parseJsonObject(tokenizer, join(dir, TOKENIZER_JSON)),
-    config: config === null ? {} : parseJsonObject(config, join(dir, TOKENIZER_CONFIG)),
-  };
+  const json = readJsonObjectSync(join(dir, TOKENIZER_JSON), MAX_TOKENIZER_BYTES);
+  if (json === null) throw missing(dir, purpose);
+  return { json, config: readJsonObjectSync(join(dir, TOKENIZER_CONFIG)) ?? {} };
 }

@@ -1,6 +1,7 @@
 // Strict parsing of a safetensors header: every rule of the format (huggingface/safetensors and the Trail of Bits audit 2023,
 // from huggingface/safetensors and the Trail of Bits audit) is checked before any tensor is read.
 import { visit } from 'jsonc-parser';
+import { JsonPolicyError, parseJsonBytes } from '../json.js';
 import { DTYPE_BYTES, type Dtype, isDtype } from './dtypes.js';
 import { SafetensorsError } from './errors.js';
 
@@ -60,18 +61,17 @@ function elementCount(shape: number[]): bigint {
 }
 
 export function parseHeader(file: string, headerBytes: Uint8Array, fileSize: number): Header {
-  let text: string;
-  try {
-    text = new TextDecoder('utf-8', { fatal: true }).decode(headerBytes);
-  } catch {
-    throw new SafetensorsError(file, 'header is not valid UTF-8');
-  }
+  // The JSON reading policy (src/formats/json.ts): strict UTF-8 and nesting bounded at serde_json's
+  // 128, as the reference implementation reads the header, checked before anything walks the value
+  // (a 100,000-deep `__metadata__` would overflow the stack of the duplicate-key visitor below).
   let parsed: unknown;
   try {
-    parsed = JSON.parse(text);
+    parsed = parseJsonBytes(headerBytes, 'header', { maxBytes: MAX_HEADER_BYTES, code: 'BAD_CHECKPOINT' });
   } catch (err) {
-    throw new SafetensorsError(file, `header is not valid JSON (${(err as Error).message})`);
+    if (err instanceof JsonPolicyError) throw new SafetensorsError(file, `header is ${String(err.details.problem)}`);
+    throw err;
   }
+  const text = new TextDecoder('utf-8').decode(headerBytes);
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
     throw new SafetensorsError(file, 'header must be a JSON object');
   }
@@ -87,8 +87,10 @@ export function parseHeader(file: string, headerBytes: Uint8Array, fileSize: num
   const tensors: TensorInfo[] = [];
   for (const [name, value] of Object.entries(parsed as Record<string, unknown>)) {
     if (name === '__metadata__') {
+      // The format's rule: `__metadata__` is a flat map of string to string (the crate's
+      // `Option<HashMap<String, String>>`), so nothing nested is kept or walked.
       if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-        throw new SafetensorsError(file, '__metadata__ must be an object of strings');
+        throw new SafetensorsError(file, '__metadata__ must be a flat map of string to string');
       }
       for (const [k, v] of Object.entries(value)) {
         if (typeof v !== 'string') throw new SafetensorsError(file, `__metadata__.${k} must be a string, got ${typeof v}`);
