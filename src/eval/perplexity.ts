@@ -51,7 +51,8 @@ export async function perplexity(ctx: EvalContext, o: PerplexityOptions): Promis
   for (const line of file.text.split('\n')) {
     if (line.trim() === '') continue;
     if (ctx.tokenizer.bos !== null) tokens.push(ctx.tokenizer.bos);
-    tokens.push(...ctx.tokenizer.encode(line));
+    // One by one: spreading a long line's ids as arguments overflows the stack.
+    for (const id of ctx.tokenizer.encode(line, o.limit ? o.limit + 1 - tokens.length : undefined)) tokens.push(id);
     // With a limit, tokenising the rest of a large file would only be thrown away.
     if (o.limit && tokens.length > o.limit) break;
   }

@@ -2,9 +2,11 @@
 import { Tokenizer } from '@huggingface/tokenizers';
 import { CheckpointError } from '../formats/checkpoint/folder.js';
 import { readTokenizerFilesSync } from '../formats/checkpoint/tokenizerFiles.js';
+import { longTextEncoder } from './longText.js';
 
 export interface LmTokenizer {
-  encode(text: string): number[];
+  /** Without special tokens; lines of any length (longText.ts), stopping early once `maxTokens` are had. */
+  encode(text: string, maxTokens?: number): number[];
   bos: number | null;
 }
 
@@ -26,5 +28,5 @@ export function loadTokenizer(dir: string, config: Record<string, unknown>): LmT
         ? tok.token_to_id(String((bosToken as { content: unknown }).content))
         : undefined;
   const bos = typeof config.bos_token_id === 'number' ? config.bos_token_id : (bosFromTokenizer ?? null);
-  return { encode: (text) => tok.encode(text, { add_special_tokens: false }).ids, bos };
+  return { encode: longTextEncoder((text) => tok.encode(text, { add_special_tokens: false }).ids), bos };
 }

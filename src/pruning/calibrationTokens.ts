@@ -9,7 +9,8 @@ export function calibrationTokens(dir: string, config: Record<string, unknown>, 
   for (const line of readDataFile(file, 'recipe.calibration').text.split('\n')) {
     if (line.trim() === '') continue;
     if (tokenizer.bos !== null) out.push(tokenizer.bos);
-    out.push(...tokenizer.encode(line));
+    // One by one: spreading a long line's ids as arguments overflows the stack.
+    for (const id of tokenizer.encode(line, samples - out.length)) out.push(id);
     if (out.length >= samples) break;
   }
   return out.slice(0, samples);

@@ -58,7 +58,8 @@ function encodeDocument(tok: Tokenizer, text: string, split: boolean): number[] 
   for (const line of lines.slice(1)) {
     const e = tok.encode(`\n${line}`, { add_special_tokens: false });
     const cut = e.tokens.findIndex((t: string) => t.includes('\n') || t === '<0x0A>');
-    ids.push(...(e.ids as number[]).slice(Math.max(0, cut)));
+    // One by one: spreading a long line's ids as arguments overflows the stack.
+    for (let i = Math.max(0, cut); i < e.ids.length; i++) ids.push(e.ids[i] as number);
   }
   return ids;
 }
