@@ -6,6 +6,7 @@
 import type { ApolloServerPlugin } from '@apollo/server';
 import { type DocumentNode, GraphQLError, Kind, visit } from 'graphql';
 import type { Context } from './context.js';
+import { tooDeepMessage, tooDeepPart } from './variableDepth.js';
 
 export function badRequest(message: string, extensions: Record<string, unknown> = {}): GraphQLError {
   return new GraphQLError(message, { extensions: { code: 'BAD_USER_INPUT', ...extensions, http: { status: 400 } } });
@@ -50,6 +51,9 @@ export function inputChecksPlugin(): ApolloServerPlugin<Context> {
     async requestDidStart() {
       return {
         async didResolveOperation({ request, document }) {
+          // Variables that did not come through express.json (a GET request's query string).
+          const deep = tooDeepPart({ variables: request.variables });
+          if (deep) throw badRequest(tooDeepMessage(deep), { field: deep });
           const inVariables = nulPath(request.variables ?? {}, '');
           const field = inVariables ? `$${inVariables.slice(1)}` : nulLiteral(document);
           if (field) throw badRequest(`${field}: must not contain a NUL character (U+0000)`, { field });

@@ -17,11 +17,13 @@ import { catalogCachePolicy, catalogResponseCache } from './cache.js';
 import { coalesceReads } from './coalesce.js';
 import { type Context, createContext, type Services } from './context.js';
 import { makeFormatError } from './errors.js';
+import { jsonErrorHandler, notFoundHandler } from './http/errors.js';
 import { httpStatusPlugin } from './httpStatus.js';
 import { inputChecksPlugin } from './inputChecks.js';
 import { complexityPlugin, LIMITS, reportAsValidationError } from './limits.js';
 import { cardRoute, fileRoute, onnxRoute } from './modelRoutes.js';
 import { buildSchema } from './schema.js';
+import { boundVariableDepth } from './variableDepth.js';
 
 const webDir = fileURLToPath(new URL('../web', import.meta.url));
 
@@ -80,6 +82,7 @@ export async function startHttpServer(services: Services, options: HttpOptions):
   app.use(
     '/graphql',
     express.json({ limit: '1mb' }),
+    boundVariableDepth(),
     coalesceReads(services),
     expressMiddleware(apollo, { context: async ({ req }) => createContext(services, req.headers.authorization) }),
   );
@@ -94,6 +97,9 @@ export async function startHttpServer(services: Services, options: HttpOptions):
   app.get('/:owner/:name', (req, res) => {
     res.redirect(302, `/#/model/${encodeURIComponent(req.params.owner)}/${encodeURIComponent(req.params.name)}`);
   });
+  // Last: every other path and every error is JSON with a code, never express's HTML page.
+  app.use(notFoundHandler());
+  app.use(jsonErrorHandler(services.log));
 
   httpServer.listen(options.port, options.host);
   await once(httpServer, 'listening');

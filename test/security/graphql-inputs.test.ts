@@ -109,6 +109,44 @@ describe('NUL characters in any string input are 400 BAD_USER_INPUT naming the f
   });
 });
 
+/** A request body written by hand: JSON.stringify itself recurses over a deep value. */
+async function postBody(server: TestApi, body: string) {
+  const res = await fetch(`${server.server.url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+  const text = await res.text();
+  return { status: res.status, body: JSON.parse(text) as Body, text };
+}
+
+const nested = (depth: number) => `${'['.repeat(depth)}${']'.repeat(depth)}`;
+
+describe('deeply nested input: the JSON policy of src/formats/json.ts (128 levels)', () => {
+  const search = JSON.stringify('query($s: String) { models(filter: { search: $s }) { totalCount } }');
+
+  it('a variable nested 10,000 deep is 400 BAD_USER_INPUT naming it, quickly, in development and production', async () => {
+    for (const server of [api, production]) {
+      const started = performance.now();
+      const r = await postBody(server, `{"query": ${search}, "variables": {"s": ${nested(10_000)}}}`);
+      expectClientError(r, 'BAD_USER_INPUT', /^\$s: nested more than 128 levels deep/);
+      expect(performance.now() - started).toBeLessThan(1000);
+    }
+  });
+
+  it('the same through a GET request, and for extensions', async () => {
+    const get = await fetch(
+      `${api.server.url}/graphql?query=${encodeURIComponent('query($s: String) { models(filter: { search: $s }) { totalCount } }')}&variables=${encodeURIComponent(`{"s":${nested(1000)}}`)}`,
+      { headers: { 'apollo-require-preflight': 'true' } },
+    );
+    const text = await get.text();
+    expectClientError({ status: get.status, body: JSON.parse(text) as Body, text }, 'BAD_USER_INPUT', /^\$s: nested more than 128/);
+    const ext = await postBody(api, `{"query": "{ __typename }", "extensions": {"x": ${nested(10_000)}}}`);
+    expectClientError(ext, 'BAD_USER_INPUT', /^extensions: nested more than 128/);
+  });
+
+  it('128 levels pass the policy and reach the type check', async () => {
+    const r = await postBody(api, `{"query": ${search}, "variables": {"s": ${nested(128)}}}`);
+    expectClientError(r, 'BAD_USER_INPUT', /\$s.*String cannot represent/);
+  });
+});
+
 describe('limits', () => {
   it('refuses batched requests (an array of operations), which would multiply every other limit', async () => {
     const res = await fetch(`${api.server.url}/graphql`, {
@@ -210,6 +248,37 @@ describe('production', () => {
     expect(dev.text).toMatch(/Did you mean/);
     const introspection = await post(production, '{ __schema { types { name } } }');
     expect(introspection.status).toBe(400);
+  });
+
+  it('gives no suggestions for bad variables either (a misspelt input field, an enum value)', async () => {
+    const plan = 'query($r: PruningRecipeInput!) { pruningPlan(parent: "bible/tiny-llama-kjv", recipe: $r) { parametersAfter } }';
+    const token = 'mutation($role: TokenRole!) { createApiToken(name: "x", role: $role) { secret } }';
+    const cases: Array<[string, Record<string, unknown>, RegExp]> = [
+      [plan, { r: { mlpWidth: { pruningFractoin: 0.2 } } }, /pruningFractoin/],
+      [token, { role: 'admn' }, /admn/],
+    ];
+    for (const [query, variables, names] of cases) {
+      const r = await post(production, query, variables, production.tokens.ADMIN);
+      expectClientError(r, 'BAD_USER_INPUT', names);
+      expect(r.text).not.toMatch(/Did you mean|pruningFraction"|ADMIN/);
+      // Development keeps them: they help whoever writes the query.
+      expect((await post(api, query, variables, api.tokens.ADMIN)).text).toMatch(/Did you mean/);
+    }
+  });
+
+  it('an unsupported persisted query version is 400 BAD_REQUEST, not an internal error', async () => {
+    for (const server of [api, production]) {
+      const r = await postBody(
+        server,
+        JSON.stringify({ query: '{ __typename }', extensions: { persistedQuery: { version: 2, sha256Hash: 'x' } } }),
+      );
+      expectClientError(r, 'BAD_REQUEST', /persisted query version/);
+      const wrongHash = await postBody(
+        server,
+        JSON.stringify({ query: '{ __typename }', extensions: { persistedQuery: { version: 1, sha256Hash: '0'.repeat(64) } } }),
+      );
+      expectClientError(wrongHash, 'BAD_REQUEST', /sha does not match/);
+    }
   });
 
   it('keeps client errors typed and 400 in production, without stack traces', async () => {
