@@ -55,9 +55,10 @@ function checkLayerCount(config: Record<string, unknown>, infos: readonly Tensor
   }
 }
 
-export async function inspectCheckpoint(dir: string): Promise<InspectReport> {
-  const folder = await readCheckpointFolder(dir);
-  const tensors = await CheckpointTensors.open(dir);
+/** `roots`: the import roots every file read must lie under (registration); omitted for the CLI. */
+export async function inspectCheckpoint(dir: string, roots?: readonly string[]): Promise<InspectReport> {
+  const folder = await readCheckpointFolder(dir, roots);
+  const tensors = await CheckpointTensors.open(dir, roots);
   try {
     const infos = tensors.infos();
     checkLayerCount(folder.config, infos, join(dir, 'config.json'));

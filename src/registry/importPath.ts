@@ -2,19 +2,15 @@
 // so a path is accepted only inside BONSAI_MODEL_ROOTS, after symlinks are resolved, and no file
 // in the folder may be a link leading out of the roots (OWASP path traversal). Links that stay
 // inside them are fine: a Hugging Face cache snapshot is a folder of links into ../../blobs/.
-import { readdir, realpath, stat } from 'node:fs/promises';
-import { isAbsolute, join, relative, resolve, sep } from 'node:path';
+import { readdir, stat } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
 import { BadInputError, ForbiddenError } from '../errors.js';
 import { dataFileTooLarge, MAX_DATA_FILE_BYTES } from '../formats/dataFile.js';
-
-function inside(root: string, path: string): boolean {
-  const rel = relative(root, path);
-  return rel === '' || (!rel.startsWith(`..${sep}`) && rel !== '..' && !isAbsolute(rel));
-}
+import { NotRegularFileError, OutsideRootsError, openRegular } from '../formats/regularFile.js';
+import { followInside, inside, realRootsOf as realRootsWithGiven } from '../formats/roots.js';
 
 async function realRootsOf(roots: readonly string[]): Promise<string[]> {
-  const real = await Promise.all(roots.map((r) => realpath(r).catch(() => null)));
-  return real.filter((r): r is string => r !== null);
+  return (await realRootsWithGiven(roots)).map((r) => r.real);
 }
 
 /**
@@ -23,12 +19,7 @@ async function realRootsOf(roots: readonly string[]): Promise<string[]> {
  * outside the roots gets the same answer whether or not something is there (OWASP: the server's
  * file system must not be probed through error messages).
  */
-async function confine(
-  path: string,
-  roots: readonly string[],
-  field: string,
-  what: string,
-): Promise<{ real: string; realRoots: string[] }> {
+async function confine(path: string, roots: readonly string[], field: string, what: string): Promise<{ real: string }> {
   if (path.includes('\0')) throw new BadInputError(field, 'contains a NUL character');
   if (path.split(/[\\/]/).includes('..')) throw new ForbiddenError(`${field}: ".." is not allowed in ${what}`, { field });
   const outside = () =>
@@ -36,12 +27,12 @@ async function confine(
   const absolute = resolve(path);
   const realRoots = await realRootsOf(roots);
   if (!roots.some((r) => inside(resolve(r), absolute)) && !realRoots.some((r) => inside(r, absolute))) throw outside();
-  const real = await realpath(absolute).catch(() => null);
-  if (real === null) throw new BadInputError(field, `${path} does not exist`);
-  if (!realRoots.some((r) => inside(r, real))) {
-    throw new ForbiddenError(`${field}: ${path} leads outside the allowed roots through a symbolic link`, { field });
-  }
-  return { real, realRoots };
+  // Walked without looking outside the roots: a link out is FORBIDDEN whether or not its target exists.
+  const walk = await followInside(absolute, roots);
+  if (walk.kind === 'outside') throw new OutsideRootsError(path, field, false);
+  if (walk.kind === 'loop') throw new BadInputError(field, `${path} is a loop of symbolic links`);
+  if (walk.kind === 'missing') throw new BadInputError(field, `${path} does not exist`);
+  return { real: walk.real };
 }
 
 /** The real path of an importable folder, or FORBIDDEN / BAD_USER_INPUT naming `path`. */
@@ -51,13 +42,15 @@ export async function resolveImportPath(path: string, roots: readonly string[]):
       field: 'path',
     });
   }
-  const { real, realRoots } = await confine(path, roots, 'path', 'an import path');
+  const { real } = await confine(path, roots, 'path', 'an import path');
   if (!(await stat(real)).isDirectory()) throw new BadInputError('path', `${path} is not a folder`);
-  // Only the top of the folder is imported (src/formats/checkpoint/files.ts), so only its links matter.
+  // Any link at the top leading out refuses the folder, even one to a file that is not imported.
+  // Files deeper down (a sentence-transformers module's config.json) are checked where they are
+  // opened: every file of a registration is opened by src/formats/regularFile.ts with the roots.
   for (const entry of await readdir(real, { withFileTypes: true })) {
     if (!entry.isSymbolicLink()) continue;
-    const target = await realpath(join(real, entry.name)).catch(() => null);
-    if (target !== null && !realRoots.some((r) => inside(r, target))) {
+    // A dangling link out is refused like a link to an existing outside file (the same answer).
+    if ((await followInside(join(real, entry.name), roots)).kind === 'outside') {
       throw new ForbiddenError(`path: ${join(path, entry.name)} is a link leading outside the allowed import roots`, { field: 'path' });
     }
   }
@@ -67,8 +60,13 @@ export async function resolveImportPath(path: string, roots: readonly string[]):
 /** The real path of a data file (evaluation text, calibration corpus) inside the allowed roots. */
 export async function resolveDataFile(path: string, roots: readonly string[], field = 'data'): Promise<string> {
   const { real } = await confine(path, roots, field, 'a data path');
-  const s = await stat(real);
-  if (!s.isFile()) throw new BadInputError(field, `${path} is not a regular file`);
-  if (s.size > MAX_DATA_FILE_BYTES) throw dataFileTooLarge(path, s.size, field);
+  // Through the one confined opener: fstat on the descriptor, so a FIFO is refused without blocking.
+  const { handle, size } = await openRegular(real, { field, roots }).catch((err: unknown) => {
+    if (!(err instanceof NotRegularFileError)) throw err;
+    const problem = String(err.details.problem);
+    throw new BadInputError(field, /regular|folder/.test(problem) ? `${path} is not a regular file` : `${path}: ${problem}`);
+  });
+  await handle.close();
+  if (size > MAX_DATA_FILE_BYTES) throw dataFileTooLarge(path, size, field);
   return real;
 }

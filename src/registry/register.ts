@@ -50,9 +50,10 @@ export async function registerModel(deps: RegistryDeps, input: RegisterInput): P
   let path = input.path;
   if (isHfReference(path)) {
     if (!deps.hubCache) throw new BadInputError('path', 'hf:// references need a Hugging Face cache (HF_HOME or HF_HUB_CACHE)');
-    path = await resolveHfReference(path, deps.hubCache);
+    path = await resolveHfReference(path, deps.hubCache, deps.modelRoots);
   }
-  const dir = await resolveImportPath(path, deps.modelRoots);
+  const roots = deps.modelRoots;
+  const dir = await resolveImportPath(path, roots);
   const description = checkDescription(input.description);
   await checkNameFree(prisma, { owner, name });
   const parents = await Promise.all((input.parents ?? []).map((p, i) => findModel(prisma, p.model, `parents[${i}].model`)));
@@ -61,11 +62,13 @@ export async function registerModel(deps: RegistryDeps, input: RegisterInput): P
   let report: Awaited<ReturnType<typeof inspectCheckpoint>>;
   let selection: Awaited<ReturnType<typeof checkpointFiles>>;
   try {
-    selection = await checkpointFiles(dir);
-    report = await inspectCheckpoint(dir);
-    if (selection.files.some((f) => f.name === 'tokenizer.json')) await checkTokenizer(dir, report.config);
+    // Every file is read with the roots (src/formats/regularFile.ts): a link out of them at any depth
+    // is FORBIDDEN, whether or not its target exists, and passed on as it is.
+    selection = await checkpointFiles(dir, roots);
+    report = await inspectCheckpoint(dir, roots);
+    if (selection.files.some((f) => f.name === 'tokenizer.json')) await checkTokenizer(dir, report.config, { roots });
   } catch (err) {
-    if (err instanceof BonsaiError) throw new BadInputError('path', err.message, { reason: err.code });
+    if (err instanceof BonsaiError && err.code !== 'FORBIDDEN') throw new BadInputError('path', err.message, { reason: err.code });
     throw err;
   }
   if (!report.parameters.agree) {
@@ -75,6 +78,7 @@ export async function registerModel(deps: RegistryDeps, input: RegisterInput): P
   const ingest = await store.importFolder(
     dir,
     selection.files.map((f) => f.name),
+    { roots },
   );
   try {
     const model = await prisma.$transaction(async (tx) => {

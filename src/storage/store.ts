@@ -11,6 +11,7 @@ import { dirname, join, relative, sep } from 'node:path';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { BonsaiError } from '../errors.js';
+import { openRegular } from '../formats/regularFile.js';
 
 /** The artifact store's disk is full: a server-side condition the client cannot fix by retrying. */
 export class StorageFullError extends BonsaiError {
@@ -37,6 +38,12 @@ export interface IngestResult {
 }
 
 const SHA256 = /^[0-9a-f]{64}$/;
+
+export interface ImportOptions {
+  /** The import roots every file's real path must lie under (src/formats/regularFile.ts). */
+  roots?: readonly string[];
+  signal?: AbortSignal;
+}
 
 export class ArtifactStore {
   readonly root: string;
@@ -71,9 +78,12 @@ export class ArtifactStore {
    * file is hashed while it is read; a file whose blob exists already is not copied at all (a
    * second registration of the same weights writes nothing), and a new one is copied while it is
    * hashed again, and refused if its content changed between the two reads. A full disk is a
-   * StorageFullError, with this call's partial copies and blobs removed.
+   * StorageFullError, with this call's partial copies and blobs removed. Each file is opened once,
+   * through the confined opener, and both reads are of that descriptor: a file cannot be swapped
+   * for a link out of the roots between the check and the copy.
    */
-  async importFolder(dir: string, files?: readonly string[], signal?: AbortSignal): Promise<IngestResult> {
+  async importFolder(dir: string, files?: readonly string[], options: ImportOptions = {}): Promise<IngestResult> {
+    const { roots, signal } = options;
     const names = files ?? (await listFiles(dir));
     const stored: StoredFile[] = [];
     const created: string[] = [];
@@ -82,15 +92,21 @@ export class ArtifactStore {
       for (const [i, name] of names.entries()) {
         signal?.throwIfAborted();
         const source = join(dir, name);
-        const first = await hashFile(source, signal);
-        if (!(await this.hasBlob(first.sha256))) {
-          tmp ??= await this.tempDir('import');
-          const staged = join(tmp, String(i));
-          const copy = createHash('sha256');
-          await pipeline(createReadStream(source), hashing(copy), createWriteStream(staged), { signal });
-          const sha256 = copy.digest('hex');
-          if (sha256 !== first.sha256) throw new Error(`${source} changed while it was being imported`);
-          if (await this.place(staged, sha256)) created.push(sha256);
+        const { handle } = await openRegular(source, { roots });
+        let first: { sha256: string; size: number };
+        try {
+          first = await hashStream(handle.createReadStream({ start: 0, autoClose: false }), signal);
+          if (!(await this.hasBlob(first.sha256))) {
+            tmp ??= await this.tempDir('import');
+            const staged = join(tmp, String(i));
+            const copy = createHash('sha256');
+            await pipeline(handle.createReadStream({ start: 0, autoClose: false }), hashing(copy), createWriteStream(staged), { signal });
+            const sha256 = copy.digest('hex');
+            if (sha256 !== first.sha256) throw new Error(`${source} changed while it was being imported`);
+            if (await this.place(staged, sha256)) created.push(sha256);
+          }
+        } finally {
+          await handle.close();
         }
         stored.push({ path: toPosix(name), sha256: first.sha256, size: first.size });
       }
@@ -200,9 +216,14 @@ function hashing(hash: ReturnType<typeof createHash>): Transform {
 }
 
 async function hashFile(path: string, signal?: AbortSignal): Promise<{ sha256: string; size: number }> {
+  return hashStream(createReadStream(path, { signal }), signal);
+}
+
+async function hashStream(stream: AsyncIterable<unknown>, signal?: AbortSignal): Promise<{ sha256: string; size: number }> {
   const hash = createHash('sha256');
   let size = 0;
-  for await (const chunk of createReadStream(path, { signal })) {
+  for await (const chunk of stream) {
+    signal?.throwIfAborted();
     hash.update(chunk as Buffer);
     size += (chunk as Buffer).length;
   }

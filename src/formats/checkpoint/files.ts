@@ -5,11 +5,15 @@
 // reason: optimizer and scheduler states, pickled weights (`*.bin`, `*.pt`: Bonsai reads only
 // safetensors), training arguments, subfolders (but a sentence-transformers module's config.json),
 // anything else. Symbolic links count as the file
-// they point to (a Hugging Face cache snapshot is all links into ../../blobs/).
+// they point to (a Hugging Face cache snapshot is all links into ../../blobs/); with the import
+// roots given (registration), a link is followed inside them only, and a file the checkpoint
+// needs that leads out of them is FORBIDDEN (src/formats/roots.ts, src/formats/regularFile.ts).
 import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
+import { OutsideRootsError } from '../regularFile.js';
+import { followInside } from '../roots.js';
 import { CheckpointError, TOKENIZER_FILES } from './folder.js';
-import { moduleConfigFiles, readModuleConfig, SENTENCE_TRANSFORMERS_FILES } from './sentenceTransformers.js';
+import { moduleConfigFiles, SENTENCE_TRANSFORMERS_FILES } from './sentenceTransformers.js';
 import { INDEX_FILE, readIndex, SINGLE_FILE } from './tensors.js';
 
 export interface CheckpointFile {
@@ -52,10 +56,18 @@ function skipReason(name: string): string {
   return 'not a file of a Hugging Face checkpoint';
 }
 
-async function statEntry(path: string): Promise<{ regular: boolean; size: number } | null> {
+async function statEntry(path: string, roots?: readonly string[]): Promise<{ regular: boolean; size: number } | 'outside' | null> {
+  let real = path;
+  if (roots) {
+    // Nothing outside the roots is looked at, not even with stat.
+    const walk = await followInside(path, roots);
+    if (walk.kind === 'outside') return 'outside';
+    if (walk.kind !== 'inside') return null;
+    real = walk.real;
+  }
   try {
     // stat follows links: a link is the file it points to.
-    const s = await stat(path);
+    const s = await stat(real);
     return { regular: s.isFile(), size: s.size };
   } catch {
     return null;
@@ -67,13 +79,16 @@ async function statEntry(path: string): Promise<{ regular: boolean; size: number
  * not part of the checkpoint. Fails, naming the file, when a weight file the checkpoint needs is
  * missing or not a regular file (a FIFO would block whoever reads it).
  */
-export async function checkpointFiles(dir: string): Promise<{ files: CheckpointFile[]; skipped: SkippedFile[] }> {
+export async function checkpointFiles(
+  dir: string,
+  roots?: readonly string[],
+): Promise<{ files: CheckpointFile[]; skipped: SkippedFile[] }> {
   const entries = await readdir(dir, { withFileTypes: true });
   const names = new Set(entries.map((e) => e.name));
   const weights = new Set<string>();
   if (names.has(INDEX_FILE)) {
     weights.add(INDEX_FILE);
-    const index = await readIndexWeightFiles(join(dir, INDEX_FILE));
+    const index = await readIndexWeightFiles(join(dir, INDEX_FILE), roots);
     for (const shard of index) weights.add(shard);
   } else if (names.has(SINGLE_FILE)) {
     weights.add(SINGLE_FILE);
@@ -83,24 +98,29 @@ export async function checkpointFiles(dir: string): Promise<{ files: CheckpointF
   const files: CheckpointFile[] = [];
   const skipped: SkippedFile[] = [];
   // A sentence-transformers folder's module configs (1_Pooling/config.json) belong to the model.
-  const modules = names.has('modules.json') ? await moduleConfigFiles(dir) : [];
+  const modules = names.has('modules.json') ? await moduleConfigFiles(dir, roots) : [];
   for (const name of [...weights, 'config.json']) {
     if (!names.has(name)) throw new CheckpointError(join(dir, name), 'missing');
   }
   for (const e of [...entries].sort((a, b) => (a.name < b.name ? -1 : 1))) {
     const wanted = weights.has(e.name) || DESCRIPTIVE_FILES.has(e.name);
+    // A module's folder (or a link to one inside the roots): its config was checked, read and
+    // bounded by moduleConfigFiles already.
+    const moduleConfig = modules.find((m) => m.name.startsWith(`${e.name}/`));
+    if (moduleConfig) {
+      files.push(moduleConfig);
+      continue;
+    }
     if (e.isDirectory()) {
-      const moduleConfig = modules.find((m) => m.startsWith(`${e.name}/`));
-      const s = moduleConfig ? await statEntry(join(dir, moduleConfig)) : null;
-      if (moduleConfig && s?.regular) {
-        await readModuleConfig(dir, moduleConfig);
-        files.push({ name: moduleConfig, size: s.size });
-        continue;
-      }
       skipped.push({ name: `${e.name}/`, size: null, reason: 'a subfolder; a checkpoint is the files at the top of the folder' });
       continue;
     }
-    const s = await statEntry(join(dir, e.name));
+    const s = await statEntry(join(dir, e.name), roots);
+    if (s === 'outside') {
+      if (wanted) throw new OutsideRootsError(join(dir, e.name), 'path', false);
+      skipped.push({ name: e.name, size: null, reason: 'a link leading outside the import roots' });
+      continue;
+    }
     if (!s?.regular) {
       const what = s === null ? 'a link to nothing' : 'not a regular file';
       if (wanted) throw new CheckpointError(join(dir, e.name), `${what}; the checkpoint needs this file`);
@@ -113,6 +133,6 @@ export async function checkpointFiles(dir: string): Promise<{ files: CheckpointF
   return { files, skipped };
 }
 
-async function readIndexWeightFiles(path: string): Promise<string[]> {
-  return [...new Set(Object.values((await readIndex(path)).weight_map))];
+async function readIndexWeightFiles(path: string, roots?: readonly string[]): Promise<string[]> {
+  return [...new Set(Object.values((await readIndex(path, roots)).weight_map))];
 }

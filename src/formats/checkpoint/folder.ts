@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { BonsaiError, type ErrorCode } from '../../errors.js';
 import { JsonPolicyError, parseJsonBytes } from '../json.js';
 import { NotRegularFileError, readRegularFile } from '../regularFile.js';
+import { followInside } from '../roots.js';
 
 export const TOKENIZER_FILES = [
   'tokenizer.json',
@@ -49,11 +50,14 @@ export function parseJsonObject(bytes: Uint8Array, path: string, maxBytes = MAX_
   return parsed as JsonObject;
 }
 
-/** A JSON object file of the checkpoint: a regular file (never a FIFO), small, valid JSON, an object. */
-export async function readJsonObject(path: string, maxBytes = MAX_CONFIG_BYTES): Promise<JsonObject> {
+/**
+ * A JSON object file of the checkpoint: a regular file (never a FIFO), small, valid JSON, an object;
+ * with `roots`, one whose real path lies under them (src/formats/regularFile.ts).
+ */
+export async function readJsonObject(path: string, maxBytes = MAX_CONFIG_BYTES, roots?: readonly string[]): Promise<JsonObject> {
   let bytes: Buffer;
   try {
-    bytes = await readRegularFile(path, maxBytes);
+    bytes = await readRegularFile(path, maxBytes, { roots });
   } catch (err) {
     if (err instanceof NotRegularFileError) throw new CheckpointError(path, err.details.problem as string);
     throw err;
@@ -87,22 +91,26 @@ export interface CheckpointFolder {
   files: Array<{ name: string; size: number }>;
 }
 
-/** The folder's configuration and file list, read without blocking the event loop. */
-export async function readCheckpointFolder(dir: string): Promise<CheckpointFolder> {
+/**
+ * The folder's configuration and file list, read without blocking the event loop; with `roots`
+ * (registration), every file is read, and every link followed, inside them only.
+ */
+export async function readCheckpointFolder(dir: string, roots?: readonly string[]): Promise<CheckpointFolder> {
   const isDir = await stat(dir).then(
     (s) => s.isDirectory(),
     () => false,
   );
   if (!isDir) throw new CheckpointError(dir, 'not a folder');
-  const config = await readJsonObject(join(dir, 'config.json'));
+  const config = await readJsonObject(join(dir, 'config.json'), MAX_CONFIG_BYTES, roots);
   const entries = await readdir(dir, { withFileTypes: true });
   const generationConfig = entries.some((e) => e.name === 'generation_config.json')
-    ? await readJsonObject(join(dir, 'generation_config.json'))
+    ? await readJsonObject(join(dir, 'generation_config.json'), MAX_CONFIG_BYTES, roots)
     : undefined;
   // A link counts as the file it points to (a Hugging Face cache snapshot is all links).
   const files: Array<{ name: string; size: number }> = [];
   for (const e of entries) {
     if (!e.isFile() && !e.isSymbolicLink()) continue;
+    if (roots && e.isSymbolicLink() && (await followInside(join(dir, e.name), roots)).kind !== 'inside') continue;
     const s = await stat(join(dir, e.name)).catch(() => null);
     if (s?.isFile()) files.push({ name: e.name, size: s.size });
   }

@@ -41,10 +41,10 @@ export function parseIndex(bytes: Uint8Array, path: string): ShardIndex {
 /** The index is a small JSON file (a few hundred kB for the largest models); more is not an index. */
 export const MAX_INDEX_BYTES = 64 * 1024 * 1024;
 
-export async function readIndex(path: string): Promise<ShardIndex> {
+export async function readIndex(path: string, roots?: readonly string[]): Promise<ShardIndex> {
   let bytes: Buffer;
   try {
-    bytes = await readRegularFile(path, MAX_INDEX_BYTES);
+    bytes = await readRegularFile(path, MAX_INDEX_BYTES, { roots });
   } catch (err) {
     if (err instanceof NotRegularFileError) throw new SafetensorsError(path, err.details.problem as string);
     throw err;
@@ -60,17 +60,18 @@ export class CheckpointTensors {
     readonly sharded: boolean,
   ) {}
 
-  static async open(dir: string): Promise<CheckpointTensors> {
+  /** `roots`: the import roots every file read must lie under (registration); omitted for Bonsai's own folders. */
+  static async open(dir: string, roots?: readonly string[]): Promise<CheckpointTensors> {
     const indexPath = join(dir, INDEX_FILE);
     const opened: SafetensorsFile[] = [];
     try {
       const present = new Set(await readdir(dir).catch(() => [] as string[]));
       if (present.has(INDEX_FILE)) {
-        const index = await readIndex(indexPath);
+        const index = await readIndex(indexPath, roots);
         const shardNames = [...new Set(Object.values(index.weight_map))].sort();
         const byName = new Map<string, SafetensorsFile>();
         for (const shard of shardNames) {
-          const file = await SafetensorsFile.open(join(dir, shard));
+          const file = await SafetensorsFile.open(join(dir, shard), roots);
           opened.push(file);
           for (const name of file.tensors.keys()) {
             if (index.weight_map[name] !== shard) {
@@ -95,7 +96,7 @@ export class CheckpointTensors {
             : `no ${SINGLE_FILE} or ${INDEX_FILE} (only safetensors weights are supported)`,
         );
       }
-      const file = await SafetensorsFile.open(single);
+      const file = await SafetensorsFile.open(single, roots);
       opened.push(file);
       return new CheckpointTensors(dir, opened, new Map([...file.tensors.keys()].map((n) => [n, file])), false);
     } catch (err) {

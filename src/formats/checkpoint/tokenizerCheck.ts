@@ -1,39 +1,95 @@
-// Runs the tokenizer rules (tokenizerRules.ts) on a worker thread: loading a 30 MB tokenizer.json
-// takes seconds of CPU, and a hostile one (a pre-tokenizer regex that backtracks) could take
-// forever, so neither may run on the API's event loop. The worker is stopped after `timeoutMs`.
+// Runs the tokenizer rules (tokenizerRules.ts) in a child process: loading a 30 MB tokenizer.json
+// takes seconds of CPU and hundreds of megabytes, and a hostile one (a pre-tokenizer regex that
+// backtracks, a 130 MB vocabulary) could take forever or all the memory, so none of it may run in
+// the API's process. A worker thread is not enough: its heap is the server's memory, and V8's
+// `resourceLimits` do not stop a large allocation inside JSON.parse, which aborts the whole process
+// ("Allocation failed - JavaScript heap out of memory", measured with a 132 MB tokenizer.json). The
+// child has its own heap bound (--max-old-space-size), is killed after `timeoutMs`, and at most
+// MAX_CONCURRENT_CHECKS run at once (later ones wait), so registrations together add at most about
+// MAX_CONCURRENT_CHECKS × (CHECK_HEAP_MB + the file's bytes) to the machine, none of it the server's.
+import { spawn } from 'node:child_process';
 import { join } from 'node:path';
-import { Worker } from 'node:worker_threads';
+import { fileURLToPath } from 'node:url';
 import { CheckpointError } from './folder.js';
+
+const ENTRY = fileURLToPath(new URL('./tokenizerCheckEntry.mjs', import.meta.url));
 
 export interface TokenizerCheckOptions {
   timeoutMs?: number;
+  /** The check's heap bound in MiB (default CHECK_HEAP_MB). */
+  maxHeapMb?: number;
+  /** The import roots the tokenizer files' real paths must lie under (src/formats/regularFile.ts). */
+  roots?: readonly string[];
 }
 
+/**
+ * The check's heap bound. Loading Gemma-3's tokenizer.json (33 MB, 262,144 pieces, the largest
+ * published) needs about 300 MB; this leaves room for larger real ones, and a file that needs more
+ * (tokenizer.json may have up to MAX_TOKENIZER_BYTES) is refused as needing too much.
+ */
+export const CHECK_HEAP_MB = 768;
+/** Checks that may run at once; more wait their turn (their timeout starts when they run). */
+export const MAX_CONCURRENT_CHECKS = 2;
+
+let running = 0;
+const waiting: Array<() => void> = [];
+
+async function withCheckSlot<T>(work: () => Promise<T>): Promise<T> {
+  if (running >= MAX_CONCURRENT_CHECKS) await new Promise<void>((resolve) => waiting.push(resolve));
+  running++;
+  try {
+    return await work();
+  } finally {
+    running--;
+    waiting.shift()?.();
+  }
+}
+
+type Answer = { file: string; problem: string } | null;
+
 /** Refuses, naming the file and the problem, a tokenizer that cannot serve the model of `config`. */
-export async function checkTokenizer(dir: string, config: Record<string, unknown>, options: TokenizerCheckOptions = {}): Promise<void> {
-  const timeoutMs = options.timeoutMs ?? 60_000;
-  const worker = new Worker(new URL('../../workerBootstrap.mjs', import.meta.url), {
-    workerData: { module: new URL('./tokenizerCheckMain.ts', import.meta.url).href, dir, config },
-    // A tokenizer.json is at most 256 MB (tokenizerCheckMain.ts); its parsed form fits in this.
-    resourceLimits: { maxOldGenerationSizeMb: 4096 },
+export function checkTokenizer(dir: string, config: Record<string, unknown>, options: TokenizerCheckOptions = {}): Promise<void> {
+  return withCheckSlot(async () => {
+    const result = await runCheck(dir, config, options);
+    if (result) throw new CheckpointError(join(dir, result.file), result.problem);
   });
-  const result = await new Promise<{ file: string; problem: string } | null>((resolve, reject) => {
+}
+
+function runCheck(dir: string, config: Record<string, unknown>, options: TokenizerCheckOptions): Promise<Answer> {
+  const timeoutMs = options.timeoutMs ?? 60_000;
+  const maxHeapMb = options.maxHeapMb ?? CHECK_HEAP_MB;
+  const child = spawn(process.execPath, [`--max-old-space-size=${maxHeapMb}`, ENTRY], { stdio: ['ignore', 'ignore', 'pipe', 'ipc'] });
+  let stderr = '';
+  child.stderr?.setEncoding('utf8');
+  child.stderr?.on('data', (chunk: string) => {
+    stderr = (stderr + chunk).slice(-4096);
+  });
+  return new Promise<Answer>((resolve, reject) => {
+    let answered = false;
     const timer = setTimeout(() => {
-      void worker.terminate();
+      answered = true;
+      child.kill('SIGKILL');
       resolve({ file: 'tokenizer.json', problem: `took more than ${timeoutMs / 1000} s to load and encode a sentence` });
     }, timeoutMs);
-    worker.once('message', (m: { file: string; problem: string } | null) => {
+    child.once('message', (m: Answer) => {
+      answered = true;
       clearTimeout(timer);
       resolve(m);
     });
-    worker.once('error', (err) => {
+    child.once('error', (err) => {
       clearTimeout(timer);
-      // Out of memory in the worker is the file's fault, not the server's.
-      if ((err as NodeJS.ErrnoException).code === 'ERR_WORKER_OUT_OF_MEMORY')
-        resolve({ file: 'tokenizer.json', problem: 'needs too much memory to load' });
-      else reject(err);
+      if (!answered) reject(err);
+      answered = true;
     });
+    child.once('exit', (code, signal) => {
+      clearTimeout(timer);
+      if (answered) return;
+      answered = true;
+      // Out of memory in the check is the file's fault, not the server's.
+      if (/heap out of memory|Allocation failed/.test(stderr))
+        resolve({ file: 'tokenizer.json', problem: `needs more than the ${maxHeapMb} MiB a tokenizer may use to load` });
+      else reject(new Error(`the tokenizer check exited with ${signal ?? `code ${code}`}: ${stderr.trim().slice(-1000)}`));
+    });
+    child.send({ dir, config, roots: options.roots });
   });
-  await worker.terminate();
-  if (result) throw new CheckpointError(join(dir, result.file), result.problem);
 }

@@ -28,9 +28,9 @@ export interface TokenizerFiles {
 const missing = (dir: string, purpose: string) =>
   new BadInputError('tokenizer.json', `${dir} has no tokenizer.json; ${purpose} needs the model's tokenizer`);
 
-async function readAsync(path: string, maxBytes: number): Promise<Buffer | null> {
+async function readAsync(path: string, maxBytes: number, roots?: readonly string[]): Promise<Buffer | null> {
   try {
-    return await readRegularFile(path, maxBytes);
+    return await readRegularFile(path, maxBytes, { roots });
   } catch (err) {
     if (err instanceof NotRegularFileError && err.details.problem === 'missing') return null;
     if (err instanceof NotRegularFileError) throw new CheckpointError(path, String(err.details.problem));
@@ -38,10 +38,11 @@ async function readAsync(path: string, maxBytes: number): Promise<Buffer | null>
   }
 }
 
-export async function readTokenizerFiles(dir: string, purpose: string): Promise<TokenizerFiles> {
-  const tokenizer = await readAsync(join(dir, TOKENIZER_JSON), MAX_TOKENIZER_BYTES);
+/** `roots`: the import roots the files' real paths must lie under (registration). */
+export async function readTokenizerFiles(dir: string, purpose: string, roots?: readonly string[]): Promise<TokenizerFiles> {
+  const tokenizer = await readAsync(join(dir, TOKENIZER_JSON), MAX_TOKENIZER_BYTES, roots);
   if (tokenizer === null) throw missing(dir, purpose);
-  const config = await readAsync(join(dir, TOKENIZER_CONFIG), MAX_CONFIG_BYTES);
+  const config = await readAsync(join(dir, TOKENIZER_CONFIG), MAX_CONFIG_BYTES, roots);
   return {
     json: parseJsonObject(tokenizer, join(dir, TOKENIZER_JSON), MAX_TOKENIZER_BYTES),
     config: config === null ? {} : parseJsonObject(config, join(dir, TOKENIZER_CONFIG)),

@@ -18,10 +18,11 @@ export class SafetensorsFile {
     readonly metadata: Readonly<Record<string, string>>,
   ) {}
 
-  static async open(path: string): Promise<SafetensorsFile> {
+  /** `roots`: the import roots the file's real path must lie under (src/formats/regularFile.ts). */
+  static async open(path: string, roots?: readonly string[]): Promise<SafetensorsFile> {
     let opened: Awaited<ReturnType<typeof openRegular>>;
     try {
-      opened = await openRegular(path);
+      opened = await openRegular(path, { roots });
     } catch (err) {
       if (err instanceof NotRegularFileError) throw new SafetensorsError(path, err.details.problem as string);
       throw err;
