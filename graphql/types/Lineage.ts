@@ -1,5 +1,6 @@
 import { extendType, intArg, nonNull, objectType, stringArg } from 'nexus';
 import { NotFoundError } from '../../src/errors.js';
+import { publicRecipe } from '../../src/registry/dataNames.js';
 import { descendantTree } from '../../src/registry/lineage.js';
 import { findModel } from '../../src/registry/models.js';
 import { checkRead } from '../auth.js';
@@ -37,7 +38,11 @@ export const LineageEdge = objectType({
     t.implements('Node');
     t.nonNull.id('id', { resolve: (e) => toGlobalId('LineageEdge', e.id) });
     t.nonNull.field('relation', { type: 'Relation' });
-    t.nonNull.field('recipe', { type: 'Recipe', description: 'How the child was made, as recorded.', resolve: (e) => e.recipe as never });
+    t.nonNull.field('recipe', {
+      type: 'Recipe',
+      description: 'How the child was made, as recorded.',
+      resolve: (e) => publicRecipe(e.recipe as object) as never,
+    });
     t.json('result', { description: 'What the run measured (parameters; sparsity: nonZero and targetParameters); null until it has run.' });
     t.string('method', {
       description: 'The recipe method: mlp-width, depth, sparsity, vocab (or external).',

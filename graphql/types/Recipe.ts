@@ -5,6 +5,7 @@
 // GraphQL oneOf input objects of graphql-js 16.9+; Nexus does not know the flag, so oneOfPlugin
 // sets it on the built schema). Output: the union `Recipe` of one object type per method, plus
 // `ExternalRecipe` for derivatives made elsewhere.
+
 import {
   GraphQLFloat,
   type GraphQLInputFieldConfigMap,
@@ -22,6 +23,7 @@ import { inputObjectType, objectType, plugin, unionType } from 'nexus';
 import { BadInputError } from '../../src/errors.js';
 import { parseRecipe, type Recipe } from '../../src/pruning/recipe.js';
 import { boundsText, inputMember, RECIPE_METHODS } from '../../src/pruning/recipeFields.js';
+import { checkExternalRecipe } from '../../src/registry/externalRecipe.js';
 import { evaluationRequest } from '../../src/registry/payloads.js';
 import { describeObject, type SchemaField } from '../../src/schemaFields.js';
 
@@ -150,13 +152,8 @@ export const ExternalRecipeInput = inputObjectType({
   },
 });
 
-export function externalRecipeFromInput(input: { method: string; settings?: unknown } | null | undefined): Record<string, unknown> | null {
-  if (!input) return null;
-  const settings = input.settings;
-  if (settings !== undefined && settings !== null && (typeof settings !== 'object' || Array.isArray(settings)))
-    throw new BadInputError('recipe.settings', 'must be a JSON object');
-  return { ...((settings as Record<string, unknown>) ?? {}), method: input.method };
-}
+/** The external recipe's checks live with registration (src/registry/externalRecipe.ts). */
+export const externalRecipeFromInput = checkExternalRecipe;
 
 const evaluationFields = describeObject(evaluationRequest).fields;
 export const EvaluationTaskInput = new GraphQLInputObjectType({

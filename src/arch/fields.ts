@@ -1,14 +1,9 @@
 // Typed reads of config.json fields, each failing with the field's name and what is wrong.
 import { CheckpointError } from '../formats/checkpoint/folder.js';
 
-/**
- * The largest width, vocabulary or context a config may state: 2^24, far above any published model
- * (Gemma-3's 262,144-token vocabulary and 128k contexts are the largest in use), and small enough
- * that products of two of them stay exact in a double.
- */
-export const MAX_DIMENSION = 2 ** 24;
-/** The most layers a config may state: Llama-3.1-405B has 126. */
-export const MAX_LAYERS = 4096;
+import { MAX_DIMENSION, MAX_LAYERS } from './limits.js';
+
+export { MAX_DIMENSION, MAX_LAYERS };
 
 export class ConfigReader {
   constructor(

@@ -13,11 +13,13 @@ import { prune } from '../pruning/engine.js';
 import { checkOutput } from '../pruning/output.js';
 import { type Plan, planPrune } from '../pruning/plan.js';
 import { needsCalibration, type Recipe } from '../pruning/recipe.js';
+import { locateDataFile, mapDataFilesAsync } from '../registry/dataNames.js';
 import { findStoredCheckpoint } from '../registry/models.js';
 import { selectVocabulary } from '../vocab/select.js';
 import { formatBytes, formatConfigValue, formatInt, table } from './format.js';
 import { type RecipeFlags, recipeFromFlags } from './recipeOptions.js';
 import { withRegistry } from './registry.js';
+import { registryConfig } from './servers.js';
 
 export function renderPlan(plan: Plan): string {
   const { before, after } = plan.parameters;
@@ -97,8 +99,26 @@ async function withParent<T>(input: string, work: (dir: string, parentHashes?: R
   }).catch(registryMissing);
 }
 
+/** The import roots of the registry the CLI would use, else of this environment: where recorded data names lie. */
+function dataRoots(): readonly string[] {
+  try {
+    return registryConfig().config.modelRoots;
+  } catch {
+    return loadConfig().modelRoots;
+  }
+}
+
+/**
+ * The recipe with its data files found: as written, else under an import root, since a card
+ * records them by their name under the root that holds them (src/registry/dataNames.ts).
+ */
+async function locateData(recipe: Recipe): Promise<Recipe> {
+  const roots = dataRoots();
+  return mapDataFilesAsync(recipe, (name) => locateDataFile(name, roots));
+}
+
 export async function plan(input: string, flags: RecipeFlags & { json?: boolean }): Promise<void> {
-  const recipe = recipeFromFlags(flags);
+  const recipe = await locateData(recipeFromFlags(flags));
   await withParent(input, async (dir) => planFolder(dir, recipe, flags));
 }
 
@@ -112,7 +132,7 @@ async function planFolder(dir: string, recipe: Recipe, flags: { json?: boolean }
 }
 
 export async function pruneCommand(input: string, output: string, flags: RecipeFlags & { maxShardSize?: string }): Promise<void> {
-  const recipe = recipeFromFlags(flags);
+  const recipe = await locateData(recipeFromFlags(flags));
   checkOutput(resolve(output));
   await withParent(input, (dir, parentHashes) => pruneFolder(dir, output, recipe, flags, parentHashes));
 }

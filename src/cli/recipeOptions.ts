@@ -2,7 +2,6 @@
 // (src/pruning/recipeFields.ts): one flag per field, its help from the field's description and
 // bounds, checked by the same validator as the API, with problems named by flag and value
 // (`--pruning-fraction 40: must be in [0, 1)`).
-import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { parseRecipe, type Recipe } from '../pruning/recipe.js';
 import { allFields, boundsText, RECIPE_METHODS, recipeFromFlagValues } from '../pruning/recipeFields.js';
@@ -30,14 +29,14 @@ export function addRecipeOptions(cmd: Command): Command {
   return cmd;
 }
 
-/** The recipe the flags describe; files are made absolute, so the recipe names them from anywhere. */
+/** The recipe the flags describe; data files as written (src/cli/prune.ts finds them, under the import roots too). */
 export function recipeFromFlags(flags: RecipeFlags): Recipe {
   const values: Record<string, string | string[] | undefined> = {};
   const byName = new Map(allFields().map((f) => [f.name, f]));
   for (const [name, v] of Object.entries(flags)) {
     const f = byName.get(name);
     if (!f || v === undefined) continue;
-    values[name] = f.path ? (Array.isArray(v) ? v.map((x) => resolve(x)) : resolve(v)) : v;
+    values[name] = v;
   }
   const raw = recipeFromFlagValues(flags.method, values);
   return parseRecipe(raw, (path) => {

@@ -127,16 +127,13 @@ export function planPrune(config: Record<string, unknown>, recipe: Recipe, file 
       const L = arch.numLayers;
       // A data-driven recipe not resolved yet: the count is known, which blocks is not; every
       // block has the same parameters, so the last ones stand in for the totals.
-      const n = recipe.last ?? recipe.count!;
+      // Bounded by the model before anything proportional to the request is allocated.
+      const field = recipe.layers ? 'recipe.layers' : recipe.last !== undefined ? 'recipe.last' : 'recipe.count';
+      const n = recipe.layers?.length ?? recipe.last ?? recipe.count!;
+      if (n >= L) throw new BadInputError(field, `would remove every one of the ${L} layers (at most ${L - 1})`);
+      const bad = recipe.layers?.find((i) => i >= L);
+      if (bad !== undefined) throw new BadInputError(field, `layer ${bad} is out of range: the model has layers 0..${L - 1}`);
       const removed = recipe.layers ? [...recipe.layers].sort((a, b) => a - b) : Array.from({ length: n }, (_, i) => L - n + i);
-      const bad = removed.find((i) => i >= L);
-      if (bad !== undefined)
-        throw new BadInputError(
-          recipe.layers ? 'recipe.layers' : 'recipe.last',
-          `layer ${bad} is out of range: the model has layers 0..${L - 1}`,
-        );
-      if (removed.length >= L)
-        throw new BadInputError(recipe.layers ? 'recipe.layers' : 'recipe.last', `would remove every one of the ${L} layers`);
       if (recipe.reconstruct === 'linear') {
         // The map is folded into the down_proj of the block before each span, whose output is
         // added to the residual stream as it is; a norm after the MLP (Gemma-2/3's

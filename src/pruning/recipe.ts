@@ -4,6 +4,7 @@
 // catalog's spawn form. Problems name their field (the API reports BAD_USER_INPUT, the CLI names
 // the flag). This module imports only zod and the error classes, so the catalog bundles it too.
 import { z } from 'zod';
+import { MAX_DIMENSION, MAX_LAYERS } from '../arch/limits.js';
 import { BadInputError } from '../errors.js';
 
 export const WIDTH_CRITERIA = ['maw', 'vow', 'pon', 'l2', 'activation'] as const;
@@ -24,19 +25,35 @@ export interface FieldMeta {
 }
 const meta = (description: string, extra: Omit<FieldMeta, 'description'> = {}) => ({ description, ...extra });
 
+/**
+ * Every size-like field is bounded here, before anything proportional to it is allocated: a list
+ * of layers by the most a config may state, a file name by Linux's PATH_MAX, the corpus by a
+ * count no real trimming needs (the trimming seed's corpora are one to a few files per language).
+ */
+const PATH_MAX = 4096;
+export const MAX_CORPUS_FILES = 64;
+/**
+ * The most calibration tokens a recipe may ask for: 128 sequences of 2,048 tokens, the calibration
+ * set of SparseGPT (Frantar & Alistarh 2023, §4) and Wanda (Sun et al. 2023, §4), beyond which
+ * neither paper saw a gain; the calibration pass is linear in it.
+ */
+export const MAX_CALIBRATION_TOKENS = 128 * 2048;
+
+const dataFile = (problem: string) => z.string().min(1, problem).max(PATH_MAX, `must be at most ${PATH_MAX} characters (PATH_MAX)`);
+
 /** Calibration text for the data-driven criteria: a file and how many of its tokens to use. */
 const calibration = (usedBy: string) =>
-  z
-    .string()
-    .min(1, 'must name a text file')
-    .meta(meta(`Calibration text (a file under BONSAI_MODEL_ROOTS) for ${usedBy}.`, { path: true }));
+  dataFile('must name a text file').meta(meta(`Calibration text (a file under BONSAI_MODEL_ROOTS) for ${usedBy}.`, { path: true }));
 const samples = z
   .number()
   .int('must be an integer')
   .min(64, 'must be at least 64 tokens')
-  .max(1_000_000, 'must be at most 1,000,000 tokens')
+  .max(
+    MAX_CALIBRATION_TOKENS,
+    `must be at most ${MAX_CALIBRATION_TOKENS.toLocaleString('en-US')} tokens (128 × 2,048, the papers' calibration set)`,
+  )
   .optional()
-  .meta(meta('Calibration tokens to use (default 2048).'));
+  .meta(meta(`Calibration tokens to use (default 2048, at most ${MAX_CALIBRATION_TOKENS.toLocaleString('en-US')}).`));
 
 const fraction = z.number().min(0, 'must be in [0, 1)').lt(1, 'must be in [0, 1)');
 
@@ -73,7 +90,13 @@ export const widthRecipe = z
       .positive('must be a positive percentage')
       .optional()
       .meta(meta("Target intermediate_size / hidden_size in percent (OptiPFair's expansion_rate).")),
-    intermediateSize: z.number().int('must be an integer').positive('must be positive').optional().meta(meta('Target intermediate_size.')),
+    intermediateSize: z
+      .number()
+      .int('must be an integer')
+      .positive('must be positive')
+      .max(MAX_DIMENSION, `must be at most ${MAX_DIMENSION} (2^24)`)
+      .optional()
+      .meta(meta('Target intermediate_size.')),
     roundTo: z
       .union([z.literal(32), z.literal(64), z.literal(128), z.literal(256)], { error: 'must be 32, 64, 128 or 256' })
       .optional()
@@ -126,11 +149,24 @@ export const depthRecipe = z
   .object({
     method: z.literal('depth'),
     layers: z
-      .array(z.number().int('must be integers').min(0, 'must be non-negative'))
+      .array(
+        z
+          .number()
+          .int('must be integers')
+          .min(0, 'must be non-negative')
+          .lt(MAX_LAYERS, `must be below ${MAX_LAYERS} (no config has more layers)`),
+      )
       .min(1, 'must name at least one layer')
+      .max(MAX_LAYERS, `must name at most ${MAX_LAYERS} layers`)
       .optional()
       .meta(meta('Indices of the decoder blocks to remove, e.g. [3, 4].')),
-    last: z.number().int('must be an integer').positive('must be at least 1').optional().meta(meta('Remove the last N blocks.')),
+    last: z
+      .number()
+      .int('must be an integer')
+      .positive('must be at least 1')
+      .max(MAX_LAYERS, `must be at most ${MAX_LAYERS} (no config has more layers)`)
+      .optional()
+      .meta(meta('Remove the last N blocks.')),
     /** Data-driven: remove the `count` blocks whose removal hurts least (ShortGPT's block influence, or perplexity). */
     criterion: z
       .enum(DEPTH_CRITERIA, { error: `must be one of ${DEPTH_CRITERIA.join(', ')}` })
@@ -144,6 +180,7 @@ export const depthRecipe = z
       .number()
       .int('must be an integer')
       .positive('must be at least 1')
+      .max(MAX_LAYERS, `must be at most ${MAX_LAYERS} (no config has more layers)`)
       .optional()
       .meta(meta('With a criterion: how many blocks to remove.')),
     reconstruct: z
@@ -160,6 +197,7 @@ export const depthRecipe = z
     /** Calibration scores per block (filled in when the recipe is resolved, kept for the record). */
     scores: z
       .array(z.number())
+      .max(MAX_LAYERS, `must have at most ${MAX_LAYERS} entries`)
       .optional()
       .meta(meta('Filled in when the job runs: the criterion’s score of every block (kept for the record).')),
   })
@@ -245,8 +283,10 @@ export const vocabRecipe = z
     method: z.literal('vocab'),
     /** Text files tokenised with the model's own tokenizer; the tokens they use are kept. */
     corpus: z
-      .array(z.string().min(1, 'must name a text file'))
+      .array(dataFile('must name a text file'))
       .min(1, 'name at least one corpus file')
+      .max(MAX_CORPUS_FILES, `name at most ${MAX_CORPUS_FILES} corpus files`)
+      .refine((files) => new Set(files).size === files.length, 'must not name a file twice')
       .meta(
         meta('Text files (under BONSAI_MODEL_ROOTS) tokenised with the model’s tokenizer; the tokens they use are kept.', { path: true }),
       ),
@@ -261,6 +301,7 @@ export const vocabRecipe = z
       .number()
       .int('must be an integer')
       .positive('must be positive')
+      .max(MAX_DIMENSION, `must be at most ${MAX_DIMENSION} (2^24)`)
       .optional()
       .meta(meta('Keep at most this many corpus tokens, the most frequent (special, added and byte tokens come on top).')),
     roundTo: z

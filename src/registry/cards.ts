@@ -4,6 +4,7 @@
 import type { CardEvaluation, CardInput, CardParent } from '../cards/input.js';
 import type { db, PrismaClient } from '../db/client.js';
 import { ConflictError } from '../errors.js';
+import { publicRecipe } from './dataNames.js';
 import { pathToRoot } from './lineage.js';
 import { formatModelName } from './names.js';
 
@@ -56,7 +57,7 @@ export async function cardInput(
     parents: edges.map((e) => ({
       name: `${formatModelName(e.parent)}`,
       relation: e.relation,
-      recipe: e.recipe as Record<string, unknown>,
+      recipe: publicRecipe(e.recipe as Record<string, unknown>),
       result: e.result as CardParent['result'],
       config: e.parent.config as Record<string, unknown> | null,
       parameterCount: e.parent.parameterCount === null ? null : Number(e.parent.parameterCount),

@@ -6,6 +6,7 @@ import { readdir, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { BadInputError, ForbiddenError } from '../errors.js';
 import { dataFileTooLarge, MAX_DATA_FILE_BYTES } from '../formats/dataFile.js';
+import { locateDataFile } from './dataNames.js';
 import { NotRegularFileError, OutsideRootsError, openRegular } from '../formats/regularFile.js';
 import { followInside, inside, realRootsOf as realRootsWithGiven } from '../formats/roots.js';
 
@@ -58,7 +59,9 @@ export async function resolveImportPath(path: string, roots: readonly string[]):
 }
 
 /** The real path of a data file (evaluation text, calibration corpus) inside the allowed roots. */
-export async function resolveDataFile(path: string, roots: readonly string[], field = 'data'): Promise<string> {
+export async function resolveDataFile(name: string, roots: readonly string[], field = 'data'): Promise<string> {
+  // A name recorded relative to its import root (src/registry/dataNames.ts) is found under the roots.
+  const path = name.includes('\0') || name.split(/[\\/]/).includes('..') ? name : await locateDataFile(name, roots);
   const { real } = await confine(path, roots, field, 'a data path');
   // Through the one confined opener: fstat on the descriptor, so a FIFO is refused without blocking.
   const { handle, size } = await openRegular(real, { field, roots }).catch((err: unknown) => {

@@ -10,6 +10,7 @@ import { BadInputError, BonsaiError } from '../errors.js';
 import { checkpointFiles, type SkippedFile } from '../formats/checkpoint/files.js';
 import { checkTokenizer } from '../formats/checkpoint/tokenizerCheck.js';
 import type { RegistryDeps } from './deps.js';
+import { MAX_PARENTS } from './externalRecipe.js';
 import { isHfReference, resolveHfReference } from './hfCache.js';
 import { resolveImportPath } from './importPath.js';
 import { checkDescription, checkLicense, checkNameFree, checkTags, findModel, type ModelRow, removeUnreferencedBlobs } from './models.js';
@@ -56,6 +57,7 @@ export async function registerModel(deps: RegistryDeps, input: RegisterInput): P
   const dir = await resolveImportPath(path, roots);
   const description = checkDescription(input.description);
   await checkNameFree(prisma, { owner, name });
+  if ((input.parents?.length ?? 0) > MAX_PARENTS) throw new BadInputError('parents', `at most ${MAX_PARENTS} parents`);
   const parents = await Promise.all((input.parents ?? []).map((p, i) => findModel(prisma, p.model, `parents[${i}].model`)));
   if (new Set(parents.map((p) => p.id)).size !== parents.length) throw new BadInputError('parents', 'lists the same parent twice');
 

@@ -3,6 +3,7 @@
 import { BadInputError, ConflictError } from '../errors.js';
 import { type Plan, planPrune } from '../pruning/plan.js';
 import { parseRecipe, RELATION_OF_METHOD, type Recipe } from '../pruning/recipe.js';
+import { dataNameUnder, mapDataFilesAsync, realRoots } from './dataNames.js';
 import type { RegistryDeps } from './deps.js';
 import { resolveDataFile } from './importPath.js';
 import { createJobIn, jobTransaction } from './jobs/index.js';
@@ -70,16 +71,13 @@ export async function spawnPrunedVariant(deps: RegistryDeps, input: SpawnInput, 
   const description = checkDescription(input.description);
   const { parent, plan } = await pruningPlan(deps, input.parent, input.recipe);
   const evaluate: EvaluationRequest[] = await checkEvaluationData(deps, parseEvaluationRequests(input.evaluate), 'evaluate');
-  // Data files are recorded by their real path, so the card's reproduce command names files that
-  // exist from any folder (not the path relative to wherever the server was started).
-  const recipe = { ...plan.recipe } as Recipe & { calibration?: string };
-  if (recipe.calibration !== undefined)
-    recipe.calibration = await resolveDataFile(recipe.calibration, deps.modelRoots, 'recipe.calibration');
-  if (recipe.method === 'vocab') {
-    const corpus: string[] = [];
-    for (const [i, file] of recipe.corpus.entries()) corpus.push(await resolveDataFile(file, deps.modelRoots, `recipe.corpus.${i}`));
-    recipe.corpus = corpus;
-  }
+  // Data files are checked now and recorded by their name under the import root that holds them
+  // (src/registry/dataNames.ts): the recipe is public, a server path is not, and the worker and a
+  // card's reproduce command find the file again under their own roots.
+  const roots = await realRoots(deps.modelRoots);
+  const recipe = await mapDataFilesAsync(plan.recipe, async (name, field) =>
+    dataNameUnder(await resolveDataFile(name, deps.modelRoots, field), roots),
+  );
   if (parent.status !== 'READY' || !parent.artifactId) {
     throw new ConflictError(`parent: ${formatModelName(parent)} is ${parent.status.toLowerCase()}; only a READY model can be pruned`, {
       field: 'parent',

@@ -76,6 +76,8 @@ describe('the card’s reproduce command', () => {
       }
       // The parent link is the Hub's relative model URL, which Bonsai's server answers too.
       expect(model.card.markdown).toContain('[bible/tiny-llama-kjv](../bible/tiny-llama-kjv)');
+      // Data files are named under their import root, never by a server path (issue 26, item 6).
+      expect(model.card.markdown).not.toContain(roots);
       const link = await fetch(new URL('../bible/tiny-llama-kjv', `${api.server.url}/${name}`), { redirect: 'manual' });
       expect(link.status).toBe(302);
       expect(link.headers.get('location')).toBe('/#/model/bible/tiny-llama-kjv');

@@ -1,0 +1,80 @@
+// How data files (calibration text, vocabulary corpora) are named in what Bonsai records and
+// shows: relative to the import root that holds them (`kjv/train.txt`), never by a server path
+// (OWASP: responses must not disclose server paths; the recipe is public on every card). A name
+// is found again by looking it up as written, then under each import root in turn, so the same
+// recipe runs in a worker on another machine with its own roots, and a card's reproduce command
+// runs as printed from any folder.
+import { access, realpath } from 'node:fs/promises';
+import { basename, isAbsolute, join, relative, resolve, sep } from 'node:path';
+import { allFields } from '../pruning/recipeFields.js';
+
+/** The recipe fields that name data files: those the recipe schema marks as paths. */
+const DATA_FIELDS = allFields()
+  .filter((f) => f.path)
+  .map((f) => f.name);
+
+const exists = (path: string) =>
+  access(path).then(
+    () => true,
+    () => false,
+  );
+
+/** The data file's name relative to the (real) root holding it; the file name alone if none does. */
+export function dataNameUnder(real: string, realRoots: readonly string[]): string {
+  // The most specific root, for roots nested in one another.
+  const holders = realRoots
+    .map((root) => relative(root, real))
+    .filter((rel) => rel !== '' && !rel.startsWith(`..${sep}`) && rel !== '..' && !isAbsolute(rel))
+    .sort((a, b) => a.length - b.length);
+  return (holders[0] ?? basename(real)).split(sep).join('/');
+}
+
+/** A data file's path: as written when it exists (relative to the current folder), else under the first root holding it. */
+export async function locateDataFile(name: string, roots: readonly string[]): Promise<string> {
+  if (isAbsolute(name) || (await exists(name))) return resolve(name);
+  for (const root of roots) {
+    const candidate = join(root, ...name.split('/'));
+    if (await exists(candidate)) return candidate;
+  }
+  return resolve(name);
+}
+
+/** The recipe's data-file fields (calibration, corpus …) passed through `rename`. */
+export function mapDataFiles<R extends object>(recipe: R, rename: (name: string) => string): R {
+  const r = { ...recipe } as Record<string, unknown>;
+  for (const field of DATA_FIELDS) {
+    const v = r[field];
+    if (typeof v === 'string') r[field] = rename(v);
+    else if (Array.isArray(v)) r[field] = v.map((f) => (typeof f === 'string' ? rename(f) : f));
+  }
+  return r as R;
+}
+
+/** The same, for a rename that reads the file system. */
+export async function mapDataFilesAsync<R extends object>(recipe: R, rename: (name: string, field: string) => Promise<string>): Promise<R> {
+  const r = { ...recipe } as Record<string, unknown>;
+  for (const field of DATA_FIELDS) {
+    const v = r[field];
+    if (typeof v === 'string') r[field] = await rename(v, `recipe.${field}`);
+    else if (Array.isArray(v)) {
+      const out: unknown[] = [];
+      for (const [i, f] of v.entries()) out.push(typeof f === 'string' ? await rename(f, `recipe.${field}.${i}`) : f);
+      r[field] = out;
+    }
+  }
+  return r as R;
+}
+
+/**
+ * A recorded recipe as anyone may see it: a data file recorded by an absolute path (by versions
+ * before names were recorded relative to their root) is shown by its file name.
+ */
+export function publicRecipe<R extends object>(recipe: R): R {
+  return mapDataFiles(recipe, (name) => (isAbsolute(name) ? basename(name) : name));
+}
+
+/** The real paths of the roots that exist (stored names are relative to these). */
+export async function realRoots(roots: readonly string[]): Promise<string[]> {
+  const real = await Promise.all(roots.map((r) => realpath(r).catch(() => null)));
+  return real.filter((r): r is string => r !== null);
+}
