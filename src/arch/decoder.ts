@@ -1,5 +1,6 @@
 // The fields every supported family shares; family files state only what differs.
 import { CheckpointError } from '../formats/checkpoint/folder.js';
+import { activation, epsilon } from './activations.js';
 import { ConfigReader, MAX_LAYERS } from './fields.js';
 import { readRopeScaling } from './rope.js';
 import type { ArchConfig, Family, LayerType } from './types.js';
@@ -63,16 +64,15 @@ export function parseDecoder(config: Record<string, unknown>, file: string, fami
     layerNorms: traits.sandwichNorms
       ? ['input_layernorm', 'post_attention_layernorm', 'pre_feedforward_layernorm', 'post_feedforward_layernorm']
       : ['input_layernorm', 'post_attention_layernorm'],
-    rmsNormEps: r.num('rms_norm_eps', 1e-6),
+    rmsNormEps: epsilon(r, 'rms_norm_eps', 1e-6),
     ropeTheta: r.num('rope_theta', traits.defaultRopeTheta),
     ropeScaling: readRopeScaling(config, file),
     ropeLocalTheta: r.optNum('rope_local_base_freq'),
     maxPositionEmbeddings: r.int('max_position_embeddings', 2048),
     slidingWindow: window,
     layerTypes: types,
-    hiddenAct: traits.gemmaStyle
-      ? r.str('hidden_activation', r.str('hidden_act', traits.defaultAct))
-      : r.str('hidden_act', traits.defaultAct),
+    // Gemma reads `hidden_activation` when the config has it (modeling_gemma.py).
+    hiddenAct: activation(r, traits.gemmaStyle && r.has('hidden_activation') ? 'hidden_activation' : 'hidden_act', traits.defaultAct),
     scaleEmbeddings: traits.gemmaStyle,
     normWeightOffset: traits.gemmaStyle,
     attnLogitSoftcapping: r.optNum('attn_logit_softcapping'),

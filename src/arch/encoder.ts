@@ -4,6 +4,7 @@
 // embeddings and a LayerNorm, post-LN blocks (self-attention, GELU MLP), an optional pooler and an
 // optional masked-LM head. Only vocabulary trimming applies to them (see src/pruning/plan.ts).
 import { CheckpointError } from '../formats/checkpoint/folder.js';
+import { activation, epsilon } from './activations.js';
 import { ConfigReader, MAX_LAYERS } from './fields.js';
 import type { ArchAdapter, ArchConfig, EncoderShape, ExpectedTensor, Family } from './types.js';
 
@@ -35,7 +36,7 @@ function parseEncoder(config: Record<string, unknown>, file: string, family: 'be
     typeVocabSize: r.int('type_vocab_size', 2),
     positionOffset: family === 'xlm-roberta' ? padTokenId + 1 : 0,
     padTokenId,
-    layerNormEps: r.num('layer_norm_eps', 1e-12),
+    layerNormEps: epsilon(r, 'layer_norm_eps', 1e-12),
     ...headsFor(architecture),
     decoderStored: false,
     legacyNormNames: false,
@@ -67,7 +68,7 @@ function parseEncoder(config: Record<string, unknown>, file: string, family: 'be
     slidingWindow: null,
     // No KV cache: an encoder reads the whole input at once.
     layerTypes: [],
-    hiddenAct: r.str('hidden_act', 'gelu'),
+    hiddenAct: activation(r, 'hidden_act', 'gelu'),
     scaleEmbeddings: false,
     normWeightOffset: false,
     attnLogitSoftcapping: null,

@@ -3,6 +3,7 @@
 // stack, RMS-style layer norms without bias, a ReLU (T5) or gated-GELU (T5 v1.1, mT5) MLP, and a
 // head tied to `shared` (T5) or stored as `lm_head` (mT5). Only vocabulary trimming applies.
 import { CheckpointError } from '../formats/checkpoint/folder.js';
+import { checkActivation, epsilon } from './activations.js';
 import { allFull } from './decoder.js';
 import { ConfigReader, MAX_LAYERS } from './fields.js';
 import type { ArchAdapter, ArchConfig, ExpectedTensor, T5Shape } from './types.js';
@@ -16,6 +17,8 @@ function parseT5(config: Record<string, unknown>, file: string, family: 't5' | '
   if (!/^(gated-)?[a-z_]+$/.test(projection)) {
     throw new CheckpointError(file, `feed_forward_proj "${projection}" is not of the form "{act}" or "gated-{act}"`);
   }
+  // T5Config maps "gated-gelu" to gelu_new; any other act is looked up in ACT2FN.
+  if (projection !== 'gated-gelu') checkActivation(projection.replace(/^gated-/, ''), 'feed_forward_proj', file);
   const numLayers = r.int('num_layers', undefined, MAX_LAYERS);
   const t5: T5Shape = {
     numDecoderLayers: r.int('num_decoder_layers', numLayers, MAX_LAYERS),
@@ -43,7 +46,7 @@ function parseT5(config: Record<string, unknown>, file: string, family: 't5' | '
     mlpBias: false,
     qkNorm: false,
     layerNorms: [],
-    rmsNormEps: r.num('layer_norm_epsilon', 1e-6),
+    rmsNormEps: epsilon(r, 'layer_norm_epsilon', 1e-6),
     ropeTheta: 0,
     ropeScaling: null,
     ropeLocalTheta: null,

@@ -4,8 +4,11 @@
 // must join two tokens of the vocabulary into a third, `BpeBuilder::build`; a Unigram `unk_id`
 // must index the vocabulary) and the ones the model needs: every id the tokenizer can produce,
 // and every special token the config names, must be a row of the embedding (`vocab_size`).
-// Loading and encoding go through @huggingface/tokenizers, the library evaluation uses.
+// Loading and encoding go through @huggingface/tokenizers, the library evaluation uses; the rules
+// it does not apply itself (Unigram pieces, WordPiece, Metaspace, the precompiled charsmap) are in
+// tokenizerModelRules.ts.
 import { Tokenizer } from '@huggingface/tokenizers';
+import { tokenizerModelProblem } from './tokenizerModelRules.js';
 
 export interface TokenizerFiles {
   /** tokenizer.json, parsed. */
@@ -100,6 +103,8 @@ export function tokenizerProblem(files: TokenizerFiles): Problem | null {
         };
     }
   }
+  const modelProblem = tokenizerModelProblem(tokenizer);
+  if (modelProblem) return { file: 'tokenizer.json', problem: modelProblem };
   const tokenizerConfig = isObject(files.tokenizerConfig) ? files.tokenizerConfig : {};
   let tok: Tokenizer;
   try {
