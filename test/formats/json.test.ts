@@ -60,7 +60,11 @@ describe('parseJsonBytes', () => {
   });
 
   it('refuses text that is not UTF-8 (a Latin-1 byte, a lone surrogate encoded as CESU-8, an overlong slash)', () => {
-    for (const bad of [[0x22, 0xe9, 0x22], [0x22, 0xed, 0xa0, 0x80, 0x22], [0x22, 0xc0, 0xaf, 0x22]])
+    for (const bad of [
+      [0x22, 0xe9, 0x22],
+      [0x22, 0xed, 0xa0, 0x80, 0x22],
+      [0x22, 0xc0, 0xaf, 0x22],
+    ])
       expect(problem(Uint8Array.from(bad))).toBe('tokenizer.json: not UTF-8 text');
     expect(parseJsonBytes(bytes('"é"'), 'x', policy)).toBe('é');
   });
