@@ -4,6 +4,7 @@
 // fail at once with their reason; a crash, a lost connection or a killed worker may pass, and are
 // retried.
 import { BonsaiError } from '../src/errors.js';
+import type { JobFailure } from '../src/registry/jobs/index.js';
 
 const PERMANENT = new Set([
   'BAD_USER_INPUT',
@@ -35,6 +36,55 @@ export class UnknownTaskError extends BonsaiError {
   constructor(kind: string) {
     super('BAD_CONFIG', `no task handles ${kind} jobs in this version of Bonsai`, { kind });
   }
+}
+
+/** What a thrown error says about the job: its BonsaiError code, STORAGE_FULL for a full disk, else INTERNAL_ERROR. */
+export function failureOf(err: Error): JobFailure {
+  if (err instanceof BonsaiError) return { code: err.code, message: err.message };
+  const errno = (err as NodeJS.ErrnoException).code;
+  if (typeof errno === 'string' && PERMANENT_ERRNO.has(errno)) return { code: 'STORAGE_FULL', message: err.message };
+  return { code: 'INTERNAL_ERROR', message: err.message || err.name || 'an error without a message' };
+}
+
+// What V8 prints before it aborts a process whose heap is full (src/heap/heap.cc's
+// FatalProcessOutOfMemory: "Reached heap limit", "JavaScript heap out of memory"; "Fatal
+// JavaScript out of memory" from newer V8; "invalid array length" is not fatal and is thrown).
+const V8_OUT_OF_MEMORY = /JavaScript heap out of memory|Reached heap limit|Fatal JavaScript out of memory|Fatal process out of memory/;
+
+/**
+ * How a job process that ended on its own terms (not cancelled) ended: its exit code or signal and
+ * the end of what it wrote to stderr. A process that ran out of V8's heap fails at once (the same
+ * input meets the same limit on every attempt); one killed by a signal (an operator's kill -9, the
+ * kernel's out-of-memory killer, a lost machine) may pass on another attempt; one that exited
+ * without recording why (the failure itself recorded by the process is kept) is a crash.
+ */
+export function exitFailure(
+  code: number | null,
+  signal: NodeJS.Signals | null,
+  stderrTail: string,
+): { outcome: ReturnType<typeof outcomeOf>; failure?: JobFailure } {
+  const oom = V8_OUT_OF_MEMORY.exec(stderrTail);
+  if (oom) {
+    return {
+      outcome: 'permanent',
+      failure: {
+        code: 'OUT_OF_MEMORY',
+        message:
+          `the job ran out of memory (V8: "${oom[0]}"); give it less to hold at once (fewer calibration samples, ` +
+          'a smaller corpus) or run the workers with a larger heap (NODE_OPTIONS=--max-old-space-size=MB)',
+      },
+    };
+  }
+  if (signal) {
+    const why = signal === 'SIGKILL' ? ' (by hand, or by the kernel when the machine ran out of memory)' : '';
+    return { outcome: 'retryable', failure: { code: 'KILLED', message: `the job process was killed by ${signal}${why}` } };
+  }
+  const outcome = outcomeOf(code ?? EXIT.retryable);
+  if (outcome === 'succeeded' || outcome === 'cancelled') return { outcome };
+  return {
+    outcome,
+    failure: { code: 'CRASHED', message: `the job process exited with code ${code} before recording why (see the worker's log)` },
+  };
 }
 
 /** Exit codes of a job process, read by the runner. */

@@ -10,7 +10,7 @@ import { openRegistry } from '../src/registry/deps.js';
 import { findJob, recordError } from '../src/registry/jobs/index.js';
 import { evaluateTask } from './evaluate.js';
 import { exportOnnxTask } from './exportOnnx.js';
-import { EXIT, isPermanent } from './failures.js';
+import { EXIT, failureOf, isPermanent } from './failures.js';
 import { JobReporter } from './progress.js';
 import { pruneTask } from './prune.js';
 import { runTask, type Task } from './task.js';
@@ -48,7 +48,8 @@ try {
   const err = coerceError(thrown);
   code = cancelled ? EXIT.cancelled : isPermanent(err) ? EXIT.permanent : EXIT.retryable;
   reporter.note(cancelled ? 'cancelled' : `failed: ${err.message}`);
-  await recordError(deps.prisma, jobId, cancelled ? 'cancelled by request' : err.message).catch(() => {});
+  const failure = cancelled ? { code: 'CANCELLED', message: 'cancelled by request' } : failureOf(err);
+  await recordError(deps.prisma, jobId, failure).catch(() => {});
   if (!cancelled && code === EXIT.retryable) log.error(err.stack ?? err.message);
 } finally {
   await rm(tmp, { recursive: true, force: true });

@@ -11,11 +11,25 @@ import { cancelRequested, findJob, finishAttempt, isFinished, requeueStale, star
 import type { JobQueue } from '../src/registry/queue.js';
 import { QUEUE } from '../src/registry/queue.js';
 import { cleanup } from './cleanup.js';
-import { EXIT, outcomeOf } from './failures.js';
+import { exitFailure } from './failures.js';
 
 const ENTRY = fileURLToPath(new URL('./entry.mjs', import.meta.url));
 const CANCEL_POLL_MS = 2000;
 const KILL_AFTER_MS = 6000;
+/** Enough of a job process's stderr to hold V8's fatal-error report. */
+const STDERR_TAIL_CHARS = 8192;
+
+/** A job interrupted by its worker's shutdown (stop) goes back to the queue. */
+const WORKER_STOPPED = { code: 'WORKER_LOST', message: 'the worker running this job was stopped; retrying' };
+
+/** How a job process ended, as the runner saw it. */
+interface ProcessExit {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stderrTail: string;
+  /** The runner stopped it because its cancellation was asked for. */
+  cancelled: boolean;
+}
 
 export interface RunnerOptions {
   concurrency: number;
@@ -87,22 +101,37 @@ export class Runner {
       return;
     }
     if (!(await startJob(prisma, jobId))) return;
-    const code = await this.runProcess(jobId);
-    const final = await finishAttempt(prisma, jobId, outcomeOf(code), false);
+    const exit = await this.runProcess(jobId);
+    const { outcome, failure } = exit.cancelled
+      ? { outcome: 'cancelled' as const, failure: undefined }
+      : this.stopping && exit.signal
+        ? { outcome: 'retryable' as const, failure: WORKER_STOPPED }
+        : exitFailure(exit.code, exit.signal, exit.stderrTail);
+    const final = await finishAttempt(prisma, jobId, outcome, false, failure);
     // Thrown so pg-boss schedules the retry with its backoff; the row says QUEUED meanwhile.
     if (final === 'QUEUED') throw new RetryScheduled(jobId);
     log.info(`job ${jobId} ${final.toLowerCase()}`);
   }
 
-  private runProcess(jobId: string): Promise<number> {
+  private runProcess(jobId: string): Promise<ProcessExit> {
     const env = childEnvironment({
       DATABASE_URL: this.options.databaseUrl,
       BONSAI_ARTIFACTS_DIR: this.options.artifactsDir,
       BONSAI_MODEL_ROOTS: this.options.modelRoots.join(':'),
       ...this.options.env,
     });
-    const child = spawn(process.execPath, [ENTRY, jobId], { env, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    // stderr passes through, and its end is kept: V8 says there why it aborted a process (out of memory).
+    const child = spawn(process.execPath, [ENTRY, jobId], { env, stdio: ['ignore', 'inherit', 'pipe', 'ipc'] });
     this.children.add(child);
+    let stderrTail = '';
+    const stderrEnded = new Promise<void>((resolve) => {
+      child.stderr?.setEncoding('utf8');
+      child.stderr?.on('data', (chunk: string) => {
+        process.stderr.write(chunk);
+        stderrTail = (stderrTail + chunk).slice(-STDERR_TAIL_CHARS);
+      });
+      child.stderr?.on('close', resolve);
+    });
     let killTimer: NodeJS.Timeout | undefined;
     const watch = setInterval(async () => {
       const asked = await cancelRequested(this.deps, jobId).catch(() => false);
@@ -112,11 +141,13 @@ export class Runner {
       }
     }, CANCEL_POLL_MS);
     return new Promise((resolve) => {
-      child.on('exit', (code, signal) => {
+      child.on('exit', async (code, signal) => {
         clearInterval(watch);
         clearTimeout(killTimer);
         this.children.delete(child);
-        resolve(killTimer ? EXIT.cancelled : signal ? EXIT.retryable : (code ?? EXIT.retryable));
+        // What the process wrote last may still be in the pipe (a grandchild holding it open does not delay us long).
+        await Promise.race([stderrEnded, new Promise((r) => setTimeout(r, 2000).unref())]);
+        resolve({ code, signal, stderrTail, cancelled: killTimer !== undefined });
       });
     });
   }

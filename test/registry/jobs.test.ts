@@ -1,6 +1,7 @@
 // The job lifecycle on a real Postgres: every transition of src/registry/jobs/, and the races
 // (a job finished twice, a stale job requeued while its first run completes, a cancel before the
 // start, a late progress write after the end).
+import fc from 'fast-check';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/log.js';
 import type { RegistryDeps } from '../../src/registry/deps.js';
@@ -13,6 +14,7 @@ import {
   findJob,
   finishAttempt,
   jobTransaction,
+  recordError,
   reportProgress,
   requeueStale,
   retryJob,
@@ -20,6 +22,7 @@ import {
 } from '../../src/registry/jobs/index.js';
 import { JobQueue } from '../../src/registry/queue.js';
 import { ArtifactStore } from '../../src/storage/store.js';
+import { exitFailure } from '../../workers/failures.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
 import { tempDir } from '../helpers/tmp.js';
 
@@ -238,5 +241,71 @@ describe('cancel and retry', () => {
     expect(again).toMatchObject({ status: 'QUEUED', parentJobId: job.id, kind: 'PRUNE' });
     expect((await model(m.id)).status).toBe('QUEUED');
     expect(await queue.entryState(again.id)).toBe('created');
+  });
+});
+
+describe('every FAILED job says why, with a code', () => {
+  // Generated attempts (fast-check, fixed seed; BONSAI_FC_SEED replays another): each attempt's
+  // process records its own reason or not, then exits with any code or signal, with or without
+  // V8's out-of-memory report, or loses its worker. The runner's path is followed exactly: exitFailure
+  // (workers/failures.ts) reads the exit, finishAttempt closes the attempt.
+  const SEED = Number(process.env.BONSAI_FC_SEED ?? 20261204);
+  const OOM = 'FATAL ERROR: Reached heap limit Allocation failed - JavaScript heap out of memory';
+  const attempt = fc.record({
+    recorded: fc.option(fc.constantFrom({ code: 'BAD_USER_INPUT', message: 'data: bad' }, { code: 'INTERNAL_ERROR', message: 'boom' }), {
+      freq: 2,
+    }),
+    end: fc.constantFrom(
+      { code: 0, signal: null },
+      { code: 1, signal: null },
+      { code: 3, signal: null },
+      { code: 2, signal: null },
+      { code: null, signal: 'SIGKILL' as const },
+      { code: null, signal: 'SIGSEGV' as const },
+      { code: null, signal: 'SIGABRT' as const },
+      'lost' as const,
+    ),
+    stderr: fc.constantFrom('', 'some log line\n', `\n<--- Last few GCs --->\n${OOM}\n`),
+  });
+  it('over 100 generated histories of one to three attempts', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.array(attempt, { minLength: 1, maxLength: 3 }), async (attempts) => {
+        const { job } = await newJob();
+        await db.prisma.job.update({ where: { id: job.id }, data: { maxAttempts: attempts.length } });
+        for (const a of attempts) {
+          if (!(await startJob(db.prisma, job.id))) break;
+          if (a.recorded) await recordError(db.prisma, job.id, a.recorded);
+          let state: string;
+          if (a.end === 'lost') {
+            // The worker died with it: the supervisor requeues it, then gives up (runner.ts supervise).
+            await db.prisma.job.update({ where: { id: job.id }, data: { heartbeatAt: new Date(0) } });
+            await requeueStale(db.prisma, 1_000);
+            state = await finishAttempt(db.prisma, job.id, 'retryable', true);
+          } else {
+            const { outcome, failure } = exitFailure(a.end.code, a.end.signal, a.stderr);
+            state = await finishAttempt(db.prisma, job.id, outcome, false, failure);
+          }
+          if (state !== 'QUEUED') break;
+        }
+        const row = await findJob(db.prisma, job.id);
+        if (row.status === 'FAILED') {
+          expect(row.error?.length).toBeGreaterThan(0);
+          expect(row.errorCode?.length).toBeGreaterThan(0);
+        }
+        if (row.status === 'SUCCEEDED') expect(row.errorCode).toBeNull();
+      }),
+      { seed: SEED, numRuns: 100, endOnFailure: true },
+    );
+  }, 60_000);
+
+  it('out of memory fails at once; a kill is retried; a crash without a reason is CRASHED', () => {
+    expect(exitFailure(null, 'SIGABRT', OOM)).toMatchObject({ outcome: 'permanent', failure: { code: 'OUT_OF_MEMORY' } });
+    expect(exitFailure(null, 'SIGKILL', '')).toMatchObject({
+      outcome: 'retryable',
+      failure: { code: 'KILLED', message: expect.stringMatching(/^the job process was killed by SIGKILL/) },
+    });
+    expect(exitFailure(1, null, '')).toMatchObject({ outcome: 'retryable', failure: { code: 'CRASHED' } });
+    expect(exitFailure(3, null, '')).toMatchObject({ outcome: 'permanent' });
+    expect(exitFailure(0, null, '').failure).toBeUndefined();
   });
 });

@@ -46,7 +46,7 @@ describe('permanent failures are not retried', () => {
     // It was fine when the job was asked for; it is not when the job reads it.
     truncateSync(data, 256 * 1024 * 1024 + 10);
     const job = await finished(r.data!.evaluateModel[0]!.databaseId);
-    expect(job).toMatchObject({ status: 'FAILED', attempts: 1, maxAttempts: 3 });
+    expect(job).toMatchObject({ status: 'FAILED', attempts: 1, maxAttempts: 3, errorCode: 'BAD_USER_INPUT' });
     expect(job.error).toMatch(/has 268,435,466 bytes; data files may have at most 268,435,456 \(256 MiB\)/);
   });
 
@@ -63,7 +63,7 @@ describe('permanent failures are not retried', () => {
     const r = await api.gql<{ evaluateModel: Array<{ databaseId: string }> }>(EVALUATE, { t: [{ task: 'perplexity', data }] });
     expect(r.errors).toBeUndefined();
     const job = await finished(r.data!.evaluateModel[0]!.databaseId);
-    expect(job).toMatchObject({ status: 'FAILED', attempts: 1 });
+    expect(job).toMatchObject({ status: 'FAILED', attempts: 1, errorCode: 'BAD_CHECKPOINT' });
     expect(job.error).toMatch(/tokenizer\.json: the tokenizer cannot be loaded/);
   });
 

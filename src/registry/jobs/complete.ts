@@ -8,7 +8,7 @@ import { readyWhenEvaluated } from './finish.js';
 import type { JobRow } from './read.js';
 import type { Tx } from './tx.js';
 
-const SUCCEEDED = { status: 'SUCCEEDED', progress: 1, stage: 'done', error: null } as const;
+const SUCCEEDED = { status: 'SUCCEEDED', progress: 1, stage: 'done', error: null, errorCode: null } as const;
 
 async function succeed(tx: Tx, id: string): Promise<void> {
   await tx.job.update({ where: { id }, data: { ...SUCCEEDED, finishedAt: new Date() } });

@@ -8,7 +8,26 @@ import type { Tx } from './tx.js';
 export type Outcome = 'succeeded' | 'retryable' | 'permanent' | 'cancelled';
 export type FinalState = 'SUCCEEDED' | 'FAILED' | 'CANCELLED' | 'QUEUED';
 
-export async function finishAttempt(prisma: PrismaClient, jobId: string, outcome: Outcome, noMoreAttempts: boolean): Promise<FinalState> {
+/** Why an attempt failed: a code for programs (workers/failures.ts), a message for people. */
+export interface JobFailure {
+  code: string;
+  message: string;
+}
+
+/** The last word when nothing else said why: every FAILED job has an error and a code. */
+const UNEXPLAINED: JobFailure = { code: 'UNKNOWN', message: 'the job failed without recording why (see the worker’s log)' };
+
+/**
+ * `failure` is how the runner saw the attempt end (killed, out of memory, crashed); it is kept
+ * unless the attempt recorded its own reason (recordError), which says more.
+ */
+export async function finishAttempt(
+  prisma: PrismaClient,
+  jobId: string,
+  outcome: Outcome,
+  noMoreAttempts: boolean,
+  failure?: JobFailure,
+): Promise<FinalState> {
   return prisma.$transaction(async (tx) => {
     const job = await tx.job.findUniqueOrThrow({ where: { id: jobId } });
     // The handler may have committed its success with its results; nothing after that undoes it.
@@ -24,12 +43,15 @@ export async function finishAttempt(prisma: PrismaClient, jobId: string, outcome
             ? 'QUEUED'
             : 'FAILED';
     if (!done) {
+      const reason = state === 'FAILED' || state === 'QUEUED' ? reasonToWrite(job, failure, state === 'FAILED') : null;
       await tx.job.updateMany({
         where: { id: jobId, status: { notIn: ['SUCCEEDED', 'FAILED', 'CANCELLED'] } },
-        data:
-          state === 'QUEUED'
+        data: {
+          ...(state === 'QUEUED'
             ? { status: 'QUEUED', stage: 'waiting to retry' }
-            : { status: state, finishedAt: new Date(), ...(state === 'SUCCEEDED' ? { progress: 1, error: null } : {}) },
+            : { status: state, finishedAt: new Date(), ...(state === 'SUCCEEDED' ? { progress: 1, error: null, errorCode: null } : {}) }),
+          ...(reason ? { error: reason.message, errorCode: reason.code } : {}),
+        },
       });
     }
     if (!job.modelId || state === 'QUEUED') return state;
@@ -41,6 +63,13 @@ export async function finishAttempt(prisma: PrismaClient, jobId: string, outcome
     if (job.kind === 'EVALUATE') await readyWhenEvaluated(tx, job.modelId);
     return state;
   });
+}
+
+/** What to write as the attempt's reason: nothing when it recorded its own with a code. */
+function reasonToWrite(job: { error: string | null; errorCode: string | null }, failure: JobFailure | undefined, final: boolean) {
+  if (job.error && job.errorCode) return null;
+  if (job.error) return { code: UNEXPLAINED.code, message: job.error };
+  return failure ?? (final ? UNEXPLAINED : null);
 }
 
 /**

@@ -12,7 +12,7 @@ export {
   recordResolvedRecipe,
 } from './complete.js';
 export { createJobIn, jobTransaction, type NewJob } from './create.js';
-export { type FinalState, finishAttempt, type Outcome } from './finish.js';
+export { type FinalState, finishAttempt, type JobFailure, type Outcome } from './finish.js';
 export { type JobFilter, listJobs } from './list.js';
 export { appendLog, HEARTBEAT_SQL, LOG_LINES, recordError, reportProgress } from './progress.js';
 export { FINISHED, findJob, isFinished, type JobRow, modelWithCheckpoint, parentWithCheckpoint } from './read.js';

@@ -1,5 +1,6 @@
 // What a running job reports: stage, progress and heartbeat, and its last log lines.
 import type { PrismaClient } from '../../db/client.js';
+import type { JobFailure } from './finish.js';
 
 export const LOG_LINES = 20;
 
@@ -18,9 +19,9 @@ export async function appendLog(prisma: PrismaClient, id: string, line: string):
     WHERE id = ${id}::uuid`;
 }
 
-/** Why the last attempt failed, in words a user can act on. */
-export async function recordError(prisma: PrismaClient, id: string, message: string): Promise<void> {
-  await prisma.job.update({ where: { id }, data: { error: message } });
+/** Why the last attempt failed, in words a user can act on, and its code (workers/failures.ts). */
+export async function recordError(prisma: PrismaClient, id: string, failure: JobFailure): Promise<void> {
+  await prisma.job.update({ where: { id }, data: { error: failure.message, errorCode: failure.code } });
 }
 
 /** The heartbeat SQL the job's heartbeat thread runs on its own connection (workers/heartbeatThread.ts). */

@@ -9,7 +9,12 @@ export async function requeueStale(prisma: PrismaClient, staleAfterMs: number) {
   for (const job of stale) {
     const taken = await prisma.job.updateMany({
       where: { id: job.id, status: 'RUNNING', heartbeatAt: job.heartbeatAt },
-      data: { status: 'QUEUED', stage: 'waiting to retry', error: 'the worker running this job stopped (no heartbeat); retrying' },
+      data: {
+        status: 'QUEUED',
+        stage: 'waiting to retry',
+        error: 'the worker running this job stopped (no heartbeat); retrying',
+        errorCode: 'WORKER_LOST',
+      },
     });
     if (taken.count > 0) requeued.push(job);
   }

@@ -12,6 +12,7 @@ export async function startJob(prisma: PrismaClient, id: string) {
         startedAt: new Date(),
         heartbeatAt: new Date(),
         error: null,
+        errorCode: null,
         stage: 'starting',
       },
     });

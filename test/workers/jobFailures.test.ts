@@ -1,0 +1,111 @@
+// Every FAILED job says why, with a code, also when its process could not: a job process that ran
+// out of V8's heap fails at once as OUT_OF_MEMORY (issue 26: it was retried three times and ended
+// FAILED with an empty error), and one killed with SIGKILL on each of its three attempts ends
+// FAILED as KILLED (it ended with `error: null`). Both are real processes, killed for real.
+import { copyFileSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { QUEUE } from '../../src/registry/queue.js';
+import { Runner } from '../../workers/runner.js';
+import { copySharedModel, sharedDir } from '../fixtures/checkpoints.js';
+import { startTestApi, type TestApi } from '../helpers/api.js';
+import { tempDir } from '../helpers/tmp.js';
+import { waitFor } from '../helpers/waitFor.js';
+
+let api: TestApi;
+const root = tempDir('bonsai-job-failures-');
+const runners: Runner[] = [];
+
+async function startRunner(env: Record<string, string> = {}): Promise<Runner> {
+  const runner = new Runner(api.registry, api.registry.queue!, {
+    concurrency: 1,
+    databaseUrl: api.db.url,
+    artifactsDir: api.registry.store.root,
+    modelRoots: [root],
+    env,
+  });
+  await runner.start();
+  runners.push(runner);
+  return runner;
+}
+
+beforeAll(async () => {
+  copySharedModel(join(root, 'kjv'));
+  copyFileSync(join(sharedDir, 'data', 'kjv-val.txt'), join(root, 'val.txt'));
+  api = await startTestApi({ modelRoots: [root] });
+  await api.register(join(root, 'kjv'), 'bible/kjv');
+  // Retries after a second, not pg-boss's 5 s with backoff: the kill test waits for three attempts.
+  await api.registry.queue!.boss.updateQueue(QUEUE, { name: QUEUE, retryLimit: 2, retryDelay: 1, retryBackoff: false });
+}, 120_000);
+afterAll(async () => {
+  for (const r of runners) await r.stop();
+  await api?.close();
+});
+
+const job = (id: string) => api.db.prisma.job.findUniqueOrThrow({ where: { id } });
+
+async function evaluate(data: string): Promise<string> {
+  const r = await api.gql<{ evaluateModel: Array<{ databaseId: string }> }>(
+    'mutation($t: [EvaluationTaskInput!]!) { evaluateModel(model: "bible/kjv", tasks: $t) { databaseId } }',
+    { t: [{ task: 'perplexity', data }] },
+  );
+  expect(r.errors).toBeUndefined();
+  return r.data!.evaluateModel[0]!.databaseId;
+}
+
+function finished(id: string, ms = 60_000) {
+  return waitFor('the job to end', async () => ((await job(id)).finishedAt ? job(id) : undefined), ms, 100);
+}
+
+/** The pid of the job process running `jobId` (workers/entry.mjs JOB_ID), from /proc. */
+function jobProcess(jobId: string): number | undefined {
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const argv = readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0');
+      if (argv.some((a) => a.endsWith('entry.mjs')) && argv.includes(jobId)) return Number(entry);
+    } catch {
+      // The process ended while we looked.
+    }
+  }
+  return undefined;
+}
+
+describe('a FAILED job says why, also when its process died', () => {
+  it('out of memory: FAILED after one attempt, OUT_OF_MEMORY, the V8 message named', async () => {
+    // A heap the job process boots in but cannot split 50 million lines in (an array of 400 MB).
+    const runner = await startRunner({ NODE_OPTIONS: '--max-old-space-size=192' });
+    const data = join(root, 'lines.txt');
+    writeFileSync(data, 'a\n'.repeat(50_000_000));
+    const done = await finished(await evaluate(data));
+    await runner.stop();
+    expect(done).toMatchObject({ status: 'FAILED', attempts: 1, errorCode: 'OUT_OF_MEMORY' });
+    expect(done.error).toMatch(/^the job ran out of memory \(V8: "(Reached heap limit|JavaScript heap out of memory)/);
+  }, 90_000);
+
+  it('three kill -9s of its process: FAILED after three attempts, KILLED by SIGKILL', async () => {
+    await startRunner();
+    const id = await evaluate(join(root, 'val.txt'));
+    for (let attempt = 1; attempt <= 3; attempt++) {
+      const pid = await waitFor(
+        `the process of attempt ${attempt}`,
+        async () => ((await job(id)).attempts === attempt ? jobProcess(id) : undefined),
+        30_000,
+        20,
+      );
+      process.kill(pid, 'SIGKILL');
+    }
+    const done = await finished(id);
+    expect(done).toMatchObject({ status: 'FAILED', attempts: 3, errorCode: 'KILLED' });
+    expect(done.error).toMatch(/^the job process was killed by SIGKILL/);
+  }, 90_000);
+
+  it('every FAILED job of this file has an error and a code', async () => {
+    const failed = await api.db.prisma.job.findMany({ where: { status: 'FAILED' } });
+    expect(failed.length).toBeGreaterThanOrEqual(2);
+    for (const j of failed) {
+      expect(j.error?.length).toBeGreaterThan(0);
+      expect(j.errorCode?.length).toBeGreaterThan(0);
+    }
+  });
+});
