@@ -72,17 +72,21 @@ export function countCorpus(
   unit: CorpusUnit = 'document',
 ): CorpusCount {
   if (corpus.length === 0) throw new BadInputError('recipe.corpus', 'name at least one corpus file');
-  const texts = corpus.map((f) => ({ file: f, ...readDataFile(f, 'recipe.corpus') }));
+  // A file named n times is read and encoded once and counted n times; one text is held at a time
+  // (30,000 names of one file held 30,000 copies and ran the job out of memory).
+  const times = new Map<string, number>();
+  for (const f of corpus) times.set(f, (times.get(f) ?? 0) + 1);
   const tok = new Tokenizer(files.json, files.config);
   const split = splitsAtNewlines(files.json);
   const counts = new Map<number, number>();
   const lineIds = new Set<number>();
-  const totalChars = texts.reduce((a, t) => a + t.text.length, 0);
-  let doneChars = 0;
   let total = 0;
-  const out: CorpusFile[] = [];
-  const add = (id: number) => counts.set(id, (counts.get(id) ?? 0) + 1);
-  for (const t of texts) {
+  const byFile = new Map<string, CorpusFile>();
+  let n = 0;
+  for (const [file, weight] of times) {
+    const t = readDataFile(file, 'recipe.corpus');
+    const add = (id: number) => counts.set(id, (counts.get(id) ?? 0) + weight);
+    let doneChars = 0;
     let lines = 0;
     let tokens = 0;
     if (unit === 'document') {
@@ -100,11 +104,13 @@ export function countCorpus(
           tokens++;
         } else lineIds.add(id);
       }
-      if (lines % 2000 === 0) onProgress?.(Math.min(1, doneChars / totalChars));
+      if (lines % 2000 === 0) onProgress?.(Math.min(1, (n + doneChars / t.text.length) / times.size));
     }
-    total += tokens;
-    out.push({ file: t.file, sha256: t.sha256, lines, tokens });
+    total += tokens * weight;
+    byFile.set(file, { file, sha256: t.sha256, lines, tokens });
+    n++;
   }
+  const out = corpus.map((f) => byFile.get(f)!);
   onProgress?.(1);
   const alsoUsed = unit === 'document' ? [...lineIds].filter((id) => !counts.has(id)).sort((a, b) => a - b) : undefined;
   return { counts, corpus: out, total, ...(alsoUsed ? { alsoUsed } : {}) };
