@@ -43,6 +43,8 @@ export async function followInside(path: string, roots: readonly string[]): Prom
   if (!start) return { kind: 'outside', lexically: true };
   const base = inside(start.given, absolute) ? start.given : start.real;
   const within = (p: string) => realRoots.some((r) => inside(r.real, p));
+  // An absolute link target walks down from `/` through the roots' own ancestors: those may be looked at.
+  const onTheWay = (p: string) => within(p) || realRoots.some((r) => inside(p, r.real));
   let current = start.real;
   const todo = relative(base, absolute).split(sep).filter(Boolean);
   let links = 0;
@@ -54,7 +56,7 @@ export async function followInside(path: string, roots: readonly string[]): Prom
       continue;
     }
     const next = join(current, part);
-    if (!within(next)) return { kind: 'outside', lexically: false };
+    if (!onTheWay(next)) return { kind: 'outside', lexically: false };
     const s = await lstat(next).catch(() => null);
     if (s === null) return { kind: 'missing' };
     if (s.isSymbolicLink()) {

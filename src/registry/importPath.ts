@@ -6,9 +6,9 @@ import { readdir, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { BadInputError, ForbiddenError } from '../errors.js';
 import { dataFileTooLarge, MAX_DATA_FILE_BYTES } from '../formats/dataFile.js';
-import { locateDataFile } from './dataNames.js';
 import { NotRegularFileError, OutsideRootsError, openRegular } from '../formats/regularFile.js';
 import { followInside, inside, realRootsOf as realRootsWithGiven } from '../formats/roots.js';
+import { locateDataFile } from './dataNames.js';
 
 async function realRootsOf(roots: readonly string[]): Promise<string[]> {
   return (await realRootsWithGiven(roots)).map((r) => r.real);
@@ -52,7 +52,7 @@ export async function resolveImportPath(path: string, roots: readonly string[]):
     if (!entry.isSymbolicLink()) continue;
     // A dangling link out is refused like a link to an existing outside file (the same answer).
     if ((await followInside(join(real, entry.name), roots)).kind === 'outside') {
-      throw new ForbiddenError(`path: ${join(path, entry.name)} is a link leading outside the allowed import roots`, { field: 'path' });
+      throw new OutsideRootsError(join(path, entry.name), 'path', false);
     }
   }
   return real;
