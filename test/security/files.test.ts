@@ -27,6 +27,20 @@ function editJson(file: string, edit: (j: Record<string, unknown>) => void): voi
   writeFileSync(file, JSON.stringify(j));
 }
 
+/** JSON text nested `n` deep: `[[[…]]]`. */
+const deep = (n: number) => `${'['.repeat(n)}${']'.repeat(n)}`;
+
+/** Rewrites model.safetensors' header (same tensors, same offsets) with `edit` applied to its text. */
+function editHeader(file: string, edit: (header: Record<string, unknown>) => string): void {
+  const bytes = readFileSync(file);
+  const n = Number(bytes.readBigUInt64LE(0));
+  const header = JSON.parse(bytes.subarray(8, 8 + n).toString('utf8')) as Record<string, unknown>;
+  const text = Buffer.from(edit(header));
+  const len = Buffer.alloc(8);
+  len.writeBigUInt64LE(BigInt(text.length));
+  writeFileSync(file, Buffer.concat([len, text, bytes.subarray(8 + n)]));
+}
+
 const REGISTER = 'mutation($p: String!, $n: String!) { registerModel(path: $p, name: $n) { model { id } } }';
 
 async function register(path: string, name: string) {
@@ -153,6 +167,52 @@ describe('a config that does not fit its tensors', () => {
   });
 });
 
+describe('JSON nested past the policy (serde_json: 128 levels) or against the format', () => {
+  const withoutMetadata = (h: Record<string, unknown>) => {
+    const { __metadata__: _, ...tensors } = h;
+    return JSON.stringify(tensors).slice(1);
+  };
+  const cases: Array<[string, (dir: string) => void, RegExp]> = [
+    [
+      'config.json with a key nested 200,000 deep',
+      (dir) => {
+        const file = join(dir, 'config.json');
+        const text = readFileSync(file, 'utf8');
+        writeFileSync(file, `{"deep": ${deep(200_000)}, ${text.slice(text.indexOf('{') + 1)}`);
+      },
+      /config\.json: nested more than 128 levels deep/,
+    ],
+    [
+      'a safetensors __metadata__ nested 100,000 deep',
+      (dir) => editHeader(join(dir, 'model.safetensors'), (h) => `{"__metadata__": {"format": ${deep(100_000)}}, ${withoutMetadata(h)}`),
+      /model\.safetensors: header is nested more than 128 levels deep/,
+    ],
+    [
+      'a safetensors __metadata__ that is not a flat map of strings',
+      (dir) => editHeader(join(dir, 'model.safetensors'), (h) => `{"__metadata__": {"format": {"pt": "yes"}}, ${withoutMetadata(h)}`),
+      /model\.safetensors: __metadata__\.format must be a string, got object/,
+    ],
+    [
+      'generation_config.json that is not UTF-8',
+      (dir) => writeFileSync(join(dir, 'generation_config.json'), Buffer.from([0x7b, 0x22, 0xff, 0x22, 0x3a, 0x31, 0x7d])),
+      /generation_config\.json: not UTF-8 text/,
+    ],
+  ];
+  for (const [what, mutate, message] of cases) {
+    it(`${what}: BAD_USER_INPUT naming the file, in milliseconds, nothing stored; bonsai inspect's core says the same`, async () => {
+      const dir = copyModel(`json-${what.replace(/\W+/g, '-')}`);
+      mutate(dir);
+      const before = await api.db.prisma.model.count();
+      const r = await register(dir, `json/${what.replace(/\W+/g, '-').slice(0, 60)}`);
+      expect(r.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+      expect(r.errors?.[0]?.message).toMatch(message);
+      expect(r.ms).toBeLessThan(2000);
+      await expect(inspectCheckpoint(dir)).rejects.toThrow(message);
+      await expectNothingLeft(before);
+    });
+  }
+});
+
 describe('a safetensors header entry with a duplicated field', () => {
   it('is refused, as the reference implementation does (serde: duplicate field)', async () => {
     // Written by hand: one F32 tensor whose entry names its dtype twice.
@@ -232,6 +292,34 @@ describe('tokenizers that cannot serve the model are refused at registration', (
       'tokenizer.json that is not JSON',
       (dir) => writeFileSync(join(dir, 'tokenizer.json'), '{"model": '),
       /tokenizer\.json: not valid JSON/,
+    ],
+    [
+      'tokenizer.json that is not UTF-8',
+      (dir) => {
+        const file = join(dir, 'tokenizer.json');
+        const bytes = readFileSync(file);
+        // A Latin-1 "é" (0xE9) where "▁" (three UTF-8 bytes) was.
+        const at = bytes.indexOf('"▁t"');
+        writeFileSync(file, Buffer.concat([bytes.subarray(0, at + 1), Buffer.from([0xe9]), bytes.subarray(at + 4)]));
+      },
+      /tokenizer\.json: not UTF-8 text/,
+    ],
+    [
+      'tokenizer.json with a key nested 200,000 deep',
+      (dir) => {
+        const file = join(dir, 'tokenizer.json');
+        const text = readFileSync(file, 'utf8');
+        writeFileSync(file, `{"deep": ${deep(200_000)}, ${text.slice(text.indexOf('{') + 1)}`);
+      },
+      /tokenizer\.json: nested more than 128 levels deep/,
+    ],
+    [
+      'a Metaspace decoder whose replacement is empty',
+      (dir) =>
+        editJson(join(dir, 'tokenizer.json'), (t) => {
+          t.decoder = { type: 'Metaspace', replacement: '', prepend_scheme: 'always', split: true };
+        }),
+      /tokenizer\.json: decoder\.replacement must be exactly one character \(got ""\)/,
     ],
     [
       'a model type the library does not know',
