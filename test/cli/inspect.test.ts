@@ -1,6 +1,9 @@
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { sharedModel } from '../fixtures/checkpoints.js';
+import { copySharedModel, sharedModel } from '../fixtures/checkpoints.js';
 import { runBonsai } from '../helpers/bonsai.js';
+import { tempDir } from '../helpers/tmp.js';
 
 describe('bonsai inspect', () => {
   it('prints the shared model as JSON with 8,800,704 parameters', async () => {
@@ -21,5 +24,16 @@ describe('bonsai inspect', () => {
     const bad = runBonsai(['inspect', '/nonexistent/model'], {});
     expect((await bad.exited).code).toBe(2);
     expect(bad.output()).toContain('/nonexistent/model: not a folder');
+  });
+
+  it('a config.json with a key nested 200,000 deep: a clean error naming the file, not a stack overflow', async () => {
+    const dir = copySharedModel(join(tempDir('bonsai-inspect-'), 'deep'));
+    const config = join(dir, 'config.json');
+    const text = readFileSync(config, 'utf8');
+    writeFileSync(config, `{"deep": ${'['.repeat(200_000)}${']'.repeat(200_000)}, ${text.slice(text.indexOf('{') + 1)}`);
+    const p = runBonsai(['inspect', dir, '--json'], {});
+    expect((await p.exited).code).toBe(2);
+    expect(p.output()).toContain(`${config}: nested more than 128 levels deep`);
+    expect(p.output()).not.toMatch(/RangeError|Maximum call stack|\n\s+at /);
   });
 });
