@@ -6,9 +6,10 @@ import { parseRecipe, RELATION_OF_METHOD, type Recipe } from '../pruning/recipe.
 import { dataNameUnder, mapDataFilesAsync, realRoots } from './dataNames.js';
 import type { RegistryDeps } from './deps.js';
 import { resolveDataFile } from './importPath.js';
-import { createJobIn, jobTransaction } from './jobs/index.js';
+import { createJobIn, jobTransaction, type Tx } from './jobs/index.js';
 import { checkDescription, checkNameFree, findModel, type ModelRow } from './models.js';
-import { formatModelName, parseModelName } from './names.js';
+import { formatModelName, type ModelName, parseModelName } from './names.js';
+import { oneAtATime } from './oneAtATime.js';
 import { type EvaluationRequest, parseEvaluationRequests } from './payloads.js';
 import { mapPrismaError } from './prismaErrors.js';
 
@@ -86,43 +87,75 @@ export async function spawnPrunedVariant(deps: RegistryDeps, input: SpawnInput, 
   const explicit = input.name != null;
   const wanted = parseModelName(input.name ?? defaultChildName(parent, plan.recipe));
   if (explicit) await checkNameFree(deps.prisma, wanted);
-  const name = explicit ? wanted : await freeName(deps, wanted.owner, wanted.name);
-  try {
-    return await jobTransaction(deps, async (tx) => {
-      const child = await tx.model.create({
-        data: {
-          owner: name.owner,
-          name: name.name,
-          kind: 'DERIVED',
-          status: 'QUEUED',
-          architecture: parent.architecture,
-          parameterCount: BigInt(plan.parameters.after.total),
-          dtype: parent.dtype,
-          config: plan.config as object,
-          license: parent.license,
-          description,
-          tags: parent.tags,
-        },
-      });
-      const edge = await tx.lineageEdge.create({
-        data: { parentId: parent.id, childId: child.id, relation: RELATION_OF_METHOD[recipe.method], recipe: recipe as object },
-      });
-      const job = await createJobIn(deps, tx, {
-        kind: 'PRUNE',
-        modelId: child.id,
-        payload: { parentId: parent.id, recipe, evaluate },
-        createdById,
-      });
-      return { model: child, edge, job, plan };
-    });
-  } catch (err) {
-    throw mapPrismaError(err, `name: a model named ${formatModelName(name)}`, 'name');
+  for (let attempt = 1; ; attempt++) {
+    let name = wanted;
+    try {
+      const create = () =>
+        jobTransaction(deps, async (tx) => {
+          // A name the server chooses is chosen in the transaction that takes it, so simultaneous
+          // spawns from one base get -2, -3, … (200 at once got 174 CONFLICTs on names nobody gave).
+          if (!explicit) name = await freeNameIn(tx, wanted);
+          return createChild(deps, tx, { name, parent, plan, recipe, evaluate, description }, createdById);
+        });
+      return await (explicit ? create() : oneAtATime(nameLockKey(wanted), create));
+    } catch (err) {
+      // Only a client's explicit name, taken outside the lock between our look and our insert,
+      // can collide with a chosen one: choose again. A name the client gave stays its CONFLICT.
+      if (!explicit && isUniqueViolation(err) && attempt < 5) continue;
+      throw mapPrismaError(err, `name: a model named ${formatModelName(name)}`, 'name');
+    }
   }
 }
 
-async function freeName(deps: Pick<RegistryDeps, 'prisma'>, owner: string, base: string) {
+interface NewChild {
+  name: ModelName;
+  parent: ModelRow;
+  plan: Plan;
+  recipe: Recipe;
+  evaluate: EvaluationRequest[];
+  description: string | null;
+}
+
+/** The child model (QUEUED), its lineage edge and its PRUNE job, in the caller's transaction. */
+async function createChild(deps: RegistryDeps, tx: Tx, c: NewChild, createdById: string | null) {
+  const { name, parent, plan, recipe, evaluate, description } = c;
+  const child = await tx.model.create({
+    data: {
+      owner: name.owner,
+      name: name.name,
+      kind: 'DERIVED',
+      status: 'QUEUED',
+      architecture: parent.architecture,
+      parameterCount: BigInt(plan.parameters.after.total),
+      dtype: parent.dtype,
+      config: plan.config as object,
+      license: parent.license,
+      description,
+      tags: parent.tags,
+    },
+  });
+  const edge = await tx.lineageEdge.create({
+    data: { parentId: parent.id, childId: child.id, relation: RELATION_OF_METHOD[recipe.method], recipe: recipe as object },
+  });
+  const job = await createJobIn(deps, tx, {
+    kind: 'PRUNE',
+    modelId: child.id,
+    payload: { parentId: parent.id, recipe, evaluate },
+    createdById,
+  });
+  return { model: child, edge, job, plan };
+}
+
+/**
+ * The base name or the first free `base-N`, under a transaction-scoped advisory lock on the base
+ * (PostgreSQL's pg_advisory_xact_lock): a second spawn from the same base waits until the first
+ * has committed its model, then sees it taken.
+ */
+async function freeNameIn(tx: Tx, wanted: ModelName): Promise<ModelName> {
+  const { owner, name: base } = wanted;
+  await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtextextended(${nameLockKey(wanted)}, 0))`;
   // Names are unique ignoring case (migration 20261130200000), so "taken" ignores case too.
-  const taken = await deps.prisma.model.findMany({
+  const taken = await tx.model.findMany({
     where: { owner: { equals: owner, mode: 'insensitive' }, name: { startsWith: base, mode: 'insensitive' } },
     select: { name: true },
   });
@@ -130,6 +163,16 @@ async function freeName(deps: Pick<RegistryDeps, 'prisma'>, owner: string, base:
   const has = (n: string) => names.has(n.toLowerCase());
   if (!has(base)) return { owner, name: base };
   for (let i = 2; ; i++) if (!has(`${base}-${i}`)) return { owner, name: `${base}-${i}` };
+}
+
+/** One key per base name, ignoring case as names do. */
+function nameLockKey(wanted: ModelName): string {
+  return `bonsai-child-name:${formatModelName(wanted)}`.toLowerCase();
+}
+
+/** PostgreSQL's unique_violation as Prisma reports it (P2002). */
+function isUniqueViolation(err: unknown): boolean {
+  return typeof err === 'object' && err !== null && (err as { code?: unknown }).code === 'P2002';
 }
 
 export async function evaluateModel(deps: RegistryDeps, ref: string, requests: unknown, createdById: string | null) {
