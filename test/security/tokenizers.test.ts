@@ -3,15 +3,17 @@
 // published tokenizer (shared/tokenizers/) or config; every published tokenizer still passes.
 // The precompiled-charsmap property (fast-check, fixed seed, printed on failure): a map the check
 // accepts never sends spm_precompiled's trie walk out of range on any text.
-import { readdirSync, readFileSync } from 'node:fs';
+import { cpSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { parseArchitecture } from '../../src/arch/registry.js';
 import { precompiledCharsmapProblem } from '../../src/formats/checkpoint/precompiledCharsmap.js';
+import { checkTokenizer } from '../../src/formats/checkpoint/tokenizerCheck.js';
 import { tokenizerModelProblem } from '../../src/formats/checkpoint/tokenizerModelRules.js';
 import { tokenizerProblem } from '../../src/formats/checkpoint/tokenizerRules.js';
 import { fixtureConfig, sharedDir } from '../fixtures/checkpoints.js';
+import { tempDir } from '../helpers/tmp.js';
 
 const SEED = Number(process.env.BONSAI_FC_SEED ?? 20261130);
 const TOKENIZERS = join(sharedDir, 'tokenizers');
@@ -249,5 +251,38 @@ describe('precompiled_charsmap', () => {
     );
     // Some mutations must have been caught, or the property says nothing.
     expect(refused).toBeGreaterThan(0);
+  });
+});
+
+describe('the registration check runs in a child process with a heap bound', () => {
+  /** The test process's peak RSS growth while `work` runs (sampled every 20 ms). */
+  async function rssGrowth(work: Promise<unknown>): Promise<number> {
+    const before = process.memoryUsage().rss;
+    let peak = before;
+    const timer = setInterval(() => {
+      peak = Math.max(peak, process.memoryUsage().rss);
+    }, 20);
+    await work.finally(() => clearInterval(timer));
+    return peak - before;
+  }
+
+  it('a tokenizer that needs more than the bound is refused as such, and the calling process does not grow', async () => {
+    let error: unknown;
+    const growth = await rssGrowth(checkTokenizer(join(TOKENIZERS, 'xlm-roberta'), {}, { maxHeapMb: 96 }).catch((e) => (error = e)));
+    expect(String(error)).toMatch(/xlm-roberta\/tokenizer\.json: needs more than the 96 MiB a tokenizer may use to load/);
+    // Loading it in this process would take about 200 MB.
+    expect(growth).toBeLessThan(40 * 2 ** 20);
+  });
+
+  it('with the default bound a published tokenizer passes, and a broken one is refused naming the field', async () => {
+    const dir = join(TOKENIZERS, 't5-small');
+    await checkTokenizer(dir, readJson(join(dir, 'config.json')));
+    const broken = join(tempDir('bonsai-tok-'), 't5-small');
+    cpSync(dir, broken, { recursive: true });
+    const t = published('t5-small');
+    writeFileSync(join(broken, 'tokenizer.json'), JSON.stringify({ ...t, decoder: { ...t.decoder, replacement: '' } }));
+    await expect(checkTokenizer(broken, {})).rejects.toThrow(
+      /t5-small\/tokenizer\.json: decoder\.replacement must be exactly one character/,
+    );
   });
 });
