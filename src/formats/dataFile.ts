@@ -2,6 +2,7 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { BadInputError } from '../errors.js';
+import { JsonPolicyError, parseJsonBytes } from './json.js';
 
 export interface DataFile {
   path: string;
@@ -47,9 +48,12 @@ export function readJsonl<T>(file: DataFile, check: (r: Record<string, unknown>)
     if (line.trim() === '') return;
     let parsed: unknown;
     try {
-      parsed = JSON.parse(line);
-    } catch {
-      throw new BadInputError(field, `${file.path} line ${i + 1}: not valid JSON`);
+      // The JSON reading policy (src/formats/json.ts): nesting bounded before anything walks a record.
+      parsed = parseJsonBytes(Buffer.from(line), `line ${i + 1}`, { maxBytes: MAX_DATA_FILE_BYTES });
+    } catch (err) {
+      if (!(err instanceof JsonPolicyError)) throw err;
+      const problem = String(err.details.problem);
+      throw new BadInputError(field, `${file.path} line ${i + 1}: ${problem.startsWith('not valid JSON') ? 'not valid JSON' : problem}`);
     }
     if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed))
       throw new BadInputError(field, `${file.path} line ${i + 1}: expected a JSON object`);

@@ -4,6 +4,7 @@
 // parsed value (fast-check, fixed seed, printed on failure).
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { readJsonl } from '../../src/formats/dataFile.js';
 import { JsonPolicyError, jsonDepth, MAX_JSON_DEPTH, parseJsonBytes, valueDepth } from '../../src/formats/json.js';
 
 const SEED = Number(process.env.BONSAI_FC_SEED ?? 20261130);
@@ -82,5 +83,21 @@ describe('parseJsonBytes', () => {
     expect(() => parseJsonBytes(bytes(nested(300)), 'config.json', { maxBytes: 1000, code: 'BAD_CHECKPOINT' })).toThrow(
       expect.objectContaining({ code: 'BAD_CHECKPOINT' }),
     );
+  });
+});
+
+describe('JSONL data files (evaluation tasks) follow the policy line by line', () => {
+  it('a record nested 200,000 deep is refused naming the file and the line', () => {
+    const text = `{"text": "In the beginning"}\n{"text": "x", "deep": ${nested(200_000)}}\n`;
+    expect(() => readJsonl({ path: 'lambada.jsonl', text, sha256: '' }, () => null)).toThrow(
+      'data: lambada.jsonl line 2: nested more than 128 levels deep',
+    );
+    expect(() => readJsonl({ path: 'lambada.jsonl', text: '{"text": "a"}\n{"text": ', sha256: '' }, () => null)).toThrow(
+      'data: lambada.jsonl line 2: not valid JSON',
+    );
+    expect(readJsonl({ path: 'lambada.jsonl', text: '{"text": "a"}\n\n{"text": "b"}', sha256: '' }, () => null)).toEqual([
+      { text: 'a' },
+      { text: 'b' },
+    ]);
   });
 });
