@@ -1,6 +1,7 @@
 import { PrismaPg } from '@prisma/adapter-pg';
 import pg from 'pg';
 import { PrismaClient } from './generated/client.js';
+import { type Listener, type ListenHandlers, listen } from './listen.js';
 
 export type { PrismaClient } from './generated/client.js';
 export * as db from './generated/client.js';
@@ -13,6 +14,7 @@ export interface ClientOptions {
 
 const pools = new WeakMap<PrismaClient, pg.Pool>();
 const queryListeners = new WeakMap<PrismaClient, (sql: string) => void>();
+const closers = new WeakMap<PrismaClient, Array<() => Promise<void>>>();
 
 /** One client per process: it owns the connection pool. */
 export function createPrismaClient(url: string, options: ClientOptions = {}): PrismaClient {
@@ -34,6 +36,8 @@ export function createPrismaClient(url: string, options: ClientOptions = {}): Pr
   // The adapter does not own a pool it was given: end it with the client.
   const disconnect = client.$disconnect.bind(client);
   client.$disconnect = async () => {
+    for (const close of closers.get(client) ?? []) await close().catch(() => {});
+    closers.delete(client);
     await disconnect();
     if (!pool.ended) await pool.end();
   };
@@ -53,4 +57,16 @@ export async function rawQuery<R extends pg.QueryResultRow>(prisma: PrismaClient
   const onQuery = queryListeners.get(prisma);
   onQuery?.(text);
   return (await pool.query<R>(text, values)).rows;
+}
+
+/**
+ * A LISTEN on `channel` beside the client's pool (src/db/listen.ts), closed with the client; null
+ * for a client not made by createPrismaClient.
+ */
+export function listenBeside(prisma: PrismaClient, channel: string, handlers: ListenHandlers): Listener | null {
+  const pool = pools.get(prisma);
+  if (!pool?.options.connectionString) return null;
+  const listener = listen(pool.options.connectionString, channel, handlers);
+  closers.set(prisma, [...(closers.get(prisma) ?? []), () => listener.close()]);
+  return listener;
 }

@@ -4,7 +4,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import type { PrismaClient } from '../db/client.js';
 import type { TokenRole } from '../db/generated/enums.js';
 import { BadInputError, NotFoundError } from '../errors.js';
-import { tokenCacheOf } from './tokenCache.js';
+import { REVOKED_CHANNEL, tokenCacheOf } from './tokenCache.js';
 
 export type { TokenRole } from '../db/generated/enums.js';
 
@@ -45,7 +45,7 @@ export async function createToken(
  */
 export async function verifyToken(prisma: PrismaClient, secret: string): Promise<Viewer | null> {
   const hash = hashToken(secret);
-  const cache = tokenCacheOf<Viewer>(prisma);
+  const cache = tokenCacheOf<Viewer>(prisma, { listen: true });
   const cached = cache.get(hash);
   if (cached !== undefined) return cached;
   // Requests that miss together (the entry just expired under load) share one lookup.
@@ -54,9 +54,10 @@ export async function verifyToken(prisma: PrismaClient, secret: string): Promise
 
 async function lookUpToken(prisma: PrismaClient, hash: string): Promise<Viewer | null> {
   const cache = tokenCacheOf<Viewer>(prisma);
+  const epoch = cache.epoch;
   const row = await prisma.apiToken.findUnique({ where: { tokenHash: hash } });
   if (!row || row.revokedAt || (row.expiresAt && row.expiresAt.getTime() <= Date.now())) {
-    cache.set(hash, null, null);
+    cache.set(hash, null, null, epoch);
     return null;
   }
   // Last use is informational: a minute's precision saves a write on every request.
@@ -64,7 +65,7 @@ async function lookUpToken(prisma: PrismaClient, hash: string): Promise<Viewer |
     await prisma.apiToken.update({ where: { id: row.id }, data: { lastUsedAt: new Date() } });
   }
   const viewer = { tokenId: row.id, name: row.name, role: row.role };
-  cache.set(hash, viewer, row.expiresAt);
+  cache.set(hash, viewer, row.expiresAt, epoch);
   return viewer;
 }
 
@@ -72,7 +73,11 @@ export async function revokeToken(prisma: PrismaClient, id: string) {
   const row = await prisma.apiToken.findUnique({ where: { id } });
   if (!row) throw new NotFoundError('API token', id);
   if (row.revokedAt) return row;
-  const revoked = await prisma.apiToken.update({ where: { id }, data: { revokedAt: new Date() } });
+  // The NOTIFY is delivered when the update commits, to every process's token cache (tokenCache.ts).
+  const [revoked] = await prisma.$transaction([
+    prisma.apiToken.update({ where: { id }, data: { revokedAt: new Date() } }),
+    prisma.$executeRaw`SELECT pg_notify(${REVOKED_CHANNEL}, ${id})`,
+  ]);
   tokenCacheOf<Viewer>(prisma).forget(id);
   return revoked;
 }

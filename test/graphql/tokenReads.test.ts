@@ -1,10 +1,11 @@
-// Reads with a token: verified tokens are remembered for a few seconds (a revocation elsewhere
-// takes effect within TOKEN_CACHE_TTL_MS, one through this server at once), and catalog responses
+// Reads with a token: verified tokens are remembered for a few seconds, but a revocation takes
+// effect on the next request, made here or by another process (a PostgreSQL NOTIFY reaches every
+// server's cache; issue 26: `bonsai token revoke` took up to the cache time), and catalog responses
 // are shared between everyone allowed to read — never with a bad token, nor with anonymous
 // callers on a server whose reads are not public.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPrismaClient } from '../../src/db/client.js';
-import { TOKEN_CACHE_TTL_MS } from '../../src/registry/tokenCache.js';
+import { TokenCache } from '../../src/registry/tokenCache.js';
 import { createToken, revokeToken } from '../../src/registry/tokens.js';
 import { startTestApi, type TestApi } from '../helpers/api.js';
 
@@ -37,7 +38,7 @@ async function post(api: TestApi, query: string, token: string | null) {
 }
 
 describe('verified tokens', () => {
-  it('a token revoked by another process stops working within the cache time; one revoked here at once', async () => {
+  it('a token revoked by another process, or here, is refused on the very next request', async () => {
     const { secret, id } = await createToken(open.db.prisma, { name: 'ci', role: 'READER' });
     expect((await post(open, '{ viewer { name } }', secret)).body).toEqual({ data: { viewer: { name: 'ci' } } });
     // Another process: its own connection pool, its own (empty) cache.
@@ -47,18 +48,8 @@ describe('verified tokens', () => {
     } finally {
       await other.$disconnect();
     }
-    const started = Date.now();
-    let refusedAfter: number | null = null;
-    while (Date.now() - started < TOKEN_CACHE_TTL_MS + 2000) {
-      const r = await post(open, '{ models { totalCount } }', secret);
-      if ((r.body.errors as Array<{ extensions: { code: string } }> | undefined)?.[0]?.extensions.code === 'UNAUTHENTICATED') {
-        refusedAfter = Date.now() - started;
-        break;
-      }
-      await new Promise((r) => setTimeout(r, 200));
-    }
-    expect(refusedAfter).not.toBeNull();
-    expect(refusedAfter!).toBeLessThanOrEqual(TOKEN_CACHE_TTL_MS + 500);
+    const next = await post(open, '{ models { totalCount } }', secret);
+    expect((next.body.errors as Array<{ extensions: { code: string } }>)[0]?.extensions.code).toBe('UNAUTHENTICATED');
 
     const second = await createToken(open.db.prisma, { name: 'ci2', role: 'ADMIN' });
     expect((await post(open, '{ viewer { name } }', second.secret)).body).toEqual({ data: { viewer: { name: 'ci2' } } });
@@ -66,6 +57,18 @@ describe('verified tokens', () => {
     const after = await post(open, '{ models { totalCount } }', second.secret);
     expect((after.body.errors as Array<{ extensions: { code: string } }>)[0]?.extensions.code).toBe('UNAUTHENTICATED');
   }, 20_000);
+});
+
+describe('the token cache', () => {
+  it('a lookup that read the token before a revocation does not cache it after', () => {
+    const cache = new TokenCache<{ tokenId: string }>();
+    const epoch = cache.epoch;
+    cache.forget('t1');
+    cache.set('hash', { tokenId: 't1' }, null, epoch);
+    expect(cache.get('hash')).toBeUndefined();
+    cache.set('hash', { tokenId: 't1' }, null, cache.epoch);
+    expect(cache.get('hash')).toEqual({ tokenId: 't1' });
+  });
 });
 
 describe('the catalog cache', () => {
