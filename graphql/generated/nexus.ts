@@ -385,6 +385,7 @@ export interface NexusGenFieldTypes {
     createdAt: NexusGenScalars['DateTime']; // DateTime!
     databaseId: string; // String!
     error: string | null; // String
+    errorCode: string | null; // String
     finishedAt: NexusGenScalars['DateTime'] | null; // DateTime
     heartbeatAt: NexusGenScalars['DateTime'] | null; // DateTime
     id: string; // ID!
@@ -667,6 +668,7 @@ export interface NexusGenFieldTypeNames {
     createdAt: 'DateTime'
     databaseId: 'String'
     error: 'String'
+    errorCode: 'String'
     finishedAt: 'DateTime'
     heartbeatAt: 'DateTime'
     id: 'ID'

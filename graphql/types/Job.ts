@@ -27,6 +27,10 @@ export const Job = objectType({
       description: 'Why it failed, in words a user can act on. Server paths are shown in full to maintainers only.',
       resolve: async (j, _a, ctx) => (j.error === null ? null : (await pathRedactor(ctx))(j.error)),
     });
+    t.string('errorCode', {
+      description:
+        'Why it failed, for programs: the error code (BAD_USER_INPUT, BAD_CHECKPOINT, STORAGE_FULL, …) or how its process ended: OUT_OF_MEMORY, KILLED, CRASHED, WORKER_LOST. Every FAILED job has one.',
+    });
     t.nonNull.list.nonNull.string('logTail', {
       description: 'The last log lines. Server paths are shown in full to maintainers only.',
       resolve: async (j, _a, ctx) => {
