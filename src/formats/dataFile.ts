@@ -1,6 +1,6 @@
 // Evaluation data files, read with errors that name the file, the line and the problem.
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync, readFileSync } from 'node:fs';
 import { BadInputError } from '../errors.js';
 import { JsonPolicyError, parseJsonBytes } from './json.js';
 
@@ -24,12 +24,29 @@ export function dataFileTooLarge(path: string, size: number, field: string): Bad
   );
 }
 
+/**
+ * Synchronous (the job processes' tasks and the CLI, never the API). The file is opened with
+ * O_NONBLOCK and checked with fstat on the descriptor, like src/formats/regularFile.ts: a path
+ * swapped for a FIFO after the job's containment check (src/registry/importPath.ts resolveDataFile)
+ * is refused instead of blocking the job forever, and the bytes read are those of the file checked.
+ */
 export function readDataFile(path: string, field = 'data'): DataFile {
-  if (!existsSync(path)) throw new BadInputError(field, `${path} does not exist`);
-  const stat = statSync(path);
-  if (!stat.isFile()) throw new BadInputError(field, `${path} is not a file`);
-  if (stat.size > MAX_DATA_FILE_BYTES) throw dataFileTooLarge(path, stat.size, field);
-  const bytes = readFileSync(path);
+  let fd: number;
+  try {
+    fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new BadInputError(field, code === 'ENOENT' ? `${path} does not exist` : `${path} is not a readable file (${code})`);
+  }
+  let bytes: Buffer;
+  try {
+    const stat = fstatSync(fd);
+    if (!stat.isFile()) throw new BadInputError(field, `${path} is not a file`);
+    if (stat.size > MAX_DATA_FILE_BYTES) throw dataFileTooLarge(path, stat.size, field);
+    bytes = readFileSync(fd);
+  } finally {
+    closeSync(fd);
+  }
   let text: string;
   try {
     // Strict: a Latin-1 file decoded leniently would be scored (or counted) as replacement characters.
