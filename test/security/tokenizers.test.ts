@@ -117,6 +117,11 @@ describe('Unigram (XLM-R)', () => {
       `model.vocab[1000] ${JSON.stringify(xlmr.model.vocab[999][0])} is already defined at model.vocab[999]`,
     ],
     [
+      'an object of ids as its vocabulary',
+      { ...xlmr, model: { ...xlmr.model, vocab: { '<unk>': 0, a: 1 } } },
+      'model.vocab must be a list of [piece, score] pairs in a Unigram model',
+    ],
+    [
       'an empty piece',
       withVocab((v) => {
         v[7] = ['', 0];
@@ -145,6 +150,11 @@ describe('WordPiece (multilingual BERT)', () => {
     ['an unk_token not in the vocabulary', { unk_token: '[NOPE]' }, 'model.unk_token "[NOPE]" is not in model.vocab'],
     ['max_input_chars_per_word 0', { max_input_chars_per_word: 0 }, 'model.max_input_chars_per_word must be a positive integer (got 0)'],
     ['max_input_chars_per_word -1', { max_input_chars_per_word: -1 }, 'model.max_input_chars_per_word must be a positive integer (got -1)'],
+    [
+      'a list of pieces as its vocabulary',
+      { type: 'WordPiece', vocab: [['[UNK]', 0]] },
+      'model.vocab must be an object of token ids in a WordPiece model',
+    ],
   ];
   for (const [what, edit, message] of cases) {
     it(what, () => {

@@ -21,6 +21,7 @@ const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null 
 const BYTE_PIECES = Array.from({ length: 256 }, (_, i) => `<0x${i.toString(16).toUpperCase().padStart(2, '0')}>`);
 
 function unigramProblem(model: Json): string | null {
+  if (!Array.isArray(model.vocab)) return 'model.vocab must be a list of [piece, score] pairs in a Unigram model';
   const vocab = model.vocab as Array<[string, number]>;
   if (model.byte_fallback !== undefined && typeof model.byte_fallback !== 'boolean') return 'model.byte_fallback must be true or false';
   const seen = new Map<string, number>();
@@ -40,7 +41,8 @@ function unigramProblem(model: Json): string | null {
 }
 
 function wordPieceProblem(model: Json): string | null {
-  const vocab = model.vocab as Json;
+  if (!isObject(model.vocab)) return 'model.vocab must be an object of token ids in a WordPiece model';
+  const vocab = model.vocab;
   const unk = model.unk_token ?? '[UNK]';
   if (typeof unk !== 'string') return 'model.unk_token must be a string';
   if (!Object.hasOwn(vocab, unk)) return `model.unk_token ${JSON.stringify(unk)} is not in model.vocab`;
