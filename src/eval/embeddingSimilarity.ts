@@ -3,11 +3,11 @@
 // cosine between pooled embeddings, each model reading the line through its own tokenizer. Lines
 // whose tokens all survive a vocabulary trim give a cosine of 1 up to rounding; with masked-LM heads
 // the logits at kept ids are compared too.
-import { readFile } from 'node:fs/promises';
 import { Tokenizer } from '@huggingface/tokenizers';
 import { CheckpointError } from '../formats/checkpoint/folder.js';
 import type { Pooling } from '../formats/checkpoint/sentenceTransformers.js';
 import { readTokenizerFilesSync } from '../formats/checkpoint/tokenizerFiles.js';
+import { readDataFile } from '../formats/dataFile.js';
 import type { LmSession } from '../onnx/session.js';
 import { sha256File } from '../sha256.js';
 import type { EvalResult } from './types.js';
@@ -95,7 +95,10 @@ export interface EmbeddingSimilarityOptions {
 }
 
 export async function embeddingSimilarity(parent: EncoderSide, child: EncoderSide, o: EmbeddingSimilarityOptions): Promise<EvalResult[]> {
-  let lines = (await readFile(o.data, 'utf8')).split(/\r?\n/).filter((l) => l.trim().length > 0);
+  // Through the one data-file reader: non-blocking, fstat-checked, bounded, strict UTF-8.
+  let lines = readDataFile(o.data)
+    .text.split(/\r?\n/)
+    .filter((l) => l.trim().length > 0);
   if (o.limit) lines = lines.slice(0, o.limit);
   if (!lines.length) throw new CheckpointError(o.data, 'has no non-empty lines to embed');
   const withLogits = parent.session.outputNames.includes('mlm_logits') && child.session.outputNames.includes('mlm_logits');
