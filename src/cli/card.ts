@@ -1,7 +1,7 @@
 // `bonsai card DIR`: the card of a local checkpoint, with no registry: the numbers come from the
 // tensors, the lineage from bonsai_recipe.json when Bonsai made the folder.
 // `bonsai export NAME OUT`: a registry model written out as a folder with its README.md.
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { copyFile, mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { inspectCheckpoint } from '../arch/inspect.js';
@@ -9,7 +9,7 @@ import type { CardInput, CardParent } from '../cards/input.js';
 import { renderCard } from '../cards/render.js';
 import { BadInputError } from '../errors.js';
 import { readLocalResults } from '../eval/localResults.js';
-import { readCheckpointFolder } from '../formats/checkpoint/folder.js';
+import { readCheckpointFolder, readJsonObjectSync } from '../formats/checkpoint/folder.js';
 import { RECIPE_FILE } from '../pruning/output.js';
 import { RELATION_OF_METHOD } from '../pruning/recipe.js';
 import { cardInput } from '../registry/cards.js';
@@ -31,8 +31,10 @@ export async function localCardInput(dir: string, opts: { name?: string; baseMod
   const config = (await readCheckpointFolder(dir)).config;
   const parents: CardParent[] = [];
   const recipePath = join(dir, RECIPE_FILE);
-  if (existsSync(recipePath)) {
-    const file = JSON.parse(readFileSync(recipePath, 'utf8')) as RecipeFile;
+  // Under the JSON reading policy (src/formats/json.ts), like every file of a checkpoint folder.
+  const recipeFile = readJsonObjectSync(recipePath);
+  if (recipeFile) {
+    const file = recipeFile as unknown as RecipeFile;
     // The parent's config is the child's with every recorded change undone.
     const parentConfig = { ...config };
     for (const c of file.result?.config_changes ?? []) parentConfig[c.field] = c.from;
