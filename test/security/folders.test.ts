@@ -215,6 +215,32 @@ describe('shards and the Hugging Face cache', () => {
     expect(answers[0]).toBe(answers[1]);
   });
 
+  it('the repository folder or the snapshot linking out of the roots: FORBIDDEN, whether or not the target exists', async () => {
+    const outsideRepo = hubCacheOf(outside, 'org/elsewhere', sharedModel);
+    const cases: Array<[string, (repo: string) => void]> = [
+      ['snap-exists', (repo) => symlinkSync(join(outsideRepo, 'snapshots', COMMIT), join(repo, 'snapshots', COMMIT))],
+      ['snap-missing', (repo) => symlinkSync(join(outside, 'no-such-snapshot'), join(repo, 'snapshots', COMMIT))],
+    ];
+    const answers = [];
+    for (const [name, spoil] of cases) {
+      const repo = hubCacheOf(hub, `org/${name}`, sharedModel);
+      rmSync(join(repo, 'snapshots', COMMIT), { recursive: true });
+      spoil(repo);
+      const r = await expectRefusedAndNothingStored(`hf://org/${name}`, `folders/${name}`, 'FORBIDDEN', /leads outside the allowed roots/);
+      answers.push(shape(r.errors?.[0]?.message, name));
+    }
+    expect(answers[0]).toBe(answers[1]);
+    for (const [name, target] of [
+      ['repo-exists', outsideRepo],
+      ['repo-missing', join(outside, 'no-such-repo')],
+    ] as const) {
+      symlinkSync(target, join(hub, `models--org--${name}`));
+      const r = await expectRefusedAndNothingStored(`hf://org/${name}`, `folders/${name}`, 'FORBIDDEN', /leads outside the allowed roots/);
+      answers.push(shape(r.errors?.[0]?.message, name));
+    }
+    expect(answers[2]).toBe(answers[3]);
+  });
+
   it('"--" in a repository id is refused, so two ids cannot share one cache folder', async () => {
     hubCacheOf(hub, 'org--x/name', sharedModel);
     for (const ref of ['hf://org--x/name', 'hf://org/x--name', 'hf://org-x/na--me', 'hf://a--b']) {
