@@ -32,7 +32,25 @@ function clientCode(formatted: GraphQLFormattedError, error: unknown): string | 
   return null;
 }
 
+/**
+ * Characters of an error message a client gets. Messages quote what the client sent (`id: "…" is
+ * not an id from this API`), and a megabyte-long id came back whole, a second megabyte to build
+ * and send for a mistake.
+ */
+const MAX_MESSAGE = 2000;
+
+const cut = (message: string) =>
+  message.length > MAX_MESSAGE ? `${message.slice(0, MAX_MESSAGE)}… (${message.length.toLocaleString('en-US')} characters, cut)` : message;
+
 export function makeFormatError(production: boolean, log: Logger) {
+  const format = formatWith(production, log);
+  return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
+    const result = format(formatted, error);
+    return result.message.length > MAX_MESSAGE ? { ...result, message: cut(result.message) } : result;
+  };
+}
+
+function formatWith(production: boolean, log: Logger) {
   return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
     try {
       const original = unwrapResolverError(error);

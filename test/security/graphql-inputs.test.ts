@@ -79,6 +79,16 @@ describe('bad variable values are 400 BAD_USER_INPUT naming the variable', () =>
     expect(repeats.body.data?.models).toEqual({ totalCount: 0 });
   });
 
+  it('a megabyte of text is not sent back: messages quoting it are cut at 2,000 characters; a search is at most 1,000', async () => {
+    const big = 'x'.repeat(1_000_000);
+    const r = await post(api, 'query($id: ID!) { node(id: $id) { __typename } }', { id: big });
+    expect(r.body.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+    expect(r.body.errors?.[0]?.message).toMatch(/^id: "x+… \(1,000,0\d\d characters, cut\)$/);
+    expect(r.text.length).toBeLessThan(3000);
+    const search = await post(api, 'query($s: String) { models(filter: { search: $s }) { totalCount } }', { s: big });
+    expect(search.body.errors?.[0]?.message).toBe('filter.search: at most 1,000 characters (got 1,000,000)');
+  });
+
   it('a BigInt beyond 64 bits, as digits and as a number', async () => {
     const q = 'query($m: BigInt) { models(filter: { minParameters: $m }) { totalCount } }';
     expectClientError(await post(api, q, { m: '99999999999999999999999999' }), 'BAD_USER_INPUT', /\$m.*BigInt/);
