@@ -18,10 +18,11 @@ import { coalesceReads } from './coalesce.js';
 import { type Context, createContext, type Services } from './context.js';
 import { makeFormatError } from './errors.js';
 import { jsonErrorHandler, notFoundHandler } from './http/errors.js';
+import { mountHubRoutes } from './http/hub/index.js';
 import { httpStatusPlugin } from './httpStatus.js';
 import { inputChecksPlugin } from './inputChecks.js';
 import { complexityPlugin, LIMITS, reportAsValidationError } from './limits.js';
-import { cardRoute, fileRoute, onnxRoute } from './modelRoutes.js';
+import { cardRoute } from './modelRoutes.js';
 import { buildSchema } from './schema.js';
 import { boundVariableDepth } from './variableDepth.js';
 
@@ -77,8 +78,7 @@ export async function startHttpServer(services: Services, options: HttpOptions):
       .json({ status: db.ok ? 'ok' : 'degraded', database: db.ok ? 'ok' : 'unavailable', version: services.version });
   });
   app.get('/models/:owner/:name/README.md', cardRoute(services));
-  app.get('/models/:owner/:name/onnx/:file', onnxRoute(services));
-  app.get('/models/:owner/:name/resolve/*path', fileRoute(services));
+  mountHubRoutes(app, services);
   app.use(
     '/graphql',
     express.json({ limit: '1mb' }),

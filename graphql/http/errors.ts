@@ -112,7 +112,11 @@ export function clientError(err: unknown): HttpError | null {
       code: err.code,
       message: err.message,
       details: err.details,
-      headers: status === 503 ? { 'retry-after': '5' } : {},
+      headers: {
+        ...(status === 503 ? { 'retry-after': '5' } : {}),
+        // The Hub's clients tell a missing repository, revision and file apart by this header.
+        ...(typeof err.details.hubErrorCode === 'string' ? { 'x-error-code': err.details.hubErrorCode } : {}),
+      },
     };
   }
   // The token check (createContext) or a query could not reach the database.

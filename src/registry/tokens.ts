@@ -1,5 +1,9 @@
 // API tokens: the secret is shown once and only its sha256 is stored, so a database leak gives no
-// usable token. A fixed prefix (`bonsai_`) lets secret scanners recognise a leaked one.
+// usable token. A fixed prefix (`hf_bonsai_`) lets secret scanners recognise a leaked one, and
+// starts with `hf_` because the Hub's JavaScript client refuses any other access token
+// (huggingface.js, packages/hub/src/utils/checkCredentials.ts), so Bonsai's tokens work with it;
+// the `_bonsai_` and the base64url alphabet keep it apart from a real Hugging Face token
+// (`hf_` and 34 letters). Tokens made before, `bonsai_…`, still work: only the hash is looked up.
 import { createHash, randomBytes } from 'node:crypto';
 import type { PrismaClient } from '../db/client.js';
 import type { TokenRole } from '../db/generated/enums.js';
@@ -31,8 +35,8 @@ export async function createToken(
   const name = input.name.trim();
   if (name.length === 0 || name.length > 100) throw new BadInputError('name', 'must be 1 to 100 characters');
   if (input.expiresAt && input.expiresAt.getTime() <= Date.now()) throw new BadInputError('expiresAt', 'must be in the future');
-  const secret = `bonsai_${randomBytes(24).toString('base64url')}`;
-  const prefix = secret.slice(0, 12);
+  const secret = `hf_bonsai_${randomBytes(24).toString('base64url')}`;
+  const prefix = secret.slice(0, 16);
   const row = await prisma.apiToken.create({
     data: { name, role: input.role, tokenHash: hashToken(secret), prefix, expiresAt: input.expiresAt ?? null },
   });

@@ -90,7 +90,7 @@ describe('bonsai serve on the embedded Postgres', () => {
     // `bonsai token create` joins the running server's cluster; its secret works on the API.
     const tokenRun = runBonsai(['token', 'create', '--role', 'admin', '--name', 'first'], { BONSAI_HOME: home });
     expect((await tokenRun.exited).code).toBe(0);
-    const secret = /bonsai_\S+/.exec(tokenRun.output())?.[0];
+    const secret = /hf_bonsai_\S+/.exec(tokenRun.output())?.[0];
     expect(secret).toBeDefined();
     const created = await fetch(`http://127.0.0.1:${port}/graphql`, {
       method: 'POST',
@@ -164,7 +164,7 @@ describe('bonsai serve on the embedded Postgres', () => {
 
       const token = runBonsai(['token', 'create', '--role', 'reader'], tool, { cwd: elsewhere });
       expect((await token.exited).code).toBe(0);
-      const secret = /bonsai_\S+/.exec(token.output())?.[0];
+      const secret = /hf_bonsai_\S+/.exec(token.output())?.[0];
       const res = await fetch(`http://127.0.0.1:${port}/graphql`, {
         method: 'POST',
         headers: { 'content-type': 'application/json', authorization: `Bearer ${secret}` },

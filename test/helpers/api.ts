@@ -32,10 +32,18 @@ export interface TestApi {
 }
 
 export async function startTestApi(
-  options: { modelRoots?: string[]; hubCache?: string; publicReads?: boolean; production?: boolean; onQuery?: (sql: string) => void } = {},
+  options: {
+    modelRoots?: string[];
+    hubCache?: string;
+    publicReads?: boolean;
+    production?: boolean;
+    onQuery?: (sql: string) => void;
+    /** The server's home (default: a new temporary folder); its store is home/artifacts. */
+    home?: string;
+  } = {},
 ): Promise<TestApi> {
   const db = await createTestDatabase({ onQuery: options.onQuery });
-  const home = tempDir('bonsai-api-');
+  const home = options.home ?? tempDir('bonsai-api-');
   const log = createLogger('error');
   const queue = await JobQueue.start(db.url, log);
   const registry: RegistryDeps = {

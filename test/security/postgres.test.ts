@@ -39,7 +39,7 @@ describe('the embedded Postgres is supervised', () => {
     await server.waitFor(/GraphQL\s+http:\/\/\S+\/graphql/);
     const token = runBonsai(['token', 'create', '--role', 'maintainer', '--name', 'ci'], { BONSAI_HOME: home });
     expect((await token.exited).code).toBe(0);
-    const secret = /bonsai_\S+/.exec(token.output())![0];
+    const secret = /hf_bonsai_\S+/.exec(token.output())![0];
     expect((await gql(port, '{ viewer { role } }', secret)).body).toEqual({ data: { viewer: { role: 'MAINTAINER' } } });
 
     // The whole server dies at once (as under the OOM killer): the postmaster and its backends, so no

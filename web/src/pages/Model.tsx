@@ -204,7 +204,7 @@ function Files({ model }: { model: ModelData }) {
             {model.files.map((f) => (
               <tr key={f.path}>
                 <td data-label="File">
-                  <a href={`/models/${model.name}/resolve/${f.path}`} download>
+                  <a href={`/${model.name}/resolve/main/${f.path}`} download>
                     {f.path}
                   </a>
                 </td>

@@ -172,7 +172,7 @@ export function SpawnPage({ name }: { name: string }) {
           </label>
           <label>
             API token
-            <input type="password" value={token} onChange={(e) => setTok(e.target.value)} autoComplete="off" placeholder="bonsai_…" />
+            <input type="password" value={token} onChange={(e) => setTok(e.target.value)} autoComplete="off" placeholder="hf_bonsai_…" />
           </label>
         </div>
         <section aria-label="plan" className="card" aria-live="polite">

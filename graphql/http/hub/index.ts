@@ -1,0 +1,35 @@
+// The Hugging Face Hub's read protocol, so every Hub client (huggingface_hub and `hf download`,
+// transformers' from_pretrained with HF_ENDPOINT, huggingface.js with hubUrl, transformers.js with
+// env.remoteHost) can pull from Bonsai. The paths are the Hub's; the answers follow what its
+// clients read (see each file). Mounted before the catalog's `/{owner}/{name}` page route.
+import express, { type Express } from 'express';
+import type { Services } from '../../context.js';
+import { listModelsRoute } from './listModels.js';
+import { modelInfoRoute } from './modelInfo.js';
+import { resolveRoute } from './resolve.js';
+import { pathsInfoRoute, treeRoute } from './tree.js';
+
+export function mountHubRoutes(app: Express, services: Services): void {
+  app.get('/api/models', listModelsRoute(services));
+  app.get('/api/models/:owner/:name', modelInfoRoute(services));
+  app.get('/api/models/:owner/:name/revision/:revision', modelInfoRoute(services));
+  app.get('/api/models/:owner/:name/tree/:revision{/*path}', treeRoute(services));
+  app.post(
+    '/api/models/:owner/:name/paths-info/:revision',
+    express.json({ limit: '1mb' }),
+    express.urlencoded({ extended: false, limit: '1mb' }),
+    pathsInfoRoute(services),
+  );
+  app.get('/:owner/:name/resolve/:revision/*path', resolveRoute(services));
+  // Bonsai's earlier download routes, kept for links already handed out.
+  app.get('/models/:owner/:name/resolve/*path', (req, res) => {
+    const { owner, name, path } = req.params as { owner: string; name: string; path: string[] };
+    res.redirect(302, `/${encodeURIComponent(owner)}/${encodeURIComponent(name)}/resolve/main/${path.map(encodeURIComponent).join('/')}`);
+  });
+  app.get('/models/:owner/:name/onnx/:file', (req, res) => {
+    res.redirect(
+      302,
+      `/${encodeURIComponent(req.params.owner)}/${encodeURIComponent(req.params.name)}/resolve/main/onnx/${encodeURIComponent(req.params.file)}`,
+    );
+  });
+}

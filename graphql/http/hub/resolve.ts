@@ -1,0 +1,70 @@
+// GET and HEAD /{owner}/{name}/resolve/{revision}/{path}: one file of a model at a revision, with
+// the headers the Hub's clients read (huggingface_hub's get_hf_file_metadata, huggingface.js's
+// fileDownloadInfo): X-Repo-Commit, an ETag (the sha256 for a file kept in LFS, the git blob id
+// otherwise) with X-Linked-Etag and X-Linked-Size for LFS files, Content-Length, Accept-Ranges,
+// and Range requests (RFC 9110 §14) so an interrupted download resumes. A missing file is a 404
+// with X-Error-Code: EntryNotFound.
+import type { Request, Response } from 'express';
+import rangeParser from 'range-parser';
+import { EntryNotFoundError, repoRevision } from '../../../src/registry/hubRepo.js';
+import type { Services } from '../../context.js';
+import { readableRoute } from '../../modelRoutes.js';
+import { attachment } from '../attachment.js';
+import { fileOid, sourcePath } from './entries.js';
+
+type Params = { owner: string; name: string; revision: string; path: string[] };
+
+export function resolveRoute(services: Services) {
+  return readableRoute<Params>(services, async (req, res) => {
+    const repo = `${req.params.owner}/${req.params.name}`;
+    const path = req.params.path.join('/');
+    const revision = await repoRevision(services.registry, repo, req.params.revision);
+    const file = revision.files.find((f) => f.path === path);
+    if (!file) throw new EntryNotFoundError(repo, path);
+    const etag = `"${file.lfs ? file.sha256 : await fileOid(services.registry.store, file)}"`;
+    res.set({
+      'x-repo-commit': revision.sha,
+      etag,
+      'accept-ranges': 'bytes',
+      // A revision's content never changes; `main` moves, so clients revalidate by ETag.
+      'cache-control': req.params.revision === revision.sha ? 'public, max-age=31536000, immutable' : 'no-cache',
+      ...(file.lfs ? { 'x-linked-etag': etag, 'x-linked-size': String(file.size) } : {}),
+    });
+    attachment(res, path);
+    const where = sourcePath(services.registry.store, file.source);
+    if (typeof where === 'string') {
+      // send (through express) answers Range, If-Range and HEAD; dot-folders in the store's path are
+      // the server's own (BONSAI_HOME=./.bonsai), not a client's.
+      await sendFile(res, where);
+      return;
+    }
+    sendBytes(req, res, where);
+  });
+}
+
+function sendFile(res: Response, path: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    res.sendFile(path, { dotfiles: 'allow', etag: false, lastModified: false, cacheControl: false, acceptRanges: true }, (err) =>
+      err ? reject(err) : resolve(),
+    );
+  });
+}
+
+/** Bytes made on request (the card), with the same Range handling as a stored file. */
+function sendBytes(req: Request, res: Response, bytes: Buffer): void {
+  const header = req.headers.range;
+  const ranges = header ? rangeParser(bytes.length, header, { combine: true }) : -2;
+  if (ranges === -1) {
+    res.status(416).set('content-range', `bytes */${bytes.length}`).end();
+    return;
+  }
+  if (Array.isArray(ranges) && ranges.type === 'bytes' && ranges.length === 1) {
+    const { start, end } = ranges[0]!;
+    res
+      .status(206)
+      .set('content-range', `bytes ${start}-${end}/${bytes.length}`)
+      .send(bytes.subarray(start, end + 1));
+    return;
+  }
+  res.send(bytes);
+}

@@ -1,0 +1,140 @@
+// A model as a Hugging Face Hub repository: its files at a revision, as the Hub's API and its
+// clients see them (huggingface_hub's hf_api.py and file_download.py, huggingface.js's
+// packages/hub). The stored checkpoint's files, the card rendered from the registry as README.md
+// (as the Hub serves a model card) and, once exported, the ONNX graph under onnx/ (where
+// transformers.js looks for it). A revision's `sha` is a 40-hex commit id computed from the stored
+// files (path and sha256, sorted), so it names exactly that content and any client can pin it;
+// `main` and `HEAD` are the model's current files.
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { join } from 'node:path';
+import { renderCard } from '../cards/render.js';
+import { BonsaiError } from '../errors.js';
+import { cardInput } from './cards.js';
+import type { RegistryDeps } from './deps.js';
+import { findByName, type ModelRow } from './models.js';
+import { formatModelName, parseModelName } from './names.js';
+import { onnxExportOf } from './onnxExports.js';
+
+/** Where a file's bytes come from: a blob of the store, the rendered card, or the ONNX export. */
+export type RepoFileSource = { kind: 'blob'; sha256: string } | { kind: 'bytes'; bytes: Buffer } | { kind: 'path'; path: string };
+
+export interface RepoFile {
+  path: string;
+  size: number;
+  /** sha256 of the content (the Hub's LFS oid and ETag). */
+  sha256: string;
+  /** Stored through Git LFS on the Hub (weights, graphs, tokenizer models, anything ≥ 10 MiB). */
+  lfs: boolean;
+  source: RepoFileSource;
+}
+
+export interface RepoRevision {
+  model: ModelRow;
+  sha: string;
+  files: RepoFile[];
+  /** The card's YAML front matter (the Hub's `cardData`), when the model has weights to describe. */
+  cardData: Record<string, unknown> | null;
+}
+
+/**
+ * The Hub's 404s, each with the `X-Error-Code` its clients branch on (huggingface_hub's
+ * hf_raise_for_status: RepoNotFound, RevisionNotFound, EntryNotFound).
+ */
+export class RepoNotFoundError extends BonsaiError {
+  constructor(repo: string) {
+    super('NOT_FOUND', `repository not found: ${repo}`, { what: 'repository', key: repo, hubErrorCode: 'RepoNotFound' });
+  }
+}
+
+export class EntryNotFoundError extends BonsaiError {
+  constructor(repo: string, path: string) {
+    super('NOT_FOUND', `file not found: ${path} in ${repo}`, { what: 'file', key: path, hubErrorCode: 'EntryNotFound' });
+  }
+}
+
+export class RevisionNotFoundError extends BonsaiError {
+  constructor(repo: string, revision: string) {
+    super('NOT_FOUND', `revision not found: ${revision} of ${repo} (there are main, HEAD and the current commit)`, {
+      what: 'revision',
+      key: revision,
+      hubErrorCode: 'RevisionNotFound',
+    });
+  }
+}
+
+/**
+ * Which files the Hub keeps in Git LFS: the patterns of its default `.gitattributes` for model
+ * repositories that matter here, and anything of 10 MiB or more (the Hub refuses larger plain
+ * files without LFS).
+ */
+const LFS_PATTERN = /\.(safetensors|onnx|onnx_data|bin|pt|pth|model|msgpack|h5|ckpt|gguf)$/;
+const LFS_MIN_BYTES = 10 * 1024 * 1024;
+export const isLfs = (path: string, size: number) => LFS_PATTERN.test(path) || size >= LFS_MIN_BYTES;
+
+/** The commit id of a set of stored files: sha1 over their sorted `path NUL sha256 LF` lines. */
+export function revisionSha(files: ReadonlyArray<{ path: string; sha256: string }>): string {
+  const hash = createHash('sha1');
+  for (const f of [...files].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0))) hash.update(`${f.path}\0${f.sha256}\n`);
+  return hash.digest('hex');
+}
+
+/**
+ * sha256 of an exported file, hashed once per process (an export is written once under a key of
+ * its inputs and never changed, so its path and size identify it).
+ */
+const exportHashes = new Map<string, Promise<string>>();
+function fileSha256(path: string): Promise<string> {
+  let hashed = exportHashes.get(path);
+  if (!hashed) {
+    hashed = (async () => {
+      const hash = createHash('sha256');
+      for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
+      return hash.digest('hex');
+    })();
+    hashed.catch(() => exportHashes.delete(path));
+    exportHashes.set(path, hashed);
+  }
+  return hashed;
+}
+
+/** The revisions a model answers to: its branch, HEAD and its commit id. */
+function answersTo(revision: string, sha: string): boolean {
+  return revision === 'main' || revision === 'HEAD' || revision === 'refs/heads/main' || revision === sha;
+}
+
+/** The model `owner/name` at `revision`, with every file a Hub client can download. */
+export async function repoRevision(deps: Pick<RegistryDeps, 'prisma' | 'store'>, repo: string, revision: string): Promise<RepoRevision> {
+  const model = await findByName(deps.prisma, parseModelName(repo, 'repo'));
+  if (!model) throw new RepoNotFoundError(repo);
+  const stored = model.artifactId
+    ? await deps.prisma.artifactFile.findMany({ where: { artifactId: model.artifactId }, orderBy: { path: 'asc' } })
+    : [];
+  const sha = revisionSha(stored);
+  if (!answersTo(revision, sha)) throw new RevisionNotFoundError(formatModelName(model), revision);
+  const files: RepoFile[] = stored
+    .filter((f) => f.path !== 'README.md')
+    .map((f) => ({
+      path: f.path,
+      size: Number(f.size),
+      sha256: f.sha256,
+      lfs: isLfs(f.path, Number(f.size)),
+      source: { kind: 'blob', sha256: f.sha256 },
+    }));
+  let cardData: Record<string, unknown> | null = null;
+  if (model.config && model.parameterCount !== null) {
+    // The card is the repository's README.md, rendered from the registry as the catalog shows it.
+    const card = renderCard(await cardInput(deps.prisma, model));
+    cardData = card.metadata;
+    const bytes = Buffer.from(card.markdown, 'utf8');
+    const sha256 = createHash('sha256').update(bytes).digest('hex');
+    files.push({ path: 'README.md', size: bytes.length, sha256, lfs: false, source: { kind: 'bytes', bytes } });
+  }
+  const exported = await onnxExportOf(deps, stored);
+  for (const f of exported?.files ?? []) {
+    const path = join(exported!.dir, f.path);
+    files.push({ path: `onnx/${f.path}`, size: f.size, sha256: await fileSha256(path), lfs: true, source: { kind: 'path', path } });
+  }
+  files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  return { model, sha, files, cardData };
+}
