@@ -46,10 +46,12 @@ export function failureOf(err: Error): JobFailure {
   return { code: 'INTERNAL_ERROR', message: err.message || err.name || 'an error without a message' };
 }
 
-// What V8 prints before it aborts a process whose heap is full (src/heap/heap.cc's
-// FatalProcessOutOfMemory: "Reached heap limit", "JavaScript heap out of memory"; "Fatal
-// JavaScript out of memory" from newer V8; "invalid array length" is not fatal and is thrown).
-const V8_OUT_OF_MEMORY = /JavaScript heap out of memory|Reached heap limit|Fatal JavaScript out of memory|Fatal process out of memory/;
+// The line Node prints before it aborts a process whose V8 heap is full (node's OOMErrorHandler:
+// "FATAL ERROR: Reached heap limit Allocation failed - JavaScript heap out of memory", or
+// "Ineffective mark-compacts near heap limit …"; newer V8 prints "Fatal JavaScript out of memory:
+// …"). A whole line at its start, so a log line quoting the phrase does not count.
+const V8_OUT_OF_MEMORY =
+  /^(?:FATAL ERROR: .*(?:JavaScript heap out of memory|heap limit).*|#? ?Fatal (?:JavaScript|process) out of memory.*)$/m;
 
 /**
  * How a job process that ended on its own terms (not cancelled) ended: its exit code or signal and
@@ -63,6 +65,7 @@ export function exitFailure(
   signal: NodeJS.Signals | null,
   stderrTail: string,
 ): { outcome: ReturnType<typeof outcomeOf>; failure?: JobFailure } {
+  if (code === EXIT.ok) return { outcome: 'succeeded' };
   const oom = V8_OUT_OF_MEMORY.exec(stderrTail);
   if (oom) {
     return {
@@ -70,7 +73,7 @@ export function exitFailure(
       failure: {
         code: 'OUT_OF_MEMORY',
         message:
-          `the job ran out of memory (V8: "${oom[0]}"); give it less to hold at once (fewer calibration samples, ` +
+          `the job ran out of memory (V8: "${oom[0].trim()}"); give it less to hold at once (fewer calibration samples, ` +
           'a smaller corpus) or run the workers with a larger heap (NODE_OPTIONS=--max-old-space-size=MB)',
       },
     };

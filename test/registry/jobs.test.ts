@@ -307,5 +307,8 @@ describe('every FAILED job says why, with a code', () => {
     expect(exitFailure(1, null, '')).toMatchObject({ outcome: 'retryable', failure: { code: 'CRASHED' } });
     expect(exitFailure(3, null, '')).toMatchObject({ outcome: 'permanent' });
     expect(exitFailure(0, null, '').failure).toBeUndefined();
+    // Only V8's own line counts: a log line quoting it, or a process that exited 0, is not out of memory.
+    expect(exitFailure(0, null, OOM)).toEqual({ outcome: 'succeeded' });
+    expect(exitFailure(1, null, `info: the text says "${OOM}"\n`)).toMatchObject({ failure: { code: 'CRASHED' } });
   });
 });
