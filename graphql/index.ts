@@ -19,4 +19,5 @@ export {
   PruningRecipeInput,
   RecipeUnion,
 } from './types/Recipe.js';
+export * from './types/Revision.js';
 export * from './types/scalars.js';

@@ -7,6 +7,8 @@ import type { TreeNode } from '../src/registry/lineage.js';
 export type ModelSource = db.Model;
 export type EdgeSource = Pick<db.LineageEdge, 'id' | 'parentId' | 'childId' | 'relation' | 'position' | 'createdAt'> & {
   recipe: unknown;
+  /** The parent's revision the child was made from (not read by tree queries). */
+  parentRevision?: string | null;
   /** Attached when the query that found the edge read its models too (trees). */
   parentModel?: db.Model;
   childModel?: db.Model;
@@ -14,6 +16,7 @@ export type EdgeSource = Pick<db.LineageEdge, 'id' | 'parentId' | 'childId' | 'r
 export type JobSource = db.Job;
 export type EvaluationSource = db.Evaluation;
 export type FileSource = db.ArtifactFile;
+export type RevisionSource = db.Revision;
 export type TokenSource = db.ApiToken;
 export type PlanSource = Plan;
 export interface TreeSource {

@@ -11,7 +11,9 @@ import { needsCalibration } from '../src/pruning/recipe.js';
 import { resolveDataFile } from '../src/registry/importPath.js';
 import { completePrune, modelWithCheckpoint, recordResolvedRecipe } from '../src/registry/jobs/index.js';
 import { findModel, removeUnreferencedBlobs } from '../src/registry/models.js';
+import { formatModelName } from '../src/registry/names.js';
 import { prunePayload } from '../src/registry/payloads.js';
+import { revisionFiles } from '../src/registry/revisions.js';
 import { defineTask } from './task.js';
 
 export const pruneTask = defineTask('PRUNE', prunePayload, async (payload, ctx) => {
@@ -23,12 +25,14 @@ export const pruneTask = defineTask('PRUNE', prunePayload, async (payload, ctx) 
     return;
   }
   const parent = await modelWithCheckpoint(deps.prisma, payload.parentId, 'prune');
+  // The revision the spawn recorded: the parent may have had a newer commit since.
+  const parentFiles = payload.parentRevision ? await revisionFiles(deps.prisma, parent.id, payload.parentRevision) : parent.artifact.files;
 
   const parentDir = join(ctx.tmp, 'parent');
   const outDir = join(ctx.tmp, 'out');
   reporter.update('checkout', 0);
-  await store.checkout(parent.artifact.files, parentDir);
-  const parentHashes = Object.fromEntries(parent.artifact.files.map((f) => [f.path, f.sha256]));
+  await store.checkout(parentFiles, parentDir);
+  const parentHashes = Object.fromEntries(parentFiles.map((f) => [f.path, f.sha256]));
   let resolved: ResolvedRecipe = { recipe: payload.recipe };
   if (needsCalibration(payload.recipe)) {
     const r = payload.recipe as { calibration: string };
@@ -75,6 +79,8 @@ export const pruneTask = defineTask('PRUNE', prunePayload, async (payload, ctx) 
       byteSize,
       config,
       parentId: parent.id,
+      message: `Prune ${formatModelName(parent)}${payload.parentRevision ? `@${payload.parentRevision.slice(0, 7)}` : ''}: ${payload.recipe.method}`,
+      source: payload.parentRevision ? `${formatModelName(parent)}@${payload.parentRevision}` : formatModelName(parent),
       // What the run measured, beside what was asked (the card states a sparsified model's real non-zeros).
       result: {
         parameters: result.parameters,

@@ -5,7 +5,7 @@
 
 
 import type { Context } from "./../context.js"
-import type { TokenSource, EvaluationSource, JobSource, EdgeSource, ModelSource, ModelPageSource, FileSource, TreeSource, TreeNodeSource, PlanSource } from "./../sources.js"
+import type { TokenSource, EvaluationSource, JobSource, EdgeSource, ModelSource, ModelPageSource, FileSource, TreeSource, TreeNodeSource, PlanSource, RevisionSource } from "./../sources.js"
 import type { core } from "nexus"
 declare global {
   interface NexusGenCustomInputMethods<TypeName extends string> {
@@ -255,6 +255,7 @@ export interface NexusGenObjects {
     count: number; // Int!
     relation: NexusGenEnums['Relation']; // Relation!
   }
+  Revision: RevisionSource;
   SkippedFile: { // root type
     path: string; // String!
     reason: string; // String!
@@ -407,6 +408,7 @@ export interface NexusGenFieldTypes {
     id: string; // ID!
     method: string | null; // String
     parent: NexusGenRootTypes['Model']; // Model!
+    parentRevision: string | null; // String
     position: number; // Int!
     recipe: NexusGenRootTypes['Recipe']; // Recipe!
     relation: NexusGenEnums['Relation']; // Relation!
@@ -450,6 +452,8 @@ export interface NexusGenFieldTypes {
     parameterCount: NexusGenScalars['BigInt'] | null; // BigInt
     parents: NexusGenRootTypes['LineageEdge'][]; // [LineageEdge!]!
     pathToRoot: NexusGenRootTypes['Model'][]; // [Model!]!
+    revision: string | null; // String
+    revisions: NexusGenRootTypes['Revision'][]; // [Revision!]!
     root: NexusGenRootTypes['Model']; // Model!
     shortName: string; // String!
     status: NexusGenEnums['ModelStatus']; // ModelStatus!
@@ -546,6 +550,13 @@ export interface NexusGenFieldTypes {
   RelationCount: { // field return type
     count: number; // Int!
     relation: NexusGenEnums['Relation']; // Relation!
+  }
+  Revision: { // field return type
+    createdAt: NexusGenScalars['DateTime']; // DateTime!
+    files: NexusGenRootTypes['ModelFile'][]; // [ModelFile!]!
+    message: string; // String!
+    sha: string; // String!
+    source: string | null; // String
   }
   SkippedFile: { // field return type
     path: string; // String!
@@ -690,6 +701,7 @@ export interface NexusGenFieldTypeNames {
     id: 'ID'
     method: 'String'
     parent: 'Model'
+    parentRevision: 'String'
     position: 'Int'
     recipe: 'Recipe'
     relation: 'Relation'
@@ -733,6 +745,8 @@ export interface NexusGenFieldTypeNames {
     parameterCount: 'BigInt'
     parents: 'LineageEdge'
     pathToRoot: 'Model'
+    revision: 'String'
+    revisions: 'Revision'
     root: 'Model'
     shortName: 'String'
     status: 'ModelStatus'
@@ -830,6 +844,13 @@ export interface NexusGenFieldTypeNames {
     count: 'Int'
     relation: 'Relation'
   }
+  Revision: { // field return type name
+    createdAt: 'DateTime'
+    files: 'ModelFile'
+    message: 'String'
+    sha: 'String'
+    source: 'String'
+  }
   SkippedFile: { // field return type name
     path: 'String'
     reason: 'String'
@@ -879,6 +900,9 @@ export interface NexusGenArgTypes {
     }
     evaluations: { // args
       task?: string | null; // String
+    }
+    files: { // args
+      revision: string | null; // String
     }
     hardwareRequirements: { // args
       batchSize: number | null; // Int
@@ -933,6 +957,7 @@ export interface NexusGenArgTypes {
       evaluate?: NexusGenInputs['EvaluationTaskInput'][] | null; // [EvaluationTaskInput!]
       name?: string | null; // String
       parent: string; // String!
+      parentRevision?: string | null; // String
       recipe: NexusGenInputs['PruningRecipeInput']; // PruningRecipeInput!
     }
     updateModel: { // args
@@ -970,6 +995,7 @@ export interface NexusGenArgTypes {
     }
     pruningPlan: { // args
       parent: string; // String!
+      parentRevision?: string | null; // String
       recipe: NexusGenInputs['PruningRecipeInput']; // PruningRecipeInput!
     }
   }

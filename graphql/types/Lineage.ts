@@ -43,6 +43,9 @@ export const LineageEdge = objectType({
       description: 'How the child was made, as recorded.',
       resolve: (e) => publicRecipe(e.recipe as object) as never,
     });
+    t.string('parentRevision', {
+      description: 'The sha of the parent’s revision the child was made from (recorded since revisions exist).',
+    });
     t.json('result', { description: 'What the run measured (parameters; sparsity: nonZero and targetParameters); null until it has run.' });
     t.string('method', {
       description: 'The recipe method: mlp-width, depth, sparsity, vocab (or external).',

@@ -3,6 +3,7 @@ import { BadInputError } from '../../src/errors.js';
 import { ancestors, descendantTree, MAX_TREE_DEPTH, pathToRoot, rootOf } from '../../src/registry/lineage.js';
 import { findModel } from '../../src/registry/models.js';
 import { formatModelName } from '../../src/registry/names.js';
+import { findRevision } from '../../src/registry/revisions.js';
 import { checkRead } from '../auth.js';
 import { modelRef, toGlobalId } from '../globalId.js';
 import { treeSource } from './Lineage.js';
@@ -34,7 +35,13 @@ export const Model = objectType({
     t.nonNull.dateTime('updatedAt');
     t.nonNull.list.nonNull.field('files', {
       type: 'ModelFile',
-      resolve: (m, _a, ctx) => (m.artifactId ? ctx.loaders.files.load(m.artifactId) : []),
+      description: 'The files of a revision: `main` (the current files), or a sha (or a prefix of at least 7) from `revisions`.',
+      args: { revision: stringArg({ default: 'main' }) },
+      resolve: async (m, args, ctx) => {
+        if ((args.revision ?? 'main') === 'main') return m.artifactId ? ctx.loaders.files.load(m.artifactId) : [];
+        const found = await findRevision(ctx.services.prisma, m, args.revision!);
+        return found ? ctx.loaders.files.load(found.artifactId) : [];
+      },
     });
     t.nonNull.list.nonNull.field('parents', {
       type: 'LineageEdge',

@@ -83,6 +83,7 @@ export const ModelMutations = extendType({
       description: 'Queues a pruned child of `parent`: checked against the plan first, then model, edge and job in one transaction.',
       args: {
         parent: nonNull(stringArg()),
+        parentRevision: stringArg({ description: 'The parent’s revision to prune: a sha from `Model.revisions` (default: main).' }),
         recipe: nonNull(arg({ type: 'PruningRecipeInput', description: 'One method and its fields, as for `bonsai prune`.' })),
         name: stringArg({ description: 'owner/name; by default derived from the parent and the recipe.' }),
         description: stringArg(),

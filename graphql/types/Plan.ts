@@ -84,10 +84,15 @@ export const PlanQuery = extendType({
     t.nonNull.field('pruningPlan', {
       type: 'PruningPlan',
       description: 'What `recipe` will produce from `parent`, before anything is queued.',
-      args: { parent: nonNull(stringArg()), recipe: nonNull(arg({ type: 'PruningRecipeInput' })) },
-      resolve: async (_r, { parent, recipe }, ctx) => {
+      args: {
+        parent: nonNull(stringArg()),
+        parentRevision: stringArg({ description: 'The parent’s revision (a sha from `Model.revisions`; default: main).' }),
+        recipe: nonNull(arg({ type: 'PruningRecipeInput' })),
+      },
+      resolve: async (_r, { parent, parentRevision, recipe }, ctx) => {
         checkRead(ctx);
-        return (await pruningPlan(ctx.services.registry, modelRef(parent, 'parent'), recipeFromInput(recipe))).plan;
+        return (await pruningPlan(ctx.services.registry, modelRef(parent, 'parent'), recipeFromInput(recipe), parentRevision ?? 'main'))
+          .plan;
       },
     });
   },

@@ -2,9 +2,8 @@
 // clients see them (huggingface_hub's hf_api.py and file_download.py, huggingface.js's
 // packages/hub). The stored checkpoint's files, the card rendered from the registry as README.md
 // (as the Hub serves a model card) and, once exported, the ONNX graph under onnx/ (where
-// transformers.js looks for it). A revision's `sha` is a 40-hex commit id computed from the stored
-// files (path and sha256, sorted), so it names exactly that content and any client can pin it;
-// `main` and `HEAD` are the model's current files.
+// transformers.js looks for it). A revision is one of the model's immutable revisions
+// (src/registry/revisions.ts): `main` and `HEAD` are the newest, a sha (or its prefix) any other.
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { join } from 'node:path';
@@ -15,6 +14,13 @@ import type { RegistryDeps } from './deps.js';
 import { findByName, type ModelRow } from './models.js';
 import { formatModelName, parseModelName } from './names.js';
 import { onnxExportOf } from './onnxExports.js';
+import { findRevision, RevisionNotFoundError } from './revisions.js';
+
+export { RevisionNotFoundError };
+
+const MAIN = new Set(['main', 'HEAD', 'refs/heads/main']);
+/** The sha of a repository without a commit yet: git's empty tree. */
+const EMPTY_SHA = '4b825dc642cb6eb9a060e54bf8d69288fbee4904';
 
 /** Where a file's bytes come from: a blob of the store, the rendered card, or the ONNX export. */
 export type RepoFileSource = { kind: 'blob'; sha256: string } | { kind: 'bytes'; bytes: Buffer } | { kind: 'path'; path: string };
@@ -32,6 +38,8 @@ export interface RepoFile {
 export interface RepoRevision {
   model: ModelRow;
   sha: string;
+  /** When the revision was made (the repository's lastModified). */
+  date: Date;
   files: RepoFile[];
   /** The card's YAML front matter (the Hub's `cardData`), when the model has weights to describe. */
   cardData: Record<string, unknown> | null;
@@ -53,16 +61,6 @@ export class EntryNotFoundError extends BonsaiError {
   }
 }
 
-export class RevisionNotFoundError extends BonsaiError {
-  constructor(repo: string, revision: string) {
-    super('NOT_FOUND', `revision not found: ${revision} of ${repo} (there are main, HEAD and the current commit)`, {
-      what: 'revision',
-      key: revision,
-      hubErrorCode: 'RevisionNotFound',
-    });
-  }
-}
-
 /**
  * Which files the Hub keeps in Git LFS: the patterns of its default `.gitattributes` for model
  * repositories that matter here, and anything of 10 MiB or more (the Hub refuses larger plain
@@ -71,13 +69,6 @@ export class RevisionNotFoundError extends BonsaiError {
 const LFS_PATTERN = /\.(safetensors|onnx|onnx_data|bin|pt|pth|model|msgpack|h5|ckpt|gguf)$/;
 const LFS_MIN_BYTES = 10 * 1024 * 1024;
 export const isLfs = (path: string, size: number) => LFS_PATTERN.test(path) || size >= LFS_MIN_BYTES;
-
-/** The commit id of a set of stored files: sha1 over their sorted `path NUL sha256 LF` lines. */
-export function revisionSha(files: ReadonlyArray<{ path: string; sha256: string }>): string {
-  const hash = createHash('sha1');
-  for (const f of [...files].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0))) hash.update(`${f.path}\0${f.sha256}\n`);
-  return hash.digest('hex');
-}
 
 /**
  * sha256 of an exported file, hashed once per process (an export is written once under a key of
@@ -98,20 +89,17 @@ function fileSha256(path: string): Promise<string> {
   return hashed;
 }
 
-/** The revisions a model answers to: its branch, HEAD and its commit id. */
-function answersTo(revision: string, sha: string): boolean {
-  return revision === 'main' || revision === 'HEAD' || revision === 'refs/heads/main' || revision === sha;
-}
-
 /** The model `owner/name` at `revision`, with every file a Hub client can download. */
 export async function repoRevision(deps: Pick<RegistryDeps, 'prisma' | 'store'>, repo: string, revision: string): Promise<RepoRevision> {
   const model = await findByName(deps.prisma, parseModelName(repo, 'repo'));
   if (!model) throw new RepoNotFoundError(repo);
-  const stored = model.artifactId
-    ? await deps.prisma.artifactFile.findMany({ where: { artifactId: model.artifactId }, orderBy: { path: 'asc' } })
+  const found = await findRevision(deps.prisma, model, revision);
+  // A repository created for an upload has no revision until its first commit, as on the Hub.
+  if (!found && !MAIN.has(revision)) throw new RevisionNotFoundError(formatModelName(model), revision);
+  const stored = found
+    ? await deps.prisma.artifactFile.findMany({ where: { artifactId: found.artifactId }, orderBy: { path: 'asc' } })
     : [];
-  const sha = revisionSha(stored);
-  if (!answersTo(revision, sha)) throw new RevisionNotFoundError(formatModelName(model), revision);
+  const sha = found?.sha ?? EMPTY_SHA;
   const files: RepoFile[] = stored
     .filter((f) => f.path !== 'README.md')
     .map((f) => ({
@@ -122,7 +110,9 @@ export async function repoRevision(deps: Pick<RegistryDeps, 'prisma' | 'store'>,
       source: { kind: 'blob', sha256: f.sha256 },
     }));
   let cardData: Record<string, unknown> | null = null;
-  if (model.config && model.parameterCount !== null) {
+  const current = found !== null && found.artifactId === model.artifactId;
+  // The card describes the model as it is now, so only its current revision carries it.
+  if (current && model.config && model.parameterCount !== null) {
     // The card is the repository's README.md, rendered from the registry as the catalog shows it.
     const card = renderCard(await cardInput(deps.prisma, model));
     cardData = card.metadata;
@@ -130,11 +120,11 @@ export async function repoRevision(deps: Pick<RegistryDeps, 'prisma' | 'store'>,
     const sha256 = createHash('sha256').update(bytes).digest('hex');
     files.push({ path: 'README.md', size: bytes.length, sha256, lfs: false, source: { kind: 'bytes', bytes } });
   }
-  const exported = await onnxExportOf(deps, stored);
+  const exported = current ? await onnxExportOf(deps, stored) : null;
   for (const f of exported?.files ?? []) {
     const path = join(exported!.dir, f.path);
     files.push({ path: `onnx/${f.path}`, size: f.size, sha256: await fileSha256(path), lfs: true, source: { kind: 'path', path } });
   }
   files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
-  return { model, sha, files, cardData };
+  return { model, sha, date: found?.createdAt ?? model.updatedAt, files, cardData };
 }

@@ -268,15 +268,22 @@ export async function deleteModel(deps: RegistryDeps, ref: string, cascade: bool
   }
   const running = await prisma.job.count({ where: { modelId: { in: all }, status: 'RUNNING' } });
   if (running > 0) throw new ConflictError('a job is running on this model (or a descendant); cancel it first');
-  const files = await prisma.artifactFile.findMany({ where: { artifact: { model: { id: { in: all } } } }, select: { sha256: true } });
+  // Every revision's files, the current one's and the history's.
+  const files = await prisma.artifactFile.findMany({
+    where: { artifact: { OR: [{ model: { id: { in: all } } }, { revisions: { some: { modelId: { in: all } } } }] } },
+    select: { sha256: true },
+  });
   try {
     await prisma.$transaction(async (tx) => {
-      const artifacts = await tx.model.findMany({ where: { id: { in: all } }, select: { artifactId: true } });
+      const artifacts = [
+        ...(await tx.model.findMany({ where: { id: { in: all } }, select: { artifactId: true } })),
+        ...(await tx.revision.findMany({ where: { modelId: { in: all } }, select: { artifactId: true } })),
+      ];
       // Children first: an edge's parent side is ON DELETE RESTRICT.
       await tx.lineageEdge.deleteMany({ where: { OR: [{ childId: { in: all } }, { parentId: { in: all } }] } });
       await tx.model.deleteMany({ where: { id: { in: all } } });
       const artifactIds = artifacts.map((a) => a.artifactId).filter((a): a is string => a !== null);
-      await tx.artifact.deleteMany({ where: { id: { in: artifactIds } } });
+      await tx.artifact.deleteMany({ where: { id: { in: [...new Set(artifactIds)] } } });
     });
   } catch (err) {
     throw mapPrismaError(err, 'model');

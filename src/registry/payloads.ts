@@ -49,6 +49,11 @@ export type EvaluationRequest = z.infer<typeof evaluationRequest>;
 
 export const prunePayload = z.object({
   parentId: z.uuid(),
+  /** The parent's revision the child is made from (absent in jobs queued before revisions). */
+  parentRevision: z
+    .string()
+    .regex(/^[0-9a-f]{40}$/)
+    .optional(),
   recipe: recipeSchema,
   evaluate: z.array(evaluationRequest).default([]),
 });

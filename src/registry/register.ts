@@ -4,18 +4,21 @@
 // the content they point to, under their own names) are hashed into the artifact store, and the
 // rows are written in one transaction; if anything fails, the blobs this call added are removed
 // again, so a failed import leaves neither a row nor a file. Other files are listed as skipped.
+import { basename } from 'node:path';
 import { inspectCheckpoint } from '../arch/inspect.js';
 import type { Relation } from '../db/generated/enums.js';
 import { BadInputError, BonsaiError } from '../errors.js';
 import { checkpointFiles, type SkippedFile } from '../formats/checkpoint/files.js';
 import { checkTokenizer } from '../formats/checkpoint/tokenizerCheck.js';
+import { dataNameUnder, realRoots } from './dataNames.js';
 import type { RegistryDeps } from './deps.js';
 import { MAX_PARENTS } from './externalRecipe.js';
-import { isHfReference, resolveHfReference } from './hfCache.js';
+import { isHfReference, parseHfReference, resolveHfReference } from './hfCache.js';
 import { resolveImportPath } from './importPath.js';
 import { checkDescription, checkLicense, checkNameFree, checkTags, findModel, type ModelRow, removeUnreferencedBlobs } from './models.js';
 import { parseModelName } from './names.js';
 import { mapPrismaError } from './prismaErrors.js';
+import { createRevision } from './revisions.js';
 
 export interface ParentRef {
   /** Id or owner/name. */
@@ -53,6 +56,9 @@ export async function registerModel(deps: RegistryDeps, input: RegisterInput): P
     if (!deps.hubCache) throw new BadInputError('path', 'hf:// references need a Hugging Face cache (HF_HOME or HF_HUB_CACHE)');
     path = await resolveHfReference(path, deps.hubCache, deps.modelRoots);
   }
+  // Where the files came from, as anyone may see it: the Hub id and the commit resolved (the
+  // snapshot folder is named by it), or the folder's name under its import root.
+  const hfSource = isHfReference(input.path) ? `hf://${parseHfReference(input.path).repoId}@${basename(path)}` : null;
   const roots = deps.modelRoots;
   const dir = await resolveImportPath(path, roots);
   const description = checkDescription(input.description);
@@ -116,6 +122,8 @@ export async function registerModel(deps: RegistryDeps, input: RegisterInput): P
           })),
         });
       }
+      const source = hfSource ?? dataNameUnder(dir, await realRoots(roots));
+      await createRevision(tx, { modelId: model.id, artifactId: artifact.id, message: `Register ${source}`, source });
       return model;
     });
     for (const f of selection.skipped) deps.log.info(`register ${owner}/${name}: skipped ${f.name}: ${f.reason}`);

@@ -12,17 +12,25 @@ import { formatModelName, type ModelName, parseModelName } from './names.js';
 import { oneAtATime } from './oneAtATime.js';
 import { type EvaluationRequest, parseEvaluationRequests } from './payloads.js';
 import { mapPrismaError } from './prismaErrors.js';
+import { findRevision, revisionConfig } from './revisions.js';
 
 export async function pruningPlan(
-  deps: Pick<RegistryDeps, 'prisma'>,
+  deps: Pick<RegistryDeps, 'prisma' | 'store'>,
   parentRef: string,
   recipeInput: unknown,
-): Promise<{ parent: ModelRow; plan: Plan }> {
+  revision = 'main',
+): Promise<{ parent: ModelRow; plan: Plan; parentRevision: string | null }> {
   const parent = await findModel(deps.prisma, parentRef, 'parent');
   const recipe = parseRecipe(recipeInput);
   if (!parent.config)
     throw new ConflictError(`parent: ${formatModelName(parent)} has no checkpoint yet (status ${parent.status})`, { field: 'parent' });
-  return { parent, plan: planPrune(parent.config as Record<string, unknown>, recipe, 'parent.config') };
+  const found = await findRevision(deps.prisma, parent, revision);
+  // An older revision is planned from its own config.json, as stored.
+  const config =
+    found && found.artifactId !== parent.artifactId
+      ? await revisionConfig(deps, found.artifactId)
+      : (parent.config as Record<string, unknown>);
+  return { parent, plan: planPrune(config, recipe, 'parent.config'), parentRevision: found?.sha ?? null };
 }
 
 /**
@@ -62,6 +70,8 @@ export function defaultChildName(parent: ModelRow, recipe: Recipe): string {
 
 export interface SpawnInput {
   parent: string;
+  /** The parent's revision to prune (a sha from its history); main by default. */
+  parentRevision?: string | null;
   recipe: unknown;
   name?: string | null;
   description?: string | null;
@@ -70,7 +80,7 @@ export interface SpawnInput {
 
 export async function spawnPrunedVariant(deps: RegistryDeps, input: SpawnInput, createdById: string | null) {
   const description = checkDescription(input.description);
-  const { parent, plan } = await pruningPlan(deps, input.parent, input.recipe);
+  const { parent, plan, parentRevision } = await pruningPlan(deps, input.parent, input.recipe, input.parentRevision ?? 'main');
   const evaluate: EvaluationRequest[] = await checkEvaluationData(deps, parseEvaluationRequests(input.evaluate), 'evaluate');
   // Data files are checked now and recorded by their name under the import root that holds them
   // (src/registry/dataNames.ts): the recipe is public, a server path is not, and the worker and a
@@ -95,7 +105,7 @@ export async function spawnPrunedVariant(deps: RegistryDeps, input: SpawnInput, 
           // A name the server chooses is chosen in the transaction that takes it, so simultaneous
           // spawns from one base get -2, -3, … (200 at once got 174 CONFLICTs on names nobody gave).
           if (!explicit) name = await freeNameIn(tx, wanted);
-          return createChild(deps, tx, { name, parent, plan, recipe, evaluate, description }, createdById);
+          return createChild(deps, tx, { name, parent, parentRevision, plan, recipe, evaluate, description }, createdById);
         });
       return await (explicit ? create() : oneAtATime(nameLockKey(wanted), create));
     } catch (err) {
@@ -110,6 +120,7 @@ export async function spawnPrunedVariant(deps: RegistryDeps, input: SpawnInput, 
 interface NewChild {
   name: ModelName;
   parent: ModelRow;
+  parentRevision: string | null;
   plan: Plan;
   recipe: Recipe;
   evaluate: EvaluationRequest[];
@@ -118,7 +129,7 @@ interface NewChild {
 
 /** The child model (QUEUED), its lineage edge and its PRUNE job, in the caller's transaction. */
 async function createChild(deps: RegistryDeps, tx: Tx, c: NewChild, createdById: string | null) {
-  const { name, parent, plan, recipe, evaluate, description } = c;
+  const { name, parent, parentRevision, plan, recipe, evaluate, description } = c;
   const child = await tx.model.create({
     data: {
       owner: name.owner,
@@ -135,12 +146,12 @@ async function createChild(deps: RegistryDeps, tx: Tx, c: NewChild, createdById:
     },
   });
   const edge = await tx.lineageEdge.create({
-    data: { parentId: parent.id, childId: child.id, relation: RELATION_OF_METHOD[recipe.method], recipe: recipe as object },
+    data: { parentId: parent.id, childId: child.id, relation: RELATION_OF_METHOD[recipe.method], recipe: recipe as object, parentRevision },
   });
   const job = await createJobIn(deps, tx, {
     kind: 'PRUNE',
     modelId: child.id,
-    payload: { parentId: parent.id, recipe, evaluate },
+    payload: { parentId: parent.id, ...(parentRevision ? { parentRevision } : {}), recipe, evaluate },
     createdById,
   });
   return { model: child, edge, job, plan };

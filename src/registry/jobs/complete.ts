@@ -3,6 +3,7 @@
 // READY model with a running job, or a SUCCEEDED job without its results.
 import type { RegistryDeps } from '../deps.js';
 import type { EvaluationRequest } from '../payloads.js';
+import { createRevision } from '../revisions.js';
 import { createJobIn } from './create.js';
 import { readyWhenEvaluated } from './finish.js';
 import type { JobRow } from './read.js';
@@ -22,6 +23,9 @@ export interface PruneOutput {
   parentId: string;
   /** What the run measured, stored on the lineage edge beside the recipe. */
   result: Record<string, unknown>;
+  /** The revision's message and source (the parent's name and revision, the recipe's method). */
+  message?: string;
+  source?: string;
   evaluate: EvaluationRequest[];
 }
 
@@ -50,6 +54,7 @@ export async function completePrune(deps: Pick<RegistryDeps, 'prisma' | 'queue'>
       return false;
     }
     await tx.lineageEdge.updateMany({ where: { childId: job.modelId!, parentId: out.parentId }, data: { result: out.result as object } });
+    await createRevision(tx, { modelId: job.modelId!, artifactId: artifact.id, message: out.message ?? 'Prune', source: out.source });
     await succeed(tx, job.id);
     for (const request of out.evaluate) {
       await createJobIn(deps, tx, {
