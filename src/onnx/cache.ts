@@ -33,8 +33,15 @@ export function cachedOnnxDir(cacheDir: string, key: string, outputs?: readonly 
 }
 
 /**
+ * What the portable graph computes: logits (and greedy), with input_ids its only input, the
+ * interface transformers.js expects of a decoder without a KV cache (its models/session.js feeds
+ * exactly the graph's inputNames and refuses a graph needing one it does not have, such as targets).
+ */
+export const PORTABLE_OUTPUTS: readonly HeadOutput[] = ['logits', 'greedy'];
+
+/**
  * The cached graph of a checkpoint, exported on first use. Without `outputs`: the portable graph
- * (plain ONNX operators, every head output), which is what users download; with them: the fused
+ * (plain ONNX operators, PORTABLE_OUTPUTS), which is what users download; with them: the fused
  * onnxruntime graph a task runs, computing only those outputs.
  */
 export async function cachedOnnx(
@@ -45,6 +52,6 @@ export async function cachedOnnx(
 ): Promise<string> {
   const out = cachedOnnxDir(cacheDir, await checkpointKey(dir, fileHashes), outputs);
   const model = join(out, 'model.onnx');
-  if (!existsSync(model)) await exportOnnx(dir, out, outputs ? { outputs } : { graph: 'reference' });
+  if (!existsSync(model)) await exportOnnx(dir, out, outputs ? { outputs } : { graph: 'reference', outputs: PORTABLE_OUTPUTS });
   return model;
 }

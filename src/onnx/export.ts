@@ -3,8 +3,10 @@
 // file, one tensor at a time. Linear layers are Gemm with transB=1 on the weights as stored
 // ([out, in]), so nothing is transposed and a tied head reuses the embedding matrix.
 //
-// Inputs:  input_ids int64 [batch, seq]; targets int64 [batch, seq] (the next token at each position)
+// Inputs:  input_ids int64 [batch, seq]; targets int64 [batch, seq] (the next token at each position),
+//          only when target_logprobs is computed
 // Outputs: logits [batch, seq, vocab]; target_logprobs [batch, seq]; greedy int64 [batch, seq]
+//          (those named in `outputs`, all three by default)
 //          with `activations`, per block L ([batch·seq, features]): hidden_in_L / hidden_out_L (the
 //          residual stream around the block), attn_in_L (input of q/k/v_proj), o_in_L (input of
 //          o_proj), mlp_norm_L (input of gate/up_proj) and mlp_in_L (input of down_proj).
@@ -27,7 +29,9 @@ import { FLOAT, GraphBuilder, INT32, INT64, onnx, valueInfo } from './graph.js';
 /** onnxruntime's contrib operator domain (docs/ContribOperators.md). */
 const MS = 'com.microsoft';
 
-export const EXPORT_VERSION = 3;
+// 4: a graph without target_logprobs has no `targets` input (transformers.js refuses a graph
+// with an input it does not feed), so the portable graph's cached copies are made again.
+export const EXPORT_VERSION = 4;
 export const DATA_FILE = 'model.onnx_data';
 
 export interface ExportOptions {
@@ -116,7 +120,7 @@ export async function exportOnnx(checkpointDir: string, outDir: string, options:
         node: g.nodes,
         initializer: g.initializers,
         input: [
-          ...(encoder ? ENCODER_INPUTS : [valueInfo('input_ids', INT64, ['batch', 'seq']), valueInfo('targets', INT64, ['batch', 'seq'])]),
+          ...(encoder ? ENCODER_INPUTS : decoderInputs(options.outputs ?? HEAD_OUTPUTS)),
           ...(options.overridable ?? []).map((n) => valueInfo(n, FLOAT, ckpt.info(n).shape)),
         ],
         output: outputs,
@@ -135,6 +139,12 @@ export async function exportOnnx(checkpointDir: string, outDir: string, options:
 }
 
 type Weight = (name: string, plusOne?: boolean) => Promise<string>;
+
+/** input_ids, and the targets only a graph computing target_logprobs reads. */
+const decoderInputs = (heads: readonly HeadOutput[]) => [
+  valueInfo('input_ids', INT64, ['batch', 'seq']),
+  ...(heads.includes('target_logprobs') ? [valueInfo('targets', INT64, ['batch', 'seq'])] : []),
+];
 
 async function buildGraph(g: GraphBuilder, a: ArchConfig, W: Weight, has: (n: string) => boolean, options: ExportOptions) {
   const fused = options.graph !== 'reference';
@@ -344,11 +354,11 @@ async function buildGraph(g: GraphBuilder, a: ArchConfig, W: Weight, has: (n: st
   }
   const outputs = [];
   const toBatchSeq = (t: string, name: string) => g.named(name, 'Reshape', [t, batchSeq]);
-  if (heads.has('logits') || !fused) {
+  if (heads.has('logits')) {
     g.named('logits', 'Reshape', [logits2d, g.op1('Concat', [batchSeq, g.ints([a.vocabSize])], { axis: 0 })]);
     outputs.push(valueInfo('logits', FLOAT, ['batch', 'seq', a.vocabSize]));
   }
-  if (heads.has('target_logprobs') || !fused) {
+  if (heads.has('target_logprobs')) {
     // LogSoftmax, then the target's entry. (ReduceLogSumExp would not write the [batch·seq, vocab]
     // log-probabilities, but onnxruntime's CPU kernel is off by up to 6e-4 on the shared model's
     // logits, beyond what perplexity may move.)
@@ -357,7 +367,7 @@ async function buildGraph(g: GraphBuilder, a: ArchConfig, W: Weight, has: (n: st
     toBatchSeq(g.op1('Reshape', [g.op1('GatherElements', [logprobs, targets], { axis: -1 }), g.ints([-1])]), 'target_logprobs');
     outputs.push(valueInfo('target_logprobs', FLOAT, ['batch', 'seq']));
   }
-  if (heads.has('greedy') || !fused) {
+  if (heads.has('greedy')) {
     toBatchSeq(g.op1('ArgMax', [logits2d], { axis: -1, keepdims: 0 }), 'greedy');
     outputs.push(valueInfo('greedy', INT64, ['batch', 'seq']));
   }

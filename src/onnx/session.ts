@@ -36,10 +36,15 @@ export class LmSession {
   }
 
   /**
-   * One forward pass over `ids` ([batch][seq], equal lengths); `targets` defaults to zeros.
+   * One forward pass over `ids` ([batch][seq], equal lengths); `targets` defaults to zeros and is
+   * fed only to a graph that reads it (one computing target_logprobs).
    * Only the outputs named in `fetch` are computed.
    */
   async run(ids: number[][], fetch: string[], targets?: number[][], weights?: WeightFeeds): Promise<Outputs> {
+    if (!this.session.inputNames.includes('targets')) {
+      if (targets) throw new Error('the graph has no targets input (it computes no target_logprobs)');
+      return this.runInputs({ input_ids: ids }, fetch, weights);
+    }
     return this.runInputs({ input_ids: ids, targets: targets ?? ids.map((r) => r.map(() => 0)) }, fetch, weights);
   }
 
