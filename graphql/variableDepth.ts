@@ -4,7 +4,7 @@
 // JSON.stringify, the NUL check, the JSON scalar's consumers (zod, Prisma's JSON columns), and a
 // RangeError from any of them was a 500. The check is one bounded, iterative walk (valueDepth).
 import type { RequestHandler } from 'express';
-import { MAX_JSON_DEPTH, valueDepth } from '../src/formats/json.js';
+import { jsonDepth, MAX_JSON_DEPTH, valueDepth } from '../src/formats/json.js';
 import { sendError } from './http/errors.js';
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -25,12 +25,36 @@ export function tooDeepPart(body: unknown): string | null {
   return null;
 }
 
+/**
+ * The most a query document may nest its braces and brackets together: a selection
+ * depth of 12 (limits.ts) around a JSON literal of 128 levels fits twice over. graphql-js's parser
+ * recurses once per level, so a 10,000-deep literal ended in "Maximum call stack size exceeded";
+ * the text is scanned first, as jsonDepth scans JSON (strings skipped). A `#` comment is scanned as
+ * text: its brackets can only over-count, and a quote in it could hide nesting from the scan, where
+ * the parser's overflow remains the backstop (Apollo answers it 400 GRAPHQL_PARSE_FAILED).
+ */
+export const MAX_QUERY_NESTING = 2 * MAX_JSON_DEPTH;
+
+export function queryTooDeep(query: unknown): boolean {
+  return typeof query === 'string' && jsonDepth(Buffer.from(query), MAX_QUERY_NESTING) > MAX_QUERY_NESTING;
+}
+
 export const tooDeepMessage = (part: string) =>
   `${part}: nested more than ${MAX_JSON_DEPTH} levels deep (the limit of every JSON Bonsai reads, serde_json's)`;
 
-/** After express.json, before anything reads the body (coalesce.ts, Apollo): 400 BAD_USER_INPUT naming the variable. */
+/**
+ * After express.json, before anything reads the body (coalesce.ts, Apollo): a document or a
+ * variable nested too deep is 400 BAD_USER_INPUT naming `query` or the variable.
+ */
 export function boundVariableDepth(): RequestHandler {
   return (req, res, next) => {
+    if (queryTooDeep((req.body as { query?: unknown } | undefined)?.query))
+      return sendError(res, {
+        status: 400,
+        code: 'BAD_USER_INPUT',
+        message: `query: nested more than ${MAX_QUERY_NESTING} levels deep (selections and literals together)`,
+        details: { field: 'query' },
+      });
     const part = tooDeepPart(req.body);
     if (!part) return next();
     sendError(res, { status: 400, code: 'BAD_USER_INPUT', message: tooDeepMessage(part), details: { field: part } });

@@ -185,6 +185,19 @@ describe('deeply nested input: the JSON policy of src/formats/json.ts (128 level
     expectClientError(ext, 'BAD_USER_INPUT', /^extensions: nested more than 128/);
   });
 
+  it('a query document nested 10,000 deep (a literal, selections) is 400 naming `query`, not a parser stack overflow', async () => {
+    for (const query of [
+      `{ models(filter: { search: ${nested(10_000)} }) { totalCount } }`,
+      `{ models(filter: ${'{ a: '.repeat(10_000)}1${' }'.repeat(10_000)}) { totalCount } }`,
+      `{ ${'models { edges { node { '.repeat(1000)}id${' } } }'.repeat(1000)} }`,
+    ]) {
+      expectClientError(await postBody(api, JSON.stringify({ query })), 'BAD_USER_INPUT', /^query: nested more than 256 levels deep/);
+    }
+    // A JSON literal of 128 levels inside a query passes the scan.
+    const ok = await postBody(api, JSON.stringify({ query: `{ models(filter: { search: ${nested(128)} }) { totalCount } }` }));
+    expect(ok.text).not.toMatch(/nested more than/);
+  });
+
   it('128 levels pass the policy and reach the type check', async () => {
     const r = await postBody(api, `{"query": ${search}, "variables": {"s": ${nested(128)}}}`);
     expectClientError(r, 'BAD_USER_INPUT', /\$s.*String cannot represent/);
