@@ -6,7 +6,7 @@
 // and a rename onto an existing blob is harmless because its content is the same.
 import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
-import { access, chmod, link, mkdir, open, readdir, rename, rm, stat, unlink } from 'node:fs/promises';
+import { access, chmod, link, mkdir, open, readdir, rename, rm, stat, unlink, utimes } from 'node:fs/promises';
 import { dirname, join, relative, sep } from 'node:path';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -21,6 +21,13 @@ export class StorageFullError extends BonsaiError {
   constructor(root: string, options?: ErrorOptions) {
     super('STORAGE_FULL', 'the artifact store is full; free space on its disk or move BONSAI_HOME, then try again', {}, options);
     this.store = root;
+  }
+}
+
+/** An uploaded object is not what its sender announced (size or sha256). */
+export class ObjectMismatchError extends BonsaiError {
+  constructor(problem: string) {
+    super('BAD_USER_INPUT', `the uploaded object does not match: ${problem}`, { field: 'body' });
   }
 }
 
@@ -140,6 +147,71 @@ export class ArtifactStore {
       await this.removeBlobs(created);
       throw asStorageError(err, this.root);
     }
+  }
+
+  /**
+   * Receives one object whose sha256 and size the sender announced (a Git LFS upload): the bytes
+   * are written to tmp/ while they are hashed and counted, refused as soon as they pass `size`,
+   * and become a blob only when both match. An interrupted or wrong upload leaves nothing behind.
+   * True when the blob is new.
+   */
+  async receive(body: AsyncIterable<unknown>, expected: { sha256: string; size: number }, signal?: AbortSignal): Promise<boolean> {
+    const target = this.blobPath(expected.sha256);
+    const tmp = await this.tempDir('upload');
+    try {
+      const staged = join(tmp, 'object');
+      const hash = createHash('sha256');
+      let size = 0;
+      const counting = new Transform({
+        transform(chunk: Buffer, _enc, done) {
+          size += chunk.length;
+          if (size > expected.size) return done(new ObjectMismatchError(`more than the ${expected.size} bytes announced`));
+          hash.update(chunk);
+          done(null, chunk);
+        },
+      });
+      await pipeline(body, counting, createWriteStream(staged), { signal });
+      if (size !== expected.size) throw new ObjectMismatchError(`${size} bytes arrived, ${expected.size} were announced`);
+      const sha256 = hash.digest('hex');
+      if (sha256 !== expected.sha256) throw new ObjectMismatchError(`the content's sha256 is ${sha256}, not ${expected.sha256}`);
+      if (await exists(target)) return false;
+      return await this.place(staged, sha256);
+    } catch (err) {
+      throw asStorageError(err, this.root);
+    } finally {
+      await rm(tmp, { recursive: true, force: true });
+    }
+  }
+
+  /** A blob's size in bytes, or null when the store does not have it. */
+  async blobSize(sha256: string): Promise<number | null> {
+    return stat(this.blobPath(sha256)).then(
+      (s) => s.size,
+      () => null,
+    );
+  }
+
+  /**
+   * Makes a file this process wrote under tmp/ and hashed itself (an upload commit's inline file)
+   * the blob `sha256`, by renaming it; true when the blob is new.
+   */
+  async adopt(file: string, sha256: string): Promise<boolean> {
+    try {
+      return await this.place(file, sha256);
+    } catch (err) {
+      throw asStorageError(err, this.root);
+    }
+  }
+
+  /** Restarts a blob's age (cleanup removes unreferenced blobs an hour old): it is about to be used. */
+  async touchBlob(sha256: string): Promise<void> {
+    const now = new Date();
+    await utimes(this.blobPath(sha256), now, now).catch(() => {});
+  }
+
+  /** Removes a folder made by tempDir. */
+  async removeTemp(dir: string): Promise<void> {
+    await rm(dir, { recursive: true, force: true });
   }
 
   /** Rebuilds a checkpoint folder as hard links to the blobs (read-only files, no copy). */

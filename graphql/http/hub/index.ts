@@ -1,11 +1,17 @@
-// The Hugging Face Hub's read protocol, so every Hub client (huggingface_hub and `hf download`,
+// The Hugging Face Hub's protocol, so every Hub client (huggingface_hub and `hf download`,
 // transformers' from_pretrained with HF_ENDPOINT, huggingface.js with hubUrl, transformers.js with
-// env.remoteHost) can pull from Bonsai. The paths are the Hub's; the answers follow what its
+// env.remoteHost) can pull from Bonsai, and push to it (create a repository, preupload, the LFS
+// batch API and uploads, commits). The paths are the Hub's; the answers follow what its
 // clients read (see each file). Mounted before the catalog's `/{owner}/{name}` page route.
 import express, { type Express } from 'express';
 import type { Services } from '../../context.js';
+import { commitJsonBody, commitRoute } from './commit.js';
+import { createRepoRoute, deleteRepoRoute } from './createRepo.js';
+import { LFS_TYPE, lfsBatchRoute } from './lfsBatch.js';
+import { lfsUploadRoute, lfsVerifyRoute } from './lfsUpload.js';
 import { listModelsRoute } from './listModels.js';
 import { modelInfoRoute } from './modelInfo.js';
+import { preuploadRoute } from './preupload.js';
 import { resolveRoute } from './resolve.js';
 import { pathsInfoRoute, treeRoute } from './tree.js';
 
@@ -21,6 +27,23 @@ export function mountHubRoutes(app: Express, services: Services): void {
     pathsInfoRoute(services),
   );
   app.get('/:owner/:name/resolve/:revision/*path', resolveRoute(services));
+  // Writes (graphql/http/hub/writable.ts: maintainer to write, admin to delete a repository).
+  const json = express.json({ limit: '1mb' });
+  app.post('/api/repos/create', json, createRepoRoute(services));
+  app.delete('/api/repos/delete', json, deleteRepoRoute(services));
+  app.post('/api/models/:owner/:name/preupload/:revision', express.json({ limit: '4mb' }), preuploadRoute(services));
+  app.post(
+    '/:owner/:name.git/info/lfs/objects/batch',
+    express.json({ limit: '1mb', type: [LFS_TYPE, 'application/json'] }),
+    lfsBatchRoute(services),
+  );
+  app.put('/:owner/:name.git/info/lfs/objects/:oid', lfsUploadRoute(services));
+  app.post(
+    '/:owner/:name.git/info/lfs/verify',
+    express.json({ limit: '1mb', type: [LFS_TYPE, 'application/json'] }),
+    lfsVerifyRoute(services),
+  );
+  app.post('/api/models/:owner/:name/commit/:revision', commitJsonBody, commitRoute(services));
   // Bonsai's earlier download routes, kept for links already handed out.
   app.get('/models/:owner/:name/resolve/*path', (req, res) => {
     const { owner, name, path } = req.params as { owner: string; name: string; path: string[] };

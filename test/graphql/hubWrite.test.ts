@@ -1,0 +1,197 @@
+// The Hub's write protocol, exercised with the Hub's own JavaScript client (@huggingface/hub):
+// createRepo, uploadFiles of a checkpoint folder (its weights through the LFS batch API and a PUT,
+// the rest inline in the NDJSON commit), downloads of what was uploaded, a second upload that sends
+// no LFS object, a refused commit and an interrupted PUT that leave nothing behind, deleteFile and
+// deleteRepo with and without the role, and lineage from an uploaded card's base_model.
+import { createHash } from 'node:crypto';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { createRepo, deleteFile, deleteRepo, downloadFile, uploadFiles } from '@huggingface/hub';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { copySharedModel, sharedDir } from '../fixtures/checkpoints.js';
+import { startTestApi, type TestApi } from '../helpers/api.js';
+import { tempDir } from '../helpers/tmp.js';
+
+let api: TestApi;
+let hubUrl: string;
+let folder: string;
+const sha256 = (b: Buffer | Uint8Array) => createHash('sha256').update(b).digest('hex');
+
+/** A fetch that counts the requests the client makes, by method and path. */
+function countingFetch(): { fetch: typeof fetch; calls: string[] } {
+  const calls: string[] = [];
+  return {
+    calls,
+    fetch: (input, init) => {
+      const url = new URL(typeof input === 'string' ? input : input instanceof URL ? input.href : input.url);
+      calls.push(`${init?.method ?? 'GET'} ${url.pathname}`);
+      return fetch(input, init);
+    },
+  };
+}
+
+type ModelView = { status: string; kind: string; parameterCount: string | null; files: Array<{ path: string; sha256: string }> };
+/** The model's row and files, read from the database (the API's catalog cache may lag a write). */
+async function model(name: string): Promise<ModelView | null> {
+  const [owner, short] = name.split('/');
+  const row = await api.registry.prisma.model.findFirst({ where: { owner, name: short } });
+  if (!row) return null;
+  const files = row.artifactId
+    ? await api.registry.prisma.artifactFile.findMany({ where: { artifactId: row.artifactId }, orderBy: { path: 'asc' } })
+    : [];
+  return {
+    status: row.status,
+    kind: row.kind,
+    parameterCount: row.parameterCount?.toString() ?? null,
+    files: files.map((f) => ({ path: f.path, sha256: f.sha256 })),
+  };
+}
+
+/** The folder's files at the top of the repository (a folder URL would upload them under its name). */
+const folderFiles = () => readdirSync(folder).map((f) => ({ path: f, content: pathToFileURL(join(folder, f)) }));
+
+const storeState = () => ({
+  blobs: api.registry.store.listBlobs().then((b) => b.sort()),
+  tmp: readdirSync(join(api.registry.store.root, 'tmp'), { withFileTypes: true }).map((e) => e.name),
+});
+
+beforeAll(async () => {
+  api = await startTestApi({ modelRoots: [sharedDir, tempDir('bonsai-hubw-roots-')] });
+  hubUrl = api.server.url;
+  folder = copySharedModel(join(tempDir('bonsai-hubw-'), 'tiny'));
+});
+afterAll(async () => {
+  await api?.close();
+});
+
+describe('@huggingface/hub pushes to Bonsai', () => {
+  it('createRepo, then uploadFiles of a checkpoint folder: READY, equal to registerModel of the folder, downloads equal', async () => {
+    const { repoUrl } = await createRepo({ repo: 'up/tiny', accessToken: api.tokens.MAINTAINER, hubUrl });
+    expect(repoUrl).toBe(`${hubUrl}/up/tiny`);
+    expect((await model('up/tiny'))?.status).toBe('QUEUED');
+    // Exists already: 409, as the Hub answers.
+    await expect(createRepo({ repo: 'UP/Tiny', accessToken: api.tokens.MAINTAINER, hubUrl })).rejects.toThrow(/exists/);
+
+    const counter = countingFetch();
+    const out = await uploadFiles({
+      repo: 'up/tiny',
+      accessToken: api.tokens.MAINTAINER,
+      hubUrl,
+      files: folderFiles(),
+      fetch: counter.fetch,
+    });
+    expect(out?.commit.oid).toMatch(/^[0-9a-f]{40}$/);
+    expect(counter.calls.filter((c) => c.startsWith('PUT '))).toHaveLength(1);
+
+    // The same folder registered from disk: what the upload must be equal to.
+    await api.register(join(sharedDir, 'models', 'tiny-llama-kjv'), 'disk/tiny');
+    const up = await model('up/tiny');
+    const disk = await model('disk/tiny');
+    expect(up?.status).toBe('READY');
+    expect(up?.kind).toBe('BASE');
+    expect(up?.parameterCount).toBe(disk?.parameterCount);
+    const byPath = (m: ModelView | null) => Object.fromEntries((m?.files ?? []).map((f) => [f.path, f.sha256]));
+    expect(byPath(up)).toEqual(byPath(disk));
+    for (const f of ['config.json', 'model.safetensors', 'tokenizer.json']) {
+      const blob = await downloadFile({ repo: 'up/tiny', path: f, hubUrl });
+      expect(sha256(new Uint8Array(await blob!.arrayBuffer())), f).toBe(sha256(readFileSync(join(folder, f))));
+    }
+  });
+
+  it('a second upload of the same files sends no LFS object', async () => {
+    const counter = countingFetch();
+    await uploadFiles({ repo: 'up/tiny', accessToken: api.tokens.MAINTAINER, hubUrl, files: folderFiles(), fetch: counter.fetch });
+    expect(counter.calls.some((c) => c.endsWith('/info/lfs/objects/batch'))).toBe(true);
+    expect(counter.calls.filter((c) => c.startsWith('PUT '))).toEqual([]);
+  });
+
+  it('a commit with a broken config.json is refused with 400 naming the file, and leaves no row and no blob', async () => {
+    await createRepo({ repo: 'up/broken', accessToken: api.tokens.MAINTAINER, hubUrl });
+    const before = await storeState().blobs;
+    const config = JSON.parse(readFileSync(join(folder, 'config.json'), 'utf8'));
+    const broken = Buffer.from(JSON.stringify({ ...config, num_hidden_layers: 7 }));
+    const err = await uploadFiles({
+      repo: 'up/broken',
+      accessToken: api.tokens.MAINTAINER,
+      hubUrl,
+      files: [...folderFiles().filter((f) => f.path !== 'config.json'), { path: 'config.json', content: new Blob([broken]) }],
+    }).catch((e: Error & { statusCode?: number }) => e);
+    expect(err).toBeInstanceOf(Error);
+    expect((err as { statusCode?: number }).statusCode).toBe(400);
+    expect((err as Error).message).toMatch(/config\.json|tensors/);
+    expect((await model('up/broken'))?.status).toBe('QUEUED');
+    expect((await model('up/broken'))?.files).toEqual([]);
+    // The weights were present already: the refused commit added no blob at all.
+    expect(await storeState().blobs).toEqual(before);
+    expect(storeState().tmp).toEqual([]);
+  });
+
+  it('an LFS PUT cut off half-way leaves nothing in the store; a wrong body is refused', async () => {
+    const bytes = Buffer.alloc(4 * 1024 * 1024, 7);
+    const oid = sha256(bytes);
+    const batch = await fetch(`${hubUrl}/up/broken.git/info/lfs/objects/batch`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${api.tokens.MAINTAINER}`, 'content-type': 'application/vnd.git-lfs+json' },
+      body: JSON.stringify({ operation: 'upload', transfers: ['basic', 'xet'], objects: [{ oid, size: bytes.length }] }),
+    });
+    const answer = (await batch.json()) as { transfer: string; objects: Array<{ actions: { upload: { href: string } } }> };
+    expect(answer.transfer).toBe('basic');
+    const href = answer.objects[0]!.actions.upload.href;
+    const before = await storeState().blobs;
+
+    const controller = new AbortController();
+    let sent = 0;
+    const body = new ReadableStream({
+      pull(c) {
+        if (sent >= bytes.length / 2) {
+          controller.abort();
+          return;
+        }
+        c.enqueue(bytes.subarray(sent, sent + 65536));
+        sent += 65536;
+      },
+    });
+    await fetch(href, { method: 'PUT', body, duplex: 'half', signal: controller.signal } as RequestInit).catch(() => null);
+    // The server sees the connection close; give it a moment to clean up.
+    for (let i = 0; i < 50 && storeState().tmp.length; i++) await new Promise((r) => setTimeout(r, 20));
+    expect(storeState().tmp).toEqual([]);
+    expect(await storeState().blobs).toEqual(before);
+
+    const wrong = await fetch(href, { method: 'PUT', body: Buffer.alloc(bytes.length, 8) });
+    expect(wrong.status).toBe(400);
+    expect(await storeState().blobs).toEqual(before);
+    const unsigned = await fetch(href.replace(/sig=[0-9a-f]+/, `sig=${'0'.repeat(64)}`), { method: 'PUT', body: bytes });
+    expect(unsigned.status).toBe(401);
+    const ok = await fetch(href, { method: 'PUT', body: bytes });
+    expect(ok.status).toBe(200);
+    expect(await api.registry.store.blobSize(oid)).toBe(bytes.length);
+  });
+
+  it('deleteFile and deleteRepo: refused with a reader token, allowed with the role', async () => {
+    await expect(deleteFile({ repo: 'up/tiny', path: 'generation_config.json', accessToken: api.tokens.READER, hubUrl })).rejects.toThrow(
+      /maintainer/,
+    );
+    await deleteFile({ repo: 'up/tiny', path: 'generation_config.json', accessToken: api.tokens.MAINTAINER, hubUrl });
+    expect((await model('up/tiny'))?.files.map((f) => f.path)).not.toContain('generation_config.json');
+    await expect(deleteRepo({ repo: 'up/broken', accessToken: api.tokens.MAINTAINER, hubUrl })).rejects.toThrow(/admin/);
+    await deleteRepo({ repo: 'up/broken', accessToken: api.tokens.ADMIN, hubUrl });
+    expect(await model('up/broken')).toBeNull();
+  });
+
+  it('a README.md with base_model makes the upload a derived model with its lineage edge', async () => {
+    await createRepo({ repo: 'up/child', accessToken: api.tokens.MAINTAINER, hubUrl });
+    const card = Buffer.from('---\nbase_model: disk/tiny\nbase_model_relation: quantized\n---\n# child\n');
+    await uploadFiles({
+      repo: 'up/child',
+      accessToken: api.tokens.MAINTAINER,
+      hubUrl,
+      files: [...folderFiles().filter((f) => f.path !== 'README.md'), { path: 'README.md', content: new Blob([card]) }],
+    });
+    const r = await api.gql<{ model: { kind: string; parents: Array<{ relation: string; parent: { name: string } }> } }>(
+      'query { model(name: "up/child") { kind parents { relation parent { name } } } }',
+    );
+    expect(r.data?.model.kind).toBe('DERIVED');
+    expect(r.data?.model.parents).toEqual([{ relation: 'QUANTIZED', parent: { name: 'disk/tiny' } }]);
+  });
+});
