@@ -64,6 +64,8 @@ export async function commitToRepo(deps: RegistryDeps, input: { repo: string; re
       throw new BadInputError('lfsFile', `${f.path}: LFS object ${f.oid} was not uploaded (POST …/info/lfs/objects/batch first)`);
     if (f.size !== null && f.size !== size)
       throw new BadInputError('lfsFile', `${f.path}: size ${f.size} but the object ${f.oid} has ${size} bytes`);
+    // Its age restarts, so cleanup (unreferenced blobs an hour old) does not take it meanwhile.
+    await store.touchBlob(f.oid);
     files.set(f.path, { sha256: f.oid, size });
   }
   for (const f of body.files) if (!IGNORED.has(f.path)) files.set(f.path, { sha256: f.sha256, size: f.size, staged: f.staged });
@@ -93,6 +95,12 @@ export async function commitToRepo(deps: RegistryDeps, input: { repo: string; re
     for (const [, f] of files) if (f.staged && (await store.adopt(f.staged, f.sha256))) created.push(f.sha256);
     const message = body.header.summary || 'Upload files';
     const result = await prisma.$transaction(async (tx) => {
+      // Two commits at once: the second to lock the row sees the first's artifact and is refused,
+      // as a push that is not a fast-forward.
+      const [locked] = await tx.$queryRaw<Array<{ artifactId: string | null }>>`
+        SELECT "artifactId"::text AS "artifactId" FROM "Model" WHERE id = ${model.id}::uuid FOR UPDATE`;
+      if (!locked) throw new RepoNotFoundError(name);
+      if (locked.artifactId !== model.artifactId) throw new ConflictError(`another commit to ${name} landed first; pull and try again`);
       const artifact = await tx.artifact.create({ data: { totalBytes: BigInt([...files.values()].reduce((a, f) => a + f.size, 0)) } });
       await tx.artifactFile.createMany({
         data: [...files].map(([path, f]) => ({ artifactId: artifact.id, path, sha256: f.sha256, size: BigInt(f.size) })),

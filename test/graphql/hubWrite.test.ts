@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { createRepo, deleteFile, deleteRepo, downloadFile, uploadFiles } from '@huggingface/hub';
+import { createRepo, deleteFile, deleteRepo, downloadFile, modelInfo, uploadFiles } from '@huggingface/hub';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { copySharedModel, sharedDir } from '../fixtures/checkpoints.js';
 import { startTestApi, type TestApi } from '../helpers/api.js';
@@ -82,6 +82,8 @@ describe('@huggingface/hub pushes to Bonsai', () => {
       fetch: counter.fetch,
     });
     expect(out?.commit.oid).toMatch(/^[0-9a-f]{40}$/);
+    // The commit id is the repository's new revision.
+    expect((await modelInfo({ name: 'up/tiny', hubUrl, additionalFields: ['sha'] })).sha).toBe(out?.commit.oid);
     expect(counter.calls.filter((c) => c.startsWith('PUT '))).toHaveLength(1);
 
     // The same folder registered from disk: what the upload must be equal to.
@@ -142,9 +144,15 @@ describe('@huggingface/hub pushes to Bonsai', () => {
 
     const controller = new AbortController();
     let sent = 0;
+    let staged = false;
     const body = new ReadableStream({
-      pull(c) {
+      async pull(c) {
         if (sent >= bytes.length / 2) {
+          // Half sent: wait until the server is writing it under tmp/, then cut the connection.
+          for (let i = 0; i < 100 && !staged; i++) {
+            staged = storeState().tmp.some((n) => n.startsWith('upload-'));
+            if (!staged) await new Promise((r) => setTimeout(r, 20));
+          }
           controller.abort();
           return;
         }
@@ -153,6 +161,7 @@ describe('@huggingface/hub pushes to Bonsai', () => {
       },
     });
     await fetch(href, { method: 'PUT', body, duplex: 'half', signal: controller.signal } as RequestInit).catch(() => null);
+    expect(staged).toBe(true);
     // The server sees the connection close; give it a moment to clean up.
     for (let i = 0; i < 50 && storeState().tmp.length; i++) await new Promise((r) => setTimeout(r, 20));
     expect(storeState().tmp).toEqual([]);
@@ -166,6 +175,51 @@ describe('@huggingface/hub pushes to Bonsai', () => {
     const ok = await fetch(href, { method: 'PUT', body: bytes });
     expect(ok.status).toBe(200);
     expect(await api.registry.store.blobSize(oid)).toBe(bytes.length);
+  });
+
+  it('the JSON form of a commit; files outside a checkpoint, missing LFS objects and bad tokens are refused by name', async () => {
+    const post = (body: string, type: string, token: string | null = api.tokens.MAINTAINER) =>
+      fetch(`${hubUrl}/api/models/up/tiny/commit/main`, {
+        method: 'POST',
+        headers: { 'content-type': type, ...(token ? { authorization: `Bearer ${token}` } : {}) },
+        body,
+      });
+    const config = readFileSync(join(folder, 'config.json')).toString('base64');
+    const json = await post(
+      JSON.stringify({ summary: 'same config', files: [{ path: 'config.json', content: config, encoding: 'base64' }] }),
+      'application/json',
+    );
+    expect(json.status).toBe(200);
+    expect(((await json.json()) as { commitOid: string }).commitOid).toMatch(/^[0-9a-f]{40}$/);
+    const line = (key: string, value: object) => JSON.stringify({ key, value });
+    const refused = async (res: Response, status: number, text: RegExp) => {
+      expect(res.status).toBe(status);
+      expect(((await res.json()) as { error: string }).error).toMatch(text);
+    };
+    const header = line('header', { summary: 'x' });
+    await refused(
+      await post(
+        [header, line('file', { path: 'reference.json', content: 'e30=', encoding: 'base64' })].join('\n'),
+        'application/x-ndjson',
+      ),
+      400,
+      /reference\.json: not a file of a Hugging Face checkpoint/,
+    );
+    await refused(
+      await post(
+        [header, line('lfsFile', { path: 'extra.safetensors', algo: 'sha256', oid: 'a'.repeat(64), size: 1 })].join('\n'),
+        'application/x-ndjson',
+      ),
+      400,
+      /extra\.safetensors: LFS object a{64} was not uploaded/,
+    );
+    await refused(
+      await post([header, line('file', { path: '../x', content: '' })].join('\n'), 'application/x-ndjson'),
+      400,
+      /line 2\.path/,
+    );
+    await refused(await post(header, 'application/x-ndjson', null), 401, /token/);
+    await refused(await post(header, 'application/x-ndjson', api.tokens.READER), 403, /maintainer/);
   });
 
   it('deleteFile and deleteRepo: refused with a reader token, allowed with the role', async () => {
