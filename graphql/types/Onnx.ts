@@ -33,7 +33,8 @@ export const ModelOnnx = extendType({
         if (!m.artifactId) return null;
         const e = await onnxExportOf(ctx.services.registry, await ctx.loaders.files.load(m.artifactId));
         if (!e) return null;
-        const base = `/models/${encodeURIComponent(m.owner)}/${encodeURIComponent(m.name)}/onnx`;
+        // The Hub's path, where transformers.js looks for onnx/model.onnx.
+        const base = `/${encodeURIComponent(m.owner)}/${encodeURIComponent(m.name)}/resolve/main/onnx`;
         return { key: e.key, files: e.files.map((f) => ({ path: f.path, size: BigInt(f.size), url: `${base}/${f.path}` })) };
       },
     });

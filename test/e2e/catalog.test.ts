@@ -258,6 +258,10 @@ describe.skipIf(!hasChromium)('web catalog (chromium)', () => {
           ),
       ).toBe('auto');
       await page.getByRole('button', { name: /Copy the sha256 of model.safetensors/ }).waitFor();
+      // The revision and its history: one revision, the prune result, marked main.
+      const history = page.getByRole('table', { name: 'revisions' });
+      await history.getByText('(main)').waitFor();
+      expect(await history.getByText(/^Prune bible\/tiny-llama-kjv@[0-9a-f]{7}: mlp-width$/).count()).toBe(1);
       await page.getByRole('tab', { name: 'Evaluations' }).click();
       await page
         .getByText(/perplexity.*%, (worse|better or equal)\)/)

@@ -29,6 +29,8 @@ interface ModelData {
   byteSize: string | null;
   dtype: string | null;
   files: Array<{ path: string; sha256: string; size: string }>;
+  revision: string | null;
+  revisions: Array<{ sha: string; message: string; source: string | null; createdAt: string }>;
   onnx: { files: Array<{ path: string; size: string; url: string }> } | null;
   evaluations: Evaluation[];
   parents: Array<{
@@ -42,6 +44,7 @@ interface ModelData {
 const QUERY = `query($n: String!) { model(name: $n) {
   name status description tags license architecture parameterCount byteSize dtype
   files { path sha256 size }
+  revision revisions { sha message source createdAt }
   onnx { files { path size url } }
   evaluations { task metric value dataset settings }
   parents { relation method parent { name files { path sha256 } evaluations { task metric value dataset settings } } }
@@ -188,9 +191,49 @@ export function ModelPage({ name }: { name: string }) {
   );
 }
 
+/** The model's revisions, newest first; each one's files download by its sha. */
+function History({ model }: { model: ModelData }) {
+  return (
+    <>
+      <h3>History</h3>
+      <div className="table-wrap">
+        <table className="cards-on-phone" aria-label="revisions">
+          <thead>
+            <tr>
+              <th>Revision</th>
+              <th>Message</th>
+              <th>Date</th>
+            </tr>
+          </thead>
+          <tbody>
+            {model.revisions.map((r) => (
+              <tr key={r.sha}>
+                <td data-label="Revision" className="hash">
+                  <a href={`/api/models/${model.name}/tree/${r.sha}`}>
+                    <code title={r.sha}>{r.sha.slice(0, 12)}</code>
+                  </a>
+                  {r.sha === model.revision ? ' (main)' : ''}
+                </td>
+                <td data-label="Message">{r.message}</td>
+                <td data-label="Date">{new Date(r.createdAt).toLocaleString()}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
+    </>
+  );
+}
+
 function Files({ model }: { model: ModelData }) {
   return (
     <section aria-label="files" role="tabpanel">
+      {model.revision && (
+        <p className="revision">
+          Revision <code title={model.revision}>{model.revision.slice(0, 12)}</code>{' '}
+          <CopyButton text={model.revision} label="Copy the revision's sha" /> (main; pin it in a Hub client with <code>revision=</code>)
+        </p>
+      )}
       <div className="table-wrap">
         <table className="cards-on-phone">
           <thead>
@@ -230,6 +273,7 @@ function Files({ model }: { model: ModelData }) {
       ) : (
         model.status === 'READY' && <p>No ONNX export yet: the exportOnnx mutation makes one.</p>
       )}
+      {model.revisions.length > 0 && <History model={model} />}
     </section>
   );
 }
