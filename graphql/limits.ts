@@ -6,7 +6,8 @@ import { fieldExtensionsEstimator, getComplexity, simpleEstimator } from 'graphq
 import type { Context } from './context.js';
 import { badRequest, inputProblem } from './inputChecks.js';
 
-export const LIMITS = { depth: 12, aliases: 20, cost: 20_000 };
+/** `tokens`: a document's tokens, enough for a depth recipe listing all 4,096 layers as a literal. */
+export const LIMITS = { depth: 12, aliases: 20, cost: 20_000, tokens: 20_000 };
 
 /** graphql-js's default for execute (`maxCoercionErrors`). */
 const MAX_COERCION_ERRORS = 50;

@@ -52,6 +52,9 @@ export async function startHttpServer(services: Services, options: HttpOptions):
       maxDepthRule({ n: LIMITS.depth, ...reportAsValidationError }),
       maxAliasesRule({ n: LIMITS.aliases, ...reportAsValidationError }),
     ],
+    // graphql-js stops tokenizing past this many tokens: a 1 MB document of a 200,000-item list
+    // literal built that many AST nodes (hundreds of ms, tens of MB) before any limit could look at it.
+    parseOptions: { maxTokens: LIMITS.tokens },
     introspection: !options.production,
     // No "Did you mean …" field suggestions in production: they disclose the schema that
     // introspection hides (OWASP GraphQL cheat sheet).

@@ -198,6 +198,13 @@ describe('deeply nested input: the JSON policy of src/formats/json.ts (128 level
     expect(ok.text).not.toMatch(/nested more than/);
   });
 
+  it('a document of more than 20,000 tokens is 400 GRAPHQL_PARSE_FAILED before it is built (a 150,000-item list literal)', async () => {
+    const query = `{ jobs(filter: { kind: [${new Array(150_000).fill('CARD').join(',')}] }) { id } }`;
+    const started = performance.now();
+    expectClientError(await postBody(api, JSON.stringify({ query })), 'GRAPHQL_PARSE_FAILED', /more (than|that) 20000 tokens/);
+    expect(performance.now() - started).toBeLessThan(1000);
+  });
+
   it('128 levels pass the policy and reach the type check', async () => {
     const r = await postBody(api, `{"query": ${search}, "variables": {"s": ${nested(128)}}}`);
     expectClientError(r, 'BAD_USER_INPUT', /\$s.*String cannot represent/);
