@@ -108,6 +108,30 @@ describe('@huggingface/hub pushes to Bonsai', () => {
     expect(counter.calls.filter((c) => c.startsWith('PUT '))).toEqual([]);
   });
 
+  it('preupload: lfs for weights, regular for small files, the current oid; bodies under the JSON policy', async () => {
+    const preupload = (body: string) =>
+      fetch(`${hubUrl}/api/models/up/tiny/preupload/main`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${api.tokens.MAINTAINER}` },
+        body,
+      });
+    const res = await preupload(
+      JSON.stringify({ files: ['model.safetensors', 'config.json', 'new.json'].map((path) => ({ path, size: 100, sample: '' })) }),
+    );
+    const { files } = (await res.json()) as { files: Array<{ path: string; uploadMode: string; shouldIgnore: boolean; oid?: string }> };
+    const weights = (await model('up/tiny'))!.files.find((f) => f.path === 'model.safetensors')!;
+    const config = readFileSync(join(folder, 'config.json'));
+    const gitOid = createHash('sha1').update(`blob ${config.length}\0`).update(config).digest('hex');
+    expect(files).toEqual([
+      { path: 'model.safetensors', uploadMode: 'lfs', shouldIgnore: false, oid: weights.sha256 },
+      { path: 'config.json', uploadMode: 'regular', shouldIgnore: false, oid: gitOid },
+      { path: 'new.json', uploadMode: 'regular', shouldIgnore: false },
+    ]);
+    const deep = await preupload(`{"files":${'['.repeat(10_000)}${']'.repeat(10_000)}}`);
+    expect(deep.status).toBe(400);
+    expect(((await deep.json()) as { error: string }).error).toMatch(/body: nested more than 128/);
+  });
+
   it('a commit with a broken config.json is refused with 400 naming the file, and leaves no row and no blob', async () => {
     await createRepo({ repo: 'up/broken', accessToken: api.tokens.MAINTAINER, hubUrl });
     const before = await storeState().blobs;

@@ -7,7 +7,8 @@ import express, { type Express } from 'express';
 import type { Services } from '../../context.js';
 import { commitJsonBody, commitRoute } from './commit.js';
 import { createRepoRoute, deleteRepoRoute } from './createRepo.js';
-import { LFS_TYPE, lfsBatchRoute } from './lfsBatch.js';
+import { jsonBody } from './jsonBody.js';
+import { lfsBatchRoute } from './lfsBatch.js';
 import { lfsUploadRoute, lfsVerifyRoute } from './lfsUpload.js';
 import { listModelsRoute } from './listModels.js';
 import { modelInfoRoute } from './modelInfo.js';
@@ -28,21 +29,13 @@ export function mountHubRoutes(app: Express, services: Services): void {
   );
   app.get('/:owner/:name/resolve/:revision/*path', resolveRoute(services));
   // Writes (graphql/http/hub/writable.ts: maintainer to write, admin to delete a repository).
-  const json = express.json({ limit: '1mb' });
+  const json = jsonBody(1024 * 1024);
   app.post('/api/repos/create', json, createRepoRoute(services));
   app.delete('/api/repos/delete', json, deleteRepoRoute(services));
-  app.post('/api/models/:owner/:name/preupload/:revision', express.json({ limit: '4mb' }), preuploadRoute(services));
-  app.post(
-    '/:owner/:name.git/info/lfs/objects/batch',
-    express.json({ limit: '1mb', type: [LFS_TYPE, 'application/json'] }),
-    lfsBatchRoute(services),
-  );
+  app.post('/api/models/:owner/:name/preupload/:revision', jsonBody(4 * 1024 * 1024), preuploadRoute(services));
+  app.post('/:owner/:name.git/info/lfs/objects/batch', json, lfsBatchRoute(services));
   app.put('/:owner/:name.git/info/lfs/objects/:oid', lfsUploadRoute(services));
-  app.post(
-    '/:owner/:name.git/info/lfs/verify',
-    express.json({ limit: '1mb', type: [LFS_TYPE, 'application/json'] }),
-    lfsVerifyRoute(services),
-  );
+  app.post('/:owner/:name.git/info/lfs/verify', json, lfsVerifyRoute(services));
   app.post('/api/models/:owner/:name/commit/:revision', commitJsonBody, commitRoute(services));
   // Bonsai's earlier download routes, kept for links already handed out.
   app.get('/models/:owner/:name/resolve/*path', (req, res) => {

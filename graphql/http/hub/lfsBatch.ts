@@ -12,12 +12,12 @@ import { formatModelName, parseModelName } from '../../../src/registry/names.js'
 import { findToken } from '../../../src/registry/tokens.js';
 import { signTicket, TICKET_SECONDS } from '../../../src/registry/uploadTickets.js';
 import type { Services } from '../../context.js';
+import { LFS_TYPE } from './jsonBody.js';
 import { baseUrl, writableRoute } from './writable.js';
 
 /** Objects in one batch request (the Hub's clients send 100 at a time). */
 const MAX_OBJECTS = 1000;
 const SHA256 = /^[0-9a-f]{64}$/;
-export const LFS_TYPE = 'application/vnd.git-lfs+json';
 
 export function lfsBatchRoute(services: Services) {
   return writableRoute<{ owner: string; name: string }>(services, 'MAINTAINER', async (req, res, viewer) => {

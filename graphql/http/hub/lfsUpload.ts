@@ -8,6 +8,7 @@ import { BadInputError, NotFoundError } from '../../../src/errors.js';
 import { verifyTicket } from '../../../src/registry/uploadTickets.js';
 import type { Services } from '../../context.js';
 import { checkParams } from '../params.js';
+import { LFS_TYPE } from './jsonBody.js';
 import { writableRoute } from './writable.js';
 
 const SHA256 = /^[0-9a-f]{64}$/;
@@ -41,6 +42,6 @@ export function lfsVerifyRoute(services: Services) {
     const { oid, size } = (req.body ?? {}) as { oid?: unknown; size?: unknown };
     if (typeof oid !== 'string' || !SHA256.test(oid)) throw new BadInputError('oid', 'must be a sha256 (64 hex digits)');
     if ((await services.registry.store.blobSize(oid)) !== Number(size)) throw new NotFoundError('LFS object', oid);
-    res.type('application/vnd.git-lfs+json').send('{}');
+    res.type(LFS_TYPE).send('{}');
   });
 }
