@@ -201,6 +201,41 @@ describe('@huggingface/hub pushes to Bonsai', () => {
     expect(await api.registry.store.blobSize(oid)).toBe(bytes.length);
   });
 
+  it('a commit cut off half-way leaves the repository, the store and tmp/ as they were', async () => {
+    const before = { model: await model('up/tiny'), blobs: await storeState().blobs };
+    const first = `${JSON.stringify({ key: 'header', value: { summary: 'cut' } })}\n{"key":"file","value":{"path":"tokenizer.json","encoding":"base64","content":"`;
+    const controller = new AbortController();
+    let sent = 0;
+    let staging = false;
+    const body = new ReadableStream({
+      async pull(c) {
+        if (sent === 0) c.enqueue(Buffer.from(first));
+        if (sent >= 4 * 1024 * 1024) {
+          for (let i = 0; i < 100 && !staging; i++) {
+            staging = storeState().tmp.some((n) => n.startsWith('commit-body-'));
+            if (!staging) await new Promise((r) => setTimeout(r, 20));
+          }
+          controller.abort();
+          return;
+        }
+        c.enqueue(Buffer.alloc(65536, 0x41));
+        sent += 65536;
+      },
+    });
+    await fetch(`${hubUrl}/api/models/up/tiny/commit/main`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-ndjson', authorization: `Bearer ${api.tokens.MAINTAINER}` },
+      body,
+      duplex: 'half',
+      signal: controller.signal,
+    } as RequestInit).catch(() => null);
+    expect(staging).toBe(true);
+    for (let i = 0; i < 50 && storeState().tmp.length; i++) await new Promise((r) => setTimeout(r, 20));
+    expect(storeState().tmp).toEqual([]);
+    expect(await storeState().blobs).toEqual(before.blobs);
+    expect(await model('up/tiny')).toEqual(before.model);
+  });
+
   it('the JSON form of a commit; files outside a checkpoint, missing LFS objects and bad tokens are refused by name', async () => {
     const post = (body: string, type: string, token: string | null = api.tokens.MAINTAINER) =>
       fetch(`${hubUrl}/api/models/up/tiny/commit/main`, {

@@ -59,11 +59,8 @@ export function lfsBatchRoute(services: Services) {
         authenticated: true,
         actions: {
           upload: { href, expires_in: TICKET_SECONDS },
-          verify: {
-            href: `${baseUrl(req)}/${name}.git/info/lfs/verify`,
-            header: { Authorization: req.headers.authorization ?? '' },
-            expires_in: TICKET_SECONDS,
-          },
+          // Authenticated with the client's own token (not echoed back in this answer).
+          verify: { href: `${baseUrl(req)}/${name}.git/info/lfs/verify`, expires_in: TICKET_SECONDS },
         },
       });
     }
