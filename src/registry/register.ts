@@ -5,11 +5,10 @@
 // rows are written in one transaction; if anything fails, the blobs this call added are removed
 // again, so a failed import leaves neither a row nor a file. Other files are listed as skipped.
 import { basename } from 'node:path';
-import { inspectCheckpoint } from '../arch/inspect.js';
 import type { Relation } from '../db/generated/enums.js';
-import { BadInputError, BonsaiError } from '../errors.js';
-import { checkpointFiles, type SkippedFile } from '../formats/checkpoint/files.js';
-import { checkTokenizer } from '../formats/checkpoint/tokenizerCheck.js';
+import { BadInputError } from '../errors.js';
+import type { SkippedFile } from '../formats/checkpoint/files.js';
+import { checkCheckpointFolder } from './checkFolder.js';
 import { dataNameUnder, realRoots } from './dataNames.js';
 import type { RegistryDeps } from './deps.js';
 import { MAX_PARENTS } from './externalRecipe.js';
@@ -67,21 +66,10 @@ export async function registerModel(deps: RegistryDeps, input: RegisterInput): P
   const parents = await Promise.all((input.parents ?? []).map((p, i) => findModel(prisma, p.model, `parents[${i}].model`)));
   if (new Set(parents.map((p) => p.id)).size !== parents.length) throw new BadInputError('parents', 'lists the same parent twice');
 
-  let report: Awaited<ReturnType<typeof inspectCheckpoint>>;
-  let selection: Awaited<ReturnType<typeof checkpointFiles>>;
-  try {
-    // Every file is read with the roots (src/formats/regularFile.ts): a link out of them at any depth
-    // is FORBIDDEN, whether or not its target exists, and passed on as it is.
-    selection = await checkpointFiles(dir, roots);
-    report = await inspectCheckpoint(dir, roots);
-    if (selection.files.some((f) => f.name === 'tokenizer.json')) await checkTokenizer(dir, report.config, { roots });
-  } catch (err) {
-    if (err instanceof BonsaiError && err.code !== 'FORBIDDEN') throw new BadInputError('path', err.message, { reason: err.code });
-    throw err;
-  }
-  if (!report.parameters.agree) {
-    throw new BadInputError('path', 'the tensors do not match config.json (run `bonsai inspect` on the folder for the details)');
-  }
+  // Every file is read with the roots (src/formats/regularFile.ts): a link out of them at any depth
+  // is FORBIDDEN, whether or not its target exists, and passed on as it is. The same checks as an
+  // upload commit's (src/registry/checkFolder.ts).
+  const { selection, report } = await checkCheckpointFolder(dir, roots, 'path');
 
   const ingest = await store.importFolder(
     dir,
