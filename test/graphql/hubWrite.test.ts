@@ -199,6 +199,15 @@ describe('@huggingface/hub pushes to Bonsai', () => {
     const ok = await fetch(href, { method: 'PUT', body: bytes });
     expect(ok.status).toBe(200);
     expect(await api.registry.store.blobSize(oid)).toBe(bytes.length);
+    // The verify action: 200 once the object is there with its size, 404 otherwise.
+    const verify = (size: number) =>
+      fetch(`${hubUrl}/up/broken.git/info/lfs/verify`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${api.tokens.MAINTAINER}`, 'content-type': 'application/vnd.git-lfs+json' },
+        body: JSON.stringify({ oid, size }),
+      });
+    expect((await verify(bytes.length)).status).toBe(200);
+    expect((await verify(bytes.length + 1)).status).toBe(404);
   });
 
   it('a commit cut off half-way leaves the repository, the store and tmp/ as they were', async () => {
