@@ -5,6 +5,7 @@
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse as parseContentDisposition } from 'content-disposition';
+import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sharedModel } from '../fixtures/checkpoints.js';
 import { startTestApi, type TestApi } from '../helpers/api.js';
@@ -119,4 +120,102 @@ describe('request bodies', () => {
     });
     expectJsonError(r, 415, 'UNSUPPORTED_MEDIA_TYPE');
   });
+});
+
+describe('every HTTP route with hostile segments, bodies and roles (1,000 generated cases)', () => {
+  // The routes of graphql/server.ts and graphql/http/hub/index.ts; {o} {n} {r} {p} are segments.
+  const ROUTES: Array<[string, string]> = [
+    ['GET', '/healthz'],
+    ['GET', '/models/{o}/{n}/README.md'],
+    ['GET', '/models/{o}/{n}/resolve/{p}'],
+    ['GET', '/models/{o}/{n}/onnx/{p}'],
+    ['GET', '/api/models?search={p}&limit={r}'],
+    ['GET', '/api/models/{o}/{n}'],
+    ['GET', '/api/models/{o}/{n}/revision/{r}'],
+    ['GET', '/api/models/{o}/{n}/tree/{r}/{p}'],
+    ['POST', '/api/models/{o}/{n}/paths-info/{r}'],
+    ['GET', '/{o}/{n}/resolve/{r}/{p}'],
+    ['HEAD', '/{o}/{n}/resolve/{r}/{p}'],
+    ['POST', '/api/repos/create'],
+    ['POST', '/api/models/{o}/{n}/preupload/{r}'],
+    ['POST', '/{o}/{n}.git/info/lfs/objects/batch'],
+    ['PUT', '/{o}/{n}.git/info/lfs/objects/{p}'],
+    ['POST', '/{o}/{n}.git/info/lfs/verify'],
+    ['POST', '/api/models/{o}/{n}/commit/{r}'],
+    ['GET', '/{o}/{n}'],
+    ['GET', '/{p}'],
+    ['DELETE', '/models/{o}/{n}/README.md'],
+    ['GET', '/graphql?query={p}'],
+  ];
+  const segment = fc.constantFrom(
+    'Bible',
+    'Tiny-Llama-KJV',
+    'main',
+    'config.json',
+    'README.md',
+    '%00',
+    '%ff',
+    '%e0%a4',
+    '%0d%0aset-cookie:%20x=1',
+    '..',
+    '%2e%2e',
+    '%2F',
+    'x'.repeat(5000),
+    '%C3%A9%F0%9F%8C%B3',
+    '-1',
+    '2147483647',
+    'a.git',
+  );
+  const body = fc.constantFrom<string | undefined>(
+    undefined,
+    '',
+    '{',
+    'null',
+    '[]',
+    '{"operations":[{"path":"../../etc/passwd","size":1,"sample":"","sha":"x"}],"files":[],"paths":["%00"]}',
+    `${'['.repeat(10_000)}${']'.repeat(10_000)}`,
+    'x'.repeat(1_100_000),
+    '{"key":"header","value":{"summary":"x"}}\n{"key":"file","value":{"path":"../x","content":"eA==","encoding":"base64"}}\n',
+  );
+  const arb = fc.record({
+    route: fc.constantFrom(...ROUTES),
+    o: segment,
+    n: segment,
+    r: segment,
+    p: segment,
+    body,
+    type: fc.constantFrom('application/json', 'application/x-ndjson', 'text/plain', 'application/x-www-form-urlencoded'),
+    role: fc.constantFrom<'anonymous' | 'READER' | 'MAINTAINER' | 'ADMIN'>('anonymous', 'READER', 'MAINTAINER', 'ADMIN'),
+  });
+
+  it('answers below 500 within 1 s; every error is JSON with a code, no stack, no path', async () => {
+    const seed = Number(process.env.BONSAI_FC_SEED ?? 20261204);
+    await fc.assert(
+      fc.asyncProperty(arb, async ({ route: [method, template], o, n, r, p, body, type, role }) => {
+        const path = template.replace('{o}', o).replace('{n}', n).replace('{r}', r).replace('{p}', p);
+        const started = performance.now();
+        const res = await fetch(`${api.server.url}${path}`, {
+          method,
+          redirect: 'manual',
+          headers: { 'content-type': type, ...(role === 'anonymous' ? {} : { authorization: `Bearer ${api.tokens[role]}` }) },
+          body: method === 'GET' || method === 'HEAD' ? undefined : body,
+          signal: AbortSignal.timeout(10_000),
+        });
+        const text = await res.text();
+        const what = `${role} ${method} ${path.slice(0, 200)}: HTTP ${res.status}: ${text.slice(0, 400)}`;
+        expect(res.status, what).toBeLessThan(500);
+        expect(performance.now() - started, what).toBeLessThan(1000);
+        expect(res.headers.get('set-cookie'), what).toBeNull();
+        expect(text, what).not.toMatch(/stacktrace|\bat [\w.<>]+ \(|node_modules/);
+        expect(text, what).not.toContain(repoDir);
+        expect(text, what).not.toContain(api.home);
+        if (res.status >= 400 && method !== 'HEAD') {
+          expect(res.headers.get('content-type') ?? '', what).toMatch(/json/);
+          const parsed = JSON.parse(text) as ErrorBody;
+          expect(parsed.errors?.[0]?.extensions?.code, what).toMatch(/^[A-Z_]+$/);
+        }
+      }),
+      { seed, numRuns: 1000, endOnFailure: true },
+    );
+  }, 120_000);
 });
