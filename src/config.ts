@@ -31,6 +31,13 @@ const schema = z.object({
   HF_HUB_CACHE: z.string().min(1).optional(),
   /** The shared model, tokenizers and corpora (tests, demo, benchmarks), when not beside the repository. */
   BONSAI_SHARED_DIR: z.string().min(1).optional(),
+  /** The remote Bonsai that `bonsai pull` and `bonsai push` talk to over the Hub protocol. */
+  BONSAI_URL: z
+    .url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL' })
+    .transform((u) => u.replace(/\/+$/, ''))
+    .default('http://127.0.0.1:4000'),
+  /** Its token (hf_bonsai_…): reads when its reads are private, writes always. */
+  BONSAI_TOKEN: z.string().min(1).optional(),
 });
 
 export interface Config {
@@ -58,6 +65,10 @@ export interface Config {
   hubCache: string;
   /** BONSAI_SHARED_DIR, if set (src/sharedAssets.ts). */
   sharedDir: string | undefined;
+  /** BONSAI_URL without a trailing slash: the remote Bonsai of `bonsai pull` and `push`. */
+  remoteUrl: string;
+  /** BONSAI_TOKEN, the remote's bearer token. */
+  remoteToken: string | undefined;
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -93,6 +104,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     // huggingface_hub's defaults: HF_HUB_CACHE, else HF_HOME/hub, else ~/.cache/huggingface/hub.
     hubCache: resolve(e.HF_HUB_CACHE ?? join(e.HF_HOME ?? join(homedir(), '.cache', 'huggingface'), 'hub')),
     sharedDir: e.BONSAI_SHARED_DIR,
+    remoteUrl: e.BONSAI_URL,
+    remoteToken: e.BONSAI_TOKEN,
   };
 }
 

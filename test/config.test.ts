@@ -29,4 +29,13 @@ describe('configuration', () => {
     expect(c.port).toBe(4000);
     expect(c.modelRoots).toEqual(['/models', '/srv/ckpt']);
   });
+
+  it('reads the remote Bonsai of pull and push: BONSAI_URL (http or https, default the local server) and BONSAI_TOKEN', () => {
+    expect(loadConfig({}).remoteUrl).toBe('http://127.0.0.1:4000');
+    const c = loadConfig({ BONSAI_URL: 'https://bonsai.example.org/', BONSAI_TOKEN: 'hf_bonsai_x' });
+    expect(c.remoteUrl).toBe('https://bonsai.example.org');
+    expect(c.remoteToken).toBe('hf_bonsai_x');
+    for (const bad of ['ftp://bonsai.example.org', 'bonsai.example.org'])
+      expect(() => loadConfig({ BONSAI_URL: bad })).toThrow(/BONSAI_URL: must be an http:\/\/ or https:\/\/ URL/);
+  });
 });

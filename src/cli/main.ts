@@ -149,6 +149,17 @@ program
     await exportModel(name, out);
   });
 
+program
+  .command('pull')
+  .description('download every file of a model from a remote Bonsai (BONSAI_URL, BONSAI_TOKEN) over the Hub protocol; resumes')
+  .argument('<ref>', 'OWNER/NAME, or OWNER/NAME@REV with a branch or commit id')
+  .argument('<dir>', 'the folder to fill (created if missing; files already there with the right hash are kept)')
+  .option('--json', 'machine-readable output: the commit and each file’s outcome')
+  .action(async (ref: string, dir: string, opts: { json?: boolean }) => {
+    const { pullCommand } = await import('./pull.js');
+    await pullCommand(ref, dir, opts);
+  });
+
 const token = program.command('token').description('API tokens (stored hashed; the secret is printed once)');
 token
   .command('create')
