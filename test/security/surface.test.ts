@@ -4,24 +4,12 @@
 // 10⁶-character strings, 10⁴-deep nesting, wrong kinds, unknown fields and enum values), sent
 // anonymously and with each role's token to a real `bonsai serve` in a child process. Property:
 // every answer is HTTP 200 or 4xx JSON within 1 s with no stack trace and no server path the request
-// did not name itself; throughout, /healthz answers within 200 ms (99 % of answers; every one
-// within 1 s) and the server's RSS grows by less than 200 MB. The seed is fixed (BONSAI_FC_SEED overrides it) and a failure prints it with the
+// did not name itself; throughout, /healthz answers within 200 ms of a bare server's time (99 % of
+// answers; every one within 1 s) and the server's RSS grows by less than 200 MB. The seed is fixed (BONSAI_FC_SEED overrides it) and a failure prints it with the
 // case, so `BONSAI_FC_SEED=<seed> npx vitest run test/security/surface.test.ts` replays it.
-import { readFileSync, realpathSync } from 'node:fs';
+import { realpathSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { Worker } from 'node:worker_threads';
 import fc from 'fast-check';
-import {
-  type GraphQLArgument,
-  type GraphQLField,
-  type GraphQLInputType,
-  getNamedType,
-  isCompositeType,
-  isEnumType,
-  isInputObjectType,
-  isListType,
-  isNonNullType,
-} from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildSchema } from '../../graphql/schema.js';
 import { freePort } from '../../src/db/freePort.js';
@@ -29,6 +17,8 @@ import { createToken } from '../../src/registry/tokens.js';
 import { sharedModel } from '../fixtures/checkpoints.js';
 import { type BonsaiProcess, repoRoot, runBonsai } from '../helpers/bonsai.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
+import { bigString, deep, type Operation, operationArb, repeat, requestBody, type Spec } from '../helpers/edgeValues.js';
+import { rssOf, watch } from '../helpers/serverWatch.js';
 import { tempDir } from '../helpers/tmp.js';
 
 const SEED = Number(process.env.BONSAI_FC_SEED ?? 20261204);
@@ -44,288 +34,6 @@ let url: string;
 const tokens: Record<string, string | null> = { anonymous: null };
 /** Ids that make resolvers go past "not found": the model's and a queued job's. */
 const known = { modelId: '', jobId: '' };
-
-// ---- Values: small JSON specs, rendered to request text only when sent (so a failing case prints
-// as `{"$":"repeat","n":1000000,"of":0}`, not as megabytes).
-type Spec = null | boolean | number | string | Spec[] | { [k: string]: Spec };
-const deep = (n: number): Spec => ({ $: 'deep', n });
-const repeat = (n: number, of: Spec): Spec => ({ $: 'repeat', n, of });
-const bigString = (n: number): Spec => ({ $: 'string', n });
-const raw = (text: string): Spec => ({ $: 'raw', text });
-
-function render(spec: Spec): string {
-  if (Array.isArray(spec)) return `[${spec.map(render).join(',')}]`;
-  if (spec !== null && typeof spec === 'object') {
-    if (spec.$ === 'deep') return `${'['.repeat(spec.n as number)}${']'.repeat(spec.n as number)}`;
-    if (spec.$ === 'repeat') return `[${new Array(spec.n as number).fill(render(spec.of as Spec)).join(',')}]`;
-    if (spec.$ === 'string') return `"${'x'.repeat(spec.n as number)}"`;
-    if (spec.$ === 'raw') return spec.text as string;
-    return `{${Object.entries(spec)
-      .map(([k, v]) => `${JSON.stringify(k)}:${render(v)}`)
-      .join(',')}}`;
-  }
-  return JSON.stringify(spec);
-}
-
-/** The rendered length of a spec, without rendering it. */
-function size(spec: Spec): number {
-  if (Array.isArray(spec)) return 2 + spec.reduce<number>((n, v) => n + size(v) + 1, 0);
-  if (spec !== null && typeof spec === 'object') {
-    if (spec.$ === 'deep') return 2 * (spec.n as number);
-    if (spec.$ === 'repeat') return (spec.n as number) * (size(spec.of as Spec) + 1);
-    if (spec.$ === 'string') return (spec.n as number) + 2;
-    if (spec.$ === 'raw') return (spec.text as string).length;
-    return Object.entries(spec).reduce((n, [k, v]) => n + k.length + 4 + size(v), 2);
-  }
-  return JSON.stringify(spec).length;
-}
-
-/** Values at the edges of any type: the wrong kind, the extremes of JSON itself. */
-const anyExtreme: fc.Arbitrary<Spec> = fc.constantFrom<Spec>(
-  null,
-  {},
-  [],
-  '',
-  0,
-  -1,
-  2 ** 31 - 1,
-  2 ** 53,
-  raw('1e309'),
-  raw('-1e309'),
-  raw('NaN'),
-  'NaN',
-  'Infinity',
-  true,
-  deep(10_000),
-  repeat(1_000_000, 0),
-  bigString(1_000_000),
-  { zzz: 1 },
-);
-
-const ints = fc.constantFrom<Spec>(0, -1, 1, 2, 2 ** 31 - 1, -(2 ** 31), 2 ** 31, 2 ** 53, -(2 ** 53), 1.5, 1e308, 100_000_000);
-const floats = fc.constantFrom<Spec>(0, -1, 0.5, 0.999999, 1, 1e-300, 2 ** 53, 1.7976931348623157e308, -0.0001, 5e-324);
-/** Strings: half of them name what exists (the model, its id, a job), so resolvers run past "not found". */
-const strings = () =>
-  fc.oneof(
-    fc.constantFrom<Spec>(MODEL, 'Bible/Tiny-Llama-KJV', known.modelId, known.jobId),
-    fc.constantFrom<Spec>(
-      '',
-      'x',
-      sharedModel,
-      '../../../../../../etc/passwd',
-      '/etc/hostname',
-      '/proc/self/environ',
-      'hf://org/name',
-      'hf://org--x/name@main',
-      'a/b/c',
-      'モデル🌳',
-      '%00',
-      ' ',
-      'x'.repeat(10_001),
-      bigString(1_000_000),
-    ),
-  );
-const bigInts = fc.constantFrom<Spec>('0', '-1', '9223372036854775807', '9223372036854775808', 2 ** 53, 1e30, 'abc', bigString(100_000));
-const dates = fc.constantFrom<Spec>('2027-01-01T00:00:00Z', '0001-01-01', '9999-12-31T23:59:59Z', 'tomorrow', '+275760-09-13T00:00:00Z', 0);
-const jsons = fc.constantFrom<Spec>(
-  {},
-  { a: { b: [1, 'x', null] } },
-  'x',
-  1,
-  deep(10_000),
-  repeat(1_000_000, 0),
-  repeat(100_000, { a: 1 }),
-  bigString(1_000_000),
-);
-
-/** Values for an input type, walked from the schema; `level` bounds recursion through input objects. */
-function inputValue(type: GraphQLInputType, level = 0): fc.Arbitrary<Spec> {
-  if (isNonNullType(type)) return inputValue(type.ofType, level);
-  const typed = typedValue(type, level);
-  return fc.oneof({ weight: 6, arbitrary: typed }, { weight: 1, arbitrary: anyExtreme });
-}
-
-function typedValue(type: GraphQLInputType, level: number): fc.Arbitrary<Spec> {
-  if (isListType(type)) {
-    const item = inputValue(type.ofType, level + 1);
-    return fc.oneof(
-      fc.array(item, { maxLength: 3 }),
-      item, // a single value stands for a list of one (GraphQL's input coercion)
-      // Long lists of small items: a body just under the 1 MB limit, and one far over it.
-      item.filter((of) => size(of) <= 16).chain((of) => fc.constantFrom(10_000, 200_000, 1_000_000).map((n) => repeat(n, of))),
-    );
-  }
-  if (isInputObjectType(type)) {
-    if (level > 4) return fc.constant({});
-    const fields = Object.values(type.getFields());
-    // A oneOf input (a pruning recipe) takes exactly one member: mostly one, so resolvers run.
-    if ((type as { isOneOf?: boolean }).isOneOf)
-      return fc.oneof(
-        { weight: 8, arbitrary: fc.oneof(...fields.map((f) => inputValue(f.type, level + 1).map((v) => ({ [f.name]: v })))) },
-        { weight: 1, arbitrary: fc.constant({}) },
-        { weight: 1, arbitrary: fc.constant(Object.fromEntries(fields.slice(0, 2).map((f) => [f.name, {}]))) },
-      );
-    return fc
-      .tuple(
-        fc.tuple(...fields.map((f) => fc.option(inputValue(f.type, level + 1), { freq: 2, nil: undefined }))),
-        fc.option(fc.constantFrom('zzz', `${fields[0]?.name ?? 'x'}x`), { freq: 5, nil: undefined }),
-      )
-      .map(([values, unknown]) => {
-        const o: Record<string, Spec> = {};
-        fields.forEach((f, i) => {
-          if (values[i] !== undefined) o[f.name] = values[i]!;
-        });
-        if (unknown) o[unknown] = 1;
-        return o;
-      });
-  }
-  if (isEnumType(type)) {
-    const values = type.getValues().map((v) => v.name);
-    return fc.oneof(fc.constantFrom(...values), fc.constantFrom('NOPE', values[0]!.toLowerCase(), ''));
-  }
-  switch (getNamedType(type).name) {
-    case 'Int':
-      return ints;
-    case 'Float':
-      return floats;
-    case 'Boolean':
-      return fc.constantFrom<Spec>(true, false, 'true', 0);
-    case 'BigInt':
-      return bigInts;
-    case 'DateTime':
-      return dates;
-    case 'JSON':
-      return jsons;
-    default:
-      return strings();
-  }
-}
-
-// ---- Operations: one top-level field with its arguments as variables.
-interface Operation {
-  kind: 'query' | 'mutation';
-  field: GraphQLField<unknown, unknown>;
-}
-
-const OMIT = '\u0000omit';
-
-function operationArb(op: Operation): fc.Arbitrary<{ kind: string; field: string; args: Record<string, Spec> }> {
-  const args = op.field.args;
-  const argValue = (a: GraphQLArgument) =>
-    fc.oneof(
-      { weight: 1, arbitrary: fc.constant<Spec>(OMIT) },
-      { weight: 1, arbitrary: fc.constant(null) },
-      { weight: 8, arbitrary: inputValue(a.type) },
-    );
-  return fc.tuple(...args.map(argValue)).map((values) => {
-    const chosen: Record<string, Spec> = {};
-    args.forEach((a, i) => {
-      if (values[i] !== OMIT) chosen[a.name] = values[i]!;
-    });
-    return { kind: op.kind, field: op.field.name, args: chosen };
-  });
-}
-
-/**
- * A spec as a GraphQL literal of `type` (null: a type the schema does not know, such as an
- * unknown field's): enum values bare, everything else as in JSON, the markers expanded.
- */
-function literal(spec: Spec, type: GraphQLInputType | null): string {
-  const inner = type && isNonNullType(type) ? type.ofType : type;
-  if (Array.isArray(spec)) return `[${spec.map((v) => literal(v, inner && isListType(inner) ? inner.ofType : inner)).join(', ')}]`;
-  if (spec !== null && typeof spec === 'object') {
-    if (spec.$ === 'repeat') {
-      const item = literal(spec.of as Spec, inner && isListType(inner) ? inner.ofType : inner);
-      return `[${new Array(spec.n as number).fill(item).join(',')}]`;
-    }
-    if (spec.$) return render(spec);
-    const fields = inner && isInputObjectType(inner) ? inner.getFields() : {};
-    return `{${Object.entries(spec)
-      .map(([k, v]) => `${k}: ${literal(v, fields[k]?.type ?? null)}`)
-      .join(', ')}}`;
-  }
-  if (typeof spec === 'string' && inner && isEnumType(getNamedType(inner)) && /^[_A-Za-z]\w*$/.test(spec)) return spec;
-  return render(spec);
-}
-
-/** The operation with its arguments as variables, or written into the document as literals. */
-function requestBody(op: Operation, args: Record<string, Spec>, asLiterals = false): string {
-  const names = Object.keys(args);
-  const typeOf = (n: string) => op.field.args.find((a) => a.name === n)!.type;
-  const selection = isCompositeType(getNamedType(op.field.type)) ? ' { __typename }' : '';
-  if (asLiterals) {
-    const passed = names.map((n) => `${n}: ${literal(args[n]!, typeOf(n))}`).join(', ');
-    const query = `${op.kind} { ${op.field.name}${passed ? `(${passed})` : ''}${selection} }`;
-    return `{"query":${JSON.stringify(query)}}`;
-  }
-  const declared = names.map((n) => `$${n}: ${String(typeOf(n))}`).join(', ');
-  const passed = names.map((n) => `${n}: $${n}`).join(', ');
-  const query = `${op.kind} Case${declared ? `(${declared})` : ''} { ${op.field.name}${passed ? `(${passed})` : ''}${selection} }`;
-  return `{"query":${JSON.stringify(query)},"variables":${render(args)}}`;
-}
-
-// ---- The server under test and what is watched while it runs.
-const rssOf = (pid: number) => Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]) * 1024;
-
-/**
- * Polls /healthz every 50 ms and samples the server's RSS until stopped, on a worker thread: the
- * cases' own work on the main thread (rendering a 2 MB body) must not count as the server's delay.
- */
-const WATCHER = `
-const { parentPort, workerData } = require('node:worker_threads');
-const { readFileSync } = require('node:fs');
-const rss = () => Number(/VmRSS:\\s+(\\d+) kB/.exec(readFileSync('/proc/' + workerData.pid + '/status', 'utf8'))[1]) * 1024;
-let running = true;
-parentPort.on('message', () => { running = false; });
-(async () => {
-  // The first fetch of a thread loads the HTTP client (~100 ms): not the server's time.
-  await fetch(workerData.url + '/healthz').then((r) => r.arrayBuffer());
-  const seen = { slowestHealthz: 0, slowestAt: 0, healthzMs: [], peakRss: rss(), rssSeries: [], failures: [] };
-  while (running) {
-    const started = performance.now();
-    try {
-      const res = await fetch(workerData.url + '/healthz', { signal: AbortSignal.timeout(5000) });
-      await res.arrayBuffer();
-      if (res.status !== 200) seen.failures.push('/healthz answered ' + res.status);
-    } catch (err) {
-      seen.failures.push('/healthz: ' + err.message);
-    }
-    const ms = performance.now() - started;
-    if (ms > seen.slowestHealthz) Object.assign(seen, { slowestHealthz: ms, slowestAt: Date.now() });
-    seen.healthzMs.push(ms);
-    seen.peakRss = Math.max(seen.peakRss, rss());
-    // Every 40th sample, to tell a leak (a rising line) from the garbage collector's sawtooth.
-    if (seen.healthzMs.length % 40 === 0) seen.rssSeries.push(Math.round(rss() / 1048576));
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  parentPort.postMessage(seen);
-})();
-`;
-
-interface Watched {
-  slowestHealthz: number;
-  slowestAt: number;
-  healthzMs: number[];
-  rssSeries: number[];
-  peakRss: number;
-  failures: string[];
-}
-
-function watch(pid: number) {
-  const worker = new Worker(WATCHER, { eval: true, workerData: { pid, url } });
-  const result = new Promise<Watched>((resolve, reject) => {
-    worker.once('message', resolve);
-    worker.once('error', reject);
-  });
-  return {
-    stop: async () => {
-      worker.postMessage('stop');
-      const seen = await result;
-      await worker.terminate();
-      return seen;
-    },
-  };
-}
 
 /** Paths of this server that no answer may show unless the request named them itself. */
 function serverPaths(role: string): string[] {
@@ -426,10 +134,10 @@ describe('every argument of every query and mutation, at the edges, with every r
       role: fc.constantFrom('anonymous', 'READER', 'MAINTAINER', 'ADMIN'),
       // One case in four writes its arguments into the document (parsed and checked as literals).
       literals: fc.boolean().chain((b) => (b ? fc.boolean() : fc.constant(false))),
-      operation: fc.oneof(...operations.map(operationArb)),
+      operation: fc.oneof(...operations.map((op) => operationArb(op, [MODEL, 'Bible/Tiny-Llama-KJV', known.modelId, known.jobId]))),
     });
     const pid = server.child.pid!;
-    const watcher = watch(pid);
+    const watcher = await watch(pid, url);
     const baseline = rssOf(pid);
     let cases = 0;
     /** How the answers ended (status and code), to see the cases reach past the input checks. */
@@ -492,11 +200,11 @@ describe('every argument of every query and mutation, at the edges, with every r
     if (server.child.exitCode !== null) console.log(server.output().slice(-4000));
     if (failure) throw failure;
     expect(seen.failures).toEqual([]);
-    // The server answers /healthz within 200 ms: 99 % of the time, and never later than 1 s. The one
-    // slow answer in a hundred is the machine, not the server: the suite runs its files in parallel on
-    // two cores, where the scheduler alone delays an answer by 250 ms (measured, load average 7); a
-    // request that blocks the server (a pruning plan of 2³¹ layers, coercing 200,000 bad values)
-    // holds it for seconds and fails both.
+    // /healthz answers within 200 ms of a bare HTTP server polled beside it (serverWatch.ts), 99 % of
+    // the time, and never 1 s later: one slow answer in a hundred is the machine (the suite runs
+    // files in parallel on two cores; 250 ms stalls measured at load average 7), while a request that
+    // blocks the server (a pruning plan of 2³¹ layers, coercing 200,000 bad values) holds it for
+    // seconds and fails both.
     expect(sorted.length).toBeGreaterThan(20);
     expect(p99).toBeLessThan(200);
     expect(seen.slowestHealthz).toBeLessThan(1000);
