@@ -5,8 +5,9 @@
 // anonymously and with each role's token to a real `bonsai serve` in a child process. Property:
 // every answer is HTTP 200 or 4xx JSON within 1 s with no stack trace and no server path the request
 // did not name itself; throughout, /healthz answers within 200 ms of a bare server's time (99 % of
-// answers; every one within 1 s) and the server's RSS grows by less than 200 MB. The seed is fixed (BONSAI_FC_SEED overrides it) and a failure prints it with the
-// case, so `BONSAI_FC_SEED=<seed> npx vitest run test/security/surface.test.ts` replays it.
+// answers; every one within 1 s) and the server's RSS grows by less than 200 MB. The seed is fixed
+// (BONSAI_FC_SEED overrides it) and a failure prints it with the case, so
+// `BONSAI_FC_SEED=<seed> npx vitest run test/security/surface.test.ts` replays it.
 import { realpathSync } from 'node:fs';
 import { dirname } from 'node:path';
 import fc from 'fast-check';
