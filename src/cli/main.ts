@@ -160,6 +160,19 @@ program
     await pullCommand(ref, dir, opts);
   });
 
+program
+  .command('push')
+  .description(
+    'upload a checkpoint folder to a remote Bonsai (BONSAI_URL, BONSAI_TOKEN: maintainer) over the Hub protocol as a new revision',
+  )
+  .argument('<dir>', 'a checkpoint folder (its checkpoint files are pushed; the rest is listed as skipped)')
+  .argument('<name>', 'OWNER/NAME on the remote; created when missing')
+  .option('-m, --message <text>', 'the revision’s message')
+  .action(async (dir: string, name: string, opts: { message?: string }) => {
+    const { pushCommand } = await import('./push.js');
+    await pushCommand(dir, name, opts);
+  });
+
 const token = program.command('token').description('API tokens (stored hashed; the secret is printed once)');
 token
   .command('create')
