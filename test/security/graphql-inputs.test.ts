@@ -51,7 +51,7 @@ describe('bad variable values are 400 BAD_USER_INPUT naming the variable', () =>
     const started = performance.now();
     const r = await post(api, q, { k: new Array(4096).fill('') });
     expectClientError(r, 'BAD_USER_INPUT', /\$k.*JobKind/);
-    expect(performance.now() - started).toBeLessThan(200);
+    expect(performance.now() - started).toBeLessThan(500); // 2 s without the bound
   });
 
   it('a list longer than 4,096 items, as a variable or a literal, is 400 naming it; a model filter takes 100 values (100,000 licenses held Prisma for 18 s)', async () => {
