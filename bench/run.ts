@@ -13,6 +13,7 @@ const benches = [
   'recovery.ts',
   'queue.ts',
   'real.ts',
+  'hub.ts',
 ];
 let failed = 0;
 for (const b of benches) {
