@@ -5,6 +5,9 @@
 // onnx/model.onnx_data (`use_external_data_format: true`, the from_pretrained option its
 // models/session.js reads), the tokenizer at tokenizer.json and tokenizer_config.json. Its
 // logits must be reference.json's (PyTorch) and those of Bonsai's own evaluation graph.
+// Not tested, because it does not hold: generate() past the first new token. transformers.js
+// feeds a decoder only the new token after the first step (_update_model_kwargs_for_generation),
+// counting on past_key_values inputs the portable graph does not have.
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { AutoModelForCausalLM, AutoTokenizer, env, type PreTrainedModel, Tensor } from '@huggingface/transformers';
