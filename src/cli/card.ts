@@ -7,8 +7,9 @@ import { basename, dirname, join } from 'node:path';
 import { inspectCheckpoint } from '../arch/inspect.js';
 import type { CardInput, CardParent } from '../cards/input.js';
 import { renderCard } from '../cards/render.js';
+import { loadConfig } from '../config.js';
 import { BadInputError } from '../errors.js';
-import { readLocalResults } from '../eval/localResults.js';
+import { readLocalResults, resultsFileFor } from '../eval/localResults.js';
 import { readCheckpointFolder, readJsonObjectSync } from '../formats/checkpoint/folder.js';
 import { RECIPE_FILE } from '../pruning/output.js';
 import { RELATION_OF_METHOD } from '../pruning/recipe.js';
@@ -26,7 +27,10 @@ interface RecipeFile {
   };
 }
 
-export async function localCardInput(dir: string, opts: { name?: string; baseModel?: string; contextLength?: number }): Promise<CardInput> {
+export async function localCardInput(
+  dir: string,
+  opts: { name?: string; baseModel?: string; contextLength?: number; evalResults?: string },
+): Promise<CardInput> {
   const report = await inspectCheckpoint(dir);
   const config = (await readCheckpointFolder(dir)).config;
   const parents: CardParent[] = [];
@@ -57,8 +61,8 @@ export async function localCardInput(dir: string, opts: { name?: string; baseMod
     parameterCount: report.parameters.fromTensors.total,
     dtype: report.dtype,
     parents,
-    // What `bonsai eval DIR` measured and kept beside the checkpoint.
-    evaluations: readLocalResults(dir),
+    // What `bonsai eval DIR` measured (kept in Bonsai's data folder, or the file --eval-results names).
+    evaluations: readLocalResults(opts.evalResults ?? resultsFileFor(loadConfig().home, dir), dir),
     contextLength: opts.contextLength,
     parentLocation: opts.baseModel ? undefined : 'PARENT_DIR',
   };
@@ -66,7 +70,7 @@ export async function localCardInput(dir: string, opts: { name?: string; baseMod
 
 export async function card(
   dir: string,
-  opts: { name?: string; baseModel?: string; contextLength?: number; json?: boolean },
+  opts: { name?: string; baseModel?: string; contextLength?: number; json?: boolean; evalResults?: string },
 ): Promise<void> {
   const c = renderCard(await localCardInput(dir, opts));
   process.stdout.write(opts.json ? `${JSON.stringify(c.metadata, null, 2)}\n` : c.markdown);

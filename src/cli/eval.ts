@@ -3,7 +3,7 @@ import { join, resolve } from 'node:path';
 import cliProgress from 'cli-progress';
 import { loadConfig } from '../config.js';
 import { BadInputError } from '../errors.js';
-import { EVAL_FILE, saveLocalResults } from '../eval/localResults.js';
+import { resultsFileFor, saveLocalResults } from '../eval/localResults.js';
 import { type EvalRequest, evaluateCheckpoint } from '../eval/run.js';
 import { exportOnnx } from '../onnx/export.js';
 import { EVAL_TASKS } from '../registry/payloads.js';
@@ -16,6 +16,8 @@ export interface EvalFlags {
   limit?: number;
   parent?: string;
   json?: boolean;
+  /** Where to keep the results (default: Bonsai's data folder, where `bonsai card DIR` finds them). */
+  output?: string;
 }
 
 export async function evalCommand(dir: string, f: EvalFlags): Promise<void> {
@@ -41,11 +43,12 @@ export async function evalCommand(dir: string, f: EvalFlags): Promise<void> {
   bar?.update(100);
   bar?.stop();
   // Speed depends on the machine, not the checkpoint: only quality results describe the model.
+  // Never into the folder evaluated: it is the user's input.
   if (f.task !== 'speed') {
-    await saveLocalResults(dir, results).catch((err: Error) =>
-      process.stderr.write(
-        `bonsai: could not write ${EVAL_FILE} beside the checkpoint (${err.message}); the card will not show these results\n`,
-      ),
+    const file = f.output ? resolve(f.output) : resultsFileFor(config.home, dir);
+    await saveLocalResults(file, dir, results).then(
+      () => process.stderr.write(`bonsai: results kept in ${file}\n`),
+      (err: Error) => process.stderr.write(`bonsai: could not write ${file} (${err.message}); the card will not show these results\n`),
     );
   }
   if (f.json) {

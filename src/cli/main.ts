@@ -109,6 +109,10 @@ program
   .option('--stride <n>', 'perplexity: tokens between window starts (default: the context length)', positiveInt('--stride'))
   .option('--limit <n>', 'score at most N tokens (perplexity), N records or N lines (embedding-similarity)', positiveInt('--limit'))
   .option('--json', 'machine-readable output')
+  .option(
+    '--output <file>',
+    'keep the results in this file (default: Bonsai’s data folder, where `bonsai card DIR` finds them); never in DIR',
+  )
   .action(async (dir: string, opts: import('./eval.js').EvalFlags) => {
     const { evalCommand } = await import('./eval.js');
     await evalCommand(dir, opts);
@@ -134,10 +138,13 @@ program
   .option('--base-model <name>', 'the parent’s name, for a folder made by `bonsai prune`')
   .option('--context-length <n>', 'context for the hardware table', positiveInt('--context-length'))
   .option('--json', 'print the front matter as JSON instead')
-  .action(async (dir: string, opts: { name?: string; baseModel?: string; contextLength?: number; json?: boolean }) => {
-    const { card } = await import('./card.js');
-    await card(dir, opts);
-  });
+  .option('--eval-results <file>', 'evaluation results written by `bonsai eval --output` (default: what `bonsai eval DIR` kept)')
+  .action(
+    async (dir: string, opts: { name?: string; baseModel?: string; contextLength?: number; json?: boolean; evalResults?: string }) => {
+      const { card } = await import('./card.js');
+      await card(dir, opts);
+    },
+  );
 
 program
   .command('export')

@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { inspectCheckpoint } from '../../src/arch/inspect.js';
@@ -81,15 +81,34 @@ describe('bonsai plan and bonsai prune', () => {
     expect(card).toContain('(50.00 % sparse)');
     expect(card).toContain('No evaluation results yet');
 
+    // Results go to Bonsai's data folder, never into the folder evaluated (a user's input).
+    const home = { BONSAI_HOME: tempDir('bonsai-eval-home-') };
+    const filesBefore = readdirSync(out).sort();
     const evaluated = runBonsai(
       ['eval', out, '--task', 'perplexity', '--data', join(sharedDir, 'data', 'kjv-val.txt'), '--limit', '512', '--json'],
-      {},
+      home,
     );
     expect((await evaluated.exited).code).toBe(0);
     const [ppl] = JSON.parse(evaluated.output().slice(evaluated.output().indexOf('['))) as Array<{ value: number }>;
-    const saved = JSON.parse(readFileSync(join(out, 'bonsai_eval.json'), 'utf8')) as { results: Array<{ metric: string; value: number }> };
+    expect(readdirSync(out).sort()).toEqual(filesBefore);
+    const kept = readdirSync(join(home.BONSAI_HOME, 'eval-results'));
+    expect(kept).toHaveLength(1);
+    const saved = JSON.parse(readFileSync(join(home.BONSAI_HOME, 'eval-results', kept[0]!), 'utf8')) as {
+      results: Array<{ metric: string; value: number }>;
+    };
     expect(saved.results.find((r) => r.metric === 'perplexity')?.value).toBe(ppl!.value);
-    const after = runBonsai(['card', out, '--base-model', 'bible/tiny-llama-kjv'], {});
+    // --output puts them where the user says; the card reads them back from there.
+    const file = join(tempDir('bonsai-eval-out-'), 'results.json');
+    const elsewhere = runBonsai(
+      ['eval', out, '--task', 'perplexity', '--data', join(sharedDir, 'data', 'kjv-val.txt'), '--limit', '512', '--output', file],
+      {},
+    );
+    expect((await elsewhere.exited).code).toBe(0);
+    expect(existsSync(file)).toBe(true);
+    const fromFile = runBonsai(['card', out, '--eval-results', file], {});
+    expect((await fromFile.exited).code).toBe(0);
+    expect(fromFile.output()).toContain(ppl!.value.toFixed(2));
+    const after = runBonsai(['card', out, '--base-model', 'bible/tiny-llama-kjv'], home);
     expect((await after.exited).code).toBe(0);
     expect(after.output()).not.toContain('No evaluation results yet');
     expect(after.output()).toContain(ppl!.value.toFixed(2));
