@@ -90,7 +90,16 @@ function fileSha256(path: string): Promise<string> {
 }
 
 /** The model `owner/name` at `revision`, with every file a Hub client can download. */
-export async function repoRevision(deps: Pick<RegistryDeps, 'prisma' | 'store'>, repo: string, revision: string): Promise<RepoRevision> {
+/**
+ * `only`: the one path the caller wants (a download): the card is rendered, and the ONNX export
+ * looked up, only when that path is theirs, so a Range request on the weights costs two queries.
+ */
+export async function repoRevision(
+  deps: Pick<RegistryDeps, 'prisma' | 'store'>,
+  repo: string,
+  revision: string,
+  only?: string,
+): Promise<RepoRevision> {
   const model = await findByName(deps.prisma, parseModelName(repo, 'repo'));
   if (!model) throw new RepoNotFoundError(repo);
   const found = await findRevision(deps.prisma, model, revision);
@@ -112,7 +121,7 @@ export async function repoRevision(deps: Pick<RegistryDeps, 'prisma' | 'store'>,
   let cardData: Record<string, unknown> | null = null;
   const current = found !== null && found.artifactId === model.artifactId;
   // The card describes the model as it is now, so only its current revision carries it.
-  if (current && model.config && model.parameterCount !== null) {
+  if (current && model.config && model.parameterCount !== null && (only === undefined || only === 'README.md')) {
     // The card is the repository's README.md, rendered from the registry as the catalog shows it.
     const card = renderCard(await cardInput(deps.prisma, model));
     cardData = card.metadata;
@@ -120,7 +129,7 @@ export async function repoRevision(deps: Pick<RegistryDeps, 'prisma' | 'store'>,
     const sha256 = createHash('sha256').update(bytes).digest('hex');
     files.push({ path: 'README.md', size: bytes.length, sha256, lfs: false, source: { kind: 'bytes', bytes } });
   }
-  const exported = current ? await onnxExportOf(deps, stored) : null;
+  const exported = current && (only === undefined || only.startsWith('onnx/')) ? await onnxExportOf(deps, stored) : null;
   for (const f of exported?.files ?? []) {
     const path = join(exported!.dir, f.path);
     files.push({ path: `onnx/${f.path}`, size: f.size, sha256: await fileSha256(path), lfs: true, source: { kind: 'path', path } });

@@ -18,7 +18,7 @@ export function resolveRoute(services: Services) {
   return readableRoute<Params>(services, async (req, res) => {
     const repo = `${req.params.owner}/${req.params.name}`;
     const path = req.params.path.join('/');
-    const revision = await repoRevision(services.registry, repo, req.params.revision);
+    const revision = await repoRevision(services.registry, repo, req.params.revision, path);
     const file = revision.files.find((f) => f.path === path);
     if (!file) throw new EntryNotFoundError(repo, path);
     const etag = `"${file.lfs ? file.sha256 : await fileOid(services.registry.store, file)}"`;
