@@ -1,6 +1,8 @@
 // Model cards and hardware requirements, computed on request from the registry's data.
+
 import { arg, enumType, extendType, intArg, objectType } from 'nexus';
 import { hardwareRequirements } from '../../src/cards/hardware.js';
+import { HARDWARE_LIMITS } from '../../src/cards/limits.js';
 import { renderCard } from '../../src/cards/render.js';
 import { archOf } from '../../src/cards/sections.js';
 import { BadInputError, ConflictError } from '../../src/errors.js';
@@ -38,10 +40,9 @@ export const HardwareRequirements = objectType({
   },
 });
 
-const MAX_CONTEXT = 1 << 21;
-
-function checkSize(field: string, v: number, max: number): number {
-  if (!Number.isInteger(v) || v < 1 || v > max) throw new BadInputError(field, `must be an integer from 1 to ${max}`);
+function checkSize(field: keyof typeof HARDWARE_LIMITS, v: number): number {
+  const [lo, hi] = HARDWARE_LIMITS[field];
+  if (!Number.isInteger(v) || v < lo || v > hi) throw new BadInputError(field, `must be an integer from ${lo} to ${hi}`);
   return v;
 }
 
@@ -52,8 +53,8 @@ export const ModelCardFields = extendType({
       type: 'ModelCard',
       args: { contextLength: intArg(), batchSize: intArg({ default: 1 }) },
       resolve: async (m, { contextLength, batchSize }, ctx) => {
-        if (contextLength != null) checkSize('contextLength', contextLength, MAX_CONTEXT);
-        checkSize('batchSize', batchSize ?? 1, 4096);
+        if (contextLength != null) checkSize('contextLength', contextLength);
+        checkSize('batchSize', batchSize ?? 1);
         return renderCard(
           await cardInput(ctx.services.prisma, m, { contextLength: contextLength ?? undefined, batchSize: batchSize ?? 1 }),
         );
@@ -69,8 +70,8 @@ export const ModelCardFields = extendType({
       },
       resolve: (m, args) => {
         if (!m.config || m.parameterCount === null) throw new ConflictError(`model ${formatModelName(m)} has no checkpoint yet`);
-        const contextLength = checkSize('contextLength', args.contextLength ?? 4096, MAX_CONTEXT);
-        const batchSize = checkSize('batchSize', args.batchSize ?? 1, 4096);
+        const contextLength = checkSize('contextLength', args.contextLength ?? 4096);
+        const batchSize = checkSize('batchSize', args.batchSize ?? 1);
         const weightDtype = (args.weightDtype ?? 'BF16').toLowerCase() as 'bf16';
         const kvDtype = (args.kvDtype ?? 'BF16').toLowerCase() as 'bf16';
         const arch = archOf(m.config as Record<string, unknown>);

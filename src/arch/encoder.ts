@@ -6,7 +6,7 @@
 import { CheckpointError } from '../formats/checkpoint/folder.js';
 import { activation, epsilon } from './activations.js';
 import { ConfigReader, MAX_LAYERS } from './fields.js';
-import type { ArchAdapter, ArchConfig, EncoderShape, ExpectedTensor, Family } from './types.js';
+import type { ArchAdapter, ArchConfig, EncoderShape, ExpectedTensor } from './types.js';
 
 /** Tensor prefixes of the encoder: BertModel / XLMRobertaModel saved alone ('') or under a head class. */
 const BASE_PREFIX: Record<'bert' | 'xlm-roberta', string> = { bert: 'bert.', 'xlm-roberta': 'roberta.' };
@@ -85,10 +85,6 @@ export const xlmRoberta: ArchAdapter = {
   modelTypes: ['xlm-roberta'],
   parse: (c, f) => parseEncoder(c, f, 'xlm-roberta'),
 };
-
-export function isEncoderFamily(family: Family): family is 'bert' | 'xlm-roberta' {
-  return family === 'bert' || family === 'xlm-roberta';
-}
 
 function shapeOf(cfg: ArchConfig): EncoderShape {
   if (!cfg.encoder) throw new Error(`${cfg.family} is not an encoder`);

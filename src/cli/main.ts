@@ -1,8 +1,10 @@
 #!/usr/bin/env node
+import { Command, InvalidArgumentError } from 'commander';
 // The `bonsai` command line. Each command lives in its own module, loaded only when run, so
 // `bonsai inspect` does not pay for the server's imports.
-import { Command, InvalidArgumentError } from 'commander';
+import { HARDWARE_LIMITS } from '../cards/limits.js';
 import { BonsaiError } from '../errors.js';
+import { EVAL_CONTEXT_LENGTH } from '../registry/payloads.js';
 import { version } from '../version.js';
 import { addRecipeOptions, type RecipeFlags } from './recipeOptions.js';
 
@@ -10,6 +12,16 @@ const program = new Command('bonsai')
   .description('Bonsai: a registry and workshop for compressed language models')
   .version(version, '-V, --version', 'print the version')
   .showHelpAfterError();
+
+/** An integer flag within [lo, hi], named in the error as the API names its field. */
+export function boundedInt(name: string, [lo, hi]: readonly [number, number]) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (!Number.isInteger(n) || n < lo || n > hi)
+      throw new InvalidArgumentError(`${name} must be an integer from ${lo.toLocaleString('en-US')} to ${hi.toLocaleString('en-US')}`);
+    return n;
+  };
+}
 
 export function positiveInt(name: string) {
   return (value: string): number => {
@@ -105,7 +117,11 @@ program
     'text file (perplexity, embedding-similarity: one sentence per line) or JSONL (lambada: text; multiple-choice: context, choices, label)',
   )
   .option('--parent <dir>', 'embedding-similarity: the parent checkpoint folder to compare with')
-  .option('--context-length <n>', 'tokens per window (perplexity, speed; default 256)', positiveInt('--context-length'))
+  .option(
+    '--context-length <n>',
+    'tokens per window (perplexity, speed; default 256; 8 to 131,072)',
+    boundedInt('--context-length', EVAL_CONTEXT_LENGTH),
+  )
   .option('--stride <n>', 'perplexity: tokens between window starts (default: the context length)', positiveInt('--stride'))
   .option('--limit <n>', 'score at most N tokens (perplexity), N records or N lines (embedding-similarity)', positiveInt('--limit'))
   .option('--json', 'machine-readable output')
@@ -136,7 +152,11 @@ program
   .argument('<dir>', 'Hugging Face checkpoint folder')
   .option('--name <owner/name>', 'the name to show (default local/<folder>)')
   .option('--base-model <name>', 'the parent’s name, for a folder made by `bonsai prune`')
-  .option('--context-length <n>', 'context for the hardware table', positiveInt('--context-length'))
+  .option(
+    '--context-length <n>',
+    'context for the hardware table (1 to 1,048,576)',
+    boundedInt('--context-length', HARDWARE_LIMITS.contextLength),
+  )
   .option('--json', 'print the front matter as JSON instead')
   .option('--eval-results <file>', 'evaluation results written by `bonsai eval --output` (default: what `bonsai eval DIR` kept)')
   .action(

@@ -3,6 +3,23 @@
 // it, and the Gram matrix of activation rows. Row-major n × n arrays; n is a layer's input width
 // (at most a few thousand), so O(n³) loops in JavaScript take seconds, not minutes.
 
+import { BonsaiError } from '../errors.js';
+
+/**
+ * XᵀX (dampened) that is not positive definite: the calibration activations do not span the
+ * layer's inputs. The same data fails the same way every time, so it is the recipe's to change
+ * (a permanent failure, never retried), not the machine's.
+ */
+export class NotPositiveDefiniteError extends BonsaiError {
+  constructor(column: number) {
+    super(
+      'BAD_USER_INPUT',
+      `recipe.dampening: XᵀX is not positive definite at column ${column} even with the dampening added: the calibration text does not span this layer's inputs; raise dampening or give more calibration samples`,
+      { field: 'recipe.dampening' },
+    );
+  }
+}
+
 /** Lower-triangular L with A = L·Lᵀ, in place of a copy; throws when A is not positive definite. */
 export function cholesky(a: Float64Array, n: number): Float64Array {
   const l = new Float64Array(n * n);
@@ -10,7 +27,7 @@ export function cholesky(a: Float64Array, n: number): Float64Array {
     const rj = j * n;
     let d = a[rj + j]!;
     for (let k = 0; k < j; k++) d -= l[rj + k]! * l[rj + k]!;
-    if (!(d > 0)) throw new Error(`matrix not positive definite at column ${j}`);
+    if (!(d > 0)) throw new NotPositiveDefiniteError(j);
     const ljj = Math.sqrt(d);
     l[rj + j] = ljj;
     for (let i = j + 1; i < n; i++) {

@@ -8,6 +8,9 @@ import { recipeSchema } from '../pruning/recipe.js';
 export const EVAL_TASKS = ['perplexity', 'lambada', 'multiple-choice', 'speed', 'embedding-similarity'] as const;
 export type EvalTask = (typeof EVAL_TASKS)[number];
 
+/** Tokens per evaluation window: the API and `bonsai eval --context-length` take the same range. */
+export const EVAL_CONTEXT_LENGTH = [8, 131_072] as const;
+
 export const evaluationRequest = z
   .object({
     task: z.enum(EVAL_TASKS, { error: `must be one of ${EVAL_TASKS.join(', ')}` }).meta({
@@ -23,8 +26,8 @@ export const evaluationRequest = z
     contextLength: z
       .number()
       .int()
-      .min(8)
-      .max(131072)
+      .min(EVAL_CONTEXT_LENGTH[0])
+      .max(EVAL_CONTEXT_LENGTH[1])
       .optional()
       .meta({ description: 'Tokens per window (perplexity: default 256) or per prompt (speed).' }),
     stride: z

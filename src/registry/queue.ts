@@ -23,8 +23,9 @@ export interface QueueOptions {
   retryDelaySeconds: number;
   /**
    * pg-boss 10 has no heartbeats: an active job is failed (and retried) only when it expires. Our
-   * workers write Job.heartbeatAt every few seconds and the supervisor fails a job whose heartbeat
-   * stopped (`failStale`), so the expiry is only the last safety net for very long jobs.
+   * workers write Job.heartbeatAt every few seconds and the supervisor hands a job whose heartbeat
+   * stopped back to the queue (`requeueStale`, src/registry/jobs/requeueStale.ts), so the expiry is
+   * only the last safety net for very long jobs.
    */
   expireInSeconds: number;
 }

@@ -2,6 +2,7 @@
 // size, description, where it comes from and what was made from it), the rendered card first, then
 // sections for the files, the evaluations against the parent, the model tree and the jobs.
 import { useCallback, useEffect, useState } from 'react';
+import { HARDWARE_LIMITS } from '../../../src/cards/limits';
 import { compareWithParent, tokenizerSha256 } from '../../../src/eval/comparable';
 import { describeError, formatBytes, formatParams, getToken, gql, relationLabel } from '../api';
 import { CopyButton } from '../components/CopyButton';
@@ -345,7 +346,8 @@ function DeleteModel({ name }: { name: string }) {
   );
 }
 
-const LIMITS = { context: [1, 1_048_576], batch: [1, 4096] } as const;
+// The API's bounds (src/cards/limits.ts), so the calculator never asks for what the API refuses.
+const LIMITS = { context: HARDWARE_LIMITS.contextLength, batch: HARDWARE_LIMITS.batchSize } as const;
 
 /** A whole number within bounds, or the sentence that says what is wrong with the text. */
 export function checkWhole(text: string, label: string, [lo, hi]: readonly [number, number]): number | string {
