@@ -84,7 +84,7 @@ describe('size-like recipe fields are bounded before anything is allocated', () 
         const l = r.layers as number[];
         return l.length < LAYERS && l.every((i) => i >= 0 && i < LAYERS);
       },
-      /recipe\.layers/,
+      /recipe\.layers|\$r\.depth\.layers/,
     ],
     [
       'mlp-width.intermediateSize',
@@ -109,7 +109,7 @@ describe('size-like recipe fields are bounded before anything is allocated', () 
         const c = r.corpus as string[];
         return c.length <= 64 && new Set(c).size === c.length;
       },
-      /recipe\.corpus/,
+      /recipe\.corpus|\$r\.vocab\.corpus/,
     ],
   ];
 
@@ -122,7 +122,7 @@ describe('size-like recipe fields are bounded before anything is allocated', () 
           expect(r.errors, JSON.stringify(r.errors)).toBeUndefined();
         } else {
           expect(r.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
-          // Beyond GraphQL's Int the variable's coercion names the path (at "r.depth.last").
+          // Beyond GraphQL's Int, or a list over 4,096 items, the variable itself is named (at "r.depth.last", $r.depth.layers).
           expect(r.errors?.[0]?.message).toMatch(field);
         }
         expect(await healthzMs()).toBeLessThan(200);
