@@ -33,7 +33,12 @@ async function pruned(parent: string, out: string, raw: Record<string, unknown>,
   const resolved = needsCalibration(recipe)
     ? await resolveRecipe(parent, recipe, { cacheDir: join(tmp, 'cache'), threads, tmp: join(tmp, `cal-${Date.now()}`) })
     : { recipe };
-  await prune(parent, out, resolved.recipe, { inputNorms: resolved.inputNorms, weights: resolved.weights, gramFiles: resolved.gramFiles });
+  await prune(parent, out, resolved.recipe, {
+    inputNorms: resolved.inputNorms,
+    weights: resolved.weights,
+    gramFiles: resolved.gramFiles,
+    reconstruction: resolved.reconstruction,
+  });
 }
 
 async function ppl(dir: string, tmp: string): Promise<number> {

@@ -61,6 +61,7 @@ export const pruneTask = defineTask('PRUNE', prunePayload, async (payload, ctx) 
     inputNorms: resolved.inputNorms,
     weights: resolved.weights,
     gramFiles: resolved.gramFiles,
+    reconstruction: resolved.reconstruction,
     signal,
     onProgress: (p) => reporter.update(p.stage, 0.32 + p.progress * 0.58),
   });
@@ -87,6 +88,8 @@ export const pruneTask = defineTask('PRUNE', prunePayload, async (payload, ctx) 
         ...(result.nonZero !== undefined && result.plan.method === 'sparsity'
           ? { nonZero: result.nonZero, targetParameters: result.plan.sparsity.targetParameters }
           : {}),
+        // Which layers kept the refit or stand-in, with the held-out errors that decided it (src/pruning/heldOut.ts).
+        ...(result.reconstruction ? { reconstruction: result.reconstruction } : {}),
       },
       evaluate: payload.evaluate,
     });

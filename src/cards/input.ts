@@ -1,5 +1,6 @@
 // What a card is rendered from: plain data, gathered by the registry from the database or by the
 // CLI from a checkpoint folder (its config.json and bonsai_recipe.json).
+import type { HeldOutReport } from '../pruning/heldOut.js';
 
 export interface CardEvaluation {
   task: string;
@@ -18,7 +19,7 @@ export interface CardParent {
   relation: string;
   recipe: Record<string, unknown>;
   /** What the run measured; sparsity: the non-zero values left in the projection matrices. */
-  result?: { nonZero?: number; targetParameters?: number } | null;
+  result?: { nonZero?: number; targetParameters?: number; reconstruction?: HeldOutReport } | null;
   config?: Record<string, unknown> | null;
   parameterCount?: number | null;
   evaluations?: CardEvaluation[];

@@ -18,6 +18,7 @@ import {
   WEIGHT_DTYPES,
 } from './hardware.js';
 import type { CardEvaluation, CardInput } from './input.js';
+import { recoveryLine } from './recovery.js';
 
 const formatInt = (n: number) => n.toLocaleString('en-US');
 
@@ -59,7 +60,7 @@ function describeRecipe(recipe: Record<string, unknown>): { method: string; crit
           : `expansion rate ${recipe.expansionRate} %`;
     const refit =
       recipe.reconstruct === 'least-squares'
-        ? `; down_proj refit by least squares on ${recipe.samples ?? 2048} calibration tokens (λ = ${recipe.dampening ?? 0.01} of the mean diagonal)`
+        ? `; down_proj refit by least squares on the first three quarters of ${recipe.samples ?? 2048} calibration tokens (λ = ${recipe.dampening ?? 0.01} of the mean diagonal), kept in a layer only where it lowers the error on the last quarter`
         : '';
     return { method: 'MLP width pruning (GLU-aware)', criterion: `${String(recipe.criterion ?? 'maw').toUpperCase()}${refit}`, ratio };
   }
@@ -67,7 +68,7 @@ function describeRecipe(recipe: Record<string, unknown>): { method: string; crit
     const ratio = Array.isArray(recipe.layers) ? `blocks ${recipe.layers.join(', ')} removed` : `last ${recipe.last} blocks removed`;
     const standIn =
       recipe.reconstruct === 'linear'
-        ? `; each removed span replaced by a linear map estimated by least squares on ${recipe.samples ?? 2048} calibration tokens (ReplaceMe, Shopkhoev et al. 2025, arXiv:2505.02819; λ = ${recipe.dampening ?? 0.01} toward the identity) and folded into the down_proj of the block before it, so this is a standard checkpoint with fewer blocks`
+        ? `; each removed span replaced by a linear map estimated by least squares on the first three quarters of ${recipe.samples ?? 2048} calibration tokens (ReplaceMe, Shopkhoev et al. 2025, arXiv:2505.02819; λ = ${recipe.dampening ?? 0.01} toward the identity) and folded into the down_proj of the block before it where it lowers the error on the last quarter, so this is a standard checkpoint with fewer blocks`
         : '';
     return {
       method: 'depth pruning',
@@ -116,6 +117,7 @@ export function details(input: CardInput): string {
       `| Ratio | ${r.ratio} |`,
     );
     const nz = parent.result;
+    if (nz?.reconstruction?.layers?.length) rows.push(`| Held-out check | ${recoveryLine(nz.reconstruction)} |`);
     if (nz?.nonZero !== undefined && nz.targetParameters)
       rows.push(`| Non-zero projection weights | ${formatInt(nz.nonZero)} of ${formatInt(nz.targetParameters)} |`);
   }

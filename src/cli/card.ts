@@ -11,6 +11,7 @@ import { loadConfig } from '../config.js';
 import { BadInputError } from '../errors.js';
 import { readLocalResults, resultsFileFor } from '../eval/localResults.js';
 import { readCheckpointFolder, readJsonObjectSync } from '../formats/checkpoint/folder.js';
+import type { HeldOutReport } from '../pruning/heldOut.js';
 import { RECIPE_FILE } from '../pruning/output.js';
 import { RELATION_OF_METHOD } from '../pruning/recipe.js';
 import { cardInput } from '../registry/cards.js';
@@ -24,6 +25,7 @@ interface RecipeFile {
     config_changes?: Array<{ field: string; from: unknown; to: unknown }>;
     non_zero_in_target_matrices?: number;
     target_parameters?: number;
+    reconstruction?: HeldOutReport;
   };
 }
 
@@ -50,7 +52,9 @@ export async function localCardInput(
       result:
         file.result?.non_zero_in_target_matrices !== undefined
           ? { nonZero: file.result.non_zero_in_target_matrices, targetParameters: file.result.target_parameters }
-          : null,
+          : file.result?.reconstruction
+            ? { reconstruction: file.result.reconstruction }
+            : null,
       config: parentConfig,
       parameterCount: file.result?.parameters_before ?? null,
     });

@@ -171,6 +171,7 @@ async function pruneFolder(
       inputNorms: resolved.inputNorms,
       weights: resolved.weights,
       gramFiles: resolved.gramFiles,
+      reconstruction: resolved.reconstruction,
       maxShardBytes: flags.maxShardSize ? Number(flags.maxShardSize) : undefined,
       onProgress: (p) => {
         const pct = Math.round(p.progress * 100);

@@ -18,6 +18,7 @@ import { exportOnnx } from '../onnx/export.js';
 import { LmSession } from '../onnx/session.js';
 import { calibrationTokens } from './calibrationTokens.js';
 import { prune } from './engine.js';
+import type { HeldOutReport, RefitGrams } from './heldOut.js';
 import { planPrune } from './plan.js';
 import { DEFAULT_DAMPENING, type DepthRecipe, type Recipe } from './recipe.js';
 import { downProjGrams, linearStandIns, sparseGptWeights } from './reconstruct.js';
@@ -144,8 +145,10 @@ export interface ResolvedRecipe {
   inputNorms?: Record<string, Float64Array>;
   /** SparseGPT: the pruned projection weights; the linear stand-in: the down_proj that carries each map. */
   weights?: Map<string, Float32Array>;
-  /** Least-squares refit: the file holding each down_proj input's Gram matrix. */
-  gramFiles?: Record<string, string>;
+  /** Least-squares refit: the files holding each down_proj input's Gram matrices (fit and held-out tokens). */
+  gramFiles?: RefitGrams;
+  /** The linear stand-in: the held-out decision of each span (src/pruning/heldOut.ts). */
+  reconstruction?: HeldOutReport;
 }
 
 /** Turns a data-driven recipe into the explicit one the engine runs (the scores kept in it). */
@@ -175,8 +178,8 @@ export async function resolveRecipe(dir: string, recipe: Recipe, o: CalibrationO
     if (plan.method !== 'depth') throw new Error('a depth recipe planned as another method');
     const samples = resolved.samples ?? 2048;
     const dampening = resolved.dampening ?? DEFAULT_DAMPENING;
-    const { weights } = await linearStandIns(dir, plan.removedLayers, resolved.calibration!, samples, dampening, o);
-    return { recipe: { ...resolved, samples, dampening }, weights };
+    const { weights, report } = await linearStandIns(dir, plan.removedLayers, resolved.calibration!, samples, dampening, o);
+    return { recipe: { ...resolved, samples, dampening }, weights, reconstruction: report };
   }
   if (recipe.method === 'sparsity' && recipe.criterion === 'sparsegpt') {
     const resolved = { ...recipe, samples: recipe.samples ?? 2048, dampening: recipe.dampening ?? DEFAULT_DAMPENING };
@@ -191,8 +194,8 @@ export async function resolveRecipe(dir: string, recipe: Recipe, o: CalibrationO
     const { inputNorms } =
       recipe.method === 'sparsity' || recipe.criterion === 'activation' ? await calibrate(dir, recipe.calibration!, samples, o) : {};
     if (recipe.method === 'mlp-width' && recipe.reconstruct === 'least-squares') {
-      const { files } = await downProjGrams(dir, recipe.calibration!, samples, o);
-      return { recipe: { ...recipe, samples, dampening: recipe.dampening ?? DEFAULT_DAMPENING }, inputNorms, gramFiles: files };
+      const gramFiles = await downProjGrams(dir, recipe.calibration!, samples, o);
+      return { recipe: { ...recipe, samples, dampening: recipe.dampening ?? DEFAULT_DAMPENING }, inputNorms, gramFiles };
     }
     return { recipe: { ...recipe, samples }, inputNorms };
   }

@@ -20,12 +20,13 @@ import { writeTrimmedTokenizer } from '../vocab/files.js';
 import { selectVocabulary, type VocabSelection } from '../vocab/select.js';
 import { canonicalJson, recordedRecipe } from './canonical.js';
 import { hashFolderInWorker } from './hashWorker.js';
+import { decide, HELD_OUT_FRACTION, type HeldOutDecision, type HeldOutReport, type RefitGrams } from './heldOut.js';
 import { PROJECTION_WEIGHT } from './measureSparsity.js';
 import { copyInherited, hashStandIns, patchStandIns, RECIPE_FILE, withAtomicFolder } from './output.js';
 import { type Plan, planPrune } from './plan.js';
 import type { Recipe } from './recipe.js';
 import { DEFAULT_DAMPENING, nmPattern } from './recipe.js';
-import { refitDownProj } from './refit.js';
+import { heldOutErrors, refitDownProj } from './refit.js';
 import { activationScores, neuronScores, topK } from './scores.js';
 import { takeColumns, takeRows } from './slice.js';
 import { countNonZero, magnitudeKeys, sparsifyMatrix, sparsifyNM, sparsifyWanda, ThresholdFinder, zeroBelow } from './sparsity.js';
@@ -47,8 +48,10 @@ export interface PruneOptions {
   inputNorms?: Record<string, Float64Array>;
   /** SparseGPT: the pruned projection weights; the linear stand-in: the down_proj carrying each span's map (src/pruning/reconstruct.ts). */
   weights?: Map<string, Float32Array>;
-  /** Least-squares refit of width pruning: the Gram matrix file of each down_proj's input. */
-  gramFiles?: Record<string, string>;
+  /** Least-squares refit of width pruning: the Gram matrix files of each down_proj's input (fit and held-out tokens). */
+  gramFiles?: RefitGrams;
+  /** The linear stand-in: which spans kept their map, by the held-out check (src/pruning/heldOut.ts). */
+  reconstruction?: HeldOutReport;
   /** Vocabulary trimming: the selection when already made (`bonsai plan` shows it first); counted otherwise. */
   vocab?: VocabSelection;
 }
@@ -61,6 +64,8 @@ export interface PruneResult {
   /** Sparsity: non-zero values left in the matrices it acted on. */
   nonZero?: number;
   recipeFile: Record<string, unknown>;
+  /** Refit or stand-in: which layers kept it, by the held-out check (also in recipeFile.result). */
+  reconstruction?: HeldOutReport;
 }
 
 interface Output extends TensorSpec {
@@ -93,7 +98,8 @@ export async function prune(parentDir: string, outDir: string, recipe: Recipe, o
         plan.arch,
         infos.map((t) => t.name),
       );
-      const outputs = await planOutputs(ckpt, infos, plan, parentArch.prefix, report, options.signal, options);
+      const refitDecisions: HeldOutDecision[] = [];
+      const outputs = await planOutputs(ckpt, infos, plan, parentArch.prefix, report, options.signal, { ...options, refitDecisions });
       // The header carries the parent's hashes, but writing need not wait for them: stand-ins of
       // the same length go in first and are patched in place once the hashes are known.
       const standIns = options.parentHashes ? undefined : hashStandIns(parentFiles);
@@ -148,6 +154,9 @@ export async function prune(parentDir: string, outDir: string, recipe: Recipe, o
         // The data that decided the result, by content: the same file and sample count give the same bytes.
         recipeFile.result.calibration = { file: basename(calibrationFile), sha256: await sha256File(calibrationFile) };
       }
+      // Which layers (spans) kept their recovery, and the held-out errors that decided it.
+      const reconstruction = plan.method === 'depth' ? options.reconstruction : refitReport(refitDecisions, options.gramFiles);
+      if (reconstruction) recipeFile.result.reconstruction = reconstruction;
       if (nonZero !== undefined) {
         recipeFile.result.non_zero_in_target_matrices = nonZero;
         if (plan.method === 'sparsity') recipeFile.result.target_parameters = plan.sparsity.targetParameters;
@@ -166,11 +175,35 @@ export async function prune(parentDir: string, outDir: string, recipe: Recipe, o
       if (vocab) await writeTrimmedTokenizer(parentDir, tmp, vocab);
       await writeFile(join(tmp, RECIPE_FILE), `${canonicalJson(recipeFile, 2)}\n`);
       report({ stage: 'copying', progress: 1 });
-      return { outDir, plan, files: [...files, 'config.json', RECIPE_FILE], parameters: produced.total, nonZero, recipeFile };
+      return {
+        outDir,
+        plan,
+        files: [...files, 'config.json', RECIPE_FILE],
+        parameters: produced.total,
+        nonZero,
+        recipeFile,
+        reconstruction,
+      };
     } finally {
       await ckpt.close();
     }
   });
+}
+
+async function readGram(file: string): Promise<Float64Array> {
+  const raw = await readFile(file);
+  return new Float64Array(raw.buffer, raw.byteOffset, raw.byteLength / 8);
+}
+
+function refitReport(decisions: HeldOutDecision[], grams: RefitGrams | undefined): HeldOutReport | undefined {
+  if (!grams || decisions.length === 0) return undefined;
+  return {
+    reconstruct: 'least-squares',
+    held_out_fraction: HELD_OUT_FRACTION,
+    fit_tokens: grams.fitTokens,
+    held_out_tokens: grams.heldOutTokens,
+    layers: [...decisions].sort((a, b) => a.layer - b.layer),
+  };
 }
 
 const escapeRegExp = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
@@ -182,16 +215,16 @@ async function planOutputs(
   prefix: string,
   report: (p: PruneProgress) => void,
   signal: AbortSignal | undefined,
-  calibrated: Pick<PruneOptions, 'inputNorms' | 'weights' | 'gramFiles'>,
+  calibrated: Pick<PruneOptions, 'inputNorms' | 'weights' | 'gramFiles' | 'reconstruction'> & { refitDecisions: HeldOutDecision[] },
 ): Promise<Output[]> {
-  const { inputNorms, weights, gramFiles } = calibrated;
+  const { inputNorms, weights, gramFiles, refitDecisions } = calibrated;
   const same = (t: TensorInfo): Output => ({ name: t.name, dtype: t.dtype, shape: [...t.shape], source: t.name });
   const layerRe = new RegExp(`^${escapeRegExp(prefix)}layers\\.(\\d+)\\.(.*)$`);
 
   if (plan.method === 'depth') {
     const newIndex = new Map(plan.layerMap.map((old, i) => [old, i]));
-    if (plan.recipe.reconstruct === 'linear' && !weights?.size)
-      throw new BadInputError('recipe.reconstruct', 'the linear stand-in needs its calibration pass first (no folded down_proj)');
+    if (plan.recipe.reconstruct === 'linear' && !calibrated.reconstruction)
+      throw new BadInputError('recipe.reconstruct', 'the linear stand-in needs its calibration pass first (no held-out decisions)');
     return infos.flatMap((t) => {
       const m = layerRe.exec(t.name);
       if (!m) return [same(t)];
@@ -257,18 +290,22 @@ async function planOutputs(
       if (rest === 'mlp.gate_proj.bias' || rest === 'mlp.up_proj.bias')
         return { ...same(t), shape: [k], transform: (b) => takeRows(b, 1, e, kept) };
       if (rest === 'mlp.down_proj.weight' && recipe.reconstruct === 'least-squares') {
-        const file = gramFiles?.[t.name];
-        if (!file)
+        const files = gramFiles?.files[t.name];
+        if (!files)
           throw new BadInputError('recipe.reconstruct', `the least-squares refit needs calibration (no Gram matrix for ${t.name})`);
         const rows = t.shape[0]!;
         return {
           ...same(t),
           shape: [rows, k],
           transform: async (b) => {
-            const raw = await readFile(file);
-            const gram = new Float64Array(raw.buffer, raw.byteOffset, raw.byteLength / 8);
-            const refit = refitDownProj(toFloat32(b, t.dtype), rows, I, kept, gram, recipe.dampening ?? DEFAULT_DAMPENING);
-            return fromFloat32(Float32Array.from(refit), t.dtype);
+            const w = toFloat32(b, t.dtype);
+            const fitted = refitDownProj(w, rows, I, kept, await readGram(files.fit), recipe.dampening ?? DEFAULT_DAMPENING);
+            const written = fromFloat32(Float32Array.from(fitted), t.dtype);
+            // Kept only where it beats plain slicing on the held-out tokens, as written (in the dtype).
+            const e = heldOutErrors(w, rows, I, kept, toFloat32(written, t.dtype), await readGram(files.heldOut), gramFiles!.heldOutTokens);
+            const decision = decide(Number(m[1]), e.before, e.after);
+            refitDecisions.push(decision);
+            return decision.applied ? written : takeColumns(b, rows, I, DTYPE_BYTES[t.dtype], kept);
           },
         };
       }

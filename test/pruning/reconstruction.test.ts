@@ -188,7 +188,11 @@ describe('through the engine', () => {
         const recipe = parseRecipe({ ...raw, calibration, samples: 256 });
         const dir = join(tmp, `determinism-${raw.method}-${run}`);
         const resolved = await resolveRecipe(sharedModel, recipe, { cacheDir: join(tmp, 'cache'), threads: 2, tmp: `${dir}-cal` });
-        await prune(sharedModel, dir, resolved.recipe, { weights: resolved.weights, gramFiles: resolved.gramFiles });
+        await prune(sharedModel, dir, resolved.recipe, {
+          weights: resolved.weights,
+          gramFiles: resolved.gramFiles,
+          reconstruction: resolved.reconstruction,
+        });
         files.push(
           ['model.safetensors', 'config.json', 'bonsai_recipe.json'].map((f) =>
             createHash('sha256')

@@ -31,7 +31,7 @@ const SAMPLES = 512;
 /** Prunes `parent` by `recipe` as the CLI does: calibration first, then the engine. */
 async function pruneWith(parent: string, out: string, recipe: Record<string, unknown>) {
   const resolved = await resolveRecipe(parent, parseRecipe(recipe), { cacheDir: join(tmp, 'onnx'), threads: 2, tmp: `${out}-calibration` });
-  await prune(parent, out, resolved.recipe as Recipe, { weights: resolved.weights });
+  await prune(parent, out, resolved.recipe as Recipe, { weights: resolved.weights, reconstruction: resolved.reconstruction });
   return out;
 }
 
