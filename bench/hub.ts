@@ -25,6 +25,7 @@ import { JobQueue } from '../src/registry/queue.js';
 import { createToken } from '../src/registry/tokens.js';
 import { ArtifactStore } from '../src/storage/store.js';
 import { sharedModel } from '../test/fixtures/checkpoints.js';
+import { generatedLlama1GB } from '../test/fixtures/configs.js';
 import { graphqlClient } from './gql.js';
 import { writeRandomCheckpoint } from './randomCheckpoint.js';
 import { scratchDatabase } from './scratchDatabase.js';
@@ -33,18 +34,7 @@ const MB = 1024 * 1024;
 const WEIGHTS = 'model.safetensors';
 const REPO = 'bench/hub';
 // bench:prune's model (≈ 477 M parameters, 954 MB in BF16), in one file as small models ship.
-const config = {
-  architectures: ['LlamaForCausalLM'],
-  model_type: 'llama',
-  hidden_size: 2048,
-  intermediate_size: 5632,
-  num_hidden_layers: 8,
-  num_attention_heads: 16,
-  num_key_value_heads: 16,
-  vocab_size: 32000,
-  tie_word_embeddings: true,
-  torch_dtype: 'bfloat16',
-};
+const config = generatedLlama1GB;
 
 /** The upload client: createRepo, then uploadFiles of every file of the folder. */
 async function uploadChild(hubUrl: string, accessToken: string, dir: string): Promise<void> {

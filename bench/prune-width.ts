@@ -8,21 +8,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { prune } from '../src/pruning/engine.js';
 import { parseRecipe } from '../src/pruning/recipe.js';
+import { generatedLlama1GB } from '../test/fixtures/configs.js';
 import { writeRandomCheckpoint } from './randomCheckpoint.js';
 
 const MB = 1024 * 1024;
-const config = {
-  architectures: ['LlamaForCausalLM'],
-  model_type: 'llama',
-  hidden_size: 2048,
-  intermediate_size: 5632,
-  num_hidden_layers: 8,
-  num_attention_heads: 16,
-  num_key_value_heads: 16,
-  vocab_size: 32000,
-  tie_word_embeddings: true,
-  torch_dtype: 'bfloat16',
-};
+const config = generatedLlama1GB;
 
 async function generate(dir: string): Promise<number> {
   if (!existsSync(join(dir, 'config.json'))) process.stderr.write(`writing a checkpoint to ${dir}\n`);

@@ -43,3 +43,15 @@ export async function checkCheckpointFolder(
   }
   return { selection, report };
 }
+
+/** The model's fields a checked folder gives it, the same for a registration and an upload commit. */
+export function checkpointFields(report: CheckedFolder['report']) {
+  return {
+    status: 'READY' as const,
+    architecture: report.architecture,
+    parameterCount: BigInt(report.parameters.fromTensors.total),
+    byteSize: BigInt(report.weightBytes),
+    dtype: report.dtype,
+    config: report.config as object,
+  };
+}

@@ -12,7 +12,7 @@ import { link, mkdir } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { BadInputError, ConflictError } from '../errors.js';
 import { cardParents } from './cardLineage.js';
-import { checkCheckpointFolder } from './checkFolder.js';
+import { checkCheckpointFolder, checkpointFields } from './checkFolder.js';
 import type { RegistryDeps } from './deps.js';
 import type { CommitBody } from './hubCommitBody.js';
 import { EntryNotFoundError, RepoNotFoundError, RevisionNotFoundError } from './hubRepo.js';
@@ -109,12 +109,7 @@ export async function commitToRepo(deps: RegistryDeps, input: { repo: string; re
         where: { id: model.id },
         data: {
           ...(model.artifactId ? {} : { kind: parents.length ? 'DERIVED' : 'BASE' }),
-          status: 'READY',
-          architecture: report.architecture,
-          parameterCount: BigInt(report.parameters.fromTensors.total),
-          byteSize: BigInt(report.weightBytes),
-          dtype: report.dtype,
-          config: report.config as object,
+          ...checkpointFields(report),
           artifactId: artifact.id,
         },
       });

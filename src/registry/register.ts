@@ -8,7 +8,7 @@ import { basename } from 'node:path';
 import type { Relation } from '../db/generated/enums.js';
 import { BadInputError } from '../errors.js';
 import type { SkippedFile } from '../formats/checkpoint/files.js';
-import { checkCheckpointFolder } from './checkFolder.js';
+import { checkCheckpointFolder, checkpointFields } from './checkFolder.js';
 import { dataNameUnder, realRoots } from './dataNames.js';
 import type { RegistryDeps } from './deps.js';
 import { MAX_PARENTS } from './externalRecipe.js';
@@ -87,12 +87,7 @@ export async function registerModel(deps: RegistryDeps, input: RegisterInput): P
           owner,
           name,
           kind: parents.length ? 'DERIVED' : 'BASE',
-          status: 'READY',
-          architecture: report.architecture,
-          parameterCount: BigInt(report.parameters.fromTensors.total),
-          byteSize: BigInt(report.weightBytes),
-          dtype: report.dtype,
-          config: report.config as object,
+          ...checkpointFields(report),
           license,
           description,
           tags,
