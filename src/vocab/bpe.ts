@@ -14,6 +14,9 @@ export interface TokenizerJson {
     unk_id?: number | null;
     continuing_subword_prefix?: string | null;
     byte_fallback?: boolean;
+    end_of_word_suffix?: string | null;
+    ignore_merges?: boolean;
+    dropout?: number | null;
     unk_token?: string | null;
     [k: string]: unknown;
   };
@@ -37,6 +40,25 @@ export interface BpeView {
   byteScheme: ByteScheme;
   /** Ids that are always kept: added/special tokens and the 256 byte tokens. */
   mandatory: Set<number>;
+  /** BPE's word options ('' when unset): how a pre-token's first symbols are spelled. */
+  prefix: string;
+  suffix: string;
+  /**
+   * Whether a pre-token found whole in the vocabulary is emitted as one token without merges
+   * (`ignore_merges`, Llama-3). The tokenizers crate skips that shortcut when `dropout` is set
+   * (models/bpe/model.rs, `tokenize`), so it counts only without dropout.
+   */
+  ignoresMerges: boolean;
+}
+
+/**
+ * The token a merge makes: the tokenizers crate strips the continuing-subword prefix's length in
+ * bytes from the right part (models/bpe/model.rs, `BpeBuilder::build`), so "##a" + "##b" is "##ab".
+ */
+export function mergeResult(a: string, b: string, prefix: string): string {
+  if (prefix === '') return a + b;
+  if (b.startsWith(prefix)) return a + b.slice(prefix.length);
+  return a + Buffer.from(b, 'utf8').subarray(Buffer.byteLength(prefix, 'utf8')).toString('utf8');
 }
 
 /** GPT-2's byte ↔ printable character table (the alphabet of every byte-level BPE). */
@@ -112,7 +134,16 @@ export function readBpe(json: TokenizerJson): BpeView {
       const id = ids.get(p);
       if (id !== undefined) mandatory.add(id);
     }
-    return { json, kind, tokens, ids, merges: [], byteScheme: json.model.byte_fallback ? 'byte-fallback' : 'none', mandatory };
+    return {
+      json,
+      kind,
+      tokens,
+      ids,
+      merges: [],
+      byteScheme: json.model.byte_fallback ? 'byte-fallback' : 'none',
+      mandatory,
+      ...NO_WORD_OPTIONS,
+    };
   }
   if (kind === 'WordPiece') {
     const prefix = json.model.continuing_subword_prefix ?? '##';
@@ -120,11 +151,30 @@ export function readBpe(json: TokenizerJson): BpeView {
       const bare = t.startsWith(prefix) ? t.slice(prefix.length) : t;
       if ([...bare].length === 1) mandatory.add(id);
     }
-    return { json, kind, tokens, ids, merges: [], byteScheme: 'none', mandatory };
+    return { json, kind, tokens, ids, merges: [], byteScheme: 'none', mandatory, ...NO_WORD_OPTIONS };
   }
   const rest = readBpeBytes(json, ids, mandatory);
-  return { json, kind, tokens, ids, merges: (json.model.merges ?? []).map(parseMerge), byteScheme: rest, mandatory };
+  return {
+    json,
+    kind,
+    tokens,
+    ids,
+    merges: (json.model.merges ?? []).map(parseMerge),
+    byteScheme: rest,
+    mandatory,
+    prefix: json.model.continuing_subword_prefix ?? '',
+    suffix: typeof json.model.end_of_word_suffix === 'string' ? json.model.end_of_word_suffix : '',
+    ignoresMerges: ignoresMerges(json),
+  };
 }
+
+/** `ignore_merges` as the tokenizers crate applies it: BPE only, and never with `dropout` > 0. */
+export function ignoresMerges(json: TokenizerJson): boolean {
+  const dropout = typeof json.model?.dropout === 'number' ? json.model.dropout : 0;
+  return modelKind(json) === 'BPE' && json.model.ignore_merges === true && dropout === 0;
+}
+
+const NO_WORD_OPTIONS = { prefix: '', suffix: '', ignoresMerges: false } as const;
 
 function readBpeBytes(json: TokenizerJson, ids: Map<string, number>, mandatory: Set<number>): ByteScheme {
   const byteScheme: ByteScheme = json.model.byte_fallback

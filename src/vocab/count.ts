@@ -7,7 +7,8 @@
 import { Tokenizer } from '@huggingface/tokenizers';
 import { BadInputError } from '../errors.js';
 import { readDataFile } from '../formats/dataFile.js';
-import type { TokenizerJson } from './bpe.js';
+import { ignoresMerges, type TokenizerJson } from './bpe.js';
+import { watchMergeBuilt } from './builtByMerges.js';
 
 export { CORPUS_UNITS, type CorpusUnit } from '../pruning/recipe.js';
 
@@ -27,6 +28,11 @@ export interface CorpusCount {
   total: number;
   /** `document`: ids that only the line-by-line encoding uses. */
   alsoUsed?: number[];
+  /**
+   * BPE with `ignore_merges`: the ids its merges built (src/vocab/builtByMerges.ts); the others
+   * were only ever emitted whole. Absent: every BPE token of the corpus was built by merges.
+   */
+  builtByMerges?: number[];
 }
 
 /** The tokenizer files as read by src/formats/checkpoint/tokenizerFiles.ts, tokenizer.json typed. */
@@ -77,6 +83,7 @@ export function countCorpus(
   const times = new Map<string, number>();
   for (const f of corpus) times.set(f, (times.get(f) ?? 0) + 1);
   const tok = new Tokenizer(files.json, files.config);
+  const built = ignoresMerges(files.json) ? watchMergeBuilt(tok) : undefined;
   const split = splitsAtNewlines(files.json);
   const counts = new Map<number, number>();
   const lineIds = new Set<number>();
@@ -113,5 +120,6 @@ export function countCorpus(
   const out = corpus.map((f) => byFile.get(f)!);
   onProgress?.(1);
   const alsoUsed = unit === 'document' ? [...lineIds].filter((id) => !counts.has(id)).sort((a, b) => a - b) : undefined;
-  return { counts, corpus: out, total, ...(alsoUsed ? { alsoUsed } : {}) };
+  const builtByMerges = built ? [...built].map((t) => tok.token_to_id(t)).filter((id): id is number => id !== undefined) : undefined;
+  return { counts, corpus: out, total, ...(alsoUsed ? { alsoUsed } : {}), ...(builtByMerges ? { builtByMerges } : {}) };
 }

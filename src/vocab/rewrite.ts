@@ -2,7 +2,7 @@
 // order, and every place that names an id remapped (vocab, merges, added tokens, post-processor
 // templates, tokenizer_config's added_tokens_decoder, config and generation_config token ids).
 import { BadInputError } from '../errors.js';
-import { parseMerge, type TokenizerJson } from './bpe.js';
+import { mergeResult, parseMerge, type TokenizerJson } from './bpe.js';
 
 export type IdMap = Map<number, number>;
 
@@ -62,11 +62,12 @@ export function rewriteTokenizerJson(json: TokenizerJson, map: IdMap): Tokenizer
       keptTokens.add(t);
     }
     model.vocab = vocab;
-    // BPE: a merge survives when both parts and its result do.
+    // BPE: a merge survives when both parts and its result (src/vocab/bpe.ts, `mergeResult`) do.
     if (json.model.merges) {
+      const prefix = json.model.continuing_subword_prefix ?? '';
       model.merges = json.model.merges.filter((m, i) => {
         const [a, b] = parseMerge(m, i);
-        return keptTokens.has(a) && keptTokens.has(b) && keptTokens.has(a + b);
+        return keptTokens.has(a) && keptTokens.has(b) && keptTokens.has(mergeResult(a, b, prefix));
       });
     }
   }

@@ -10,11 +10,20 @@
 // tokenizer keeps every merge whose parts and result survive, which includes all of those, and the
 // merges it drops were never applied, so at every step the lowest-ranked applicable merge is the
 // same one as before. Corpus text therefore tokenises exactly as it did.
+//
+// The merge path is kept only for tokens the tokenizer actually builds by merging. With
+// `ignore_merges` (Llama-3 style; the tokenizers crate's models/bpe/model.rs), a pre-token found
+// whole in the vocabulary is emitted as that token with no merge at all, so a token the corpus only
+// ever produces that way needs nothing else (src/vocab/builtByMerges.ts says which were built).
+// The first symbols of a word follow the crate's `merge_word`: `continuing_subword_prefix` on every
+// character but the first, `end_of_word_suffix` on the last; a merge's result strips the prefix
+// from its right part; and a merge listed twice takes its last rank (the crate collects the merges
+// into a map keyed by pair, as tokenizers.js does).
 import { join } from 'node:path';
 import { BadInputError } from '../errors.js';
 import { readJsonObjectSync } from '../formats/checkpoint/folder.js';
 import { readTokenizerFilesSync } from '../formats/checkpoint/tokenizerFiles.js';
-import { type BpeView, readBpe, type TokenizerJson } from './bpe.js';
+import { type BpeView, mergeResult, readBpe, type TokenizerJson } from './bpe.js';
 import { type CorpusCount, type CorpusFile, type CorpusUnit, countCorpus } from './count.js';
 
 export { CORPUS_UNITS, type CorpusUnit, countCorpus } from './count.js';
@@ -39,7 +48,10 @@ export interface VocabSelection {
   /** Token occurrences counted, and the share of them whose token was kept. */
   corpusTokens: number;
   coverage: number;
-  /** Kept because the corpus uses them, and added to round the size up. */
+  /**
+   * Distinct tokens kept because the corpus uses them: its encodings in the chosen unit, and for
+   * `document` also the tokens only its line-by-line encoding uses. Padding is counted apart.
+   */
   fromCorpus: number;
   /**
    * The size (rounded the same way) had the set been closed under every merge producing a kept
@@ -64,7 +76,7 @@ export function readTokenizerFiles(dir: string): TokenizerFiles {
 function producers(view: BpeView): Map<string, Array<[string, string]>> {
   const out = new Map<string, Array<[string, string]>>();
   for (const [a, b] of view.merges) {
-    const r = a + b;
+    const r = mergeResult(a, b, view.prefix);
     const list = out.get(r);
     if (list) list.push([a, b]);
     else out.set(r, [[a, b]]);
@@ -93,14 +105,34 @@ function close(view: BpeView, made: Map<string, Array<[string, string]>>, kept: 
   }
 }
 
-/** Merge ranks by pair, for BPE on a token's own characters. */
-function mergeRanks(view: BpeView): Map<string, number> {
+/** Merge ranks by pair, for BPE on a token's own characters; a pair listed twice takes its last rank. */
+export function mergeRanks(view: Pick<BpeView, 'merges'>): Map<string, number> {
   const rank = new Map<string, number>();
   view.merges.forEach(([a, b], i) => {
-    const key = `${a}\u0000${b}`;
-    if (!rank.has(key)) rank.set(key, i);
+    rank.set(`${a}\u0000${b}`, i);
   });
   return rank;
+}
+
+/** How a word's first symbols are spelled (BPE's `continuing_subword_prefix`, `end_of_word_suffix`; '' when unset). */
+export interface WordOptions {
+  prefix: string;
+  suffix: string;
+}
+
+/**
+ * The symbols `merge_word` starts from for a word that is `token`: a token starting with the
+ * prefix sits inside a word (every character prefixed), otherwise at its start (all but the first);
+ * a token ending with the suffix ends a word (its last character carries it).
+ */
+function firstSymbols(token: string, { prefix, suffix }: WordOptions): string[] {
+  let body = token;
+  const inside = prefix !== '' && body.startsWith(prefix) && body.length > prefix.length;
+  if (inside) body = body.slice(prefix.length);
+  const last = suffix !== '' && body.endsWith(suffix) && body.length > suffix.length;
+  if (last) body = body.slice(0, -suffix.length);
+  const chars = Array.from(body);
+  return chars.map((c, i) => `${inside || i > 0 ? prefix : ''}${c}${last && i === chars.length - 1 ? suffix : ''}`);
 }
 
 /**
@@ -108,8 +140,12 @@ function mergeRanks(view: BpeView): Map<string, number> {
  * result, lowest rank first and leftmost on ties (huggingface/tokenizers' BPE word merge loop).
  * `reaches` says whether the loop ends in the token itself.
  */
-export function mergePath(token: string, rank: ReadonlyMap<string, number>): { symbols: string[]; reaches: boolean } {
-  const parts = Array.from(token);
+export function mergePath(
+  token: string,
+  rank: ReadonlyMap<string, number>,
+  word: WordOptions = { prefix: '', suffix: '' },
+): { symbols: string[]; reaches: boolean } {
+  const parts = firstSymbols(token, word);
   const symbols = new Set(parts);
   for (;;) {
     let best = -1;
@@ -122,7 +158,7 @@ export function mergePath(token: string, rank: ReadonlyMap<string, number>): { s
       }
     }
     if (best < 0) break;
-    const merged = parts[best]! + parts[best + 1]!;
+    const merged = mergeResult(parts[best]!, parts[best + 1]!, word.prefix);
     parts.splice(best, 2, merged);
     symbols.add(merged);
   }
@@ -143,7 +179,7 @@ function addPaths(
   for (const id of [...start]) {
     const token = view.tokens.get(id);
     if (token === undefined || view.mandatory.has(id)) continue;
-    const path = mergePath(token, rank);
+    const path = mergePath(token, rank, view);
     if (!path.reaches) {
       close(view, made, kept, [id]);
       continue;
@@ -186,7 +222,13 @@ export function selectTokens(
   for (const [id] of chosen) kept.add(id);
   // Tokens only line-by-line encoding uses (a line's last punctuation without its line break);
   // kept too unless a size cap asks for the most frequent only.
-  if (options.vocabSize === undefined) for (const id of counted.alsoUsed ?? []) if (id < rows) kept.add(id);
+  let fromCorpus = chosen.length;
+  if (options.vocabSize === undefined)
+    for (const id of counted.alsoUsed ?? [])
+      if (id < rows) {
+        kept.add(id);
+        fromCorpus++;
+      }
   const made = producers(view);
   const rank = mergeRanks(view);
   // The previous rule, for the plan's comparison: the closure under every producing merge.
@@ -195,8 +237,17 @@ export function selectTokens(
   // Unigram and WordPiece build no token from others: the tokens the corpus uses, with the
   // fallback pieces, segment it exactly as before (a best or longest-match segmentation that used
   // only kept pieces stays the best once other pieces are gone).
-  if (view.kind === 'BPE') addPaths(view, rank, made, kept, [...kept]);
-  const fromCorpus = chosen.length;
+  // Merge paths of the tokens BPE builds: all of them, or with `ignore_merges` those the corpus
+  // built by merging (a token only emitted whole needs none).
+  const built = counted.builtByMerges ? new Set(counted.builtByMerges) : undefined;
+  if (view.kind === 'BPE')
+    addPaths(
+      view,
+      rank,
+      made,
+      kept,
+      [...kept].filter((id) => built === undefined || built.has(id)),
+    );
 
   // Round up with the next most frequent tokens, then the rest by id; first those whose parts are
   // all kept already (they add exactly one), so the size lands on the multiple.
@@ -207,21 +258,31 @@ export function selectTokens(
     seen.add(id);
     if (!kept.has(id) && id < rows) rest.push(id);
   }
+  // With `ignore_merges` a padding token is emitted whole or not at all, like a Unigram piece: it
+  // needs no merge path, so it adds exactly one.
+  const needsPath = view.kind === 'BPE' && !view.ignoresMerges;
+  const isKept = (s: string) => kept.has(view.ids.get(s) ?? -1);
   const ready = (id: number) => {
-    if (view.kind !== 'BPE') return true;
-    const path = mergePath(view.tokens.get(id)!, rank);
-    return path.reaches && path.symbols.every((s) => kept.has(view.ids.get(s)!));
+    if (!needsPath) return true;
+    const token = view.tokens.get(id)!;
+    // The path's last merge makes the token from two kept symbols: a quick test first, since
+    // walking the path of each of a 262k vocabulary's tokens took seconds (Gemma 3).
+    const last = made.get(token);
+    if (last && !last.some(([a, b]) => isKept(a) && isKept(b)) && firstSymbols(token, view).length > 1) return false;
+    const path = mergePath(token, rank, view);
+    return path.reaches && path.symbols.every(isKept);
   };
-  let padding = 0;
+  // Padding counts every token rounding adds, merge-path parts of a padding token included.
+  const unpadded = kept.size;
   for (const pass of [true, false]) {
     for (const id of rest) {
       if (kept.size % roundTo === 0) break;
       if (kept.has(id) || (pass && !ready(id))) continue;
       kept.add(id);
-      if (view.kind === 'BPE') addPaths(view, rank, made, kept, [id]);
-      padding++;
+      if (needsPath) addPaths(view, rank, made, kept, [id]);
     }
   }
+  const padding = kept.size - unpadded;
   const beyond = [...kept].find((id) => id >= rows);
   if (beyond !== undefined)
     throw new BadInputError('tokenizer.json', `token id ${beyond} has no row in the embedding (vocab_size ${rows})`);

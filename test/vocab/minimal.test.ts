@@ -1,0 +1,156 @@
+// Vocabulary trimming keeps the smallest exact set, as a property (issue 28): for a sample of the
+// kept tokens that are not special, added, byte or fallback pieces, or rounding padding, removing
+// that one token from the trimmed tokenizer.json (its vocab entry and every merge making or using
+// it, as src/vocab/rewrite.ts drops them) changes the encoding of at least one corpus text: the
+// whole file or one of its lines, the texts the default `document` unit counts. Encoded with
+// @huggingface/tokenizers, on the shared Qwen3, Gemma-3, XLM-R, mBERT and T5 tokenizers and on
+// Qwen3's with `ignore_merges: true` (Llama-3 style: a pre-token found whole is emitted without
+// merges). Two strata are sampled: tokens the corpus emits, and tokens kept only as merge-path
+// symbols (BPE). Seed fixed (BONSAI_FC_SEED overrides it); a failure names the token.
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Tokenizer } from '@huggingface/tokenizers';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { readTokenizerFilesSync } from '../../src/formats/checkpoint/tokenizerFiles.js';
+import { readBpe, type TokenizerJson } from '../../src/vocab/bpe.js';
+import type { CorpusCount } from '../../src/vocab/count.js';
+import { idMap, rewriteTokenizerConfig, rewriteTokenizerJson } from '../../src/vocab/rewrite.js';
+import { countCorpus, selectTokens, type VocabSelection } from '../../src/vocab/select.js';
+import { sharedDir } from '../fixtures/checkpoints.js';
+import { tempDir } from '../helpers/tmp.js';
+
+const SEED = Number(process.env.BONSAI_FC_SEED ?? 20261204);
+/** Tokens sampled per stratum and tokenizer; corpus lines per tokenizer (a small corpus keeps this file to seconds). */
+const SAMPLE = 12;
+const LINES = 40;
+const tmp = tempDir('bonsai-minimal-');
+
+function corpusFile(name: string): { file: string; texts: string[] } {
+  const lines = readFileSync(join(sharedDir, 'data', name), 'utf8')
+    .split('\n')
+    .filter((l) => l.trim() !== '')
+    .slice(0, LINES);
+  const file = join(tmp, name);
+  const text = lines.join('\n');
+  writeFileSync(file, text);
+  return { file, texts: [text, ...lines] };
+}
+
+const rowsOf = (ids: Iterable<number>) => [...ids].reduce((a, b) => Math.max(a, b), 0) + 1;
+const encodeAll = (tok: Tokenizer, texts: string[]) => texts.map((t) => tok.encode(t, { add_special_tokens: false }));
+
+interface Trim {
+  selection: VocabSelection;
+  /** Kept before rounding up (roundTo 1): the rest of `selection.kept` is padding. */
+  unrounded: Set<number>;
+  mandatory: Set<number>;
+  emitted: Set<number>;
+  trimmedJson: TokenizerJson;
+  trimmedConfig: Record<string, unknown>;
+  tokens: Map<number, string>;
+  counted: CorpusCount;
+  /** The trimmed tokenizer's tokens for each corpus text. */
+  encoded: string[];
+}
+
+function trim(tokenizer: string, corpus: { file: string; texts: string[] }, edit?: (json: TokenizerJson) => void): Trim {
+  const files = readTokenizerFilesSync(join(sharedDir, 'tokenizers', tokenizer), 'the test');
+  const json = files.json as unknown as TokenizerJson;
+  edit?.(json);
+  const view = readBpe(json);
+  const counted = countCorpus({ json, config: files.config }, [corpus.file]);
+  const rows = rowsOf(view.tokens.keys());
+  const selection = selectTokens(view, counted, { corpus: [corpus.file] }, rows);
+  const unrounded = new Set(selectTokens(view, counted, { corpus: [corpus.file], roundTo: 1 }, rows).kept);
+  const map = idMap(selection.kept);
+  const original = new Tokenizer(json, files.config);
+  const emitted = new Set(encodeAll(original, corpus.texts).flatMap((e) => e.ids));
+  const trimmedJson = rewriteTokenizerJson(json, map);
+  const trimmedConfig = rewriteTokenizerConfig(files.config, map);
+  // The trim itself is exact on every corpus text.
+  const trimmed = encodeAll(new Tokenizer(trimmedJson, trimmedConfig), corpus.texts);
+  expect(trimmed.map((e) => e.tokens)).toEqual(encodeAll(original, corpus.texts).map((e) => e.tokens));
+  const encoded = trimmed.map((e) => e.tokens.join('\u0000'));
+  return { selection, unrounded, mandatory: view.mandatory, emitted, trimmedJson, trimmedConfig, tokens: view.tokens, counted, encoded };
+}
+
+/** Each case is trimmed once per run. */
+const trims = new Map<string, { t: Trim; corpus: { file: string; texts: string[] } }>();
+function trimOnce(tokenizer: string, corpusName: string, edit?: (json: TokenizerJson) => void) {
+  const key = `${tokenizer} ${corpusName} ${edit ? 'edited' : ''}`;
+  if (!trims.has(key)) {
+    const corpus = corpusFile(corpusName);
+    trims.set(key, { t: trim(tokenizer, corpus, edit), corpus });
+  }
+  return trims.get(key)!;
+}
+
+/** Whether removing old id `id` from the trimmed tokenizer changes the tokens of any corpus text. */
+function removalChanges(t: Trim, texts: string[], id: number): boolean {
+  const n = t.selection.kept.length;
+  const without = t.selection.kept.indexOf(id);
+  const map = idMap(Array.from({ length: n }, (_, i) => i).filter((i) => i !== without));
+  const after = encodeAll(new Tokenizer(rewriteTokenizerJson(t.trimmedJson, map), rewriteTokenizerConfig(t.trimmedConfig, map)), texts);
+  return after.some((e, i) => e.tokens.join('\u0000') !== t.encoded[i]);
+}
+
+function expectEachNeeded(t: Trim, texts: string[], stratum: number[]): void {
+  if (stratum.length === 0) return;
+  fc.assert(
+    fc.property(fc.integer({ min: 0, max: stratum.length - 1 }), (i) => {
+      const id = stratum[i]!;
+      if (!removalChanges(t, texts, id))
+        throw new Error(`removing ${JSON.stringify(t.tokens.get(id))} (id ${id}) changes no corpus text: it was not needed`);
+    }),
+    { seed: SEED, numRuns: SAMPLE, endOnFailure: true },
+  );
+}
+
+const ignoreMerges = (json: TokenizerJson) => {
+  json.model.ignore_merges = true;
+};
+
+const CASES: Array<[string, string, string, ((json: TokenizerJson) => void) | undefined]> = [
+  ['qwen3', 'byte-level BPE', 'fortunes-es.txt', undefined],
+  ['qwen3', 'byte-level BPE, ignore_merges', 'fortunes-es.txt', ignoreMerges],
+  ['gemma3', 'BPE, byte fallback', 'fortunes-de.txt', undefined],
+  ['xlm-roberta', 'Unigram', 'fortunes-es.txt', undefined],
+  ['t5-small', 'Unigram', 'fortunes-de.txt', undefined],
+  ['mbert', 'WordPiece', 'fortunes-de.txt', undefined],
+];
+
+describe.each(CASES)('%s (%s) trimmed to %s', (tokenizer, _kind, corpusName, edit) => {
+  it('removing any sampled kept token changes a corpus text; N from the corpus is the distinct tokens of its encodings', () => {
+    const { t, corpus } = trimOnce(tokenizer, corpusName, edit);
+    // "N from the corpus": the distinct tokens of the whole-file and per-line encodings.
+    expect(t.selection.fromCorpus).toBe(t.emitted.size);
+    const kept = t.selection.kept.filter((id) => t.unrounded.has(id) && !t.mandatory.has(id));
+    expect(t.selection.kept.filter((id) => !t.unrounded.has(id))).toHaveLength(t.selection.padding);
+    const emitted = kept.filter((id) => t.emitted.has(id));
+    const pathOnly = kept.filter((id) => !t.emitted.has(id));
+    expect(emitted.length).toBeGreaterThan(SAMPLE);
+    expectEachNeeded(t, corpus.texts, emitted);
+    expectEachNeeded(t, corpus.texts, pathOnly);
+    if (tokenizer === 'qwen3') expect(pathOnly.length).toBeGreaterThan(SAMPLE);
+  }, 60_000);
+});
+
+describe('ignore_merges: a token only ever emitted whole needs no merge path', () => {
+  it('on Qwen3 with ignore_merges the old rule (every corpus token with its path) keeps more, and the smaller set is exact', () => {
+    const { t, corpus } = trimOnce('qwen3', 'fortunes-es.txt', ignoreMerges);
+    expect(t.counted.builtByMerges).toBeDefined();
+    // Setting ignore_merges matters here: some corpus tokens are emitted only whole.
+    expect(t.counted.builtByMerges!.length).toBeLessThan(t.emitted.size);
+    const files = readTokenizerFilesSync(join(sharedDir, 'tokenizers', 'qwen3'), 'the test');
+    const json = files.json as unknown as TokenizerJson;
+    ignoreMerges(json);
+    const view = readBpe(json);
+    const { builtByMerges: _, ...asBefore } = t.counted;
+    const old = selectTokens(view, asBefore, { corpus: [corpus.file], roundTo: 1 }, rowsOf(view.tokens.keys()));
+    // trim() checked the smaller set encodes every corpus text exactly, so all the extra tokens
+    // the old rule kept were removable.
+    expect(t.unrounded.size).toBeLessThan(old.kept.length);
+    for (const id of t.unrounded) expect(old.kept).toContain(id);
+  }, 60_000);
+});
