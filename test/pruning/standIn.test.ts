@@ -4,7 +4,7 @@
 //    parent's output of the span than plain removal leaves it (the ridge pulls toward the identity,
 //    which is plain removal, so it cannot be farther);
 //  - a span that does nothing (its o_proj and down_proj zero) gets the identity: the child is
-//    byte for byte the one plain removal writes;
+//    byte for byte the one plain removal writes, and the held-out check records a tie (not applied);
 //  - what cannot carry a stand-in is refused, naming the field.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -77,6 +77,8 @@ describe('depth pruning with a linear stand-in', () => {
     // Only the two down_proj before the spans differ from plain removal's child.
     const a = await tensorBytes(standIn);
     const b = await tensorBytes(plain);
+    // (Both spans lower the held-out error on King James text: test/pruning/heldOut.test.ts checks the
+    // decision itself, and the spans that do not take their map.)
     const changed = [...a.keys()].filter((n) => !a.get(n)!.equals(b.get(n)!));
     expect(changed.sort()).toEqual(['model.layers.1.mlp.down_proj.weight', 'model.layers.2.mlp.down_proj.weight']);
     const recipe = JSON.parse(readFileSync(join(standIn, 'bonsai_recipe.json'), 'utf8'));
@@ -105,6 +107,10 @@ describe('depth pruning with a linear stand-in', () => {
     const b = await tensorBytes(plain);
     expect([...a.keys()].sort()).toEqual([...b.keys()].sort());
     for (const [name, bytes] of a) expect(bytes.equals(b.get(name)!), name).toBe(true);
+    // The identity changes nothing, so the held-out check records a tie and keeps plain removal.
+    const [decision] = JSON.parse(readFileSync(join(standIn, 'bonsai_recipe.json'), 'utf8')).result.reconstruction.layers;
+    expect(decision).toMatchObject({ layer: 2, removed: [3], applied: false });
+    expect(decision.held_out_error_after).toBe(decision.held_out_error_before);
   }, 180_000);
 
   it('refuses what cannot carry a stand-in, naming the field', () => {
