@@ -39,6 +39,19 @@ export function queryTooDeep(query: unknown): boolean {
   return typeof query === 'string' && jsonDepth(Buffer.from(query), MAX_QUERY_NESTING) > MAX_QUERY_NESTING;
 }
 
+/**
+ * The most fragments a document may define. graphql-js's validation (NoFragmentCycles, the
+ * depth rule) follows spreads recursively, once per fragment in a chain, so a chain of 2,000
+ * fragments (72 KB, within the token limit and the nesting scan) overflowed the stack. The
+ * catalog's largest query defines none; a hundred is more than any client writes by hand.
+ */
+export const MAX_FRAGMENTS = 100;
+
+/** Fragment definitions in the text (`fragment Name on`), counted without parsing it. */
+export function fragmentCount(query: unknown): number {
+  return typeof query === 'string' ? (query.match(/\bfragment\s+[_A-Za-z][_0-9A-Za-z]*\s+on\b/g)?.length ?? 0) : 0;
+}
+
 export const tooDeepMessage = (part: string) =>
   `${part}: nested more than ${MAX_JSON_DEPTH} levels deep (the limit of every JSON Bonsai reads, serde_json's)`;
 
@@ -53,6 +66,13 @@ export function boundVariableDepth(): RequestHandler {
         status: 400,
         code: 'BAD_USER_INPUT',
         message: `query: nested more than ${MAX_QUERY_NESTING} levels deep (selections and literals together)`,
+        details: { field: 'query' },
+      });
+    if (fragmentCount((req.body as { query?: unknown } | undefined)?.query) > MAX_FRAGMENTS)
+      return sendError(res, {
+        status: 400,
+        code: 'BAD_USER_INPUT',
+        message: `query: defines more than ${MAX_FRAGMENTS} fragments`,
         details: { field: 'query' },
       });
     const part = tooDeepPart(req.body);

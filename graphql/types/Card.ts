@@ -40,6 +40,9 @@ export const HardwareRequirements = objectType({
   },
 });
 
+/** What rendering one card costs against LIMITS.cost (graphql/limits.ts). */
+export const CARD_COST = 500;
+
 function checkSize(field: keyof typeof HARDWARE_LIMITS, v: number): number {
   const [lo, hi] = HARDWARE_LIMITS[field];
   if (!Number.isInteger(v) || v < lo || v > hi) throw new BadInputError(field, `must be an integer from ${lo} to ${hi}`);
@@ -52,6 +55,10 @@ export const ModelCardFields = extendType({
     t.nonNull.field('card', {
       type: 'ModelCard',
       args: { contextLength: intArg(), batchSize: intArg({ default: 1 }) },
+      // A card is rendered from several queries and its markdown built on the server's thread
+      // (about 7–18 ms each): 200 of them in one request held /healthz for 1.4 s. At this cost a
+      // request may ask for at most 40 cards (LIMITS.cost 20,000); the catalog asks for one.
+      extensions: { complexity: ({ childComplexity }: { childComplexity: number }) => CARD_COST + childComplexity },
       resolve: async (m, { contextLength, batchSize }, ctx) => {
         if (contextLength != null) checkSize('contextLength', contextLength);
         checkSize('batchSize', batchSize ?? 1);

@@ -157,3 +157,37 @@ describe('registerModel: a derivative’s recorded recipe is bounded', () => {
     expect(r.errors?.[0]?.message).not.toMatch(/recipe\./);
   });
 });
+
+describe('work a single request may ask for', () => {
+  const post = (query: string) =>
+    fetch(`${api.server.url}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ query }),
+    });
+
+  it('cards are costed: 40 in one request are allowed, 41 are over the cost limit before any is rendered', async () => {
+    const cards = (n: number) => `{ models(first: ${n}) { nodes { card { markdown } } } }`;
+    const ok = await post(cards(39));
+    expect(ok.status).toBe(200);
+    const over = await post(`{ a: models(first: 40) { nodes { card { markdown } } } b: models(first: 1) { nodes { card { markdown } } } }`);
+    expect(over.status).toBe(400);
+    const body = (await over.json()) as { errors: Array<{ message: string; extensions: { code: string } }> };
+    expect(body.errors[0]!.extensions.code).toBe('GRAPHQL_VALIDATION_FAILED');
+    expect(body.errors[0]!.message).toMatch(/query cost \d+ is over the limit/);
+  });
+
+  it('a chain of 2,000 fragments is a 400 naming query, not a stack overflow', async () => {
+    const n = 2000;
+    const fragments = Array.from({ length: n }, (_, i) => `fragment F${i} on Query { ...F${i + 1} }`).join(' ');
+    const res = await post(`{ ...F0 } ${fragments} fragment F${n} on Query { health { version } }`);
+    expect(res.status).toBe(400);
+    const body = (await res.json()) as { errors: Array<{ message: string; extensions: { code: string } }> };
+    expect(body.errors[0]!.extensions.code).toBe('BAD_USER_INPUT');
+    expect(body.errors[0]!.message).toMatch(/^query: defines more than 100 fragments/);
+    // A hundred side by side are fine.
+    const few = Array.from({ length: 100 }, (_, i) => `fragment F${i} on Query { health { version } }`).join(' ');
+    const spreads = Array.from({ length: 100 }, (_, i) => `...F${i}`).join(' ');
+    expect((await post(`{ ${spreads} } ${few}`)).status).toBe(200);
+  });
+});
