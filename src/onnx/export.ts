@@ -10,6 +10,7 @@
 //          with `activations`, per block L ([batch·seq, features]): hidden_in_L / hidden_out_L (the
 //          residual stream around the block), attn_in_L (input of q/k/v_proj), o_in_L (input of
 //          o_proj), mlp_norm_L (input of gate/up_proj) and mlp_in_L (input of down_proj).
+// With `block: L`, the graph of decoder block L alone (see ExportOptions.block).
 
 import { once } from 'node:events';
 import { createWriteStream } from 'node:fs';
@@ -38,10 +39,14 @@ export interface ExportOptions {
   /** Extra outputs for calibration: block inputs/outputs and down_proj inputs. */
   activations?: boolean;
   /**
-   * Weights that are also graph inputs (ONNX's overridable initializers, IR ≥ 4): a run may feed
-   * other values for them, as sequential calibration does with the layers it has already pruned.
+   * Decoder block L alone, for sequential calibration (IST-DASLab/sparsegpt's llama_sequential runs
+   * one layer at a time over the stored inputs): input `hidden_in` float [batch, seq, hidden] (the
+   * residual stream entering the block) and the block's projections (q/k/v/o, gate/up/down) as
+   * required graph inputs, not initializers, so every run must feed them (onnxruntime-node feeds
+   * only the names in inputNames: an overridable initializer's value would be dropped without a
+   * word); outputs the block's taps and hidden_out_L. No embedding, no head.
    */
-  overridable?: readonly string[];
+  block?: number;
   /**
    * Which head outputs the graph computes (default all three). onnxruntime runs every node that
    * feeds a graph output whatever a run fetches, so a task's graph holds only what it reads:
@@ -106,7 +111,14 @@ export async function exportOnnx(checkpointDir: string, outDir: string, options:
       );
     }
     const encoder = arch.kind === 'encoder';
-    const outputs = encoder ? await buildEncoderGraph(g, arch, weight) : await buildGraph(g, arch, weight, (n) => ckpt.has(n), options);
+    const block = options.block;
+    if (block !== undefined && (encoder || !Number.isInteger(block) || block < 0 || block >= arch.numLayers))
+      throw new Error(`block ${block}: not a decoder block of this ${arch.numLayers}-layer ${arch.family} checkpoint`);
+    /** The weights a block graph takes as inputs (ExportOptions.block). */
+    const fed: string[] = [];
+    const outputs = encoder
+      ? await buildEncoderGraph(g, arch, weight)
+      : await buildGraph(g, arch, weight, (n) => ckpt.has(n), options, fed);
     data.end();
     await once(data, 'finish');
     const model = onnx.ModelProto.create({
@@ -119,10 +131,11 @@ export async function exportOnnx(checkpointDir: string, outDir: string, options:
         name: arch.modelType,
         node: g.nodes,
         initializer: g.initializers,
-        input: [
-          ...(encoder ? ENCODER_INPUTS : decoderInputs(options.outputs ?? HEAD_OUTPUTS)),
-          ...(options.overridable ?? []).map((n) => valueInfo(n, FLOAT, ckpt.info(n).shape)),
-        ],
+        input: encoder
+          ? ENCODER_INPUTS
+          : block !== undefined
+            ? [valueInfo('hidden_in', FLOAT, ['batch', 'seq', arch.hiddenSize]), ...fed.map((n) => valueInfo(n, FLOAT, ckpt.info(n).shape))]
+            : decoderInputs(options.outputs ?? HEAD_OUTPUTS),
         output: outputs,
       },
     });
@@ -146,8 +159,9 @@ const decoderInputs = (heads: readonly HeadOutput[]) => [
   ...(heads.includes('target_logprobs') ? [valueInfo('targets', INT64, ['batch', 'seq'])] : []),
 ];
 
-async function buildGraph(g: GraphBuilder, a: ArchConfig, W: Weight, has: (n: string) => boolean, options: ExportOptions) {
+async function buildGraph(g: GraphBuilder, a: ArchConfig, W: Weight, has: (n: string) => boolean, options: ExportOptions, fed: string[]) {
   const fused = options.graph !== 'reference';
+  const only = options.block;
   const heads = new Set(options.outputs ?? HEAD_OUTPUTS);
   const H = a.hiddenSize;
   const hd = a.headDim;
@@ -178,17 +192,20 @@ async function buildGraph(g: GraphBuilder, a: ArchConfig, W: Weight, has: (n: st
   };
   const linear = async (x: string, name: string) => {
     const bias = name.replace(/\.weight$/, '.bias');
-    const inputs = [x, await W(name)];
+    // A block graph takes its projections as inputs (every linear of a block is one of them).
+    if (only !== undefined) fed.push(name);
+    const inputs = [x, only !== undefined ? name : await W(name)];
     if (has(bias)) inputs.push(await W(bias));
     return g.op1('Gemm', inputs, { transB: 1 });
   };
 
   // Shapes: batch and seq from input_ids; the hidden state is kept 2-D [batch·seq, hidden].
-  const shape = g.op1('Shape', ['input_ids']);
+  // (A block graph: from hidden_in [batch, seq, hidden], whose shape starts the same way.)
+  const shape = g.op1('Shape', [only !== undefined ? 'hidden_in' : 'input_ids']);
   const seq = g.op1('Gather', [shape, g.ints([1], [])], { axis: 0 });
-  const embedding = await W(embeddingName(a));
-  let x = g.op1('Reshape', [g.op1('Gather', [embedding, 'input_ids'], { axis: 0 }), g.ints([-1, H])]);
-  if (a.scaleEmbeddings) x = g.op1('Mul', [x, g.floats([Math.fround(Math.sqrt(H))], [])]);
+  const embedding = only !== undefined ? '' : await W(embeddingName(a));
+  let x = g.op1('Reshape', [only !== undefined ? 'hidden_in' : g.op1('Gather', [embedding, 'input_ids'], { axis: 0 }), g.ints([-1, H])]);
+  if (a.scaleEmbeddings && only === undefined) x = g.op1('Mul', [x, g.floats([Math.fround(Math.sqrt(H))], [])]);
 
   // Rotary tables per theta (transformers' rotate_half layout): cos/sin [1, seq, 1, 1, head_dim]
   // for the plain-operator attention, GroupQueryAttention's caches [seq, head_dim / 2] for it.
@@ -304,18 +321,23 @@ async function buildGraph(g: GraphBuilder, a: ArchConfig, W: Weight, has: (n: st
   const sandwich = a.layerNorms.length === 4;
   const extra: string[] = [];
   const tap = (name: string, t: string) => {
-    if (options.activations) extra.push(g.named(name, 'Identity', [t]));
+    if (options.activations || only !== undefined) extra.push(g.named(name, 'Identity', [t]));
   };
+
+  const tapInfo = () =>
+    extra.map((name) =>
+      valueInfo(name, FLOAT, ['tokens', name.startsWith('mlp_in') ? a.intermediateSize : name.startsWith('o_in') ? a.numHeads * hd : H]),
+    );
 
   // The residual stream: `carry` is the last block's MLP output, added (and normalised) at the
   // start of the next block or by the final norm.
   let carry: string | null = null;
-  for (let l = 0; l < a.numLayers; l++) {
+  for (let l = only ?? 0; l < (only === undefined ? a.numLayers : only + 1); l++) {
     const p = layerPrefix(a, l);
     const sliding = a.layerTypes[l] === 'sliding_attention' && a.slidingWindow !== null;
     const start = await addNorm(x, carry, `${p}input_layernorm.weight`);
     x = start.sum;
-    if (l > 0) tap(`hidden_out_${l - 1}`, x);
+    if (l > 0 && only === undefined) tap(`hidden_out_${l - 1}`, x);
     tap(`hidden_in_${l}`, x);
     const h = start.normed;
     tap(`attn_in_${l}`, h);
@@ -333,14 +355,14 @@ async function buildGraph(g: GraphBuilder, a: ArchConfig, W: Weight, has: (n: st
     if (sandwich) mlp = await norm(mlp, `${p}post_feedforward_layernorm.weight`);
     carry = mlp;
   }
+  if (only !== undefined) {
+    // The same sum the next block's SkipSimplifiedLayerNormalization (or Add) forms.
+    tap(`hidden_out_${only}`, g.op1('Add', [x, carry!]));
+    return tapInfo();
+  }
   const end = await addNorm(x, carry, finalNormName(a));
   tap(`hidden_out_${a.numLayers - 1}`, end.sum);
   const final = end.normed;
-  const tapInfo = () =>
-    extra.map((name) =>
-      valueInfo(name, FLOAT, ['tokens', name.startsWith('mlp_in') ? a.intermediateSize : name.startsWith('o_in') ? a.numHeads * hd : H]),
-    );
-
   if (fused && heads.size === 0) {
     // Calibration reads the activation taps only: no head at all.
     return tapInfo();

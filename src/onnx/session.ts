@@ -11,6 +11,7 @@ export interface SessionOptions {
 }
 
 export type Feeds = Record<string, ort.Tensor>;
+/** Float inputs by name: a block graph's hidden_in and its projections (ExportOptions.block). */
 export type WeightFeeds = Record<string, { data: Float32Array; dims: readonly number[] }>;
 export type Outputs = Record<string, { data: Float32Array | BigInt64Array; dims: readonly number[] }>;
 
@@ -49,8 +50,11 @@ export class LmSession {
   }
 
   /**
-   * A forward pass with int64 inputs by name (an encoder's input_ids and attention_mask), and
-   * values for overridable weights (see ExportOptions.overridable).
+   * A forward pass with int64 inputs by name (an encoder's input_ids and attention_mask) and float
+   * inputs (a block graph's). Every feed must be one of the graph's inputs: onnxruntime-node reads
+   * only the names in inputNames and drops any other feed without a word (how sequential
+   * calibration once fed its pruned weights to nothing), as transformers.js checks its feeds
+   * against session.inputNames (src/models/session.js).
    */
   async runInputs(inputs: Record<string, number[][]>, fetch: string[], weights?: WeightFeeds): Promise<Outputs> {
     const feeds: Feeds = {};
@@ -67,6 +71,8 @@ export class LmSession {
       });
       feeds[name] = new ort.Tensor('int64', flat, [batch, seq]);
     }
+    const unknown = Object.keys(feeds).filter((n) => !this.session.inputNames.includes(n));
+    if (unknown.length) throw new Error(`the graph has no input ${unknown.join(', ')} (it has ${this.session.inputNames.join(', ')})`);
     const missing = fetch.filter((f) => !this.session.outputNames.includes(f));
     if (missing.length) throw new Error(`the graph has no output ${missing.join(', ')} (it has ${this.session.outputNames.join(', ')})`);
     const out = await this.session.run(feeds, fetch);

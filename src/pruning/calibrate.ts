@@ -21,7 +21,8 @@ import { prune } from './engine.js';
 import type { HeldOutReport, RefitGrams } from './heldOut.js';
 import { planPrune } from './plan.js';
 import { DEFAULT_DAMPENING, type DepthRecipe, type Recipe } from './recipe.js';
-import { downProjGrams, linearStandIns, sparseGptWeights } from './reconstruct.js';
+import { downProjGrams, linearStandIns } from './reconstruct.js';
+import { sparseGptWeights } from './sparsegptWeights.js';
 
 export interface CalibrationOptions {
   cacheDir: string;

@@ -1,8 +1,5 @@
 // The calibrated passes of the reconstruction methods, on the checkpoint's ONNX graph with its
 // activation outputs:
-//  - SparseGPT, sequentially as in the paper: block l's inputs come from the model whose blocks
-//    0..l−1 are already pruned (their pruned weights are fed to the graph as overridable
-//    initializers), all of block l's projections are pruned from those inputs, then block l+1;
 //  - the Gram matrices of down_proj's inputs for the least-squares refit of width pruning, a few
 //    layers per pass so that memory stays bounded, each written to a file the engine reads when it
 //    writes that layer (one over the fit tokens, one over the held-out ones: src/pruning/heldOut.ts);
@@ -15,7 +12,6 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { alignPrefix, parseArchitecture } from '../arch/registry.js';
 import { layerPrefix } from '../arch/tensors.js';
-import type { ArchConfig } from '../arch/types.js';
 import { readCheckpointFolder } from '../formats/checkpoint/folder.js';
 import { CheckpointTensors } from '../formats/checkpoint/tensors.js';
 import { fromFloat32, toFloat32 } from '../formats/safetensors/dtypes.js';
@@ -33,25 +29,11 @@ import {
   splitCalibration,
 } from './heldOut.js';
 import { addGram, symmetrize } from './linalg.js';
-import { DEFAULT_DAMPENING, nmPattern, type SparsityRecipe } from './recipe.js';
-import { type PreparedHessian, prepareHessian, sparseGptWith } from './sparsegpt.js';
+import { WINDOW } from './sequential.js';
 import { foldIntoDownProj, removedSpans, StandInAccumulator } from './standIn.js';
 
-const WINDOW = 256;
 /** Gram matrices held at once while collecting down_proj inputs. */
 const GRAM_BUDGET_BYTES = 256 * 1024 * 1024;
-
-/** Each projection of block l with the activation tap that is its input. */
-function projections(arch: ArchConfig, l: number): Array<{ name: string; tap: string }> {
-  const p = layerPrefix(arch, l);
-  return [
-    ...['q', 'k', 'v'].map((x) => ({ name: `${p}self_attn.${x}_proj.weight`, tap: `attn_in_${l}` })),
-    { name: `${p}self_attn.o_proj.weight`, tap: `o_in_${l}` },
-    { name: `${p}mlp.gate_proj.weight`, tap: `mlp_norm_${l}` },
-    { name: `${p}mlp.up_proj.weight`, tap: `mlp_norm_${l}` },
-    { name: `${p}mlp.down_proj.weight`, tap: `mlp_in_${l}` },
-  ];
-}
 
 async function open(dir: string) {
   const folder = await readCheckpointFolder(dir);
@@ -82,52 +64,6 @@ export interface CalibratedWeights {
   tokens: number;
   /** The new weights by tensor name (SparseGPT's pruned projections, the stand-ins' down_proj), rounded to the checkpoint's dtype. */
   weights: Map<string, Float32Array>;
-}
-
-export async function sparseGptWeights(
-  dir: string,
-  recipe: SparsityRecipe,
-  o: CalibrationOptions & { tmp: string },
-): Promise<CalibratedWeights> {
-  const { folder, ckpt, arch } = await open(dir);
-  const graphDir = join(o.tmp, 'sparsegpt-graph');
-  const weights = new Map<string, Float32Array>();
-  try {
-    const all = Array.from({ length: arch.numLayers }, (_, l) => projections(arch, l)).flat();
-    o.onProgress?.('export', 0);
-    const { modelPath } = await exportOnnx(dir, graphDir, { activations: true, outputs: [], overridable: all.map((t) => t.name) });
-    const session = await LmSession.open(modelPath, { threads: o.threads });
-    const tokens = calibrationTokens(dir, folder.config, recipe.calibration!, recipe.samples ?? 2048);
-    const nm = nmPattern(recipe.pattern);
-    const feeds: WeightFeeds = {};
-    try {
-      for (let l = 0; l < arch.numLayers; l++) {
-        const targets = projections(arch, l);
-        const byTap = await grams(session, tokens, [...new Set(targets.map((t) => t.tap))], feeds, o.signal);
-        const prepared = new Map<string, PreparedHessian>();
-        for (const t of targets) {
-          o.signal?.throwIfAborted();
-          const { dtype, shape } = ckpt.info(t.name);
-          const [rows, cols] = shape as [number, number];
-          if (!prepared.has(t.tap))
-            prepared.set(t.tap, prepareHessian(byTap.get(t.tap)!.gram, cols, recipe.dampening ?? DEFAULT_DAMPENING));
-          const pruned = sparseGptWith(await ckpt.readFloat32(t.name), rows, prepared.get(t.tap)!, {
-            sparsity: nm ? undefined : recipe.sparsity,
-            nm: nm ?? undefined,
-          });
-          const rounded = toFloat32(fromFloat32(Float32Array.from(pruned), dtype), dtype);
-          weights.set(t.name, rounded);
-          feeds[t.name] = { data: rounded, dims: shape };
-        }
-        o.onProgress?.('sparsegpt', (l + 1) / arch.numLayers);
-      }
-    } finally {
-      await session.release();
-    }
-    return { tokens: tokens.length, weights };
-  } finally {
-    await ckpt.close();
-  }
 }
 
 /**

@@ -31,9 +31,14 @@ function gaussJordanInverse(a: Float64Array, n: number): Float64Array {
 
 function eliminate(hinv: Float64Array, n: number, i: number): void {
   const d = hinv[i * n + i]!;
-  const col = Array.from({ length: n }, (_, r) => hinv[r * n + i]!);
-  const row = Array.from({ length: n }, (_, c) => hinv[i * n + c]!);
-  for (let r = 0; r < n; r++) for (let c = 0; c < n; c++) hinv[r * n + c]! -= (col[r]! * row[c]!) / d;
+  const col = new Float64Array(n);
+  for (let r = 0; r < n; r++) col[r] = hinv[r * n + i]!;
+  const row = hinv.slice(i * n, (i + 1) * n);
+  for (let r = 0; r < n; r++) {
+    const f = col[r]!;
+    if (f === 0) continue;
+    for (let c = 0, base = r * n; c < n; c++) hinv[base + c]! -= (f * row[c]!) / d;
+  }
 }
 
 export function obsPrune(
