@@ -2,8 +2,9 @@
 // the evaluation engine, and its metrics committed by the registry with the job's success.
 // Re-running the same evaluation replaces its rows (one row per model, task, metric and settings).
 import { createHash } from 'node:crypto';
+import { join } from 'node:path';
 import { evaluateCheckpoint } from '../src/eval/run.js';
-import { resolveDataFile } from '../src/registry/importPath.js';
+import { DataStaging } from '../src/registry/dataStaging.js';
 import { completeEvaluation } from '../src/registry/jobs/index.js';
 import { evaluatePayload } from '../src/registry/payloads.js';
 import { checkoutJobModel, checkoutJobParent } from './checkout.js';
@@ -20,21 +21,26 @@ export function settingsKey(dataset: string | undefined, settings: Record<string
 
 export const evaluateTask = defineTask('EVALUATE', evaluatePayload, async ({ request }, ctx) => {
   const { deps, job, reporter, signal } = ctx;
-  const data = request.data ? await resolveDataFile(request.data, deps.modelRoots) : undefined;
+  // The evaluation set is read from the job's private copy, never again by its path under the
+  // roots (a link swapped in while the job runs would be followed: src/registry/dataStaging.ts).
+  const staging = new DataStaging(deps.modelRoots, join(ctx.tmp, 'data'));
+  const data = request.data ? await staging.stage(request.data, 'data') : undefined;
   const { dir, fileHashes } = await checkoutJobModel(ctx, 'evaluate', 0);
   const parent = request.task === 'embedding-similarity' ? await checkoutJobParent(ctx, 'compare') : undefined;
-  const results = await evaluateCheckpoint(
-    dir,
-    { ...request, data },
-    {
-      cacheDir: deps.store.onnxCache,
-      threads: ctx.threads,
-      fileHashes,
-      parentDir: parent?.dir,
-      parentFileHashes: parent?.fileHashes,
-      signal,
-      onProgress: (stage, f) => reporter.update(stage, stage === 'export' ? 0.05 : 0.1 + 0.85 * f),
-    },
+  const results = await staging.naming(() =>
+    evaluateCheckpoint(
+      dir,
+      { ...request, data },
+      {
+        cacheDir: deps.store.onnxCache,
+        threads: ctx.threads,
+        fileHashes,
+        parentDir: parent?.dir,
+        parentFileHashes: parent?.fileHashes,
+        signal,
+        onProgress: (stage, f) => reporter.update(stage, stage === 'export' ? 0.05 : 0.1 + 0.85 * f),
+      },
+    ),
   );
   await completeEvaluation(
     deps,

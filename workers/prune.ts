@@ -8,7 +8,7 @@ import { CheckpointTensors } from '../src/formats/checkpoint/tensors.js';
 import { type ResolvedRecipe, resolveRecipe } from '../src/pruning/calibrate.js';
 import { prune } from '../src/pruning/engine.js';
 import { needsCalibration } from '../src/pruning/recipe.js';
-import { resolveDataFile } from '../src/registry/importPath.js';
+import { DataStaging } from '../src/registry/dataStaging.js';
 import { completePrune, modelWithCheckpoint, recordResolvedRecipe } from '../src/registry/jobs/index.js';
 import { findModel, removeUnreferencedBlobs } from '../src/registry/models.js';
 import { formatModelName } from '../src/registry/names.js';
@@ -34,17 +34,22 @@ export const pruneTask = defineTask('PRUNE', prunePayload, async (payload, ctx) 
   await store.checkout(parentFiles, parentDir);
   const parentHashes = Object.fromEntries(parentFiles.map((f) => [f.path, f.sha256]));
   let resolved: ResolvedRecipe = { recipe: payload.recipe };
+  // Data files are read from the job's private copies, never again by their path under the roots
+  // (a link swapped in while the job runs would be followed: src/registry/dataStaging.ts).
+  const data = new DataStaging(deps.modelRoots, join(ctx.tmp, 'data'));
   if (needsCalibration(payload.recipe)) {
     const r = payload.recipe as { calibration: string };
-    const calibration = await resolveDataFile(r.calibration, deps.modelRoots, 'recipe.calibration');
-    resolved = await resolveRecipe(parentDir, { ...payload.recipe, calibration } as typeof payload.recipe, {
-      cacheDir: store.onnxCache,
-      threads: ctx.threads,
-      fileHashes: parentHashes,
-      tmp: join(ctx.tmp, 'calibration'),
-      signal,
-      onProgress: (stage, f) => reporter.update(stage, 0.02 + f * 0.3),
-    });
+    const calibration = await data.stage(r.calibration, 'recipe.calibration');
+    resolved = await data.naming(() =>
+      resolveRecipe(parentDir, { ...payload.recipe, calibration } as typeof payload.recipe, {
+        cacheDir: store.onnxCache,
+        threads: ctx.threads,
+        fileHashes: parentHashes,
+        tmp: join(ctx.tmp, 'calibration'),
+        signal,
+        onProgress: (stage, f) => reporter.update(stage, 0.02 + f * 0.3),
+      }),
+    );
     // The lineage records what was decided: the blocks chosen and their scores.
     await recordResolvedRecipe(deps, model.id, parent.id, { ...resolved.recipe, calibration: r.calibration });
     reporter.note(`calibrated on ${r.calibration}`);
@@ -52,19 +57,20 @@ export const pruneTask = defineTask('PRUNE', prunePayload, async (payload, ctx) 
   if (resolved.recipe.method === 'vocab') {
     // Corpus files are data like calibration text: only from the allowed roots.
     const corpus: string[] = [];
-    for (const [i, file] of resolved.recipe.corpus.entries())
-      corpus.push(await resolveDataFile(file, deps.modelRoots, `recipe.corpus.${i}`));
+    for (const [i, file] of resolved.recipe.corpus.entries()) corpus.push(await data.stage(file, `recipe.corpus.${i}`));
     resolved = { ...resolved, recipe: { ...resolved.recipe, corpus } };
   }
-  const result = await prune(parentDir, outDir, resolved.recipe, {
-    parentHashes,
-    inputNorms: resolved.inputNorms,
-    weights: resolved.weights,
-    gramFiles: resolved.gramFiles,
-    reconstruction: resolved.reconstruction,
-    signal,
-    onProgress: (p) => reporter.update(p.stage, 0.32 + p.progress * 0.58),
-  });
+  const result = await data.naming(() =>
+    prune(parentDir, outDir, resolved.recipe, {
+      parentHashes,
+      inputNorms: resolved.inputNorms,
+      weights: resolved.weights,
+      gramFiles: resolved.gramFiles,
+      reconstruction: resolved.reconstruction,
+      signal,
+      onProgress: (p) => reporter.update(p.stage, 0.32 + p.progress * 0.58),
+    }),
+  );
   reporter.note(`pruned: ${result.plan.parameters.before.total} → ${result.parameters} parameters`);
 
   reporter.update('storing', 0.9);
