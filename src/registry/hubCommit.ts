@@ -11,6 +11,7 @@
 import { link, mkdir } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { BadInputError, ConflictError } from '../errors.js';
+import { RELATION_OF_METHOD } from '../pruning/recipe.js';
 import { cardParents } from './cardLineage.js';
 import { checkCheckpointFolder, checkpointFields } from './checkFolder.js';
 import type { RegistryDeps } from './deps.js';
@@ -33,6 +34,24 @@ export interface CommitResult {
 
 type Entry = { sha256: string; size: number; staged?: string };
 
+/**
+ * No path of the resulting tree may be both a file and a folder (`config.json` and
+ * `config.json/x`, or `a` and `a/b` in one commit): a git tree cannot hold both, and the checkout
+ * below would fail at mkdir (EEXIST). One pass over each path's folders.
+ */
+function checkFileOrFolder(paths: Iterable<string>): void {
+  const all = new Set(paths);
+  for (const path of all) {
+    for (let i = path.indexOf('/'); i >= 0; i = path.indexOf('/', i + 1)) {
+      const folder = path.slice(0, i);
+      if (all.has(folder))
+        throw new BadInputError('files', `${path}: ${folder} is a file of the repository, so it cannot also be a folder`, {
+          path,
+        });
+    }
+  }
+}
+
 export async function commitToRepo(deps: RegistryDeps, input: { repo: string; revision: string; body: CommitBody }): Promise<CommitResult> {
   const { prisma, store } = deps;
   const { repo, body } = input;
@@ -43,6 +62,16 @@ export async function commitToRepo(deps: RegistryDeps, input: { repo: string; re
   if (!MAIN.has(input.revision)) throw new RevisionNotFoundError(name, input.revision);
   if (await prisma.job.count({ where: { modelId: model.id, status: { in: ['QUEUED', 'RUNNING'] } } }))
     throw new ConflictError(`a job is queued or running on ${name}; commit when it has finished`);
+  // A model spawned by a prune whose job failed or was cancelled has no artifact yet, but its
+  // lineage edge and recipe say what its files will be: a commit would make it READY with other
+  // weights (a BASE model with a DEPTH_PRUNED edge). It waits for its job.
+  if (
+    !model.artifactId &&
+    (await prisma.lineageEdge.count({ where: { childId: model.id, relation: { in: Object.values(RELATION_OF_METHOD) } } }))
+  )
+    throw new ConflictError(
+      `${name} is waiting for its prune job (spawnPrunedVariant) and takes no upload: retry the job (retryJob) or delete the model and create a repository`,
+    );
   const current = await findRevision(prisma, model, 'main');
   if (body.header.parentCommit && body.header.parentCommit !== current?.sha)
     throw new ConflictError(`parentCommit ${body.header.parentCommit} is not the head of ${name} (${current?.sha ?? 'no commit yet'})`, {
@@ -70,6 +99,7 @@ export async function commitToRepo(deps: RegistryDeps, input: { repo: string; re
   }
   for (const f of body.files) if (!IGNORED.has(f.path)) files.set(f.path, { sha256: f.sha256, size: f.size, staged: f.staged });
   if (files.size === 0) throw new BadInputError('files', 'a commit may not leave the repository empty');
+  checkFileOrFolder(files.keys());
 
   const dir = await store.tempDir('commit');
   let created: string[] = [];

@@ -21,6 +21,8 @@ export const MAX_JSON_BODY_BYTES = 64 * 1024 * 1024;
 export const MAX_OPERATIONS = 10_000;
 export const MAX_INLINE_TOTAL_BYTES = 1024 * 1024 * 1024;
 const MAX_PATH = 1000;
+/** Bytes of one path segment: Linux's NAME_MAX (limits.h); a longer one fails at link (ENAMETOOLONG). */
+export const MAX_SEGMENT_BYTES = 255;
 
 export interface CommitHeader {
   summary: string;
@@ -38,7 +40,8 @@ export interface CommitBody {
 
 /**
  * A path inside a repository: relative, forward slashes, no `.`/`..`/empty segment, no NUL or
- * backslash (git refuses them too: `verify_path` in git's read-cache.c), at most 1,000 characters.
+ * backslash (git refuses them too: `verify_path` in git's read-cache.c), at most 1,000 characters,
+ * each segment at most 255 bytes of UTF-8 (NAME_MAX: the commit checks the files out on disk).
  */
 export function checkRepoPath(path: unknown, field: string): string {
   if (typeof path !== 'string' || path.length === 0) throw new BadInputError(field, 'must be a file path in the repository');
@@ -50,6 +53,12 @@ export function checkRepoPath(path: unknown, field: string): string {
     throw new BadInputError(
       field,
       `${JSON.stringify(path.slice(0, 200))} is not a relative path (no leading /, //, . or .. segments, no .git)`,
+    );
+  const long = segments.find((s) => Buffer.byteLength(s, 'utf8') > MAX_SEGMENT_BYTES);
+  if (long !== undefined)
+    throw new BadInputError(
+      field,
+      `${JSON.stringify(path.slice(0, 200))}: the name ${JSON.stringify(long.slice(0, 40))}… has ${Buffer.byteLength(long, 'utf8')} bytes, more than the ${MAX_SEGMENT_BYTES} a file name may have (UTF-8)`,
     );
   return path;
 }

@@ -4,11 +4,14 @@
 // no LFS object, a refused commit and an interrupted PUT that leave nothing behind, deleteFile and
 // deleteRepo with and without the role, and lineage from an uploaded card's base_model.
 import { createHash } from 'node:crypto';
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, truncateSync, writeFileSync } from 'node:fs';
+import { request as httpRequest } from 'node:http';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { createRepo, deleteFile, deleteRepo, downloadFile, modelInfo, uploadFiles } from '@huggingface/hub';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { cardParents } from '../../src/registry/cardLineage.js';
+import type { TokenRole } from '../../src/registry/tokens.js';
 import { copySharedModel, sharedDir } from '../fixtures/checkpoints.js';
 import { startTestApi, type TestApi } from '../helpers/api.js';
 import { tempDir } from '../helpers/tmp.js';
@@ -315,5 +318,133 @@ describe('@huggingface/hub pushes to Bonsai', () => {
     );
     expect(r.data?.model.kind).toBe('DERIVED');
     expect(r.data?.model.parents).toEqual([{ relation: 'QUANTIZED', parent: { name: 'disk/tiny' } }]);
+  });
+});
+
+/**
+ * Sends a request's headers and the first megabyte of a body announced as `length` bytes, and
+ * resolves with the status as soon as the server answers (the rest of the body never sent).
+ */
+function answerBeforeBody(method: string, path: string, type: string, token: string | null, length: number) {
+  return new Promise<{ status: number; ms: number }>((resolve, reject) => {
+    const started = performance.now();
+    const req = httpRequest(`${hubUrl}${path}`, {
+      method,
+      headers: { 'content-type': type, 'content-length': length, ...(token ? { authorization: `Bearer ${token}` } : {}) },
+    });
+    const timer = setTimeout(() => {
+      req.destroy();
+      reject(new Error(`${method} ${path}: no answer within 3 s while the body was still arriving`));
+    }, 3000);
+    req.on('response', (res) => {
+      clearTimeout(timer);
+      res.resume();
+      resolve({ status: res.statusCode ?? 0, ms: performance.now() - started });
+      req.destroy();
+    });
+    req.on('error', () => {});
+    req.write(Buffer.alloc(1024 * 1024, 0x20));
+  });
+}
+
+describe('hostile writes (issue 26 on the Hub routes)', () => {
+  it('every write route checks the token and its role before reading any of the body', async () => {
+    const big = 62 * 1024 * 1024;
+    const routes: Array<[string, string, string, TokenRole]> = [
+      ['POST', '/api/models/up/tiny/commit/main', 'application/json', 'MAINTAINER'],
+      ['POST', '/api/models/up/tiny/commit/main', 'application/x-ndjson', 'MAINTAINER'],
+      ['POST', '/api/models/up/tiny/preupload/main', 'application/json', 'MAINTAINER'],
+      ['POST', '/up/tiny.git/info/lfs/objects/batch', 'application/vnd.git-lfs+json', 'MAINTAINER'],
+      ['POST', '/up/tiny.git/info/lfs/verify', 'application/vnd.git-lfs+json', 'MAINTAINER'],
+      ['POST', '/api/repos/create', 'application/json', 'MAINTAINER'],
+      ['DELETE', '/api/repos/delete', 'application/json', 'ADMIN'],
+    ];
+    for (const [method, path, type, role] of routes) {
+      // Anonymous: 401 while the body is still arriving (before, the commit's JSON form buffered
+      // up to 64 MB first, and the others answered 413 for the length).
+      expect((await answerBeforeBody(method, path, type, null, big)).status, `${method} ${path} ${type}`).toBe(401);
+      const weaker = role === 'ADMIN' ? api.tokens.MAINTAINER : api.tokens.READER;
+      expect((await answerBeforeBody(method, path, type, weaker, big)).status, `${method} ${path} ${type} weaker role`).toBe(403);
+    }
+    // The upload URL's signature is its credential: checked before the object streams in.
+    const oid = 'b'.repeat(64);
+    const put = await answerBeforeBody(
+      'PUT',
+      `/up/tiny.git/info/lfs/objects/${oid}?size=${big}&expires=1&token=x&sig=00`,
+      'application/octet-stream',
+      null,
+      big,
+    );
+    expect(put.status).toBe(401);
+  });
+
+  it('path names a file system cannot hold, and a path both a file and a folder, are 400 naming the path', async () => {
+    const before = { model: await model('up/tiny'), blobs: await storeState().blobs };
+    const line = (key: string, value: object) => JSON.stringify({ key, value });
+    const commit = (...files: string[]) =>
+      fetch(`${hubUrl}/api/models/up/tiny/commit/main`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-ndjson', authorization: `Bearer ${api.tokens.MAINTAINER}` },
+        body: [line('header', { summary: 'x' }), ...files.map((path) => line('file', { path, content: 'e30=', encoding: 'base64' }))].join(
+          '\n',
+        ),
+      });
+    const cases: Array<[string[], RegExp]> = [
+      // Linux's NAME_MAX is 255 bytes a segment: before, ENAMETOOLONG at link (500).
+      [['A'.repeat(300)], /line 2\.path: .*300 bytes, more than the 255/],
+      [[`sub/${'é'.repeat(400)}`], /line 2\.path: .*800 bytes, more than the 255/],
+      // config.json is a file of the repository: before, EEXIST at mkdir (500).
+      [['config.json/x'], /config\.json\/x: config\.json is a file/],
+      [['a', 'a/b'], /a\/b: a is a file/],
+      [['x/y/z', 'x/y'], /x\/y\/z: x\/y is a file/],
+    ];
+    for (const [paths, message] of cases) {
+      const res = await commit(...paths);
+      const text = await res.text();
+      expect(res.status, `${paths.join(', ')}: ${text}`).toBe(400);
+      const body = JSON.parse(text) as { error: string; errors: Array<{ extensions: { code: string } }> };
+      expect(body.errors[0]?.extensions.code).toBe('BAD_USER_INPUT');
+      expect(body.error).toMatch(message);
+    }
+    // preupload names the same rule before anything is sent.
+    const pre = await fetch(`${hubUrl}/api/models/up/tiny/preupload/main`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${api.tokens.MAINTAINER}` },
+      body: JSON.stringify({ files: [{ path: 'A'.repeat(256), size: 1, sample: '' }] }),
+    });
+    expect(pre.status).toBe(400);
+    expect(await model('up/tiny')).toEqual(before.model);
+    expect(await storeState().blobs).toEqual(before.blobs);
+    expect(storeState().tmp).toEqual([]);
+  });
+
+  it("the card's front matter is read within its bound, whatever README.md's size (a sparse 3 GiB one)", async () => {
+    const path = join(tempDir('bonsai-hubw-card-'), 'README.md');
+    writeFileSync(path, '---\nbase_model: disk/tiny\nbase_model_relation: quantized\n---\n');
+    // Sparse: no disk, and past readFile's 2 GiB limit (before: ERR_FS_FILE_TOO_LARGE, a 500).
+    truncateSync(path, 3 * 1024 ** 3);
+    const rss = process.memoryUsage().rss;
+    const started = performance.now();
+    expect(await cardParents(path)).toEqual({ parents: ['disk/tiny'], relation: 'QUANTIZED' });
+    expect(performance.now() - started).toBeLessThan(1000);
+    expect(process.memoryUsage().rss - rss).toBeLessThan(64 * 1024 * 1024);
+  });
+
+  it('a model waiting for its prune job (cancelled) takes no commit: 409 CONFLICT', async () => {
+    const spawned = await api.gql<{ spawnPrunedVariant: { model: { name: string }; job: { id: string } } }>(
+      'mutation { spawnPrunedVariant(parent: "disk/tiny", name: "up/pruned", recipe: { depth: { last: 1 } }) { model { name } job { id } } }',
+    );
+    expect(spawned.errors).toBeUndefined();
+    const cancelled = await api.gql(`mutation { cancelJob(id: "${spawned.data!.spawnPrunedVariant.job.id}") { status } }`);
+    expect(cancelled.errors).toBeUndefined();
+    const err = await uploadFiles({ repo: 'up/pruned', accessToken: api.tokens.MAINTAINER, hubUrl, files: folderFiles() }).catch(
+      (e: Error & { statusCode?: number }) => e,
+    );
+    expect((err as { statusCode?: number }).statusCode).toBe(409);
+    expect((err as Error).message).toMatch(/up\/pruned is waiting for its prune job.*retry the job.*delete the model/);
+    const after = await model('up/pruned');
+    expect(after?.files).toEqual([]);
+    expect(after?.kind).not.toBe('BASE');
+    expect(after?.status).not.toBe('READY');
   });
 });

@@ -10,33 +10,38 @@ import { formatModelName } from '../../../src/registry/names.js';
 import type { Services } from '../../context.js';
 import { baseUrl, writableRoute } from './writable.js';
 
-/** The JSON form is read whole (bounded); NDJSON is left to stream. */
-export const commitJsonBody = express.raw({ type: 'application/json', limit: MAX_JSON_BODY_BYTES });
+/** The JSON form is read whole (bounded), after the token check; NDJSON is left to stream. */
+const commitJsonBody = express.raw({ type: 'application/json', limit: MAX_JSON_BODY_BYTES });
 
 export function commitRoute(services: Services) {
-  return writableRoute<{ owner: string; name: string; revision: string }>(services, 'MAINTAINER', async (req, res) => {
-    const { store } = services.registry;
-    const staging = await store.tempDir('commit-body');
-    try {
-      const reader = new CommitBodyReader(staging);
-      const body = Buffer.isBuffer(req.body)
-        ? await reader.readJson(req.body)
-        : req.is('application/x-ndjson') || req.is('application/jsonl') || !req.headers['content-type']
-          ? await reader.readNdjson(req)
-          : (() => {
-              throw new BonsaiError('BAD_USER_INPUT', 'Content-Type: send application/x-ndjson (or application/json)', {
-                field: 'Content-Type',
-              });
-            })();
-      const { model, sha } = await commitToRepo(services.registry, {
-        repo: `${req.params.owner}/${req.params.name}`,
-        revision: req.params.revision,
-        body,
-      });
-      const name = formatModelName(model);
-      res.json({ success: true, commitOid: sha, commitUrl: `${baseUrl(req)}/${name}/commit/${sha}`, hookOutput: '' });
-    } finally {
-      await store.removeTemp(staging);
-    }
-  });
+  return writableRoute<{ owner: string; name: string; revision: string }>(
+    services,
+    'MAINTAINER',
+    async (req, res) => {
+      const { store } = services.registry;
+      const staging = await store.tempDir('commit-body');
+      try {
+        const reader = new CommitBodyReader(staging);
+        const body = Buffer.isBuffer(req.body)
+          ? await reader.readJson(req.body)
+          : req.is('application/x-ndjson') || req.is('application/jsonl') || !req.headers['content-type']
+            ? await reader.readNdjson(req)
+            : (() => {
+                throw new BonsaiError('BAD_USER_INPUT', 'Content-Type: send application/x-ndjson (or application/json)', {
+                  field: 'Content-Type',
+                });
+              })();
+        const { model, sha } = await commitToRepo(services.registry, {
+          repo: `${req.params.owner}/${req.params.name}`,
+          revision: req.params.revision,
+          body,
+        });
+        const name = formatModelName(model);
+        res.json({ success: true, commitOid: sha, commitUrl: `${baseUrl(req)}/${name}/commit/${sha}`, hookOutput: '' });
+      } finally {
+        await store.removeTemp(staging);
+      }
+    },
+    [commitJsonBody],
+  );
 }

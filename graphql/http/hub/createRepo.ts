@@ -5,23 +5,36 @@ import { BadInputError } from '../../../src/errors.js';
 import { createHubRepo, deleteHubRepo, type RepoRequest, repoNameOf } from '../../../src/registry/hubRepos.js';
 import { formatModelName } from '../../../src/registry/names.js';
 import type { Services } from '../../context.js';
+import { jsonBody } from './jsonBody.js';
 import { baseUrl, writableRoute } from './writable.js';
 
+const MAX_BODY_BYTES = 1024 * 1024;
+
 export function createRepoRoute(services: Services) {
-  return writableRoute(services, 'MAINTAINER', async (req, res) => {
-    const body = (req.body ?? {}) as RepoRequest & { files?: unknown };
-    // huggingface.js may send a repository's first files here; Bonsai checks files as a commit only.
-    if (body.files !== undefined && body.files !== null)
-      throw new BadInputError('files', 'upload files with a commit after creating the repository');
-    const model = await createHubRepo(services.registry, repoNameOf(body));
-    const name = formatModelName(model);
-    res.json({ url: `${baseUrl(req)}/${name}`, name, id: model.id });
-  });
+  return writableRoute(
+    services,
+    'MAINTAINER',
+    async (req, res) => {
+      const body = (req.body ?? {}) as RepoRequest & { files?: unknown };
+      // huggingface.js may send a repository's first files here; Bonsai checks files as a commit only.
+      if (body.files !== undefined && body.files !== null)
+        throw new BadInputError('files', 'upload files with a commit after creating the repository');
+      const model = await createHubRepo(services.registry, repoNameOf(body));
+      const name = formatModelName(model);
+      res.json({ url: `${baseUrl(req)}/${name}`, name, id: model.id });
+    },
+    jsonBody(MAX_BODY_BYTES),
+  );
 }
 
 export function deleteRepoRoute(services: Services) {
-  return writableRoute(services, 'ADMIN', async (req, res) => {
-    await deleteHubRepo(services.registry, repoNameOf((req.body ?? {}) as RepoRequest));
-    res.json({});
-  });
+  return writableRoute(
+    services,
+    'ADMIN',
+    async (req, res) => {
+      await deleteHubRepo(services.registry, repoNameOf((req.body ?? {}) as RepoRequest));
+      res.json({});
+    },
+    jsonBody(MAX_BODY_BYTES),
+  );
 }

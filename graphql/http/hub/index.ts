@@ -5,9 +5,8 @@
 // clients read (see each file). Mounted before the catalog's `/{owner}/{name}` page route.
 import express, { type Express } from 'express';
 import type { Services } from '../../context.js';
-import { commitJsonBody, commitRoute } from './commit.js';
+import { commitRoute } from './commit.js';
 import { createRepoRoute, deleteRepoRoute } from './createRepo.js';
-import { jsonBody } from './jsonBody.js';
 import { lfsBatchRoute } from './lfsBatch.js';
 import { lfsUploadRoute, lfsVerifyRoute } from './lfsUpload.js';
 import { listModelsRoute } from './listModels.js';
@@ -28,15 +27,16 @@ export function mountHubRoutes(app: Express, services: Services): void {
     pathsInfoRoute(services),
   );
   app.get('/:owner/:name/resolve/:revision/*path', resolveRoute(services));
-  // Writes (graphql/http/hub/writable.ts: maintainer to write, admin to delete a repository).
-  const json = jsonBody(1024 * 1024);
-  app.post('/api/repos/create', json, createRepoRoute(services));
-  app.delete('/api/repos/delete', json, deleteRepoRoute(services));
-  app.post('/api/models/:owner/:name/preupload/:revision', jsonBody(4 * 1024 * 1024), preuploadRoute(services));
-  app.post('/:owner/:name.git/info/lfs/objects/batch', json, lfsBatchRoute(services));
+  // Writes (graphql/http/hub/writable.ts: maintainer to write, admin to delete a repository). Each
+  // route reads its body only after the token and role are checked.
+  app.post('/api/repos/create', createRepoRoute(services));
+  app.delete('/api/repos/delete', deleteRepoRoute(services));
+  app.post('/api/models/:owner/:name/preupload/:revision', preuploadRoute(services));
+  app.post('/:owner/:name.git/info/lfs/objects/batch', lfsBatchRoute(services));
+  // Signed URL (the ticket is the credential): checked before the body streams in.
   app.put('/:owner/:name.git/info/lfs/objects/:oid', lfsUploadRoute(services));
-  app.post('/:owner/:name.git/info/lfs/verify', json, lfsVerifyRoute(services));
-  app.post('/api/models/:owner/:name/commit/:revision', commitJsonBody, commitRoute(services));
+  app.post('/:owner/:name.git/info/lfs/verify', lfsVerifyRoute(services));
+  app.post('/api/models/:owner/:name/commit/:revision', commitRoute(services));
   // Bonsai's earlier download routes, kept for links already handed out.
   app.get('/models/:owner/:name/resolve/*path', (req, res) => {
     const { owner, name, path } = req.params as { owner: string; name: string; path: string[] };

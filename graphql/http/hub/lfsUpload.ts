@@ -7,8 +7,8 @@ import type { Request, Response } from 'express';
 import { BadInputError, NotFoundError } from '../../../src/errors.js';
 import { verifyTicket } from '../../../src/registry/uploadTickets.js';
 import type { Services } from '../../context.js';
-import { checkParams } from '../params.js';
-import { LFS_TYPE } from './jsonBody.js';
+import { checkParams, checkQuery } from '../params.js';
+import { jsonBody, LFS_TYPE } from './jsonBody.js';
 import { writableRoute } from './writable.js';
 
 const SHA256 = /^[0-9a-f]{64}$/;
@@ -16,6 +16,7 @@ const SHA256 = /^[0-9a-f]{64}$/;
 export function lfsUploadRoute(services: Services) {
   return async (req: Request<{ owner: string; name: string; oid: string }>, res: Response) => {
     checkParams(req.params);
+    checkQuery(req.query);
     const { oid } = req.params;
     if (!SHA256.test(oid)) throw new BadInputError('oid', 'must be a sha256 (64 hex digits)');
     const ticket = await verifyTicket(services.prisma, `${req.params.owner}/${req.params.name}`, oid, req.query);
@@ -38,10 +39,15 @@ export function lfsUploadRoute(services: Services) {
 }
 
 export function lfsVerifyRoute(services: Services) {
-  return writableRoute(services, 'MAINTAINER', async (req, res) => {
-    const { oid, size } = (req.body ?? {}) as { oid?: unknown; size?: unknown };
-    if (typeof oid !== 'string' || !SHA256.test(oid)) throw new BadInputError('oid', 'must be a sha256 (64 hex digits)');
-    if ((await services.registry.store.blobSize(oid)) !== Number(size)) throw new NotFoundError('LFS object', oid);
-    res.type(LFS_TYPE).send('{}');
-  });
+  return writableRoute(
+    services,
+    'MAINTAINER',
+    async (req, res) => {
+      const { oid, size } = (req.body ?? {}) as { oid?: unknown; size?: unknown };
+      if (typeof oid !== 'string' || !SHA256.test(oid)) throw new BadInputError('oid', 'must be a sha256 (64 hex digits)');
+      if ((await services.registry.store.blobSize(oid)) !== Number(size)) throw new NotFoundError('LFS object', oid);
+      res.type(LFS_TYPE).send('{}');
+    },
+    jsonBody(1024 * 1024),
+  );
 }
