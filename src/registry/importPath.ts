@@ -8,7 +8,7 @@ import { BadInputError, ForbiddenError } from '../errors.js';
 import { dataFileTooLarge, MAX_DATA_FILE_BYTES } from '../formats/dataFile.js';
 import { NotRegularFileError, OutsideRootsError, openRegular } from '../formats/regularFile.js';
 import { followInside, inside, realRootsOf as realRootsWithGiven } from '../formats/roots.js';
-import { locateDataFile } from './dataNames.js';
+import { locateUnderRoots } from './dataNames.js';
 
 async function realRootsOf(roots: readonly string[]): Promise<string[]> {
   return (await realRootsWithGiven(roots)).map((r) => r.real);
@@ -60,8 +60,9 @@ export async function resolveImportPath(path: string, roots: readonly string[]):
 
 /** The real path of a data file (evaluation text, calibration corpus) inside the allowed roots. */
 export async function resolveDataFile(name: string, roots: readonly string[], field = 'data'): Promise<string> {
-  // A name recorded relative to its import root (src/registry/dataNames.ts) is found under the roots.
-  const path = name.includes('\0') || name.split(/[\\/]/).includes('..') ? name : await locateDataFile(name, roots);
+  // A name recorded relative to its import root (src/registry/dataNames.ts) is found under the roots
+  // only, never in the server's working folder.
+  const path = name.includes('\0') || name.split(/[\\/]/).includes('..') ? name : await locateUnderRoots(name, roots);
   const { real } = await confine(path, roots, field, 'a data path');
   // Through the one confined opener: fstat on the descriptor, so a FIFO is refused without blocking.
   const { handle, size } = await openRegular(real, { field, roots }).catch((err: unknown) => {
