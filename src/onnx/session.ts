@@ -24,7 +24,7 @@ export class LmSession {
       interOpNumThreads: 1,
       executionMode: 'sequential',
       graphOptimizationLevel: 'all',
-      // Errors only: onnxruntime warns about every overridable initializer of a calibration graph.
+      // Errors only: onnxruntime's warnings (unused initializers, fallbacks) say nothing the user can act on.
       logSeverityLevel: 3,
       extra: { session: { intra_op: { allow_spinning: '0' }, inter_op: { allow_spinning: '0' } } },
       ...(options.profile ? { enableProfiling: true, profileFilePrefix: options.profile } : {}),

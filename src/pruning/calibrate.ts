@@ -2,7 +2,8 @@
 // outputs is run over the first `samples` tokens of a text file (the perplexity protocol's
 // stream), and gives
 //  - block influence (ShortGPT): BI_l = 1 − mean over tokens of cos(h_in_l, h_out_l);
-//  - ‖X_j‖₂ of every projection's input (Wanda's |W_ij|·‖X_j‖);
+//  - ‖X_j‖₂ of every projection's input in the dense model (the activation criterion of width
+//    pruning; Wanda's own norms come from its sequential pass, src/pruning/wandaNorms.ts);
 // and, for depth by perplexity sensitivity, each block is removed in turn and the perplexity of
 // the rest measured on the same tokens.
 import { mkdir, rm } from 'node:fs/promises';
@@ -23,6 +24,7 @@ import { planPrune } from './plan.js';
 import { DEFAULT_DAMPENING, type DepthRecipe, type Recipe } from './recipe.js';
 import { downProjGrams, linearStandIns } from './reconstruct.js';
 import { sparseGptWeights } from './sparsegptWeights.js';
+import { wandaInputNorms } from './wandaNorms.js';
 
 export interface CalibrationOptions {
   cacheDir: string;
@@ -192,8 +194,14 @@ export async function resolveRecipe(dir: string, recipe: Recipe, o: CalibrationO
     (recipe.method === 'mlp-width' && (recipe.criterion === 'activation' || recipe.reconstruct === 'least-squares'))
   ) {
     const samples = recipe.samples ?? 2048;
+    // Wanda's norms come from the sequential pass its reference runs (src/pruning/wandaNorms.ts);
+    // the activation criterion of width pruning scores the dense model's.
     const { inputNorms } =
-      recipe.method === 'sparsity' || recipe.criterion === 'activation' ? await calibrate(dir, recipe.calibration!, samples, o) : {};
+      recipe.method === 'sparsity'
+        ? await wandaInputNorms(dir, recipe, samples, o)
+        : recipe.criterion === 'activation'
+          ? await calibrate(dir, recipe.calibration!, samples, o)
+          : {};
     if (recipe.method === 'mlp-width' && recipe.reconstruct === 'least-squares') {
       const gramFiles = await downProjGrams(dir, recipe.calibration!, samples, o);
       return { recipe: { ...recipe, samples, dampening: recipe.dampening ?? DEFAULT_DAMPENING }, inputNorms, gramFiles };

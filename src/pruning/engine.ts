@@ -29,7 +29,16 @@ import { DEFAULT_DAMPENING, nmPattern } from './recipe.js';
 import { heldOutErrors, refitDownProj } from './refit.js';
 import { activationScores, neuronScores, topK } from './scores.js';
 import { takeColumns, takeRows } from './slice.js';
-import { countNonZero, magnitudeKeys, sparsifyMatrix, sparsifyNM, sparsifyWanda, ThresholdFinder, zeroBelow } from './sparsity.js';
+import {
+  countNonZero,
+  magnitudeKeys,
+  sparsifyMatrix,
+  sparsifyNM,
+  sparsifyWanda,
+  ThresholdFinder,
+  wandaPattern,
+  zeroBelow,
+} from './sparsity.js';
 
 export interface PruneProgress {
   stage: 'hashing' | 'counting' | 'scoring' | 'writing' | 'copying';
@@ -339,7 +348,7 @@ async function planOutputs(
     return infos.map((t) => {
       if (!targetRe.test(t.name)) return same(t);
       const [rows, cols] = t.shape as [number, number];
-      const pattern = nm ?? { perRow: Math.floor(recipe.sparsity! * cols + EPS) };
+      const pattern = wandaPattern(recipe.sparsity, nm, cols);
       return { ...same(t), transform: (b) => sparsifyWanda(b, t.dtype, DTYPE_BYTES[t.dtype], rows, cols, inputNorms![t.name]!, pattern) };
     });
   }

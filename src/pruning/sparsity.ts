@@ -105,6 +105,15 @@ export function countNonZero(bytes: Uint8Array, dtype: Dtype): number {
 }
 
 /**
+ * Wanda's comparison group for a matrix of `cols` inputs: per output row, floor(s·cols) weights
+ * (unstructured; the reference's `int(W_metric.shape[1]*args.sparsity_ratio)`), or N of every M.
+ * The one rule for the engine and the sequential calibration pass (src/pruning/wandaNorms.ts).
+ */
+export function wandaPattern(sparsity: number | undefined, nm: { n: number; m: number } | null, cols: number) {
+  return nm ?? { perRow: Math.floor((sparsity ?? 0) * cols + 1e-9) };
+}
+
+/**
  * Wanda (Sun et al. 2023): score |W_ij| · ‖X_j‖₂, compared within each output row; per row the
  * `k` lowest are zeroed (unstructured), or in every group of M consecutive inputs the N lowest.
  * Ties go to the lower index, so the result is deterministic.

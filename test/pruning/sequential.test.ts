@@ -4,7 +4,7 @@
 // result must be the sequential algorithm's (IST-DASLab/sparsegpt llama.py `llama_sequential`):
 // checked against a Float64 reference written here (test/helpers/llamaBlock.ts for the forward
 // pass, test/helpers/obs.ts for the OBS pruning), block by block, which the one-shot algorithm
-// on the dense activations does not match.
+// on the dense activations does not match. Wanda's norms likewise (locuslab/wanda `prune_wanda`).
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -17,6 +17,7 @@ import { calibrationTokens } from '../../src/pruning/calibrationTokens.js';
 import { parseRecipe, type SparsityRecipe } from '../../src/pruning/recipe.js';
 import { sequentialBlocks } from '../../src/pruning/sequential.js';
 import { sparseGptWeights } from '../../src/pruning/sparsegptWeights.js';
+import { wandaInputNorms } from '../../src/pruning/wandaNorms.js';
 import { sharedDir, sharedModel } from '../fixtures/checkpoints.js';
 import { type BlockWeights, type LlamaDims, llamaBlock } from '../helpers/llamaBlock.js';
 import { obsPrune } from '../helpers/obs.js';
@@ -265,4 +266,61 @@ describe('SparseGPT is sequential', () => {
     console.log('ref ms', performance.now() - t0);
     console.log(report.join('\n'));
   }, 120_000);
+});
+
+describe('Wanda is sequential too, as locuslab/wanda prune_wanda runs it', () => {
+  it('2:4: block 1’s input norms are those after a pruned block 0 (Float64 reference), not the dense model’s', async () => {
+    const recipe = parseRecipe({ method: 'sparsity', criterion: 'wanda', pattern: '2:4', calibration, samples: SAMPLES }) as SparsityRecipe;
+    const { inputNorms } = await wandaInputNorms(sharedModel, recipe, SAMPLES, {
+      cacheDir: join(tmp, 'cache'),
+      threads: 2,
+      tmp: join(tmp, 'wanda'),
+    });
+    const d: LlamaDims = {
+      hidden: arch.hiddenSize,
+      heads: arch.numHeads,
+      kvHeads: arch.numKvHeads,
+      intermediate: arch.intermediateSize,
+      eps: arch.rmsNormEps,
+      theta: arch.ropeTheta,
+    };
+    const H = arch.hiddenSize;
+    const emb = await ckpt.readFloat32('model.embed_tokens.weight');
+    const block = async (l: number) => {
+      const w: BlockWeights = {
+        input_layernorm: await ckpt.readFloat32(`model.layers.${l}.input_layernorm.weight`),
+        post_attention_layernorm: await ckpt.readFloat32(`model.layers.${l}.post_attention_layernorm.weight`),
+      };
+      for (const [short, [proj]] of Object.entries(PROJ)) w[short] = await ckpt.readFloat32(name(l, proj));
+      return w;
+    };
+    const norms = (rows: Float64Array[]) => Float64Array.from(rows[0]!, (_, j) => Math.sqrt(rows.reduce((s, x) => s + x[j]! ** 2, 0)));
+    const h0 = windows.map((ids) => ids.map((id) => Float64Array.from(emb.subarray(id * H, (id + 1) * H))));
+    const w0 = await block(0);
+    const acts0 = h0.map((h) => llamaBlock(h, w0, d));
+    // Wanda 2:4 on block 0: in every group of 4 inputs of a row, the 2 lowest |W_ij|·‖X_j‖ (ties: lower index).
+    const pruned0: BlockWeights = { ...w0 };
+    for (const [short, [proj, tap]] of Object.entries(PROJ)) {
+      const [rows, cols] = ckpt.info(name(0, proj)).shape as [number, number];
+      const n = norms(acts0.flatMap((a) => a[tap]));
+      const w = Float64Array.from(w0[short]!);
+      for (let r = 0; r < rows; r++)
+        for (let g = 0; g < cols; g += 4) {
+          const score = (j: number) => Math.abs(w[r * cols + g + j]!) * n[g + j]!;
+          const order = [0, 1, 2, 3].sort((a, b) => score(a) - score(b) || a - b);
+          for (const j of order.slice(0, 2)) w[r * cols + g + j] = 0;
+        }
+      pruned0[short] = w;
+    }
+    const w1 = await block(1);
+    const sequential = h0.map((h) => llamaBlock(llamaBlock(h, pruned0, d).out, w1, d));
+    const dense = acts0.map((a) => llamaBlock(a.out, w1, d));
+    for (const [, [proj, tap]] of Object.entries(PROJ)) {
+      const got = inputNorms[name(1, proj)]!;
+      const want = norms(sequential.flatMap((a) => a[tap]));
+      const denseNorms = norms(dense.flatMap((a) => a[tap]));
+      expect(relativeError(got, want), `${proj}: against the sequential reference`).toBeLessThan(1e-5);
+      expect(relativeError(got, denseNorms), `${proj}: against the dense model’s norms`).toBeGreaterThan(1e-2);
+    }
+  }, 60_000);
 });
