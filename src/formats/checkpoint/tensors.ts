@@ -1,7 +1,8 @@
 // The tensors of a Hugging Face checkpoint folder, sharded or not, behind one interface: readers
 // never need to know whether `model.safetensors.index.json` exists.
 import { readdir } from 'node:fs/promises';
-import { basename, join } from 'node:path';
+import { join } from 'node:path';
+import { fileNameProblem } from '../fileNames.js';
 import { JsonPolicyError, parseJsonBytes } from '../json.js';
 import { NotRegularFileError, readRegularFile } from '../regularFile.js';
 import { SafetensorsError } from '../safetensors/errors.js';
@@ -31,9 +32,11 @@ export function parseIndex(bytes: Uint8Array, path: string): ShardIndex {
   if (typeof map !== 'object' || map === null || Object.values(map).some((v) => typeof v !== 'string')) {
     throw new SafetensorsError(path, 'weight_map must map tensor names to file names');
   }
-  for (const f of Object.values(map as Record<string, string>)) {
-    if (f !== basename(f) || f.includes('\\') || f.startsWith('.'))
-      throw new SafetensorsError(path, `shard ${JSON.stringify(f)} must be a plain file name in the folder`);
+  // The file-name rule of the Hub commit route (src/formats/fileNames.ts): a shard is a file of the
+  // repository, and a name with CR/LF or a control character would be refused on upload.
+  for (const f of new Set(Object.values(map as Record<string, string>))) {
+    const problem = fileNameProblem(f) ?? (f.startsWith('.') ? 'must not start with "."' : null);
+    if (problem) throw new SafetensorsError(path, `shard ${JSON.stringify(f.slice(0, 300))} ${problem}`);
   }
   return parsed as ShardIndex;
 }
