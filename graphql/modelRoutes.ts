@@ -8,7 +8,7 @@ import { findModel } from '../src/registry/models.js';
 import { formatModelName } from '../src/registry/names.js';
 import { checkRead } from './auth.js';
 import { createContext, type Services } from './context.js';
-import { checkParams } from './http/params.js';
+import { checkParams, checkQuery } from './http/params.js';
 
 /**
  * A route that reads the registry: the parameters are checked, the caller's token is checked as
@@ -22,6 +22,7 @@ export function readableRoute<P extends Record<string, string | string[]>>(
   // express 5 passes a rejected promise to the error handler.
   return async (req: Request<P>, res: Response) => {
     checkParams(req.params);
+    checkQuery(req.query);
     checkRead(await createContext(services, req.headers.authorization));
     await handle(req, res);
   };

@@ -18,6 +18,7 @@ import { coalesceReads } from './coalesce.js';
 import { type Context, createContext, type Services } from './context.js';
 import { makeFormatError } from './errors.js';
 import { jsonErrorHandler, notFoundHandler } from './http/errors.js';
+import { graphqlJsonBody } from './http/graphqlBody.js';
 import { mountHubRoutes } from './http/hub/index.js';
 import { httpStatusPlugin } from './httpStatus.js';
 import { inputChecksPlugin } from './inputChecks.js';
@@ -84,7 +85,8 @@ export async function startHttpServer(services: Services, options: HttpOptions):
   mountHubRoutes(app, services);
   app.use(
     '/graphql',
-    express.json({ limit: '1mb' }),
+    // Strict UTF-8 JSON, as every body Bonsai reads (src/formats/json.ts); 1 MB.
+    ...graphqlJsonBody(),
     boundVariableDepth(),
     coalesceReads(services),
     expressMiddleware(apollo, { context: async ({ req }) => createContext(services, req.headers.authorization) }),

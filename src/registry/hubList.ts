@@ -35,7 +35,8 @@ export async function listHubModels(
   if (!Number.isInteger(limit) || limit < 1 || limit > MAX_HUB_PAGE)
     throw new BadInputError('limit', `must be between 1 and ${MAX_HUB_PAGE}`);
   const sort = q.sort ?? 'createdAt';
-  if (!(sort in SORTS)) throw new BadInputError('sort', `must be one of ${Object.keys(SORTS).join(', ')}`);
+  // Own keys only: `in` also matches Object.prototype's (constructor, toString, __proto__).
+  if (!Object.hasOwn(SORTS, sort)) throw new BadInputError('sort', `must be one of ${Object.keys(SORTS).join(', ')}`);
   if (q.direction !== undefined && q.direction !== '-1' && q.direction !== '1') throw new BadInputError('direction', 'must be -1 or 1');
   const dir = q.direction === '1' ? 'asc' : sort === 'id' && q.direction === undefined ? 'asc' : 'desc';
   const skip = offsetOf(q.cursor);

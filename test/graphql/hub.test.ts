@@ -153,6 +153,34 @@ describe('the headers and codes huggingface_hub reads', () => {
     }
   });
 
+  it('query parameters: a NUL or a name of Object.prototype is 400 naming the parameter, on every read route', async () => {
+    for (const [path, field] of [
+      // PostgreSQL's text cannot hold U+0000 (SQLSTATE 22021): these were anonymous 500s.
+      ['/api/models?search=%00', 'search'],
+      ['/api/models?author=a%00b', 'author'],
+      ['/api/models?limit=1&cursor=%00', 'cursor'],
+      // `sort in SORTS` matched Object.prototype's names: 500s.
+      ['/api/models?sort=constructor', 'sort'],
+      ['/api/models?sort=toString', 'sort'],
+      ['/api/models?sort=__proto__', 'sort'],
+      ['/api/models?sort=hasOwnProperty', 'sort'],
+      ['/api/models?%00=1', 'query'],
+      [`/api/models/${REPO}?expand=%00`, 'expand'],
+      [`/api/models/${REPO}/tree/main?recursive=%00`, 'recursive'],
+      [`/${REPO}/resolve/main/config.json?download=%00`, 'download'],
+      [`/models/${REPO}/README.md?x=%00`, 'x'],
+    ] as const) {
+      const res = await fetch(`${hubUrl}${path}`);
+      const text = await res.text();
+      expect(res.status, `${path}: ${text}`).toBe(400);
+      const body = JSON.parse(text) as { error: string; errors: Array<{ extensions: { code: string; field: string } }> };
+      expect(body.errors[0]?.extensions, path).toMatchObject({ code: 'BAD_USER_INPUT', field });
+      expect(body.error, path).toMatch(new RegExp(`^${field}: `));
+    }
+    // The sort names that are the table's own still list.
+    for (const sort of ['createdAt', 'lastModified', 'id']) expect((await fetch(`${hubUrl}/api/models?sort=${sort}`)).status).toBe(200);
+  });
+
   it('Bonsai’s earlier /models/OWNER/NAME/resolve/FILE redirects to the Hub’s path', async () => {
     const res = await fetch(`${hubUrl}/models/${REPO}/resolve/config.json`, { redirect: 'manual' });
     expect(res.status).toBe(302);

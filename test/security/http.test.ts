@@ -108,6 +108,35 @@ describe('request bodies', () => {
     }
   });
 
+  it('a GraphQL body that is not UTF-8 is 400 BAD_REQUEST, as on the Hub routes (one JSON policy, src/formats/json.ts)', async () => {
+    const json = (s: string) => Buffer.from(s);
+    // express.json decoded these to U+FFFD and ran the query.
+    for (const bytes of [
+      Buffer.concat([json('{"query":"{ __typename }","variables":{"s":"'), Buffer.from([0xff]), json('"}}')]),
+      Buffer.concat([json('{"query":"{ __typename }","variables":{"s":"'), Buffer.from([0xed, 0xa0, 0x80]), json('"}}')]),
+      Buffer.concat([json('{"query":"{ __typename'), Buffer.from([0xc3]), json('"}')]),
+    ]) {
+      const r = await request(api, '/graphql', { method: 'POST', headers: { 'content-type': 'application/json' }, body: bytes });
+      expectJsonError(r, 400, 'BAD_REQUEST', /not UTF-8/);
+    }
+    // The same request in UTF-8 runs; an empty JSON body is Apollo's 400 (no query), as before.
+    const ok = await request(api, '/graphql', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json; charset=utf-8' },
+      body: JSON.stringify({ query: '{ __typename }', variables: { s: 'é🌳' } }),
+    });
+    expect(ok.status, ok.text).toBe(200);
+    const empty = await request(api, '/graphql', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '' });
+    expect(empty.status).toBe(400);
+    // Nesting past what the named walk (variableDepth.ts) looks at is refused before JSON.parse.
+    const deep = await request(api, '/graphql', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: `{"query":"{ __typename }","variables":{"s":${'['.repeat(400_000)}${']'.repeat(400_000)}}}`,
+    });
+    expectJsonError(deep, 400, 'BAD_USER_INPUT', /nested more than 128/);
+  });
+
   it('a body over 1 MB is 413 PAYLOAD_TOO_LARGE in JSON', async () => {
     const body = JSON.stringify({ query: '{ __typename }', variables: { s: 'x'.repeat(1_100_000) } });
     const r = await request(api, '/graphql', { method: 'POST', headers: { 'content-type': 'application/json' }, body });

@@ -7,6 +7,7 @@ import express, { type Express } from 'express';
 import type { Services } from '../../context.js';
 import { commitRoute } from './commit.js';
 import { createRepoRoute, deleteRepoRoute } from './createRepo.js';
+import { jsonBody } from './jsonBody.js';
 import { lfsBatchRoute } from './lfsBatch.js';
 import { lfsUploadRoute, lfsVerifyRoute } from './lfsUpload.js';
 import { listModelsRoute } from './listModels.js';
@@ -22,7 +23,8 @@ export function mountHubRoutes(app: Express, services: Services): void {
   app.get('/api/models/:owner/:name/tree/:revision{/*path}', treeRoute(services));
   app.post(
     '/api/models/:owner/:name/paths-info/:revision',
-    express.json({ limit: '1mb' }),
+    // JSON under the project's policy (strict UTF-8), as every body; huggingface_hub sends a form.
+    ...jsonBody(1024 * 1024),
     express.urlencoded({ extended: false, limit: '1mb' }),
     pathsInfoRoute(services),
   );
