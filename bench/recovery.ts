@@ -6,7 +6,7 @@
 //     kjv-train.txt);
 //  2. speed and memory: SparseGPT 50 % on a generated ≈ 110 M-parameter Llama, each run in a
 //     process of its own for its peak RSS, against Wanda 50 % on the same model (the baseline).
-//   npm run bench:recovery
+//   npm run bench:recovery [-- --only width]
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
@@ -33,12 +33,14 @@ async function pruned(parent: string, out: string, raw: Record<string, unknown>,
   const resolved = needsCalibration(recipe)
     ? await resolveRecipe(parent, recipe, { cacheDir: join(tmp, 'cache'), threads, tmp: join(tmp, `cal-${Date.now()}`) })
     : { recipe };
-  await prune(parent, out, resolved.recipe, {
+  const { reconstruction } = await prune(parent, out, resolved.recipe, {
     inputNorms: resolved.inputNorms,
     weights: resolved.weights,
     gramFiles: resolved.gramFiles,
     reconstruction: resolved.reconstruction,
   });
+  // The held-out check (src/pruning/heldOut.ts): how many layers (spans) kept the recovery.
+  return reconstruction ? `${reconstruction.layers.filter((l) => l.applied).length} of ${reconstruction.layers.length}` : '—';
 }
 
 async function ppl(dir: string, tmp: string): Promise<number> {
@@ -89,17 +91,18 @@ async function main(): Promise<void> {
   const tmp = mkdtempSync(join(tmpdir(), 'bonsai-bench-recovery-'));
   try {
     console.log(`shared model, perplexity on kjv-val.txt (calibration: 2,048 tokens of kjv-train.txt), ${threads} threads`);
-    console.log('| model | perplexity | ratio to dense |');
-    console.log('|---|---:|---:|');
+    console.log('| model | perplexity | ratio to dense | recovery kept (held-out check) |');
+    console.log('|---|---:|---:|---|');
     const dense = await ppl(sharedModel, tmp);
-    console.log(`| dense | ${dense.toFixed(2)} | 1.00× |`);
-    for (const [label, raw] of VARIANTS) {
+    console.log(`| dense | ${dense.toFixed(2)} | 1.00× | — |`);
+    for (const [label, raw] of VARIANTS.filter(([l]) => only === undefined || l.includes(only))) {
       const out = join(tmp, label.replace(/[^a-z0-9]+/gi, '-'));
-      await pruned(sharedModel, out, raw, tmp);
+      const kept = await pruned(sharedModel, out, raw, tmp);
       const p = await ppl(out, tmp);
-      console.log(`| ${label} | ${p.toFixed(2)} | ${(p / dense).toFixed(3)}× |`);
+      console.log(`| ${label} | ${p.toFixed(3)} | ${(p / dense).toFixed(3)}× | ${kept} |`);
       rmSync(out, { recursive: true, force: true });
     }
+    if (only !== undefined) return;
 
     const big = join(tmp, 'big');
     await buildCheckpoint('llama', big, {
@@ -124,6 +127,9 @@ async function main(): Promise<void> {
   }
 }
 
+// `--only TEXT`: the quality rows whose label contains TEXT, without the speed part.
+const onlyAt = process.argv.indexOf('--only');
+const only = onlyAt > 0 ? process.argv[onlyAt + 1] : undefined;
 const at = process.argv.indexOf('--one');
 if (at > 0) await one(process.argv[at + 1]!, process.argv[at + 2]!, process.argv[at + 3]!);
 else await main();

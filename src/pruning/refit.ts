@@ -58,18 +58,21 @@ export function gramError(
 ): number {
   const k = kept.length;
   const d = new Float64Array(cols);
+  const nz = new Int32Array(cols);
   let total = 0;
   for (let r = 0; r < rows; r++) {
     for (let i = 0; i < cols; i++) d[i] = w[r * cols + i]!;
     // Plain slicing keeps W's own kept columns: D is W outside K.
     for (let j = 0; j < k; j++) d[kept[j]!] = hat ? d[kept[j]!]! - hat[r * k + j]! : 0;
-    for (let i = 0; i < cols; i++) {
-      const di = d[i]!;
-      if (di === 0) continue;
+    // Only D's non-zero entries: for plain slicing (I − k)² products per row instead of I².
+    let n = 0;
+    for (let i = 0; i < cols; i++) if (d[i] !== 0) nz[n++] = i;
+    for (let a = 0; a < n; a++) {
+      const i = nz[a]!;
       const gi = i * cols;
       let s = 0;
-      for (let j = 0; j < cols; j++) s += gram[gi + j]! * d[j]!;
-      total += di * s;
+      for (let b = 0; b < n; b++) s += gram[gi + nz[b]!]! * d[nz[b]!]!;
+      total += d[i]! * s;
     }
   }
   return total;
