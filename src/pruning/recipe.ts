@@ -106,7 +106,7 @@ export const widthRecipe = z
       .optional()
       .meta(
         meta(
-          'none (default), or least-squares: refit down_proj on the kept neurons over calibration activations, W′ = argmin ‖W·X − W′·X_kept‖² + λ‖W′‖² (needs calibration).',
+          'none (default), or least-squares: refit down_proj on the kept neurons over calibration activations, W′ = argmin ‖W·X − W′·X_kept‖² + λ‖W′‖², fitted on the first three quarters of the calibration tokens and kept in a layer only where it lowers the error on the last quarter (needs calibration).',
         ),
       ),
     calibration: calibration('the activation criterion and the least-squares refit').optional(),
@@ -188,7 +188,7 @@ export const depthRecipe = z
       .optional()
       .meta(
         meta(
-          'none (default), or linear: replace each removed span by the linear map T that best carries the MLP output of the block before it to the span’s output over calibration activations (ReplaceMe, Shopkhoev et al. 2025), folded into that block’s down_proj, so the result is still a standard checkpoint (needs calibration; not for families with a norm after the MLP).',
+          'none (default), or linear: replace each removed span by the linear map T that best carries the MLP output of the block before it to the span’s output over calibration activations (ReplaceMe, Shopkhoev et al. 2025), folded into that block’s down_proj, so the result is still a standard checkpoint; fitted on the first three quarters of the calibration tokens and kept for a span only where it lowers the error on the last quarter (needs calibration; not for families with a norm after the MLP).',
         ),
       ),
     calibration: calibration('block-influence, perplexity and the linear stand-in').optional(),
