@@ -29,6 +29,11 @@ interface ProcessExit {
   stderrTail: string;
   /** The runner stopped it because its cancellation was asked for. */
   cancelled: boolean;
+  /**
+   * The runner killed it because its job was handed back to the queue (no heartbeat: a stopped,
+   * hung or unreachable process) while it still ran: the retry belongs to another attempt.
+   */
+  handedBack: boolean;
 }
 
 export interface RunnerOptions {
@@ -102,6 +107,8 @@ export class Runner {
     }
     if (!(await startJob(prisma, jobId))) return;
     const exit = await this.runProcess(jobId);
+    // The supervisor already handed the job back and failed its queue entry, so pg-boss retries it.
+    if (exit.handedBack) throw new RetryScheduled(jobId);
     const { outcome, failure } = exit.cancelled
       ? { outcome: 'cancelled' as const, failure: undefined }
       : this.stopping && exit.signal
@@ -133,11 +140,20 @@ export class Runner {
       child.stderr?.on('close', resolve);
     });
     let killTimer: NodeJS.Timeout | undefined;
+    let handedBack = false;
     const watch = setInterval(async () => {
       const asked = await cancelRequested(this.deps, jobId).catch(() => false);
       if (asked && !killTimer) {
         child.kill('SIGTERM');
         killTimer = setTimeout(() => child.kill('SIGKILL'), KILL_AFTER_MS);
+        return;
+      }
+      // A process that stopped heartbeating (SIGSTOP, a hang in native code) had its job handed
+      // back by the supervisor: it must not hold this slot, nor finish a job that runs elsewhere.
+      if (!killTimer && !handedBack && (await handedBackFrom(this.deps, jobId))) {
+        handedBack = true;
+        this.deps.log.warn(`job ${jobId} was handed back while its process ${child.pid} still ran; killing it`);
+        child.kill('SIGKILL');
       }
     }, CANCEL_POLL_MS);
     return new Promise((resolve) => {
@@ -147,7 +163,7 @@ export class Runner {
         this.children.delete(child);
         // What the process wrote last may still be in the pipe (a grandchild holding it open does not delay us long).
         await Promise.race([stderrEnded, new Promise((r) => setTimeout(r, 2000).unref())]);
-        resolve({ code, signal, stderrTail, cancelled: killTimer !== undefined });
+        resolve({ code, signal, stderrTail, cancelled: killTimer !== undefined, handedBack });
       });
     });
   }
@@ -163,6 +179,12 @@ export class Runner {
     while (this.children.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
     for (const child of this.children) child.kill('SIGKILL');
   }
+}
+
+/** Whether the job's row left RUNNING for another state while this runner's process still ran it. */
+async function handedBackFrom(deps: Pick<RegistryDeps, 'prisma'>, jobId: string): Promise<boolean> {
+  const row = await deps.prisma.job.findUnique({ where: { id: jobId }, select: { status: true } }).catch(() => null);
+  return row !== null && row.status === 'QUEUED';
 }
 
 /** Not a failure of the runner: pg-boss retries a job whose handler throws, with its backoff. */

@@ -1,0 +1,81 @@
+// A job process that stops without dying (SIGSTOP, a hang in native code) stops heartbeating: the
+// supervisor hands its job back to the queue, and the runner that owns the process kills it, so
+// the slot is free and the retry runs. (Before, the stopped process held its runner's only slot
+// and every later job stayed QUEUED until someone cancelled the stuck one by hand.)
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { QUEUE } from '../../src/registry/queue.js';
+import { Runner } from '../../workers/runner.js';
+import { copySharedModel, sharedDir } from '../fixtures/checkpoints.js';
+import { startTestApi, type TestApi } from '../helpers/api.js';
+import { tempDir } from '../helpers/tmp.js';
+import { waitFor } from '../helpers/waitFor.js';
+
+let api: TestApi;
+let runner: Runner;
+const root = tempDir('bonsai-stuck-');
+
+beforeAll(async () => {
+  copySharedModel(join(root, 'kjv'));
+  // A short text: the evaluation is only the vehicle; the retry should not wait on a long one.
+  writeFileSync(join(root, 'val.txt'), readFileSync(join(sharedDir, 'data', 'kjv-val.txt'), 'utf8').slice(0, 4000));
+  api = await startTestApi({ modelRoots: [root] });
+  await api.register(join(root, 'kjv'), 'bible/kjv');
+  await api.registry.queue!.boss.updateQueue(QUEUE, { name: QUEUE, retryLimit: 2, retryDelay: 1, retryBackoff: false });
+  // One slot, and a job is lost after 6 s without a heartbeat (the job process beats every 2 s).
+  runner = new Runner(api.registry, api.registry.queue!, {
+    concurrency: 1,
+    databaseUrl: api.db.url,
+    artifactsDir: api.registry.store.root,
+    modelRoots: [root],
+    staleAfterMs: 6000,
+  });
+  await runner.start();
+}, 120_000);
+afterAll(async () => {
+  await runner?.stop();
+  await api?.close();
+});
+
+/** The pid of the job process running `jobId` (workers/entry.mjs JOB_ID), from /proc. */
+function jobProcess(jobId: string): number | undefined {
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const argv = readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0');
+      if (argv.some((a) => a.endsWith('entry.mjs')) && argv.includes(jobId)) return Number(entry);
+    } catch {
+      // The process ended while we looked.
+    }
+  }
+  return undefined;
+}
+
+describe('a stopped job process', () => {
+  it('is killed when its job is handed back, and the retry runs in the freed slot', async () => {
+    const r = await api.gql<{ evaluateModel: Array<{ databaseId: string }> }>(
+      'mutation($t: [EvaluationTaskInput!]!) { evaluateModel(model: "bible/kjv", tasks: $t) { databaseId } }',
+      { t: [{ task: 'perplexity', data: join(root, 'val.txt') }] },
+    );
+    expect(r.errors).toBeUndefined();
+    const id = r.data!.evaluateModel[0]!.databaseId;
+    const pid = await waitFor('the job process', async () => jobProcess(id), 30_000, 20);
+    process.kill(pid, 'SIGSTOP');
+    // The supervisor hands the job back; the owning runner kills the stopped process.
+    await waitFor('the stopped process to be killed', async () => (existsSync(`/proc/${pid}`) ? undefined : true), 30_000, 100);
+    const done = await waitFor(
+      'the retry to finish',
+      async () => {
+        const j = await api.db.prisma.job.findUniqueOrThrow({ where: { id } });
+        return j.finishedAt ? j : undefined;
+      },
+      90_000,
+      200,
+    );
+    expect(done.status, JSON.stringify(done)).toBe('SUCCEEDED');
+    // Two attempts, or more on a machine so loaded that a healthy process missed its heartbeats too.
+    expect(done.attempts).toBeGreaterThanOrEqual(2);
+    expect(await api.db.prisma.evaluation.count({ where: { modelId: done.modelId! } })).toBeGreaterThan(0);
+  }, 150_000);
+});
