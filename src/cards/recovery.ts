@@ -13,7 +13,7 @@ export function recoveryLine(r: HeldOutReport): string {
   const held = `mean per token over the last ${r.held_out_tokens.toLocaleString('en-US')} of ${(r.fit_tokens + r.held_out_tokens).toLocaleString('en-US')} calibration tokens, held out of the fit`;
   const each = r.layers
     .map((l) => {
-      const where = l.removed ? `blocks ${l.removed.join(', ')}` : `layer ${l.layer}`;
+      const where = l.removed ? `block${l.removed.length > 1 ? 's' : ''} ${l.removed.join(', ')}` : `layer ${l.layer}`;
       return `${where} ${num(l.held_out_error_before)} → ${num(l.held_out_error_after)}${l.applied ? '' : ' (not kept)'}`;
     })
     .join('; ');
