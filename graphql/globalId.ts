@@ -1,28 +1,9 @@
 // Relay global ids: base64url("Type:uuid"), opaque to clients, resolvable by `node(id)`.
-import { BadInputError } from '../src/errors.js';
+import { idOf } from '../src/registry/globalIds.js';
 import { isUuid } from '../src/registry/models.js';
 
-export type NodeType = 'Model' | 'LineageEdge' | 'Job' | 'Evaluation' | 'ApiToken';
-const TYPES: readonly NodeType[] = ['Model', 'LineageEdge', 'Job', 'Evaluation', 'ApiToken'];
-
-export function toGlobalId(type: NodeType, id: string): string {
-  return Buffer.from(`${type}:${id}`).toString('base64url');
-}
-
-export function fromGlobalId(globalId: string, field = 'id'): { type: NodeType; id: string } {
-  const decoded = Buffer.from(globalId, 'base64url').toString('utf8');
-  const [type, id] = decoded.split(':', 2) as [string, string | undefined];
-  if (!id || !TYPES.includes(type as NodeType) || !isUuid(id)) throw new BadInputError(field, `"${globalId}" is not an id from this API`);
-  return { type: type as NodeType, id };
-}
-
-/** An id of the expected type; a bare uuid is accepted too, for scripts that read the database. */
-export function idOf(type: NodeType, value: string, field = 'id'): string {
-  if (isUuid(value)) return value;
-  const g = fromGlobalId(value, field);
-  if (g.type !== type) throw new BadInputError(field, `is the id of a ${g.type}, not of a ${type}`);
-  return g.id;
-}
+// The decoding lives in the registry (the CLI takes these ids too); re-exported for the schema.
+export { fromGlobalId, idOf, type NodeType, toGlobalId } from '../src/registry/globalIds.js';
 
 /** A model reference: global id, uuid or owner/name. */
 export function modelRef(value: string, field = 'model'): string {

@@ -8,6 +8,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import type { PrismaClient } from '../db/client.js';
 import type { TokenRole } from '../db/generated/enums.js';
 import { BadInputError, NotFoundError } from '../errors.js';
+import { idOf } from './globalIds.js';
 import { REVOKED_CHANNEL, tokenCacheOf } from './tokenCache.js';
 
 export type { TokenRole } from '../db/generated/enums.js';
@@ -73,7 +74,9 @@ async function lookUpToken(prisma: PrismaClient, hash: string): Promise<Viewer |
   return viewer;
 }
 
-export async function revokeToken(prisma: PrismaClient, id: string) {
+/** `token`: the global id the API shows (`ApiToken:…` in base64) or the database id; else BAD_USER_INPUT naming `field`. */
+export async function revokeToken(prisma: PrismaClient, token: string, field = 'id') {
+  const id = idOf('ApiToken', token, field);
   const row = await prisma.apiToken.findUnique({ where: { id } });
   if (!row) throw new NotFoundError('API token', id);
   if (row.revokedAt) return row;
