@@ -108,7 +108,7 @@ export async function sequentialBlocks(
         Object.fromEntries([...weights].map(([name, data]) => [name, { data, dims: ckpt.info(name).shape }]));
       const pass = step(l, dense);
       const denseFeeds = feeds(dense);
-      for (const h of hidden) {
+      for (const h of pass.taps.length ? hidden : []) {
         o.signal?.throwIfAborted();
         pass.observe(await session.runInputs({}, [...pass.taps], { ...denseFeeds, hidden_in: { data: h, dims: [1, h.length / H, H] } }));
       }

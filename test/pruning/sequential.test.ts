@@ -18,7 +18,7 @@ import { parseRecipe, type SparsityRecipe } from '../../src/pruning/recipe.js';
 import { sequentialBlocks } from '../../src/pruning/sequential.js';
 import { sparseGptWeights } from '../../src/pruning/sparsegptWeights.js';
 import { wandaInputNorms } from '../../src/pruning/wandaNorms.js';
-import { sharedDir, sharedModel } from '../fixtures/checkpoints.js';
+import { buildCheckpoint, sharedDir, sharedModel } from '../fixtures/checkpoints.js';
 import { type BlockWeights, type LlamaDims, llamaBlock } from '../helpers/llamaBlock.js';
 import { obsPrune } from '../helpers/obs.js';
 import { tempDir } from '../helpers/tmp.js';
@@ -139,6 +139,41 @@ describe('sequentialBlocks', () => {
     const zeroed = await run(true);
     for (const i of [0, 1]) expect(maxAbsDiff(zeroed.attnIn1[i]!, dense.attnIn1[i]!)).toBeGreaterThan(1e-2 * maxAbs(dense.attnIn1[i]!));
   }, 60_000);
+});
+
+describe('block graphs of every decoder family', () => {
+  // mistral: a sliding window; qwen2: q/k/v biases; qwen3: q/k norms; gemma2: sandwich norms,
+  // soft-capping, √hidden embedding scale; gemma3: local RoPE base on alternate layers.
+  it.each(['mistral', 'qwen2', 'qwen3', 'gemma2', 'gemma3'] as const)(
+    '%s: chained over two windows with nothing pruned, they give the whole-model graph’s last hidden state',
+    async (family) => {
+      const dir = join(tmp, `fixture-${family}`);
+      // A small vocabulary: the ids are fed directly, and a 262k-row embedding only costs time.
+      const cfg = await buildCheckpoint(family, dir, { seed: 7, config: { vocab_size: 1024 } });
+      const ids = Array.from({ length: 300 }, (_, i) => (i * 7919 + 3) % Number(cfg.vocab_size));
+      const fixture = await CheckpointTensors.open(dir);
+      try {
+        const a = alignPrefix(parseArchitecture(cfg, join(dir, 'config.json')), fixture.names());
+        const last = `hidden_out_${a.numLayers - 1}`;
+        const { modelPath } = await exportOnnx(dir, join(tmp, `fixture-${family}-full`), { activations: true, outputs: [] });
+        const session = await LmSession.open(modelPath, { threads: 2 });
+        const expected: Float32Array[] = [];
+        try {
+          for (const w of [ids.slice(0, 256), ids.slice(256)]) expected.push((await session.run([w], [last]))[last]!.data as Float32Array);
+        } finally {
+          await session.release();
+        }
+        const o = { cacheDir: join(tmp, 'cache'), threads: 2, tmp: join(tmp, `fixture-${family}-seq`) };
+        const got = await sequentialBlocks(fixture, a, ids, o, 'test', () => ({ taps: [], observe() {}, prune: async () => new Map() }));
+        expected.forEach((e, i) => {
+          expect(maxAbsDiff(got[i]!, e), `window ${i}`).toBeLessThan(1e-4 * maxAbs(e));
+        });
+      } finally {
+        await fixture.close();
+      }
+    },
+    60_000,
+  );
 });
 
 /** Round-to-nearest-even to bfloat16 (the shared model's dtype), through FP32 as the engine stores it. */
