@@ -378,6 +378,36 @@ describe('hostile writes (issue 26 on the Hub routes)', () => {
     expect(put.status).toBe(401);
   });
 
+  it('JSON-form commits (held whole, up to 64 MB) read their bodies two at a time; a third waits, unread', async () => {
+    const open = (body: Buffer, length: number) => {
+      const req = httpRequest(`${hubUrl}/api/models/up/tiny/commit/main`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'content-length': length, authorization: `Bearer ${api.tokens.MAINTAINER}` },
+      });
+      req.on('error', () => {});
+      const answered = new Promise<number>((resolve) =>
+        req.on('response', (res) => {
+          res.resume();
+          resolve(res.statusCode ?? 0);
+        }),
+      );
+      req.write(body);
+      return { req, answered };
+    };
+    const late = (p: Promise<number>, ms: number) => Promise.race([p, new Promise<'none'>((r) => setTimeout(() => r('none'), ms))]);
+    // Two slow clients take both slots: headers and the first bytes of a body that never completes.
+    const slow = [open(Buffer.from('{"summary":'), 1024 * 1024), open(Buffer.from('{"summary":'), 1024 * 1024)];
+    await new Promise((r) => setTimeout(r, 300));
+    // A third, complete (refused 400 once read: a path outside the repository), waits for a slot.
+    const body = Buffer.from('{"summary":"x","files":[{"path":"../x","content":""}]}');
+    const third = open(body, body.length);
+    third.req.end();
+    expect(await late(third.answered, 700)).toBe('none');
+    slow[0]!.req.destroy();
+    expect(await late(third.answered, 3000)).toBe(400);
+    slow[1]!.req.destroy();
+  });
+
   it('path names a file system cannot hold, and a path both a file and a folder, are 400 naming the path', async () => {
     const before = { model: await model('up/tiny'), blobs: await storeState().blobs };
     const line = (key: string, value: object) => JSON.stringify({ key, value });

@@ -8,10 +8,13 @@ import { commitToRepo } from '../../../src/registry/hubCommit.js';
 import { CommitBodyReader, MAX_JSON_BODY_BYTES } from '../../../src/registry/hubCommitBody.js';
 import { formatModelName } from '../../../src/registry/names.js';
 import type { Services } from '../../context.js';
+import { bodySlots } from './bodySlots.js';
 import { baseUrl, writableRoute } from './writable.js';
 
 /** The JSON form is read whole (bounded), after the token check; NDJSON is left to stream. */
 const commitJsonBody = express.raw({ type: 'application/json', limit: MAX_JSON_BODY_BYTES });
+/** JSON-form commits reading their body at once, per process (bodySlots.ts). */
+export const MAX_JSON_COMMITS = 2;
 
 export function commitRoute(services: Services) {
   return writableRoute<{ owner: string; name: string; revision: string }>(
@@ -42,6 +45,6 @@ export function commitRoute(services: Services) {
         await store.removeTemp(staging);
       }
     },
-    [commitJsonBody],
+    [bodySlots(MAX_JSON_COMMITS, (req) => typeof req.is('application/json') === 'string'), commitJsonBody],
   );
 }
