@@ -10,19 +10,38 @@ export interface RedactionRoots {
 }
 
 // An absolute POSIX path of two or more parts, up to a character that cannot end a path in text
-// (not the path part of a URL: no word character, ':' or '/' right before it).
-const ABSOLUTE_PATH = /(?<![\w.~:/-])\/(?:[^\s/'"`:,;()[\]{}<>]+\/)+[^\s/'"`:,;()[\]{}<>]*/g;
+// (not the path part of a URL: no word character or '/' right before it). A ':' before it is
+// allowed (`x:/work/a`, `file:/work/a`): a URL's `scheme://host/…` never matches, as the path
+// would start with an empty part and its later parts follow a word character or a '/'.
+const ABSOLUTE_PATH = /(?<![\w.~/-])\/(?:[^\s/'"`:,;()[\]{}<>]+\/)+[^\s/'"`:,;()[\]{}<>]*/g;
+// A file URL's scheme and empty host (`file:///work/main/workers/entry.mjs`, ESM stack frames,
+// RFC 8089): dropped, so its path is redacted like any other.
+const FILE_URL_PREFIX = /file:\/\/(?=\/)/gi;
+
+/** A path with its `.` and `..` parts resolved (`/roots/../outside` is `/outside`), without touching the disk. */
+function normalise(path: string): string {
+  const out: string[] = [];
+  for (const part of path.split('/')) {
+    if (part === '' || part === '.') continue;
+    if (part === '..') out.pop();
+    else out.push(part);
+  }
+  return `/${out.join('/')}`;
+}
 
 export function makeRedactor(roots: RedactionRoots): (text: string) => string {
   const named = [
-    ...roots.modelRoots.map((r) => ({ root: r.replace(/\/+$/, ''), label: '<import root>' })),
-    ...roots.storeRoots.map((r) => ({ root: r.replace(/\/+$/, ''), label: '<artifact store>' })),
+    ...roots.modelRoots.map((r) => ({ root: normalise(r), label: '<import root>' })),
+    ...roots.storeRoots.map((r) => ({ root: normalise(r), label: '<artifact store>' })),
   ]
     .filter((r) => r.root.length > 1)
     // Longest first, so a root inside another is matched as itself.
     .sort((a, b) => b.root.length - a.root.length);
   return (text) =>
-    text.replace(ABSOLUTE_PATH, (path) => {
+    text.replace(FILE_URL_PREFIX, '').replace(ABSOLUTE_PATH, (written) => {
+      // Judged on the normalised path: `/roots/../outside/secret` is outside the roots, not
+      // `<import root>/../outside/secret`.
+      const path = normalise(written);
       const hit = named.find((r) => path === r.root || path.startsWith(`${r.root}/`));
       return hit ? hit.label + path.slice(hit.root.length) : '<server path>';
     });
