@@ -1,7 +1,7 @@
 // A model's card over plain HTTP as README.md (as the Hub serves it), for tools that want it
 // without GraphQL, and the wrapper every model route shares. Same access rule as queries.
 
-import type { Request, Response } from 'express';
+import type { Request, RequestHandler, Response } from 'express';
 import { renderCard } from '../src/cards/render.js';
 import { cardInput } from '../src/registry/cards.js';
 import { findModel } from '../src/registry/models.js';
@@ -13,19 +13,22 @@ import { checkParams, checkQuery } from './http/params.js';
 /**
  * A route that reads the registry: the parameters are checked, the caller's token is checked as
  * for a query, and an error goes to the app's JSON error handler (graphql/http/errors.ts), which
- * gives it its HTTP status (the same for every model route).
+ * gives it its HTTP status (the same for every model route). A route with a body (paths-info)
+ * passes its parsers, which run only once the caller may read (graphql/http/hub/writable.ts).
  */
 export function readableRoute<P extends Record<string, string | string[]>>(
   services: Services,
   handle: (req: Request<P>, res: Response) => Promise<void>,
-) {
+  body: RequestHandler[] = [],
+): RequestHandler[] {
   // express 5 passes a rejected promise to the error handler.
-  return async (req: Request<P>, res: Response) => {
+  const authorise: RequestHandler = async (req, _res, next) => {
     checkParams(req.params);
     checkQuery(req.query);
     checkRead(await createContext(services, req.headers.authorization));
-    await handle(req, res);
+    next();
   };
+  return [authorise, ...body, handle as unknown as RequestHandler];
 }
 
 export function cardRoute(services: Services) {

@@ -5,6 +5,7 @@
 // download route.
 import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync } from 'node:fs';
+import { request as httpRequest } from 'node:http';
 import { dirname, join } from 'node:path';
 import { downloadFile, fileDownloadInfo, listFiles, listModels, modelInfo, pathsInfo } from '@huggingface/hub';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -198,6 +199,23 @@ describe('the headers and codes huggingface_hub reads', () => {
       expect(info).toBeInstanceOf(Error);
       const ok = await modelInfo({ name: REPO, hubUrl: closed.server.url, accessToken: closed.tokens.READER, additionalFields: ['sha'] });
       expect(ok.private).toBe(true);
+      // paths-info's body is read only once the caller may read: 401 while the body is still arriving.
+      const status = await new Promise<number | 'none'>((resolve) => {
+        const req = httpRequest(`${closed.server.url}/api/models/${REPO}/paths-info/main`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', 'content-length': 1024 * 1024 },
+        });
+        req.on('error', () => {});
+        const timer = setTimeout(() => resolve('none'), 2000);
+        req.on('response', (res) => {
+          clearTimeout(timer);
+          res.resume();
+          resolve(res.statusCode ?? 0);
+        });
+        req.write('{"paths":[');
+        setTimeout(() => req.destroy(), 2500);
+      });
+      expect(status).toBe(401);
     } finally {
       await closed.close();
     }

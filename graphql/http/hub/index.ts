@@ -3,11 +3,10 @@
 // env.remoteHost) can pull from Bonsai, and push to it (create a repository, preupload, the LFS
 // batch API and uploads, commits). The paths are the Hub's; the answers follow what its
 // clients read (see each file). Mounted before the catalog's `/{owner}/{name}` page route.
-import express, { type Express } from 'express';
+import type { Express } from 'express';
 import type { Services } from '../../context.js';
 import { commitRoute } from './commit.js';
 import { createRepoRoute, deleteRepoRoute } from './createRepo.js';
-import { jsonBody } from './jsonBody.js';
 import { lfsBatchRoute } from './lfsBatch.js';
 import { lfsUploadRoute, lfsVerifyRoute } from './lfsUpload.js';
 import { listModelsRoute } from './listModels.js';
@@ -21,13 +20,7 @@ export function mountHubRoutes(app: Express, services: Services): void {
   app.get('/api/models/:owner/:name', modelInfoRoute(services));
   app.get('/api/models/:owner/:name/revision/:revision', modelInfoRoute(services));
   app.get('/api/models/:owner/:name/tree/:revision{/*path}', treeRoute(services));
-  app.post(
-    '/api/models/:owner/:name/paths-info/:revision',
-    // JSON under the project's policy (strict UTF-8), as every body; huggingface_hub sends a form.
-    ...jsonBody(1024 * 1024),
-    express.urlencoded({ extended: false, limit: '1mb' }),
-    pathsInfoRoute(services),
-  );
+  app.post('/api/models/:owner/:name/paths-info/:revision', pathsInfoRoute(services));
   app.get('/:owner/:name/resolve/:revision/*path', resolveRoute(services));
   // Writes (graphql/http/hub/writable.ts: maintainer to write, admin to delete a repository). Each
   // route reads its body only after the token and role are checked.
