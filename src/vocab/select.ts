@@ -25,8 +25,10 @@ import { readJsonObjectSync } from '../formats/checkpoint/folder.js';
 import { readTokenizerFilesSync } from '../formats/checkpoint/tokenizerFiles.js';
 import { type BpeView, mergeResult, readBpe, type TokenizerJson } from './bpe.js';
 import { type CorpusCount, type CorpusFile, type CorpusUnit, countCorpus } from './count.js';
+import { firstSymbols, mergePath, mergeRanks } from './mergePath.js';
 
 export { CORPUS_UNITS, type CorpusUnit, countCorpus } from './count.js';
+export { mergePath, mergeRanks, type WordOptions } from './mergePath.js';
 
 export interface VocabOptions {
   corpus: string[];
@@ -103,66 +105,6 @@ function close(view: BpeView, made: Map<string, Array<[string, string]>>, kept: 
       }
     }
   }
-}
-
-/** Merge ranks by pair, for BPE on a token's own characters; a pair listed twice takes its last rank. */
-export function mergeRanks(view: Pick<BpeView, 'merges'>): Map<string, number> {
-  const rank = new Map<string, number>();
-  view.merges.forEach(([a, b], i) => {
-    rank.set(`${a}\u0000${b}`, i);
-  });
-  return rank;
-}
-
-/** How a word's first symbols are spelled (BPE's `continuing_subword_prefix`, `end_of_word_suffix`; '' when unset). */
-export interface WordOptions {
-  prefix: string;
-  suffix: string;
-}
-
-/**
- * The symbols `merge_word` starts from for a word that is `token`: a token starting with the
- * prefix sits inside a word (every character prefixed), otherwise at its start (all but the first);
- * a token ending with the suffix ends a word (its last character carries it).
- */
-function firstSymbols(token: string, { prefix, suffix }: WordOptions): string[] {
-  let body = token;
-  const inside = prefix !== '' && body.startsWith(prefix) && body.length > prefix.length;
-  if (inside) body = body.slice(prefix.length);
-  const last = suffix !== '' && body.endsWith(suffix) && body.length > suffix.length;
-  if (last) body = body.slice(0, -suffix.length);
-  const chars = Array.from(body);
-  return chars.map((c, i) => `${inside || i > 0 ? prefix : ''}${c}${last && i === chars.length - 1 ? suffix : ''}`);
-}
-
-/**
- * The symbols BPE passes through when it encodes `token` alone: its characters, then each merge
- * result, lowest rank first and leftmost on ties (huggingface/tokenizers' BPE word merge loop).
- * `reaches` says whether the loop ends in the token itself.
- */
-export function mergePath(
-  token: string,
-  rank: ReadonlyMap<string, number>,
-  word: WordOptions = { prefix: '', suffix: '' },
-): { symbols: string[]; reaches: boolean } {
-  const parts = firstSymbols(token, word);
-  const symbols = new Set(parts);
-  for (;;) {
-    let best = -1;
-    let bestRank = Number.POSITIVE_INFINITY;
-    for (let i = 0; i + 1 < parts.length; i++) {
-      const r = rank.get(`${parts[i]}\u0000${parts[i + 1]}`);
-      if (r !== undefined && r < bestRank) {
-        bestRank = r;
-        best = i;
-      }
-    }
-    if (best < 0) break;
-    const merged = mergeResult(parts[best]!, parts[best + 1]!, word.prefix);
-    parts.splice(best, 2, merged);
-    symbols.add(merged);
-  }
-  return { symbols: [...symbols], reaches: parts.length === 1 && parts[0] === token };
 }
 
 /**
