@@ -9,6 +9,7 @@ import { createHash } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { BadInputError } from '../errors.js';
+import { fileNameProblem } from '../formats/fileNames.js';
 import { parseJsonBytes } from '../formats/json.js';
 
 /** A regular file sent inline: the Hub refuses more than 10 MiB without LFS (preupload says `lfs` from there). */
@@ -21,8 +22,6 @@ export const MAX_JSON_BODY_BYTES = 64 * 1024 * 1024;
 export const MAX_OPERATIONS = 10_000;
 export const MAX_INLINE_TOTAL_BYTES = 1024 * 1024 * 1024;
 const MAX_PATH = 1000;
-/** Bytes of one path segment: Linux's NAME_MAX (limits.h); a longer one fails at link (ENAMETOOLONG). */
-export const MAX_SEGMENT_BYTES = 255;
 
 export interface CommitHeader {
   summary: string;
@@ -46,20 +45,18 @@ export interface CommitBody {
 export function checkRepoPath(path: unknown, field: string): string {
   if (typeof path !== 'string' || path.length === 0) throw new BadInputError(field, 'must be a file path in the repository');
   if (path.length > MAX_PATH) throw new BadInputError(field, `at most ${MAX_PATH} characters`);
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what is refused
-  if (/[\u0000-\u001f\\]/.test(path)) throw new BadInputError(field, 'must not contain control characters or backslashes');
-  const segments = path.split('/');
-  if (segments.some((s) => s === '' || s === '.' || s === '..' || s.toLowerCase() === '.git'))
-    throw new BadInputError(
-      field,
-      `${JSON.stringify(path.slice(0, 200))} is not a relative path (no leading /, //, . or .. segments, no .git)`,
-    );
-  const long = segments.find((s) => Buffer.byteLength(s, 'utf8') > MAX_SEGMENT_BYTES);
-  if (long !== undefined)
-    throw new BadInputError(
-      field,
-      `${JSON.stringify(path.slice(0, 200))}: the name ${JSON.stringify(long.slice(0, 40))}… has ${Buffer.byteLength(long, 'utf8')} bytes, more than the ${MAX_SEGMENT_BYTES} a file name may have (UTF-8)`,
-    );
+  if (path.includes('\\')) throw new BadInputError(field, 'must not contain control characters or backslashes');
+  // Every segment is one file name, by the rule a registered checkpoint's shard names follow too.
+  for (const segment of path.split('/')) {
+    const problem = fileNameProblem(segment);
+    if (problem)
+      throw new BadInputError(
+        field,
+        segment === '' || segment === '.' || segment === '..' || segment.toLowerCase() === '.git'
+          ? `${JSON.stringify(path.slice(0, 200))} is not a relative path (no leading /, //, . or .. segments, no .git)`
+          : `${JSON.stringify(path.slice(0, 200))}: the name ${JSON.stringify(segment.slice(0, 40))} ${problem}`,
+      );
+  }
   return path;
 }
 
