@@ -107,7 +107,10 @@ function withCharColumns<T extends Queryable>(target: T): T {
 }
 
 function pgFactory(config: pg.ClientConfig): PrismaPg {
-  return new PrismaPg({ ...config, max: 2, Client: CharTaggingClient });
+  // allowExitOnIdle: the engine leaves a pooled connection behind after free() and dispose(), whose
+  // 10 s idle timer kept every CLI command (`bonsai token list`, `register`) alive 10 s after its
+  // work was done; an idle pool must not hold the process.
+  return new PrismaPg({ ...config, max: 2, Client: CharTaggingClient, allowExitOnIdle: true });
 }
 
 function adapterFactory(url: string, opened: SqlDriverAdapter[]): SqlMigrationAwareDriverAdapterFactory {
@@ -169,12 +172,36 @@ export async function openSchemaEngine(url: string, schema: SchemaFile, log?: Lo
   };
   const engine = await bg.SchemaEngine.new({ datamodels: [[schema.path, schema.content]] }, onLog, factory);
   return {
-    engine,
+    engine: timersUnrefed(engine),
     async close() {
       engine.free();
       await Promise.all(opened.splice(0).map((a) => a.dispose()));
     },
   };
+}
+
+/**
+ * The engine with every call run while timers are created unref'd. The WebAssembly engine arms a
+ * 10 s timer of its own (through the global setTimeout) that outlives free(): it kept every CLI
+ * command alive 10 s after its work was done. The calls run at start-up and in the CLI, when
+ * nothing else of the process is arming timers.
+ */
+function timersUnrefed(engine: bg.SchemaEngine): bg.SchemaEngine {
+  return new Proxy(engine, {
+    get(target, key, receiver) {
+      const value = Reflect.get(target, key, receiver);
+      if (typeof value !== 'function' || key === 'free') return value;
+      return async (...args: unknown[]) => {
+        const original = globalThis.setTimeout;
+        globalThis.setTimeout = ((...a: Parameters<typeof setTimeout>) => original(...a).unref()) as typeof setTimeout;
+        try {
+          return await (value as (...a: unknown[]) => Promise<unknown>).apply(target, args);
+        } finally {
+          globalThis.setTimeout = original;
+        }
+      };
+    },
+  });
 }
 
 export const noFilters: bg.SchemaFilter = { externalTables: [], externalEnums: [] };
