@@ -14,7 +14,6 @@ import {
   isAbstractType,
   isLeafType,
   isNonNullType,
-  isObjectType,
 } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildSchema } from '../../graphql/schema.js';
