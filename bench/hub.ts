@@ -6,7 +6,8 @@
 //     one PUT, the commit) against `cp` of the weight file; the server's RSS growth meanwhile.
 //     Targets: ≤ 3× cp, RSS growth ≤ 300 MB.
 //  2. download of the weight file through /OWNER/NAME/resolve/main/model.safetensors by curl to
-//     /dev/null against `cat` of the same store blob to /dev/null. Target: ≥ 0.8× cat's throughput.
+//     /dev/null against `cat` of the same store blob to /dev/null, from the page cache and (root on
+//     Linux) from disk, the cache dropped before each read. Target: ≥ 0.8× cat's throughput from disk.
 //     Beside it, a bare node:http server streaming the same blob: the ceiling of a Node server here.
 //  3. a Range request for the last 1 MB. Target: median of 20 < 50 ms.
 //   npm run bench:hub            (BENCH_DIR for the generated checkpoint; kept between runs)
@@ -104,6 +105,11 @@ function spawnAsync(cmd: string, args: string[]): Promise<{ seconds: number; std
       code === 0 ? resolve({ seconds: (performance.now() - t) / 1000, stdout: out }) : reject(new Error(`${cmd} exited with ${code}`)),
     );
   });
+}
+
+/** Empties the page cache (root on Linux), so the next read comes from the disk; false where it cannot. */
+function dropCaches(): boolean {
+  return spawnSync('sh', ['-c', 'sync && echo 3 > /proc/sys/vm/drop_caches'], { stdio: 'ignore' }).status === 0;
 }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
@@ -207,10 +213,28 @@ async function main(): Promise<void> {
     const cat = Math.min(...cats);
     const download = Math.min(...curls);
     const throughput = cat / download;
-    failed ||= throughput < 0.8;
     console.log(
-      `  download (curl of /resolve)            ${download.toFixed(3)} s = ${(size / MB / download).toFixed(0)} MB/s   cat ${cat.toFixed(3)} s = ${(size / MB / cat).toFixed(0)} MB/s   throughput ${throughput.toFixed(2)}× (target ≥ 0.8×)  ${verdict(throughput >= 0.8)}`,
+      `  download (curl of /resolve), cached    ${download.toFixed(3)} s = ${(size / MB / download).toFixed(0)} MB/s   cat ${cat.toFixed(3)} s = ${(size / MB / cat).toFixed(0)} MB/s   throughput ${throughput.toFixed(2)}×`,
     );
+    // The target reads "the blob from disk": with the page cache dropped before every read (root
+    // on Linux), cat and the download both read the disk; where it cannot be dropped, the cached
+    // figures above are the ones judged.
+    const coldCats: number[] = [];
+    const coldCurls: number[] = [];
+    for (let i = 0; i < 3 && dropCaches(); i++) {
+      coldCats.push(run('sh', ['-c', `cat '${blob}' > /dev/null`]).seconds);
+      dropCaches();
+      coldCurls.push((await spawnAsync('curl', ['-sS', '-o', '/dev/null', url])).seconds);
+    }
+    const judged = coldCats.length ? Math.min(...coldCats) / Math.min(...coldCurls) : throughput;
+    failed ||= judged < 0.8;
+    if (coldCats.length) {
+      const c = Math.min(...coldCats);
+      const d = Math.min(...coldCurls);
+      console.log(
+        `  download (curl of /resolve), from disk ${d.toFixed(3)} s = ${(size / MB / d).toFixed(0)} MB/s   cat ${c.toFixed(3)} s = ${(size / MB / c).toFixed(0)} MB/s   throughput ${judged.toFixed(2)}× (target ≥ 0.8×)  ${verdict(judged >= 0.8)}`,
+      );
+    } else console.log(`  (page cache cannot be dropped here: the cached figures are judged, target ≥ 0.8×)  ${verdict(judged >= 0.8)}`);
     console.log(
       `  bare node:http server, same blob       ${bareBest.toFixed(3)} s = ${(size / MB / bareBest).toFixed(0)} MB/s   Bonsai / bare ${(bareBest / download).toFixed(2)}× the throughput`,
     );
