@@ -2,13 +2,14 @@
 // out of V8's heap fails at once as OUT_OF_MEMORY (issue 26: it was retried three times and ended
 // FAILED with an empty error), and one killed with SIGKILL on each of its three attempts ends
 // FAILED as KILLED (it ended with `error: null`). Both are real processes, killed for real.
-import { copyFileSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { QUEUE } from '../../src/registry/queue.js';
 import { Runner } from '../../workers/runner.js';
 import { copySharedModel, sharedDir } from '../fixtures/checkpoints.js';
 import { startTestApi, type TestApi } from '../helpers/api.js';
+import { jobProcess } from '../helpers/jobProcess.js';
 import { tempDir } from '../helpers/tmp.js';
 import { waitFor } from '../helpers/waitFor.js';
 
@@ -55,20 +56,6 @@ async function evaluate(data: string): Promise<string> {
 
 function finished(id: string, ms = 60_000) {
   return waitFor('the job to end', async () => ((await job(id)).finishedAt ? job(id) : undefined), ms, 100);
-}
-
-/** The pid of the job process running `jobId` (workers/entry.mjs JOB_ID), from /proc. */
-function jobProcess(jobId: string): number | undefined {
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const argv = readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0');
-      if (argv.some((a) => a.endsWith('entry.mjs')) && argv.includes(jobId)) return Number(entry);
-    } catch {
-      // The process ended while we looked.
-    }
-  }
-  return undefined;
 }
 
 describe('a FAILED job says why, also when its process died', () => {

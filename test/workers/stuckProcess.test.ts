@@ -2,13 +2,14 @@
 // supervisor hands its job back to the queue, and the runner that owns the process kills it, so
 // the slot is free and the retry runs. (Before, the stopped process held its runner's only slot
 // and every later job stayed QUEUED until someone cancelled the stuck one by hand.)
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { QUEUE } from '../../src/registry/queue.js';
 import { Runner } from '../../workers/runner.js';
 import { copySharedModel, sharedDir } from '../fixtures/checkpoints.js';
 import { startTestApi, type TestApi } from '../helpers/api.js';
+import { jobProcess } from '../helpers/jobProcess.js';
 import { tempDir } from '../helpers/tmp.js';
 import { waitFor } from '../helpers/waitFor.js';
 
@@ -37,20 +38,6 @@ afterAll(async () => {
   await runner?.stop();
   await api?.close();
 });
-
-/** The pid of the job process running `jobId` (workers/entry.mjs JOB_ID), from /proc. */
-function jobProcess(jobId: string): number | undefined {
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const argv = readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0');
-      if (argv.some((a) => a.endsWith('entry.mjs')) && argv.includes(jobId)) return Number(entry);
-    } catch {
-      // The process ended while we looked.
-    }
-  }
-  return undefined;
-}
 
 describe('a stopped job process', () => {
   it('is killed when its job is handed back, and the retry runs in the freed slot', async () => {
