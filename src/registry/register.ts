@@ -48,6 +48,8 @@ export interface Registered {
 export async function registerModel(deps: RegistryDeps, input: RegisterInput): Promise<Registered> {
   const { prisma, store } = deps;
   const { owner, name } = parseModelName(input.name);
+  // Bounded before any file is read.
+  if ((input.parents?.length ?? 0) > MAX_PARENTS) throw new BadInputError('parents', `at most ${MAX_PARENTS} parents`);
   const tags = checkTags(input.tags ?? []);
   const license = input.license ? checkLicense(input.license) : null;
   let path = input.path;
@@ -62,7 +64,6 @@ export async function registerModel(deps: RegistryDeps, input: RegisterInput): P
   const dir = await resolveImportPath(path, roots);
   const description = checkDescription(input.description);
   await checkNameFree(prisma, { owner, name });
-  if ((input.parents?.length ?? 0) > MAX_PARENTS) throw new BadInputError('parents', `at most ${MAX_PARENTS} parents`);
   const parents = await Promise.all((input.parents ?? []).map((p, i) => findModel(prisma, p.model, `parents[${i}].model`)));
   if (new Set(parents.map((p) => p.id)).size !== parents.length) throw new BadInputError('parents', 'lists the same parent twice');
 

@@ -152,9 +152,27 @@ describe('registerModel: a derivative’s recorded recipe is bounded', () => {
     expect(await api.db.prisma.model.count()).toBe(1);
   });
 
+  it('65 parents are BAD_USER_INPUT naming parents', async () => {
+    const parents = Array.from({ length: 65 }, () => ({ model: 'bible/tiny-llama-kjv', relation: 'FINETUNED' }));
+    const r = await api.gql('mutation($p: [ParentInput!]) { registerModel(path: "/nowhere", name: "x/z", parents: $p) { model { id } } }', {
+      p: parents,
+    });
+    expect(r.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+    expect(r.errors?.[0]?.message).toMatch(/^parents: at most 64 parents/);
+  });
+
   it('a short method with small settings passes these checks (and fails later, on the missing folder)', async () => {
     const r = await api.gql(REGISTER, { r: { method: 'lora-r16', settings: { rank: 16, alpha: 32 } } });
     expect(r.errors?.[0]?.message).not.toMatch(/recipe\./);
+  });
+});
+
+describe('file names in recipes', () => {
+  it('a calibration file name over 4,096 characters (PATH_MAX) is BAD_USER_INPUT naming it', async () => {
+    const recipe = { method: 'sparsity', criterion: 'wanda', pattern: '2:4', calibration: 'a'.repeat(4097) };
+    const r = await api.gql(PLAN, { r: recipeInput(recipe) }, null);
+    expect(r.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+    expect(r.errors?.[0]?.message).toMatch(/^recipe\.calibration: must be at most 4096 characters/);
   });
 });
 
@@ -166,11 +184,11 @@ describe('work a single request may ask for', () => {
       body: JSON.stringify({ query }),
     });
 
-  it('cards are costed: 40 in one request are allowed, 41 are over the cost limit before any is rendered', async () => {
+  it('cards are costed: 39 in one request are allowed, 40 are over the cost limit before any is rendered', async () => {
     const cards = (n: number) => `{ models(first: ${n}) { nodes { card { markdown } } } }`;
     const ok = await post(cards(39));
     expect(ok.status).toBe(200);
-    const over = await post(`{ a: models(first: 40) { nodes { card { markdown } } } b: models(first: 1) { nodes { card { markdown } } } }`);
+    const over = await post(cards(40));
     expect(over.status).toBe(400);
     const body = (await over.json()) as { errors: Array<{ message: string; extensions: { code: string } }> };
     expect(body.errors[0]!.extensions.code).toBe('GRAPHQL_VALIDATION_FAILED');
