@@ -11,10 +11,10 @@ export interface RedactionRoots {
 
 // An absolute POSIX path of two or more parts, up to a character that cannot end a path in text
 // (not the path part of a URL: no word character or '/' right before it). A ':' before it is
-// allowed (`x:/work/a`, `file:/work/a`): a URL's `scheme://host/…` never matches, as the path
+// allowed (`x:/srv/a`, `file:/srv/a`): a URL's `scheme://host/…` never matches, as the path
 // would start with an empty part and its later parts follow a word character or a '/'.
 const ABSOLUTE_PATH = /(?<![\w.~/-])\/(?:[^\s/'"`:,;()[\]{}<>]+\/)+[^\s/'"`:,;()[\]{}<>]*/g;
-// A file URL's scheme and empty host (`file:///work/main/workers/entry.mjs`, ESM stack frames,
+// A file URL's scheme and empty host (`file:///srv/bonsai/workers/entry.mjs`, ESM stack frames,
 // RFC 8089): dropped, so its path is redacted like any other.
 const FILE_URL_PREFIX = /file:\/\/(?=\/)/gi;
 

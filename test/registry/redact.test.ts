@@ -11,10 +11,10 @@ const redact = makeRedactor({ modelRoots: ['/roots/models/'], storeRoots: ['/srv
 
 describe('makeRedactor', () => {
   it.each([
-    ['an ESM stack frame', 'at run (file:///work/main/workers/entry.mjs:12:5)', 'at run (<server path>:12:5)'],
+    ['an ESM stack frame', 'at run (file:///srv/bonsai/workers/entry.mjs:12:5)', 'at run (<server path>:12:5)'],
     ['a file URL under a root', 'file:///roots/models/data/x.txt', '<import root>/data/x.txt'],
-    ['a drive-like prefix', 'x:/work/main/a/b', 'x:<server path>'],
-    ['a file: URL without a host', 'file:/work/main/a/b', 'file:<server path>'],
+    ['a drive-like prefix', 'x:/srv/bonsai/a/b', 'x:<server path>'],
+    ['a file: URL without a host', 'file:/srv/bonsai/a/b', 'file:<server path>'],
     ['.. out of a root', 'reading /roots/models/../outside/secret failed', 'reading <server path> failed'],
     ['.. that stays inside', '/roots/models/a/../data/b.txt: not UTF-8', '<import root>/data/b.txt: not UTF-8'],
     ['. parts in the store', '/srv/bonsai/./artifacts/tmp/job-1/x', '<artifact store>/tmp/job-1/x'],
