@@ -88,15 +88,33 @@ export async function readRegularFile(path: string, maxBytes: number, options: O
   const { handle, size } = await openRegular(path, options);
   try {
     if (size > maxBytes) throw new NotRegularFileError(path, `${size} bytes is more than the ${maxBytes} this file may have`, field);
-    const out = Buffer.alloc(size);
-    let done = 0;
-    while (done < size) {
-      const { bytesRead } = await handle.read(out, done, size - done, done);
-      if (bytesRead === 0) break;
-      done += bytesRead;
-    }
-    return out.subarray(0, done);
+    return await readFirst(handle, size);
   } finally {
     await handle.close();
   }
+}
+
+/**
+ * The first `maxBytes` of a regular file, whatever its size: only those are read (a card's front
+ * matter in a README.md of any size).
+ */
+export async function readRegularHead(path: string, maxBytes: number, options: OpenOptions = {}): Promise<Buffer> {
+  const { handle, size } = await openRegular(path, options);
+  try {
+    return await readFirst(handle, Math.min(size, maxBytes));
+  } finally {
+    await handle.close();
+  }
+}
+
+/** The first `n` bytes of an open file (fewer if it ends first). */
+async function readFirst(handle: FileHandle, n: number): Promise<Buffer> {
+  const out = Buffer.alloc(n);
+  let done = 0;
+  while (done < n) {
+    const { bytesRead } = await handle.read(out, done, n - done, done);
+    if (bytesRead === 0) break;
+    done += bytesRead;
+  }
+  return out.subarray(0, done);
 }

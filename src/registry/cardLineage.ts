@@ -3,10 +3,11 @@
 // YAML front matter (https://huggingface.co/docs/hub/model-cards#specifying-a-base-model). The
 // reverse of src/cards/frontMatter.ts's HUB_RELATION. Without a relation the Hub infers one; here
 // one parent is a fine-tune and several a merge.
-import { open } from 'node:fs/promises';
+
 import { parse } from 'yaml';
 import type { Relation } from '../db/generated/enums.js';
 import { BadInputError } from '../errors.js';
+import { readRegularHead } from '../formats/regularFile.js';
 import { MAX_PARENTS } from './externalRecipe.js';
 
 const RELATION_OF_HUB: Record<string, Relation> = { finetune: 'FINETUNED', adapter: 'ADAPTER', merge: 'MERGED', quantized: 'QUANTIZED' };
@@ -18,29 +19,10 @@ export interface CardParents {
   relation: Relation;
 }
 
-/**
- * The first `max` bytes of the file: only those are read, whatever its size (a 600 MB README.md
- * uploaded through LFS was read whole, and one over 2 GiB failed readFile's own limit).
- */
-async function readHead(path: string, max: number): Promise<Buffer> {
-  const handle = await open(path, 'r');
-  try {
-    const buf = Buffer.alloc(max);
-    let filled = 0;
-    while (filled < max) {
-      const { bytesRead } = await handle.read(buf, filled, max - filled, filled);
-      if (bytesRead === 0) break;
-      filled += bytesRead;
-    }
-    return buf.subarray(0, filled);
-  } finally {
-    await handle.close();
-  }
-}
-
 /** The parents README.md at `path` names, or null when it names none. */
 export async function cardParents(path: string): Promise<CardParents | null> {
-  const head = (await readHead(path, MAX_FRONT_MATTER + 8)).toString('utf8');
+  // Only the front matter's bound is read, whatever the README's size (a 600 MB one was read whole).
+  const head = (await readRegularHead(path, MAX_FRONT_MATTER + 8)).toString('utf8');
   const m = /^---\r?\n([\s\S]*?)\r?\n---(\r?\n|$)/.exec(head);
   if (!m) return null;
   let meta: unknown;
