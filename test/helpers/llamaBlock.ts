@@ -3,6 +3,7 @@
 // checking sequential calibration against a forward pass that shares no code with the graph or
 // the engine. Llama only: no biases, q/k norms, sandwich norms or sliding windows.
 
+import type { ArchConfig } from '../../src/arch/types.js';
 export interface LlamaDims {
   hidden: number;
   heads: number;
@@ -10,6 +11,18 @@ export interface LlamaDims {
   intermediate: number;
   eps: number;
   theta: number;
+}
+
+/** A parsed config's block dimensions, as the reference forward pass takes them. */
+export function llamaDims(arch: ArchConfig): LlamaDims {
+  return {
+    hidden: arch.hiddenSize,
+    heads: arch.numHeads,
+    kvHeads: arch.numKvHeads,
+    intermediate: arch.intermediateSize,
+    eps: arch.rmsNormEps,
+    theta: arch.ropeTheta,
+  };
 }
 
 /** The block's weights by short name: input_layernorm, post_attention_layernorm, q/k/v/o, gate/up/down. */

@@ -19,7 +19,7 @@ import { sequentialBlocks } from '../../src/pruning/sequential.js';
 import { sparseGptWeights } from '../../src/pruning/sparsegptWeights.js';
 import { wandaInputNorms } from '../../src/pruning/wandaNorms.js';
 import { buildCheckpoint, sharedDir, sharedModel } from '../fixtures/checkpoints.js';
-import { type BlockWeights, type LlamaDims, llamaBlock } from '../helpers/llamaBlock.js';
+import { type BlockWeights, llamaBlock, llamaDims } from '../helpers/llamaBlock.js';
 import { obsPrune } from '../helpers/obs.js';
 import { tempDir } from '../helpers/tmp.js';
 
@@ -228,22 +228,12 @@ describe('SparseGPT is sequential', () => {
       calibration,
       samples: SAMPLES,
     }) as SparsityRecipe;
-    let t0 = performance.now();
     const { weights } = await sparseGptWeights(
       sharedModel,
       { ...recipe, dampening: 0.01 },
       { cacheDir: join(tmp, 'cache'), threads: 2, tmp: join(tmp, 'sgpt') },
     );
-    console.log('bonsai ms', performance.now() - t0);
-    t0 = performance.now();
-    const d: LlamaDims = {
-      hidden: arch.hiddenSize,
-      heads: arch.numHeads,
-      kvHeads: arch.numKvHeads,
-      intermediate: arch.intermediateSize,
-      eps: arch.rmsNormEps,
-      theta: arch.ropeTheta,
-    };
+    const d = llamaDims(arch);
     const emb = await ckpt.readFloat32('model.embed_tokens.weight');
     const H = arch.hiddenSize;
     const embedded = () => windows.map((ids) => ids.map((id) => Float64Array.from(emb.subarray(id * H, (id + 1) * H))));
@@ -298,7 +288,6 @@ describe('SparseGPT is sequential', () => {
       // From block 1 on the inputs differ: a one-shot result agrees visibly less.
       if (l === 1) expect(oneShotShare, report.at(-1)).toBeLessThan(0.995);
     }
-    console.log('ref ms', performance.now() - t0);
     console.log(report.join('\n'));
   }, 120_000);
 });
@@ -311,14 +300,7 @@ describe('Wanda is sequential too, as locuslab/wanda prune_wanda runs it', () =>
       threads: 2,
       tmp: join(tmp, 'wanda'),
     });
-    const d: LlamaDims = {
-      hidden: arch.hiddenSize,
-      heads: arch.numHeads,
-      kvHeads: arch.numKvHeads,
-      intermediate: arch.intermediateSize,
-      eps: arch.rmsNormEps,
-      theta: arch.ropeTheta,
-    };
+    const d = llamaDims(arch);
     const H = arch.hiddenSize;
     const emb = await ckpt.readFloat32('model.embed_tokens.weight');
     const block = async (l: number) => {
