@@ -20,9 +20,7 @@ import { EntryNotFoundError, RepoNotFoundError, RevisionNotFoundError } from './
 import { findByName, findModel, type ModelRow, removeUnreferencedBlobs } from './models.js';
 import { formatModelName, parseModelName } from './names.js';
 import { mapPrismaError } from './prismaErrors.js';
-import { createRevision, findRevision } from './revisions.js';
-
-const MAIN = new Set(['main', 'HEAD', 'refs/heads/main']);
+import { createRevision, findRevision, MAIN_REVISIONS } from './revisions.js';
 
 /** Bonsai decides which files are LFS files itself (hubRepo.ts isLfs); a client's .gitattributes is not kept. */
 const IGNORED = new Set(['.gitattributes']);
@@ -59,7 +57,7 @@ export async function commitToRepo(deps: RegistryDeps, input: { repo: string; re
   if (!model) throw new RepoNotFoundError(repo);
   const name = formatModelName(model);
   // One branch, as Bonsai keeps one line of history.
-  if (!MAIN.has(input.revision)) throw new RevisionNotFoundError(name, input.revision);
+  if (!MAIN_REVISIONS.has(input.revision)) throw new RevisionNotFoundError(name, input.revision);
   if (await prisma.job.count({ where: { modelId: model.id, status: { in: ['QUEUED', 'RUNNING'] } } }))
     throw new ConflictError(`a job is queued or running on ${name}; commit when it has finished`);
   // A model spawned by a prune whose job failed or was cancelled has no artifact yet, but its

@@ -14,11 +14,10 @@ import type { RegistryDeps } from './deps.js';
 import { findByName, type ModelRow } from './models.js';
 import { formatModelName, parseModelName } from './names.js';
 import { onnxExportOf } from './onnxExports.js';
-import { findRevision, RevisionNotFoundError } from './revisions.js';
+import { findRevision, MAIN_REVISIONS, RevisionNotFoundError } from './revisions.js';
 
 export { RevisionNotFoundError };
 
-const MAIN = new Set(['main', 'HEAD', 'refs/heads/main']);
 /** The sha of a repository without a commit yet: git's empty tree. */
 const EMPTY_SHA = '4b825dc642cb6eb9a060e54bf8d69288fbee4904';
 
@@ -104,7 +103,7 @@ export async function repoRevision(
   if (!model) throw new RepoNotFoundError(repo);
   const found = await findRevision(deps.prisma, model, revision);
   // A repository created for an upload has no revision until its first commit, as on the Hub.
-  if (!found && !MAIN.has(revision)) throw new RevisionNotFoundError(formatModelName(model), revision);
+  if (!found && !MAIN_REVISIONS.has(revision)) throw new RevisionNotFoundError(formatModelName(model), revision);
   const stored = found
     ? await deps.prisma.artifactFile.findMany({ where: { artifactId: found.artifactId }, orderBy: { path: 'asc' } })
     : [];

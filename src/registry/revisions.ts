@@ -14,7 +14,7 @@ import type { Tx } from './jobs/tx.js';
 export type RevisionRow = db.Revision;
 
 /** Revisions a model answers to by name besides their sha: its branch and HEAD. */
-const MAIN = new Set(['main', 'HEAD', 'refs/heads/main']);
+export const MAIN_REVISIONS: ReadonlySet<string> = new Set(['main', 'HEAD', 'refs/heads/main']);
 
 export class RevisionNotFoundError extends BonsaiError {
   constructor(repo: string, revision: string) {
@@ -72,7 +72,7 @@ export async function findRevision(
   model: { id: string; owner: string; name: string; artifactId: string | null },
   revision: string,
 ): Promise<RevisionRow | null> {
-  if (MAIN.has(revision)) {
+  if (MAIN_REVISIONS.has(revision)) {
     if (!model.artifactId) return null;
     return prisma.revision.findFirst({ where: { modelId: model.id, artifactId: model.artifactId }, orderBy: { createdAt: 'desc' } });
   }
