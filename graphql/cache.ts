@@ -56,8 +56,8 @@ export function isCatalogOperation(schema: GraphQLSchema, document: DocumentNode
   return catalog;
 }
 
-/** Sets the cache policy: 2 s and public for catalog reads by anyone allowed to read, nothing otherwise. */
-export function catalogCachePolicy(schema: GraphQLSchema): ApolloServerPlugin<Context> {
+/** Sets the cache policy: 2 s (or the server's setting) and public for catalog reads by anyone allowed to read, nothing otherwise. */
+export function catalogCachePolicy(schema: GraphQLSchema, maxAgeSeconds = CATALOG_MAX_AGE_SECONDS): ApolloServerPlugin<Context> {
   const decided = new Map<string, boolean>();
   return {
     async requestDidStart({ contextValue }) {
@@ -71,7 +71,7 @@ export function catalogCachePolicy(schema: GraphQLSchema): ApolloServerPlugin<Co
             if (decided.size >= 1000) decided.clear();
             decided.set(key, catalog);
           }
-          if (catalog) overallCachePolicy.replace({ maxAge: CATALOG_MAX_AGE_SECONDS, scope: 'PUBLIC' });
+          if (catalog) overallCachePolicy.replace({ maxAge: maxAgeSeconds, scope: 'PUBLIC' });
         },
         async willSendResponse({ overallCachePolicy, response }) {
           const policy = overallCachePolicy.policyIfCacheable();

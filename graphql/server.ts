@@ -33,6 +33,9 @@ export interface HttpOptions {
   host: string;
   port: number;
   production: boolean;
+  /** How long catalog reads are cached (default CATALOG_MAX_AGE_SECONDS); tests lengthen it so a
+   *  loaded machine cannot outlast the entry between two requests. */
+  catalogMaxAgeSeconds?: number;
 }
 
 export interface RunningServer {
@@ -69,7 +72,7 @@ export async function startHttpServer(services: Services, options: HttpOptions):
       inputChecksPlugin(),
       httpStatusPlugin(),
       complexityPlugin(schema),
-      catalogCachePolicy(schema),
+      catalogCachePolicy(schema, options.catalogMaxAgeSeconds),
       catalogResponseCache(),
     ],
   });

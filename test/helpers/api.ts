@@ -38,6 +38,7 @@ export async function startTestApi(
     publicReads?: boolean;
     production?: boolean;
     onQuery?: (sql: string) => void;
+    catalogMaxAgeSeconds?: number;
     /** The server's home (default: a new temporary folder); its store is home/artifacts. */
     home?: string;
   } = {},
@@ -56,7 +57,7 @@ export async function startTestApi(
   };
   const server = await startHttpServer(
     { prisma: db.prisma, log, version: '9.9.9', embeddedDatabase: false, registry, publicReads: options.publicReads ?? true },
-    { host: '127.0.0.1', port: 0, production: options.production ?? false },
+    { host: '127.0.0.1', port: 0, production: options.production ?? false, catalogMaxAgeSeconds: options.catalogMaxAgeSeconds },
   );
   const runners: Runner[] = [];
   const tokens = {} as Record<TokenRole, string>;
