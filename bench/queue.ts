@@ -8,8 +8,8 @@
 import { cpSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fromGlobalId } from '../graphql/globalId.js';
-import { startHttpServer } from '../graphql/server.js';
 import { createPrismaClient } from '../src/db/client.js';
+import { startHttpServer } from '../src/http/server.js';
 import { createLogger } from '../src/log.js';
 import { recipeInput } from '../src/pruning/recipeFields.js';
 import { JobQueue } from '../src/registry/queue.js';

@@ -5,7 +5,7 @@
 // RangeError from any of them was a 500. The check is one bounded, iterative walk (valueDepth).
 import type { RequestHandler } from 'express';
 import { jsonDepth, MAX_JSON_DEPTH, valueDepth } from '../src/formats/json.js';
-import { sendError } from './http/errors.js';
+import { sendError } from '../src/http/errors.js';
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 

@@ -1,6 +1,6 @@
 import { existsSync, mkdirSync } from 'node:fs';
-import { type RunningServer, startHttpServer } from '../../graphql/server.js';
 import { Runner } from '../../workers/runner.js';
+import { type RunningServer, startHttpServer } from '../http/server.js';
 import { onShutdown, type Runtime, startRuntime, version } from './lifecycle.js';
 import { announceServer } from './servers.js';
 

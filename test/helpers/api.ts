@@ -1,8 +1,8 @@
 // A real API stack for integration tests: a database of its own, pg-boss in it, an artifact
 // store in a temp folder and the HTTP server on a free port. `gql` talks to it over HTTP.
 import { join } from 'node:path';
-import type { RunningServer } from '../../graphql/server.js';
-import { startHttpServer } from '../../graphql/server.js';
+import type { RunningServer } from '../../src/http/server.js';
+import { startHttpServer } from '../../src/http/server.js';
 import { createLogger } from '../../src/log.js';
 import type { RegistryDeps } from '../../src/registry/deps.js';
 import { JobQueue } from '../../src/registry/queue.js';

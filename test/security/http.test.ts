@@ -154,7 +154,7 @@ describe('request bodies', () => {
 });
 
 describe('every HTTP route with hostile segments, bodies and roles (1,000 generated cases)', () => {
-  // The routes of graphql/server.ts and graphql/http/hub/index.ts; {o} {n} {r} {p} are segments.
+  // The routes of src/http/server.ts and src/http/hub/index.ts; {o} {n} {r} {p} are segments.
   const ROUTES: Array<[string, string]> = [
     ['GET', '/healthz'],
     ['GET', '/models/{o}/{n}/README.md'],

@@ -3,8 +3,8 @@
 // with one new file, through the real HTTP API. Prints what happened as JSON on its last line.
 import { closeSync, existsSync, openSync, readdirSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
-import { startHttpServer } from '../../../graphql/server.js';
 import { createPrismaClient } from '../../../src/db/client.js';
+import { startHttpServer } from '../../../src/http/server.js';
 import { createLogger } from '../../../src/log.js';
 import { JobQueue } from '../../../src/registry/queue.js';
 import { createToken } from '../../../src/registry/tokens.js';

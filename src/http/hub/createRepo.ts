@@ -1,10 +1,11 @@
 // POST /api/repos/create and DELETE /api/repos/delete (huggingface_hub's create_repo/delete_repo,
 // huggingface.js's createRepo/deleteRepo): a model repository named organization/name. Creating
 // needs the maintainer role, deleting the admin role; an existing name is 409 as on the Hub.
-import { BadInputError } from '../../../src/errors.js';
-import { createHubRepo, deleteHubRepo, type RepoRequest, repoNameOf } from '../../../src/registry/hubRepos.js';
-import { formatModelName } from '../../../src/registry/names.js';
-import type { Services } from '../../context.js';
+
+import type { Services } from '../../../graphql/context.js';
+import { BadInputError } from '../../errors.js';
+import { createHubRepo, deleteHubRepo, type RepoRequest, repoNameOf } from '../../registry/hubRepos.js';
+import { formatModelName } from '../../registry/names.js';
 import { jsonBody } from './jsonBody.js';
 import { baseUrl, writableRoute } from './writable.js';
 

@@ -5,10 +5,11 @@
 // exists (sha256 for LFS files, the git blob id otherwise): huggingface_hub leaves a file whose id
 // equals its own out of the commit. `shouldIgnore` is the Hub's .gitignore answer: Bonsai applies
 // none, so it is false (a file the checkpoint does not use is refused by the commit, by name).
-import { BadInputError } from '../../../src/errors.js';
-import { checkRepoPath } from '../../../src/registry/hubCommitBody.js';
-import { isLfs, repoRevision } from '../../../src/registry/hubRepo.js';
-import type { Services } from '../../context.js';
+
+import type { Services } from '../../../graphql/context.js';
+import { BadInputError } from '../../errors.js';
+import { checkRepoPath } from '../../registry/hubCommitBody.js';
+import { isLfs, repoRevision } from '../../registry/hubRepo.js';
 import { fileOid } from './entries.js';
 import { jsonBody } from './jsonBody.js';
 import { writableRoute } from './writable.js';

@@ -9,10 +9,10 @@ import { randomUUID } from 'node:crypto';
 import { STATUS_CODES } from 'node:http';
 import type { ErrorRequestHandler, RequestHandler, Response } from 'express';
 import { GraphQLError } from 'graphql';
-import { DatabaseUnavailableError, isDatabaseUnavailable } from '../../src/db/unavailable.js';
-import { BonsaiError } from '../../src/errors.js';
-import type { Logger } from '../../src/log.js';
-import { STATUS_OF_CODE } from '../httpStatus.js';
+import { STATUS_OF_CODE } from '../../graphql/httpStatus.js';
+import { DatabaseUnavailableError, isDatabaseUnavailable } from '../db/unavailable.js';
+import { BonsaiError } from '../errors.js';
+import type { Logger } from '../log.js';
 
 export interface HttpError {
   status: number;

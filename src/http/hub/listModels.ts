@@ -1,7 +1,8 @@
 // GET /api/models: the registry's models as the Hub lists them, paged by a Link header.
-import { listHubModels } from '../../../src/registry/hubList.js';
-import type { Services } from '../../context.js';
-import { readableRoute } from '../../modelRoutes.js';
+
+import type { Services } from '../../../graphql/context.js';
+import { listHubModels } from '../../registry/hubList.js';
+import { readableRoute } from '../cardRoute.js';
 import { modelSummary } from './modelInfo.js';
 
 const one = (v: unknown) => (typeof v === 'string' ? v : Array.isArray(v) && typeof v[0] === 'string' ? v[0] : undefined);

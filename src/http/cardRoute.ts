@@ -2,19 +2,19 @@
 // without GraphQL, and the wrapper every model route shares. Same access rule as queries.
 
 import type { Request, RequestHandler, Response } from 'express';
-import { renderCard } from '../src/cards/render.js';
-import { cardInput } from '../src/registry/cards.js';
-import { findModel } from '../src/registry/models.js';
-import { formatModelName } from '../src/registry/names.js';
-import { checkRead } from './auth.js';
-import { createContext, type Services } from './context.js';
-import { checkParams, checkQuery } from './http/params.js';
+import { checkRead } from '../../graphql/auth.js';
+import { createContext, type Services } from '../../graphql/context.js';
+import { renderCard } from '../cards/render.js';
+import { cardInput } from '../registry/cards.js';
+import { findModel } from '../registry/models.js';
+import { formatModelName } from '../registry/names.js';
+import { checkParams, checkQuery } from './params.js';
 
 /**
  * A route that reads the registry: the parameters are checked, the caller's token is checked as
- * for a query, and an error goes to the app's JSON error handler (graphql/http/errors.ts), which
+ * for a query, and an error goes to the app's JSON error handler (src/http/errors.ts), which
  * gives it its HTTP status (the same for every model route). A route with a body (paths-info)
- * passes its parsers, which run only once the caller may read (graphql/http/hub/writable.ts).
+ * passes its parsers, which run only once the caller may read (src/http/hub/writable.ts).
  */
 export function readableRoute<P extends Record<string, string | string[]>>(
   services: Services,

@@ -3,7 +3,7 @@
 // serde_json) instead of body-parser's bare JSON.parse. Git LFS sends its own media type
 // (application/vnd.git-lfs+json, the batch API spec).
 import express, { type RequestHandler } from 'express';
-import { parseJsonBytes } from '../../../src/formats/json.js';
+import { parseJsonBytes } from '../../formats/json.js';
 
 export const LFS_TYPE = 'application/vnd.git-lfs+json';
 

@@ -4,7 +4,7 @@
 // batch API and uploads, commits). The paths are the Hub's; the answers follow what its
 // clients read (see each file). Mounted before the catalog's `/{owner}/{name}` page route.
 import type { Express } from 'express';
-import type { Services } from '../../context.js';
+import type { Services } from '../../../graphql/context.js';
 import { commitRoute } from './commit.js';
 import { createRepoRoute, deleteRepoRoute } from './createRepo.js';
 import { lfsBatchRoute } from './lfsBatch.js';
@@ -22,7 +22,7 @@ export function mountHubRoutes(app: Express, services: Services): void {
   app.get('/api/models/:owner/:name/tree/:revision{/*path}', treeRoute(services));
   app.post('/api/models/:owner/:name/paths-info/:revision', pathsInfoRoute(services));
   app.get('/:owner/:name/resolve/:revision/*path', resolveRoute(services));
-  // Writes (graphql/http/hub/writable.ts: maintainer to write, admin to delete a repository). Each
+  // Writes (src/http/hub/writable.ts: maintainer to write, admin to delete a repository). Each
   // route reads its body only after the token and role are checked.
   app.post('/api/repos/create', createRepoRoute(services));
   app.delete('/api/repos/delete', deleteRepoRoute(services));

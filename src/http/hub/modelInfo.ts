@@ -2,11 +2,12 @@
 // Hub's model-info endpoint gives it (huggingface_hub's HfApi.model_info → ModelInfo, huggingface.js's
 // ApiModelInfo): id, sha, siblings with rfilename, size, blobId and lfs, cardData from the card's
 // YAML (base_model, base_model_relation …), tags, config, safetensors parameters, dates, private.
-import { repoRevision } from '../../../src/registry/hubRepo.js';
-import type { ModelRow } from '../../../src/registry/models.js';
-import { formatModelName } from '../../../src/registry/names.js';
-import type { Services } from '../../context.js';
-import { readableRoute } from '../../modelRoutes.js';
+
+import type { Services } from '../../../graphql/context.js';
+import { repoRevision } from '../../registry/hubRepo.js';
+import type { ModelRow } from '../../registry/models.js';
+import { formatModelName } from '../../registry/names.js';
+import { readableRoute } from '../cardRoute.js';
 import { fileOid } from './entries.js';
 import { lfsPointer } from './oid.js';
 

@@ -2,7 +2,7 @@
 // hold U+0000 (`%00`), which PostgreSQL's text type cannot store (a query with one fails inside the
 // driver with SQLSTATE 22021, a 500) and which would cut a file path short: it is the client's
 // mistake, named here.
-import { BadInputError } from '../../src/errors.js';
+import { BadInputError } from '../errors.js';
 
 const NUL = 'must not contain a NUL character (U+0000)';
 

@@ -1,4 +1,4 @@
-// The HTTP server: GraphQL at /graphql, liveness at /healthz, the catalog at /.
+// The HTTP server: GraphQL at /graphql, the Hub's routes (hub/), liveness at /healthz, the catalog at /.
 import { once } from 'node:events';
 import { existsSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
@@ -12,22 +12,22 @@ import { expressMiddleware } from '@as-integrations/express5';
 import { maxAliasesRule } from '@escape.tech/graphql-armor-max-aliases';
 import { maxDepthRule } from '@escape.tech/graphql-armor-max-depth';
 import express from 'express';
-import { checkDatabase } from '../src/registry/health.js';
-import { catalogCachePolicy, catalogResponseCache } from './cache.js';
-import { coalesceReads } from './coalesce.js';
-import { type Context, createContext, type Services } from './context.js';
-import { makeFormatError } from './errors.js';
-import { jsonErrorHandler, notFoundHandler } from './http/errors.js';
-import { graphqlJsonBody } from './http/graphqlBody.js';
-import { mountHubRoutes } from './http/hub/index.js';
-import { httpStatusPlugin } from './httpStatus.js';
-import { inputChecksPlugin } from './inputChecks.js';
-import { complexityPlugin, LIMITS, reportAsValidationError } from './limits.js';
-import { cardRoute } from './modelRoutes.js';
-import { buildSchema } from './schema.js';
-import { boundVariableDepth } from './variableDepth.js';
+import { catalogCachePolicy, catalogResponseCache } from '../../graphql/cache.js';
+import { coalesceReads } from '../../graphql/coalesce.js';
+import { type Context, createContext, type Services } from '../../graphql/context.js';
+import { makeFormatError } from '../../graphql/errors.js';
+import { httpStatusPlugin } from '../../graphql/httpStatus.js';
+import { inputChecksPlugin } from '../../graphql/inputChecks.js';
+import { complexityPlugin, LIMITS, reportAsValidationError } from '../../graphql/limits.js';
+import { buildSchema } from '../../graphql/schema.js';
+import { boundVariableDepth } from '../../graphql/variableDepth.js';
+import { checkDatabase } from '../registry/health.js';
+import { cardRoute } from './cardRoute.js';
+import { jsonErrorHandler, notFoundHandler } from './errors.js';
+import { graphqlJsonBody } from './graphqlBody.js';
+import { mountHubRoutes } from './hub/index.js';
 
-const webDir = fileURLToPath(new URL('../web', import.meta.url));
+const webDir = fileURLToPath(new URL('../../web', import.meta.url));
 
 export interface HttpOptions {
   host: string;

@@ -5,13 +5,14 @@
 // size, gets no actions ("already present", so an interrupted upload resumes with what is missing);
 // any other an `upload` action to a signed Bonsai URL (src/registry/uploadTickets.ts) that streams
 // the body into the store, and a `verify` action.
-import { BadInputError, NotFoundError } from '../../../src/errors.js';
-import { RepoNotFoundError } from '../../../src/registry/hubRepo.js';
-import { findByName } from '../../../src/registry/models.js';
-import { formatModelName, parseModelName } from '../../../src/registry/names.js';
-import { findToken } from '../../../src/registry/tokens.js';
-import { signTicket, TICKET_SECONDS } from '../../../src/registry/uploadTickets.js';
-import type { Services } from '../../context.js';
+
+import type { Services } from '../../../graphql/context.js';
+import { BadInputError, NotFoundError } from '../../errors.js';
+import { RepoNotFoundError } from '../../registry/hubRepo.js';
+import { findByName } from '../../registry/models.js';
+import { formatModelName, parseModelName } from '../../registry/names.js';
+import { findToken } from '../../registry/tokens.js';
+import { signTicket, TICKET_SECONDS } from '../../registry/uploadTickets.js';
 import { jsonBody, LFS_TYPE } from './jsonBody.js';
 import { baseUrl, writableRoute } from './writable.js';
 

@@ -6,10 +6,10 @@
 // with X-Error-Code: EntryNotFound.
 import type { Request, Response } from 'express';
 import rangeParser from 'range-parser';
-import { EntryNotFoundError, repoRevision } from '../../../src/registry/hubRepo.js';
-import type { Services } from '../../context.js';
-import { readableRoute } from '../../modelRoutes.js';
+import type { Services } from '../../../graphql/context.js';
+import { EntryNotFoundError, repoRevision } from '../../registry/hubRepo.js';
 import { attachment } from '../attachment.js';
+import { readableRoute } from '../cardRoute.js';
 import { fileOid, sourcePath } from './entries.js';
 
 type Params = { owner: string; name: string; revision: string; path: string[] };

@@ -4,9 +4,9 @@
 // its sha256 and size match, nothing left when the client stops half-way. And the `verify` action
 // (POST …/info/lfs/verify {oid, size}): 200 when the store has the object with that size.
 import type { Request, Response } from 'express';
-import { BadInputError, NotFoundError } from '../../../src/errors.js';
-import { verifyTicket } from '../../../src/registry/uploadTickets.js';
-import type { Services } from '../../context.js';
+import type { Services } from '../../../graphql/context.js';
+import { BadInputError, NotFoundError } from '../../errors.js';
+import { verifyTicket } from '../../registry/uploadTickets.js';
 import { checkParams, checkQuery } from '../params.js';
 import { jsonBody, LFS_TYPE } from './jsonBody.js';
 import { writableRoute } from './writable.js';

@@ -3,10 +3,10 @@
 // get_paths_info, huggingface.js's listFiles and pathsInfo). `recursive=true` lists every file
 // below the folder; paths-info takes `paths` as JSON (huggingface.js) or a form (huggingface_hub).
 import express from 'express';
-import { BadInputError } from '../../../src/errors.js';
-import { EntryNotFoundError, repoRevision } from '../../../src/registry/hubRepo.js';
-import type { Services } from '../../context.js';
-import { readableRoute } from '../../modelRoutes.js';
+import type { Services } from '../../../graphql/context.js';
+import { BadInputError } from '../../errors.js';
+import { EntryNotFoundError, repoRevision } from '../../registry/hubRepo.js';
+import { readableRoute } from '../cardRoute.js';
 import { directoryEntry, fileEntry, treeEntries } from './entries.js';
 import { jsonBody } from './jsonBody.js';
 

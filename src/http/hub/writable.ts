@@ -1,14 +1,14 @@
 // The wrapper of every Hub route that changes something: the path parameters and query checked, the
 // bearer token checked as for a GraphQL mutation (graphql/auth.ts requireRole: maintainer to write,
-// admin to delete a repository), errors to the app's JSON error handler (graphql/http/errors.ts).
+// admin to delete a repository), errors to the app's JSON error handler (src/http/errors.ts).
 // The token and its role are checked BEFORE the body parser runs: a body parser buffers what it
 // reads (the JSON-form commit up to 64 MB), so thirty anonymous 62 MB bodies that each ended in a
 // 401 had cost the server a gigabyte first. A refused request's body is never read into memory:
 // Node's server discards it as it arrives once the answer is sent (http's resOnFinish → req._dump).
 import type { Request, RequestHandler, Response } from 'express';
-import type { TokenRole, Viewer } from '../../../src/registry/tokens.js';
-import { requireRole } from '../../auth.js';
-import { createContext, type Services } from '../../context.js';
+import { requireRole } from '../../../graphql/auth.js';
+import { createContext, type Services } from '../../../graphql/context.js';
+import type { TokenRole, Viewer } from '../../registry/tokens.js';
 import { checkParams, checkQuery } from '../params.js';
 
 export function writableRoute<P extends Record<string, string | string[]>>(

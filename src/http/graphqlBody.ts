@@ -1,14 +1,14 @@
 // The body of a GraphQL request, read under the project's one JSON policy (src/formats/json.ts
 // parseJsonBytes: strict UTF-8, as the Hub routes read theirs) instead of express.json, which
 // decodes invalid UTF-8 to U+FFFD and so accepted bytes every other body of Bonsai refuses. The
-// answers stay those graphql/http/errors.ts gives body-parser's errors: over 1 MB is 413
+// answers stay those src/http/errors.ts gives body-parser's errors: over 1 MB is 413
 // PAYLOAD_TOO_LARGE, a charset other than UTF-8 415, text that is not UTF-8 JSON 400 BAD_REQUEST.
 // Nesting: variableDepth.ts bounds each variable at 128 levels and names it; here only nesting too
 // deep for that walk to be worth doing (JSON.parse of 1 MB of `[` blocks the loop for ~0.3 s) is
 // refused outright, for the whole body.
 import express, { type RequestHandler } from 'express';
-import { JsonPolicyError, jsonDepth, parseJsonBytes } from '../../src/formats/json.js';
-import { tooDeepMessage } from '../variableDepth.js';
+import { tooDeepMessage } from '../../graphql/variableDepth.js';
+import { JsonPolicyError, jsonDepth, parseJsonBytes } from '../formats/json.js';
 import { sendError } from './errors.js';
 
 export const MAX_GRAPHQL_BODY_BYTES = 1024 * 1024;

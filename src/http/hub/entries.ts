@@ -1,8 +1,8 @@
 // A repository file as the Hub's API describes it: tree and paths-info entries, model-info
 // siblings (huggingface_hub's RepoFile / RepoSibling, huggingface.js's ListFileEntry / PathInfo).
 import { readFile } from 'node:fs/promises';
-import type { RepoFile, RepoFileSource } from '../../../src/registry/hubRepo.js';
-import type { ArtifactStore } from '../../../src/storage/store.js';
+import type { RepoFile, RepoFileSource } from '../../registry/hubRepo.js';
+import type { ArtifactStore } from '../../storage/store.js';
 import { gitBlobSha1, lfsPointer } from './oid.js';
 
 export interface TreeEntry {

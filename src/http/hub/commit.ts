@@ -3,11 +3,11 @@
 // (src/registry/hubCommitBody.ts) and applied as a registration (src/registry/hubCommit.ts). The
 // answer is the Hub's: the new commit's id (commitOid) and URL.
 import express from 'express';
-import { BonsaiError } from '../../../src/errors.js';
-import { commitToRepo } from '../../../src/registry/hubCommit.js';
-import { CommitBodyReader, MAX_JSON_BODY_BYTES } from '../../../src/registry/hubCommitBody.js';
-import { formatModelName } from '../../../src/registry/names.js';
-import type { Services } from '../../context.js';
+import type { Services } from '../../../graphql/context.js';
+import { BonsaiError } from '../../errors.js';
+import { commitToRepo } from '../../registry/hubCommit.js';
+import { CommitBodyReader, MAX_JSON_BODY_BYTES } from '../../registry/hubCommitBody.js';
+import { formatModelName } from '../../registry/names.js';
 import { bodySlots } from './bodySlots.js';
 import { baseUrl, writableRoute } from './writable.js';
 
