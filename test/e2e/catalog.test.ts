@@ -261,6 +261,7 @@ describe.skipIf(!hasChromium)('web catalog (chromium)', () => {
             (e) => (globalThis as unknown as { getComputedStyle(x: unknown): { overflowX: string } }).getComputedStyle(e).overflowX,
           ),
       ).toBe('auto');
+      await page.getByRole('tab', { name: 'Files' }).click();
       await page.getByRole('button', { name: /Copy the sha256 of model.safetensors/ }).waitFor();
       // The revision and its history: one revision, the prune result, marked main.
       const history = page.getByRole('table', { name: 'revisions' });

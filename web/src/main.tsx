@@ -21,7 +21,7 @@ function App() {
       <main>
         {route.page === 'catalog' && <Catalog params={route.params} />}
         {route.page === 'notFound' && <NotFound what={`There is no page at ${route.path} in the catalog.`} />}
-        {route.page === 'model' && <ModelPage name={route.name} />}
+        {route.page === 'model' && <ModelPage name={route.name} tab={route.tab} />}
         {route.page === 'tree' && <TreePage name={route.name} />}
         {route.page === 'spawn' && <SpawnPage name={route.name} />}
       </main>

@@ -1,12 +1,12 @@
 // Hash routes, so every route survives a reload whatever serves the page: #/ catalog (its filters,
 // sort and page in the query: #/?q=tiny&sort=NAME:ASC&page=2), #/model/OWNER/NAME,
-// #/tree/OWNER/NAME, #/spawn/OWNER/NAME; anything else is the not-found page. The Hub's model URLs
+// #/model/OWNER/NAME?tab=files (the model page's tab), #/tree/OWNER/NAME, #/spawn/OWNER/NAME; anything else is the not-found page. The Hub's model URLs
 // (/OWNER/NAME, which cards link between) are redirected here by the server.
 import { useEffect, useState } from 'react';
 
 export type Route =
   | { page: 'catalog'; params: URLSearchParams }
-  | { page: 'model'; name: string }
+  | { page: 'model'; name: string; tab: string | null }
   | { page: 'tree'; name: string }
   | { page: 'spawn'; name: string }
   | { page: 'notFound'; path: string };
@@ -20,12 +20,13 @@ export function parseRoute(hash: string): Route {
     .map(decodeURIComponent);
   if (parts.length === 0) return { page: 'catalog', params: new URLSearchParams(query) };
   const name = parts.slice(1, 3).join('/');
-  if (parts.length === 3 && (parts[0] === 'model' || parts[0] === 'tree' || parts[0] === 'spawn')) return { page: parts[0], name };
+  if (parts.length === 3 && parts[0] === 'model') return { page: 'model', name, tab: new URLSearchParams(query).get('tab') };
+  if (parts.length === 3 && (parts[0] === 'tree' || parts[0] === 'spawn')) return { page: parts[0], name };
   return { page: 'notFound', path: `/${path}` };
 }
 
-export function href(page: 'model' | 'tree' | 'spawn', name: string): string {
-  return `#/${page}/${name.split('/').map(encodeURIComponent).join('/')}`;
+export function href(page: 'model' | 'tree' | 'spawn', name: string, tab?: string): string {
+  return `#/${page}/${name.split('/').map(encodeURIComponent).join('/')}${tab ? `?tab=${encodeURIComponent(tab)}` : ''}`;
 }
 
 export function catalogHref(params: URLSearchParams): string {
