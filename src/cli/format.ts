@@ -1,18 +1,10 @@
-// Human formatting for CLI output.
+// Human formatting for CLI output. Byte sizes are the card's (src/cards/hardware.ts): decimal
+// kB/MB/GB as the Hub writes them, so the CLI, the card and the catalog say the same number.
+
+export { formatBytes } from '../cards/hardware.js';
 
 export function formatInt(n: number | bigint): string {
   return n.toLocaleString('en-US');
-}
-
-export function formatBytes(n: number): string {
-  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
-  let v = n;
-  let u = 0;
-  while (v >= 1024 && u < units.length - 1) {
-    v /= 1024;
-    u++;
-  }
-  return u === 0 ? `${n} B` : `${v.toFixed(2)} ${units[u]}`;
 }
 
 export function table(rows: Array<Array<string | undefined>>): string {

@@ -90,7 +90,7 @@ addRecipeOptions(
     .description('write a pruned copy of a checkpoint folder (width, depth or sparsity)')
     .argument('<in>', 'parent checkpoint folder, or a registry name OWNER/NAME')
     .argument('<out>', 'new folder for the result (must not exist)')
-    .option('--max-shard-size <bytes>', 'shard the weights above this many bytes (default 5 GiB)'),
+    .option('--max-shard-size <bytes>', 'shard the weights above this many bytes (default 5,368,709,120 = 5 × 2³⁰)'),
 ).action(async (input: string, output: string, opts: RecipeFlags & { maxShardSize?: string }) => {
   const { pruneCommand } = await import('./prune.js');
   await pruneCommand(input, output, opts);

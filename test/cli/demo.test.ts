@@ -95,7 +95,9 @@ describe('bonsai demo', () => {
       const card = await (await fetch(`${url}/models/${n.model.name}/README.md`)).text();
       expect(card).toContain(params[n.model.name]!.toLocaleString('en-US'));
       expect(card).toMatch(/Hardware requirements/i);
-      expect(card).toMatch(/GiB|MiB|GB|MB/);
+      // Decimal units, the Hub's and the CLI's (issue 32 item 8).
+      expect(card).toMatch(/\d MB\b/);
+      expect(card).not.toMatch(/[KMGT]iB/);
       expect(card).toContain(value!.toFixed(4));
     }
 

@@ -21,6 +21,11 @@ describe('bonsai inspect', () => {
     const ok = runBonsai(['inspect', sharedModel], {});
     expect((await ok.exited).code).toBe(0);
     expect(ok.output()).toMatch(/total\s+8,800,704\s+8,800,704/);
+    // Decimal units as the Hub and the card write them (issue 32 item 8): the folder's files add up
+    // to 19,408,804 bytes (ls -l), and bf16 weights are 2 bytes × 8,800,704 parameters.
+    expect(ok.output()).toContain('19.41 MB (19,408,804 bytes');
+    expect(ok.output()).toMatch(/bf16\s+17,601,408\s+17\.60 MB/);
+    expect(ok.output()).not.toMatch(/[KMGT]iB/);
     const bad = runBonsai(['inspect', '/nonexistent/model'], {});
     expect((await bad.exited).code).toBe(2);
     expect(bad.output()).toContain('/nonexistent/model: not a folder');
