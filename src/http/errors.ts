@@ -7,7 +7,7 @@
 // clients read it (huggingface_hub's hf_raise_for_status, huggingface.js's createApiError).
 import { randomUUID } from 'node:crypto';
 import { STATUS_CODES } from 'node:http';
-import type { ErrorRequestHandler, RequestHandler, Response } from 'express';
+import type { ErrorRequestHandler, Response } from 'express';
 import { GraphQLError } from 'graphql';
 import { STATUS_OF_CODE } from '../../graphql/httpStatus.js';
 import { DatabaseUnavailableError, isDatabaseUnavailable } from '../db/unavailable.js';
@@ -144,12 +144,5 @@ export function jsonErrorHandler(log: Logger): ErrorRequestHandler {
       message: `internal server error (error id ${errorId})`,
       details: { errorId },
     });
-  };
-}
-
-/** The answer for a path no route serves, in the same JSON as every other error. */
-export function notFoundHandler(): RequestHandler {
-  return (req, res) => {
-    sendError(res, { status: 404, code: 'NOT_FOUND', message: `no route for ${req.method} ${req.path.slice(0, 200)}` });
   };
 }

@@ -23,9 +23,11 @@ import { buildSchema } from '../../graphql/schema.js';
 import { boundVariableDepth } from '../../graphql/variableDepth.js';
 import { checkDatabase } from '../registry/health.js';
 import { cardRoute } from './cardRoute.js';
-import { jsonErrorHandler, notFoundHandler } from './errors.js';
+import { jsonErrorHandler } from './errors.js';
 import { graphqlJsonBody } from './graphqlBody.js';
 import { mountHubRoutes } from './hub/index.js';
+import { modelPageRoute } from './modelPage.js';
+import { notFoundHandler } from './notFound.js';
 
 const webDir = fileURLToPath(new URL('../../web', import.meta.url));
 
@@ -79,7 +81,7 @@ export async function startHttpServer(services: Services, options: HttpOptions):
   await apollo.start();
 
   app.get('/healthz', async (_req, res) => {
-    const db = await checkDatabase(services.prisma);
+    const db = await checkDatabase(services.registry);
     res
       .status(db.ok ? 200 : 503)
       .json({ status: db.ok ? 'ok' : 'degraded', database: db.ok ? 'ok' : 'unavailable', version: services.version });
@@ -101,11 +103,9 @@ export async function startHttpServer(services: Services, options: HttpOptions):
   } else {
     app.get('/', (_req, res) => res.sendFile(join(webDir, 'placeholder.html')));
   }
-  // The Hub's model URLs (/OWNER/NAME), which cards link between, open the catalog's model page.
-  app.get('/:owner/:name', (req, res) => {
-    res.redirect(302, `/#/model/${encodeURIComponent(req.params.owner)}/${encodeURIComponent(req.params.name)}`);
-  });
-  // Last: every other path and every error is JSON with a code, never express's HTML page.
+  app.get('/:owner/:name', modelPageRoute(services));
+  // Last: every other path is a 404 (the page for a browser, JSON for the API: notFound.ts), and
+  // every error is JSON with a code, never express's HTML page.
   app.use(notFoundHandler());
   app.use(jsonErrorHandler(services.log));
 

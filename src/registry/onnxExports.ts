@@ -43,7 +43,7 @@ export async function onnxExportOf(
 
 /** Queues the export of a READY model (MAINTAINER). */
 export async function requestOnnxExport(deps: RegistryDeps, ref: string, createdById: string | null) {
-  const model = await findModel(deps.prisma, ref);
+  const model = await findModel(deps, ref);
   if (model.status !== 'READY' || !model.artifactId)
     throw new ConflictError(`model: ${formatModelName(model)} is ${model.status.toLowerCase()}, not READY`, { field: 'model' });
   return jobTransaction(deps, (tx) => createJobIn(deps, tx, { kind: 'EXPORT_ONNX', modelId: model.id, payload: {}, createdById }));

@@ -68,6 +68,36 @@ describe('model file routes', () => {
     expectJsonError(await request(api, `/models/${MODEL}/README.md`, { method: 'DELETE' }), 404, 'NOT_FOUND', /DELETE/);
   });
 
+  it('a browser gets one HTML 404 page on a catalog path, the API JSON on its own paths (issue 32 item 7)', async () => {
+    // What Chromium sends on a navigation.
+    const browser = { accept: 'text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8' };
+    for (const path of ['/no/such/route/at/all', '/nobody/nothing', '/favicon-that-is-not.ico', '/%3Cscript%3Ealert(1)%3C/script%3E/x']) {
+      const r = await request(api, path, { headers: browser, redirect: 'manual' });
+      expect(r.status, path).toBe(404);
+      expect(r.type).toMatch(/^text\/html/);
+      expect(r.text).toContain('404');
+      expect(r.text).toContain('href="/"');
+      expect(r.text).not.toMatch(/<script|Cannot GET/);
+      expect(r.headers.get('content-security-policy')).toContain("default-src 'none'");
+    }
+    expect((await request(api, '/nobody/nothing', { headers: browser })).text).toContain('model not found');
+    // The same paths for a program (fetch's */*), and API paths even for a browser: JSON.
+    expectJsonError(await request(api, '/nobody/nothing', { redirect: 'manual' }), 404, 'NOT_FOUND', /nobody\/nothing/);
+    for (const path of ['/api/nothing', '/api/models/nobody/nothing', '/nobody/nothing/resolve/main/config.json', '/models/x/y/README.md'])
+      expectJsonError(await request(api, path, { headers: browser }), 404, 'NOT_FOUND');
+  });
+
+  it('a Hub-style /OWNER/NAME redirects to the catalog only for a model the registry holds', async () => {
+    for (const path of [`/${MODEL}`, `/${MODEL.toLowerCase()}`]) {
+      const r = await request(api, path, { redirect: 'manual' });
+      expect(r.status, path).toBe(302);
+      expect(r.headers.get('location')).toBe(`/#/model/${path.slice(1)}`);
+    }
+    const r = await request(api, '/Bible/Tiny-Llama-KJV-nope', { redirect: 'manual' });
+    expect(r.status).toBe(404);
+    expect(r.headers.get('location')).toBeNull();
+  });
+
   it('a bad token is 401 UNAUTHENTICATED in JSON', async () => {
     const r = await request(api, `/models/${MODEL}/README.md`, { headers: { authorization: 'Bearer nope' } });
     expectJsonError(r, 401, 'UNAUTHENTICATED');
