@@ -19,10 +19,10 @@ import { CATALOG_MAX_AGE_SECONDS } from '../graphql/cache.js';
 import { createPrismaClient } from '../src/db/client.js';
 import { startHttpServer } from '../src/http/server.js';
 import { createLogger } from '../src/log.js';
+import { registryDeps } from '../src/registry/deps.js';
 import { TREE_SQL } from '../src/registry/lineage.js';
 import { JobQueue } from '../src/registry/queue.js';
 import { createToken } from '../src/registry/tokens.js';
-import { ArtifactStore } from '../src/storage/store.js';
 import { scratchDatabase } from './scratchDatabase.js';
 
 const seconds = Number(process.env.BENCH_SECONDS ?? 30);
@@ -65,13 +65,13 @@ const edges = ids.slice(1).map((id, k) => ({
 }));
 for (let i = 0; i < edges.length; i += 2000) await prisma.lineageEdge.createMany({ data: edges.slice(i, i + 2000) });
 
+const registry = registryDeps({ artifactsDir: join(home, 'artifacts'), modelRoots: [] }, { prisma, queue, log });
 const server = await startHttpServer(
   {
-    prisma,
     log,
     version: 'bench',
     embeddedDatabase: cluster.embedded,
-    registry: { prisma, store: new ArtifactStore(join(home, 'artifacts')), queue, modelRoots: [], log },
+    registry,
     publicReads: true,
   },
   { host: '127.0.0.1', port: 0, production: true },
@@ -129,7 +129,7 @@ console.log(
 // With a reader token: the path of servers with BONSAI_PUBLIC_READS=false, CI pipelines and a
 // logged-in catalog. The token is verified once per few seconds (src/registry/tokenCache.ts) and
 // catalog responses are shared with anonymous readers (graphql/cache.ts).
-const readerToken = (await createToken(prisma, { name: 'bench-load', role: 'READER' })).secret;
+const readerToken = (await createToken(registry, { name: 'bench-load', role: 'READER' })).secret;
 const typename = JSON.stringify({ query: '{ __typename }' });
 await load(skipLoad ? 1 : 3, modelsQuery, readerToken);
 const withToken = await load(skipLoad ? 1 : seconds, modelsQuery, readerToken);
@@ -168,7 +168,7 @@ async function time(fn: () => Promise<void>, runs = 7): Promise<number> {
   }
   return t.sort((a, b) => a - b)[Math.floor(runs / 2)]!;
 }
-const reader = (await createToken(prisma, { name: 'bench', role: 'READER' })).secret;
+const reader = (await createToken(registry, { name: 'bench', role: 'READER' })).secret;
 let size = 0;
 let run = 0;
 const api = await time(async () => {

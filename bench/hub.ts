@@ -22,9 +22,9 @@ import { createRepo, uploadFiles } from '@huggingface/hub';
 import { createPrismaClient } from '../src/db/client.js';
 import { startHttpServer } from '../src/http/server.js';
 import { createLogger } from '../src/log.js';
+import { registryDeps } from '../src/registry/deps.js';
 import { JobQueue } from '../src/registry/queue.js';
 import { createToken } from '../src/registry/tokens.js';
-import { ArtifactStore } from '../src/storage/store.js';
 import { sharedModel } from '../test/fixtures/checkpoints.js';
 import { generatedLlama1GB } from '../test/fixtures/configs.js';
 import { graphqlClient } from './gql.js';
@@ -127,19 +127,18 @@ async function main(): Promise<void> {
   const scratch = await scratchDatabase('hub', log);
   const prisma = createPrismaClient(scratch.url);
   const queue = await JobQueue.start(scratch.url, log);
-  const store = new ArtifactStore(join(scratch.home, 'artifacts'));
+  const registry = registryDeps({ artifactsDir: join(scratch.home, 'artifacts'), modelRoots: [] }, { prisma, queue, log });
   const server = await startHttpServer(
     {
-      prisma,
       log,
       version: 'bench',
       embeddedDatabase: scratch.cluster.embedded,
-      registry: { prisma, store, queue, modelRoots: [], log },
+      registry,
       publicReads: true,
     },
     { host: '127.0.0.1', port: 0, production: true },
   );
-  const token = (await createToken(prisma, { name: 'bench', role: 'MAINTAINER' })).secret;
+  const token = (await createToken(registry, { name: 'bench', role: 'MAINTAINER' })).secret;
   const gql = graphqlClient(
     () => server.url,
     () => token,
@@ -184,7 +183,7 @@ async function main(): Promise<void> {
     );
     const weights = files.model.files.find((f) => f.path === WEIGHTS);
     if (!weights) throw new Error(`the upload left no ${WEIGHTS} (model ${files.model.status})`);
-    const blob = store.blobPath(weights.sha256);
+    const blob = registry.store.blobPath(weights.sha256);
     const url = `${server.url}/${REPO}/resolve/main/${WEIGHTS}`;
     run('sh', ['-c', `cat '${blob}' > /dev/null`]);
     // The runtime's own ceiling: a bare node:http server streaming the same blob with the same

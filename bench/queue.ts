@@ -12,9 +12,9 @@ import { createPrismaClient } from '../src/db/client.js';
 import { startHttpServer } from '../src/http/server.js';
 import { createLogger } from '../src/log.js';
 import { recipeInput } from '../src/pruning/recipeFields.js';
+import { registryDeps } from '../src/registry/deps.js';
 import { JobQueue } from '../src/registry/queue.js';
 import { createToken } from '../src/registry/tokens.js';
-import { ArtifactStore } from '../src/storage/store.js';
 import { sharedDir, sharedModel } from '../test/fixtures/checkpoints.js';
 import { Runner } from '../workers/runner.js';
 import { graphqlClient } from './gql.js';
@@ -33,9 +33,9 @@ cpSync(join(sharedDir, 'data', 'kjv-val.txt'), join(roots, 'kjv-val.txt'));
 
 const prisma = createPrismaClient(url);
 const queue = await JobQueue.start(url, log);
-const registry = { prisma, store: new ArtifactStore(join(home, 'artifacts')), queue, modelRoots: [roots], log };
+const registry = registryDeps({ artifactsDir: join(home, 'artifacts'), modelRoots: [roots] }, { prisma, queue, log });
 const server = await startHttpServer(
-  { prisma, log, version: 'bench', embeddedDatabase: scratch.cluster.embedded, registry, publicReads: true },
+  { log, version: 'bench', embeddedDatabase: scratch.cluster.embedded, registry, publicReads: true },
   { host: '127.0.0.1', port: 0, production: true },
 );
 const runner = new Runner(registry, queue, {
@@ -45,7 +45,7 @@ const runner = new Runner(registry, queue, {
   modelRoots: [roots],
 });
 await runner.start();
-const token = (await createToken(prisma, { name: 'bench', role: 'MAINTAINER' })).secret;
+const token = (await createToken(registry, { name: 'bench', role: 'MAINTAINER' })).secret;
 
 const gql = graphqlClient(
   () => server.url,

@@ -6,7 +6,7 @@
 // anonymous ones; requests with a valid token share with each other, and only a response that is
 // the same for every reader (a public catalog response); a bad token never joins.
 import type { NextFunction, Request, Response } from 'express';
-import { verifyToken } from '../src/registry/tokens.js';
+import { bearerSecret, verifyToken } from '../src/registry/tokens.js';
 import type { Services } from './context.js';
 
 interface Shared {
@@ -19,11 +19,11 @@ const SHARED_HEADERS = ['content-type', 'cache-control', 'vary'];
 
 /** The group a request may share answers with: anonymous, a valid token, or none. */
 async function groupOf(services: Services, authorization: string | undefined): Promise<'anonymous' | 'reader' | null> {
-  if (!authorization) return 'anonymous';
-  const match = /^Bearer\s+(\S+)$/i.exec(authorization.trim());
-  if (!match) return null;
+  const secret = bearerSecret(authorization);
+  if (secret === undefined) return 'anonymous';
+  if (!secret) return null;
   // Verified tokens are remembered for a few seconds (src/registry/tokenCache.ts): no extra round trip.
-  const viewer = await verifyToken(services.prisma, match[1]!).catch(() => null);
+  const viewer = await verifyToken(services.registry, secret).catch(() => null);
   return viewer ? 'reader' : null;
 }
 

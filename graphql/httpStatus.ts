@@ -2,9 +2,8 @@
 // (503 Service Unavailable, so clients and load balancers retry) or the artifact store is full
 // (507 Insufficient Storage, RFC 4918). GraphQL-over-HTTP answers 200 for errors raised while
 // executing; these two say something about the server, which a monitor reads from the status.
-import type { ApolloServerPlugin } from '@apollo/server';
+import type { ApolloServerPlugin, BaseContext } from '@apollo/server';
 import { GraphQLError } from 'graphql';
-import type { Context } from './context.js';
 
 export const STATUS_OF_CODE: Record<string, number> = { DATABASE_UNAVAILABLE: 503, STORAGE_FULL: 507 };
 
@@ -14,7 +13,9 @@ export function unavailable(): GraphQLError {
   });
 }
 
-export function httpStatusPlugin(): ApolloServerPlugin<Context> {
+// It reads only the response, never the context, so it takes any (and graphql/context.ts, which
+// raises `unavailable()`, is not imported back).
+export function httpStatusPlugin(): ApolloServerPlugin<BaseContext> {
   return {
     async requestDidStart() {
       return {

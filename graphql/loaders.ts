@@ -1,74 +1,31 @@
-// One DataLoader set per request (the DataLoader pattern: graphql/dataloader): each batch function is one SQL statement and returns
-// results in key order, so listing N models with their edges, counts and evaluations costs a
-// constant number of statements.
+// One DataLoader set per request (the DataLoader pattern: graphql/dataloader), so nothing cached
+// for one caller reaches another. Each batch function is one registry read over all the ids a
+// tick asked for (src/registry/batchReads.ts, one SQL statement, rows in key order).
 import DataLoader from 'dataloader';
-import type { db, PrismaClient } from '../src/db/client.js';
-import type { Relation } from '../src/db/generated/enums.js';
+import type { db } from '../src/db/client.js';
+import {
+  childCountsOf,
+  childEdgesOf,
+  evaluationsOf,
+  filesOf,
+  jobsByIds,
+  jobsOfModels,
+  modelsByIds,
+  parentEdgesOf,
+  type RelationCount,
+} from '../src/registry/batchReads.js';
+import type { RegistryDeps } from '../src/registry/deps.js';
 
-export interface RelationCount {
-  relation: Relation;
-  count: number;
-}
-
-function groupBy<T, K>(rows: readonly T[], key: (r: T) => K, keys: readonly K[]): T[][] {
-  const map = new Map<K, T[]>();
-  for (const r of rows) {
-    const k = key(r);
-    const list = map.get(k);
-    if (list) list.push(r);
-    else map.set(k, [r]);
-  }
-  return keys.map((k) => map.get(k) ?? []);
-}
-
-export function createLoaders(prisma: PrismaClient) {
+export function createLoaders(deps: RegistryDeps) {
   return {
-    model: new DataLoader<string, db.Model | null>(async (ids) => {
-      const rows = await prisma.model.findMany({ where: { id: { in: [...ids] } } });
-      const byId = new Map(rows.map((r) => [r.id, r]));
-      return ids.map((id) => byId.get(id) ?? null);
-    }),
-    parentEdges: new DataLoader<string, db.LineageEdge[]>(async (ids) => {
-      const rows = await prisma.lineageEdge.findMany({ where: { childId: { in: [...ids] } }, orderBy: { position: 'asc' } });
-      return groupBy(rows, (r) => r.childId, ids);
-    }),
-    childEdges: new DataLoader<string, db.LineageEdge[]>(async (ids) => {
-      const rows = await prisma.lineageEdge.findMany({
-        where: { parentId: { in: [...ids] } },
-        orderBy: [{ createdAt: 'asc' }, { id: 'asc' }],
-      });
-      return groupBy(rows, (r) => r.parentId, ids);
-    }),
-    childCounts: new DataLoader<string, RelationCount[]>(async (ids) => {
-      const rows = await prisma.lineageEdge.groupBy({
-        by: ['parentId', 'relation'],
-        where: { parentId: { in: [...ids] } },
-        _count: { _all: true },
-      });
-      return groupBy(rows, (r) => r.parentId, ids).map((g) =>
-        g.map((r) => ({ relation: r.relation, count: r._count._all })).sort((a, b) => a.relation.localeCompare(b.relation)),
-      );
-    }),
-    evaluations: new DataLoader<string, db.Evaluation[]>(async (ids) => {
-      const rows = await prisma.evaluation.findMany({
-        where: { modelId: { in: [...ids] } },
-        orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
-      });
-      return groupBy(rows, (r) => r.modelId, ids);
-    }),
-    files: new DataLoader<string, db.ArtifactFile[]>(async (ids) => {
-      const rows = await prisma.artifactFile.findMany({ where: { artifactId: { in: [...ids] } }, orderBy: { path: 'asc' } });
-      return groupBy(rows, (r) => r.artifactId, ids);
-    }),
-    jobs: new DataLoader<string, db.Job[]>(async (ids) => {
-      const rows = await prisma.job.findMany({ where: { modelId: { in: [...ids] } }, orderBy: [{ createdAt: 'desc' }, { id: 'desc' }] });
-      return groupBy(rows, (r) => r.modelId!, ids);
-    }),
-    job: new DataLoader<string, db.Job | null>(async (ids) => {
-      const rows = await prisma.job.findMany({ where: { id: { in: [...ids] } } });
-      const byId = new Map(rows.map((r) => [r.id, r]));
-      return ids.map((id) => byId.get(id) ?? null);
-    }),
+    model: new DataLoader<string, db.Model | null>((ids) => modelsByIds(deps, ids)),
+    parentEdges: new DataLoader<string, db.LineageEdge[]>((ids) => parentEdgesOf(deps, ids)),
+    childEdges: new DataLoader<string, db.LineageEdge[]>((ids) => childEdgesOf(deps, ids)),
+    childCounts: new DataLoader<string, RelationCount[]>((ids) => childCountsOf(deps, ids)),
+    evaluations: new DataLoader<string, db.Evaluation[]>((ids) => evaluationsOf(deps, ids)),
+    files: new DataLoader<string, db.ArtifactFile[]>((ids) => filesOf(deps, ids)),
+    jobs: new DataLoader<string, db.Job[]>((ids) => jobsOfModels(deps, ids)),
+    job: new DataLoader<string, db.Job | null>((ids) => jobsByIds(deps, ids)),
   };
 }
 

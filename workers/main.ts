@@ -25,7 +25,7 @@ if (!jobId) {
 }
 const config = loadConfig();
 const registry = openRegistry(config, createLogger(config.logLevel, `job ${jobId.slice(0, 8)}`));
-const job = await findJob(registry.deps.prisma, jobId);
+const job = await findJob(registry.deps, jobId);
 const log = createLogger(config.logLevel, `job ${jobId.slice(0, 8)} ${job.kind.toLowerCase()} #${job.attempts}`);
 const deps = { ...registry.deps, log };
 const reporter = new JobReporter(deps, jobId, log, config.databaseUrl);

@@ -8,6 +8,7 @@ import { CheckpointTensors } from '../src/formats/checkpoint/tensors.js';
 import { type ResolvedRecipe, resolveRecipe } from '../src/pruning/calibrate.js';
 import { prune } from '../src/pruning/engine.js';
 import { needsCalibration } from '../src/pruning/recipe.js';
+import { mapDataFilesAsync, withDataFilesOf } from '../src/recipes/dataFiles.js';
 import { DataStaging } from '../src/registry/dataStaging.js';
 import { completePrune, modelWithCheckpoint, recordResolvedRecipe } from '../src/registry/jobs/index.js';
 import { findModel, removeUnreferencedBlobs } from '../src/registry/models.js';
@@ -19,7 +20,7 @@ import { defineTask } from './task.js';
 export const pruneTask = defineTask('PRUNE', prunePayload, async (payload, ctx) => {
   const { deps, job, reporter, signal } = ctx;
   const { store } = deps;
-  const model = await findModel(deps.prisma, job.modelId!);
+  const model = await findModel(deps, job.modelId!);
   if (model.artifactId) {
     reporter.note('the model already has its weights (an earlier run finished); nothing to do');
     return;
@@ -36,12 +37,13 @@ export const pruneTask = defineTask('PRUNE', prunePayload, async (payload, ctx) 
   let resolved: ResolvedRecipe = { recipe: payload.recipe };
   // Data files are read from the job's private copies, never again by their path under the roots
   // (a link swapped in while the job runs would be followed: src/registry/dataStaging.ts).
+  // Every field the schema marks as a data file is staged (src/recipes/dataFiles.ts), so a new
+  // data field cannot skip the roots check.
   const data = new DataStaging(deps.modelRoots, join(ctx.tmp, 'data'));
+  const staged = await mapDataFilesAsync(payload.recipe, (name, field) => data.stage(name, field));
   if (needsCalibration(payload.recipe)) {
-    const r = payload.recipe as { calibration: string };
-    const calibration = await data.stage(r.calibration, 'recipe.calibration');
     resolved = await data.naming(() =>
-      resolveRecipe(parentDir, { ...payload.recipe, calibration } as typeof payload.recipe, {
+      resolveRecipe(parentDir, staged, {
         cacheDir: store.onnxCache,
         threads: ctx.threads,
         fileHashes: parentHashes,
@@ -51,14 +53,11 @@ export const pruneTask = defineTask('PRUNE', prunePayload, async (payload, ctx) 
       }),
     );
     // The lineage records what was decided: the blocks chosen and their scores.
-    await recordResolvedRecipe(deps, model.id, parent.id, { ...resolved.recipe, calibration: r.calibration });
-    reporter.note(`calibrated on ${r.calibration}`);
-  }
-  if (resolved.recipe.method === 'vocab') {
-    // Corpus files are data like calibration text: only from the allowed roots.
-    const corpus: string[] = [];
-    for (const [i, file] of resolved.recipe.corpus.entries()) corpus.push(await data.stage(file, `recipe.corpus.${i}`));
-    resolved = { ...resolved, recipe: { ...resolved.recipe, corpus } };
+    // The data files by the names the spawn recorded, not by the job's private copies.
+    await recordResolvedRecipe(deps, model.id, parent.id, withDataFilesOf(resolved.recipe, payload.recipe));
+    reporter.note(`calibrated on ${(payload.recipe as { calibration?: string }).calibration}`);
+  } else {
+    resolved = { recipe: staged };
   }
   const result = await data.naming(() =>
     prune(parentDir, outDir, resolved.recipe, {

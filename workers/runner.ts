@@ -99,7 +99,7 @@ export class Runner {
 
   private async run(jobId: string): Promise<void> {
     const { prisma, log } = this.deps;
-    const job = await findJob(prisma, jobId).catch(() => null);
+    const job = await findJob(this.deps, jobId).catch(() => null);
     if (!job || isFinished(job.status)) return;
     if (job.cancelRequested) {
       await finishAttempt(prisma, jobId, 'cancelled', true);

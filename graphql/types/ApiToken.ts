@@ -38,13 +38,13 @@ export const TokenQuery = extendType({
       description: 'All tokens (admin).',
       resolve: (_r, _a, ctx) => {
         requireRole(ctx, 'ADMIN');
-        return listTokens(ctx.services.prisma);
+        return listTokens(ctx.services.registry);
       },
     });
     t.field('viewer', {
       type: 'ApiToken',
       description: 'The token this request was made with, if any.',
-      resolve: (_r, _a, ctx) => (ctx.viewer ? findToken(ctx.services.prisma, ctx.viewer.tokenId) : null),
+      resolve: (_r, _a, ctx) => (ctx.viewer ? findToken(ctx.services.registry, ctx.viewer.tokenId) : null),
     });
   },
 });
@@ -57,8 +57,8 @@ export const TokenMutations = extendType({
       args: { name: nonNull(stringArg()), role: nonNull(arg({ type: 'TokenRole' })), expiresAt: arg({ type: 'DateTime' }) },
       resolve: async (_r, { name, role, expiresAt }, ctx) => {
         requireRole(ctx, 'ADMIN');
-        const { secret, id } = await createToken(ctx.services.prisma, { name, role, expiresAt });
-        return { secret, token: (await findToken(ctx.services.prisma, id))! };
+        const { secret, id } = await createToken(ctx.services.registry, { name, role, expiresAt });
+        return { secret, token: (await findToken(ctx.services.registry, id))! };
       },
     });
     t.nonNull.field('revokeApiToken', {
@@ -66,7 +66,7 @@ export const TokenMutations = extendType({
       args: { id: nonNull(idArg()) },
       resolve: (_r, { id }, ctx) => {
         requireRole(ctx, 'ADMIN');
-        return revokeToken(ctx.services.prisma, idOf('ApiToken', id));
+        return revokeToken(ctx.services.registry, idOf('ApiToken', id));
       },
     });
   },

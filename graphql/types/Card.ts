@@ -63,7 +63,7 @@ export const ModelCardFields = extendType({
         if (contextLength != null) checkSize('contextLength', contextLength);
         checkSize('batchSize', batchSize ?? 1);
         return renderCard(
-          await cardInput(ctx.services.prisma, m, { contextLength: contextLength ?? undefined, batchSize: batchSize ?? 1 }),
+          await cardInput(ctx.services.registry, m, { contextLength: contextLength ?? undefined, batchSize: batchSize ?? 1 }),
         );
       },
     });

@@ -23,7 +23,7 @@ export const HealthQuery = extendType({
     t.nonNull.field('health', {
       type: 'Health',
       resolve: async (_root, _args, ctx) => {
-        const db = await checkDatabase(ctx.services.prisma);
+        const db = await checkDatabase(ctx.services.registry);
         return {
           database: db.ok ? 'OK' : 'UNAVAILABLE',
           databaseLatencyMs: db.latencyMs,

@@ -88,12 +88,12 @@ export const JobQuery = extendType({
         // A model by owner/name (in any case), database id or global id.
         const modelId = filter?.model
           ? filter.model.includes('/') || isUuid(filter.model)
-            ? (await findModel(ctx.services.prisma, filter.model, 'filter.model')).id
+            ? (await findModel(ctx.services.registry, filter.model, 'filter.model')).id
             : idOf('Model', filter.model, 'filter.model')
           : undefined;
         // Each status or kind once: a list of 4,096 copies is one `IN` term, not 4,096.
         const once = <T>(values: readonly T[] | null | undefined) => (values ? [...new Set(values)] : values);
-        return listJobs(ctx.services.prisma, { status: once(filter?.status), kind: once(filter?.kind), modelId }, n);
+        return listJobs(ctx.services.registry, { status: once(filter?.status), kind: once(filter?.kind), modelId }, n);
       },
     });
   },
@@ -109,7 +109,7 @@ export const JobMutations = extendType({
       resolve: async (_r, { id }, ctx) => {
         requireRole(ctx, 'MAINTAINER');
         const jobId = idOf('Job', id);
-        await findJob(ctx.services.prisma, jobId);
+        await findJob(ctx.services.registry, jobId);
         return cancelJob(ctx.services.registry, jobId);
       },
     });

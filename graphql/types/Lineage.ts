@@ -19,7 +19,7 @@ async function loadModel(ctx: Context, id: string) {
  * 10,000-node tree resolves synchronously instead of through 20,000 loader promises.
  */
 export async function treeSource(ctx: Context, rootId: string, depth: number): Promise<TreeSource> {
-  const tree = await descendantTree(ctx.services.prisma, rootId, depth);
+  const tree = await descendantTree(ctx.services.registry, rootId, depth);
   const models = new Map<string, ModelSource>();
   for (const n of tree.nodes) {
     if (!n.model) continue;
@@ -106,7 +106,7 @@ export const TreeQuery = extendType({
       args: { root: nonNull(stringArg()), depth: intArg({ default: 8 }) },
       resolve: async (_r, { root, depth }, ctx) => {
         checkRead(ctx);
-        const model = await findModel(ctx.services.prisma, modelRef(root, 'root'), 'root');
+        const model = await findModel(ctx.services.registry, modelRef(root, 'root'), 'root');
         return treeSource(ctx, model.id, depth ?? 8);
       },
     });

@@ -39,7 +39,7 @@ export const Model = objectType({
       args: { revision: stringArg({ default: 'main' }) },
       resolve: async (m, args, ctx) => {
         if ((args.revision ?? 'main') === 'main') return m.artifactId ? ctx.loaders.files.load(m.artifactId) : [];
-        const found = await findRevision(ctx.services.prisma, m, args.revision!);
+        const found = await findRevision(ctx.services.registry, m, args.revision!);
         return found ? ctx.loaders.files.load(found.artifactId) : [];
       },
     });
@@ -63,19 +63,19 @@ export const Model = objectType({
       resolve: async (m, _a, ctx) =>
         loadAll(
           ctx,
-          (await ancestors(ctx.services.prisma, m.id)).map((n) => n.id),
+          (await ancestors(ctx.services.registry, m.id)).map((n) => n.id),
         ),
     });
     t.nonNull.list.nonNull.field('pathToRoot', {
       type: 'Model',
       description: 'The line of first parents up to the root, this model first.',
-      resolve: async (m, _a, ctx) => loadAll(ctx, await pathToRoot(ctx.services.prisma, m.id)),
+      resolve: async (m, _a, ctx) => loadAll(ctx, await pathToRoot(ctx.services.registry, m.id)),
     });
     t.nonNull.list.nonNull.field('descendants', {
       type: 'Model',
       args: { depth: intArg({ default: MAX_TREE_DEPTH }) },
       resolve: async (m, { depth }, ctx) => {
-        const tree = await descendantTree(ctx.services.prisma, m.id, depth ?? MAX_TREE_DEPTH);
+        const tree = await descendantTree(ctx.services.registry, m.id, depth ?? MAX_TREE_DEPTH);
         return loadAll(
           ctx,
           tree.nodes.filter((n) => n.id !== m.id).map((n) => n.id),
@@ -84,7 +84,7 @@ export const Model = objectType({
     });
     t.nonNull.field('root', {
       type: 'Model',
-      resolve: async (m, _a, ctx) => (await ctx.loaders.model.load(await rootOf(ctx.services.prisma, m.id))) ?? m,
+      resolve: async (m, _a, ctx) => (await ctx.loaders.model.load(await rootOf(ctx.services.registry, m.id))) ?? m,
     });
     t.nonNull.field('tree', {
       type: 'ModelTree',
@@ -126,7 +126,7 @@ export const ModelQuery = extendType({
         const ref = id ?? name;
         if (!ref || (id && name)) throw new BadInputError('id', 'give exactly one of id, name');
         try {
-          return await findModel(ctx.services.prisma, modelRef(ref, id ? 'id' : 'name'), id ? 'id' : 'name');
+          return await findModel(ctx.services.registry, modelRef(ref, id ? 'id' : 'name'), id ? 'id' : 'name');
         } catch (err) {
           if ((err as { code?: string }).code === 'NOT_FOUND') return null;
           throw err;

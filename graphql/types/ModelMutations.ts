@@ -116,7 +116,7 @@ export const ModelMutations = extendType({
       args: { model: nonNull(stringArg()), description: stringArg(), tags: list(nonNull(stringArg())), license: stringArg() },
       resolve: async (_r, args, ctx) => {
         requireRole(ctx, 'MAINTAINER');
-        return updateModel(ctx.services.prisma, modelRef(args.model), args);
+        return updateModel(ctx.services.registry, modelRef(args.model), args);
       },
     });
     t.nonNull.field('deleteModel', {

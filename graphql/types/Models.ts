@@ -92,7 +92,7 @@ export const ModelsQuery = extendType({
         checkRead(ctx);
         const filter = { ...(args.filter ?? {}) };
         if (!args.includeArchived && !filter.status) filter.status = ['QUEUED', 'PROCESSING', 'EVALUATING', 'READY', 'FAILED'];
-        const page = await listModels(ctx.services.prisma, { filter, orderBy: args.orderBy, first: args.first, after: args.after });
+        const page = await listModels(ctx.services.registry, { filter, orderBy: args.orderBy, first: args.first, after: args.after });
         return { ...page, after: args.after ?? null };
       },
     });

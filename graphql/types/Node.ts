@@ -21,16 +21,15 @@ export const NodeQuery = extendType({
       resolve: async (_root, { id }, ctx) => {
         checkRead(ctx);
         const g = fromGlobalId(id);
-        const p = ctx.services.prisma;
         const row =
           g.type === 'Model'
             ? await ctx.loaders.model.load(g.id)
             : g.type === 'Job'
               ? await ctx.loaders.job.load(g.id)
               : g.type === 'LineageEdge'
-                ? await findEdge(p, g.id)
+                ? await findEdge(ctx.services.registry, g.id)
                 : g.type === 'Evaluation'
-                  ? await findEvaluation(p, g.id)
+                  ? await findEvaluation(ctx.services.registry, g.id)
                   : null;
         return row ? { ...row, __typename: g.type } : null;
       },

@@ -27,12 +27,12 @@ export const ModelRevisionFields = extendType({
   definition(t) {
     t.string('revision', {
       description: 'The sha of the current revision (`main`); null before the model has files.',
-      resolve: async (m, _a, ctx) => (await findRevision(ctx.services.prisma, m, 'main'))?.sha ?? null,
+      resolve: async (m, _a, ctx) => (await findRevision(ctx.services.registry, m, 'main'))?.sha ?? null,
     });
     t.nonNull.list.nonNull.field('revisions', {
       type: 'Revision',
       description: 'Every revision, newest first.',
-      resolve: (m, _a, ctx) => listRevisions(ctx.services.prisma, m.id),
+      resolve: (m, _a, ctx) => listRevisions(ctx.services.registry, m.id),
     });
   },
 });

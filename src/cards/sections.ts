@@ -4,8 +4,8 @@ import { countFromConfig } from '../arch/params.js';
 import { parseArchitecture } from '../arch/registry.js';
 import type { ArchConfig } from '../arch/types.js';
 import { lowerIsBetter } from '../eval/metrics.js';
-import type { Recipe } from '../pruning/recipe.js';
-import { methodSpec, recipeToFlags } from '../pruning/recipeFields.js';
+import { methodSpec, recipeToFlags } from '../recipes/fields.js';
+import { dampeningOf, type Recipe, samplesOf } from '../recipes/schema.js';
 import { methodOf } from './frontMatter.js';
 import {
   CPU_HEADROOM,
@@ -60,7 +60,7 @@ function describeRecipe(recipe: Record<string, unknown>): { method: string; crit
           : `expansion rate ${recipe.expansionRate} %`;
     const refit =
       recipe.reconstruct === 'least-squares'
-        ? `; down_proj refit by least squares on the first three quarters of ${recipe.samples ?? 2048} calibration tokens (λ = ${recipe.dampening ?? 0.01} of the mean diagonal), kept in a layer only where it lowers the error on the last quarter`
+        ? `; down_proj refit by least squares on the first three quarters of ${samplesOf(recipe)} calibration tokens (λ = ${dampeningOf(recipe)} of the mean diagonal), kept in a layer only where it lowers the error on the last quarter`
         : '';
     return { method: 'MLP width pruning (GLU-aware)', criterion: `${String(recipe.criterion ?? 'maw').toUpperCase()}${refit}`, ratio };
   }
@@ -68,7 +68,7 @@ function describeRecipe(recipe: Record<string, unknown>): { method: string; crit
     const ratio = Array.isArray(recipe.layers) ? `blocks ${recipe.layers.join(', ')} removed` : `last ${recipe.last} blocks removed`;
     const standIn =
       recipe.reconstruct === 'linear'
-        ? `; each removed span replaced by a linear map estimated by least squares on the first three quarters of ${recipe.samples ?? 2048} calibration tokens (ReplaceMe, Shopkhoev et al. 2025, arXiv:2505.02819; λ = ${recipe.dampening ?? 0.01} toward the identity) and folded into the down_proj of the block before it where it lowers the error on the last quarter, so this is a standard checkpoint with fewer blocks`
+        ? `; each removed span replaced by a linear map estimated by least squares on the first three quarters of ${samplesOf(recipe)} calibration tokens (ReplaceMe, Shopkhoev et al. 2025, arXiv:2505.02819; λ = ${dampeningOf(recipe)} toward the identity) and folded into the down_proj of the block before it where it lowers the error on the last quarter, so this is a standard checkpoint with fewer blocks`
         : '';
     return {
       method: 'depth pruning',
@@ -83,9 +83,9 @@ function describeRecipe(recipe: Record<string, unknown>): { method: string; crit
         : `${Number(recipe.sparsity) * 100} % unstructured (${recipe.scope ?? 'per-matrix'})`;
     const criterion =
       recipe.criterion === 'sparsegpt'
-        ? `SparseGPT (Frantar & Alistarh 2023, arXiv:2301.00774): optimal-brain-surgeon update of the remaining weights, layer by layer on ${recipe.samples ?? 2048} calibration tokens, λ = ${recipe.dampening ?? 0.01}`
+        ? `SparseGPT (Frantar & Alistarh 2023, arXiv:2301.00774): optimal-brain-surgeon update of the remaining weights, layer by layer on ${samplesOf(recipe)} calibration tokens, λ = ${dampeningOf(recipe)}`
         : recipe.criterion === 'wanda'
-          ? `Wanda (Sun et al. 2023, arXiv:2306.11695): |W|·‖X‖₂ on ${recipe.samples ?? 2048} calibration tokens`
+          ? `Wanda (Sun et al. 2023, arXiv:2306.11695): |W|·‖X‖₂ on ${samplesOf(recipe)} calibration tokens`
           : String(recipe.criterion ?? 'magnitude');
     return { method: 'sparsification', criterion, ratio };
   }

@@ -81,7 +81,8 @@ export async function card(
 }
 
 export async function exportModel(name: string, out: string): Promise<void> {
-  await withRegistry('export', async ({ prisma, store }) => {
+  await withRegistry('export', async (deps) => {
+    const { prisma, store } = deps;
     if (existsSync(out)) throw new BadInputError('OUT', `${out} exists already; choose a new folder`);
     const { model, files } = await findStoredCheckpoint(prisma, name, 'NAME');
     const tmp = join(dirname(out), `.${basename(out)}.partial-${process.pid}`);
@@ -92,7 +93,7 @@ export async function exportModel(name: string, out: string): Promise<void> {
         await mkdir(dirname(join(tmp, f.path)), { recursive: true });
         await copyFile(store.blobPath(f.sha256), join(tmp, f.path));
       }
-      await writeFile(join(tmp, 'README.md'), renderCard(await cardInput(prisma, model)).markdown);
+      await writeFile(join(tmp, 'README.md'), renderCard(await cardInput(deps, model)).markdown);
       await rename(tmp, out);
     } catch (err) {
       await rm(tmp, { recursive: true, force: true });

@@ -113,11 +113,11 @@ export async function demo(flags: DemoFlags): Promise<void> {
   // The demo's own progress lines are its interface; the server's and jobs' info logs would bury them.
   defaultLogLevel('warn');
   const { runtime, http, runner } = await startServing('demo', { worker: true });
-  const { config, prisma } = runtime;
+  const { config, registry } = runtime;
   if (!runner) throw new Error('the demo needs a worker: BONSAI_WORKER_CONCURRENCY must be at least 1');
   const assets = stageAssets(shared, config.modelRoots[0]!);
   // A short-lived admin token: the demo goes through the API's front door like any client.
-  const { secret } = await createToken(prisma, { name: 'demo', role: 'ADMIN', expiresAt: new Date(Date.now() + 86_400_000) });
+  const { secret } = await createToken(registry, { name: 'demo', role: 'ADMIN', expiresAt: new Date(Date.now() + 86_400_000) });
   const gql = client(http.url, secret);
 
   const samples = flags.quick ? 256 : 4096;

@@ -6,9 +6,8 @@ import { openDatabase, type RunningDatabase } from '../db/database.js';
 import { applyMigrations } from '../db/migrations.js';
 import { coerceError } from '../errors.js';
 import { createLogger, type Logger } from '../log.js';
-import type { RegistryDeps } from '../registry/deps.js';
+import { type RegistryDeps, registryDeps } from '../registry/deps.js';
 import { JobQueue } from '../registry/queue.js';
-import { ArtifactStore } from '../storage/store.js';
 
 export { version } from '../version.js';
 
@@ -30,14 +29,7 @@ export async function startRuntime(scope: string, options: { join?: boolean } = 
     await applyMigrations(database.url, log);
     const prisma = createPrismaClient(database.url);
     const queue = await JobQueue.start(database.url, log);
-    const registry: RegistryDeps = {
-      prisma,
-      store: new ArtifactStore(config.artifactsDir),
-      queue,
-      modelRoots: config.modelRoots,
-      hubCache: config.hubCache,
-      log,
-    };
+    const registry = registryDeps(config, { prisma, queue, log });
     return { config, log, database, prisma, registry, queue };
   } catch (err) {
     await database.stop();

@@ -12,7 +12,7 @@ import { type ResolvedRecipe, resolveRecipe } from '../pruning/calibrate.js';
 import { prune } from '../pruning/engine.js';
 import { checkOutput } from '../pruning/output.js';
 import { type Plan, planPrune } from '../pruning/plan.js';
-import { needsCalibration, type Recipe } from '../pruning/recipe.js';
+import { needsCalibration, type Recipe, samplesOf } from '../pruning/recipe.js';
 import { locateDataFile, mapDataFilesAsync } from '../registry/dataNames.js';
 import { findStoredCheckpoint } from '../registry/models.js';
 import { selectVocabulary } from '../vocab/select.js';
@@ -45,7 +45,7 @@ export function renderPlan(plan: Plan): string {
   if (plan.method === 'depth') lines.push(`removed layers ${plan.removedLayers.join(', ')}`);
   if (needsCalibration(plan.recipe)) {
     const r = plan.recipe as { calibration?: string; samples?: number };
-    lines.push(`needs calibration: the model runs over ${r.samples ?? 2048} tokens of ${r.calibration} before the weights are written`);
+    lines.push(`needs calibration: the model runs over ${samplesOf(r)} tokens of ${r.calibration} before the weights are written`);
   }
   if (plan.method === 'vocab' && plan.vocab) {
     const v = plan.vocab;

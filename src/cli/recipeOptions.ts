@@ -1,11 +1,13 @@
 // The recipe flags of `bonsai prune` and `bonsai plan`, derived from the recipe schemas
-// (src/pruning/recipeFields.ts): one flag per field, its help from the field's description and
+// (src/recipes/fields.ts): one flag per field, its help from the field's description and
 // bounds, checked by the same validator as the API, with problems named by flag and value
 // (`--pruning-fraction 40: must be in [0, 1)`).
 import type { Command } from 'commander';
-import { parseRecipe, type Recipe } from '../pruning/recipe.js';
-import { allFields, boundsText, RECIPE_METHODS, recipeFromFlagValues } from '../pruning/recipeFields.js';
-import { flagOf } from '../schemaFields.js';
+import { BadInputError } from '../errors.js';
+import { parseRecipe } from '../pruning/recipe.js';
+import { allFields, boundsText, RECIPE_METHODS, RecipeValueError, recipeFromFlagValues } from '../recipes/fields.js';
+import type { Recipe } from '../recipes/schema.js';
+import { flagOf } from '../recipes/schemaFields.js';
 
 export type RecipeFlags = { method: string } & Record<string, string | string[] | undefined>;
 
@@ -38,7 +40,13 @@ export function recipeFromFlags(flags: RecipeFlags): Recipe {
     if (!f || v === undefined) continue;
     values[name] = v;
   }
-  const raw = recipeFromFlagValues(flags.method, values);
+  let raw: Record<string, unknown>;
+  try {
+    raw = recipeFromFlagValues(flags.method, values);
+  } catch (err) {
+    if (err instanceof RecipeValueError) throw new BadInputError(`${flagOf(err.field)} ${err.value}`, err.problem);
+    throw err;
+  }
   return parseRecipe(raw, (path) => {
     const name = String(path[0] ?? 'method');
     const given = name === 'method' ? flags.method : flags[name];

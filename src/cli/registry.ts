@@ -6,8 +6,7 @@ import { createPrismaClient } from '../db/client.js';
 import { openDatabase } from '../db/database.js';
 import { applyMigrations } from '../db/migrations.js';
 import { createLogger } from '../log.js';
-import type { RegistryDeps } from '../registry/deps.js';
-import { ArtifactStore } from '../storage/store.js';
+import { type RegistryDeps, registryDeps } from '../registry/deps.js';
 import { registryConfig } from './servers.js';
 
 export async function withRegistry<T>(scope: string, work: (deps: RegistryDeps) => Promise<T>): Promise<T> {
@@ -19,14 +18,7 @@ export async function withRegistry<T>(scope: string, work: (deps: RegistryDeps) 
     await applyMigrations(database.url, log);
     const prisma = createPrismaClient(database.url, { poolSize: 2 });
     try {
-      return await work({
-        prisma,
-        store: new ArtifactStore(config.artifactsDir),
-        queue: null,
-        modelRoots: config.modelRoots,
-        hubCache: config.hubCache,
-        log,
-      });
+      return await work(registryDeps(config, { prisma, queue: null, log }));
     } finally {
       await prisma.$disconnect();
     }

@@ -15,7 +15,7 @@ export async function startServing(scope: string, options: { worker: boolean }):
   const runtime = await startRuntime(scope);
   const { config, log, database, prisma, registry, queue } = runtime;
   const http = await startHttpServer(
-    { prisma, log, version, embeddedDatabase: database.embedded, registry, publicReads: config.publicReads },
+    { log, version, embeddedDatabase: database.embedded, registry, publicReads: config.publicReads },
     { host: config.host, port: config.port, production: config.production },
   );
   // Jobs run in their own processes, so the in-process worker never blocks the API.

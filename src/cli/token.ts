@@ -15,7 +15,7 @@ export async function tokenCreate(opts: { role: string; name: string; expiresInD
   const role = ROLES[opts.role.toLowerCase()];
   if (!role) throw new BadInputError('--role', `must be one of ${Object.keys(ROLES).join(', ')}`);
   const expiresAt = opts.expiresInDays ? new Date(Date.now() + opts.expiresInDays * 86_400_000) : null;
-  const { secret } = await withDatabase((prisma) => createToken(prisma, { name: opts.name, role, expiresAt }));
+  const { secret } = await withRegistry('token', (deps) => createToken(deps, { name: opts.name, role, expiresAt }));
   process.stderr.write(`created ${role.toLowerCase()} token "${opts.name}"; it is shown only once:\n`);
   process.stdout.write(`${secret}\n`);
 }
@@ -29,6 +29,6 @@ export async function tokenList(): Promise<void> {
 }
 
 export async function tokenRevoke(id: string): Promise<void> {
-  await withDatabase((prisma) => revokeToken(prisma, id));
+  await withRegistry('token', (deps) => revokeToken(deps, id));
   process.stdout.write(`revoked ${id}\n`);
 }

@@ -33,8 +33,8 @@ export function readableRoute<P extends Record<string, string | string[]>>(
 
 export function cardRoute(services: Services) {
   return readableRoute<{ owner: string; name: string }>(services, async (req, res) => {
-    const model = await findModel(services.prisma, formatModelName(req.params));
-    const card = renderCard(await cardInput(services.prisma, model));
+    const model = await findModel(services.registry, formatModelName(req.params));
+    const card = renderCard(await cardInput(services.registry, model));
     res.type('text/markdown; charset=utf-8').send(card.markdown);
   });
 }

@@ -21,7 +21,7 @@ import { calibrationTokens } from './calibrationTokens.js';
 import { prune } from './engine.js';
 import type { HeldOutReport, RefitGrams } from './heldOut.js';
 import { planPrune } from './plan.js';
-import { DEFAULT_DAMPENING, type DepthRecipe, type Recipe } from './recipe.js';
+import { type DepthRecipe, dampeningOf, type Recipe, samplesOf } from './recipe.js';
 import { downProjGrams, linearStandIns } from './reconstruct.js';
 import { sparseGptWeights } from './sparsegptWeights.js';
 import { wandaInputNorms } from './wandaNorms.js';
@@ -159,7 +159,7 @@ export async function resolveRecipe(dir: string, recipe: Recipe, o: CalibrationO
   if (recipe.method === 'depth') {
     let resolved: DepthRecipe = recipe;
     if (recipe.criterion && !recipe.layers) {
-      const samples = recipe.samples ?? 2048;
+      const samples = samplesOf(recipe);
       const scores =
         recipe.criterion === 'block-influence'
           ? (await calibrate(dir, recipe.calibration!, samples, o)).blockInfluence
@@ -179,13 +179,13 @@ export async function resolveRecipe(dir: string, recipe: Recipe, o: CalibrationO
     // The plan says which blocks go (and refuses what cannot carry a stand-in) as for any recipe.
     const plan = planPrune((await readCheckpointFolder(dir)).config, resolved);
     if (plan.method !== 'depth') throw new Error('a depth recipe planned as another method');
-    const samples = resolved.samples ?? 2048;
-    const dampening = resolved.dampening ?? DEFAULT_DAMPENING;
+    const samples = samplesOf(resolved);
+    const dampening = dampeningOf(resolved);
     const { weights, report } = await linearStandIns(dir, plan.removedLayers, resolved.calibration!, samples, dampening, o);
     return { recipe: { ...resolved, samples, dampening }, weights, reconstruction: report };
   }
   if (recipe.method === 'sparsity' && recipe.criterion === 'sparsegpt') {
-    const resolved = { ...recipe, samples: recipe.samples ?? 2048, dampening: recipe.dampening ?? DEFAULT_DAMPENING };
+    const resolved = { ...recipe, samples: samplesOf(recipe), dampening: dampeningOf(recipe) };
     const { weights } = await sparseGptWeights(dir, resolved, o);
     return { recipe: resolved, weights };
   }
@@ -193,7 +193,7 @@ export async function resolveRecipe(dir: string, recipe: Recipe, o: CalibrationO
     (recipe.method === 'sparsity' && recipe.criterion === 'wanda') ||
     (recipe.method === 'mlp-width' && (recipe.criterion === 'activation' || recipe.reconstruct === 'least-squares'))
   ) {
-    const samples = recipe.samples ?? 2048;
+    const samples = samplesOf(recipe);
     // Wanda's norms come from the sequential pass its reference runs (src/pruning/wandaNorms.ts);
     // the activation criterion of width pruning scores the dense model's.
     const { inputNorms } =
@@ -204,7 +204,7 @@ export async function resolveRecipe(dir: string, recipe: Recipe, o: CalibrationO
           : {};
     if (recipe.method === 'mlp-width' && recipe.reconstruct === 'least-squares') {
       const gramFiles = await downProjGrams(dir, recipe.calibration!, samples, o);
-      return { recipe: { ...recipe, samples, dampening: recipe.dampening ?? DEFAULT_DAMPENING }, inputNorms, gramFiles };
+      return { recipe: { ...recipe, samples, dampening: dampeningOf(recipe) }, inputNorms, gramFiles };
     }
     return { recipe: { ...recipe, samples }, inputNorms };
   }

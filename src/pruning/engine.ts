@@ -25,7 +25,7 @@ import { PROJECTION_WEIGHT } from './measureSparsity.js';
 import { copyInherited, hashStandIns, patchStandIns, RECIPE_FILE, withAtomicFolder } from './output.js';
 import { type Plan, planPrune } from './plan.js';
 import type { Recipe } from './recipe.js';
-import { DEFAULT_DAMPENING, nmPattern } from './recipe.js';
+import { dampeningOf, nmPattern } from './recipe.js';
 import { heldOutErrors, refitDownProj } from './refit.js';
 import { activationScores, neuronScores, topK } from './scores.js';
 import { takeColumns, takeRows } from './slice.js';
@@ -308,7 +308,7 @@ async function planOutputs(
           shape: [rows, k],
           transform: async (b) => {
             const w = toFloat32(b, t.dtype);
-            const fitted = refitDownProj(w, rows, I, kept, await readGram(files.fit), recipe.dampening ?? DEFAULT_DAMPENING);
+            const fitted = refitDownProj(w, rows, I, kept, await readGram(files.fit), dampeningOf(recipe));
             const written = fromFloat32(Float32Array.from(fitted), t.dtype);
             // Kept only where it beats plain slicing on the held-out tokens, as written (in the dtype).
             const e = heldOutErrors(w, rows, I, kept, toFloat32(written, t.dtype), await readGram(files.heldOut), gramFiles!.heldOutTokens);

@@ -13,7 +13,7 @@ import { fromFloat32, toFloat32 } from '../formats/safetensors/dtypes.js';
 import type { CalibrationOptions } from './calibrate.js';
 import { calibrationTokens } from './calibrationTokens.js';
 import { addGram, symmetrize } from './linalg.js';
-import { DEFAULT_DAMPENING, nmPattern, type SparsityRecipe } from './recipe.js';
+import { dampeningOf, nmPattern, type SparsityRecipe, samplesOf } from './recipe.js';
 import type { CalibratedWeights } from './reconstruct.js';
 import { projections, sequentialBlocks } from './sequential.js';
 import { type PreparedHessian, prepareHessian, sparseGptWith } from './sparsegpt.js';
@@ -28,7 +28,7 @@ export async function sparseGptWeights(
   const arch = alignPrefix(parseArchitecture(folder.config, join(dir, 'config.json')), ckpt.names());
   const weights = new Map<string, Float32Array>();
   try {
-    const tokens = calibrationTokens(dir, folder.config, recipe.calibration!, recipe.samples ?? 2048);
+    const tokens = calibrationTokens(dir, folder.config, recipe.calibration!, samplesOf(recipe));
     const nm = nmPattern(recipe.pattern);
     await sequentialBlocks(ckpt, arch, tokens, o, 'sparsegpt', (l, dense) => {
       const targets = projections(arch, l);
@@ -54,7 +54,7 @@ export async function sparseGptWeights(
             if (!prepared.has(t.tap)) {
               const { gram, width } = byTap.get(t.tap)!;
               symmetrize(gram, width);
-              prepared.set(t.tap, prepareHessian(gram, cols, recipe.dampening ?? DEFAULT_DAMPENING));
+              prepared.set(t.tap, prepareHessian(gram, cols, dampeningOf(recipe)));
             }
             const pruned = sparseGptWith(dense.get(t.name)!, rows, prepared.get(t.tap)!, {
               sparsity: nm ? undefined : recipe.sparsity,

@@ -1,11 +1,11 @@
-// The recipe schemas (recipe.ts) as plain field lists, read from their JSON Schema (zod's
+// The recipe schemas (schema.ts) as plain field lists, read from their JSON Schema (zod's
 // toJSONSchema): what the CLI turns into flags, GraphQL into input and output types, the card into
 // its reproduce command and the catalog into its spawn form. Adding a field to a method's schema
 // adds it everywhere; nothing here names a field.
-import { describeObject, type FieldKind, type SchemaField as RecipeField } from '../schemaFields.js';
-import { METHOD_SCHEMAS, type Method, type Recipe } from './recipe.js';
+import { METHOD_SCHEMAS, type Method, type Recipe } from './schema.js';
+import { describeObject, type FieldKind, type SchemaField as RecipeField } from './schemaFields.js';
 
-export type { FieldKind, SchemaField as RecipeField } from '../schemaFields.js';
+export type { FieldKind, SchemaField as RecipeField } from './schemaFields.js';
 
 export interface RecipeMethod {
   method: Method;
@@ -72,19 +72,36 @@ export function recipeToFlags(recipe: Recipe, omit: ReadonlySet<string> = new Se
   return out;
 }
 
+/** A form or flag value that is not what its field takes (a number that does not parse); `field` is the recipe field's name. */
+export class RecipeValueError extends Error {
+  constructor(
+    readonly field: string,
+    readonly value: string,
+    readonly problem: string,
+  ) {
+    super(`${field} ${JSON.stringify(value)}: ${problem}`);
+    this.name = 'RecipeValueError';
+  }
+}
+
 /**
- * A recipe object from flag values as typed on a command line (strings; repeated flags as lists).
- * Numbers that do not parse stay strings, so the schema names the flag and the bad value; flags the
- * method does not have are passed on, so the schema refuses them.
+ * A recipe object from flag or form values as typed (strings; repeated flags as lists), for the
+ * CLI and the catalog's spawn form alike. A number that does not parse is refused here, naming
+ * its field (RecipeValueError), never passed on as NaN; bounds and cross-field rules are the
+ * schema's. Flags the method does not have are passed on, so the schema refuses them.
  */
 export function recipeFromFlagValues(method: string, values: Record<string, string | string[] | undefined>): Record<string, unknown> {
   const raw: Record<string, unknown> = { method };
   const fields = new Map((methodSpec(method)?.fields ?? []).map((f) => [f.name, f]));
-  const num = (v: string) => (v.trim() !== '' && Number.isFinite(Number(v)) ? Number(v) : v);
   for (const [name, v] of Object.entries(values)) {
     if (v === undefined) continue;
     const f = fields.get(name);
     const one = Array.isArray(v) ? v.at(-1)! : v;
+    const num = (x: string) => {
+      const n = Number(x);
+      if (x.trim() === '' || !Number.isFinite(n)) throw new RecipeValueError(name, x, 'must be a number');
+      return n;
+    };
     if (!f) raw[name] = v;
     else if (f.kind === 'number' || f.kind === 'integer') raw[name] = num(one);
     else if (f.kind === 'choice') raw[name] = f.choices?.every((c) => typeof c === 'number') ? num(one) : one;

@@ -1,11 +1,12 @@
 // Pruning recipes, defined once: each method's fields with their bounds, defaults and
-// descriptions. Everything else derives from these schemas (src/pruning/recipeFields.ts): the CLI
-// flags and their help, the GraphQL input and output types, the card's reproduce command, the
-// catalog's spawn form. Problems name their field (the API reports BAD_USER_INPUT, the CLI names
-// the flag). This module imports only zod and the error classes, so the catalog bundles it too.
+// descriptions, and which fields name data files. Everything else derives from these schemas
+// (src/recipes/fields.ts): the CLI flags and their help, the GraphQL input and output types, the
+// card's reproduce command, the catalog's spawn form. Problems name their field (the API reports
+// BAD_USER_INPUT, the CLI names the flag: src/pruning/recipe.ts parseRecipe). This module imports
+// only zod and the config bounds (src/arch/limits.ts, which imports nothing), so the catalog
+// bundles it too.
 import { z } from 'zod';
 import { MAX_DIMENSION, MAX_LAYERS } from '../arch/limits.js';
-import { BadInputError } from '../errors.js';
 
 export const WIDTH_CRITERIA = ['maw', 'vow', 'pon', 'l2', 'activation'] as const;
 export type WidthCriterion = (typeof WIDTH_CRITERIA)[number];
@@ -18,7 +19,10 @@ export const DEPTH_RECONSTRUCTIONS = ['none', 'linear'] as const;
 export const CORPUS_UNITS = ['document', 'line'] as const;
 export type CorpusUnit = (typeof CORPUS_UNITS)[number];
 
-/** Field metadata beyond JSON Schema: `path` marks a file on the server (resolved, shell-quoted). */
+/**
+ * Field metadata beyond JSON Schema: `path` marks a field naming data files on the server (the
+ * one mark that spawn, the worker and the CLI confine and stage: src/recipes/dataFiles.ts).
+ */
 export interface FieldMeta {
   description: string;
   path?: boolean;
@@ -44,8 +48,22 @@ const dataFile = (problem: string) => z.string().min(1, problem).max(PATH_MAX, `
 /** Calibration text for the data-driven criteria: a file and how many of its tokens to use. */
 const calibration = (usedBy: string) =>
   dataFile('must name a text file').meta(meta(`Calibration text (a file under BONSAI_MODEL_ROOTS) for ${usedBy}.`, { path: true }));
+/**
+ * Defaults of the calibration fields. They are applied where a recipe uses them (samplesOf,
+ * dampeningOf), not as JSON Schema defaults: a recipe that runs no calibration records neither,
+ * and the GraphQL inputs derived from the schema must not fill them in.
+ */
+export const DEFAULT_SAMPLES = 2048;
+/** SparseGPT's percdamp (IST-DASLab/sparsegpt, llm-compressor's SparseGPTModifier dampening_frac). */
+export const DEFAULT_DAMPENING = 0.01;
+
+/** Calibration tokens a recipe runs on: its own count, else the default. */
+export const samplesOf = (r: { samples?: number }): number => r.samples ?? DEFAULT_SAMPLES;
+/** λ of a calibrated solver: the recipe's, else the default. */
+export const dampeningOf = (r: { dampening?: number }): number => r.dampening ?? DEFAULT_DAMPENING;
+
 const samples = z
-  .number()
+  .number({ error: 'must be a number' })
   .int('must be an integer')
   .min(64, 'must be at least 64 tokens')
   .max(
@@ -53,12 +71,9 @@ const samples = z
     `must be at most ${MAX_CALIBRATION_TOKENS.toLocaleString('en-US')} tokens (128 × 2,048, the papers' calibration set)`,
   )
   .optional()
-  .meta(meta(`Calibration tokens to use (default 2048, at most ${MAX_CALIBRATION_TOKENS.toLocaleString('en-US')}).`));
+  .meta(meta(`Calibration tokens to use (default ${DEFAULT_SAMPLES}, at most ${MAX_CALIBRATION_TOKENS.toLocaleString('en-US')}).`));
 
 const fraction = z.number().min(0, 'must be in [0, 1)').lt(1, 'must be in [0, 1)');
-
-/** SparseGPT's percdamp (IST-DASLab/sparsegpt, llm-compressor's SparseGPTModifier dampening_frac). */
-export const DEFAULT_DAMPENING = 0.01;
 
 /** λ of the calibrated solvers, as a fraction of the mean diagonal of XᵀX (SparseGPT's percdamp). */
 const dampening = z
@@ -68,7 +83,7 @@ const dampening = z
   .optional()
   .meta(
     meta(
-      'λ added to the diagonal of XᵀX, as a fraction of its mean (SparseGPT, the least-squares refit and the linear stand-in; default 0.01).',
+      `λ added to the diagonal of XᵀX, as a fraction of its mean (SparseGPT, the least-squares refit and the linear stand-in; default ${DEFAULT_DAMPENING}).`,
     ),
   );
 
@@ -360,20 +375,6 @@ export function recipeProblems(input: unknown): { recipe?: Recipe; problems: Rec
         : [{ path: i.path as Array<string | number>, message: i.message }],
     ),
   };
-}
-
-/**
- * Validates a recipe, throwing BadInputError naming the first bad field (all problems in details).
- * `name` turns a field path into what the caller knows it by: `recipe.pruningFraction` in the
- * API, `--pruning-fraction 40` on the command line.
- */
-export function parseRecipe(input: unknown, name: string | ((path: Array<string | number>) => string) = 'recipe'): Recipe {
-  const { recipe, problems } = recipeProblems(input);
-  if (recipe) return recipe;
-  const label = typeof name === 'string' ? (path: Array<string | number>) => [name, ...path].join('.') : name;
-  const named = problems.map((p) => ({ field: label(p.path), message: p.message }));
-  const first = named[0]!;
-  throw new BadInputError(first.field, first.message, { problems: named });
 }
 
 export function nmPattern(pattern: string): { n: number; m: number } | null {

@@ -2,9 +2,10 @@
 // parents (with their configs, counts and evaluations, for the deltas), its evaluations, the
 // path to its root and its children per relation.
 import type { CardEvaluation, CardInput, CardParent } from '../cards/input.js';
-import type { db, PrismaClient } from '../db/client.js';
+import type { db } from '../db/client.js';
 import { ConflictError } from '../errors.js';
 import { publicRecipe } from './dataNames.js';
+import type { RegistryDeps } from './deps.js';
 import { pathToRoot } from './lineage.js';
 import { formatModelName } from './names.js';
 
@@ -20,7 +21,7 @@ function evaluation(e: db.Evaluation): CardEvaluation {
 }
 
 export async function cardInput(
-  prisma: PrismaClient,
+  deps: Pick<RegistryDeps, 'prisma'>,
   model: db.Model,
   options: { contextLength?: number; batchSize?: number } = {},
 ): Promise<CardInput> {
@@ -29,6 +30,7 @@ export async function cardInput(
       `model ${formatModelName(model)} has no checkpoint yet (status ${model.status}); its card comes with its weights`,
     );
   }
+  const { prisma } = deps;
   const [edges, evaluations, path, counts] = await Promise.all([
     prisma.lineageEdge.findMany({
       where: { childId: model.id },
@@ -36,7 +38,7 @@ export async function cardInput(
       include: { parent: { include: { evaluations: true } } },
     }),
     prisma.evaluation.findMany({ where: { modelId: model.id }, orderBy: [{ task: 'asc' }, { metric: 'asc' }] }),
-    pathToRoot(prisma, model.id),
+    pathToRoot(deps, model.id),
     prisma.lineageEdge.groupBy({ by: ['relation'], where: { parentId: model.id }, _count: { _all: true } }),
   ]);
   const pathModels = await prisma.model.findMany({ where: { id: { in: path } }, select: { id: true, owner: true, name: true } });

@@ -6,12 +6,9 @@
 // runs as printed from any folder.
 import { access, lstat, realpath } from 'node:fs/promises';
 import { basename, isAbsolute, join, relative, resolve, sep } from 'node:path';
-import { allFields } from '../pruning/recipeFields.js';
+import { mapDataFiles } from '../recipes/dataFiles.js';
 
-/** The recipe fields that name data files: those the recipe schema marks as paths. */
-const DATA_FIELDS = allFields()
-  .filter((f) => f.path)
-  .map((f) => f.name);
+export { mapDataFiles, mapDataFilesAsync } from '../recipes/dataFiles.js';
 
 const exists = (path: string) =>
   access(path).then(
@@ -63,32 +60,6 @@ export async function locateUnderRoots(name: string, roots: readonly string[]): 
       return candidate;
   }
   return candidates[0]!;
-}
-
-/** The recipe's data-file fields (calibration, corpus …) passed through `rename`. */
-export function mapDataFiles<R extends object>(recipe: R, rename: (name: string) => string): R {
-  const r = { ...recipe } as Record<string, unknown>;
-  for (const field of DATA_FIELDS) {
-    const v = r[field];
-    if (typeof v === 'string') r[field] = rename(v);
-    else if (Array.isArray(v)) r[field] = v.map((f) => (typeof f === 'string' ? rename(f) : f));
-  }
-  return r as R;
-}
-
-/** The same, for a rename that reads the file system. */
-export async function mapDataFilesAsync<R extends object>(recipe: R, rename: (name: string, field: string) => Promise<string>): Promise<R> {
-  const r = { ...recipe } as Record<string, unknown>;
-  for (const field of DATA_FIELDS) {
-    const v = r[field];
-    if (typeof v === 'string') r[field] = await rename(v, `recipe.${field}`);
-    else if (Array.isArray(v)) {
-      const out: unknown[] = [];
-      for (const [i, f] of v.entries()) out.push(typeof f === 'string' ? await rename(f, `recipe.${field}.${i}`) : f);
-      r[field] = out;
-    }
-  }
-  return r as R;
 }
 
 /**

@@ -17,21 +17,34 @@ export interface RegistryDeps {
   log: Logger;
 }
 
+/** What the configuration says about the registry's services (Config has all of it). */
+export type RegistrySettings = Pick<Config, 'artifactsDir'> & { modelRoots: readonly string[]; hubCache?: string };
+
+/**
+ * The one place RegistryDeps are assembled (the server, the CLI's tools, a job process and the
+ * tests all come here): the store and the import roots from the settings, the database client,
+ * the queue and the logger from the process that owns them.
+ */
+export function registryDeps(settings: RegistrySettings, own: { prisma: PrismaClient; queue: JobQueue | null; log: Logger }): RegistryDeps {
+  return {
+    prisma: own.prisma,
+    store: new ArtifactStore(settings.artifactsDir),
+    queue: own.queue,
+    modelRoots: settings.modelRoots,
+    hubCache: settings.hubCache,
+    log: own.log,
+  };
+}
+
 /** The registry a job process works on: its own small pool, the store, a queue sender. */
 export function openRegistry(
-  config: Pick<Config, 'databaseUrl' | 'artifactsDir' | 'modelRoots'>,
+  config: Pick<Config, 'databaseUrl'> & RegistrySettings,
   log: Logger,
 ): { deps: RegistryDeps; close(): Promise<void> } {
   if (!config.databaseUrl) throw new Error('a job process needs DATABASE_URL (the runner sets it)');
   const prisma = createPrismaClient(config.databaseUrl, { poolSize: 3 });
   return {
-    deps: {
-      prisma,
-      store: new ArtifactStore(config.artifactsDir),
-      queue: JobQueue.sender(config.databaseUrl),
-      modelRoots: config.modelRoots,
-      log,
-    },
+    deps: registryDeps(config, { prisma, queue: JobQueue.sender(config.databaseUrl), log }),
     close: () => prisma.$disconnect(),
   };
 }

@@ -53,7 +53,7 @@ function checkFileOrFolder(paths: Iterable<string>): void {
 export async function commitToRepo(deps: RegistryDeps, input: { repo: string; revision: string; body: CommitBody }): Promise<CommitResult> {
   const { prisma, store } = deps;
   const { repo, body } = input;
-  const model = await findByName(prisma, parseModelName(repo, 'repo'));
+  const model = await findByName(deps, parseModelName(repo, 'repo'));
   if (!model) throw new RepoNotFoundError(repo);
   const name = formatModelName(model);
   // One branch, as Bonsai keeps one line of history.
@@ -70,7 +70,7 @@ export async function commitToRepo(deps: RegistryDeps, input: { repo: string; re
     throw new ConflictError(
       `${name} is waiting for its prune job (spawnPrunedVariant) and takes no upload: retry the job (retryJob) or delete the model and create a repository`,
     );
-  const current = await findRevision(prisma, model, 'main');
+  const current = await findRevision(deps, model, 'main');
   if (body.header.parentCommit && body.header.parentCommit !== current?.sha)
     throw new ConflictError(`parentCommit ${body.header.parentCommit} is not the head of ${name} (${current?.sha ?? 'no commit yet'})`, {
       field: 'parentCommit',
@@ -116,7 +116,7 @@ export async function commitToRepo(deps: RegistryDeps, input: { repo: string; re
     }
     for (const p of files.keys()) if (!kept.has(p)) throw new BadInputError('files', `${p}: not a file of a Hugging Face checkpoint`);
     const lineage = !model.artifactId && files.has('README.md') ? await cardParents(join(dir, 'README.md')) : null;
-    const parents = await Promise.all((lineage?.parents ?? []).map((p) => findModel(prisma, p, 'README.md base_model')));
+    const parents = await Promise.all((lineage?.parents ?? []).map((p) => findModel(deps, p, 'README.md base_model')));
     if (parents.some((p) => p.id === model.id)) throw new BadInputError('README.md', 'base_model names the model itself');
 
     // The inline files become blobs (renamed: the checkout's links stay valid).
@@ -142,7 +142,7 @@ export async function commitToRepo(deps: RegistryDeps, input: { repo: string; re
         },
       });
       for (const [i, p] of parents.entries()) {
-        const parentRevision = (await findRevision(tx as unknown as RegistryDeps['prisma'], p, 'main'))?.sha ?? null;
+        const parentRevision = (await findRevision({ prisma: tx as unknown as RegistryDeps['prisma'] }, p, 'main'))?.sha ?? null;
         await tx.lineageEdge.create({
           data: {
             parentId: p.id,

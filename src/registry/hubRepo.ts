@@ -99,9 +99,9 @@ export async function repoRevision(
   revision: string,
   only?: string,
 ): Promise<RepoRevision> {
-  const model = await findByName(deps.prisma, parseModelName(repo, 'repo'));
+  const model = await findByName(deps, parseModelName(repo, 'repo'));
   if (!model) throw new RepoNotFoundError(repo);
-  const found = await findRevision(deps.prisma, model, revision);
+  const found = await findRevision(deps, model, revision);
   // A repository created for an upload has no revision until its first commit, as on the Hub.
   if (!found && !MAIN_REVISIONS.has(revision)) throw new RevisionNotFoundError(formatModelName(model), revision);
   const stored = found
@@ -122,7 +122,7 @@ export async function repoRevision(
   // The card describes the model as it is now, so only its current revision carries it.
   if (current && model.config && model.parameterCount !== null && (only === undefined || only === 'README.md')) {
     // The card is the repository's README.md, rendered from the registry as the catalog shows it.
-    const card = renderCard(await cardInput(deps.prisma, model));
+    const card = renderCard(await cardInput(deps, model));
     cardData = card.metadata;
     const bytes = Buffer.from(card.markdown, 'utf8');
     const sha256 = createHash('sha256').update(bytes).digest('hex');

@@ -30,7 +30,7 @@ export function repoNameOf(body: RepoRequest): string {
 
 export async function createHubRepo(deps: Pick<RegistryDeps, 'prisma'>, full: string): Promise<ModelRow> {
   const name = parseModelName(full, 'name');
-  await checkNameFree(deps.prisma, name, 'name');
+  await checkNameFree(deps, name, 'name');
   try {
     return await deps.prisma.model.create({ data: { owner: name.owner, name: name.name, kind: 'BASE', status: 'QUEUED' } });
   } catch (err) {

@@ -1,9 +1,10 @@
 // The model tree: recursive CTEs over LineageEdge, each one statement. Every walk carries the
 // path it came by and never revisits a node on it, so even a cycle written by hand into the
 // table cannot make a query run forever.
-import { type db, type PrismaClient, rawQuery } from '../db/client.js';
+import { type db, rawQuery } from '../db/client.js';
 import type { Relation } from '../db/generated/enums.js';
 import { BadInputError } from '../errors.js';
+import type { RegistryDeps } from './deps.js';
 
 export interface TreeNode {
   id: string;
@@ -59,11 +60,11 @@ export const TREE_SQL = `WITH RECURSIVE walk(id, depth, path) AS (
  * with its model row and its incoming edges from inside the tree, so a 10,000-node tree is one
  * round trip to Postgres (Prisma 7's query compiler is slow on such reads: hot paths as a raw recursive CTE).
  */
-export async function descendantTree(prisma: PrismaClient, rootId: string, depth: number): Promise<Tree> {
+export async function descendantTree(deps: Pick<RegistryDeps, 'prisma'>, rootId: string, depth: number): Promise<Tree> {
   checkDepth(depth);
   // Through the client's pg pool: Prisma's decoding of 10,000 raw rows costs several times the
   // query itself. pg gives bigint as text (exact), timestamps as Date and json parsed.
-  const rows = await rawQuery<RawTreeRow>(prisma, TREE_SQL, [rootId, depth]);
+  const rows = await rawQuery<RawTreeRow>(deps.prisma, TREE_SQL, [rootId, depth]);
   const nodes: TreeNode[] = [];
   const incoming: TreeEdge[] = [];
   for (const r of rows) {
@@ -118,8 +119,8 @@ type RawTreeRow = Omit<db.Model, 'parameterCount' | 'byteSize'> & {
 };
 
 /** Every ancestor, nearest first (distance 1 = parents). */
-export async function ancestors(prisma: PrismaClient, id: string): Promise<TreeNode[]> {
-  const rows = await prisma.$queryRaw<Array<{ id: string; depth: number }>>`
+export async function ancestors(deps: Pick<RegistryDeps, 'prisma'>, id: string): Promise<TreeNode[]> {
+  const rows = await deps.prisma.$queryRaw<Array<{ id: string; depth: number }>>`
     WITH RECURSIVE walk(id, depth, path) AS (
       SELECT ${id}::uuid, 0, ARRAY[${id}::uuid]
       UNION ALL
@@ -132,8 +133,8 @@ export async function ancestors(prisma: PrismaClient, id: string): Promise<TreeN
 }
 
 /** Path from the model up to its root along first parents, the model first. */
-export async function pathToRoot(prisma: PrismaClient, id: string): Promise<string[]> {
-  const rows = await prisma.$queryRaw<Array<{ id: string }>>`
+export async function pathToRoot(deps: Pick<RegistryDeps, 'prisma'>, id: string): Promise<string[]> {
+  const rows = await deps.prisma.$queryRaw<Array<{ id: string }>>`
     WITH RECURSIVE walk(id, depth, path) AS (
       SELECT ${id}::uuid, 0, ARRAY[${id}::uuid]
       UNION ALL
@@ -149,6 +150,6 @@ export async function pathToRoot(prisma: PrismaClient, id: string): Promise<stri
  * The root of a model's tree: the end of its first-parent line. A merge has several roots; this
  * is the line of its primary parent, as on the Hub.
  */
-export async function rootOf(prisma: PrismaClient, id: string): Promise<string> {
-  return (await pathToRoot(prisma, id)).at(-1) ?? id;
+export async function rootOf(deps: Pick<RegistryDeps, 'prisma'>, id: string): Promise<string> {
+  return (await pathToRoot(deps, id)).at(-1) ?? id;
 }

@@ -17,11 +17,11 @@ export function isUuid(value: string): boolean {
 }
 
 /** A model by its id (uuid) or its `owner/name`; NOT_FOUND names what was asked for. */
-export async function findModel(prisma: PrismaClient, ref: string, field = 'model'): Promise<ModelRow> {
+export async function findModel(deps: Pick<RegistryDeps, 'prisma'>, ref: string, field = 'model'): Promise<ModelRow> {
   const row = isUuid(ref)
-    ? await prisma.model.findUnique({ where: { id: ref } })
+    ? await deps.prisma.model.findUnique({ where: { id: ref } })
     : ref.includes('/')
-      ? await findByName(prisma, parseModelName(ref, field))
+      ? await findByName(deps, parseModelName(ref, field))
       : null;
   if (!row) throw new NotFoundError('model', ref);
   return row;
@@ -31,15 +31,15 @@ export async function findModel(prisma: PrismaClient, ref: string, field = 'mode
  * Names are unique and found ignoring case, as on the Hub: `BIBLE/TINY-LLAMA-KJV` is
  * `bible/tiny-llama-kjv` (a unique index on lower(owner), lower(name) keeps them unique).
  */
-export async function findByName(prisma: PrismaClient, name: ModelName): Promise<ModelRow | null> {
-  return prisma.model.findFirst({
+export async function findByName(deps: Pick<RegistryDeps, 'prisma'>, name: ModelName): Promise<ModelRow | null> {
+  return deps.prisma.model.findFirst({
     where: { owner: { equals: name.owner, mode: 'insensitive' }, name: { equals: name.name, mode: 'insensitive' } },
   });
 }
 
 /** CONFLICT on `field` when the name is taken, in any case. */
-export async function checkNameFree(prisma: PrismaClient, name: ModelName, field = 'name'): Promise<void> {
-  const taken = await findByName(prisma, name);
+export async function checkNameFree(deps: Pick<RegistryDeps, 'prisma'>, name: ModelName, field = 'name'): Promise<void> {
+  const taken = await findByName(deps, name);
   if (taken) {
     const same = taken.owner === name.owner && taken.name === name.name;
     throw new ConflictError(
@@ -51,7 +51,7 @@ export async function checkNameFree(prisma: PrismaClient, name: ModelName, field
 
 /** A model and the files of its stored checkpoint (for the CLI's export and prune); BAD_USER_INPUT on `field` when it has none. */
 export async function findStoredCheckpoint(prisma: PrismaClient, ref: string, field: string) {
-  const model = await findModel(prisma, ref, field);
+  const model = await findModel({ prisma }, ref, field);
   const files = model.artifactId ? await prisma.artifactFile.findMany({ where: { artifactId: model.artifactId } }) : [];
   if (!files.length) throw new BadInputError(field, `${ref} has no stored checkpoint (status ${model.status.toLowerCase()})`);
   return { model, files };
@@ -176,13 +176,14 @@ export interface ModelPage {
 }
 
 export async function listModels(
-  prisma: PrismaClient,
+  deps: Pick<RegistryDeps, 'prisma'>,
   args: { filter?: ModelFilter | null; orderBy?: ModelOrder | null; first?: number | null; after?: string | null },
 ): Promise<ModelPage> {
   const first = args.first ?? 20;
   if (!Number.isInteger(first) || first < 0 || first > MAX_PAGE) throw new BadInputError('first', `must be between 0 and ${MAX_PAGE}`);
   if (args.after != null && !isUuid(args.after)) throw new BadInputError('after', 'is not a cursor from this connection');
   const where = modelWhere(args.filter ?? {});
+  const { prisma } = deps;
   const rows = await prisma.model.findMany({
     where,
     orderBy: orderBy(args.orderBy ?? { field: 'CREATED_AT', direction: 'DESC' }),
@@ -233,13 +234,13 @@ export function checkLicense(license: string, field = 'license'): string {
   return l.toLowerCase();
 }
 
-export async function updateModel(prisma: PrismaClient, ref: string, change: ModelUpdate): Promise<ModelRow> {
-  const model = await findModel(prisma, ref);
+export async function updateModel(deps: Pick<RegistryDeps, 'prisma'>, ref: string, change: ModelUpdate): Promise<ModelRow> {
+  const model = await findModel(deps, ref);
   const data: db.Prisma.ModelUpdateInput = {};
   if (change.description !== undefined) data.description = checkDescription(change.description);
   if (change.tags != null) data.tags = checkTags(change.tags);
   if (change.license !== undefined) data.license = change.license === null ? null : checkLicense(change.license);
-  return prisma.model.update({ where: { id: model.id }, data });
+  return deps.prisma.model.update({ where: { id: model.id }, data });
 }
 
 /**
@@ -248,7 +249,7 @@ export async function updateModel(prisma: PrismaClient, ref: string, change: Mod
  */
 export async function deleteModel(deps: RegistryDeps, ref: string, cascade: boolean): Promise<string[]> {
   const { prisma } = deps;
-  const model = await findModel(prisma, ref);
+  const model = await findModel(deps, ref);
   const ids = await prisma.$queryRaw<{ id: string }[]>`
     WITH RECURSIVE d(id, path) AS (
       SELECT ${model.id}::uuid, ARRAY[${model.id}::uuid]

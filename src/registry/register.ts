@@ -63,8 +63,8 @@ export async function registerModel(deps: RegistryDeps, input: RegisterInput): P
   const roots = deps.modelRoots;
   const dir = await resolveImportPath(path, roots);
   const description = checkDescription(input.description);
-  await checkNameFree(prisma, { owner, name });
-  const parents = await Promise.all((input.parents ?? []).map((p, i) => findModel(prisma, p.model, `parents[${i}].model`)));
+  await checkNameFree(deps, { owner, name });
+  const parents = await Promise.all((input.parents ?? []).map((p, i) => findModel(deps, p.model, `parents[${i}].model`)));
   if (new Set(parents.map((p) => p.id)).size !== parents.length) throw new BadInputError('parents', 'lists the same parent twice');
 
   // Every file is read with the roots (src/formats/regularFile.ts): a link out of them at any depth

@@ -7,7 +7,7 @@
 import { createHash } from 'node:crypto';
 import type { db } from '../db/client.js';
 import { BadInputError, BonsaiError, NotFoundError } from '../errors.js';
-import { readJsonObject } from '../formats/checkpoint/folder.js';
+import { MAX_CONFIG_BYTES, parseJsonObject } from '../formats/checkpoint/folder.js';
 import type { RegistryDeps } from './deps.js';
 import type { Tx } from './jobs/tx.js';
 
@@ -59,8 +59,8 @@ export async function createRevision(tx: Tx, r: NewRevision): Promise<RevisionRo
 }
 
 /** A model's revisions, newest first. */
-export function listRevisions(prisma: RegistryDeps['prisma'], modelId: string): Promise<RevisionRow[]> {
-  return prisma.revision.findMany({ where: { modelId }, orderBy: [{ createdAt: 'desc' }, { id: 'desc' }] });
+export function listRevisions(deps: Pick<RegistryDeps, 'prisma'>, modelId: string): Promise<RevisionRow[]> {
+  return deps.prisma.revision.findMany({ where: { modelId }, orderBy: [{ createdAt: 'desc' }, { id: 'desc' }] });
 }
 
 /**
@@ -68,17 +68,17 @@ export function listRevisions(prisma: RegistryDeps['prisma'], modelId: string): 
  * none yet), a sha (or a unique prefix of at least 7 hex digits, as git accepts) one of its history.
  */
 export async function findRevision(
-  prisma: RegistryDeps['prisma'],
+  deps: Pick<RegistryDeps, 'prisma'>,
   model: { id: string; owner: string; name: string; artifactId: string | null },
   revision: string,
 ): Promise<RevisionRow | null> {
   if (MAIN_REVISIONS.has(revision)) {
     if (!model.artifactId) return null;
-    return prisma.revision.findFirst({ where: { modelId: model.id, artifactId: model.artifactId }, orderBy: { createdAt: 'desc' } });
+    return deps.prisma.revision.findFirst({ where: { modelId: model.id, artifactId: model.artifactId }, orderBy: { createdAt: 'desc' } });
   }
   const repo = `${model.owner}/${model.name}`;
   if (!/^[0-9a-f]{7,40}$/.test(revision)) throw new RevisionNotFoundError(repo, revision);
-  const found = await prisma.revision.findMany({ where: { modelId: model.id, sha: { startsWith: revision } }, take: 2 });
+  const found = await deps.prisma.revision.findMany({ where: { modelId: model.id, sha: { startsWith: revision } }, take: 2 });
   if (found.length !== 1) throw new RevisionNotFoundError(repo, revision);
   return found[0]!;
 }
@@ -87,7 +87,7 @@ export async function findRevision(
 export async function revisionConfig(deps: Pick<RegistryDeps, 'prisma' | 'store'>, artifactId: string): Promise<Record<string, unknown>> {
   const file = await deps.prisma.artifactFile.findFirst({ where: { artifactId, path: 'config.json' } });
   if (!file) throw new BadInputError('parentRevision', 'that revision has no config.json');
-  return readJsonObject(deps.store.blobPath(file.sha256));
+  return parseJsonObject(await deps.store.readBlobBytes(file.sha256, MAX_CONFIG_BYTES), 'config.json');
 }
 
 /** The files of a model's revision by its full sha (what a job recorded). */

@@ -1,10 +1,10 @@
 // Single rows by id, for the API's node(id) lookups.
-import type { PrismaClient } from '../db/client.js';
+import type { RegistryDeps } from './deps.js';
 
-export function findEdge(prisma: PrismaClient, id: string) {
-  return prisma.lineageEdge.findUnique({ where: { id } });
+export function findEdge(deps: Pick<RegistryDeps, 'prisma'>, id: string) {
+  return deps.prisma.lineageEdge.findUnique({ where: { id } });
 }
 
-export function findEvaluation(prisma: PrismaClient, id: string) {
-  return prisma.evaluation.findUnique({ where: { id } });
+export function findEvaluation(deps: Pick<RegistryDeps, 'prisma'>, id: string) {
+  return deps.prisma.evaluation.findUnique({ where: { id } });
 }

@@ -20,11 +20,11 @@ export async function pruningPlan(
   recipeInput: unknown,
   revision = 'main',
 ): Promise<{ parent: ModelRow; plan: Plan; parentRevision: string | null }> {
-  const parent = await findModel(deps.prisma, parentRef, 'parent');
+  const parent = await findModel(deps, parentRef, 'parent');
   const recipe = parseRecipe(recipeInput);
   if (!parent.config)
     throw new ConflictError(`parent: ${formatModelName(parent)} has no checkpoint yet (status ${parent.status})`, { field: 'parent' });
-  const found = await findRevision(deps.prisma, parent, revision);
+  const found = await findRevision(deps, parent, revision);
   // An older revision is planned from its own config.json, as stored.
   const config =
     found && found.artifactId !== parent.artifactId
@@ -96,7 +96,7 @@ export async function spawnPrunedVariant(deps: RegistryDeps, input: SpawnInput, 
   }
   const explicit = input.name != null;
   const wanted = parseModelName(input.name ?? defaultChildName(parent, plan.recipe));
-  if (explicit) await checkNameFree(deps.prisma, wanted);
+  if (explicit) await checkNameFree(deps, wanted);
   for (let attempt = 1; ; attempt++) {
     let name = wanted;
     try {
@@ -187,7 +187,7 @@ function isUniqueViolation(err: unknown): boolean {
 }
 
 export async function evaluateModel(deps: RegistryDeps, ref: string, requests: unknown, createdById: string | null) {
-  const model = await findModel(deps.prisma, ref);
+  const model = await findModel(deps, ref);
   const evaluate = await checkEvaluationData(deps, parseEvaluationRequests(requests, 'tasks'), 'tasks');
   if (evaluate.length === 0) throw new BadInputError('tasks', 'give at least one evaluation');
   if (model.status !== 'READY')

@@ -8,6 +8,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import type { PrismaClient } from '../db/client.js';
 import type { TokenRole } from '../db/generated/enums.js';
 import { BadInputError, NotFoundError } from '../errors.js';
+import type { RegistryDeps } from './deps.js';
 import { idOf } from './globalIds.js';
 import { REVOKED_CHANNEL, tokenCacheOf } from './tokenCache.js';
 
@@ -30,7 +31,7 @@ export function hashToken(secret: string): string {
 }
 
 export async function createToken(
-  prisma: PrismaClient,
+  deps: Pick<RegistryDeps, 'prisma'>,
   input: { name: string; role: TokenRole; expiresAt?: Date | null },
 ): Promise<{ secret: string; id: string; prefix: string }> {
   const name = input.name.trim();
@@ -38,17 +39,28 @@ export async function createToken(
   if (input.expiresAt && input.expiresAt.getTime() <= Date.now()) throw new BadInputError('expiresAt', 'must be in the future');
   const secret = `hf_bonsai_${randomBytes(24).toString('base64url')}`;
   const prefix = secret.slice(0, 16);
-  const row = await prisma.apiToken.create({
+  const row = await deps.prisma.apiToken.create({
     data: { name, role: input.role, tokenHash: hashToken(secret), prefix, expiresAt: input.expiresAt ?? null },
   });
   return { secret, id: row.id, prefix };
 }
 
 /**
+ * The secret an `Authorization` header carries as `Bearer <secret>` (RFC 6750 §2.1; the scheme
+ * name is case-insensitive, RFC 9110 §11.1): undefined without a header, null when the header is
+ * something else (a client's mistake that must not pass as anonymous).
+ */
+export function bearerSecret(authorization: string | null | undefined): string | null | undefined {
+  if (!authorization) return undefined;
+  return /^Bearer\s+(\S+)$/i.exec(authorization.trim())?.[1] ?? null;
+}
+
+/**
  * The viewer a bearer secret stands for, or null when it is unknown, revoked or expired. Answers
  * come from a few seconds' cache (tokenCache.ts) when they can.
  */
-export async function verifyToken(prisma: PrismaClient, secret: string): Promise<Viewer | null> {
+export async function verifyToken(deps: Pick<RegistryDeps, 'prisma'>, secret: string): Promise<Viewer | null> {
+  const { prisma } = deps;
   const hash = hashToken(secret);
   const cache = tokenCacheOf<Viewer>(prisma, { listen: true });
   const cached = cache.get(hash);
@@ -75,7 +87,8 @@ async function lookUpToken(prisma: PrismaClient, hash: string): Promise<Viewer |
 }
 
 /** `token`: the global id the API shows (`ApiToken:…` in base64) or the database id; else BAD_USER_INPUT naming `field`. */
-export async function revokeToken(prisma: PrismaClient, token: string, field = 'id') {
+export async function revokeToken(deps: Pick<RegistryDeps, 'prisma'>, token: string, field = 'id') {
+  const { prisma } = deps;
   const id = idOf('ApiToken', token, field);
   const row = await prisma.apiToken.findUnique({ where: { id } });
   if (!row) throw new NotFoundError('API token', id);
@@ -90,10 +103,10 @@ export async function revokeToken(prisma: PrismaClient, token: string, field = '
 }
 
 /** Every token, newest first (admin). */
-export function listTokens(prisma: PrismaClient) {
-  return prisma.apiToken.findMany({ orderBy: { createdAt: 'desc' } });
+export function listTokens(deps: Pick<RegistryDeps, 'prisma'>) {
+  return deps.prisma.apiToken.findMany({ orderBy: { createdAt: 'desc' } });
 }
 
-export function findToken(prisma: PrismaClient, id: string) {
-  return prisma.apiToken.findUnique({ where: { id } });
+export function findToken(deps: Pick<RegistryDeps, 'prisma'>, id: string) {
+  return deps.prisma.apiToken.findUnique({ where: { id } });
 }

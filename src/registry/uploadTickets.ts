@@ -6,8 +6,8 @@
 // Any server process can check it (the key is in the database, never sent), and revoking the
 // token, or its losing the maintainer role, voids the URLs it obtained.
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import type { PrismaClient } from '../db/client.js';
 import { ForbiddenError, UnauthenticatedError } from '../errors.js';
+import type { RegistryDeps } from './deps.js';
 import { findToken, roleAtLeast } from './tokens.js';
 
 /** How long an upload URL stays valid (the Hub's presigned URLs last about a day). */
@@ -38,7 +38,12 @@ export function signTicket(tokenHash: string, t: UploadTicket): string {
  * The ticket a request's query describes, checked: not expired, its token still valid and at least
  * a maintainer, the signature right. Anything wrong is UNAUTHENTICATED (401), as an expired S3 URL.
  */
-export async function verifyTicket(prisma: PrismaClient, repo: string, oid: string, query: Record<string, unknown>): Promise<UploadTicket> {
+export async function verifyTicket(
+  deps: Pick<RegistryDeps, 'prisma'>,
+  repo: string,
+  oid: string,
+  query: Record<string, unknown>,
+): Promise<UploadTicket> {
   const size = Number(query.size);
   const expires = Number(query.expires);
   const tokenId = typeof query.token === 'string' ? query.token : '';
@@ -47,7 +52,7 @@ export async function verifyTicket(prisma: PrismaClient, repo: string, oid: stri
   if (!Number.isSafeInteger(size) || size < 0 || !Number.isSafeInteger(expires) || !/^[0-9a-f]{64}$/.test(sig)) throw bad;
   if (!/^[0-9a-f-]{36}$/.test(tokenId)) throw bad;
   if (expires * 1000 < Date.now()) throw new UnauthenticatedError('this upload URL has expired: ask the LFS batch endpoint for a new one');
-  const token = await findToken(prisma, tokenId);
+  const token = await findToken(deps, tokenId);
   if (!token || token.revokedAt || (token.expiresAt && token.expiresAt.getTime() <= Date.now())) throw bad;
   const ticket = { repo, oid, size, expires, tokenId };
   const want = Buffer.from(signature(token.tokenHash, ticket), 'hex');

@@ -10,9 +10,12 @@ import { readDataFile } from '../formats/dataFile.js';
 import { ignoresMerges, type TokenizerJson } from './bpe.js';
 import { watchMergeBuilt } from './builtByMerges.js';
 
-export { CORPUS_UNITS, type CorpusUnit } from '../pruning/recipe.js';
-
-import type { CorpusUnit } from '../pruning/recipe.js';
+/**
+ * How a corpus is tokenised. The recipe schema lists the same units (src/recipes/schema.ts
+ * CORPUS_UNITS); vocab/ imports nothing above it, and a unit added there and not here fails to
+ * typecheck where a recipe's unit is passed to selectVocabulary.
+ */
+export type CorpusUnit = 'document' | 'line';
 
 export interface CorpusFile {
   file: string;

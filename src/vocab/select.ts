@@ -27,7 +27,7 @@ import { type BpeView, mergeResult, readBpe, type TokenizerJson } from './bpe.js
 import { type CorpusCount, type CorpusFile, type CorpusUnit, countCorpus } from './count.js';
 import { firstSymbols, mergePath, mergeRanks } from './mergePath.js';
 
-export { CORPUS_UNITS, type CorpusUnit, countCorpus } from './count.js';
+export { type CorpusUnit, countCorpus } from './count.js';
 export { mergePath, mergeRanks, type WordOptions } from './mergePath.js';
 
 export interface VocabOptions {

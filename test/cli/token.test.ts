@@ -27,7 +27,7 @@ describe('bonsai token revoke', () => {
   // One run through the CLI for each answer (each run takes seconds: migrations are checked on
   // start); the other spellings of an id go to the same registry function directly.
   it('revokes a token named by the global id the API shows (standard base64, padded)', async () => {
-    const { id } = await createToken(db.prisma, { name: 'ci', role: 'READER' });
+    const { id } = await createToken(db, { name: 'ci', role: 'READER' });
     const r = await revoke(Buffer.from(`ApiToken:${id}`).toString('base64'));
     expect(r.code, r.output).toBe(0);
     expect(await revokedAt(id)).toBeInstanceOf(Date);
@@ -37,8 +37,8 @@ describe('bonsai token revoke', () => {
     ['the global id (base64url)', (id: string) => toGlobalId('ApiToken', id)],
     ['the database id', (id: string) => id],
   ])('revokeToken takes %s', async (_what, name) => {
-    const { id } = await createToken(db.prisma, { name: 'ci', role: 'READER' });
-    await revokeToken(db.prisma, name(id));
+    const { id } = await createToken(db, { name: 'ci', role: 'READER' });
+    await revokeToken(db, name(id));
     expect(await revokedAt(id)).toBeInstanceOf(Date);
   });
 
@@ -56,7 +56,7 @@ describe('bonsai token revoke', () => {
       expect(r.code).toBe(2);
       expect(r.output).toMatch(message);
       expect(r.output).not.toMatch(/Prisma|\n\s+at /);
-      await expect(revokeToken(db.prisma, id)).rejects.toMatchObject({ code: 'BAD_USER_INPUT', details: { field: 'id' } });
+      await expect(revokeToken(db, id)).rejects.toMatchObject({ code: 'BAD_USER_INPUT', details: { field: 'id' } });
     },
     30_000,
   );

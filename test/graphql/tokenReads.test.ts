@@ -40,19 +40,19 @@ async function post(api: TestApi, query: string, token: string | null) {
 
 describe('verified tokens', () => {
   it('a token revoked by another process, or here, is refused on the very next request', async () => {
-    const { secret, id } = await createToken(open.db.prisma, { name: 'ci', role: 'READER' });
+    const { secret, id } = await createToken(open.registry, { name: 'ci', role: 'READER' });
     expect((await post(open, '{ viewer { name } }', secret)).body).toEqual({ data: { viewer: { name: 'ci' } } });
     // Another process: its own connection pool, its own (empty) cache.
     const other = createPrismaClient(open.db.url, { poolSize: 1 });
     try {
-      await revokeToken(other, id);
+      await revokeToken({ prisma: other }, id);
     } finally {
       await other.$disconnect();
     }
     const next = await post(open, '{ models { totalCount } }', secret);
     expect((next.body.errors as Array<{ extensions: { code: string } }>)[0]?.extensions.code).toBe('UNAUTHENTICATED');
 
-    const second = await createToken(open.db.prisma, { name: 'ci2', role: 'ADMIN' });
+    const second = await createToken(open.registry, { name: 'ci2', role: 'ADMIN' });
     expect((await post(open, '{ viewer { name } }', second.secret)).body).toEqual({ data: { viewer: { name: 'ci2' } } });
     await post(open, `mutation { revokeApiToken(id: "${second.id}") { id } }`, open.tokens.ADMIN);
     const after = await post(open, '{ models { totalCount } }', second.secret);

@@ -4,10 +4,9 @@ import { join } from 'node:path';
 import type { RunningServer } from '../../src/http/server.js';
 import { startHttpServer } from '../../src/http/server.js';
 import { createLogger } from '../../src/log.js';
-import type { RegistryDeps } from '../../src/registry/deps.js';
+import { type RegistryDeps, registryDeps } from '../../src/registry/deps.js';
 import { JobQueue } from '../../src/registry/queue.js';
 import { createToken, type TokenRole } from '../../src/registry/tokens.js';
-import { ArtifactStore } from '../../src/storage/store.js';
 import { Runner } from '../../workers/runner.js';
 import { createTestDatabase, type TestDatabase } from './db.js';
 import { tempDir } from './tmp.js';
@@ -47,22 +46,18 @@ export async function startTestApi(
   const home = options.home ?? tempDir('bonsai-api-');
   const log = createLogger('error');
   const queue = await JobQueue.start(db.url, log);
-  const registry: RegistryDeps = {
-    prisma: db.prisma,
-    store: new ArtifactStore(join(home, 'artifacts')),
-    queue,
-    modelRoots: options.modelRoots ?? [],
-    hubCache: options.hubCache,
-    log,
-  };
+  const registry = registryDeps(
+    { artifactsDir: join(home, 'artifacts'), modelRoots: options.modelRoots ?? [], hubCache: options.hubCache },
+    { prisma: db.prisma, queue, log },
+  );
   const server = await startHttpServer(
-    { prisma: db.prisma, log, version: '9.9.9', embeddedDatabase: false, registry, publicReads: options.publicReads ?? true },
+    { log, version: '9.9.9', embeddedDatabase: false, registry, publicReads: options.publicReads ?? true },
     { host: '127.0.0.1', port: 0, production: options.production ?? false, catalogMaxAgeSeconds: options.catalogMaxAgeSeconds },
   );
   const runners: Runner[] = [];
   const tokens = {} as Record<TokenRole, string>;
   for (const role of ['READER', 'MAINTAINER', 'ADMIN'] as const)
-    tokens[role] = (await createToken(db.prisma, { name: role.toLowerCase(), role })).secret;
+    tokens[role] = (await createToken(registry, { name: role.toLowerCase(), role })).secret;
   async function gql<T>(query: string, variables?: Record<string, unknown>, token: string | null = tokens.MAINTAINER) {
     const res = await fetch(`${server.url}/graphql`, {
       method: 'POST',

@@ -4,7 +4,7 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/log.js';
-import type { RegistryDeps } from '../../src/registry/deps.js';
+import { type RegistryDeps, registryDeps } from '../../src/registry/deps.js';
 import {
   appendLog,
   cancelJob,
@@ -21,7 +21,6 @@ import {
   startJob,
 } from '../../src/registry/jobs/index.js';
 import { JobQueue } from '../../src/registry/queue.js';
-import { ArtifactStore } from '../../src/storage/store.js';
 import { exitFailure } from '../../workers/failures.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
 import { tempDir } from '../helpers/tmp.js';
@@ -35,7 +34,7 @@ beforeAll(async () => {
   db = await createTestDatabase();
   const log = createLogger('error');
   queue = await JobQueue.start(db.url, log);
-  deps = { prisma: db.prisma, store: new ArtifactStore(tempDir('bonsai-jobs-')), queue, modelRoots: [], log };
+  deps = registryDeps({ artifactsDir: tempDir('bonsai-jobs-'), modelRoots: [] }, { prisma: db.prisma, queue, log });
   parentId = (await db.prisma.model.create({ data: { owner: 'a', name: 'parent', kind: 'BASE', status: 'READY' } })).id;
 });
 afterAll(async () => {
@@ -84,7 +83,7 @@ describe('create and start', () => {
     const { job } = await newJob();
     await cancelJob(deps, job.id);
     expect(await startJob(db.prisma, job.id)).toBeNull();
-    expect((await findJob(db.prisma, job.id)).status).toBe('CANCELLED');
+    expect((await findJob(deps, job.id)).status).toBe('CANCELLED');
   });
 });
 
@@ -93,15 +92,15 @@ describe('progress', () => {
     const { job } = await newJob();
     await startJob(db.prisma, job.id);
     await reportProgress(db.prisma, job.id, { stage: 'writing', progress: 0.5 });
-    expect(await findJob(db.prisma, job.id)).toMatchObject({ stage: 'writing', progress: 0.5 });
+    expect(await findJob(deps, job.id)).toMatchObject({ stage: 'writing', progress: 0.5 });
     for (let i = 0; i < 25; i++) await appendLog(db.prisma, job.id, `line ${i}`);
-    const tail = (await findJob(db.prisma, job.id)).logTail;
+    const tail = (await findJob(deps, job.id)).logTail;
     expect(tail).toHaveLength(20);
     expect(tail[0]).toBe('line 5');
     expect(tail[19]).toBe('line 24');
     await finishAttempt(db.prisma, job.id, 'permanent', false);
     await reportProgress(db.prisma, job.id, { stage: 'late', progress: 0.9 });
-    expect((await findJob(db.prisma, job.id)).stage).toBe('writing');
+    expect((await findJob(deps, job.id)).stage).toBe('writing');
   });
 });
 
@@ -109,18 +108,18 @@ describe('complete', () => {
   it('commits the artifact, the model READY, the edge result and SUCCEEDED together', async () => {
     const { job, model: m } = await newJob();
     await startJob(db.prisma, job.id);
-    expect(await completePrune(deps, await findJob(db.prisma, job.id), pruneOutput())).toBe(true);
+    expect(await completePrune(deps, await findJob(deps, job.id), pruneOutput())).toBe(true);
     const after = await db.prisma.model.findUniqueOrThrow({ where: { id: m.id }, include: { artifact: { include: { files: true } } } });
     expect(after).toMatchObject({ status: 'READY', parameterCount: 100n, byteSize: 10n });
     expect(after.artifact!.files.map((f) => f.path)).toEqual(['model.safetensors']);
     expect((await db.prisma.lineageEdge.findFirstOrThrow({ where: { childId: m.id } })).result).toEqual({ parameters: 100 });
-    expect(await findJob(db.prisma, job.id)).toMatchObject({ status: 'SUCCEEDED', progress: 1, stage: 'done' });
+    expect(await findJob(deps, job.id)).toMatchObject({ status: 'SUCCEEDED', progress: 1, stage: 'done' });
   });
 
   it('a job finished twice: the second run stores nothing and the first result stands', async () => {
     const { job, model: m } = await newJob();
     await startJob(db.prisma, job.id);
-    const row = await findJob(db.prisma, job.id);
+    const row = await findJob(deps, job.id);
     expect(await completePrune(deps, row, pruneOutput())).toBe(true);
     const artifacts = await db.prisma.artifact.count();
     expect(await completePrune(deps, row, { ...pruneOutput(), parameters: 999 })).toBe(false);
@@ -133,7 +132,7 @@ describe('complete', () => {
   it('with evaluations: EVALUATING, follow-up jobs in the same transaction, READY after the last one ends', async () => {
     const { job, model: m } = await newJob();
     await startJob(db.prisma, job.id);
-    await completePrune(deps, await findJob(db.prisma, job.id), pruneOutput([{ task: 'speed' }, { task: 'speed' }]));
+    await completePrune(deps, await findJob(deps, job.id), pruneOutput([{ task: 'speed' }, { task: 'speed' }]));
     expect((await model(m.id)).status).toBe('EVALUATING');
     const evals = await db.prisma.job.findMany({ where: { modelId: m.id, kind: 'EVALUATE' }, orderBy: { createdAt: 'asc' } });
     expect(evals.map((e) => e.parentJobId)).toEqual([job.id, job.id]);
@@ -142,7 +141,7 @@ describe('complete', () => {
     const [first, second] = evals as [(typeof evals)[0], (typeof evals)[0]];
     await startJob(db.prisma, first.id);
     const row = { task: 'speed', metric: 'tokens_per_second', value: 10, settings: { runs: 1 }, settingsKey: 'k'.repeat(64) };
-    await completeEvaluation(deps, await findJob(db.prisma, first.id), [row]);
+    await completeEvaluation(deps, await findJob(deps, first.id), [row]);
     expect(await finishAttempt(db.prisma, first.id, 'succeeded', false)).toBe('SUCCEEDED');
     expect((await model(m.id)).status).toBe('EVALUATING');
     await startJob(db.prisma, second.id);
@@ -150,7 +149,7 @@ describe('complete', () => {
     expect(await finishAttempt(db.prisma, second.id, 'permanent', false)).toBe('FAILED');
     expect((await model(m.id)).status).toBe('READY');
     // Re-running the same evaluation replaces its row.
-    await completeEvaluation(deps, await findJob(db.prisma, first.id), [{ ...row, value: 12 }]);
+    await completeEvaluation(deps, await findJob(deps, first.id), [{ ...row, value: 12 }]);
     expect((await db.prisma.evaluation.findMany({ where: { modelId: m.id } })).map((e) => e.value)).toEqual([12]);
   });
 });
@@ -160,11 +159,11 @@ describe('finish an attempt', () => {
     // A client polling until no job is queued or running must not be left with an EVALUATING model.
     const { job, model: m } = await newJob();
     await startJob(db.prisma, job.id);
-    await completePrune(deps, await findJob(db.prisma, job.id), pruneOutput([{ task: 'speed' }]));
+    await completePrune(deps, await findJob(deps, job.id), pruneOutput([{ task: 'speed' }]));
     const [evaluation] = await db.prisma.job.findMany({ where: { modelId: m.id, kind: 'EVALUATE' } });
     await startJob(db.prisma, evaluation!.id);
     const row = { task: 'speed', metric: 'tokens_per_second', value: 10, settings: { runs: 1 }, settingsKey: 'k'.repeat(64) };
-    await completeEvaluation(deps, await findJob(db.prisma, evaluation!.id), [row]);
+    await completeEvaluation(deps, await findJob(deps, evaluation!.id), [row]);
     expect((await db.prisma.job.findUniqueOrThrow({ where: { id: evaluation!.id } })).status).toBe('SUCCEEDED');
     expect((await model(m.id)).status).toBe('READY');
   });
@@ -174,7 +173,7 @@ describe('finish an attempt', () => {
     await db.prisma.job.update({ where: { id: job.id }, data: { maxAttempts: 2 } });
     await startJob(db.prisma, job.id);
     expect(await finishAttempt(db.prisma, job.id, 'retryable', false)).toBe('QUEUED');
-    expect(await findJob(db.prisma, job.id)).toMatchObject({ status: 'QUEUED', stage: 'waiting to retry' });
+    expect(await findJob(deps, job.id)).toMatchObject({ status: 'QUEUED', stage: 'waiting to retry' });
     await startJob(db.prisma, job.id);
     expect(await finishAttempt(db.prisma, job.id, 'retryable', false)).toBe('FAILED');
     expect((await model(m.id)).status).toBe('FAILED');
@@ -184,7 +183,7 @@ describe('finish an attempt', () => {
     const a = await newJob();
     await startJob(db.prisma, a.job.id);
     expect(await finishAttempt(db.prisma, a.job.id, 'permanent', false)).toBe('FAILED');
-    expect((await findJob(db.prisma, a.job.id)).attempts).toBe(1);
+    expect((await findJob(deps, a.job.id)).attempts).toBe(1);
     const b = await newJob();
     await startJob(db.prisma, b.job.id);
     await cancelJob(deps, b.job.id);
@@ -207,16 +206,16 @@ describe('stale jobs', () => {
     await db.prisma.job.update({ where: { id: job.id }, data: { heartbeatAt: new Date(Date.now() - 60_000) } });
     const requeued = await requeueStale(db.prisma, 30_000);
     expect(requeued.map((j) => j.id)).toContain(job.id);
-    expect(await findJob(db.prisma, job.id)).toMatchObject({ status: 'QUEUED', stage: 'waiting to retry' });
+    expect(await findJob(deps, job.id)).toMatchObject({ status: 'QUEUED', stage: 'waiting to retry' });
   });
 
   it('a stale job whose first run completes first is not requeued over its result', async () => {
     const { job } = await newJob();
     await startJob(db.prisma, job.id);
     await db.prisma.job.update({ where: { id: job.id }, data: { heartbeatAt: new Date(Date.now() - 60_000) } });
-    await completePrune(deps, await findJob(db.prisma, job.id), pruneOutput());
+    await completePrune(deps, await findJob(deps, job.id), pruneOutput());
     expect((await requeueStale(db.prisma, 30_000)).map((j) => j.id)).not.toContain(job.id);
-    expect((await findJob(db.prisma, job.id)).status).toBe('SUCCEEDED');
+    expect((await findJob(deps, job.id)).status).toBe('SUCCEEDED');
   });
 });
 
@@ -287,7 +286,7 @@ describe('every FAILED job says why, with a code', () => {
           }
           if (state !== 'QUEUED') break;
         }
-        const row = await findJob(db.prisma, job.id);
+        const row = await findJob(deps, job.id);
         if (row.status === 'FAILED') {
           expect(row.error?.length).toBeGreaterThan(0);
           expect(row.errorCode?.length).toBeGreaterThan(0);

@@ -64,7 +64,7 @@ async function ensureModel(): Promise<void> {
 beforeAll(async () => {
   db = await createTestDatabase();
   for (const role of ['READER', 'MAINTAINER', 'ADMIN'] as const)
-    tokens[role] = (await createToken(db.prisma, { name: role.toLowerCase(), role })).secret;
+    tokens[role] = (await createToken(db, { name: role.toLowerCase(), role })).secret;
   const port = await freePort();
   server = runBonsai(['serve'], {
     DATABASE_URL: db.url,

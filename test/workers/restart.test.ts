@@ -8,11 +8,10 @@ import { createPrismaClient, type PrismaClient } from '../../src/db/client.js';
 import { type RunningDatabase, startEmbeddedPostgres } from '../../src/db/embedded.js';
 import { applyMigrations } from '../../src/db/migrations.js';
 import { createLogger } from '../../src/log.js';
-import type { RegistryDeps } from '../../src/registry/deps.js';
+import { type RegistryDeps, registryDeps } from '../../src/registry/deps.js';
 import { JobQueue } from '../../src/registry/queue.js';
 import { registerModel } from '../../src/registry/register.js';
 import { spawnPrunedVariant } from '../../src/registry/spawn.js';
-import { ArtifactStore } from '../../src/storage/store.js';
 import { Runner } from '../../workers/runner.js';
 import { buildCheckpoint, SLOW_LLAMA } from '../fixtures/checkpoints.js';
 import { tempDir } from '../helpers/tmp.js';
@@ -36,7 +35,7 @@ beforeAll(async () => {
   await applyMigrations(db.url, log);
   prisma = createPrismaClient(db.url, { poolSize: 4 });
   queue = await JobQueue.start(db.url, log);
-  deps = { prisma, store: new ArtifactStore(join(home, 'artifacts')), queue, modelRoots: [roots], log };
+  deps = registryDeps({ artifactsDir: join(home, 'artifacts'), modelRoots: [roots] }, { prisma, queue, log });
   await registerModel(deps, { path: join(roots, 'big'), name: 'acme/big' });
   runner = new Runner(deps, queue, {
     concurrency: 1,

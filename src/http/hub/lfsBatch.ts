@@ -32,10 +32,10 @@ export function lfsBatchRoute(services: Services) {
       if (!Array.isArray(body.objects)) throw new BadInputError('objects', 'must be a list of {oid, size}');
       if (body.objects.length > MAX_OBJECTS) throw new BadInputError('objects', `at most ${MAX_OBJECTS} in one request`);
       const repo = `${req.params.owner}/${req.params.name}`;
-      const model = await findByName(services.prisma, parseModelName(repo, 'repo'));
+      const model = await findByName(services.registry, parseModelName(repo, 'repo'));
       if (!model) throw new RepoNotFoundError(repo);
       const name = formatModelName(model);
-      const token = await findToken(services.prisma, viewer.tokenId);
+      const token = await findToken(services.registry, viewer.tokenId);
       if (!token) throw new NotFoundError('API token', viewer.tokenId);
       const expires = Math.floor(Date.now() / 1000) + TICKET_SECONDS;
       const objects = [];

@@ -19,7 +19,7 @@ export function lfsUploadRoute(services: Services) {
     checkQuery(req.query);
     const { oid } = req.params;
     if (!SHA256.test(oid)) throw new BadInputError('oid', 'must be a sha256 (64 hex digits)');
-    const ticket = await verifyTicket(services.prisma, `${req.params.owner}/${req.params.name}`, oid, req.query);
+    const ticket = await verifyTicket(services.registry, `${req.params.owner}/${req.params.name}`, oid, req.query);
     const length = req.headers['content-length'];
     if (length !== undefined && Number(length) !== ticket.size)
       throw new BadInputError('Content-Length', `${length} bytes, but the object has ${ticket.size}`);

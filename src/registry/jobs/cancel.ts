@@ -5,7 +5,7 @@ import type { RegistryDeps } from '../deps.js';
 import { findJob, isFinished } from './read.js';
 
 export async function cancelJob(deps: Pick<RegistryDeps, 'prisma' | 'queue'>, id: string) {
-  const job = await findJob(deps.prisma, id);
+  const job = await findJob(deps, id);
   if (isFinished(job.status)) {
     throw new ConflictError(`job ${id} has finished (${job.status.toLowerCase()}); nothing to cancel`, { field: 'id' });
   }

@@ -1,6 +1,6 @@
 // Listing jobs, newest first, for the API and the catalog.
-import type { PrismaClient } from '../../db/client.js';
 import type { JobKind, JobStatus } from '../../db/generated/enums.js';
+import type { RegistryDeps } from '../deps.js';
 
 export interface JobFilter {
   status?: readonly JobStatus[] | null;
@@ -8,8 +8,8 @@ export interface JobFilter {
   modelId?: string;
 }
 
-export async function listJobs(prisma: PrismaClient, filter: JobFilter, first: number) {
-  return prisma.job.findMany({
+export async function listJobs(deps: Pick<RegistryDeps, 'prisma'>, filter: JobFilter, first: number) {
+  return deps.prisma.job.findMany({
     where: {
       status: filter.status?.length ? { in: [...filter.status] } : undefined,
       kind: filter.kind?.length ? { in: [...filter.kind] } : undefined,

@@ -1,10 +1,11 @@
 // Reading jobs and what a running job works on.
 import type { PrismaClient } from '../../db/client.js';
 import { ConflictError, NotFoundError } from '../../errors.js';
+import type { RegistryDeps } from '../deps.js';
 import { formatModelName } from '../names.js';
 
-export async function findJob(prisma: PrismaClient, id: string) {
-  const job = await prisma.job.findUnique({ where: { id } });
+export async function findJob(deps: Pick<RegistryDeps, 'prisma'>, id: string) {
+  const job = await deps.prisma.job.findUnique({ where: { id } });
   if (!job) throw new NotFoundError('job', id);
   return job;
 }

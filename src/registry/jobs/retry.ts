@@ -7,7 +7,7 @@ import { createJobIn, jobTransaction } from './create.js';
 import { findJob } from './read.js';
 
 export async function retryJob(deps: Pick<RegistryDeps, 'prisma' | 'queue'>, id: string, createdById: string | null) {
-  await findJob(deps.prisma, id);
+  await findJob(deps, id);
   return jobTransaction(deps, async (tx) => {
     // SELECT … FOR UPDATE: a concurrent retry of the same job waits here until this one commits.
     await tx.$queryRaw`SELECT id FROM "Job" WHERE id = ${id}::uuid FOR UPDATE`;

@@ -6,9 +6,9 @@ import { join } from 'node:path';
 import { createPrismaClient } from '../../../src/db/client.js';
 import { startHttpServer } from '../../../src/http/server.js';
 import { createLogger } from '../../../src/log.js';
+import { registryDeps } from '../../../src/registry/deps.js';
 import { JobQueue } from '../../../src/registry/queue.js';
 import { createToken } from '../../../src/registry/tokens.js';
-import { ArtifactStore } from '../../../src/storage/store.js';
 
 const env = (name: string): string => {
   const v = process.env[name];
@@ -19,12 +19,12 @@ const [url, store, root] = [env('DATABASE_URL'), env('STORE'), env('ROOT')];
 const prisma = createPrismaClient(url, { poolSize: 2 });
 const log = createLogger('error');
 const queue = await JobQueue.start(url, log);
-const registry = { prisma, store: new ArtifactStore(store), queue, modelRoots: [root], log };
+const registry = registryDeps({ artifactsDir: store, modelRoots: [root] }, { prisma, queue, log });
 const server = await startHttpServer(
-  { prisma, log, version: 'test', embeddedDatabase: false, registry, publicReads: true },
+  { log, version: 'test', embeddedDatabase: false, registry, publicReads: true },
   { host: '127.0.0.1', port: 0, production: false },
 );
-const { secret } = await createToken(prisma, { name: 'm', role: 'MAINTAINER' });
+const { secret } = await createToken(registry, { name: 'm', role: 'MAINTAINER' });
 
 async function register(path: string, name: string) {
   const res = await fetch(`${server.url}/graphql`, {
