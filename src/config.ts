@@ -22,6 +22,13 @@ const schema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
   BONSAI_MODEL_ROOTS: z.string().optional(),
   BONSAI_ARTIFACTS_DIR: z.string().min(1).optional(),
+  /** `s3://BUCKET/PREFIX`: the store's objects in a bucket (src/storage/s3Objects.ts); unset: the folder. */
+  BONSAI_ARTIFACTS_URL: z
+    .string()
+    .regex(/^s3:\/\/[^/?#]+(\/[^?#]*)?$/, 'must be s3://BUCKET or s3://BUCKET/PREFIX')
+    .optional(),
+  /** Path-style requests (`https://host/BUCKET/key`), which MinIO and Ceph RGW behind one host name need. */
+  BONSAI_S3_FORCE_PATH_STYLE: z.enum(['true', 'false'], { error: 'must be true or false' }).default('false'),
   BONSAI_PUBLIC_READS: z.enum(['true', 'false'], { error: 'must be true or false' }).default('true'),
   BONSAI_WORKER_CONCURRENCY: z.coerce.number().int().min(0, 'must be 0 or more').max(64).default(1),
   BONSAI_JOB_STALE_SECONDS: z.coerce.number().int().min(5, 'must be at least 5').default(30),
@@ -53,8 +60,15 @@ export interface Config {
   production: boolean;
   /** Folders a registered checkpoint (or an evaluation data file) may be read from. */
   modelRoots: string[];
-  /** The content-addressed artifact store; a shared mount when workers run on several machines. */
+  /**
+   * The content-addressed artifact store's folder (a shared mount when workers on several
+   * machines use it), or, with `artifactsUrl`, the local folder for temporary files and the ONNX cache.
+   */
   artifactsDir: string;
+  /** BONSAI_ARTIFACTS_URL: `s3://BUCKET/PREFIX` when the objects live in an S3-compatible bucket. */
+  artifactsUrl: string | undefined;
+  /** BONSAI_S3_FORCE_PATH_STYLE. */
+  s3ForcePathStyle: boolean;
   /** Queries without a token; mutations always need one. */
   publicReads: boolean;
   workerConcurrency: number;
@@ -97,6 +111,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       .filter((p) => p.length > 0)
       .map((p) => resolve(p)),
     artifactsDir: resolve(e.BONSAI_ARTIFACTS_DIR ?? resolve(home, 'artifacts')),
+    artifactsUrl: e.BONSAI_ARTIFACTS_URL,
+    s3ForcePathStyle: e.BONSAI_S3_FORCE_PATH_STYLE === 'true',
     publicReads: e.BONSAI_PUBLIC_READS === 'true',
     workerConcurrency: e.BONSAI_WORKER_CONCURRENCY,
     jobStaleSeconds: e.BONSAI_JOB_STALE_SECONDS,
@@ -114,6 +130,8 @@ export interface ServedRegistry {
   home: string;
   databaseUrl?: string | null;
   artifactsDir: string;
+  /** The bucket its store's objects live in, if any (tools then use it too). */
+  artifactsUrl?: string | null;
   modelRoots: readonly string[];
   hubCache: string;
 }
@@ -125,6 +143,7 @@ export interface ServedRegistry {
 export function loadConfigFor(server: ServedRegistry, env: NodeJS.ProcessEnv = process.env): Config {
   const merged: NodeJS.ProcessEnv = { ...env, BONSAI_HOME: server.home, DATABASE_URL: server.databaseUrl ?? '' };
   if (!env.BONSAI_ARTIFACTS_DIR) merged.BONSAI_ARTIFACTS_DIR = server.artifactsDir;
+  if (!env.BONSAI_ARTIFACTS_URL && server.artifactsUrl) merged.BONSAI_ARTIFACTS_URL = server.artifactsUrl;
   if (!env.BONSAI_MODEL_ROOTS) merged.BONSAI_MODEL_ROOTS = server.modelRoots.join(':');
   if (!env.HF_HOME && !env.HF_HUB_CACHE) merged.HF_HUB_CACHE = server.hubCache;
   return loadConfig(merged);

@@ -1,7 +1,7 @@
 // Garbage left by killed processes: job temp folders of jobs no longer running, any temp folder
 // older than a day, and blobs no artifact refers to (older than an hour, so an import or a prune
 // that is storing files right now keeps its new blobs).
-import { readdir, rm, stat } from 'node:fs/promises';
+import { readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { RegistryDeps } from '../src/registry/deps.js';
 import { isRunning } from '../src/registry/jobs/index.js';
@@ -29,8 +29,8 @@ export async function cleanup(deps: Pick<RegistryDeps, 'prisma' | 'store' | 'log
     const used = await referencedBlobs(prisma, batch);
     for (const sha of batch) {
       if (used.has(sha)) continue;
-      const info = await stat(store.blobPath(sha)).catch(() => null);
-      if (info && Date.now() - info.mtimeMs > BLOB_GRACE_MS) {
+      const modified = await store.blobModified(sha);
+      if (modified && Date.now() - modified.getTime() > BLOB_GRACE_MS) {
         await store.removeBlobs([sha]);
         removed++;
       }

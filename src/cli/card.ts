@@ -2,7 +2,7 @@
 // tensors, the lineage from bonsai_recipe.json when Bonsai made the folder.
 // `bonsai export NAME OUT`: a registry model written out as a folder with its README.md.
 import { existsSync } from 'node:fs';
-import { copyFile, mkdir, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { inspectCheckpoint } from '../arch/inspect.js';
 import type { CardInput, CardParent } from '../cards/input.js';
@@ -90,8 +90,7 @@ export async function exportModel(name: string, out: string): Promise<void> {
     try {
       // Copies, not links: an exported folder is for others and must not write through to the store.
       for (const f of files) {
-        await mkdir(dirname(join(tmp, f.path)), { recursive: true });
-        await copyFile(store.blobPath(f.sha256), join(tmp, f.path));
+        await store.copyBlob(f.sha256, join(tmp, f.path));
       }
       await writeFile(join(tmp, 'README.md'), renderCard(await cardInput(deps, model)).markdown);
       await rename(tmp, out);

@@ -14,6 +14,7 @@ interface Announcement {
   url: string;
   home: string;
   artifactsDir: string;
+  artifactsUrl?: string;
   modelRoots: string[];
   hubCache: string;
   /** Only for an external database (DATABASE_URL); the embedded one is found from `home`. */
@@ -32,6 +33,7 @@ export function announceServer(config: Config, url: string): () => void {
     url,
     home: config.home,
     artifactsDir: config.artifactsDir,
+    ...(config.artifactsUrl ? { artifactsUrl: config.artifactsUrl } : {}),
     modelRoots: config.modelRoots,
     hubCache: config.hubCache,
     ...(config.databaseUrl ? { databaseUrl: config.databaseUrl } : {}),

@@ -2,7 +2,8 @@
 import type { Config } from '../config.js';
 import { createPrismaClient, type PrismaClient } from '../db/client.js';
 import type { Logger } from '../log.js';
-import { ArtifactStore } from '../storage/store.js';
+import { openArtifactStore } from '../storage/open.js';
+import type { ArtifactStore } from '../storage/store.js';
 import { JobQueue } from './queue.js';
 
 export interface RegistryDeps {
@@ -18,7 +19,8 @@ export interface RegistryDeps {
 }
 
 /** What the configuration says about the registry's services (Config has all of it). */
-export type RegistrySettings = Pick<Config, 'artifactsDir'> & { modelRoots: readonly string[]; hubCache?: string };
+export type RegistrySettings = Pick<Config, 'artifactsDir'> &
+  Partial<Pick<Config, 'artifactsUrl' | 's3ForcePathStyle'>> & { modelRoots: readonly string[]; hubCache?: string };
 
 /**
  * The one place RegistryDeps are assembled (the server, the CLI's tools, a job process and the
@@ -28,7 +30,7 @@ export type RegistrySettings = Pick<Config, 'artifactsDir'> & { modelRoots: read
 export function registryDeps(settings: RegistrySettings, own: { prisma: PrismaClient; queue: JobQueue | null; log: Logger }): RegistryDeps {
   return {
     prisma: own.prisma,
-    store: new ArtifactStore(settings.artifactsDir),
+    store: openArtifactStore(settings),
     queue: own.queue,
     modelRoots: settings.modelRoots,
     hubCache: settings.hubCache,

@@ -105,7 +105,8 @@ export async function commitToRepo(deps: RegistryDeps, input: { repo: string; re
     for (const [path, f] of files) {
       const target = join(dir, ...path.split('/'));
       await mkdir(dirname(target), { recursive: true });
-      await link(f.staged ?? store.blobPath(f.sha256), target);
+      if (f.staged) await link(f.staged, target);
+      else await store.checkoutFile(f.sha256, target);
     }
     const { selection, report } = await checkCheckpointFolder(dir, [dir], 'files', { hideDir: true });
     const kept = new Set(selection.files.map((f) => f.name));

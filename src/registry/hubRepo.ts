@@ -5,8 +5,6 @@
 // transformers.js looks for it). A revision is one of the model's immutable revisions
 // (src/registry/revisions.ts): `main` and `HEAD` are the newest, a sha (or its prefix) any other.
 import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
-import { join } from 'node:path';
 import { renderCard } from '../cards/render.js';
 import { BonsaiError } from '../errors.js';
 import { cardInput } from './cards.js';
@@ -21,8 +19,8 @@ export { RevisionNotFoundError };
 /** The sha of a repository without a commit yet: git's empty tree. */
 const EMPTY_SHA = '4b825dc642cb6eb9a060e54bf8d69288fbee4904';
 
-/** Where a file's bytes come from: a blob of the store, the rendered card, or the ONNX export. */
-export type RepoFileSource = { kind: 'blob'; sha256: string } | { kind: 'bytes'; bytes: Buffer } | { kind: 'path'; path: string };
+/** Where a file's bytes come from: a blob of the store, the rendered card, or an object of the ONNX export. */
+export type RepoFileSource = { kind: 'blob'; sha256: string } | { kind: 'bytes'; bytes: Buffer } | { kind: 'export'; object: string };
 
 export interface RepoFile {
   path: string;
@@ -71,19 +69,19 @@ export const isLfs = (path: string, size: number) => LFS_PATTERN.test(path) || s
 
 /**
  * sha256 of an exported file, hashed once per process (an export is written once under a key of
- * its inputs and never changed, so its path and size identify it).
+ * its inputs and never changed, so its key identifies it).
  */
 const exportHashes = new Map<string, Promise<string>>();
-function fileSha256(path: string): Promise<string> {
-  let hashed = exportHashes.get(path);
+function exportSha256(store: RegistryDeps['store'], object: string): Promise<string> {
+  let hashed = exportHashes.get(object);
   if (!hashed) {
     hashed = (async () => {
       const hash = createHash('sha256');
-      for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
+      for await (const chunk of await store.objects.read(object)) hash.update(chunk as Buffer);
       return hash.digest('hex');
     })();
-    hashed.catch(() => exportHashes.delete(path));
-    exportHashes.set(path, hashed);
+    hashed.catch(() => exportHashes.delete(object));
+    exportHashes.set(object, hashed);
   }
   return hashed;
 }
@@ -130,8 +128,8 @@ export async function repoRevision(
   }
   const exported = current && (only === undefined || only.startsWith('onnx/')) ? await onnxExportOf(deps, stored) : null;
   for (const f of exported?.files ?? []) {
-    const path = join(exported!.dir, f.path);
-    files.push({ path: `onnx/${f.path}`, size: f.size, sha256: await fileSha256(path), lfs: true, source: { kind: 'path', path } });
+    const source = { kind: 'export', object: f.object } as const;
+    files.push({ path: `onnx/${f.path}`, size: f.size, sha256: await exportSha256(deps.store, f.object), lfs: true, source });
   }
   files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
   return { model, sha, date: found?.createdAt ?? model.updatedAt, files, cardData };

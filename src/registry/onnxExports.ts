@@ -1,8 +1,8 @@
 // ONNX exports of registry models: a job writes the graph (FP32, weights as external data) into
-// the artifact store's ONNX cache, the same one evaluations use, keyed by the checkpoint's file
-// hashes; the API lists the files and the server serves them for download.
-import { stat } from 'node:fs/promises';
-import { join } from 'node:path';
+// its ONNX cache, the same one evaluations use, keyed by the checkpoint's file hashes, and
+// publishes it to the artifact store (workers/exportOnnx.ts); the API lists the files and the
+// server serves them for download from the store.
+import { basename } from 'node:path';
 import { ConflictError } from '../errors.js';
 import { cachedOnnxDir, checkpointKeyOf } from '../onnx/cache.js';
 import { DATA_FILE } from '../onnx/export.js';
@@ -16,8 +16,8 @@ export const ONNX_FILES = ['model.onnx', DATA_FILE] as const;
 export interface OnnxExport {
   /** sha256 over the export version and the checkpoint's config and weight hashes. */
   key: string;
-  dir: string;
-  files: Array<{ path: string; size: number }>;
+  /** Each file with its key in the artifact store (ArtifactStore.exportKey). */
+  files: Array<{ path: string; size: number; object: string }>;
 }
 
 /** The stored export of a checkpoint with these files, if one has been made. */
@@ -27,18 +27,16 @@ export async function onnxExportOf(
 ): Promise<OnnxExport | null> {
   if (files.length === 0) return null;
   const key = checkpointKeyOf(Object.fromEntries(files.map((f) => [f.path, f.sha256])));
-  const dir = cachedOnnxDir(deps.store.onnxCache, key);
-  // Asynchronous stats: a request's file I/O stays off the event loop.
+  const dir = basename(cachedOnnxDir(deps.store.onnxCache, key));
   const sizes = await Promise.all(
-    ONNX_FILES.map((f) =>
-      stat(join(dir, f)).then(
-        (s) => ({ path: f, size: s.size }),
-        () => null,
-      ),
-    ),
+    ONNX_FILES.map(async (f) => {
+      const object = deps.store.exportKey(`${dir}/${f}`);
+      const info = await deps.store.objects.head(object);
+      return info ? { path: f, size: info.size, object } : null;
+    }),
   );
   if (sizes[0] === null) return null;
-  return { key, dir, files: sizes.filter((f) => f !== null) };
+  return { key, files: sizes.filter((f) => f !== null) };
 }
 
 /** Queues the export of a READY model (MAINTAINER). */

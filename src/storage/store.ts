@@ -1,17 +1,20 @@
 // The content-addressed artifact store: every file of every checkpoint is kept once, under its
 // sha256 (`blobs/ab/abcdef…`), so the backbone shared by thousands of trimmed or sparsified
 // derivatives is stored once (Bourdois, "Introduction to trimming": 5,526 naive copies take ~10 TB). A model's folder is
-// a set of (path, sha256) rows; `checkout` rebuilds it as hard links, which costs no copy.
-// The root may be a shared mount: every write lands in `tmp/` first and is renamed into place,
-// and a rename onto an existing blob is harmless because its content is the same.
+// a set of (path, sha256) rows; `checkout` rebuilds it (hard links for a folder store, no copy).
+// The objects live behind one interface (objects.ts): a folder, or an S3-compatible bucket so that
+// workers on other machines need no shared mount. Temporary files, a job's checkout and the ONNX
+// cache stay in a local folder (`root`: the store's own folder, or a local one beside a bucket).
 import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
-import { access, chmod, link, mkdir, open, readdir, rename, rm, stat, unlink, utimes } from 'node:fs/promises';
+import { copyFile, mkdir, readdir, rm, stat } from 'node:fs/promises';
 import { dirname, join, relative, sep } from 'node:path';
-import { Transform } from 'node:stream';
+import { type Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { BonsaiError } from '../errors.js';
 import { openRegular } from '../formats/regularFile.js';
+import { FolderObjects } from './folderObjects.js';
+import type { ByteRange, ObjectStore } from './objects.js';
 
 /** The artifact store's disk is full: a server-side condition the client cannot fix by retrying. */
 export class StorageFullError extends BonsaiError {
@@ -53,27 +56,43 @@ export interface ImportOptions {
 }
 
 export class ArtifactStore {
+  /** The local folder: the store itself for a folder store; tmp/ and onnx-cache/ beside a bucket. */
   readonly root: string;
+  readonly objects: ObjectStore;
 
   /** Exported ONNX graphs, by checkpoint key (src/onnx/cache.ts): derived data, rebuilt when missing. */
   get onnxCache(): string {
-    return join(this.root, 'onnx-cache');
+    return join(this.root, ONNX_CACHE);
   }
 
-  constructor(root: string) {
+  /** A folder store at `root`, or `objects` (a bucket) with `root` for local files. */
+  constructor(root: string, objects?: ObjectStore) {
     this.root = root;
+    this.objects = objects ?? new FolderObjects(root);
   }
 
+  /** Where the objects are (a folder, `s3://bucket/prefix`): for logs. */
+  get location(): string {
+    return this.objects.location;
+  }
+
+  /** The blob's key among the store's objects. */
+  blobKey(sha256: string): string {
+    return blobKey(sha256);
+  }
+
+  /** A blob's file on this machine's disk: folder stores only (tests look at the layout). */
   blobPath(sha256: string): string {
-    if (!SHA256.test(sha256)) throw new Error(`not a sha256: ${sha256}`);
-    return join(this.root, 'blobs', sha256.slice(0, 2), sha256);
+    const path = this.objects.localPath(blobKey(sha256));
+    if (path === null) throw new Error(`the store at ${this.location} keeps no blob on this machine's disk`);
+    return path;
   }
 
   async hasBlob(sha256: string): Promise<boolean> {
-    return exists(this.blobPath(sha256));
+    return (await this.objects.head(blobKey(sha256))) !== null;
   }
 
-  /** A fresh folder under the store's own tmp/, on the same file system as the blobs. */
+  /** A fresh folder under the store's local tmp/ (for a folder store, on the same file system as the blobs). */
   async tempDir(label: string): Promise<string> {
     const dir = join(this.root, 'tmp', `${label}-${process.pid}-${randomBytes(6).toString('hex')}`);
     await mkdir(dir, { recursive: true });
@@ -110,7 +129,7 @@ export class ArtifactStore {
             await pipeline(handle.createReadStream({ start: 0, autoClose: false }), hashing(copy), createWriteStream(staged), { signal });
             const sha256 = copy.digest('hex');
             if (sha256 !== first.sha256) throw new Error(`${source} changed while it was being imported`);
-            if (await this.place(staged, sha256)) created.push(sha256);
+            if (await this.place(staged, sha256, signal)) created.push(sha256);
           }
         } finally {
           await handle.close();
@@ -120,7 +139,7 @@ export class ArtifactStore {
       return { files: stored, created };
     } catch (err) {
       await this.removeBlobs(created);
-      throw asStorageError(err, this.root);
+      throw asStorageError(err, this.location);
     } finally {
       if (tmp) await rm(tmp, { recursive: true, force: true });
     }
@@ -128,7 +147,7 @@ export class ArtifactStore {
 
   /**
    * Moves the files of a folder this process wrote (a pruning result under `tempDir`) into the
-   * store without copying: hashed, then renamed.
+   * store: hashed, then renamed (a folder store) or uploaded.
    */
   async adoptFolder(dir: string, signal?: AbortSignal): Promise<IngestResult> {
     const names = await listFiles(dir);
@@ -139,13 +158,13 @@ export class ArtifactStore {
         signal?.throwIfAborted();
         const file = join(dir, name);
         const { sha256, size } = await hashFile(file, signal);
-        if (await this.place(file, sha256)) created.push(sha256);
+        if (await this.place(file, sha256, signal)) created.push(sha256);
         stored.push({ path: toPosix(name), sha256, size });
       }
       return { files: stored, created };
     } catch (err) {
       await this.removeBlobs(created);
-      throw asStorageError(err, this.root);
+      throw asStorageError(err, this.location);
     }
   }
 
@@ -156,7 +175,7 @@ export class ArtifactStore {
    * True when the blob is new.
    */
   async receive(body: AsyncIterable<unknown>, expected: { sha256: string; size: number }, signal?: AbortSignal): Promise<boolean> {
-    const target = this.blobPath(expected.sha256);
+    blobKey(expected.sha256);
     const tmp = await this.tempDir('upload');
     try {
       const staged = join(tmp, 'object');
@@ -174,10 +193,9 @@ export class ArtifactStore {
       if (size !== expected.size) throw new ObjectMismatchError(`${size} bytes arrived, ${expected.size} were announced`);
       const sha256 = hash.digest('hex');
       if (sha256 !== expected.sha256) throw new ObjectMismatchError(`the content's sha256 is ${sha256}, not ${expected.sha256}`);
-      if (await exists(target)) return false;
-      return await this.place(staged, sha256);
+      return await this.place(staged, sha256, signal);
     } catch (err) {
-      throw asStorageError(err, this.root);
+      throw asStorageError(err, this.location);
     } finally {
       await rm(tmp, { recursive: true, force: true });
     }
@@ -185,28 +203,45 @@ export class ArtifactStore {
 
   /** A blob's size in bytes, or null when the store does not have it. */
   async blobSize(sha256: string): Promise<number | null> {
-    return stat(this.blobPath(sha256)).then(
-      (s) => s.size,
-      () => null,
-    );
+    return (await this.objects.head(blobKey(sha256)))?.size ?? null;
+  }
+
+  /** When a blob was written or last touched, or null when the store does not have it. */
+  async blobModified(sha256: string): Promise<Date | null> {
+    return (await this.objects.head(blobKey(sha256)))?.modified ?? null;
+  }
+
+  /** A blob's bytes as a stream, or only those of `range` (the bytes before it are not read). */
+  readBlob(sha256: string, range?: ByteRange): Promise<Readable> {
+    return this.objects.read(blobKey(sha256), range);
+  }
+
+  /**
+   * A small blob whole (a config, a plain file's git id). With `maxBytes`, at most that many bytes
+   * and one more are read, so a caller can refuse a file that is too large without reading it all.
+   */
+  async readBlobBytes(sha256: string, maxBytes?: number): Promise<Buffer> {
+    const chunks: Buffer[] = [];
+    const range = maxBytes === undefined ? undefined : { start: 0, end: maxBytes };
+    for await (const chunk of await this.readBlob(sha256, range)) chunks.push(chunk as Buffer);
+    return Buffer.concat(chunks);
   }
 
   /**
    * Makes a file this process wrote under tmp/ and hashed itself (an upload commit's inline file)
-   * the blob `sha256`, by renaming it; true when the blob is new.
+   * the blob `sha256` (renamed into a folder store); true when the blob is new.
    */
   async adopt(file: string, sha256: string): Promise<boolean> {
     try {
       return await this.place(file, sha256);
     } catch (err) {
-      throw asStorageError(err, this.root);
+      throw asStorageError(err, this.location);
     }
   }
 
   /** Restarts a blob's age (cleanup removes unreferenced blobs an hour old): it is about to be used. */
   async touchBlob(sha256: string): Promise<void> {
-    const now = new Date();
-    await utimes(this.blobPath(sha256), now, now).catch(() => {});
+    await this.objects.touch(blobKey(sha256));
   }
 
   /** Removes a folder made by tempDir. */
@@ -214,40 +249,64 @@ export class ArtifactStore {
     await rm(dir, { recursive: true, force: true });
   }
 
-  /** Rebuilds a checkpoint folder as hard links to the blobs (read-only files, no copy). */
-  async checkout(files: readonly Pick<StoredFile, 'path' | 'sha256'>[], dir: string): Promise<void> {
+  /** Rebuilds a checkpoint folder (read-only hard links to a folder store's blobs; downloads otherwise). */
+  async checkout(files: readonly Pick<StoredFile, 'path' | 'sha256'>[], dir: string, signal?: AbortSignal): Promise<void> {
     await mkdir(dir, { recursive: true });
-    for (const f of files) {
-      const target = join(dir, ...f.path.split('/'));
-      await mkdir(dirname(target), { recursive: true });
-      await link(this.blobPath(f.sha256), target);
-    }
+    for (const f of files) await this.checkoutFile(f.sha256, join(dir, ...f.path.split('/')), signal);
+  }
+
+  /** One blob as the new file `target` (its folder is made). */
+  async checkoutFile(sha256: string, target: string, signal?: AbortSignal): Promise<void> {
+    await mkdir(dirname(target), { recursive: true });
+    await this.objects.materialize(blobKey(sha256), target, signal);
+  }
+
+  /** A blob as an independent, writable copy (an exported folder is for others: no link into the store). */
+  async copyBlob(sha256: string, target: string): Promise<void> {
+    const path = this.objects.localPath(blobKey(sha256));
+    await mkdir(dirname(target), { recursive: true });
+    if (path !== null) await copyFile(path, target);
+    else await pipeline(await this.readBlob(sha256), createWriteStream(target));
   }
 
   async removeBlobs(hashes: Iterable<string>): Promise<void> {
-    for (const sha of hashes) await unlink(this.blobPath(sha)).catch(() => {});
+    await this.objects.remove([...hashes].map(blobKey));
   }
 
-  /** Every blob on disk (for garbage collection against the database's references). */
+  /** Every blob in the store (for garbage collection against the database's references). */
   async listBlobs(): Promise<string[]> {
-    const base = join(this.root, 'blobs');
-    if (!(await exists(base))) return [];
     const out: string[] = [];
-    for (const prefix of await readdir(base)) {
-      for (const name of await readdir(join(base, prefix))) if (SHA256.test(name)) out.push(name);
+    for await (const key of this.objects.list(`${BLOBS}/`)) {
+      const name = key.slice(key.lastIndexOf('/') + 1);
+      if (SHA256.test(name) && key === blobKey(name)) out.push(name);
     }
     return out;
+  }
+
+  /**
+   * Publishes a file of the local ONNX cache (`onnxCache/<dir>/<file>`) to the store, so that a
+   * server on another machine can serve what a worker exported. A folder store's cache is inside it.
+   */
+  async publishExport(file: string): Promise<void> {
+    const rel = relative(this.onnxCache, file);
+    if (rel.startsWith('..')) throw new Error(`${file} is not in the ONNX cache`);
+    await this.objects.copyIn(`${ONNX_CACHE}/${toPosix(rel)}`, file);
+  }
+
+  /** The store's key of a file of an ONNX export (`<dir>/<file>` inside the cache). */
+  exportKey(path: string): string {
+    return `${ONNX_CACHE}/${path}`;
   }
 
   /** Removes tmp/ folders older than `olderThanMs` (left by a killed process). */
   async cleanTemp(olderThanMs: number): Promise<string[]> {
     const base = join(this.root, 'tmp');
-    if (!(await exists(base))) return [];
+    const names = await readdir(base).catch(() => [] as string[]);
     const removed: string[] = [];
-    for (const name of await readdir(base)) {
+    for (const name of names) {
       const path = join(base, name);
-      const { mtimeMs } = await stat(path);
-      if (Date.now() - mtimeMs > olderThanMs) {
+      const info = await stat(path).catch(() => null);
+      if (info && Date.now() - info.mtimeMs > olderThanMs) {
         await rm(path, { recursive: true, force: true });
         removed.push(path);
       }
@@ -255,27 +314,23 @@ export class ArtifactStore {
     return removed;
   }
 
-  /** Renames a finished file onto its blob path; true when the blob is new. */
-  private async place(file: string, sha256: string): Promise<boolean> {
-    const target = this.blobPath(sha256);
-    if (await exists(target)) {
-      await unlink(file);
+  /** Moves a finished local file in as the blob `sha256`; true when the blob is new. */
+  private async place(file: string, sha256: string, signal?: AbortSignal): Promise<boolean> {
+    if (await this.hasBlob(sha256)) {
+      await rm(file, { force: true });
       return false;
     }
-    await syncFile(file);
-    await mkdir(dirname(target), { recursive: true });
-    // Read-only: blobs are shared by hard links, so a write through one folder would change them all.
-    await chmod(file, 0o444);
-    await rename(file, target);
+    await this.objects.putFile(blobKey(sha256), file, signal);
     return true;
   }
 }
 
-async function exists(path: string): Promise<boolean> {
-  return access(path).then(
-    () => true,
-    () => false,
-  );
+const BLOBS = 'blobs';
+const ONNX_CACHE = 'onnx-cache';
+
+function blobKey(sha256: string): string {
+  if (!SHA256.test(sha256)) throw new Error(`not a sha256: ${sha256}`);
+  return `${BLOBS}/${sha256.slice(0, 2)}/${sha256}`;
 }
 
 function hashing(hash: ReturnType<typeof createHash>): Transform {
@@ -319,20 +374,4 @@ async function listFiles(dir: string): Promise<string[]> {
 
 function toPosix(path: string): string {
   return path.split(sep).join('/');
-}
-
-/**
- * Flushes a file to disk before it becomes a blob (only new blobs: a duplicate is dropped): a
- * model row commits right after, and a power loss must not leave it pointing at a file the kernel
- * never wrote. Durability is the store's job, so the engine writes checkpoints like
- * `save_pretrained` does, without a sync of its own.
- */
-async function syncFile(path: string): Promise<void> {
-  // fsync through a read-only descriptor is enough on Linux and works on read-only files.
-  const handle = await open(path, 'r');
-  try {
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
 }

@@ -1,7 +1,8 @@
 // A repository file as the Hub's API describes it: tree and paths-info entries, model-info
 // siblings (huggingface_hub's RepoFile / RepoSibling, huggingface.js's ListFileEntry / PathInfo).
-import { readFile } from 'node:fs/promises';
+import type { Readable } from 'node:stream';
 import type { RepoFile, RepoFileSource } from '../../registry/hubRepo.js';
+import type { ByteRange } from '../../storage/objects.js';
 import type { ArtifactStore } from '../../storage/store.js';
 import { gitBlobSha1, lfsPointer } from './oid.js';
 
@@ -13,9 +14,19 @@ export interface TreeEntry {
   lfs?: { oid: string; size: number; pointerSize: number };
 }
 
-/** Where a file's bytes lie on this server, or the bytes themselves. */
-export function sourcePath(store: ArtifactStore, source: RepoFileSource): string | Buffer {
-  return source.kind === 'blob' ? store.blobPath(source.sha256) : source.kind === 'path' ? source.path : source.bytes;
+/** Where a stored file's bytes lie on this server's disk (a folder store), or null (a bucket, the card). */
+export function sourcePath(store: ArtifactStore, source: RepoFileSource): string | null {
+  if (source.kind === 'bytes') return null;
+  return store.objects.localPath(source.kind === 'blob' ? store.blobKey(source.sha256) : source.object);
+}
+
+/** A stored file's bytes, or those of `range` only (the store does not read the bytes before it). */
+export function sourceStream(
+  store: ArtifactStore,
+  source: Exclude<RepoFileSource, { kind: 'bytes' }>,
+  range?: ByteRange,
+): Promise<Readable> {
+  return source.kind === 'blob' ? store.readBlob(source.sha256, range) : store.objects.read(source.object, range);
 }
 
 /** Blob ids of plain files by their sha256: a file under LFS's threshold is read once per process. */
@@ -26,12 +37,19 @@ export function fileOid(store: ArtifactStore, file: RepoFile): Promise<string> {
   if (file.lfs) return Promise.resolve(gitBlobSha1(lfsPointer(file.sha256, file.size)));
   let id = blobIds.get(file.sha256);
   if (!id) {
-    const where = sourcePath(store, file.source);
-    id = (typeof where === 'string' ? readFile(where) : Promise.resolve(where)).then(gitBlobSha1);
+    const { source } = file;
+    id = (source.kind === 'bytes' ? Promise.resolve(source.bytes) : readAll(sourceStream(store, source))).then(gitBlobSha1);
     id.catch(() => blobIds.delete(file.sha256));
     blobIds.set(file.sha256, id);
   }
   return id;
+}
+
+/** A plain file (under LFS's threshold, 10 MiB) whole. */
+async function readAll(stream: Promise<Readable>): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of await stream) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks);
 }
 
 export async function fileEntry(store: ArtifactStore, file: RepoFile): Promise<TreeEntry> {

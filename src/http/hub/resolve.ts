@@ -4,13 +4,16 @@
 // otherwise) with X-Linked-Etag and X-Linked-Size for LFS files, Content-Length, Accept-Ranges,
 // and Range requests (RFC 9110 §14) so an interrupted download resumes. A missing file is a 404
 // with X-Error-Code: EntryNotFound.
+import type { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import type { Request, Response } from 'express';
 import rangeParser from 'range-parser';
 import type { Services } from '../../../graphql/context.js';
 import { EntryNotFoundError, repoRevision } from '../../registry/hubRepo.js';
+import type { ByteRange } from '../../storage/objects.js';
 import { attachment } from '../attachment.js';
 import { readableRoute } from '../cardRoute.js';
-import { fileOid, sourcePath } from './entries.js';
+import { fileOid, sourcePath, sourceStream } from './entries.js';
 
 type Params = { owner: string; name: string; revision: string; path: string[] };
 
@@ -31,14 +34,19 @@ export function resolveRoute(services: Services) {
       ...(file.lfs ? { 'x-linked-etag': etag, 'x-linked-size': String(file.size) } : {}),
     });
     attachment(res, path);
-    const where = sourcePath(services.registry.store, file.source);
-    if (typeof where === 'string') {
+    const { source } = file;
+    if (source.kind === 'bytes') {
+      sendBytes(req, res, source.bytes);
+      return;
+    }
+    const where = sourcePath(services.registry.store, source);
+    if (where !== null) {
       // send (through express) answers Range, If-Range and HEAD; dot-folders in the store's path are
       // the server's own (BONSAI_HOME=./.bonsai), not a client's.
       await sendFile(res, where);
       return;
     }
-    sendBytes(req, res, where);
+    await sendStored(req, res, file.size, (range) => sourceStream(services.registry.store, source, range));
   });
 }
 
@@ -61,6 +69,37 @@ function sendFile(res: Response, path: string): Promise<void> {
     } as const;
     res.sendFile(path, options, (err) => (err ? reject(err) : resolve()));
   });
+}
+
+/**
+ * A file of a store whose objects are not on this disk (a bucket), answered as send answers a
+ * local one: 304 for a matching If-None-Match, If-Range by the strong ETag, one byte range as 206
+ * (read from the store from its first byte, nothing before it), 416 for a range past the end, HEAD
+ * without reading anything. Several ranges are answered whole, as send does.
+ */
+async function sendStored(req: Request, res: Response, size: number, open: (range?: ByteRange) => Promise<Readable>): Promise<void> {
+  if (req.fresh) {
+    res.status(304).end();
+    return;
+  }
+  const ifRange = req.headers['if-range'];
+  const header = ifRange === undefined || ifRange === res.get('etag') ? req.headers.range : undefined;
+  const ranges = header ? rangeParser(size, header, { combine: true }) : -2;
+  if (ranges === -1) {
+    res.status(416).set('content-range', `bytes */${size}`).end();
+    return;
+  }
+  let range: ByteRange | undefined;
+  if (Array.isArray(ranges) && ranges.type === 'bytes' && ranges.length === 1) {
+    range = ranges[0]!;
+    res.status(206).set('content-range', `bytes ${range.start}-${range.end}/${size}`);
+  }
+  res.set('content-length', String(range ? range.end - range.start + 1 : size));
+  if (req.method === 'HEAD' || size === 0) {
+    res.end();
+    return;
+  }
+  await pipeline(await open(range), res);
 }
 
 /** Bytes made on request (the card), with the same Range handling as a stored file. */

@@ -1,0 +1,15 @@
+// The artifact store a process's configuration names: the folder BONSAI_ARTIFACTS_DIR (default
+// <BONSAI_HOME>/artifacts), or with BONSAI_ARTIFACTS_URL=s3://BUCKET/PREFIX a bucket, the folder
+// then holding only local temporary files and the ONNX cache.
+import type { Config } from '../config.js';
+import { parseS3Url, S3Objects } from './s3Objects.js';
+import { ArtifactStore } from './store.js';
+
+export function openArtifactStore(
+  config: Pick<Config, 'artifactsDir'> & Partial<Pick<Config, 'artifactsUrl' | 's3ForcePathStyle'>>,
+): ArtifactStore {
+  if (!config.artifactsUrl) return new ArtifactStore(config.artifactsDir);
+  const where = parseS3Url(config.artifactsUrl);
+  if (!where) throw new Error(`BONSAI_ARTIFACTS_URL: must be s3://BUCKET or s3://BUCKET/PREFIX (got ${config.artifactsUrl})`);
+  return new ArtifactStore(config.artifactsDir, new S3Objects(where, { forcePathStyle: config.s3ForcePathStyle }));
+}
