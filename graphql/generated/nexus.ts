@@ -128,12 +128,12 @@ export interface NexusGenInputs {
 
 export interface NexusGenEnums {
   DatabaseStatus: "OK" | "UNAVAILABLE"
-  JobKind: "CARD" | "EVALUATE" | "EXPORT_ONNX" | "PRUNE" | "REGISTER"
+  JobKind: "EVALUATE" | "EXPORT_ONNX" | "PRUNE"
   JobStatus: "CANCELLED" | "FAILED" | "QUEUED" | "RUNNING" | "SUCCEEDED"
   KvDtype: "BF16" | "FP16" | "FP32" | "INT8"
   ModelKind: "BASE" | "DERIVED"
   ModelOrderField: "BYTE_SIZE" | "CREATED_AT" | "NAME" | "PARAMETER_COUNT" | "UPDATED_AT"
-  ModelStatus: "ARCHIVED" | "EVALUATING" | "FAILED" | "PROCESSING" | "QUEUED" | "READY"
+  ModelStatus: "EVALUATING" | "FAILED" | "PROCESSING" | "QUEUED" | "READY"
   Relation: "ADAPTER" | "DEPTH_PRUNED" | "DISTILLED" | "FINETUNED" | "MERGED" | "QUANTIZED" | "SPARSIFIED" | "VOCAB_TRIMMED" | "WIDTH_PRUNED"
   SortDirection: "ASC" | "DESC"
   TokenRole: "ADMIN" | "MAINTAINER" | "READER"

@@ -5,7 +5,7 @@ export const ModelKind = enumType({ name: 'ModelKind', members: ['BASE', 'DERIVE
 export const ModelStatus = enumType({
   name: 'ModelStatus',
   description: 'QUEUED → PROCESSING → (EVALUATING →) READY, or FAILED.',
-  members: ['QUEUED', 'PROCESSING', 'EVALUATING', 'READY', 'FAILED', 'ARCHIVED'],
+  members: ['QUEUED', 'PROCESSING', 'EVALUATING', 'READY', 'FAILED'],
 });
 
 export const Relation = enumType({
@@ -15,7 +15,7 @@ export const Relation = enumType({
   members: ['WIDTH_PRUNED', 'DEPTH_PRUNED', 'VOCAB_TRIMMED', 'SPARSIFIED', 'FINETUNED', 'QUANTIZED', 'MERGED', 'ADAPTER', 'DISTILLED'],
 });
 
-export const JobKind = enumType({ name: 'JobKind', members: ['PRUNE', 'EVALUATE', 'EXPORT_ONNX', 'CARD', 'REGISTER'] });
+export const JobKind = enumType({ name: 'JobKind', members: ['PRUNE', 'EVALUATE', 'EXPORT_ONNX'] });
 export const JobStatus = enumType({ name: 'JobStatus', members: ['QUEUED', 'RUNNING', 'SUCCEEDED', 'FAILED', 'CANCELLED'] });
 export const TokenRole = enumType({
   name: 'TokenRole',

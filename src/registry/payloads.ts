@@ -71,8 +71,6 @@ export const payloadSchemas = {
   PRUNE: prunePayload,
   EVALUATE: evaluatePayload,
   EXPORT_ONNX: exportOnnxPayload,
-  CARD: z.object({}),
-  REGISTER: z.object({}),
 } as const;
 
 export function parseEvaluationRequests(input: unknown, field = 'evaluate'): EvaluationRequest[] {
