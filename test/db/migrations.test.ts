@@ -1,7 +1,9 @@
-import { readdirSync } from 'node:fs';
+import { cpSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { applyMigrations, diffMigrationsToSchema, migrationsDir, readSchema } from '../../src/db/migrations.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
+import { tempDir } from '../helpers/tmp.js';
 
 const committed = readdirSync(migrationsDir, { withFileTypes: true })
   .filter((e) => e.isDirectory())
@@ -39,6 +41,21 @@ describe('migrations', () => {
       expect(rows.map((r) => r.migration_name)).toEqual(committed);
       expect(rows.every((r) => r.finished_at instanceof Date)).toBe(true);
       expect(await applyMigrations(db.url)).toEqual([]);
+    });
+
+    it('an up-to-date database skips the engine, but a new or edited migration still reaches it', async () => {
+      const dir = tempDir('bonsai-migrations-');
+      cpSync(migrationsDir, dir, { recursive: true });
+      const added = '29991231000000_probe';
+      mkdirSync(join(dir, added));
+      writeFileSync(join(dir, added, 'migration.sql'), 'CREATE TABLE "probe" ("id" INTEGER);\n');
+      expect(await applyMigrations(db.url, undefined, dir)).toEqual([added]);
+      expect(await db.prisma.$queryRawUnsafe('SELECT count(*)::int AS n FROM "probe"')).toEqual([{ n: 0 }]);
+      expect(await applyMigrations(db.url, undefined, dir)).toEqual([]);
+      // An applied migration edited afterwards: the checksum differs, so the engine decides (it
+      // applies nothing and the data stays), not the shortcut.
+      writeFileSync(join(dir, added, 'migration.sql'), 'CREATE TABLE "probe" ("id" BIGINT);\n');
+      await expect(applyMigrations(db.url, undefined, dir)).resolves.toEqual([]);
     });
   });
 });
