@@ -49,7 +49,7 @@ try {
   code = cancelled ? EXIT.cancelled : isPermanent(err) ? EXIT.permanent : EXIT.retryable;
   reporter.note(cancelled ? 'cancelled' : `failed: ${err.message}`);
   const failure = cancelled ? { code: 'CANCELLED', message: 'cancelled by request' } : failureOf(err);
-  await recordError(deps.prisma, jobId, failure).catch(() => {});
+  await recordError(deps, jobId, failure).catch(() => {});
   if (!cancelled && code === EXIT.retryable) log.error(err.stack ?? err.message);
 } finally {
   await rm(tmp, { recursive: true, force: true });

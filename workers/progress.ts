@@ -49,7 +49,7 @@ export class JobReporter {
     this.log.info(line);
     const text = `${new Date().toISOString()} ${line}`;
     this.writing = this.writing
-      .then(() => appendLog(this.deps.prisma, this.jobId, text))
+      .then(() => appendLog(this.deps, this.jobId, text))
       .catch((err: unknown) => this.log.warn(`could not write the job log: ${String(err)}`));
   }
 
@@ -59,7 +59,7 @@ export class JobReporter {
     this.lastWrite = Date.now();
     const p = { stage: this.stage, progress: this.progress };
     this.writing = this.writing
-      .then(() => reportProgress(this.deps.prisma, this.jobId, p))
+      .then(() => reportProgress(this.deps, this.jobId, p))
       .catch((err: unknown) => this.log.warn(`could not write job progress: ${String(err)}`));
   }
 

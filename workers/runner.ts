@@ -82,30 +82,30 @@ export class Runner {
 
   /** Hands back jobs whose worker stopped heartbeating (a SIGKILL, a lost machine). */
   async supervise(): Promise<void> {
-    const { prisma, log } = this.deps;
-    for (const job of await requeueStale(prisma, this.staleAfterMs)) {
+    const { log } = this.deps;
+    for (const job of await requeueStale(this.deps, this.staleAfterMs)) {
       log.warn(`job ${job.id} lost its worker; handing it back to the queue`);
       await this.queue.fail(job.id, 'worker lost');
       if ((await this.queue.entryState(job.id)) === 'failed' || job.attempts >= job.maxAttempts) {
-        await finishAttempt(prisma, job.id, 'retryable', true);
+        await finishAttempt(this.deps, job.id, 'retryable', true);
       }
     }
     // A job handed back while its worker was shutting down can leave its queue entry active with
     // nobody on it: fail the entry so pg-boss schedules the retry.
-    for (const id of await waitingRetries(prisma, 2 * this.staleAfterMs)) {
+    for (const id of await waitingRetries(this.deps, 2 * this.staleAfterMs)) {
       if ((await this.queue.entryState(id)) === 'active') await this.queue.fail(id, 'worker stopped');
     }
   }
 
   private async run(jobId: string): Promise<void> {
-    const { prisma, log } = this.deps;
+    const { log } = this.deps;
     const job = await findJob(this.deps, jobId).catch(() => null);
     if (!job || isFinished(job.status)) return;
     if (job.cancelRequested) {
-      await finishAttempt(prisma, jobId, 'cancelled', true);
+      await finishAttempt(this.deps, jobId, 'cancelled', true);
       return;
     }
-    if (!(await startJob(prisma, jobId))) return;
+    if (!(await startJob(this.deps, jobId))) return;
     const exit = await this.runProcess(jobId);
     // The supervisor already handed the job back and failed its queue entry, so pg-boss retries it.
     if (exit.handedBack) throw new RetryScheduled(jobId);
@@ -114,7 +114,7 @@ export class Runner {
       : this.stopping && exit.signal
         ? { outcome: 'retryable' as const, failure: WORKER_STOPPED }
         : exitFailure(exit.code, exit.signal, exit.stderrTail);
-    const final = await finishAttempt(prisma, jobId, outcome, false, failure);
+    const final = await finishAttempt(this.deps, jobId, outcome, false, failure);
     // Thrown so pg-boss schedules the retry with its backoff; the row says QUEUED meanwhile.
     if (final === 'QUEUED') throw new RetryScheduled(jobId);
     log.info(`job ${jobId} ${final.toLowerCase()}`);

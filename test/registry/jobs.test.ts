@@ -73,7 +73,7 @@ describe('create and start', () => {
     const { job, model: m } = await newJob();
     expect(job).toMatchObject({ status: 'QUEUED', attempts: 0, maxAttempts: queue.settings.retryLimit + 1 });
     expect(await queue.entryState(job.id)).toBe('created');
-    const started = await startJob(db.prisma, job.id);
+    const started = await startJob(deps, job.id);
     expect(started).toMatchObject({ status: 'RUNNING', attempts: 1, stage: 'starting' });
     expect((await model(m.id)).status).toBe('PROCESSING');
     expect(started!.heartbeatAt).not.toBeNull();
@@ -82,7 +82,7 @@ describe('create and start', () => {
   it('a job asked to cancel, or finished, is not started', async () => {
     const { job } = await newJob();
     await cancelJob(deps, job.id);
-    expect(await startJob(db.prisma, job.id)).toBeNull();
+    expect(await startJob(deps, job.id)).toBeNull();
     expect((await findJob(deps, job.id)).status).toBe('CANCELLED');
   });
 });
@@ -90,16 +90,16 @@ describe('create and start', () => {
 describe('progress', () => {
   it('writes stage and progress while RUNNING only, and keeps the last 20 log lines', async () => {
     const { job } = await newJob();
-    await startJob(db.prisma, job.id);
-    await reportProgress(db.prisma, job.id, { stage: 'writing', progress: 0.5 });
+    await startJob(deps, job.id);
+    await reportProgress(deps, job.id, { stage: 'writing', progress: 0.5 });
     expect(await findJob(deps, job.id)).toMatchObject({ stage: 'writing', progress: 0.5 });
-    for (let i = 0; i < 25; i++) await appendLog(db.prisma, job.id, `line ${i}`);
+    for (let i = 0; i < 25; i++) await appendLog(deps, job.id, `line ${i}`);
     const tail = (await findJob(deps, job.id)).logTail;
     expect(tail).toHaveLength(20);
     expect(tail[0]).toBe('line 5');
     expect(tail[19]).toBe('line 24');
-    await finishAttempt(db.prisma, job.id, 'permanent', false);
-    await reportProgress(db.prisma, job.id, { stage: 'late', progress: 0.9 });
+    await finishAttempt(deps, job.id, 'permanent', false);
+    await reportProgress(deps, job.id, { stage: 'late', progress: 0.9 });
     expect((await findJob(deps, job.id)).stage).toBe('writing');
   });
 });
@@ -107,7 +107,7 @@ describe('progress', () => {
 describe('complete', () => {
   it('commits the artifact, the model READY, the edge result and SUCCEEDED together', async () => {
     const { job, model: m } = await newJob();
-    await startJob(db.prisma, job.id);
+    await startJob(deps, job.id);
     expect(await completePrune(deps, await findJob(deps, job.id), pruneOutput())).toBe(true);
     const after = await db.prisma.model.findUniqueOrThrow({ where: { id: m.id }, include: { artifact: { include: { files: true } } } });
     expect(after).toMatchObject({ status: 'READY', parameterCount: 100n, byteSize: 10n });
@@ -118,7 +118,7 @@ describe('complete', () => {
 
   it('a job finished twice: the second run stores nothing and the first result stands', async () => {
     const { job, model: m } = await newJob();
-    await startJob(db.prisma, job.id);
+    await startJob(deps, job.id);
     const row = await findJob(deps, job.id);
     expect(await completePrune(deps, row, pruneOutput())).toBe(true);
     const artifacts = await db.prisma.artifact.count();
@@ -126,12 +126,12 @@ describe('complete', () => {
     expect(await db.prisma.artifact.count()).toBe(artifacts);
     expect((await model(m.id)).parameterCount).toBe(100n);
     // The runner's end of the first attempt cannot undo the success either.
-    expect(await finishAttempt(db.prisma, job.id, 'retryable', false)).toBe('SUCCEEDED');
+    expect(await finishAttempt(deps, job.id, 'retryable', false)).toBe('SUCCEEDED');
   });
 
   it('with evaluations: EVALUATING, follow-up jobs in the same transaction, READY after the last one ends', async () => {
     const { job, model: m } = await newJob();
-    await startJob(db.prisma, job.id);
+    await startJob(deps, job.id);
     await completePrune(deps, await findJob(deps, job.id), pruneOutput([{ task: 'speed' }, { task: 'speed' }]));
     expect((await model(m.id)).status).toBe('EVALUATING');
     const evals = await db.prisma.job.findMany({ where: { modelId: m.id, kind: 'EVALUATE' }, orderBy: { createdAt: 'asc' } });
@@ -139,14 +139,14 @@ describe('complete', () => {
     for (const e of evals) expect(await queue.entryState(e.id)).toBe('created');
 
     const [first, second] = evals as [(typeof evals)[0], (typeof evals)[0]];
-    await startJob(db.prisma, first.id);
+    await startJob(deps, first.id);
     const row = { task: 'speed', metric: 'tokens_per_second', value: 10, settings: { runs: 1 }, settingsKey: 'k'.repeat(64) };
     await completeEvaluation(deps, await findJob(deps, first.id), [row]);
-    expect(await finishAttempt(db.prisma, first.id, 'succeeded', false)).toBe('SUCCEEDED');
+    expect(await finishAttempt(deps, first.id, 'succeeded', false)).toBe('SUCCEEDED');
     expect((await model(m.id)).status).toBe('EVALUATING');
-    await startJob(db.prisma, second.id);
+    await startJob(deps, second.id);
     // A failed evaluation still ends the wait: the weights are complete.
-    expect(await finishAttempt(db.prisma, second.id, 'permanent', false)).toBe('FAILED');
+    expect(await finishAttempt(deps, second.id, 'permanent', false)).toBe('FAILED');
     expect((await model(m.id)).status).toBe('READY');
     // Re-running the same evaluation replaces its row.
     await completeEvaluation(deps, await findJob(deps, first.id), [{ ...row, value: 12 }]);
@@ -158,10 +158,10 @@ describe('finish an attempt', () => {
   it('the last evaluation’s success makes the model READY in the same transaction, before the attempt is closed', async () => {
     // A client polling until no job is queued or running must not be left with an EVALUATING model.
     const { job, model: m } = await newJob();
-    await startJob(db.prisma, job.id);
+    await startJob(deps, job.id);
     await completePrune(deps, await findJob(deps, job.id), pruneOutput([{ task: 'speed' }]));
     const [evaluation] = await db.prisma.job.findMany({ where: { modelId: m.id, kind: 'EVALUATE' } });
-    await startJob(db.prisma, evaluation!.id);
+    await startJob(deps, evaluation!.id);
     const row = { task: 'speed', metric: 'tokens_per_second', value: 10, settings: { runs: 1 }, settingsKey: 'k'.repeat(64) };
     await completeEvaluation(deps, await findJob(deps, evaluation!.id), [row]);
     expect((await db.prisma.job.findUniqueOrThrow({ where: { id: evaluation!.id } })).status).toBe('SUCCEEDED');
@@ -171,50 +171,50 @@ describe('finish an attempt', () => {
   it('retryable with attempts left → QUEUED; then → FAILED, and a pruned model FAILED', async () => {
     const { job, model: m } = await newJob();
     await db.prisma.job.update({ where: { id: job.id }, data: { maxAttempts: 2 } });
-    await startJob(db.prisma, job.id);
-    expect(await finishAttempt(db.prisma, job.id, 'retryable', false)).toBe('QUEUED');
+    await startJob(deps, job.id);
+    expect(await finishAttempt(deps, job.id, 'retryable', false)).toBe('QUEUED');
     expect(await findJob(deps, job.id)).toMatchObject({ status: 'QUEUED', stage: 'waiting to retry' });
-    await startJob(db.prisma, job.id);
-    expect(await finishAttempt(db.prisma, job.id, 'retryable', false)).toBe('FAILED');
+    await startJob(deps, job.id);
+    expect(await finishAttempt(deps, job.id, 'retryable', false)).toBe('FAILED');
     expect((await model(m.id)).status).toBe('FAILED');
   });
 
   it('permanent → FAILED at the first attempt; cancelled → CANCELLED', async () => {
     const a = await newJob();
-    await startJob(db.prisma, a.job.id);
-    expect(await finishAttempt(db.prisma, a.job.id, 'permanent', false)).toBe('FAILED');
+    await startJob(deps, a.job.id);
+    expect(await finishAttempt(deps, a.job.id, 'permanent', false)).toBe('FAILED');
     expect((await findJob(deps, a.job.id)).attempts).toBe(1);
     const b = await newJob();
-    await startJob(db.prisma, b.job.id);
+    await startJob(deps, b.job.id);
     await cancelJob(deps, b.job.id);
-    expect(await finishAttempt(db.prisma, b.job.id, 'retryable', false)).toBe('CANCELLED');
+    expect(await finishAttempt(deps, b.job.id, 'retryable', false)).toBe('CANCELLED');
     expect((await model(b.model.id)).status).toBe('FAILED');
   });
 
   it('a job already FAILED or CANCELLED stays as it is', async () => {
     const { job } = await newJob();
-    await startJob(db.prisma, job.id);
-    await finishAttempt(db.prisma, job.id, 'permanent', false);
-    expect(await finishAttempt(db.prisma, job.id, 'succeeded', false)).toBe('FAILED');
+    await startJob(deps, job.id);
+    await finishAttempt(deps, job.id, 'permanent', false);
+    expect(await finishAttempt(deps, job.id, 'succeeded', false)).toBe('FAILED');
   });
 });
 
 describe('stale jobs', () => {
   it('a RUNNING job without a heartbeat is handed back to the queue', async () => {
     const { job } = await newJob();
-    await startJob(db.prisma, job.id);
+    await startJob(deps, job.id);
     await db.prisma.job.update({ where: { id: job.id }, data: { heartbeatAt: new Date(Date.now() - 60_000) } });
-    const requeued = await requeueStale(db.prisma, 30_000);
+    const requeued = await requeueStale(deps, 30_000);
     expect(requeued.map((j) => j.id)).toContain(job.id);
     expect(await findJob(deps, job.id)).toMatchObject({ status: 'QUEUED', stage: 'waiting to retry' });
   });
 
   it('a stale job whose first run completes first is not requeued over its result', async () => {
     const { job } = await newJob();
-    await startJob(db.prisma, job.id);
+    await startJob(deps, job.id);
     await db.prisma.job.update({ where: { id: job.id }, data: { heartbeatAt: new Date(Date.now() - 60_000) } });
     await completePrune(deps, await findJob(deps, job.id), pruneOutput());
-    expect((await requeueStale(db.prisma, 30_000)).map((j) => j.id)).not.toContain(job.id);
+    expect((await requeueStale(deps, 30_000)).map((j) => j.id)).not.toContain(job.id);
     expect((await findJob(deps, job.id)).status).toBe('SUCCEEDED');
   });
 });
@@ -226,16 +226,16 @@ describe('cancel and retry', () => {
     expect(await queue.entryState(queued.job.id)).toBe('cancelled');
     expect((await model(queued.model.id)).status).toBe('FAILED');
     const running = await newJob();
-    await startJob(db.prisma, running.job.id);
+    await startJob(deps, running.job.id);
     expect(await cancelJob(deps, running.job.id)).toMatchObject({ status: 'RUNNING', cancelRequested: true });
     await expect(cancelJob(deps, queued.job.id)).rejects.toMatchObject({ code: 'CONFLICT' });
   });
 
   it('retry: a failed job again as a new job pointing back, the model QUEUED; a running one CONFLICT', async () => {
     const { job, model: m } = await newJob();
-    await startJob(db.prisma, job.id);
+    await startJob(deps, job.id);
     await expect(retryJob(deps, job.id, null)).rejects.toMatchObject({ code: 'CONFLICT' });
-    await finishAttempt(db.prisma, job.id, 'permanent', false);
+    await finishAttempt(deps, job.id, 'permanent', false);
     const again = await retryJob(deps, job.id, null);
     expect(again).toMatchObject({ status: 'QUEUED', parentJobId: job.id, kind: 'PRUNE' });
     expect((await model(m.id)).status).toBe('QUEUED');
@@ -272,17 +272,17 @@ describe('every FAILED job says why, with a code', () => {
         const { job } = await newJob();
         await db.prisma.job.update({ where: { id: job.id }, data: { maxAttempts: attempts.length } });
         for (const a of attempts) {
-          if (!(await startJob(db.prisma, job.id))) break;
-          if (a.recorded) await recordError(db.prisma, job.id, a.recorded);
+          if (!(await startJob(deps, job.id))) break;
+          if (a.recorded) await recordError(deps, job.id, a.recorded);
           let state: string;
           if (a.end === 'lost') {
             // The worker died with it: the supervisor requeues it, then gives up (runner.ts supervise).
             await db.prisma.job.update({ where: { id: job.id }, data: { heartbeatAt: new Date(0) } });
-            await requeueStale(db.prisma, 1_000);
-            state = await finishAttempt(db.prisma, job.id, 'retryable', true);
+            await requeueStale(deps, 1_000);
+            state = await finishAttempt(deps, job.id, 'retryable', true);
           } else {
             const { outcome, failure } = exitFailure(a.end.code, a.end.signal, a.stderr);
-            state = await finishAttempt(db.prisma, job.id, outcome, false, failure);
+            state = await finishAttempt(deps, job.id, outcome, false, failure);
           }
           if (state !== 'QUEUED') break;
         }

@@ -1,7 +1,7 @@
 // The end of a job's attempt: its row's final state from how the attempt ended, and what follows
 // for its model. Every update is conditional, so a job finished twice (a retry racing a slow run,
 // a stale job requeued while its first run completes) ends in one state.
-import type { PrismaClient } from '../../db/client.js';
+import type { RegistryDeps } from '../deps.js';
 import type { Tx } from './tx.js';
 
 /** How an attempt ended (the job process's exit, as the runner reads it). */
@@ -22,13 +22,13 @@ const UNEXPLAINED: JobFailure = { code: 'UNKNOWN', message: 'the job failed with
  * unless the attempt recorded its own reason (recordError), which says more.
  */
 export async function finishAttempt(
-  prisma: PrismaClient,
+  deps: Pick<RegistryDeps, 'prisma'>,
   jobId: string,
   outcome: Outcome,
   noMoreAttempts: boolean,
   failure?: JobFailure,
 ): Promise<FinalState> {
-  return prisma.$transaction(async (tx) => {
+  return deps.prisma.$transaction(async (tx) => {
     const job = await tx.job.findUniqueOrThrow({ where: { id: jobId } });
     // The handler may have committed its success with its results; nothing after that undoes it.
     const done = job.status === 'SUCCEEDED';

@@ -2,8 +2,10 @@
 // Each is handed back to the queue with a conditional update on the heartbeat it was seen with,
 // so a job whose first run finishes at that moment is not requeued over its result.
 import type { PrismaClient } from '../../db/client.js';
+import type { RegistryDeps } from '../deps.js';
 
-export async function requeueStale(prisma: PrismaClient, staleAfterMs: number) {
+export async function requeueStale(deps: Pick<RegistryDeps, 'prisma'>, staleAfterMs: number) {
+  const { prisma } = deps;
   const stale = await prisma.job.findMany({ where: { status: 'RUNNING', heartbeatAt: { lt: new Date(Date.now() - staleAfterMs) } } });
   const requeued: typeof stale = [];
   for (const job of stale) {
@@ -22,8 +24,8 @@ export async function requeueStale(prisma: PrismaClient, staleAfterMs: number) {
 }
 
 /** QUEUED jobs that ran before and have waited long (their queue entry may still be active). */
-export async function waitingRetries(prisma: PrismaClient, olderThanMs: number): Promise<string[]> {
-  const rows = await prisma.job.findMany({
+export async function waitingRetries(deps: Pick<RegistryDeps, 'prisma'>, olderThanMs: number): Promise<string[]> {
+  const rows = await deps.prisma.job.findMany({
     where: { status: 'QUEUED', startedAt: { not: null }, updatedAt: { lt: new Date(Date.now() - olderThanMs) } },
     select: { id: true },
   });

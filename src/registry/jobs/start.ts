@@ -1,9 +1,9 @@
 // A worker takes a job: conditional, so two workers racing for one job start it once.
-import type { PrismaClient } from '../../db/client.js';
+import type { RegistryDeps } from '../deps.js';
 
 /** QUEUED (or RUNNING handed back) → RUNNING, one more attempt; null when someone else has it or it ended. */
-export async function startJob(prisma: PrismaClient, id: string) {
-  return prisma.$transaction(async (tx) => {
+export async function startJob(deps: Pick<RegistryDeps, 'prisma'>, id: string) {
+  return deps.prisma.$transaction(async (tx) => {
     const started = await tx.job.updateMany({
       where: { id, status: { in: ['QUEUED', 'RUNNING'] }, cancelRequested: false },
       data: {
