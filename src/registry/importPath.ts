@@ -43,7 +43,11 @@ export async function resolveImportPath(path: string, roots: readonly string[]):
       field: 'path',
     });
   }
-  const { real } = await confine(path, roots, 'path', 'an import path');
+  // A relative path is a folder under the roots, as a data file's name is (resolveDataFile), never
+  // one under the server's working folder, which a client cannot know: `tiny-llama-kjv` is
+  // BONSAI_MODEL_ROOTS/tiny-llama-kjv (issue 32: it used to be refused as outside the roots).
+  const located = path.includes('\0') || path.split(/[\\/]/).includes('..') ? path : await locateUnderRoots(path, roots);
+  const { real } = await confine(located, roots, 'path', 'an import path');
   if (!(await stat(real)).isDirectory()) throw new BadInputError('path', `${path} is not a folder`);
   // Any link at the top leading out refuses the folder, even one to a file that is not imported.
   // Files deeper down (a sentence-transformers module's config.json) are checked where they are

@@ -130,6 +130,22 @@ describe('the Hugging Face cache', () => {
   });
 });
 
+describe('relative paths (issue 32)', () => {
+  it('a relative path is a folder under the import roots, not under the server’s working folder', async () => {
+    cpSync(sharedModel, join(roots, 'models', 'tiny-llama-kjv'), { recursive: true });
+    const r = await api.gql<Registered>(REGISTER, { path: 'models/tiny-llama-kjv', name: 'relative/tiny' });
+    expect(r.errors).toBeUndefined();
+    expect(r.data!.registerModel.model).toMatchObject({ status: 'READY', parameterCount: '8800704' });
+    // Not under the roots: named there as missing, not "outside the allowed roots".
+    const missing = await api.gql(REGISTER, { path: 'models/nothing-here', name: 'relative/missing' });
+    expect(missing.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'path' });
+    expect(missing.errors?.[0]?.message).toMatch(/models\/nothing-here does not exist/);
+    // `..` never climbs out of a root.
+    const up = await api.gql(REGISTER, { path: '../tiny-llama-kjv', name: 'relative/up' });
+    expect(up.errors?.[0]?.extensions).toMatchObject({ code: 'FORBIDDEN', field: 'path' });
+  });
+});
+
 describe('the files of a checkpoint', () => {
   it('stores model.safetensors that links to another file of the folder under its own name, with the content', async () => {
     const dir = join(roots, 'linked-weights');
