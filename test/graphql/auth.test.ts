@@ -63,6 +63,18 @@ describe('access', () => {
     expect((await api.gql('{ models { totalCount } }', {}, secret)).errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
   });
 
+  it('an Authorization header that is not a bearer token is refused, not read as anonymous, in GraphQL and the HTTP routes', async () => {
+    const post = await fetch(`${api.server.url}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: 'Basic dXNlcjpwYXNz' },
+      body: JSON.stringify({ query: '{ models { totalCount } }' }),
+    });
+    const body = (await post.json()) as { errors?: Array<{ extensions?: { code?: string } }> };
+    expect(body.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
+    const route = await fetch(`${api.server.url}/api/models`, { headers: { authorization: 'Basic dXNlcjpwYXNz' } });
+    expect(route.status).toBe(401);
+  });
+
   it('reads are open without a token by default', async () => {
     const r = await api.gql<{ models: { totalCount: number } }>('{ models { totalCount } }', {}, null);
     expect(r.errors).toBeUndefined();
