@@ -1,7 +1,8 @@
-// `bonsai demo` (`npm run demo`): the whole product on real weights. It serves like `npm start`,
-// registers the shared tiny-llama-kjv model, spawns the seed recipes through the GraphQL API (as
-// any client would), waits for every model to be READY with its perplexity, prints the table and
-// leaves the catalog running.
+// `bonsai demo` (`npm run demo`): the whole product on real weights. It uses the server already
+// running on this registry (`npm start`), or serves like `npm start` itself; registers the shared
+// tiny-llama-kjv model, spawns the seed recipes through the GraphQL API (as any client would),
+// waits for every model to be READY with its perplexity, prints the table and leaves the catalog
+// running.
 
 import { cpSync, existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -11,7 +12,9 @@ import { createToken } from '../registry/tokens.js';
 import { findSharedDir } from '../sharedAssets.js';
 import { DEMO_BASE, DEMO_OWNER, type DemoSeed, demoSeeds } from './demoRecipes.js';
 import { formatBytes, formatInt, table } from './format.js';
+import { withRegistry } from './registry.js';
 import { startServing } from './serve.js';
+import { registryConfig } from './servers.js';
 
 export interface DemoFlags {
   exit?: boolean;
@@ -112,13 +115,9 @@ export async function demo(flags: DemoFlags): Promise<void> {
   if (!shared) throw new Error(`the shared model was not found: pass --shared DIR (a folder with models/${DEMO_BASE} and data/)`);
   // The demo's own progress lines are its interface; the server's and jobs' info logs would bury them.
   defaultLogLevel('warn');
-  const { runtime, http, runner } = await startServing('demo', { worker: true });
-  const { config, registry } = runtime;
-  if (!runner) throw new Error('the demo needs a worker: BONSAI_WORKER_CONCURRENCY must be at least 1');
-  const assets = stageAssets(shared, config.modelRoots[0]!);
-  // A short-lived admin token: the demo goes through the API's front door like any client.
-  const { secret } = await createToken(registry, { name: 'demo', role: 'ADMIN', expiresAt: new Date(Date.now() + 86_400_000) });
-  const gql = client(http.url, secret);
+  const server = await demoServer();
+  const assets = stageAssets(shared, server.modelRoots[0]!);
+  const gql = client(server.url, server.token);
 
   const samples = flags.quick ? 256 : 4096;
   const evaluate = [{ task: 'perplexity', data: assets.val, ...(flags.quick ? { limit: 2048 } : {}) }];
@@ -177,13 +176,53 @@ export async function demo(flags: DemoFlags): Promise<void> {
     ]);
   }
   console.log(`\n${table(rows)}\n`);
-  console.log(`Catalog:    ${http.url}/`);
-  console.log(`Model tree: ${http.url}/#/tree/${base}`);
-  console.log(`Card:       ${http.url}/models/${base}/README.md`);
+  console.log(`Catalog:    ${server.url}/`);
+  console.log(`Model tree: ${server.url}/#/tree/${base}`);
+  console.log(`Card:       ${server.url}/models/${base}/README.md`);
+  if (!server.own) {
+    console.log('\nThe catalog is your running server’s: it keeps the models.');
+    return;
+  }
   if (flags.exit) {
     // The ordered shutdown of `serve` (HTTP, worker, queue, database).
     process.kill(process.pid, 'SIGTERM');
     return;
   }
   console.log('\nThe catalog keeps running: Ctrl-C to stop.');
+}
+
+interface DemoServer {
+  url: string;
+  modelRoots: string[];
+  /** A short-lived admin token: the demo goes through the API's front door like any client. */
+  token: string;
+  /** Started by the demo (stopped with it), or the user's own `npm start`. */
+  own: boolean;
+}
+
+const demoToken = { name: 'demo', role: 'ADMIN', expiresAt: new Date(Date.now() + 86_400_000) } as const;
+
+/**
+ * The server the demo talks to: the one already serving this registry (`npm start` in another
+ * terminal, announced in src/cli/servers.ts), whose worker runs the jobs, or else one of its own,
+ * started as `npm start` would. Two servers on one registry would fight over its port and embedded
+ * database (issue 32: the quick start's demo failed while `npm start` ran).
+ */
+async function demoServer(): Promise<DemoServer> {
+  let found: ReturnType<typeof registryConfig> | undefined;
+  try {
+    found = registryConfig();
+  } catch {
+    // No registry here yet and no server: the demo makes both.
+  }
+  if (found?.server) {
+    const { url, pid } = found.server;
+    console.log(`Using the Bonsai server already running at ${url} (pid ${pid}); its worker runs the jobs.`);
+    const { secret } = await withRegistry('demo', (deps) => createToken(deps, demoToken));
+    return { url, modelRoots: found.config.modelRoots, token: secret, own: false };
+  }
+  const { runtime, http, runner } = await startServing('demo', { worker: true });
+  if (!runner) throw new Error('the demo needs a worker: BONSAI_WORKER_CONCURRENCY must be at least 1');
+  const { secret } = await createToken(runtime.registry, demoToken);
+  return { url: http.url, modelRoots: runtime.config.modelRoots, token: secret, own: true };
 }

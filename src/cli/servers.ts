@@ -71,7 +71,7 @@ function adopt(s: Announcement): Config {
  * chosen registry, its import roots, store and Hugging Face cache apply (unless the tool's
  * environment sets them), so `bonsai register` accepts what the server would.
  */
-export function registryConfig(): { config: Config; using: string } {
+export function registryConfig(): { config: Config; using: string; server?: { url: string; pid: number } } {
   const config = loadConfig();
   const servers = runningServers(config);
   const serving = (c: Config) => servers.find((s) => s.home === c.home && (s.databaseUrl ?? undefined) === c.databaseUrl);
@@ -81,13 +81,18 @@ export function registryConfig(): { config: Config; using: string } {
     const where = config.databaseUrl
       ? 'the database at DATABASE_URL'
       : `the registry in ${config.home}${config.registryExplicit ? ' (BONSAI_HOME)' : ''}`;
-    return { config: chosen, using: s ? `${where}, served at ${s.url} (pid ${s.pid})` : where };
+    return {
+      config: chosen,
+      using: s ? `${where}, served at ${s.url} (pid ${s.pid})` : where,
+      ...(s ? { server: { url: s.url, pid: s.pid } } : {}),
+    };
   }
   if (servers.length === 1) {
     const s = servers[0]!;
     return {
       config: { ...adopt(s), registryExplicit: false },
       using: `the registry of the Bonsai server at ${s.url} (pid ${s.pid}, data in ${s.home})`,
+      server: { url: s.url, pid: s.pid },
     };
   }
   if (servers.length > 1) {
