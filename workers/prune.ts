@@ -5,9 +5,7 @@
 import { join } from 'node:path';
 import { readCheckpointFolder } from '../src/formats/checkpoint/folder.js';
 import { CheckpointTensors } from '../src/formats/checkpoint/tensors.js';
-import { type ResolvedRecipe, resolveRecipe } from '../src/pruning/calibrate.js';
-import { prune } from '../src/pruning/engine.js';
-import { needsCalibration } from '../src/pruning/recipe.js';
+import { pruneCheckpoint } from '../src/pruning/pruneCheckpoint.js';
 import { mapDataFilesAsync, withDataFilesOf } from '../src/recipes/dataFiles.js';
 import { DataStaging } from '../src/registry/dataStaging.js';
 import { completePrune, modelWithCheckpoint, recordResolvedRecipe } from '../src/registry/jobs/index.js';
@@ -34,38 +32,29 @@ export const pruneTask = defineTask('PRUNE', prunePayload, async (payload, ctx) 
   reporter.update('checkout', 0);
   await store.checkout(parentFiles, parentDir);
   const parentHashes = Object.fromEntries(parentFiles.map((f) => [f.path, f.sha256]));
-  let resolved: ResolvedRecipe = { recipe: payload.recipe };
   // Data files are read from the job's private copies, never again by their path under the roots
   // (a link swapped in while the job runs would be followed: src/registry/dataStaging.ts).
   // Every field the schema marks as a data file is staged (src/recipes/dataFiles.ts), so a new
   // data field cannot skip the roots check.
   const data = new DataStaging(deps.modelRoots, join(ctx.tmp, 'data'));
   const staged = await mapDataFilesAsync(payload.recipe, (name, field) => data.stage(name, field));
-  if (needsCalibration(payload.recipe)) {
-    resolved = await data.naming(() =>
-      resolveRecipe(parentDir, staged, {
+  const result = await data.naming(() =>
+    pruneCheckpoint(parentDir, outDir, staged, {
+      calibration: {
         cacheDir: store.onnxCache,
         threads: ctx.threads,
         fileHashes: parentHashes,
         tmp: join(ctx.tmp, 'calibration'),
         signal,
         onProgress: (stage, f) => reporter.update(stage, 0.02 + f * 0.3),
-      }),
-    );
-    // The lineage records what was decided: the blocks chosen and their scores.
-    // The data files by the names the spawn recorded, not by the job's private copies.
-    await recordResolvedRecipe(deps, model.id, parent.id, withDataFilesOf(resolved.recipe, payload.recipe));
-    reporter.note(`calibrated on ${(payload.recipe as { calibration?: string }).calibration}`);
-  } else {
-    resolved = { recipe: staged };
-  }
-  const result = await data.naming(() =>
-    prune(parentDir, outDir, resolved.recipe, {
+      },
+      onResolved: async (resolved) => {
+        // The lineage records what was decided: the blocks chosen and their scores, with the data
+        // files by the names the spawn recorded, not by the job's private copies.
+        await recordResolvedRecipe(deps, model.id, parent.id, withDataFilesOf(resolved.recipe, payload.recipe));
+        reporter.note(`calibrated on ${(payload.recipe as { calibration?: string }).calibration}`);
+      },
       parentHashes,
-      inputNorms: resolved.inputNorms,
-      weights: resolved.weights,
-      gramFiles: resolved.gramFiles,
-      reconstruction: resolved.reconstruction,
       signal,
       onProgress: (p) => reporter.update(p.stage, 0.32 + p.progress * 0.58),
     }),
@@ -90,7 +79,7 @@ export const pruneTask = defineTask('PRUNE', prunePayload, async (payload, ctx) 
       // What the run measured, beside what was asked (the card states a sparsified model's real non-zeros).
       result: {
         parameters: result.parameters,
-        ...(result.nonZero !== undefined && result.plan.method === 'sparsity'
+        ...(result.nonZero !== undefined && 'sparsity' in result.plan
           ? { nonZero: result.nonZero, targetParameters: result.plan.sparsity.targetParameters }
           : {}),
         // Which layers kept the refit or stand-in, with the held-out errors that decided it (src/pruning/heldOut.ts).

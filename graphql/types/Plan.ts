@@ -1,8 +1,8 @@
 // The core's plan, exposed as is: what a recipe will produce, computed from config.json alone.
 import { arg, extendType, nonNull, objectType, stringArg } from 'nexus';
 import { COMPONENTS } from '../../src/arch/types.js';
+import { needsCalibration } from '../../src/pruning/methods/index.js';
 import { decidedWhenRun } from '../../src/pruning/plan.js';
-import { needsCalibration } from '../../src/pruning/recipe.js';
 import { pruningPlan } from '../../src/registry/spawn.js';
 import { checkRead } from '../auth.js';
 import { modelRef } from '../globalId.js';
@@ -67,13 +67,13 @@ export const PruningPlan = objectType({
     });
     t.int('keptNeurons', {
       description: 'Width pruning: neurons kept in every layer.',
-      resolve: (p) => (p.method === 'mlp-width' ? p.keptNeurons : null),
+      resolve: (p) => ('keptNeurons' in p ? p.keptNeurons : null),
     });
-    t.list.nonNull.int('removedLayers', { resolve: (p) => (p.method === 'depth' ? p.removedLayers : null) });
+    t.list.nonNull.int('removedLayers', { resolve: (p) => ('removedLayers' in p ? p.removedLayers : null) });
     t.field('sparsity', {
       type: 'SparsityPlan',
       resolve: (p) =>
-        p.method === 'sparsity' ? { targetParameters: BigInt(p.sparsity.targetParameters), zeroed: BigInt(p.sparsity.zeroed) } : null,
+        'sparsity' in p ? { targetParameters: BigInt(p.sparsity.targetParameters), zeroed: BigInt(p.sparsity.zeroed) } : null,
     });
   },
 });

@@ -4,8 +4,10 @@ import { countFromConfig } from '../arch/params.js';
 import { parseArchitecture } from '../arch/registry.js';
 import type { ArchConfig } from '../arch/types.js';
 import { lowerIsBetter } from '../eval/metrics.js';
+import { methodNamed } from '../pruning/methods/index.js';
+import type { CardText } from '../pruning/methods/types.js';
 import { methodSpec, recipeToFlags } from '../recipes/fields.js';
-import { dampeningOf, type Recipe, samplesOf } from '../recipes/schema.js';
+import type { Recipe } from '../recipes/schema.js';
 import { methodOf } from './frontMatter.js';
 import {
   CPU_HEADROOM,
@@ -49,53 +51,10 @@ export function archOf(config: Record<string, unknown>): ArchConfig {
   return parseArchitecture(config, 'config.json');
 }
 
-function describeRecipe(recipe: Record<string, unknown>): { method: string; criterion: string; ratio: string } {
+/** How the card states a recorded recipe: its method's words, or the recorded method as it is. */
+function describeRecipe(recipe: Record<string, unknown>): CardText {
   const m = String(recipe.method ?? 'external');
-  if (m === 'mlp-width') {
-    const ratio =
-      recipe.pruningFraction !== undefined
-        ? `${Number(recipe.pruningFraction) * 100} % of MLP neurons removed`
-        : recipe.intermediateSize !== undefined
-          ? `intermediate_size → ${recipe.intermediateSize}`
-          : `expansion rate ${recipe.expansionRate} %`;
-    const refit =
-      recipe.reconstruct === 'least-squares'
-        ? `; down_proj refit by least squares on the first three quarters of ${samplesOf(recipe)} calibration tokens (λ = ${dampeningOf(recipe)} of the mean diagonal), kept in a layer only where it lowers the error on the last quarter`
-        : '';
-    return { method: 'MLP width pruning (GLU-aware)', criterion: `${String(recipe.criterion ?? 'maw').toUpperCase()}${refit}`, ratio };
-  }
-  if (m === 'depth') {
-    const ratio = Array.isArray(recipe.layers) ? `blocks ${recipe.layers.join(', ')} removed` : `last ${recipe.last} blocks removed`;
-    const standIn =
-      recipe.reconstruct === 'linear'
-        ? `; each removed span replaced by a linear map estimated by least squares on the first three quarters of ${samplesOf(recipe)} calibration tokens (ReplaceMe, Shopkhoev et al. 2025, arXiv:2505.02819; λ = ${dampeningOf(recipe)} toward the identity) and folded into the down_proj of the block before it where it lowers the error on the last quarter, so this is a standard checkpoint with fewer blocks`
-        : '';
-    return {
-      method: 'depth pruning',
-      criterion: `${String(recipe.criterion ?? (Array.isArray(recipe.layers) ? 'explicit' : 'last-n'))}${standIn}`,
-      ratio,
-    };
-  }
-  if (m === 'sparsity') {
-    const ratio =
-      recipe.pattern && recipe.pattern !== 'unstructured'
-        ? `${recipe.pattern} semi-structured`
-        : `${Number(recipe.sparsity) * 100} % unstructured (${recipe.scope ?? 'per-matrix'})`;
-    const criterion =
-      recipe.criterion === 'sparsegpt'
-        ? `SparseGPT (Frantar & Alistarh 2023, arXiv:2301.00774): optimal-brain-surgeon update of the remaining weights, layer by layer on ${samplesOf(recipe)} calibration tokens, λ = ${dampeningOf(recipe)}`
-        : recipe.criterion === 'wanda'
-          ? `Wanda (Sun et al. 2023, arXiv:2306.11695): |W|·‖X‖₂ on ${samplesOf(recipe)} calibration tokens`
-          : String(recipe.criterion ?? 'magnitude');
-    return { method: 'sparsification', criterion, ratio };
-  }
-  if (m === 'vocab')
-    return {
-      method: 'vocabulary trimming',
-      criterion: `corpus frequency ≥ ${recipe.minFrequency ?? 1}${recipe.vocabSize ? `, top ${recipe.vocabSize}` : ''}`,
-      ratio: `the tokens of ${Array.isArray(recipe.corpus) ? recipe.corpus.map((f) => String(f).split('/').pop()).join(', ') : 'the corpus'}, rounded to ${recipe.roundTo ?? 64}`,
-    };
-  return { method: m, criterion: '—', ratio: '—' };
+  return methodNamed(m)?.card(recipe) ?? { method: m, criterion: '—', ratio: '—' };
 }
 
 export function details(input: CardInput): string {
@@ -204,20 +163,7 @@ export function keyFindings(input: CardInput): string {
 }
 
 export function limitations(input: CardInput): string {
-  const method = methodOf(input);
-  const lines: string[] = [];
-  if (method === 'sparsity') {
-    lines.push(
-      '- The zeros are stored in dense tensors: they save no memory and no time unless a runtime with sparse kernels uses them (only N:M patterns such as 2:4 have hardware support).',
-    );
-  }
-  if (method === 'vocab')
-    lines.push('- The vocabulary was trimmed to a corpus: text in other languages or domains falls back to byte tokens and loses quality.');
-  if (method === 'mlp-width' || method === 'depth' || method === 'sparsity') {
-    lines.push(
-      '- Pruned in one shot, without retraining: such models usually need recovery fine-tuning (or distillation) before use. Fine-tune elsewhere and register the result with this model as its parent.',
-    );
-  }
+  const lines: string[] = [...(methodNamed(methodOf(input))?.limitations ?? [])];
   lines.push(
     '- The hardware figures are estimates from the architecture (weights, KV cache and a stated overhead); activations of long prompts and framework buffers vary by runtime.',
   );
@@ -307,8 +253,8 @@ export function reproduce(input: CardInput): string {
   }
   // The request, not what calibration decided from it: a data-driven depth recipe records the
   // blocks it chose, and giving them back as --layers would be a different recipe.
-  const resolvedByCalibration = new Set(parent.recipe.method === 'depth' && parent.recipe.criterion !== undefined ? ['layers'] : []);
-  // The flags come from the recipe schema (src/pruning/recipeFields.ts), as `bonsai prune` reads them.
+  const resolvedByCalibration = new Set(methodNamed(parent.recipe.method)?.resolvedFields?.(parent.recipe) ?? []);
+  // The flags come from the recipe schema (src/recipes/fields.ts), as `bonsai prune` reads them.
   const args = recipeToFlags(parent.recipe as unknown as Recipe, resolvedByCalibration).map(([flag, v]) => `${flag} ${shellWord(v)}`);
   const out = input.name.split('/').pop();
   return `## How to reproduce

@@ -8,14 +8,13 @@ import { COMPONENTS } from '../arch/types.js';
 import { loadConfig } from '../config.js';
 import { BadInputError, BonsaiError } from '../errors.js';
 import { readCheckpointFolder } from '../formats/checkpoint/folder.js';
-import { type ResolvedRecipe, resolveRecipe } from '../pruning/calibrate.js';
-import { prune } from '../pruning/engine.js';
+import { methodOf, needsCalibration } from '../pruning/methods/index.js';
 import { checkOutput } from '../pruning/output.js';
 import { type Plan, planPrune } from '../pruning/plan.js';
-import { needsCalibration, type Recipe, samplesOf } from '../pruning/recipe.js';
+import { pruneCheckpoint } from '../pruning/pruneCheckpoint.js';
+import { type Recipe, samplesOf } from '../recipes/schema.js';
 import { locateDataFile, mapDataFilesAsync } from '../registry/dataNames.js';
 import { findStoredCheckpoint } from '../registry/models.js';
-import { selectVocabulary } from '../vocab/select.js';
 import { formatBytes, formatConfigValue, formatInt, table } from './format.js';
 import { type RecipeFlags, recipeFromFlags } from './recipeOptions.js';
 import { withRegistry } from './registry.js';
@@ -42,27 +41,12 @@ export function renderPlan(plan: Plan): string {
     ]),
     `change ${plan.changePercent.toFixed(2)} %`,
   );
-  if (plan.method === 'depth') lines.push(`removed layers ${plan.removedLayers.join(', ')}`);
-  if (needsCalibration(plan.recipe)) {
+  const method = methodOf(plan.recipe);
+  if (method.needsCalibration(plan.recipe)) {
     const r = plan.recipe as { calibration?: string; samples?: number };
     lines.push(`needs calibration: the model runs over ${samplesOf(r)} tokens of ${r.calibration} before the weights are written`);
   }
-  if (plan.method === 'vocab' && plan.vocab) {
-    const v = plan.vocab;
-    lines.push(
-      `tokens ${formatInt(v.before)} → ${formatInt(v.kept.length)} (${formatInt(v.fromCorpus)} from the corpus, ${formatInt(v.padding)} to round up; the rest special, added, byte tokens and merge-path parts)`,
-      `closing the set under every merge that produces a kept token (the previous rule) would keep ${formatInt(v.withAllMerges)}`,
-      `corpus ${formatInt(v.corpusTokens)} tokens in ${v.corpus.map((c) => `${c.file} (${formatInt(c.lines)} lines)`).join(', ')}; coverage ${(100 * v.coverage).toFixed(2)} %`,
-    );
-  }
-  if (plan.method === 'vocab' && plan.vocabularyChosenByCorpus)
-    lines.push('the vocabulary size is decided by counting the corpus when the job runs');
-  if (plan.method === 'sparsity') {
-    const { targetParameters, zeroed } = plan.sparsity;
-    lines.push(
-      `zeroed ${formatInt(zeroed)} of ${formatInt(targetParameters)} projection weights (${((100 * zeroed) / targetParameters).toFixed(2)} %); tensors stay dense, so memory does not shrink`,
-    );
-  }
+  lines.push(...method.summary(plan, { int: formatInt }));
   lines.push(
     '',
     table([['weights', 'bytes', ''], ...Object.entries(weightMemory(after.total)).map(([d, b]) => [d, formatInt(b), formatBytes(b)])]),
@@ -124,10 +108,11 @@ export async function plan(input: string, flags: RecipeFlags & { json?: boolean 
 
 async function planFolder(dir: string, recipe: Recipe, flags: { json?: boolean }): Promise<void> {
   const folder = await readCheckpointFolder(resolve(dir));
-  // Vocabulary trimming: the size follows from the corpus, so the plan counts it (no weight is read).
-  if (recipe.method === 'vocab') process.stderr.write(`counting the corpus with the model's tokenizer…\n`);
-  const vocab = recipe.method === 'vocab' ? selectVocabulary(resolve(dir), folder.config, recipe) : undefined;
-  const p = planPrune(folder.config, recipe, resolve(dir, 'config.json'), vocab);
+  // A plan that depends on data (vocabulary trimming: the size follows from the corpus) reads it first; no weight is read.
+  const method = methodOf(recipe);
+  if (method.preparing) process.stderr.write(`${method.preparing}…\n`);
+  const prepared = method.prepare?.(resolve(dir), folder.config, recipe);
+  const p = planPrune(folder.config, recipe, resolve(dir, 'config.json'), prepared);
   process.stdout.write(flags.json ? `${JSON.stringify(p, null, 2)}\n` : `${renderPlan(p)}\n`);
 }
 
@@ -150,28 +135,24 @@ async function pruneFolder(
     : undefined;
   bar?.start(100, 0, { stage: 'starting', detail: '' });
   let lastLine = -1;
-  // Data-driven criteria: calibration on the evaluation engine decides the blocks or the norms first.
-  let resolved: ResolvedRecipe = { recipe };
   // Kept until the weights are written: the least-squares refit reads its Gram matrices from here.
   const tmp = needsCalibration(recipe) ? mkdtempSync(join(tmpdir(), 'bonsai-calibrate-')) : undefined;
-  let result: Awaited<ReturnType<typeof prune>>;
+  let result: Awaited<ReturnType<typeof pruneCheckpoint>>;
   try {
-    if (tmp) {
-      const config = loadConfig();
-      resolved = await resolveRecipe(resolve(input), recipe, {
-        cacheDir: join(config.home, 'onnx-cache'),
-        threads: config.threads,
-        fileHashes: parentHashes,
-        tmp,
-        onProgress: (stage, f) => bar?.update(Math.round(f * 100), { stage, detail: '' }),
-      });
-    }
-    result = await prune(resolve(input), resolve(output), resolved.recipe, {
+    const config = tmp ? loadConfig() : undefined;
+    result = await pruneCheckpoint(resolve(input), resolve(output), recipe, {
+      // Data-driven criteria: calibration on the evaluation engine decides the blocks or the norms first.
+      calibration:
+        tmp && config
+          ? {
+              cacheDir: join(config.home, 'onnx-cache'),
+              threads: config.threads,
+              fileHashes: parentHashes,
+              tmp,
+              onProgress: (stage, f) => bar?.update(Math.round(f * 100), { stage, detail: '' }),
+            }
+          : undefined,
       parentHashes,
-      inputNorms: resolved.inputNorms,
-      weights: resolved.weights,
-      gramFiles: resolved.gramFiles,
-      reconstruction: resolved.reconstruction,
       maxShardBytes: flags.maxShardSize ? Number(flags.maxShardSize) : undefined,
       onProgress: (p) => {
         const pct = Math.round(p.progress * 100);

@@ -6,6 +6,7 @@
 import { basename } from 'node:path';
 import { BadInputError } from '../errors.js';
 import { readDataFile } from '../formats/dataFile.js';
+import { bosPrefixedStream } from './tokenStream.js';
 import type { EvalContext, EvalResult } from './types.js';
 
 export interface PerplexityOptions {
@@ -47,16 +48,8 @@ export async function perplexity(ctx: EvalContext, o: PerplexityOptions): Promis
     throw new BadInputError('contextLength', `${contextLength} is longer than the model's max_position_embeddings (${ctx.maxPositions})`);
   if (stride > contextLength) throw new BadInputError('stride', `must not exceed contextLength (${contextLength})`);
   const file = readDataFile(o.data);
-  const tokens: number[] = [];
-  for (const line of file.text.split('\n')) {
-    if (line.trim() === '') continue;
-    if (ctx.tokenizer.bos !== null) tokens.push(ctx.tokenizer.bos);
-    // One by one: spreading a long line's ids as arguments overflows the stack.
-    for (const id of ctx.tokenizer.encode(line, o.limit ? o.limit + 1 - tokens.length : undefined)) tokens.push(id);
-    // With a limit, tokenising the rest of a large file would only be thrown away.
-    if (o.limit && tokens.length > o.limit) break;
-  }
-  const stream = o.limit ? tokens.slice(0, o.limit + 1) : tokens;
+  // With a limit, the first limit + 1 tokens (limit targets); the rest of a large file is not tokenised.
+  const stream = bosPrefixedStream(ctx.tokenizer, file.text, o.limit ? o.limit + 1 : undefined);
   if (stream.length < 2) throw new BadInputError('data', `${o.data} gives fewer than two tokens`);
   const windows = rollingWindows(stream, contextLength, stride);
   let nll = 0;

@@ -5,7 +5,7 @@
 // keys are sorted at every level, and data files are named by their file name (their sha256 is
 // recorded beside them).
 import { basename } from 'node:path';
-import type { Recipe } from './recipe.js';
+import type { Recipe } from '../recipes/schema.js';
 
 /** JSON with object keys sorted at every level (RFC 8785's ordering, for our ASCII keys). */
 export function canonicalJson(value: unknown, indent?: number): string {

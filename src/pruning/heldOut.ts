@@ -6,6 +6,7 @@
 // each removed span (src/pruning/standIn.ts) are fitted on the first three quarters, and kept only
 // where they lower the error on the held-out quarter against the plain cut (slicing, removal).
 // Each part is run as its own windows, so no held-out token is ever seen by the fit.
+import { readFile } from 'node:fs/promises';
 
 /** The share of the calibration tokens held out (the last ones). */
 export const HELD_OUT_FRACTION = 0.25;
@@ -67,4 +68,10 @@ export interface RefitGrams {
   heldOutTokens: number;
   /** By down_proj weight name. */
   files: Record<string, GramFiles>;
+}
+
+/** A Gram matrix file as written by the calibration pass (Float64, row-major). */
+export async function readGram(file: string): Promise<Float64Array> {
+  const raw = await readFile(file);
+  return new Float64Array(raw.buffer, raw.byteOffset, raw.byteLength / 8);
 }

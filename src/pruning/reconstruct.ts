@@ -12,13 +12,13 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { alignPrefix, parseArchitecture } from '../arch/registry.js';
 import { layerPrefix } from '../arch/tensors.js';
+import { type ActivationGraph, openActivationGraph, type WeightFeeds } from '../calibration/activationGraph.js';
+import type { CalibrationOptions } from '../calibration/options.js';
+import { WINDOW } from '../calibration/sequential.js';
+import { calibrationTokens } from '../calibration/tokens.js';
 import { readCheckpointFolder } from '../formats/checkpoint/folder.js';
 import { CheckpointTensors } from '../formats/checkpoint/tensors.js';
 import { fromFloat32, toFloat32 } from '../formats/safetensors/dtypes.js';
-import { exportOnnx } from '../onnx/export.js';
-import { LmSession, type WeightFeeds } from '../onnx/session.js';
-import type { CalibrationOptions } from './calibrate.js';
-import { calibrationTokens } from './calibrationTokens.js';
 import {
   decide,
   type GramFiles,
@@ -29,7 +29,6 @@ import {
   splitCalibration,
 } from './heldOut.js';
 import { addGram, symmetrize } from './linalg.js';
-import { WINDOW } from './sequential.js';
 import { foldIntoDownProj, removedSpans, StandInAccumulator } from './standIn.js';
 
 /** Gram matrices held at once while collecting down_proj inputs. */
@@ -43,12 +42,12 @@ async function open(dir: string) {
 }
 
 /** Σ x·xᵀ of each tap over the calibration tokens (Float64 [width, width]). */
-async function grams(session: LmSession, tokens: number[], taps: string[], feeds: WeightFeeds, signal?: AbortSignal) {
+async function grams(session: ActivationGraph, tokens: number[], taps: string[], feeds: WeightFeeds, signal?: AbortSignal) {
   const out = new Map<string, { gram: Float64Array; width: number }>();
   for (let start = 0; start < tokens.length; start += WINDOW) {
     signal?.throwIfAborted();
     const ids = tokens.slice(start, start + WINDOW);
-    const run = await session.run([ids], taps, undefined, feeds);
+    const run = await session.run([ids], taps, feeds);
     for (const tap of taps) {
       const x = run[tap]!;
       const width = x.dims[1]!;
@@ -80,9 +79,7 @@ export async function downProjGrams(
   const { folder, ckpt, arch } = await open(dir);
   await ckpt.close();
   const graphDir = join(o.tmp, 'refit-graph');
-  o.onProgress?.('export', 0);
-  const { modelPath } = await exportOnnx(dir, graphDir, { activations: true, outputs: [] });
-  const session = await LmSession.open(modelPath, { threads: o.threads });
+  const session = await openActivationGraph(dir, graphDir, o);
   const { fit, heldOut } = splitCalibration(calibrationTokens(dir, folder.config, calibration, samples));
   // Two Gram matrices per layer (fit and held-out) within the budget.
   const perPass = Math.max(1, Math.floor(GRAM_BUDGET_BYTES / (2 * arch.intermediateSize ** 2 * 8)));
@@ -148,9 +145,7 @@ export async function linearStandIns(
     });
     const down = new Map<string, Float32Array>();
     for (const span of spans) down.set(span.name, await ckpt.readFloat32(span.name));
-    o.onProgress?.('export', 0);
-    const { modelPath } = await exportOnnx(dir, graphDir, { activations: true, outputs: [] });
-    const session = await LmSession.open(modelPath, { threads: o.threads });
+    const session = await openActivationGraph(dir, graphDir, o);
     const { fit, heldOut } = splitCalibration(calibrationTokens(dir, folder.config, calibration, samples));
     const d = arch.hiddenSize;
     const taps = [...new Set(spans.flatMap((x) => [`mlp_in_${x.s - 1}`, `hidden_out_${x.s - 1}`, `hidden_out_${x.e - 1}`]))];

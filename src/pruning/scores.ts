@@ -1,7 +1,7 @@
 // Neuron importance for GLU MLP width pruning, weights only [OptiPFair, peremartra/optipfair].
 // Neuron i is row i of gate_proj (G) and up_proj (U), column i of down_proj.
 import { type Dtype, toFloat32Into } from '../formats/safetensors/dtypes.js';
-import type { WidthCriterion } from './recipe.js';
+import type { WidthCriterion } from '../recipes/schema.js';
 
 /**
  * Rows of a raw [rows, cols] matrix as Float32, one at a time through one reused buffer: scoring a

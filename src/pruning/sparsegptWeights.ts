@@ -1,21 +1,21 @@
 // SparseGPT's calibrated pass, sequential as in the paper (Frantar & Alistarh 2023, §3.4) and
 // IST-DASLab/sparsegpt's llama.py `llama_sequential`: block l's inputs are the calibration tokens'
-// hidden states after the already-pruned blocks 0..l−1 (src/pruning/sequential.ts); all of block
+// hidden states after the already-pruned blocks 0..l−1 (src/calibration/sequential.ts); all of block
 // l's projections are pruned from one pass of the dense block over them (the reference without
 // --true-sequential: q/k/v share H, as gate/up do), then the pruned block gives block l+1's inputs.
 // Pruned values are rounded to the checkpoint's dtype as soon as they are computed: what later
 // blocks see is exactly what the child will hold.
 import { join } from 'node:path';
 import { alignPrefix, parseArchitecture } from '../arch/registry.js';
+import type { CalibrationOptions } from '../calibration/options.js';
+import { projections, sequentialBlocks } from '../calibration/sequential.js';
+import { calibrationTokens } from '../calibration/tokens.js';
 import { readCheckpointFolder } from '../formats/checkpoint/folder.js';
 import { CheckpointTensors } from '../formats/checkpoint/tensors.js';
 import { fromFloat32, toFloat32 } from '../formats/safetensors/dtypes.js';
-import type { CalibrationOptions } from './calibrate.js';
-import { calibrationTokens } from './calibrationTokens.js';
+import { dampeningOf, nmPattern, type SparsityRecipe, samplesOf } from '../recipes/schema.js';
 import { addGram, symmetrize } from './linalg.js';
-import { dampeningOf, nmPattern, type SparsityRecipe, samplesOf } from './recipe.js';
 import type { CalibratedWeights } from './reconstruct.js';
-import { projections, sequentialBlocks } from './sequential.js';
 import { type PreparedHessian, prepareHessian, sparseGptWith } from './sparsegpt.js';
 
 export async function sparseGptWeights(

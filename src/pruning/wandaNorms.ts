@@ -4,17 +4,20 @@
 // calibration inputs, zeroes the layer's weights by |W|·‖X‖, and feeds the same inputs through the
 // pruned layer to get the next layer's (`outs[j] = layer(inps[j])`, then `inps, outs = outs, inps`),
 // so block l's norms are measured after the already-pruned blocks 0..l−1, as SparseGPT's are
-// (src/pruning/sequential.ts). Each block's masks are the engine's (sparsifyWanda with
-// wandaPattern), so the engine, given these norms, writes exactly the weights this pass fed on.
+// (src/calibration/sequential.ts). Each block's masks are the engine's (sparsifyWanda with
+// wandaPattern). The pruned bytes are kept, one file per matrix under the pass's temp folder, so
+// the engine writes them rather than compute the same masks a second time (issue 28: that was a
+// second full pass over every projection); given only the norms, it computes the same bytes.
+import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { alignPrefix, parseArchitecture } from '../arch/registry.js';
+import type { CalibrationOptions } from '../calibration/options.js';
+import { projections, sequentialBlocks } from '../calibration/sequential.js';
+import { calibrationTokens } from '../calibration/tokens.js';
 import { readCheckpointFolder } from '../formats/checkpoint/folder.js';
 import { CheckpointTensors } from '../formats/checkpoint/tensors.js';
 import { DTYPE_BYTES, fromFloat32, toFloat32 } from '../formats/safetensors/dtypes.js';
-import type { CalibrationOptions } from './calibrate.js';
-import { calibrationTokens } from './calibrationTokens.js';
-import { nmPattern, type SparsityRecipe } from './recipe.js';
-import { projections, sequentialBlocks } from './sequential.js';
+import { nmPattern, type SparsityRecipe } from '../recipes/schema.js';
 import { sparsifyWanda, wandaPattern } from './sparsity.js';
 
 export async function wandaInputNorms(
@@ -22,10 +25,13 @@ export async function wandaInputNorms(
   recipe: SparsityRecipe,
   samples: number,
   o: CalibrationOptions & { tmp: string },
-): Promise<{ tokens: number; inputNorms: Record<string, Float64Array> }> {
+): Promise<{ tokens: number; inputNorms: Record<string, Float64Array>; tensorFiles: Record<string, string> }> {
   const folder = await readCheckpointFolder(dir);
   const ckpt = await CheckpointTensors.open(dir);
   const inputNorms: Record<string, Float64Array> = {};
+  const tensorFiles: Record<string, string> = {};
+  const pruned = join(o.tmp, 'wanda-pruned');
+  await mkdir(pruned, { recursive: true });
   try {
     const arch = alignPrefix(parseArchitecture(folder.config, join(dir, 'config.json')), ckpt.names());
     const tokens = calibrationTokens(dir, folder.config, recipe.calibration!, samples);
@@ -57,12 +63,15 @@ export async function wandaInputNorms(
             const bytes = fromFloat32(dense.get(t.name)!, dtype);
             sparsifyWanda(bytes, dtype, DTYPE_BYTES[dtype], rows, cols, norms, wandaPattern(recipe.sparsity, nm, cols));
             out.set(t.name, toFloat32(bytes, dtype));
+            const file = join(pruned, `${Object.keys(tensorFiles).length}.bin`);
+            await writeFile(file, bytes);
+            tensorFiles[t.name] = file;
           }
           return out;
         },
       };
     });
-    return { tokens: tokens.length, inputNorms };
+    return { tokens: tokens.length, inputNorms, tensorFiles };
   } finally {
     await ckpt.close();
   }

@@ -382,20 +382,3 @@ export function nmPattern(pattern: string): { n: number; m: number } | null {
   const [n, m] = pattern.split(':').map(Number) as [number, number];
   return { n, m };
 }
-
-/** The lineage relation a recipe's child has to its parent (the registry's Relation enum). */
-export const RELATION_OF_METHOD = {
-  'mlp-width': 'WIDTH_PRUNED',
-  depth: 'DEPTH_PRUNED',
-  sparsity: 'SPARSIFIED',
-  vocab: 'VOCAB_TRIMMED',
-} as const satisfies Record<Recipe['method'], string>;
-
-/** Recipes whose criterion needs calibration activations (the evaluation engine resolves them). */
-export function needsCalibration(r: Recipe): boolean {
-  return (
-    (r.method === 'depth' && ((r.criterion !== undefined && r.layers === undefined) || r.reconstruct === 'linear')) ||
-    (r.method === 'sparsity' && (r.criterion === 'wanda' || r.criterion === 'sparsegpt')) ||
-    (r.method === 'mlp-width' && (r.criterion === 'activation' || r.reconstruct === 'least-squares'))
-  );
-}

@@ -1,9 +1,11 @@
 // Spawning: a pruning recipe checked against its parent by the core's plan, then the child model
 // (QUEUED), its lineage edge and its job written in one transaction with the queue entry.
 import { BadInputError, ConflictError } from '../errors.js';
+import { methodOf } from '../pruning/methods/index.js';
 import { type Plan, planPrune } from '../pruning/plan.js';
-import { parseRecipe, RELATION_OF_METHOD, type Recipe } from '../pruning/recipe.js';
-import { dataNameUnder, mapDataFilesAsync, realRoots } from './dataNames.js';
+import { parseRecipe, type Recipe } from '../pruning/recipe.js';
+import { mapDataFilesAsync } from '../recipes/dataFiles.js';
+import { dataNameUnder, realRoots } from './dataNames.js';
 import type { RegistryDeps } from './deps.js';
 import { resolveDataFile } from './importPath.js';
 import { createJobIn, jobTransaction, type Tx } from './jobs/index.js';
@@ -41,31 +43,7 @@ export async function pruningPlan(
  * collide with the first.
  */
 export function defaultChildName(parent: ModelRow, recipe: Recipe): string {
-  const pct = (x: number) => String(Math.round(x * 100));
-  let suffix: string;
-  if (recipe.method === 'mlp-width') {
-    const size =
-      recipe.pruningFraction !== undefined
-        ? `width${pct(recipe.pruningFraction)}`
-        : recipe.intermediateSize !== undefined
-          ? `mlp${recipe.intermediateSize}`
-          : `exp${recipe.expansionRate}`;
-    suffix = `${size}-${recipe.criterion}${recipe.reconstruct === 'least-squares' ? '-ls' : ''}`;
-  } else if (recipe.method === 'depth') {
-    const criterion = { 'block-influence': 'bi', perplexity: 'ppl' } as const;
-    suffix = recipe.layers
-      ? `depth-l${[...recipe.layers].sort((a, b) => a - b).join('-')}`
-      : recipe.last !== undefined
-        ? `depth-last${recipe.last}`
-        : `depth${recipe.count}-${criterion[recipe.criterion!]}`;
-    if (recipe.reconstruct === 'linear') suffix += '-linear';
-  } else if (recipe.method === 'vocab') {
-    suffix = `vocab${recipe.vocabSize ?? ''}`;
-  } else {
-    suffix = recipe.pattern === 'unstructured' ? `sparse${pct(recipe.sparsity ?? 0)}` : `sparse-${recipe.pattern.replace(':', 'of')}`;
-    if (recipe.criterion !== 'magnitude') suffix += `-${recipe.criterion}`;
-  }
-  return `${formatModelName(parent)}-${suffix}`.slice(0, 180);
+  return `${formatModelName(parent)}-${methodOf(recipe).childNameSuffix(recipe)}`.slice(0, 180);
 }
 
 export interface SpawnInput {
@@ -146,7 +124,7 @@ async function createChild(deps: RegistryDeps, tx: Tx, c: NewChild, createdById:
     },
   });
   const edge = await tx.lineageEdge.create({
-    data: { parentId: parent.id, childId: child.id, relation: RELATION_OF_METHOD[recipe.method], recipe: recipe as object, parentRevision },
+    data: { parentId: parent.id, childId: child.id, relation: methodOf(recipe).relation, recipe: recipe as object, parentRevision },
   });
   const job = await createJobIn(deps, tx, {
     kind: 'PRUNE',

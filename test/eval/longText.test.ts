@@ -6,8 +6,8 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Tokenizer } from '@huggingface/tokenizers';
 import { describe, expect, it } from 'vitest';
+import { calibrationTokens } from '../../src/calibration/tokens.js';
 import { longTextEncoder, PIECE_CHARS } from '../../src/eval/longText.js';
-import { calibrationTokens } from '../../src/pruning/calibrationTokens.js';
 import { sharedDir, sharedModel } from '../fixtures/checkpoints.js';
 import { tempDir } from '../helpers/tmp.js';
 

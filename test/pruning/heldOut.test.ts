@@ -9,6 +9,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { calibrationTokens } from '../../src/calibration/tokens.js';
 import { renderCard } from '../../src/cards/render.js';
 import { localCardInput } from '../../src/cli/card.js';
 import { CheckpointTensors } from '../../src/formats/checkpoint/tensors.js';
@@ -16,7 +17,6 @@ import { fromFloat32, toFloat32 } from '../../src/formats/safetensors/dtypes.js'
 import { exportOnnx } from '../../src/onnx/export.js';
 import { LmSession } from '../../src/onnx/session.js';
 import { resolveRecipe } from '../../src/pruning/calibrate.js';
-import { calibrationTokens } from '../../src/pruning/calibrationTokens.js';
 import { prune } from '../../src/pruning/engine.js';
 import { type HeldOutReport, splitCalibration } from '../../src/pruning/heldOut.js';
 import { parseRecipe } from '../../src/pruning/recipe.js';

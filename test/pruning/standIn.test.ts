@@ -9,13 +9,13 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { calibrationTokens } from '../../src/calibration/tokens.js';
 import { renderCard } from '../../src/cards/render.js';
 import { localCardInput } from '../../src/cli/card.js';
 import { BadInputError } from '../../src/errors.js';
 import { exportOnnx } from '../../src/onnx/export.js';
 import { LmSession } from '../../src/onnx/session.js';
 import { resolveRecipe } from '../../src/pruning/calibrate.js';
-import { calibrationTokens } from '../../src/pruning/calibrationTokens.js';
 import { prune } from '../../src/pruning/engine.js';
 import { planPrune } from '../../src/pruning/plan.js';
 import { parseRecipe, type Recipe } from '../../src/pruning/recipe.js';

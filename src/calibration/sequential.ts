@@ -18,7 +18,7 @@ import type { CheckpointTensors } from '../formats/checkpoint/tensors.js';
 import { DTYPE_BYTES, toFloat32 } from '../formats/safetensors/dtypes.js';
 import { exportOnnx } from '../onnx/export.js';
 import { LmSession, type Outputs, type WeightFeeds } from '../onnx/session.js';
-import type { CalibrationOptions } from './calibrate.js';
+import type { CalibrationOptions } from './options.js';
 
 /** Tokens per window: the calibration passes' attention span, as the whole-model passes use. */
 export const WINDOW = 256;
