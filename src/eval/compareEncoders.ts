@@ -9,8 +9,7 @@ import { poolingOf } from '../formats/checkpoint/sentenceTransformers.js';
 import { cachedOnnx } from '../onnx/cache.js';
 import { LmSession } from '../onnx/session.js';
 import { type EncoderSide, embeddingSimilarity, loadEncoderTokenizer } from './embeddingSimilarity.js';
-import type { EvalRequest, EvalRunOptions } from './run.js';
-import type { EvalResult } from './types.js';
+import type { EvalRequest, EvalResult, EvalRunOptions } from './types.js';
 
 async function encoderArch(dir: string, field: string): Promise<ArchConfig> {
   const config = (await readCheckpointFolder(dir)).config;

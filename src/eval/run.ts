@@ -13,17 +13,9 @@ import { multipleChoice } from './multipleChoice.js';
 import { perplexity } from './perplexity.js';
 import { speed } from './speed.js';
 import { loadTokenizer } from './tokenizer.js';
-import type { EvalResult } from './types.js';
+import type { EvalRequest, EvalResult, EvalRunOptions } from './types.js';
 
-export type { EvalResult } from './types.js';
-
-export interface EvalRequest {
-  task: 'perplexity' | 'lambada' | 'multiple-choice' | 'speed' | 'embedding-similarity';
-  data?: string;
-  contextLength?: number;
-  stride?: number;
-  limit?: number;
-}
+export type { EvalRequest, EvalResult, EvalRunOptions } from './types.js';
 
 /** The head outputs each task reads: its graph computes nothing else. */
 const TASK_OUTPUTS: Record<Exclude<EvalRequest['task'], 'embedding-similarity'>, HeadOutput[]> = {
@@ -32,17 +24,6 @@ const TASK_OUTPUTS: Record<Exclude<EvalRequest['task'], 'embedding-similarity'>,
   'multiple-choice': ['target_logprobs', 'greedy'],
   speed: ['greedy'],
 };
-
-export interface EvalRunOptions {
-  cacheDir: string;
-  threads: number;
-  fileHashes?: Record<string, string>;
-  onProgress?: (stage: string, fraction: number) => void;
-  signal?: AbortSignal;
-  /** embedding-similarity: the parent checkpoint to compare with, and its file hashes. */
-  parentDir?: string;
-  parentFileHashes?: Record<string, string>;
-}
 
 export async function evaluateCheckpoint(dir: string, request: EvalRequest, options: EvalRunOptions): Promise<EvalResult[]> {
   const config = (await readCheckpointFolder(dir)).config;

@@ -18,3 +18,23 @@ export interface EvalContext {
   onProgress?: (fraction: number) => void;
   signal?: AbortSignal;
 }
+
+/** One evaluation a job or `bonsai eval` runs (src/eval/run.ts). */
+export interface EvalRequest {
+  task: 'perplexity' | 'lambada' | 'multiple-choice' | 'speed' | 'embedding-similarity';
+  data?: string;
+  contextLength?: number;
+  stride?: number;
+  limit?: number;
+}
+
+export interface EvalRunOptions {
+  cacheDir: string;
+  threads: number;
+  fileHashes?: Record<string, string>;
+  onProgress?: (stage: string, fraction: number) => void;
+  signal?: AbortSignal;
+  /** embedding-similarity: the parent checkpoint to compare with, and its file hashes. */
+  parentDir?: string;
+  parentFileHashes?: Record<string, string>;
+}
