@@ -40,6 +40,8 @@ export async function startTestApi(
     catalogMaxAgeSeconds?: number;
     /** The server's home (default: a new temporary folder); its store is home/artifacts. */
     home?: string;
+    /** A bucket for the store's objects (BONSAI_ARTIFACTS_URL); home/artifacts then holds only local files. */
+    artifactsUrl?: string;
   } = {},
 ): Promise<TestApi> {
   const db = await createTestDatabase({ onQuery: options.onQuery });
@@ -47,7 +49,13 @@ export async function startTestApi(
   const log = createLogger('error');
   const queue = await JobQueue.start(db.url, log);
   const registry = registryDeps(
-    { artifactsDir: join(home, 'artifacts'), modelRoots: options.modelRoots ?? [], hubCache: options.hubCache },
+    {
+      artifactsDir: join(home, 'artifacts'),
+      artifactsUrl: options.artifactsUrl,
+      s3ForcePathStyle: options.artifactsUrl !== undefined,
+      modelRoots: options.modelRoots ?? [],
+      hubCache: options.hubCache,
+    },
     { prisma: db.prisma, queue, log },
   );
   const server = await startHttpServer(
