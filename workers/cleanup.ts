@@ -10,7 +10,9 @@ import { referencedBlobs } from '../src/registry/models.js';
 const JOB_DIR = /^job-([0-9a-f-]{36})-/;
 const BLOB_GRACE_MS = 3600_000;
 
-export async function cleanup(deps: Pick<RegistryDeps, 'prisma' | 'store' | 'log'>): Promise<{ folders: number; blobs: number }> {
+export async function cleanup(
+  deps: Pick<RegistryDeps, 'prisma' | 'store' | 'log'>,
+): Promise<{ folders: number; blobs: number; pieces: number }> {
   const { prisma, store, log } = deps;
   let folders = (await store.cleanTemp(24 * 3600_000)).length;
   const tmp = join(store.root, 'tmp');
@@ -36,6 +38,10 @@ export async function cleanup(deps: Pick<RegistryDeps, 'prisma' | 'store' | 'log
       }
     }
   }
-  if (folders || removed) log.info(`cleanup: removed ${folders} temp folder(s) and ${removed} unreferenced blob(s)`);
-  return { folders, blobs: removed };
+  // Pieces of files stored in pieces that no manifest names: what a process killed while storing
+  // or removing a file left (src/storage/store.ts writes pieces before manifests, removes after).
+  const pieces = await store.sweepPieces();
+  if (folders || removed || pieces)
+    log.info(`cleanup: removed ${folders} temp folder(s), ${removed} unreferenced blob(s) and ${pieces} unreferenced piece(s)`);
+  return { folders, blobs: removed, pieces };
 }

@@ -3,9 +3,11 @@
 // renamed into place, so a reader never sees half an object, and a rename onto an existing key is
 // harmless because its content is the same.
 import { randomBytes } from 'node:crypto';
-import { chmod, copyFile, link, mkdir, open, readdir, rename, rm, stat, unlink, utimes } from 'node:fs/promises';
+import { createWriteStream } from 'node:fs';
+import { chmod, copyFile, link, mkdir, open, readdir, rename, rm, stat, unlink, utimes, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import type { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import type { ByteRange, ObjectInfo, ObjectStore } from './objects.js';
 
 /**
@@ -53,6 +55,18 @@ export class FolderObjects implements ObjectStore {
     // Read-only: objects are shared by hard links, so a write through one folder would change them all.
     await chmod(file, 0o444);
     await rename(file, target);
+  }
+
+  async putStream(key: string, body: Readable | Buffer, signal?: AbortSignal): Promise<void> {
+    const staged = join(this.root, 'tmp', `put-${process.pid}-${randomBytes(6).toString('hex')}`);
+    await mkdir(dirname(staged), { recursive: true });
+    try {
+      if (Buffer.isBuffer(body)) await writeFile(staged, body, { signal });
+      else await pipeline(body, createWriteStream(staged), { signal });
+      await this.putFile(key, staged);
+    } finally {
+      await rm(staged, { force: true });
+    }
   }
 
   async copyIn(key: string, file: string, signal?: AbortSignal): Promise<void> {

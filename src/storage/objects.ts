@@ -26,6 +26,8 @@ export interface ObjectStore {
   read(key: string, range?: ByteRange): Promise<Readable>;
   /** Makes a finished local file the object `key`; the file is gone afterwards (a folder renames it). */
   putFile(key: string, file: string, signal?: AbortSignal): Promise<void>;
+  /** Writes `body` as `key` (a piece cut from a local file, a manifest); a reader never sees part of it. */
+  putStream(key: string, body: Readable | Buffer, signal?: AbortSignal): Promise<void>;
   /** Stores a copy of a local file as `key`; the file stays (a derived export kept in a local cache). */
   copyIn(key: string, file: string, signal?: AbortSignal): Promise<void>;
   /** Writes the object to a new local file `target`: a read-only hard link for a folder, a download otherwise. */

@@ -92,9 +92,13 @@ export class S3Objects implements ObjectStore {
   }
 
   async copyIn(key: string, file: string, signal?: AbortSignal): Promise<void> {
+    await this.putStream(key, createReadStream(file, { highWaterMark: 1 << 20 }), signal);
+  }
+
+  async putStream(key: string, body: Readable | Buffer, signal?: AbortSignal): Promise<void> {
     const upload = new Upload({
       client: this.client,
-      params: { Bucket: this.bucket, Key: this.key(key), Body: createReadStream(file, { highWaterMark: 1 << 20 }) },
+      params: { Bucket: this.bucket, Key: this.key(key), Body: body },
       partSize: PART_SIZE,
       queueSize: PARTS_IN_FLIGHT,
       // A failed multipart upload is aborted, so no parts are left to bill.

@@ -9,12 +9,14 @@ import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { copyFile, mkdir, readdir, rm, stat } from 'node:fs/promises';
 import { dirname, join, relative, sep } from 'node:path';
-import { type Readable, Transform } from 'node:stream';
+import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { BonsaiError } from '../errors.js';
 import { openRegular } from '../formats/regularFile.js';
 import { FolderObjects } from './folderObjects.js';
-import type { ByteRange, ObjectStore } from './objects.js';
+import { safetensorsPieces } from './layout.js';
+import { decodeManifest, encodeManifest, type Manifest } from './manifest.js';
+import type { ByteRange, ObjectInfo, ObjectStore } from './objects.js';
 
 /** The artifact store's disk is full: a server-side condition the client cannot fix by retrying. */
 export class StorageFullError extends BonsaiError {
@@ -65,10 +67,19 @@ export class ArtifactStore {
     return join(this.root, ONNX_CACHE);
   }
 
+  /**
+   * An unreferenced piece younger than this is kept by removals and sweeps: a file being stored
+   * right now may have found it (and touched it) and not yet written the manifest that names it.
+   */
+  readonly pieceGraceMs: number;
+  /** Manifests read by this process, by file sha256 (they never change). */
+  private readonly manifests = new Map<string, Manifest>();
+
   /** A folder store at `root`, or `objects` (a bucket) with `root` for local files. */
-  constructor(root: string, objects?: ObjectStore) {
+  constructor(root: string, objects?: ObjectStore, options: { pieceGraceMs?: number } = {}) {
     this.root = root;
     this.objects = objects ?? new FolderObjects(root);
+    this.pieceGraceMs = options.pieceGraceMs ?? PIECE_GRACE_MS;
   }
 
   /** Where the objects are (a folder, `s3://bucket/prefix`): for logs. */
@@ -89,7 +100,36 @@ export class ArtifactStore {
   }
 
   async hasBlob(sha256: string): Promise<boolean> {
-    return (await this.objects.head(blobKey(sha256))) !== null;
+    return (await this.stored(sha256)) !== null;
+  }
+
+  /** How a file is stored: whole (a blob), in pieces (its manifest), or not at all. */
+  private async stored(sha256: string): Promise<{ whole: ObjectInfo } | { manifest: Manifest; info: ObjectInfo } | null> {
+    const whole = await this.objects.head(blobKey(sha256));
+    if (whole) return { whole };
+    const info = await this.objects.head(manifestKey(sha256));
+    if (!info) return null;
+    return { manifest: await this.manifest(sha256), info };
+  }
+
+  private async manifest(sha256: string): Promise<Manifest> {
+    let m = this.manifests.get(sha256);
+    if (!m) {
+      const key = manifestKey(sha256);
+      const chunks: Buffer[] = [];
+      for await (const c of await this.objects.read(key)) chunks.push(c as Buffer);
+      m = decodeManifest(Buffer.concat(chunks), key);
+      if (this.manifests.size > 10_000) this.manifests.clear();
+      this.manifests.set(sha256, m);
+    }
+    return m;
+  }
+
+  /** The blob's file on this machine's disk when it is stored whole in a folder (sent by sendfile), else null. */
+  async localBlobPath(sha256: string): Promise<string | null> {
+    const path = this.objects.localPath(blobKey(sha256));
+    if (path === null) return null;
+    return (await this.objects.head(blobKey(sha256))) ? path : null;
   }
 
   /** A fresh folder under the store's local tmp/ (for a folder store, on the same file system as the blobs). */
@@ -203,17 +243,36 @@ export class ArtifactStore {
 
   /** A blob's size in bytes, or null when the store does not have it. */
   async blobSize(sha256: string): Promise<number | null> {
-    return (await this.objects.head(blobKey(sha256)))?.size ?? null;
+    const s = await this.stored(sha256);
+    return s === null ? null : 'whole' in s ? s.whole.size : s.manifest.size;
   }
 
   /** When a blob was written or last touched, or null when the store does not have it. */
   async blobModified(sha256: string): Promise<Date | null> {
-    return (await this.objects.head(blobKey(sha256)))?.modified ?? null;
+    const s = await this.stored(sha256);
+    return s === null ? null : 'whole' in s ? s.whole.modified : s.info.modified;
   }
 
   /** A blob's bytes as a stream, or only those of `range` (the bytes before it are not read). */
-  readBlob(sha256: string, range?: ByteRange): Promise<Readable> {
-    return this.objects.read(blobKey(sha256), range);
+  async readBlob(sha256: string, range?: ByteRange): Promise<Readable> {
+    const s = await this.stored(sha256);
+    if (s === null) throw Object.assign(new Error(`the store has no file ${sha256}`), { code: 'ENOENT' });
+    if ('whole' in s) return this.objects.read(blobKey(sha256), range);
+    return Readable.from(this.readPieces(s.manifest, range ?? { start: 0, end: s.manifest.size - 1 }), { objectMode: false });
+  }
+
+  /** The pieces that overlap `range`, each read from its first byte in the range: none before it is read. */
+  private async *readPieces(m: Manifest, range: ByteRange): AsyncGenerator<Buffer> {
+    let offset = 0;
+    for (const p of m.pieces) {
+      const begin = offset;
+      offset += p.size;
+      if (offset <= range.start) continue;
+      if (begin > range.end) break;
+      const from = Math.max(range.start, begin) - begin;
+      const to = Math.min(range.end, offset - 1) - begin;
+      for await (const c of await this.objects.read(pieceKey(p.sha256), { start: from, end: to })) yield c as Buffer;
+    }
   }
 
   /**
@@ -258,29 +317,88 @@ export class ArtifactStore {
   /** One blob as the new file `target` (its folder is made). */
   async checkoutFile(sha256: string, target: string, signal?: AbortSignal): Promise<void> {
     await mkdir(dirname(target), { recursive: true });
-    await this.objects.materialize(blobKey(sha256), target, signal);
+    if (await this.objects.head(blobKey(sha256))) await this.objects.materialize(blobKey(sha256), target, signal);
+    // A file in pieces is written out whole (read-only, as a linked blob would be).
+    else await pipeline(await this.readBlob(sha256), createWriteStream(target, { flags: 'wx', mode: 0o444 }), { signal });
   }
 
   /** A blob as an independent, writable copy (an exported folder is for others: no link into the store). */
   async copyBlob(sha256: string, target: string): Promise<void> {
-    const path = this.objects.localPath(blobKey(sha256));
+    const path = await this.localBlobPath(sha256);
     await mkdir(dirname(target), { recursive: true });
     if (path !== null) await copyFile(path, target);
     else await pipeline(await this.readBlob(sha256), createWriteStream(target));
   }
 
+  /**
+   * Removes files: a whole blob, or a manifest and then the pieces it named that no other
+   * manifest names (and that are older than pieceGraceMs; the sweep takes the rest later).
+   */
   async removeBlobs(hashes: Iterable<string>): Promise<void> {
-    await this.objects.remove([...hashes].map(blobKey));
+    const list = [...hashes];
+    const pieces = new Set<string>();
+    for (const sha of list) {
+      if (!(await this.objects.head(manifestKey(sha)))) continue;
+      const m = await this.manifest(sha).catch(() => null);
+      for (const p of m?.pieces ?? []) pieces.add(p.sha256);
+    }
+    // Manifests first: a crash after this line leaves unreferenced pieces, never a manifest without its pieces.
+    await this.objects.remove(list.flatMap((sha) => [blobKey(sha), manifestKey(sha)]));
+    for (const sha of list) this.manifests.delete(sha);
+    if (pieces.size) await this.removeUnreferencedPieces(pieces);
   }
 
-  /** Every blob in the store (for garbage collection against the database's references). */
+  /** Every file in the store, whole or in pieces (for garbage collection against the database's references). */
   async listBlobs(): Promise<string[]> {
     const out: string[] = [];
-    for await (const key of this.objects.list(`${BLOBS}/`)) {
-      const name = key.slice(key.lastIndexOf('/') + 1);
-      if (SHA256.test(name) && key === blobKey(name)) out.push(name);
+    for (const [prefix, keyOf] of [
+      [BLOBS, blobKey],
+      [MANIFESTS, manifestKey],
+    ] as const) {
+      for await (const key of this.objects.list(`${prefix}/`)) {
+        const name = key.slice(key.lastIndexOf('/') + 1);
+        if (SHA256.test(name) && key === keyOf(name)) out.push(name);
+      }
     }
     return out;
+  }
+
+  /** Every piece in the store. */
+  async listPieces(): Promise<string[]> {
+    const out: string[] = [];
+    for await (const key of this.objects.list(`${PIECES}/`)) {
+      const name = key.slice(key.lastIndexOf('/') + 1);
+      if (SHA256.test(name) && key === pieceKey(name)) out.push(name);
+    }
+    return out;
+  }
+
+  /** What each stored file in pieces is made of, by file sha256. */
+  async listManifests(): Promise<Map<string, Manifest>> {
+    const out = new Map<string, Manifest>();
+    for await (const key of this.objects.list(`${MANIFESTS}/`)) {
+      const name = key.slice(key.lastIndexOf('/') + 1);
+      if (!SHA256.test(name) || key !== manifestKey(name)) continue;
+      const m = await this.manifest(name).catch(() => null);
+      if (m) out.set(name, m);
+    }
+    return out;
+  }
+
+  /** Removes the pieces no manifest names (older than pieceGraceMs): what a killed store left. */
+  async sweepPieces(): Promise<number> {
+    return this.removeUnreferencedPieces(new Set(await this.listPieces()));
+  }
+
+  private async removeUnreferencedPieces(candidates: Set<string>): Promise<number> {
+    for (const m of (await this.listManifests()).values()) for (const p of m.pieces) candidates.delete(p.sha256);
+    const old: string[] = [];
+    for (const sha of candidates) {
+      const info = await this.objects.head(pieceKey(sha));
+      if (info && Date.now() - info.modified.getTime() >= this.pieceGraceMs) old.push(sha);
+    }
+    await this.objects.remove(old.map(pieceKey));
+    return old.length;
   }
 
   /**
@@ -314,15 +432,60 @@ export class ArtifactStore {
     return removed;
   }
 
-  /** Moves a finished local file in as the blob `sha256`; true when the blob is new. */
+  /**
+   * Moves a finished local file in as `sha256`; true when it is new. A safetensors file is stored
+   * in pieces (layout.ts): each piece the store lacks is written, each it has is touched (so no
+   * removal takes it meanwhile), and the manifest last.
+   */
   private async place(file: string, sha256: string, signal?: AbortSignal): Promise<boolean> {
     if (await this.hasBlob(sha256)) {
       await rm(file, { force: true });
       return false;
     }
-    await this.objects.putFile(blobKey(sha256), file, signal);
+    const ranges = await safetensorsPieces(file);
+    if (!ranges) {
+      await this.objects.putFile(blobKey(sha256), file, signal);
+      return true;
+    }
+    const pieces: Manifest['pieces'] = [];
+    // The pieces this call wrote, removed again if it fails (a kill leaves them to the sweep).
+    const written: string[] = [];
+    try {
+      for (const r of ranges) {
+        signal?.throwIfAborted();
+        const read = () => createReadStream(file, { start: r.begin, end: r.end - 1, highWaterMark: 1 << 20 });
+        const { sha256: piece } = await hashStream(read(), signal);
+        if (await this.objects.head(pieceKey(piece))) await this.objects.touch(pieceKey(piece));
+        else {
+          written.push(pieceKey(piece));
+          await this.objects.putStream(pieceKey(piece), read(), signal);
+        }
+        pieces.push({ sha256: piece, size: r.end - r.begin });
+      }
+    } catch (err) {
+      await this.objects.remove(written).catch(() => {});
+      throw err;
+    }
+    const manifest: Manifest = { size: ranges.at(-1)!.end, pieces };
+    await this.objects.putStream(manifestKey(sha256), encodeManifest(manifest), signal);
+    this.manifests.set(sha256, manifest);
+    await rm(file, { force: true });
     return true;
   }
+}
+
+const MANIFESTS = 'manifests';
+const PIECES = 'pieces';
+/** Longer than storing one file takes (seconds for a GB), short enough that deletions free space the same day. */
+const PIECE_GRACE_MS = 10 * 60_000;
+
+function manifestKey(sha256: string): string {
+  if (!SHA256.test(sha256)) throw new Error(`not a sha256: ${sha256}`);
+  return `${MANIFESTS}/${sha256.slice(0, 2)}/${sha256}`;
+}
+
+function pieceKey(sha256: string): string {
+  return `${PIECES}/${sha256.slice(0, 2)}/${sha256}`;
 }
 
 const BLOBS = 'blobs';

@@ -157,7 +157,7 @@ describe('the files of a checkpoint', () => {
     const weights = r.data!.registerModel.model.files.find((f) => f.path === 'model.safetensors');
     expect(weights?.sha256).toBe(sha256(join(sharedModel, 'model.safetensors')));
     expect(Number(weights?.size)).toBe(statSync(join(sharedModel, 'model.safetensors')).size);
-    expect(existsSync(api.registry.store.blobPath(weights!.sha256))).toBe(true);
+    expect(await api.registry.store.hasBlob(weights!.sha256)).toBe(true);
     expect(r.data!.registerModel.skippedFiles.map((f) => f.path)).toContain('weights.bin');
   });
 
@@ -210,10 +210,13 @@ describe('the files of a checkpoint', () => {
   });
 });
 
+/** The disk the store's objects take: whole blobs, manifests and the pieces of files stored in pieces. */
 function storeBytes(): number {
-  const base = join(api.registry.store.root, 'blobs');
-  if (!existsSync(base)) return 0;
   let n = 0;
-  for (const d of readdirSync(base)) for (const f of readdirSync(join(base, d))) n += statSync(join(base, d, f)).blocks * 512;
+  for (const kind of ['blobs', 'manifests', 'pieces']) {
+    const base = join(api.registry.store.root, kind);
+    if (!existsSync(base)) continue;
+    for (const d of readdirSync(base)) for (const f of readdirSync(join(base, d))) n += statSync(join(base, d, f)).blocks * 512;
+  }
   return n;
 }

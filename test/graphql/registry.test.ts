@@ -12,10 +12,14 @@ import { tempDir } from '../helpers/tmp.js';
 let api: TestApi;
 let roots: string;
 
+/** Files in the store: whole blobs and the manifests of files stored in pieces. */
 function blobCount(): number {
-  const base = join(api.registry.store.root, 'blobs');
-  if (!existsSync(base)) return 0;
-  return readdirSync(base).reduce((n, d) => n + readdirSync(join(base, d)).length, 0);
+  let n = 0;
+  for (const kind of ['blobs', 'manifests']) {
+    const base = join(api.registry.store.root, kind);
+    if (existsSync(base)) n += readdirSync(base).reduce((k, d) => k + readdirSync(join(base, d)).length, 0);
+  }
+  return n;
 }
 
 const REGISTER = `mutation($path: String!, $name: String!) {
@@ -54,7 +58,7 @@ describe('registerModel', () => {
     const bytes = readFileSync(join(sharedModel, 'model.safetensors'));
     expect(weights.sha256).toBe(createHash('sha256').update(bytes).digest('hex'));
     expect(weights.size).toBe(String(bytes.length));
-    expect(existsSync(api.registry.store.blobPath(weights.sha256))).toBe(true);
+    expect(await api.registry.store.hasBlob(weights.sha256)).toBe(true);
   });
 
   it('shares unchanged files: a second import of the same folder adds no blob', async () => {

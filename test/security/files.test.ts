@@ -49,13 +49,16 @@ async function register(path: string, name: string) {
   return { ...r, ms: performance.now() - started };
 }
 
+/** Files in the store: whole blobs and the manifests of files stored in pieces. */
 function blobs(): string[] {
-  const base = join(api.registry.store.root, 'blobs');
-  return existsSync(base)
-    ? readdirSync(base, { recursive: true })
-        .map(String)
-        .filter((f) => /[0-9a-f]{64}$/.test(f))
-    : [];
+  return ['blobs', 'manifests'].flatMap((kind) => {
+    const base = join(api.registry.store.root, kind);
+    return existsSync(base)
+      ? readdirSync(base, { recursive: true })
+          .map(String)
+          .filter((f) => /[0-9a-f]{64}$/.test(f))
+      : [];
+  });
 }
 
 async function expectNothingLeft(models: number) {

@@ -5,6 +5,9 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
+import { encodeHeader, type TensorSpec } from '../../src/formats/safetensors/index.js';
+import { FolderObjects } from '../../src/storage/folderObjects.js';
+import type { ObjectStore } from '../../src/storage/objects.js';
 import { openArtifactStore } from '../../src/storage/open.js';
 import { S3Objects } from '../../src/storage/s3Objects.js';
 import { ArtifactStore, ObjectMismatchError } from '../../src/storage/store.js';
@@ -25,17 +28,24 @@ beforeAll(async () => {
 });
 afterAll(() => s3?.close());
 
-const backends: Array<[string, () => ArtifactStore]> = [
-  ['folder', () => new ArtifactStore(tempDir('bonsai-store-'))],
+type Make = (options?: { pieceGraceMs?: number; wrap?: (o: ObjectStore) => ObjectStore }) => ArtifactStore;
+
+const backends: Array<[string, Make]> = [
+  [
+    'folder',
+    (o = {}) => {
+      const root = tempDir('bonsai-store-');
+      const objects = new FolderObjects(root);
+      return new ArtifactStore(root, o.wrap ? o.wrap(objects) : objects, o);
+    },
+  ],
   [
     's3',
-    () => {
+    (o = {}) => {
       // A prefix per store, so the cases do not see each other's objects.
       const prefix = `suite/${randomBytes(4).toString('hex')}`;
-      return new ArtifactStore(
-        tempDir('bonsai-store-local-'),
-        new S3Objects({ bucket: 'bonsai-test', prefix }, { forcePathStyle: true, client: s3.client }),
-      );
+      const objects = new S3Objects({ bucket: 'bonsai-test', prefix }, { forcePathStyle: true, client: s3.client });
+      return new ArtifactStore(tempDir('bonsai-store-local-'), o.wrap ? o.wrap(objects) : objects, o);
     },
   ],
 ];
@@ -163,3 +173,173 @@ describe('choosing the store', () => {
     expect(() => loadConfig({ BONSAI_S3_FORCE_PATH_STYLE: 'yes' })).toThrow(/BONSAI_S3_FORCE_PATH_STYLE: must be true or false/);
   });
 });
+
+/** A safetensors file of these tensors (BF16 vectors), each tensor's bytes given. */
+function safetensors(tensors: Array<[string, Buffer]>): Buffer {
+  const specs: TensorSpec[] = tensors.map(([name, b]) => ({ name, dtype: 'BF16', shape: [b.length / 2] }));
+  return Buffer.concat([Buffer.from(encodeHeader(specs)), ...tensors.map(([, b]) => b)]);
+}
+
+/** Every manifest's pieces are in the store: the invariant a crash must never break. */
+async function checkNoDanglingManifest(store: ArtifactStore): Promise<void> {
+  const pieces = new Set(await store.listPieces());
+  for (const [file, m] of await store.listManifests())
+    for (const p of m.pieces) expect(pieces.has(p.sha256), `${file} → ${p.sha256}`).toBe(true);
+}
+
+describe.each(backends)('safetensors files in pieces on a %s', (_kind, make) => {
+  const shared = randomBytes(64 * 1024);
+  const embedBase = randomBytes(32 * 1024);
+  const embedTrim = embedBase.subarray(0, 16 * 1024);
+  const base = safetensors([
+    ['model.embed_tokens.weight', embedBase],
+    ['model.layers.0.mlp.weight', shared],
+  ]);
+  // A vocabulary trim: a smaller embedding, the block byte for byte, under the same name.
+  const trim = safetensors([
+    ['model.embed_tokens.weight', Buffer.from(embedTrim)],
+    ['model.layers.0.mlp.weight', shared],
+  ]);
+
+  async function stage(store: ArtifactStore, files: Record<string, Buffer>): Promise<string> {
+    const dir = await store.tempDir('src');
+    for (const [name, bytes] of Object.entries(files)) writeFileSync(join(dir, name), bytes);
+    return dir;
+  }
+
+  it('stores a tensor two files share once, and reads each file back byte for byte, whole and by range', async () => {
+    const store = make({ pieceGraceMs: 0 });
+    await store.adoptFolder(await stage(store, { 'base.safetensors': base }));
+    await store.adoptFolder(await stage(store, { 'trim.safetensors': trim, 'config.json': Buffer.from('{}') }));
+    // Two files in pieces (manifests), one stored whole.
+    expect((await store.listBlobs()).sort()).toEqual([sha(base), sha(trim), sha(Buffer.from('{}'))].sort());
+    const manifests = await store.listManifests();
+    expect([...manifests.keys()].sort()).toEqual([sha(base), sha(trim)].sort());
+    // Pieces: two headers, two embeddings, one shared block.
+    expect((await store.listPieces()).length).toBe(5);
+    expect(manifests.get(sha(trim))!.pieces.map((p) => p.size)).toEqual([
+      trim.length - embedTrim.length - shared.length,
+      embedTrim.length,
+      shared.length,
+    ]);
+    for (const file of [base, trim]) {
+      expect(await store.blobSize(sha(file))).toBe(file.length);
+      const whole = await bytesOf(await store.readBlob(sha(file)));
+      expect(sha(whole)).toBe(sha(file));
+      // Ranges inside one piece, across the header/tensor and tensor/tensor boundaries, and the last byte.
+      const header = 8 + Number(file.readBigUInt64LE(0));
+      for (const [start, end] of [
+        [3, 5],
+        [header - 4, header + 9],
+        [file.length - shared.length - 7, file.length - shared.length + 7],
+        [file.length - 1, file.length - 1],
+        [0, file.length - 1],
+      ] as const) {
+        const part = await bytesOf(await store.readBlob(sha(file), { start, end }));
+        expect(part.equals(file.subarray(start, end + 1)), `${start}-${end}`).toBe(true);
+      }
+    }
+    const out = tempDir('bonsai-out-');
+    await store.checkout([{ path: 'm/model.safetensors', sha256: sha(trim) }], out);
+    expect(sha(readFileSync(join(out, 'm', 'model.safetensors')))).toBe(sha(trim));
+  });
+
+  it('a removal frees the pieces no other file uses, and keeps the shared ones', async () => {
+    const store = make({ pieceGraceMs: 0 });
+    await store.adoptFolder(await stage(store, { 'a.safetensors': base, 'b.safetensors': trim }));
+    const sharedPiece = sha(shared);
+    await store.removeBlobs([sha(base)]);
+    expect(await store.hasBlob(sha(base))).toBe(false);
+    expect((await store.listPieces()).sort()).toEqual(manifestPieces(await store.listManifests()));
+    expect(await store.listPieces()).toContain(sharedPiece);
+    expect(sha(await bytesOf(await store.readBlob(sha(trim))))).toBe(sha(trim));
+    await store.removeBlobs([sha(trim)]);
+    expect(await store.listPieces()).toEqual([]);
+    expect(await store.listBlobs()).toEqual([]);
+  });
+
+  it('keeps young unreferenced pieces (a file being stored may have just found them) until the sweep after the grace', async () => {
+    const store = make({ pieceGraceMs: 60_000 });
+    await store.adoptFolder(await stage(store, { 'a.safetensors': base }));
+    await store.removeBlobs([sha(base)]);
+    expect((await store.listPieces()).length).toBe(3);
+    // The same objects without the grace: the sweep removes what nothing names.
+    const swept = new ArtifactStore(store.root, store.objects, { pieceGraceMs: 0 });
+    expect(await swept.sweepPieces()).toBe(3);
+    expect(await store.listPieces()).toEqual([]);
+  });
+
+  it('a fault at any write or removal leaves no manifest naming a missing piece, and the sweep leaves only named pieces', async () => {
+    // Count the object operations of one store and one removal, then fail at each in turn.
+    let calls = 0;
+    const counting = (o: ObjectStore): ObjectStore => faulty(o, () => calls++ < 0);
+    const probe = make({ pieceGraceMs: 0, wrap: counting });
+    await probe.adoptFolder(await stage(probe, { 'a.safetensors': base, 'b.safetensors': trim }));
+    await probe.removeBlobs([sha(base)]);
+    const total = calls;
+    expect(total).toBeGreaterThan(8);
+    for (let failAt = 0; failAt < total; failAt++) {
+      let n = 0;
+      const store = make({ pieceGraceMs: 0, wrap: (o) => faulty(o, () => n++ === failAt) });
+      let failed = false;
+      try {
+        await store.adoptFolder(await stage(store, { 'a.safetensors': base, 'b.safetensors': trim }));
+        await store.removeBlobs([sha(base)]);
+      } catch (err) {
+        expect(String(err)).toMatch(/injected fault/);
+        failed = true;
+      }
+      expect(failed, `fault ${failAt}`).toBe(true);
+      await checkNoDanglingManifest(store);
+      const clean = new ArtifactStore(store.root, unwrapped.get(store.objects)!, { pieceGraceMs: 0 });
+      await clean.sweepPieces();
+      expect((await clean.listPieces()).sort(), `fault ${failAt}`).toEqual(manifestPieces(await clean.listManifests()));
+    }
+  }, 120_000);
+});
+
+function manifestPieces(manifests: Map<string, { pieces: Array<{ sha256: string }> }>): string[] {
+  return [...new Set([...manifests.values()].flatMap((m) => m.pieces.map((p) => p.sha256)))].sort();
+}
+
+const unwrapped = new WeakMap<ObjectStore, ObjectStore>();
+
+/** The object store with a fault injected where `fail()` says: each writing or removing call asks it. */
+function faulty(o: ObjectStore, fail: () => boolean): ObjectStore {
+  const check = () => {
+    if (fail()) throw new Error('injected fault');
+  };
+  const wrapped: ObjectStore = {
+    location: o.location,
+    head: (k) => o.head(k),
+    read: (k, r) => o.read(k, r),
+    localPath: (k) => o.localPath(k),
+    list: (p) => o.list(p),
+    materialize: (k, t, s) => o.materialize(k, t, s),
+    putFile: async (k, f, s) => {
+      check();
+      await o.putFile(k, f, s);
+    },
+    putStream: async (k, b, s) => {
+      check();
+      await o.putStream(k, b, s);
+    },
+    copyIn: async (k, f, s) => {
+      check();
+      await o.copyIn(k, f, s);
+    },
+    touch: async (k) => {
+      check();
+      await o.touch(k);
+    },
+    remove: async (keys) => {
+      // One key at a time, so a fault can fall between a manifest's removal and its pieces'.
+      for (const k of keys) {
+        check();
+        await o.remove([k]);
+      }
+    },
+  };
+  unwrapped.set(wrapped, o);
+  return wrapped;
+}

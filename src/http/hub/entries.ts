@@ -14,10 +14,14 @@ export interface TreeEntry {
   lfs?: { oid: string; size: number; pointerSize: number };
 }
 
-/** Where a stored file's bytes lie on this server's disk (a folder store), or null (a bucket, the card). */
-export function sourcePath(store: ArtifactStore, source: RepoFileSource): string | null {
-  if (source.kind === 'bytes') return null;
-  return store.objects.localPath(source.kind === 'blob' ? store.blobKey(source.sha256) : source.object);
+/**
+ * Where a stored file's bytes lie whole on this server's disk (a folder store), or null (a bucket,
+ * a file stored in pieces, the card).
+ */
+export function sourcePath(store: ArtifactStore, source: RepoFileSource): Promise<string | null> {
+  if (source.kind === 'bytes') return Promise.resolve(null);
+  if (source.kind === 'blob') return store.localBlobPath(source.sha256);
+  return Promise.resolve(store.objects.localPath(source.object));
 }
 
 /** A stored file's bytes, or those of `range` only (the store does not read the bytes before it). */

@@ -39,7 +39,7 @@ export function resolveRoute(services: Services) {
       sendBytes(req, res, source.bytes);
       return;
     }
-    const where = sourcePath(services.registry.store, source);
+    const where = await sourcePath(services.registry.store, source);
     if (where !== null) {
       // send (through express) answers Range, If-Range and HEAD; dot-folders in the store's path are
       // the server's own (BONSAI_HOME=./.bonsai), not a client's.

@@ -52,7 +52,9 @@ for (const size of [1 << 20, 1 << 12, 1]) {
   }
 }
 closeSync(fd);
-const blobsBefore = listing(join(store, 'blobs'));
+// Whole blobs, manifests and pieces: a refused registration leaves none of them behind.
+const objects = () => ['blobs', 'manifests', 'pieces'].flatMap((kind) => listing(join(store, kind)).map((f) => `${kind}/${f}`));
+const blobsBefore = objects();
 const again = await register(join(root, 'a'), 's/a-again');
 const full = await register(join(root, 'b'), 's/b');
 const result = {
@@ -60,7 +62,7 @@ const result = {
   again,
   full,
   blobsBefore,
-  blobsAfter: listing(join(store, 'blobs')),
+  blobsAfter: objects(),
   tmpAfter: listing(join(store, 'tmp')),
 };
 await server.close();
