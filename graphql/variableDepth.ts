@@ -3,9 +3,7 @@
 // 10,000-deep value without complaint, but what comes next recurses over it: coalesce.ts's
 // JSON.stringify, the NUL check, the JSON scalar's consumers (zod, Prisma's JSON columns), and a
 // RangeError from any of them was a 500. The check is one bounded, iterative walk (valueDepth).
-import type { RequestHandler } from 'express';
 import { jsonDepth, MAX_JSON_DEPTH, valueDepth } from '../src/formats/json.js';
-import { sendError } from '../src/http/errors.js';
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
@@ -54,29 +52,3 @@ export function fragmentCount(query: unknown): number {
 
 export const tooDeepMessage = (part: string) =>
   `${part}: nested more than ${MAX_JSON_DEPTH} levels deep (the limit of every JSON Bonsai reads, serde_json's)`;
-
-/**
- * After express.json, before anything reads the body (coalesce.ts, Apollo): a document or a
- * variable nested too deep is 400 BAD_USER_INPUT naming `query` or the variable.
- */
-export function boundVariableDepth(): RequestHandler {
-  return (req, res, next) => {
-    if (queryTooDeep((req.body as { query?: unknown } | undefined)?.query))
-      return sendError(res, {
-        status: 400,
-        code: 'BAD_USER_INPUT',
-        message: `query: nested more than ${MAX_QUERY_NESTING} levels deep (selections and literals together)`,
-        details: { field: 'query' },
-      });
-    if (fragmentCount((req.body as { query?: unknown } | undefined)?.query) > MAX_FRAGMENTS)
-      return sendError(res, {
-        status: 400,
-        code: 'BAD_USER_INPUT',
-        message: `query: defines more than ${MAX_FRAGMENTS} fragments`,
-        details: { field: 'query' },
-      });
-    const part = tooDeepPart(req.body);
-    if (!part) return next();
-    sendError(res, { status: 400, code: 'BAD_USER_INPUT', message: tooDeepMessage(part), details: { field: part } });
-  };
-}
