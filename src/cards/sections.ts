@@ -264,7 +264,8 @@ bonsai prune ${shellWord(input.parentLocation ?? parent.name)} ${shellWord(out ?
 \`\`\`
 
 Run it from any folder on the machine of this registry: \`bonsai prune\` takes the parent from the
-registry by its name (or a folder) and writes byte-identical weights.
+registry by its name (or a folder) and writes byte-identical weights. (\`bonsai\` is on the PATH once
+Bonsai is installed: \`npm ci && npm link --ignore-scripts\` in its folder.)
 
 The recipe (also in \`bonsai_recipe.json\` beside the weights):
 
