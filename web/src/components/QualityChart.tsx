@@ -13,6 +13,8 @@ export interface Point {
   value: number;
   /** Results with equal keys are comparable (dataset, settings, tokenizer where it matters). */
   comparableKey?: string;
+  /** Why it cannot be compared with the reference, in the catalog's words (quality.ts). */
+  note?: string;
 }
 
 /** The points measured like the reference point (the tree's root, else the largest group), and the rest. */
@@ -25,6 +27,57 @@ export function comparableGroups(points: readonly Point[], reference?: string): 
     apart: points.filter((p) => (p.comparableKey ?? '') !== refKey),
   };
 }
+
+/** Points at the same size and value, grouped (the reference first in its group), in first-seen order. */
+export function coincident(points: readonly Point[], reference?: string): Point[][] {
+  const groups = new Map<string, Point[]>();
+  for (const p of points) {
+    const key = `${p.parameters}:${p.value}`;
+    const g = groups.get(key) ?? [];
+    if (p.name === reference) g.unshift(p);
+    else g.push(p);
+    groups.set(key, g);
+  }
+  return [...groups.values()];
+}
+
+/** A marker's label: its model's name, or the first name and how many more share the marker. */
+export function markerLabel(names: readonly string[]): string {
+  return names.length > 1 ? `${names[0]} + ${names.length - 1} more (same size and value)` : (names[0] ?? '');
+}
+
+/**
+ * Names beside the markers of the models and the apart datasets, drawn with Chart.js's plugin hook
+ * (afterDatasetsDraw, https://www.chartjs.org/docs/latest/developers/plugins.html): right of the
+ * marker, or left of it where the label would leave the plot; a white halo keeps it readable over lines.
+ */
+const pointLabels = {
+  id: 'bonsaiPointLabels',
+  afterDatasetsDraw(chart: Chart) {
+    const { ctx, chartArea } = chart;
+    ctx.save();
+    ctx.font = '12px system-ui, -apple-system, "Segoe UI", Roboto, sans-serif';
+    ctx.textBaseline = 'middle';
+    ctx.lineWidth = 4;
+    ctx.strokeStyle = '#fff';
+    ctx.fillStyle = '#1d2a22';
+    chart.data.datasets.forEach((dataset, i) => {
+      if (dataset.type === 'line' || !chart.isDatasetVisible(i)) return;
+      chart.getDatasetMeta(i).data.forEach((el, j) => {
+        const names = (dataset.data[j] as unknown as { names?: string[] }).names ?? [];
+        const text = markerLabel(names);
+        const r = Number((el.options as { radius?: number }).radius ?? 6) + 5;
+        const width = ctx.measureText(text).width;
+        const right = el.x + r + width <= chartArea.right;
+        ctx.textAlign = right ? 'left' : 'right';
+        const x = right ? el.x + r : el.x - r;
+        ctx.strokeText(text, x, el.y);
+        ctx.fillText(text, x, el.y);
+      });
+    });
+    ctx.restore();
+  },
+};
 
 /** Lower is better for perplexity-like metrics, higher for accuracies. */
 export function paretoFrontier(points: readonly Point[], lowerIsBetter: boolean): Point[] {
@@ -55,11 +108,23 @@ export function QualityChart({
     if (!canvas.current) return;
     const front = paretoFrontier(main, lowerIsBetter);
     const xy = (p: Point) => ({ x: p.parameters / 1e6, y: p.value, name: p.name });
+    // Models of the same size and value (fine-tunes of one checkpoint) share one marker, drawn larger
+    // with its count, named together in its label and its tooltip; a click opens the first of them.
+    const marker = (group: Point[]) => ({ ...xy(group[0]!), names: group.map((p) => p.name) });
+    const radius = (group: { names: string[] }) => Math.min(12, 6 + 2 * (group.names.length - 1));
+    const mainMarkers = coincident(main, reference).map(marker);
+    const apartMarkers = coincident(apart, reference).map(marker);
     const chart = new Chart(canvas.current, {
       type: 'scatter',
       data: {
         datasets: [
-          { label: 'models', data: main.map(xy), backgroundColor: '#1f6d3d', pointRadius: 6, pointHoverRadius: 8 },
+          {
+            label: 'models',
+            data: mainMarkers,
+            backgroundColor: '#1f6d3d',
+            pointRadius: mainMarkers.map(radius),
+            pointHoverRadius: mainMarkers.map((m) => radius(m) + 2),
+          },
           {
             type: 'line',
             label: 'Pareto frontier',
@@ -72,11 +137,11 @@ export function QualityChart({
           ...(apart.length
             ? [
                 {
-                  label: 'measured differently (not on the frontier)',
-                  data: apart.map(xy),
+                  label: 'not comparable (not on the frontier)',
+                  data: apartMarkers,
                   backgroundColor: '#fff',
                   borderColor: '#8a8a8a',
-                  pointRadius: 6,
+                  pointRadius: apartMarkers.map(radius),
                   pointStyle: 'triangle' as const,
                 },
               ]
@@ -92,6 +157,7 @@ export function QualityChart({
         onClick: (_e, elements) => {
           const hit = elements[0];
           if (!hit || !onOpen) return;
+          // The frontier's points carry one name; a marker carries all the names it stands for.
           const raw = chart.data.datasets[hit.datasetIndex]!.data[hit.index] as unknown as { name: string };
           onOpen(raw.name);
         },
@@ -103,14 +169,19 @@ export function QualityChart({
         plugins: {
           tooltip: {
             callbacks: {
-              label: (c) => `${(c.raw as { name: string }).name}: ${c.parsed.y?.toFixed(3)} at ${c.parsed.x?.toFixed(2)} M (click to open)`,
+              label: (c) => {
+                const names = (c.raw as { names?: string[]; name: string }).names ?? [(c.raw as { name: string }).name];
+                return names.map((n) => `${n}: ${c.parsed.y?.toFixed(3)} at ${c.parsed.x?.toFixed(2)} M`);
+              },
+              footer: () => 'click to open',
             },
           },
         },
       },
+      plugins: [pointLabels],
     });
     return () => chart.destroy();
-  }, [main, apart, metric, lowerIsBetter, onOpen]);
+  }, [main, apart, metric, lowerIsBetter, onOpen, reference]);
   return (
     <figure className="card">
       <div className="chart-box">
@@ -119,9 +190,45 @@ export function QualityChart({
       <figcaption>
         {metric} against parameters for {points.length} models; the frontier joins the models no other beats on both (
         {lowerIsBetter ? 'lower' : 'higher'} is better), among the {main.length} measured the same way.
-        {apart.length > 0 &&
-          ` ${apart.map((p) => p.name).join(', ')} ${apart.length === 1 ? 'was' : 'were'} measured with a different tokenizer or settings, so ${apart.length === 1 ? 'it is' : 'they are'} shown apart and not compared.`}
+        {apart.length > 0 && ` Shown apart (hollow triangles), off the frontier:`}
       </figcaption>
+      <details className="chart-data">
+        <summary>The chart's figures</summary>
+        <table aria-label={`${metric} of each model`}>
+          <thead>
+            <tr>
+              <th>Model</th>
+              <th>Parameters</th>
+              <th>{metric}</th>
+              <th>Drawn</th>
+            </tr>
+          </thead>
+          <tbody>
+            {[...coincident(main, reference), ...coincident(apart, reference)].flatMap((group) =>
+              group.map((p) => (
+                <tr key={p.name}>
+                  <td>{p.name}</td>
+                  <td>{(p.parameters / 1e6).toFixed(2)} M</td>
+                  <td>{p.value.toFixed(3)}</td>
+                  <td>
+                    {apart.includes(p) ? 'apart' : 'compared'}
+                    {group.length > 1 ? `, one marker for ${group.length} models` : ''}
+                  </td>
+                </tr>
+              )),
+            )}
+          </tbody>
+        </table>
+      </details>
+      {apart.length > 0 && (
+        <ul className="apart">
+          {apart.map((p) => (
+            <li key={p.name}>
+              {p.name}: {p.note ?? 'not comparable: measured differently from the reference'}
+            </li>
+          ))}
+        </ul>
+      )}
     </figure>
   );
 }

@@ -2,6 +2,7 @@
 // (#/?q=…&sort=…&after=…), so reload, back and forward keep it and a view can be shared.
 import { useEffect, useState } from 'react';
 import { ApiError, formatParams, gql, relationLabel } from '../api';
+import { compareResults, type Measured, notComparable } from '../quality';
 import { catalogHref, href, navigate, useTitle } from '../router';
 
 interface Row {
@@ -11,15 +12,21 @@ interface Row {
   parameterCount: string | null;
   license: string | null;
   tags: string[];
-  parents: Array<{ relation: string; method: string | null; parent: { name: string } }>;
-  evaluations?: Array<{ task: string; metric: string; value: number; dataset: string | null }>;
+  parents: Array<{ relation: string; method: string | null; parent: { name: string } & Partial<Measured> }>;
+  /** With the quality column: what the comparison with the parent needs. */
+  evaluations?: Measured['evaluations'];
+  files?: Measured['files'];
 }
+
+/** The quality column compares each result with the parent's, by the catalog's one rule (quality.ts). */
+const MEASURED = 'files { path sha256 } evaluations { task metric value dataset settings }';
+const QUALITY_FIELDS = `${MEASURED} parents { relation method parent { name ${MEASURED} } }`;
 
 const query = (withQuality: boolean) => `query($filter: ModelFilter, $orderBy: ModelOrder, $after: String, $first: Int) {
   models(filter: $filter, orderBy: $orderBy, first: $first, after: $after) {
     totalCount
     pageInfo { hasNextPage endCursor }
-    nodes { name status architecture parameterCount license tags parents { relation method parent { name } }${withQuality ? ' evaluations { task metric value dataset }' : ''} }
+    nodes { name status architecture parameterCount license tags ${withQuality ? QUALITY_FIELDS : 'parents { relation method parent { name } }'} }
   }
 }`;
 
@@ -146,9 +153,22 @@ export function Catalog({ params }: { params: URLSearchParams }) {
       </th>
     );
   };
+  /** The value, marked where it cannot be compared with the parent's (a trimmed vocabulary's perplexity). */
   const quality = (m: Row) => {
     const e = m.evaluations?.find((x) => x.metric === metric);
-    return e ? `${e.value.toPrecision(5)}${e.dataset ? ` (${e.dataset})` : ''}` : '—';
+    if (!e) return '—';
+    const text = `${e.value.toPrecision(5)}${e.dataset ? ` (${e.dataset})` : ''}`;
+    const parent = m.parents[0]?.parent;
+    const c =
+      parent?.evaluations && parent.files && m.files
+        ? compareResults(e, { files: m.files, evaluations: m.evaluations! }, parent as Measured)
+        : null;
+    if (!c || c.comparable) return text;
+    return (
+      <>
+        {text} <span className="muted not-comparable">— {notComparable(c)}</span>
+      </>
+    );
   };
   const anyFilter = [search, architecture, method, relation, license, status, minM, maxM].some(Boolean);
 

@@ -4,6 +4,7 @@ import { lowerIsBetter } from '../../../src/eval/metrics';
 import { describeError, gql } from '../api';
 import { type Point, QualityChart } from '../components/QualityChart';
 import { TreeGraph, type TreeNodeData } from '../components/TreeGraph';
+import { compareResults, notComparable } from '../quality';
 import { href, navigate, useTitle } from '../router';
 import { NotFound } from './NotFound';
 
@@ -106,11 +107,15 @@ export function TreePage({ name }: { name: string }) {
   }, [tree]);
   const points: Point[] = useMemo(() => {
     const [task, m] = metric.split(':');
+    const rootModel = tree?.nodes.find((n) => n.model.databaseId === tree.root.databaseId)?.model;
     return (tree?.nodes ?? []).flatMap((n) => {
       const e = n.model.evaluations.find((x) => x.task === task && x.metric === m);
       if (!e || !n.model.parameterCount) return [];
       const key = comparableKey(e, tokenizerSha256(n.model.files));
-      return [{ name: n.model.name, parameters: Number(n.model.parameterCount), value: e.value, comparableKey: key }];
+      // Why a result is shown apart, in the words of the Evaluations tab and the list (quality.ts).
+      const c = rootModel && rootModel !== n.model ? compareResults(e, n.model, rootModel) : null;
+      const note = c && !c.comparable ? notComparable(c) : undefined;
+      return [{ name: n.model.name, parameters: Number(n.model.parameterCount), value: e.value, comparableKey: key, note }];
     });
   }, [tree, metric]);
 

@@ -1,11 +1,10 @@
-// The Evaluations tab: each result beside the parent's, compared only where the rule of
-// src/eval/comparable.ts allows (same dataset and settings; per-token metrics the same tokenizer).
-import { compareWithParent, tokenizerSha256 } from '../../../../src/eval/comparable';
+// The Evaluations tab: each result beside the parent's, compared only where the catalog's one rule
+// (web/src/quality.ts) allows.
+import { compareResults, comparisonText } from '../../quality';
 import type { ModelData } from './data';
 
 export function Evaluations({ model }: { model: ModelData }) {
   const parent = model.parents[0]?.parent;
-  const sameTokenizer = parent ? tokenizerSha256(parent.files) === tokenizerSha256(model.files) : true;
   if (model.evaluations.length === 0)
     return (
       <section aria-label="evaluations">
@@ -27,7 +26,7 @@ export function Evaluations({ model }: { model: ModelData }) {
           </thead>
           <tbody>
             {model.evaluations.map((e) => {
-              const c = parent ? compareWithParent(e, parent.evaluations, sameTokenizer) : null;
+              const c = parent ? compareResults(e, model, parent) : null;
               return (
                 <tr key={`${e.task}-${e.metric}-${JSON.stringify(e.settings)}`}>
                   <td data-label="Task">{e.task}</td>
@@ -36,9 +35,7 @@ export function Evaluations({ model }: { model: ModelData }) {
                   <td data-label="Value">{e.value.toFixed(4)}</td>
                   {c && (
                     <td data-label="Against parent" className={c.comparable ? (c.better ? 'better' : 'worse') : 'muted'}>
-                      {c.comparable
-                        ? `${c.parent.toFixed(4)} → ${e.value.toFixed(4)} (${c.percent >= 0 ? '+' : ''}${c.percent.toFixed(2)} %, ${c.better ? 'better or equal' : 'worse'})`
-                        : `not comparable: ${c.reason}`}
+                      {comparisonText(c, e.value)}
                     </td>
                   )}
                 </tr>
