@@ -1,5 +1,6 @@
 export * from './types/ApiToken.js';
 export * from './types/Card.js';
+export * from './types/DataFile.js';
 export * from './types/Evaluation.js';
 export * from './types/enums.js';
 export * from './types/Health.js';

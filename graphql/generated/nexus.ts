@@ -167,6 +167,10 @@ export interface NexusGenObjects {
     secret: string; // String!
     token: NexusGenRootTypes['ApiToken']; // ApiToken!
   }
+  DataFile: { // root type
+    name: string; // String!
+    size: NexusGenScalars['BigInt']; // BigInt!
+  }
   DeleteModelPayload: { // root type
     deletedIds: string[]; // [ID!]!
   }
@@ -327,6 +331,10 @@ export interface NexusGenFieldTypes {
   CreateApiTokenPayload: { // field return type
     secret: string; // String!
     token: NexusGenRootTypes['ApiToken']; // ApiToken!
+  }
+  DataFile: { // field return type
+    name: string; // String!
+    size: NexusGenScalars['BigInt']; // BigInt!
   }
   DeleteModelPayload: { // field return type
     deletedIds: string[]; // [ID!]!
@@ -533,6 +541,7 @@ export interface NexusGenFieldTypes {
   }
   Query: { // field return type
     apiTokens: NexusGenRootTypes['ApiToken'][]; // [ApiToken!]!
+    dataFiles: NexusGenRootTypes['DataFile'][]; // [DataFile!]!
     health: NexusGenRootTypes['Health']; // Health!
     job: NexusGenRootTypes['Job'] | null; // Job
     jobs: NexusGenRootTypes['Job'][]; // [Job!]!
@@ -620,6 +629,10 @@ export interface NexusGenFieldTypeNames {
   CreateApiTokenPayload: { // field return type name
     secret: 'String'
     token: 'ApiToken'
+  }
+  DataFile: { // field return type name
+    name: 'String'
+    size: 'BigInt'
   }
   DeleteModelPayload: { // field return type name
     deletedIds: 'ID'
@@ -826,6 +839,7 @@ export interface NexusGenFieldTypeNames {
   }
   Query: { // field return type name
     apiTokens: 'ApiToken'
+    dataFiles: 'DataFile'
     health: 'Health'
     job: 'Job'
     jobs: 'Job'

@@ -16,22 +16,25 @@ export class ApiError extends Error {
     message: string,
     readonly code: string | undefined,
     readonly field: string | undefined,
+    /** Whether the request carried a token: "refused" and "missing" are different advice. */
+    readonly withToken = false,
   ) {
     super(message);
   }
 }
 
-export async function gql<T>(query: string, variables: Record<string, unknown> = {}, auth = false): Promise<T> {
-  const token = getToken();
+/** `auth`: send the session's token (true), this token (a string), or none (false). */
+export async function gql<T>(query: string, variables: Record<string, unknown> = {}, auth: boolean | string = false): Promise<T> {
+  const token = typeof auth === 'string' ? auth : auth ? getToken() : null;
   const res = await fetch('/graphql', {
     method: 'POST',
-    headers: { 'content-type': 'application/json', ...(auth && token ? { authorization: `Bearer ${token}` } : {}) },
+    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
     body: JSON.stringify({ query, variables }),
   });
   const body = (await res.json()) as { data?: T; errors?: Array<{ message: string; extensions?: { code?: string; field?: string } }> };
   if (body.errors?.length) {
     const e = body.errors[0]!;
-    throw new ApiError(e.message, e.extensions?.code, e.extensions?.field);
+    throw new ApiError(e.message, e.extensions?.code, e.extensions?.field, Boolean(token));
   }
   return body.data as T;
 }
@@ -74,7 +77,9 @@ export function describeError(e: Error): string {
   if (!(e instanceof ApiError)) return `The server could not be reached (${e.message}).`;
   switch (e.code) {
     case 'UNAUTHENTICATED':
-      return 'This needs an API token: enter one in the spawn form.';
+      return e.withToken
+        ? 'The API token was refused: it is unknown, revoked or expired. Check it, or ask an admin for a new one (bonsai token create).'
+        : 'This needs an API token: enter one in the spawn form.';
     case 'FORBIDDEN':
       return 'Your token may not do this (a maintainer token is needed).';
     case 'NOT_FOUND':

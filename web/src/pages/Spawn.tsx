@@ -1,8 +1,22 @@
+// The spawn form: a recipe built from the recipe schema (src/recipes) — only the fields that apply
+// to the chosen method and criterion (spawn/applicable.ts), the form's strings turned into a recipe
+// by the CLI's own recipeFromFlagValues, checked by the schema as it is typed (a field's problem is
+// shown once that field has been touched), the plan from the API once the recipe is valid. Data
+// files are picked from what the import roots hold (the dataFiles query, maintainers).
 import { useEffect, useMemo, useState } from 'react';
-import { boundsText, RECIPE_METHODS, type RecipeField, type RecipeMethod, recipeInput } from '../../../src/pruning/recipeFields';
+import {
+  RECIPE_METHODS,
+  type RecipeMethod,
+  RecipeValueError,
+  recipeFromFlagValues,
+  recipeInput,
+  recipeProblems,
+} from '../../../src/recipes';
 import { describeError, formatParams, getToken, gql, setToken } from '../api';
-import { JobList, useJobs } from '../components/JobList';
 import { href, useTitle } from '../router';
+import { applicableFields } from './spawn/applicable';
+import { type DataFileOption, FieldInput, FieldRow } from './spawn/FieldInput';
+import { Progress } from './spawn/Progress';
 
 interface Plan {
   changes: Array<{ field: string; from: unknown; to: unknown }>;
@@ -12,93 +26,95 @@ interface Plan {
   decidedWhenRun: boolean;
 }
 
-/** `pruningFraction` → "Pruning fraction". */
-const labelOf = (name: string) => name.replace(/[A-Z]/g, (c) => ` ${c.toLowerCase()}`).replace(/^\w/, (c) => c.toUpperCase());
-
-/** The recipe object from the form's strings, field by field as the schema types them. */
-function recipeOf(method: RecipeMethod, values: Record<string, string>): Record<string, unknown> {
-  const recipe: Record<string, unknown> = { method: method.method };
-  const list = (v: string) =>
-    v
-      .split(/[\n,]/)
-      .map((x) => x.trim())
-      .filter((x) => x !== '');
-  for (const f of method.fields) {
-    const v = values[f.name]?.trim() ?? '';
-    if (f.output || v === '') continue;
-    if (f.kind === 'number' || f.kind === 'integer') recipe[f.name] = Number(v);
-    else if (f.kind === 'choice') recipe[f.name] = f.choices?.every((c) => typeof c === 'number') ? Number(v) : v;
-    else if (f.kind === 'integerList' || f.kind === 'numberList') recipe[f.name] = list(v).map(Number);
-    else if (f.kind === 'stringList') recipe[f.name] = list(v);
-    else recipe[f.name] = v;
-  }
-  return recipe;
-}
-
-/** One input per recipe field, generated from the recipe schema (src/pruning/recipe.ts). */
-function FieldInput({ field, value, onChange }: { field: RecipeField; value: string; onChange: (v: string) => void }) {
-  const help = [field.description, boundsText(field)].filter(Boolean).join(' — ');
-  const id = `recipe-${field.name}`;
-  const common = { id, value, title: help, onChange: (e: { target: { value: string } }) => onChange(e.target.value) };
-  let input: React.ReactNode;
-  if (field.kind === 'choice') {
-    input = (
-      <select {...common}>
-        {field.default === undefined && <option value="">—</option>}
-        {field.choices?.map((c) => (
-          <option key={String(c)} value={String(c)}>
-            {String(c)}
-          </option>
-        ))}
-      </select>
-    );
-  } else if (field.kind === 'number' || field.kind === 'integer') {
-    const min = field.minimum ?? field.exclusiveMinimum;
-    const max = field.maximum ?? field.exclusiveMaximum;
-    input = <input type="number" step={field.kind === 'integer' ? 1 : 'any'} min={min} max={max} {...common} />;
-  } else {
-    const placeholder =
-      field.kind === 'integerList'
-        ? 'e.g. 3,4'
-        : field.path
-          ? '/models/data/file.txt'
-          : field.kind === 'stringList'
-            ? 'comma-separated'
-            : '';
-    input = <input type="text" placeholder={placeholder} {...common} />;
-  }
-  return (
-    <div className="field">
-      <label htmlFor={id}>
-        {labelOf(field.name)}
-        {field.required ? ' *' : ''}
-      </label>
-      {input}
-    </div>
-  );
-}
-
 const defaultsOf = (m: RecipeMethod) =>
-  Object.fromEntries(m.fields.filter((f) => f.default !== undefined).map((f) => [f.name, String(f.default)]));
+  Object.fromEntries(m.fields.filter((f) => f.default !== undefined && !f.output).map((f) => [f.name, String(f.default)]));
+
+/** A schema message in the form's words: field names as the CLI's flags (`pruningFraction` → `--pruning-fraction`). */
+function inWords(message: string, method: RecipeMethod): string {
+  return method.fields.reduce((text, f) => text.replace(new RegExp(`\\b${f.name}\\b`, 'g'), f.flag), message);
+}
+
+/** The recipe from the form, or what is wrong with it, by field ('' for the recipe as a whole). */
+function readForm(method: RecipeMethod, values: Record<string, string>, shown: Set<string>) {
+  const given: Record<string, string | string[]> = {};
+  for (const f of method.fields) {
+    const v = (values[f.name] ?? '').trim();
+    if (!shown.has(f.name) || v === '') continue;
+    given[f.name] =
+      f.kind === 'stringList'
+        ? v
+            .split(/[\n,]/)
+            .map((x) => x.trim())
+            .filter(Boolean)
+        : v;
+  }
+  try {
+    const recipe = recipeFromFlagValues(method.method, given);
+    const problems = new Map<string, string>();
+    for (const p of recipeProblems(recipe).problems) {
+      const field = String(p.path[0] ?? '');
+      if (!problems.has(field)) problems.set(field, inWords(p.message, method));
+    }
+    return { recipe, problems };
+  } catch (e) {
+    if (!(e instanceof RecipeValueError)) throw e;
+    return { recipe: null, problems: new Map([[e.field, `${JSON.stringify(e.value)} ${e.problem}`]]) };
+  }
+}
 
 export function SpawnPage({ name }: { name: string }) {
   useTitle(`Spawn from ${name}`);
   const [method, setMethod] = useState<RecipeMethod>(RECIPE_METHODS[0]!);
-  const [fields, setFields] = useState<Record<string, string>>(defaultsOf(RECIPE_METHODS[0]!));
+  const [values, setValues] = useState<Record<string, string>>(defaultsOf(RECIPE_METHODS[0]!));
+  const [touched, setTouched] = useState<Set<string>>(new Set());
+  const [tried, setTried] = useState(false);
   const [plan, setPlan] = useState<Plan | null>(null);
   const [planError, setPlanError] = useState<string | null>(null);
   const [token, setTok] = useState(getToken() ?? '');
+  const [dataFiles, setDataFiles] = useState<DataFileOption[] | null>(null);
+  const [dataFilesNote, setDataFilesNote] = useState<string | null>(null);
   const [evalData, setEvalData] = useState('');
   const [childName, setChildName] = useState('');
-  const [submitted, setSubmitted] = useState<string | null>(null);
+  const [pending, setPending] = useState(false);
+  const [spawned, setSpawned] = useState<string[]>([]);
   const [error, setError] = useState<string | null>(null);
-  const recipe = useMemo(() => recipeInput(recipeOf(method, fields)), [method, fields]);
+
+  const shown = useMemo(() => applicableFields(method, values), [method, values]);
+  const { recipe, problems } = useMemo(() => readForm(method, values, shown), [method, values, shown]);
+  const valid = recipe !== null && problems.size === 0;
+  const visible = (field: string) => (tried || touched.has(field) ? (problems.get(field) ?? null) : null);
+
+  // The import roots' files, listed for a maintainer's token (re-read when the token changes).
+  useEffect(() => {
+    if (!token) {
+      setDataFiles(null);
+      setDataFilesNote('Enter a maintainer token to pick data files from the import roots.');
+      return;
+    }
+    const t = setTimeout(() => {
+      gql<{ dataFiles: DataFileOption[] }>('{ dataFiles { name size } }', {}, token)
+        .then((d) => {
+          setDataFiles(d.dataFiles);
+          setDataFilesNote(d.dataFiles.length ? null : 'The import roots hold no .txt or .jsonl files.');
+        })
+        .catch((e: Error) => {
+          setDataFiles(null);
+          setDataFilesNote(describeError(e));
+        });
+    }, 300);
+    return () => clearTimeout(t);
+  }, [token]);
 
   useEffect(() => {
+    if (!valid) {
+      setPlan(null);
+      setPlanError(null);
+      return;
+    }
     const t = setTimeout(() => {
       gql<{ pruningPlan: Plan }>(
         `query($p: String!, $r: PruningRecipeInput!) { pruningPlan(parent: $p, recipe: $r) { changes { field from to } parametersBefore parametersAfter changePercent decidedWhenRun } }`,
-        { p: name, r: recipe },
+        { p: name, r: recipeInput(recipe) },
       )
         .then((d) => {
           setPlan(d.pruningPlan);
@@ -110,75 +126,114 @@ export function SpawnPage({ name }: { name: string }) {
         });
     }, 250);
     return () => clearTimeout(t);
-  }, [name, recipe]);
+  }, [name, recipe, valid]);
+
+  const change = (field: string, v: string) => {
+    setValues({ ...values, [field]: v });
+    setTouched(new Set(touched).add(field));
+  };
 
   const submit = async (e: React.FormEvent) => {
     e.preventDefault();
-    setToken(token || null);
+    setTried(true);
     setError(null);
+    if (!valid) return;
+    setToken(token || null);
+    setPending(true);
     try {
       const d = await gql<{ spawnPrunedVariant: { model: { name: string } } }>(
         `mutation($p: String!, $r: PruningRecipeInput!, $n: String, $e: [EvaluationTaskInput!]) { spawnPrunedVariant(parent: $p, recipe: $r, name: $n, evaluate: $e) { model { name } } }`,
-        { p: name, r: recipe, n: childName || null, e: evalData ? [{ task: 'perplexity', data: evalData }] : [] },
-        true,
+        { p: name, r: recipeInput(recipe), n: childName || null, e: evalData ? [{ task: 'perplexity', data: evalData }] : [] },
+        token || false,
       );
-      setSubmitted(d.spawnPrunedVariant.model.name);
+      setSpawned([d.spawnPrunedVariant.model.name, ...spawned]);
     } catch (err) {
       setError(describeError(err as Error));
+    } finally {
+      setPending(false);
     }
   };
 
+  const whole = problems.get('');
   return (
     <section aria-labelledby="spawn-title">
-      <h1 id="spawn-title">Spawn a pruned variant of {name}</h1>
-      <form onSubmit={submit} aria-label="recipe">
-        <div className="filters">
-          <label>
-            Method
-            <select
-              value={method.method}
-              title={method.description}
-              onChange={(e) => {
-                const m = RECIPE_METHODS.find((x) => x.method === e.target.value)!;
-                setMethod(m);
-                setFields(defaultsOf(m));
-              }}
-            >
-              {RECIPE_METHODS.map((m) => (
-                <option key={m.method} value={m.method}>
-                  {m.method}
+      <h1 id="spawn-title">
+        Spawn a pruned variant of <a href={href('model', name)}>{name}</a>
+      </h1>
+      <form onSubmit={submit} aria-label="recipe" className="recipe-form" noValidate>
+        <FieldRow id="spawn-token" label="API token" help={dataFilesNote ?? undefined}>
+          <input
+            id="spawn-token"
+            type="password"
+            value={token}
+            onChange={(e) => setTok(e.target.value.trim())}
+            autoComplete="off"
+            placeholder="hf_bonsai_…"
+          />
+        </FieldRow>
+        <FieldRow id="spawn-method" label="Method" flag="--method" help={method.description}>
+          <select
+            id="spawn-method"
+            value={method.method}
+            onChange={(e) => {
+              const m = RECIPE_METHODS.find((x) => x.method === e.target.value)!;
+              setMethod(m);
+              setValues(defaultsOf(m));
+              setTouched(new Set());
+              setTried(false);
+            }}
+          >
+            {RECIPE_METHODS.map((m) => (
+              <option key={m.method} value={m.method}>
+                {m.method}
+              </option>
+            ))}
+          </select>
+        </FieldRow>
+        {method.fields
+          .filter((f) => shown.has(f.name))
+          .map((f) => (
+            <FieldInput
+              key={`${method.method}.${f.name}`}
+              field={f}
+              value={values[f.name] ?? ''}
+              problem={visible(f.name)}
+              dataFiles={dataFiles}
+              onChange={(v) => change(f.name, v)}
+            />
+          ))}
+        <FieldRow id="spawn-name" label="Name (optional)" help="owner/name; by default derived from the parent and the recipe.">
+          <input id="spawn-name" value={childName} onChange={(e) => setChildName(e.target.value)} placeholder="owner/name" />
+        </FieldRow>
+        <FieldRow
+          id="spawn-eval"
+          label="Perplexity data (optional)"
+          help="Measured on the child once it is pruned, and on the parent if it has no such result."
+        >
+          {dataFiles ? (
+            <select id="spawn-eval" value={evalData} onChange={(e) => setEvalData(e.target.value)}>
+              <option value="">— none —</option>
+              {dataFiles.map((f) => (
+                <option key={f.name} value={f.name}>
+                  {f.name}
                 </option>
               ))}
             </select>
-          </label>
-          <p className="hint">{method.description}</p>
-          {method.fields
-            .filter((f) => !f.output)
-            .map((f) => (
-              <FieldInput
-                key={`${method.method}.${f.name}`}
-                field={f}
-                value={fields[f.name] ?? ''}
-                onChange={(v) => setFields({ ...fields, [f.name]: v })}
-              />
-            ))}
-          <label>
-            Name (optional)
-            <input value={childName} onChange={(e) => setChildName(e.target.value)} placeholder="owner/name" />
-          </label>
-          <label>
-            Perplexity data (optional)
-            <input value={evalData} onChange={(e) => setEvalData(e.target.value)} placeholder="/models/data/val.txt" />
-          </label>
-          <label>
-            API token
-            <input type="password" value={token} onChange={(e) => setTok(e.target.value)} autoComplete="off" placeholder="hf_bonsai_…" />
-          </label>
-        </div>
+          ) : (
+            <input
+              id="spawn-eval"
+              value={evalData}
+              onChange={(e) => setEvalData(e.target.value)}
+              placeholder="a file under an import root, e.g. kjv/val.txt"
+            />
+          )}
+        </FieldRow>
         <section aria-label="plan" className="card" aria-live="polite">
           <h2>Plan</h2>
+          {whole && (tried || touched.size > 0) && <p className="error">{whole}</p>}
+          {!valid && !whole && <p className="muted">Fill in the recipe to see what it changes.</p>}
           {planError && <p className="error">{planError}</p>}
-          {plan && (
+          {plan && valid && (
             <>
               <p data-testid="plan-summary">
                 {formatParams(plan.parametersBefore)} → {formatParams(plan.parametersAfter)} parameters ({plan.changePercent.toFixed(2)} %)
@@ -196,8 +251,8 @@ export function SpawnPage({ name }: { name: string }) {
             </>
           )}
         </section>
-        <button type="submit" disabled={!plan || !token || submitted !== null}>
-          Spawn
+        <button type="submit" disabled={pending}>
+          {pending ? 'Spawning…' : 'Spawn'}
         </button>
         {error && (
           <p className="error" role="alert">
@@ -205,23 +260,9 @@ export function SpawnPage({ name }: { name: string }) {
           </p>
         )}
       </form>
-      {submitted && <Progress name={submitted} />}
-    </section>
-  );
-}
-
-function Progress({ name }: { name: string }) {
-  const [status, setStatus] = useState('QUEUED');
-  const { jobs, refresh } = useJobs(name, setStatus);
-  return (
-    <section aria-label="progress" className="card">
-      <h2>
-        <a href={href('model', name)}>{name}</a>{' '}
-        <span className={`status ${status}`} data-testid="spawn-status">
-          {status}
-        </span>
-      </h2>
-      <JobList jobs={jobs} onChange={refresh} />
+      {spawned.map((n) => (
+        <Progress key={n} name={n} />
+      ))}
     </section>
   );
 }

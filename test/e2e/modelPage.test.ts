@@ -1,0 +1,352 @@
+// The model page and the tree in Debian's chromium (playwright-core), at 1440 × 900 and 390 × 844,
+// on an 11-model family like the demo's: the shared model, a 40 % width child and a vocabulary-trimmed
+// child (both evaluated on the same text), and eight fine-tunes. Screenshots go to a temporary folder
+// printed at the start (kept, so they can be looked at).
+import { execFileSync } from 'node:child_process';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { type Browser, chromium, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sharedDir, sharedModel } from '../fixtures/checkpoints.js';
+import { startTestApi, type TestApi } from '../helpers/api.js';
+import { repoRoot } from '../helpers/bonsai.js';
+import { tempDir } from '../helpers/tmp.js';
+import { waitFor } from '../helpers/waitFor.js';
+
+const CHROMIUM = '/usr/bin/chromium';
+const SIZES = [
+  ['1440 × 900', { width: 1440, height: 900 }, 'desktop'],
+  ['390 × 844', { width: 390, height: 844 }, 'phone'],
+] as const;
+const hasChromium = existsSync(CHROMIUM);
+if (!hasChromium && process.env.CI) throw new Error(`${CHROMIUM} is missing: the e2e suite must run in CI (.ci/run installs chromium)`);
+
+const ROOT = 'bible/tiny-llama-kjv';
+const WIDTH = 'bible/tiny-llama-kjv-width40-maw';
+const FINETUNES = Array.from({ length: 8 }, (_, i) => `psalms/tiny-llama-kjv-psalms-finetune-${i + 1}`);
+
+let api: TestApi;
+let browser: Browser;
+let page: Page;
+let roots: string;
+let vocab: string;
+const shots = mkdtempSync(join(tmpdir(), 'bonsai-shots-'));
+const consoleErrors: string[] = [];
+
+async function shot(name: string) {
+  await page.screenshot({ path: join(shots, `${name}.png`), fullPage: true });
+}
+
+const hashOf = async () => (await page.evaluate('location.hash')) as string;
+
+async function ready(name: string): Promise<void> {
+  await waitFor(
+    `${name} READY`,
+    async () => {
+      const r = await api.gql<{ model: { status: string } }>('query($n: String!) { model(name: $n) { status } }', { n: name });
+      if (r.data?.model.status === 'FAILED') throw new Error(`${name} failed`);
+      return r.data?.model.status === 'READY' ? true : undefined;
+    },
+    180_000,
+    500,
+  );
+}
+
+describe.skipIf(!hasChromium)('model page and tree (chromium)', () => {
+  beforeAll(async () => {
+    execFileSync('npm', ['run', 'build:web'], { cwd: repoRoot, stdio: 'ignore' });
+    console.log(`screenshots: ${shots}`);
+    roots = tempDir('bonsai-e2e-');
+    mkdirSync(join(roots, 'data'));
+    cpSync(sharedModel, join(roots, 'tiny-llama-kjv'), { recursive: true });
+    const lines = readFileSync(join(sharedDir, 'data', 'kjv-val.txt'), 'utf8').split('\n');
+    writeFileSync(join(roots, 'data', 'val-small.txt'), lines.slice(0, 120).join('\n'));
+    writeFileSync(join(roots, 'data', 'corpus.txt'), lines.slice(0, 400).join('\n'));
+    api = await startTestApi({ modelRoots: [roots] });
+    await api.startRunner([roots]);
+    await api.register(join(roots, 'tiny-llama-kjv'), ROOT, 'apache-2.0');
+    const evaluate = [{ task: 'perplexity', data: join(roots, 'data', 'val-small.txt') }];
+    const e = await api.gql('mutation($t: [EvaluationTaskInput!]!) { evaluateModel(model: "bible/tiny-llama-kjv", tasks: $t) { id } }', {
+      t: evaluate,
+    });
+    expect(e.errors).toBeUndefined();
+    const spawn = async (recipe: Record<string, unknown>) => {
+      const r = await api.gql<{ spawnPrunedVariant: { model: { name: string } } }>(
+        'mutation($r: PruningRecipeInput!, $e: [EvaluationTaskInput!]) { spawnPrunedVariant(parent: "bible/tiny-llama-kjv", recipe: $r, evaluate: $e) { model { name } } }',
+        { r: recipe, e: evaluate },
+      );
+      expect(r.errors).toBeUndefined();
+      return r.data!.spawnPrunedVariant.model.name;
+    };
+    expect(await spawn({ mlpWidth: { pruningFraction: 0.4 } })).toBe(WIDTH);
+    vocab = await spawn({ vocab: { corpus: [join(roots, 'data', 'corpus.txt')] } });
+    for (const n of FINETUNES) {
+      const r = await api.gql(
+        `mutation($p: String!, $n: String!) { registerModel(path: $p, name: $n, license: "mit", parents: [{ model: "${ROOT}", relation: FINETUNED }]) { model { name } } }`,
+        { p: join(roots, 'tiny-llama-kjv'), n },
+      );
+      expect(r.errors).toBeUndefined();
+    }
+    // Two fine-tunes of the same weights as the root: three results of one size and value (one marker).
+    for (const n of FINETUNES.slice(0, 2)) {
+      const r = await api.gql('mutation($m: String!, $t: [EvaluationTaskInput!]!) { evaluateModel(model: $m, tasks: $t) { id } }', {
+        m: n,
+        t: evaluate,
+      });
+      expect(r.errors).toBeUndefined();
+    }
+    await ready(WIDTH);
+    await ready(vocab);
+    await waitFor(
+      'the evaluations',
+      async () => {
+        const r = await api.gql<{ models: { nodes: Array<{ evaluations: unknown[] }> } }>(
+          '{ models(first: 20) { nodes { evaluations { value } } } }',
+        );
+        return r.data!.models.nodes.filter((m) => m.evaluations.length > 0).length >= 5 ? true : undefined;
+      },
+      180_000,
+      500,
+    );
+    browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox'] });
+    page = await browser.newPage();
+    page.on('console', (m) => {
+      if (m.type() === 'error') consoleErrors.push(`${page.url()}: ${m.text()}`);
+    });
+    page.on('pageerror', (err) => consoleErrors.push(`${page.url()}: ${err.message}`));
+  }, 400_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await api?.close();
+  }, 60_000);
+
+  it.each(SIZES)(
+    'at %s: tabs at the top, the card first, the tab in the URL, arrow keys between tabs',
+    async (_size, viewport, tag) => {
+      consoleErrors.length = 0;
+      await page.setViewportSize(viewport);
+      await page.goto(`${api.server.url}/#/model/${WIDTH}`);
+      const tablist = page.getByRole('tablist', { name: 'model sections' });
+      await tablist.waitFor();
+      // The tabs start within the first screen, the card is the selected first tab.
+      expect((await tablist.boundingBox())!.y).toBeLessThan(viewport.height / 2);
+      const tabs = tablist.getByRole('tab');
+      expect(await tabs.first().textContent()).toBe('Model card');
+      expect(await tabs.first().getAttribute('aria-selected')).toBe('true');
+      await page.getByRole('tabpanel').getByText('Hardware requirements').first().waitFor();
+      const panelId = await page.getByRole('tabpanel').getAttribute('id');
+      expect(await tabs.first().getAttribute('aria-controls')).toBe(panelId);
+      await shot(`tabs-card-${tag}`);
+
+      // Keyboard: Right selects the next tab and moves focus; End the last, Home the first, Left wraps.
+      await tabs.first().focus();
+      await page.keyboard.press('ArrowRight');
+      await expect.poll(hashOf).toBe(`#/model/${WIDTH}?tab=files`);
+      expect(await page.evaluate('document.activeElement.id')).toBe('tab-files');
+      await page.getByRole('tabpanel').getByRole('link', { name: 'model.safetensors' }).waitFor();
+      await page.keyboard.press('End');
+      await expect.poll(hashOf).toBe(`#/model/${WIDTH}?tab=jobs`);
+      await page.keyboard.press('Home');
+      await expect.poll(hashOf).toBe(`#/model/${WIDTH}`);
+      await page.keyboard.press('ArrowLeft');
+      await expect.poll(hashOf).toBe(`#/model/${WIDTH}?tab=jobs`);
+      expect(await page.getByRole('tab', { selected: true }).textContent()).toMatch(/^Jobs/);
+      // Only the selected tab is in the Tab order.
+      expect(await tabs.evaluateAll((ts) => ts.map((t) => t.getAttribute('tabindex')))).toEqual(['-1', '-1', '-1', '-1', '-1', '0']);
+
+      // Reload keeps the tab; back and forward walk the tabs visited.
+      await page.getByRole('tab', { name: /Evaluations/ }).click();
+      await page.getByRole('tabpanel').getByRole('table').waitFor();
+      await page.reload();
+      await page.getByRole('tab', { name: /Evaluations/, selected: true }).waitFor();
+      await page.getByRole('tabpanel').getByRole('table').waitFor();
+      await shot(`tabs-evaluations-${tag}`);
+      await page.goBack();
+      await page.getByRole('tab', { name: /Jobs/, selected: true }).waitFor();
+      await page.goForward();
+      await page.getByRole('tab', { name: /Evaluations/, selected: true }).waitFor();
+      expect(consoleErrors).toEqual([]);
+    },
+    120_000,
+  );
+
+  it.each(SIZES)(
+    'at %s: the tree is readable at its default zoom, uses the width, and zooms around the current model',
+    async (_size, viewport, tag) => {
+      consoleErrors.length = 0;
+      await page.setViewportSize(viewport);
+      await page.goto(`${api.server.url}/#/tree/${WIDTH}`);
+      await page.reload();
+      const svg = page.getByRole('img', { name: `model tree of ${ROOT}` });
+      await svg.waitFor();
+      await page.getByText('100 %').waitFor();
+      expect(await page.locator('g.node').count()).toBe(11);
+      // Every name in full (no ellipsis) and every label at least 12 px high on the screen.
+      const names = await page.locator('g.node').evaluateAll((gs) =>
+        gs.map((g) => ({
+          name: g.getAttribute('data-name'),
+          text: [...g.querySelectorAll('.node-name tspan')].map((t) => t.textContent).join(''),
+        })),
+      );
+      for (const n of names) expect(n.text).toBe(n.name);
+      const smallest = await svg.evaluate((s) =>
+        Math.min(
+          ...[...s.querySelectorAll('text')].map(
+            (t) => (t as unknown as { getBoundingClientRect(): { height: number } }).getBoundingClientRect().height,
+          ),
+        ),
+      );
+      expect(smallest).toBeGreaterThanOrEqual(12);
+      // No box leaves its frame sideways, and the boxes fill the width (on a desktop most of the 1,408 px).
+      const frame = (await page.locator('.tree-svg').boundingBox())!;
+      const boxes = await page.locator('g.node rect').evaluateAll((rs) =>
+        rs.map((r) => {
+          const b = (r as unknown as { getBoundingClientRect(): { left: number; right: number } }).getBoundingClientRect();
+          return { left: b.left, right: b.right };
+        }),
+      );
+      expect(Math.max(...boxes.map((b) => b.right))).toBeLessThanOrEqual(frame.x + frame.width + 1);
+      expect(Math.max(...boxes.map((b) => b.right)) - Math.min(...boxes.map((b) => b.left))).toBeGreaterThan(frame.width * 0.75);
+      await shot(`tree-default-${tag}`);
+
+      // Zoom in twice: the current model stays where it was on the screen.
+      const current = page.locator(`g.node.current[data-name="${WIDTH}"] rect`);
+      const before = (await current.boundingBox())!;
+      await page.getByRole('button', { name: 'zoom in' }).click();
+      await page.getByRole('button', { name: 'zoom in' }).click();
+      await page.getByText('156 %').waitFor();
+      const after = (await current.boundingBox())!;
+      expect(Math.abs(after.x + after.width / 2 - (before.x + before.width / 2))).toBeLessThan(4);
+      expect(Math.abs(after.y + after.height / 2 - (before.y + before.height / 2))).toBeLessThan(4);
+      await shot(`tree-zoomed-${tag}`);
+      expect(consoleErrors).toEqual([]);
+    },
+    120_000,
+  );
+
+  it.each(SIZES)(
+    'at %s: one comparability rule and one wording in the list, the chart and the Evaluations tab',
+    async (_size, viewport, tag) => {
+      consoleErrors.length = 0;
+      await page.setViewportSize(viewport);
+      // The rule's words for a trimmed vocabulary (compareWithParent in src/eval/comparable.ts).
+      const words = 'not comparable: a different tokenizer';
+      await page.goto(`${api.server.url}/#/?metric=perplexity`);
+      const row = page
+        .locator('tr')
+        .filter({ has: page.locator('td[data-label="Model"]').getByRole('link', { name: vocab, exact: true }) });
+      await row.getByText(words).waitFor();
+      // The parent itself and a pruned child measured with the parent's tokenizer carry no mark.
+      for (const name of [ROOT, WIDTH])
+        expect(
+          await page
+            .locator('tr')
+            .filter({ has: page.locator('td[data-label="Model"]').getByRole('link', { name, exact: true }) })
+            .getByText(words)
+            .count(),
+        ).toBe(0);
+      await shot(`quality-list-${tag}`);
+
+      await page.goto(`${api.server.url}/#/model/${vocab}?tab=evaluations`);
+      // perplexity and mean_nll: both per token, both marked.
+      await expect.poll(() => page.getByRole('tabpanel').getByText(words).count()).toBe(2);
+
+      await page.goto(`${api.server.url}/#/tree/${vocab}`);
+      await page.locator('ul.apart').getByText(`${vocab}: ${words}`).waitFor();
+      // The chart's figures: three models share the root's marker; the trimmed one is drawn apart.
+      await page.getByText("The chart's figures").click();
+      const figures = page.getByRole('table', { name: 'perplexity of each model' });
+      expect(await figures.getByText('one marker for 3 models').count()).toBe(3);
+      expect(await figures.getByRole('row').filter({ hasText: vocab }).getByText('apart').count()).toBe(1);
+      await page.waitForTimeout(300);
+      await shot(`quality-chart-${tag}`);
+      // A label is drawn beside the markers: dark text pixels right of (or left of) the larger model's marker.
+      const labelled = await page.locator('canvas[role=img]').evaluate((c) => {
+        const canvas = c as unknown as {
+          width: number;
+          height: number;
+          getContext(k: string): { getImageData(...a: number[]): { data: Uint8ClampedArray } };
+        };
+        const px = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height).data;
+        let dark = 0;
+        for (let i = 0; i < px.length; i += 4) if (px[i] === 0x1d && px[i + 1] === 0x2a && px[i + 2] === 0x22) dark++;
+        return dark;
+      });
+      // Anti-aliased glyphs leave only a few exact-colour pixels per letter: three labels give hundreds.
+      expect(labelled).toBeGreaterThan(100);
+      expect(consoleErrors).toEqual([]);
+    },
+    120_000,
+  );
+
+  it.each(SIZES)(
+    'at %s: the spawn form shows what applies, names fields as flags, lines up, tells a wrong token from none',
+    async (_size, viewport, tag) => {
+      consoleErrors.length = 0;
+      await page.setViewportSize(viewport);
+      await page.goto(`${api.server.url}/#/`);
+      await page.evaluate("sessionStorage.removeItem('bonsai-token')");
+      await page.goto(`${api.server.url}/#/spawn/${ROOT}`);
+      await page.reload();
+      await page.getByLabel('Pruning fraction').waitFor();
+      // Nothing typed yet: no error on the page.
+      expect(await page.locator('main .error').count()).toBe(0);
+      // The fields of mlp-width with maw: no calibration, samples or dampening; the flags shown beside the words.
+      const labels = async () => (await page.locator('.field-row > label').allTextContents()).join(' | ');
+      expect(await labels()).not.toMatch(/Calibration|Samples|Dampening/);
+      await page.getByText('--pruning-fraction', { exact: true }).waitFor();
+      await page.getByLabel('Criterion').selectOption('activation');
+      await expect.poll(labels).toMatch(/Calibration.*Samples/);
+      expect(await labels()).not.toMatch(/Dampening/);
+      await page.getByLabel('Reconstruct').selectOption('least-squares');
+      await expect.poll(labels).toMatch(/Dampening/);
+      await page.getByLabel('Method').selectOption('sparsity');
+      expect(await labels()).not.toMatch(/Calibration|Samples|Dampening/);
+      await page.getByLabel('Criterion').selectOption('wanda');
+      await expect.poll(labels).toMatch(/Calibration/);
+      expect(await labels()).not.toMatch(/Scope|Dampening/);
+      await page.getByLabel('Method').selectOption('mlp-width');
+      // Every control starts at the same x (aligned labels); on a phone each under its label.
+      const lefts = await page.locator('.field-control').evaluateAll((cs) => cs.map((c) => Math.round(c.getBoundingClientRect().left)));
+      expect(new Set(lefts).size).toBe(1);
+
+      // A problem is shown under its field once the field is touched; the rule's field names as flags.
+      await page.getByLabel('Pruning fraction').fill('0.3');
+      await page.getByLabel('Expansion rate').fill('50');
+      await page.getByText('give exactly one of --pruning-fraction, --expansion-rate, --intermediate-size').waitFor();
+      await page.getByLabel('Expansion rate').fill('');
+      await expect.poll(() => page.getByTestId('plan-summary').textContent(), { timeout: 15_000 }).toContain('8.80 M →');
+
+      // No token, then a wrong one: two different messages.
+      await page.getByRole('button', { name: 'Spawn' }).click();
+      await page.getByText('This needs an API token').waitFor();
+      await page.getByLabel('API token').fill('hf_bonsai_not-a-real-token');
+      await page.getByRole('button', { name: 'Spawn' }).click();
+      await page.getByText('The API token was refused').waitFor();
+      await shot(`spawn-wrong-token-${tag}`);
+
+      // A maintainer's token lists the import roots' text files, by root-relative names only.
+      await page.getByLabel('API token').fill(api.tokens.MAINTAINER);
+      const evalData = page.getByLabel('Perplexity data (optional)');
+      await expect.poll(() => evalData.locator('option').allTextContents()).toContain('data/val-small.txt');
+      for (const o of await evalData.locator('option').allTextContents()) expect(o).not.toContain(roots);
+      if (tag === 'desktop') {
+        // One spawn to READY: the button is usable again at once, and the measured perplexity is shown.
+        await evalData.selectOption('data/val-small.txt');
+        await page.getByRole('button', { name: 'Spawn' }).click();
+        await page.getByTestId('spawn-status').waitFor();
+        expect(await page.getByRole('button', { name: 'Spawn' }).isEnabled()).toBe(true);
+        await expect.poll(() => page.getByTestId('spawn-status').textContent(), { timeout: 180_000, interval: 500 }).toBe('READY');
+        await page
+          .getByTestId('spawn-measured')
+          .getByText(/Perplexity on (data\/)?val-small\.txt: \d+\.\d\d — against the parent: 128\.\d{4} → /)
+          .waitFor();
+      }
+      await shot(`spawn-${tag}`);
+      expect(consoleErrors).toEqual([]);
+    },
+    240_000,
+  );
+});
