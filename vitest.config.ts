@@ -1,5 +1,8 @@
 import { createRequire } from 'node:module';
+import { availableParallelism } from 'node:os';
 import { defineConfig } from 'vitest/config';
+import LongFirst from './test/setup/longFirst.js';
+import SlowestTests from './test/setup/slowestReporter.js';
 
 const require = createRequire(import.meta.url);
 
@@ -13,6 +16,12 @@ export default defineConfig({
     include: ['test/**/*.test.ts'],
     globalSetup: ['test/setup/global.ts'],
     pool: 'forks',
+    // Vitest's default is one worker less than the cores: a single worker on a 2-core machine,
+    // though most files spend their time waiting on Postgres, a server or a child process. Two
+    // files at a time there; the default above that.
+    maxWorkers: Math.max(2, availableParallelism() - 1),
+    sequence: { sequencer: LongFirst },
+    reporters: ['default', new SlowestTests()],
     testTimeout: 60_000,
     hookTimeout: 120_000,
   },
