@@ -10,6 +10,8 @@ export { onnx };
 export const FLOAT = onnx.TensorProto.DataType.FLOAT;
 export const INT64 = onnx.TensorProto.DataType.INT64;
 export const INT32 = onnx.TensorProto.DataType.INT32;
+/** onnxruntime's contrib operator domain (docs/ContribOperators.md). */
+export const MS = 'com.microsoft';
 
 /** A number is an INT attribute when integral; `{ float }` forces FLOAT (e.g. a soft-cap of 50). */
 export type Attr = number | number[] | string | Float32Array | { float: number };
