@@ -16,7 +16,7 @@ export interface PruneCheckpointOptions
   extends Omit<PruneOptions, 'plan' | 'inputNorms' | 'weights' | 'tensorFiles' | 'gramFiles' | 'reconstruction'> {
   /** Where a calibration pass works and caches its graphs; required when the recipe needs one. */
   calibration?: CalibrationOptions & { tmp: string };
-  /** Called with the resolved recipe before any weight is written (the worker records the blocks chosen). */
+  /** Called, when the recipe calibrated, with what calibration resolved, before any weight is written (the worker records the blocks chosen). */
   onResolved?: (resolved: ResolvedRecipe) => Promise<void>;
 }
 
