@@ -21,4 +21,5 @@ export {
   RecipeUnion,
 } from './types/Recipe.js';
 export * from './types/Revision.js';
+export * from './types/Storage.js';
 export * from './types/scalars.js';

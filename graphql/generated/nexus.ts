@@ -231,6 +231,11 @@ export interface NexusGenObjects {
   ModelConnection: ModelPageSource;
   ModelEdge: ModelSource;
   ModelFile: FileSource;
+  ModelStorage: { // root type
+    logicalBytes: NexusGenScalars['BigInt']; // BigInt!
+    name: string; // String!
+    ownBytes: NexusGenScalars['BigInt']; // BigInt!
+  }
   ModelTree: TreeSource;
   ModelTreeNode: TreeNodeSource;
   Mutation: {};
@@ -284,6 +289,14 @@ export interface NexusGenObjects {
     job: NexusGenRootTypes['Job']; // Job!
     model: NexusGenRootTypes['Model']; // Model!
     plan: NexusGenRootTypes['PruningPlan']; // PruningPlan!
+  }
+  StorageStats: { // root type
+    files: number; // Int!
+    logicalBytes: NexusGenScalars['BigInt']; // BigInt!
+    missingFiles: number; // Int!
+    models: NexusGenRootTypes['ModelStorage'][]; // [ModelStorage!]!
+    objects: number; // Int!
+    physicalBytes: NexusGenScalars['BigInt']; // BigInt!
   }
   VocabRecipe: { // root type
     corpus?: string[] | null; // [String!]
@@ -456,6 +469,7 @@ export interface NexusGenFieldTypes {
     license: string | null; // String
     name: string; // String!
     onnx: NexusGenRootTypes['OnnxExport'] | null; // OnnxExport
+    ownBytes: NexusGenScalars['BigInt'] | null; // BigInt
     owner: string; // String!
     parameterCount: NexusGenScalars['BigInt'] | null; // BigInt
     parents: NexusGenRootTypes['LineageEdge'][]; // [LineageEdge!]!
@@ -487,6 +501,11 @@ export interface NexusGenFieldTypes {
     path: string; // String!
     sha256: string; // String!
     size: NexusGenScalars['BigInt']; // BigInt!
+  }
+  ModelStorage: { // field return type
+    logicalBytes: NexusGenScalars['BigInt']; // BigInt!
+    name: string; // String!
+    ownBytes: NexusGenScalars['BigInt']; // BigInt!
   }
   ModelTree: { // field return type
     edges: NexusGenRootTypes['LineageEdge'][]; // [LineageEdge!]!
@@ -550,6 +569,7 @@ export interface NexusGenFieldTypes {
     models: NexusGenRootTypes['ModelConnection']; // ModelConnection!
     node: NexusGenRootTypes['Node'] | null; // Node
     pruningPlan: NexusGenRootTypes['PruningPlan']; // PruningPlan!
+    storageStats: NexusGenRootTypes['StorageStats']; // StorageStats!
     viewer: NexusGenRootTypes['ApiToken'] | null; // ApiToken
   }
   RegisterModelPayload: { // field return type
@@ -591,6 +611,14 @@ export interface NexusGenFieldTypes {
     job: NexusGenRootTypes['Job']; // Job!
     model: NexusGenRootTypes['Model']; // Model!
     plan: NexusGenRootTypes['PruningPlan']; // PruningPlan!
+  }
+  StorageStats: { // field return type
+    files: number; // Int!
+    logicalBytes: NexusGenScalars['BigInt']; // BigInt!
+    missingFiles: number; // Int!
+    models: NexusGenRootTypes['ModelStorage'][]; // [ModelStorage!]!
+    objects: number; // Int!
+    physicalBytes: NexusGenScalars['BigInt']; // BigInt!
   }
   VocabRecipe: { // field return type
     corpus: string[] | null; // [String!]
@@ -754,6 +782,7 @@ export interface NexusGenFieldTypeNames {
     license: 'String'
     name: 'String'
     onnx: 'OnnxExport'
+    ownBytes: 'BigInt'
     owner: 'String'
     parameterCount: 'BigInt'
     parents: 'LineageEdge'
@@ -785,6 +814,11 @@ export interface NexusGenFieldTypeNames {
     path: 'String'
     sha256: 'String'
     size: 'BigInt'
+  }
+  ModelStorage: { // field return type name
+    logicalBytes: 'BigInt'
+    name: 'String'
+    ownBytes: 'BigInt'
   }
   ModelTree: { // field return type name
     edges: 'LineageEdge'
@@ -848,6 +882,7 @@ export interface NexusGenFieldTypeNames {
     models: 'ModelConnection'
     node: 'Node'
     pruningPlan: 'PruningPlan'
+    storageStats: 'StorageStats'
     viewer: 'ApiToken'
   }
   RegisterModelPayload: { // field return type name
@@ -889,6 +924,14 @@ export interface NexusGenFieldTypeNames {
     job: 'Job'
     model: 'Model'
     plan: 'PruningPlan'
+  }
+  StorageStats: { // field return type name
+    files: 'Int'
+    logicalBytes: 'BigInt'
+    missingFiles: 'Int'
+    models: 'ModelStorage'
+    objects: 'Int'
+    physicalBytes: 'BigInt'
   }
   VocabRecipe: { // field return type name
     corpus: 'String'

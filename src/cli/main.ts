@@ -228,6 +228,17 @@ token
   });
 
 program
+  .command('store')
+  .description('the artifact store')
+  .command('stats')
+  .description("logical bytes (every model's files), physical bytes (each stored object once) and the bytes each model alone holds")
+  .option('--json', 'print JSON')
+  .action(async (opts: { json?: boolean }) => {
+    const { storeStats } = await import('./store.js');
+    await storeStats(opts);
+  });
+
+program
   .command('migrate')
   .description('apply pending database migrations and exit')
   .action(async () => {

@@ -363,6 +363,18 @@ export class ArtifactStore {
     return out;
   }
 
+  /**
+   * The objects a stored file takes, with their sizes: its blob, or the pieces its manifest names
+   * (the manifest itself, a few hundred bytes, not counted). `size` is the file's, which the
+   * registry knows. Null when the store does not have the file.
+   */
+  async composition(sha256: string, size: number): Promise<Array<{ key: string; size: number }> | null> {
+    const s = await this.stored(sha256);
+    if (s === null) return null;
+    if ('whole' in s) return [{ key: blobKey(sha256), size }];
+    return s.manifest.pieces.map((p) => ({ key: pieceKey(p.sha256), size: p.size }));
+  }
+
   /** Every piece in the store. */
   async listPieces(): Promise<string[]> {
     const out: string[] = [];
