@@ -7,7 +7,7 @@ import type { JobContext } from './types.js';
 
 export async function checkoutJobModel(ctx: JobContext, purpose: string, progress: number) {
   const { deps, job, reporter } = ctx;
-  const model = await modelWithCheckpoint(deps.prisma, job.modelId!, purpose);
+  const model = await modelWithCheckpoint(deps, job.modelId!, purpose);
   const dir = join(ctx.tmp, 'model');
   reporter.update('checkout', progress);
   await deps.store.checkout(model.artifact.files, dir);
@@ -18,7 +18,7 @@ export async function checkoutJobModel(ctx: JobContext, purpose: string, progres
 /** The job model's first parent, checked out beside it (embedding-similarity compares the two). */
 export async function checkoutJobParent(ctx: JobContext, purpose: string) {
   const { deps, job } = ctx;
-  const model = await parentWithCheckpoint(deps.prisma, job.modelId!, purpose);
+  const model = await parentWithCheckpoint(deps, job.modelId!, purpose);
   const dir = join(ctx.tmp, 'parent');
   await deps.store.checkout(model.artifact.files, dir);
   const fileHashes = Object.fromEntries(model.artifact.files.map((f) => [f.path, f.sha256]));

@@ -13,14 +13,14 @@ const BLOB_GRACE_MS = 3600_000;
 export async function cleanup(
   deps: Pick<RegistryDeps, 'prisma' | 'store' | 'log'>,
 ): Promise<{ folders: number; blobs: number; pieces: number }> {
-  const { prisma, store, log } = deps;
+  const { store, log } = deps;
   let folders = (await store.cleanTemp(24 * 3600_000)).length;
   const tmp = join(store.root, 'tmp');
   const names = await readdir(tmp).catch(() => [] as string[]);
   for (const name of names) {
     const id = JOB_DIR.exec(name)?.[1];
     if (!id) continue;
-    if (await isRunning(prisma, id)) continue;
+    if (await isRunning(deps, id)) continue;
     await rm(join(tmp, name), { recursive: true, force: true });
     folders++;
   }
@@ -28,7 +28,7 @@ export async function cleanup(
   let removed = 0;
   for (let i = 0; i < blobs.length; i += 1000) {
     const batch = blobs.slice(i, i + 1000);
-    const used = await referencedBlobs(prisma, batch);
+    const used = await referencedBlobs(deps, batch);
     for (const sha of batch) {
       if (used.has(sha)) continue;
       const modified = await store.blobModified(sha);

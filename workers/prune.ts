@@ -23,9 +23,9 @@ export const pruneTask = defineTask('PRUNE', prunePayload, async (payload, ctx) 
     reporter.note('the model already has its weights (an earlier run finished); nothing to do');
     return;
   }
-  const parent = await modelWithCheckpoint(deps.prisma, payload.parentId, 'prune');
+  const parent = await modelWithCheckpoint(deps, payload.parentId, 'prune');
   // The revision the spawn recorded: the parent may have had a newer commit since.
-  const parentFiles = payload.parentRevision ? await revisionFiles(deps.prisma, parent.id, payload.parentRevision) : parent.artifact.files;
+  const parentFiles = payload.parentRevision ? await revisionFiles(deps, parent.id, payload.parentRevision) : parent.artifact.files;
 
   const parentDir = join(ctx.tmp, 'parent');
   const outDir = join(ctx.tmp, 'out');

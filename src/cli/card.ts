@@ -82,9 +82,9 @@ export async function card(
 
 export async function exportModel(name: string, out: string): Promise<void> {
   await withRegistry('export', async (deps) => {
-    const { prisma, store } = deps;
+    const { store } = deps;
     if (existsSync(out)) throw new BadInputError('OUT', `${out} exists already; choose a new folder`);
-    const { model, files } = await findStoredCheckpoint(prisma, name, 'NAME');
+    const { model, files } = await findStoredCheckpoint(deps, name, 'NAME');
     const tmp = join(dirname(out), `.${basename(out)}.partial-${process.pid}`);
     await mkdir(tmp, { recursive: true });
     try {

@@ -67,8 +67,9 @@ async function withParent<T>(input: string, work: (dir: string, parentHashes?: R
       throw new BadInputError('IN', `${input} is not a folder, and ${err.message}`);
     throw err;
   };
-  return withRegistry('prune', async ({ prisma, store }) => {
-    const { files } = await findStoredCheckpoint(prisma, input, 'IN').catch((err: unknown) => {
+  return withRegistry('prune', async (deps) => {
+    const { store } = deps;
+    const { files } = await findStoredCheckpoint(deps, input, 'IN').catch((err: unknown) => {
       if (err instanceof BonsaiError && err.code === 'NOT_FOUND')
         throw new BadInputError('IN', `${input} is neither a folder nor a model in the registry`);
       throw err;

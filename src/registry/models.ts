@@ -1,6 +1,6 @@
 // Reading and changing models: lookups by id or name, the filtered, paginated catalog listing,
 // metadata updates and deletion with its blobs.
-import type { db, PrismaClient } from '../db/client.js';
+import type { db } from '../db/client.js';
 import { type ModelStatus, Relation } from '../db/generated/enums.js';
 import { BadInputError, ConflictError, NotFoundError } from '../errors.js';
 import { RELATION_OF_METHOD } from '../pruning/recipe.js';
@@ -50,9 +50,9 @@ export async function checkNameFree(deps: Pick<RegistryDeps, 'prisma'>, name: Mo
 }
 
 /** A model and the files of its stored checkpoint (for the CLI's export and prune); BAD_USER_INPUT on `field` when it has none. */
-export async function findStoredCheckpoint(prisma: PrismaClient, ref: string, field: string) {
-  const model = await findModel({ prisma }, ref, field);
-  const files = model.artifactId ? await prisma.artifactFile.findMany({ where: { artifactId: model.artifactId } }) : [];
+export async function findStoredCheckpoint(deps: Pick<RegistryDeps, 'prisma'>, ref: string, field: string) {
+  const model = await findModel(deps, ref, field);
+  const files = model.artifactId ? await deps.prisma.artifactFile.findMany({ where: { artifactId: model.artifactId } }) : [];
   if (!files.length) throw new BadInputError(field, `${ref} has no stored checkpoint (status ${model.status.toLowerCase()})`);
   return { model, files };
 }
@@ -297,8 +297,8 @@ export async function deleteModel(deps: RegistryDeps, ref: string, cascade: bool
 }
 
 /** Which of these blobs some artifact lists. */
-export async function referencedBlobs(prisma: PrismaClient, hashes: readonly string[]): Promise<Set<string>> {
-  const used = await prisma.artifactFile.findMany({
+export async function referencedBlobs(deps: Pick<RegistryDeps, 'prisma'>, hashes: readonly string[]): Promise<Set<string>> {
+  const used = await deps.prisma.artifactFile.findMany({
     where: { sha256: { in: [...hashes] } },
     select: { sha256: true },
     distinct: ['sha256'],
@@ -310,6 +310,6 @@ export async function referencedBlobs(prisma: PrismaClient, hashes: readonly str
 export async function removeUnreferencedBlobs(deps: Pick<RegistryDeps, 'prisma' | 'store'>, hashes: readonly string[]): Promise<void> {
   if (hashes.length === 0) return;
   const unique = [...new Set(hashes)];
-  const keep = await referencedBlobs(deps.prisma, unique);
+  const keep = await referencedBlobs(deps, unique);
   await deps.store.removeBlobs(unique.filter((h) => !keep.has(h)));
 }

@@ -91,8 +91,8 @@ export async function revisionConfig(deps: Pick<RegistryDeps, 'prisma' | 'store'
 }
 
 /** The files of a model's revision by its full sha (what a job recorded). */
-export async function revisionFiles(prisma: RegistryDeps['prisma'], modelId: string, sha: string) {
-  const revision = await prisma.revision.findUnique({
+export async function revisionFiles(deps: Pick<RegistryDeps, 'prisma'>, modelId: string, sha: string) {
+  const revision = await deps.prisma.revision.findUnique({
     where: { modelId_sha: { modelId, sha } },
     include: { artifact: { include: { files: true } } },
   });

@@ -1,7 +1,6 @@
 // Jobs whose worker died (kill -9, a lost machine): RUNNING with a heartbeat older than the limit.
 // Each is handed back to the queue with a conditional update on the heartbeat it was seen with,
 // so a job whose first run finishes at that moment is not requeued over its result.
-import type { PrismaClient } from '../../db/client.js';
 import type { RegistryDeps } from '../deps.js';
 
 export async function requeueStale(deps: Pick<RegistryDeps, 'prisma'>, staleAfterMs: number) {
@@ -33,7 +32,7 @@ export async function waitingRetries(deps: Pick<RegistryDeps, 'prisma'>, olderTh
 }
 
 /** Whether a job still runs (cleanup keeps its temporary folder). */
-export async function isRunning(prisma: PrismaClient, id: string): Promise<boolean> {
-  const job = await prisma.job.findUnique({ where: { id }, select: { status: true } });
+export async function isRunning(deps: Pick<RegistryDeps, 'prisma'>, id: string): Promise<boolean> {
+  const job = await deps.prisma.job.findUnique({ where: { id }, select: { status: true } });
   return job?.status === 'RUNNING';
 }
