@@ -1,16 +1,10 @@
 // The YAML front matter in Hugging Face's model card form (huggingface_hub's ModelCardData):
 // base_model, base_model_relation only for the relations the Hub knows, and model-index with
 // one result per task, dataset and settings.
+import { methodNamed } from '../pruning/methods/index.js';
 import type { CardEvaluation, CardInput } from './input.js';
 
 const HUB_RELATION: Record<string, string> = { FINETUNED: 'finetune', ADAPTER: 'adapter', MERGED: 'merge', QUANTIZED: 'quantized' };
-
-export const METHOD_TAG: Record<string, string> = {
-  'mlp-width': 'width-pruning',
-  depth: 'depth-pruning',
-  vocab: 'vocabulary-trimming',
-  sparsity: 'sparsity',
-};
 
 export function methodOf(input: CardInput): string | null {
   const m = input.parents[0]?.recipe.method;
@@ -37,7 +31,8 @@ function modelIndex(name: string, evaluations: readonly CardEvaluation[]) {
 
 export function frontMatter(input: CardInput): Record<string, unknown> {
   const method = methodOf(input);
-  const tags = [...new Set(['bonsai', ...(method && METHOD_TAG[method] ? [METHOD_TAG[method]] : []), ...(input.tags ?? [])])];
+  const tag = methodNamed(method)?.hubTag;
+  const tags = [...new Set(['bonsai', ...(tag ? [tag] : []), ...(input.tags ?? [])])];
   const meta: Record<string, unknown> = {};
   if (input.license) meta.license = input.license;
   // The Hub reads base_model as a model id: a parent known only as a folder has none to give.

@@ -146,6 +146,8 @@ export const depth: PruningMethod<'depth', DepthPlan> = {
     return recipe.reconstruct === 'linear' ? `${suffix}-linear` : suffix;
   },
 
+  hubTag: 'depth-pruning',
+
   card(recipe) {
     const ratio = Array.isArray(recipe.layers) ? `blocks ${recipe.layers.join(', ')} removed` : `last ${recipe.last} blocks removed`;
     const standIn =

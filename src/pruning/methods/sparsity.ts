@@ -140,6 +140,8 @@ export const sparsity: PruningMethod<'sparsity', SparsityPlan> = {
     return recipe.criterion !== 'magnitude' ? `${suffix}-${recipe.criterion}` : suffix;
   },
 
+  hubTag: 'sparsity',
+
   card(recipe) {
     const ratio =
       recipe.pattern && recipe.pattern !== 'unstructured'

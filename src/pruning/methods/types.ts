@@ -144,6 +144,8 @@ export interface PruningMethod<M extends Method = Method, S extends { method: M 
   writeFiles?(parentDir: string, outDir: string, plan: PlanBase & S): Promise<void>;
   /** The end of a child's default name, after the parent's: `width40-maw`, `depth-last2`. */
   childNameSuffix(recipe: Extract<Recipe, { method: M }>): string;
+  /** The tag a card's front matter gives a child made this way (the Hub's search facet). */
+  hubTag: string;
   /** The card's words for a recorded recipe (a JSON object from the lineage, possibly from an older version). */
   card(recipe: Record<string, unknown>): CardText;
   /** The card's limitations of a child made this way. */

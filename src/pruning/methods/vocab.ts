@@ -85,6 +85,8 @@ export const vocab: PruningMethod<'vocab', VocabPlan, VocabSelection> = {
 
   childNameSuffix: (recipe) => `vocab${recipe.vocabSize ?? ''}`,
 
+  hubTag: 'vocabulary-trimming',
+
   card: (recipe) => ({
     method: 'vocabulary trimming',
     criterion: `corpus frequency ≥ ${recipe.minFrequency ?? 1}${recipe.vocabSize ? `, top ${recipe.vocabSize}` : ''}`,

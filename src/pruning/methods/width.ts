@@ -174,6 +174,8 @@ export const width: PruningMethod<'mlp-width', WidthPlan> = {
     return `${size}-${recipe.criterion}${recipe.reconstruct === 'least-squares' ? '-ls' : ''}`;
   },
 
+  hubTag: 'width-pruning',
+
   card(recipe) {
     const ratio =
       recipe.pruningFraction !== undefined
