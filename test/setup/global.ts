@@ -1,6 +1,7 @@
 // One Postgres for the whole run (TEST_DATABASE_URL, or an embedded one in a temp folder) and one
 // migrated template database; each test file clones its own database from the template
-// (graphile-worker's setup_template_db), so files run in parallel without sharing rows.
+// (graphile-worker's setup_template_db), so files run in parallel without sharing rows. Also the
+// run's fixture cache (test/fixtures/cache.ts): generated checkpoints built once per run.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,6 +15,7 @@ declare module 'vitest' {
   export interface ProvidedContext {
     adminUrl: string;
     templateDatabase: string;
+    fixtureCache: string;
   }
 }
 
@@ -44,12 +46,15 @@ export default async function setup(project: TestProject) {
   await applyMigrations(withDatabase(adminUrl, template), log);
   project.provide('adminUrl', adminUrl);
   project.provide('templateDatabase', template);
+  const fixtureCache = mkdtempSync(join(tmpdir(), 'bonsai-test-fixtures-'));
+  project.provide('fixtureCache', fixtureCache);
 
   return async () => {
     const c = new pg.Client({ connectionString: adminUrl });
     await c.connect();
     await c.query(`DROP DATABASE IF EXISTS ${template} WITH (FORCE)`);
     await c.end();
+    rmSync(fixtureCache, { recursive: true, force: true });
     await embedded?.stop();
     if (home) rmSync(home, { recursive: true, force: true });
   };
