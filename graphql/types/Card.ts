@@ -3,10 +3,9 @@
 import { arg, enumType, extendType, intArg, objectType } from 'nexus';
 import { hardwareRequirements } from '../../src/cards/hardware.js';
 import { HARDWARE_LIMITS } from '../../src/cards/limits.js';
-import { renderCard } from '../../src/cards/render.js';
 import { archOf } from '../../src/cards/sections.js';
 import { BadInputError, ConflictError } from '../../src/errors.js';
-import { cardInput } from '../../src/registry/cards.js';
+import { modelCard } from '../../src/registry/cards.js';
 import { formatModelName } from '../../src/registry/names.js';
 
 export const WeightDtype = enumType({ name: 'WeightDtype', members: ['FP32', 'BF16', 'FP16', 'INT8', 'INT4'] });
@@ -62,9 +61,7 @@ export const ModelCardFields = extendType({
       resolve: async (m, { contextLength, batchSize }, ctx) => {
         if (contextLength != null) checkSize('contextLength', contextLength);
         checkSize('batchSize', batchSize ?? 1);
-        return renderCard(
-          await cardInput(ctx.services.registry, m, { contextLength: contextLength ?? undefined, batchSize: batchSize ?? 1 }),
-        );
+        return modelCard(ctx.services.registry, m, { contextLength: contextLength ?? undefined, batchSize: batchSize ?? 1 });
       },
     });
     t.nonNull.field('hardwareRequirements', {

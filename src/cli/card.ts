@@ -14,7 +14,7 @@ import { readCheckpointFolder, readJsonObjectSync } from '../formats/checkpoint/
 import type { HeldOutReport } from '../pruning/heldOut.js';
 import { RECIPE_FILE } from '../pruning/output.js';
 import { RELATION_OF_METHOD } from '../pruning/recipe.js';
-import { cardInput } from '../registry/cards.js';
+import { modelCard } from '../registry/cards.js';
 import { findStoredCheckpoint } from '../registry/models.js';
 import { withRegistry } from './registry.js';
 
@@ -92,7 +92,7 @@ export async function exportModel(name: string, out: string): Promise<void> {
       for (const f of files) {
         await store.copyBlob(f.sha256, join(tmp, f.path));
       }
-      await writeFile(join(tmp, 'README.md'), renderCard(await cardInput(deps, model)).markdown);
+      await writeFile(join(tmp, 'README.md'), (await modelCard(deps, model)).markdown);
       await rename(tmp, out);
     } catch (err) {
       await rm(tmp, { recursive: true, force: true });

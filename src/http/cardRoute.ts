@@ -4,8 +4,7 @@
 import type { Request, RequestHandler, Response } from 'express';
 import { checkRead } from '../../graphql/auth.js';
 import { createContext, type Services } from '../../graphql/context.js';
-import { renderCard } from '../cards/render.js';
-import { cardInput } from '../registry/cards.js';
+import { modelCard } from '../registry/cards.js';
 import { findModel } from '../registry/models.js';
 import { formatModelName } from '../registry/names.js';
 import { checkParams, checkQuery } from './params.js';
@@ -34,7 +33,7 @@ export function readableRoute<P extends Record<string, string | string[]>>(
 export function cardRoute(services: Services) {
   return readableRoute<{ owner: string; name: string }>(services, async (req, res) => {
     const model = await findModel(services.registry, formatModelName(req.params));
-    const card = renderCard(await cardInput(services.registry, model));
+    const card = await modelCard(services.registry, model);
     res.type('text/markdown; charset=utf-8').send(card.markdown);
   });
 }

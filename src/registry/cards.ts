@@ -1,7 +1,8 @@
 // Gathers a model's card input from the registry: its config and exact parameter count, its
 // parents (with their configs, counts and evaluations, for the deltas), its evaluations, the
 // path to its root and its children per relation.
-import type { CardEvaluation, CardInput, CardParent } from '../cards/input.js';
+import type { Card, CardEvaluation, CardInput, CardParent } from '../cards/input.js';
+import { renderCard } from '../cards/render.js';
 import type { db } from '../db/client.js';
 import { ConflictError } from '../errors.js';
 import { publicRecipe } from './dataNames.js';
@@ -71,4 +72,16 @@ export async function cardInput(
     contextLength: options.contextLength,
     batchSize: options.batchSize,
   };
+}
+
+/**
+ * A model's card, rendered from the registry's rows: what GraphQL's Model.card, the README.md
+ * route, the Hub's file listing and `bonsai export` all serve, so they cannot disagree.
+ */
+export async function modelCard(
+  deps: Pick<RegistryDeps, 'prisma'>,
+  model: db.Model,
+  options: { contextLength?: number; batchSize?: number } = {},
+): Promise<Card> {
+  return renderCard(await cardInput(deps, model, options));
 }

@@ -5,9 +5,8 @@
 // transformers.js looks for it). A revision is one of the model's immutable revisions
 // (src/registry/revisions.ts): `main` and `HEAD` are the newest, a sha (or its prefix) any other.
 import { createHash } from 'node:crypto';
-import { renderCard } from '../cards/render.js';
 import { BonsaiError } from '../errors.js';
-import { cardInput } from './cards.js';
+import { modelCard } from './cards.js';
 import type { RegistryDeps } from './deps.js';
 import { findByName, type ModelRow } from './models.js';
 import { formatModelName, parseModelName } from './names.js';
@@ -120,7 +119,7 @@ export async function repoRevision(
   // The card describes the model as it is now, so only its current revision carries it.
   if (current && model.config && model.parameterCount !== null && (only === undefined || only === 'README.md')) {
     // The card is the repository's README.md, rendered from the registry as the catalog shows it.
-    const card = renderCard(await cardInput(deps, model));
+    const card = await modelCard(deps, model);
     cardData = card.metadata;
     const bytes = Buffer.from(card.markdown, 'utf8');
     const sha256 = createHash('sha256').update(bytes).digest('hex');
