@@ -14,7 +14,7 @@ import { pipeline } from 'node:stream/promises';
 import { BonsaiError } from '../errors.js';
 import { openRegular } from '../formats/regularFile.js';
 import { FolderObjects } from './folderObjects.js';
-import { safetensorsPieces } from './layout.js';
+import { type Pieces, safetensorsPieces } from './layout.js';
 import { decodeManifest, encodeManifest, type Manifest } from './manifest.js';
 import type { ByteRange, ObjectInfo, ObjectStore } from './objects.js';
 
@@ -76,10 +76,14 @@ export class ArtifactStore {
   private readonly manifests = new Map<string, Manifest>();
 
   /** A folder store at `root`, or `objects` (a bucket) with `root` for local files. */
-  constructor(root: string, objects?: ObjectStore, options: { pieceGraceMs?: number } = {}) {
+  /** Every new file stored whole, as before tensor pieces (bench:store's baseline). */
+  readonly wholeFiles: boolean;
+
+  constructor(root: string, objects?: ObjectStore, options: { pieceGraceMs?: number; wholeFiles?: boolean } = {}) {
     this.root = root;
     this.objects = objects ?? new FolderObjects(root);
     this.pieceGraceMs = options.pieceGraceMs ?? PIECE_GRACE_MS;
+    this.wholeFiles = options.wholeFiles ?? false;
   }
 
   /** Where the objects are (a folder, `s3://bucket/prefix`): for logs. */
@@ -197,8 +201,12 @@ export class ArtifactStore {
       for (const name of names) {
         signal?.throwIfAborted();
         const file = join(dir, name);
-        const { sha256, size } = await hashFile(file, signal);
-        if (await this.place(file, sha256, signal)) created.push(sha256);
+        // One read hashes the file and each of its pieces.
+        const ranges = this.wholeFiles ? null : await safetensorsPieces(file);
+        const { sha256, size, pieces } = ranges
+          ? await hashPieces(file, ranges, signal)
+          : { ...(await hashFile(file, signal)), pieces: null };
+        if (await this.place(file, sha256, signal, pieces)) created.push(sha256);
         stored.push({ path: toPosix(name), sha256, size });
       }
       return { files: stored, created };
@@ -449,12 +457,16 @@ export class ArtifactStore {
    * in pieces (layout.ts): each piece the store lacks is written, each it has is touched (so no
    * removal takes it meanwhile), and the manifest last.
    */
-  private async place(file: string, sha256: string, signal?: AbortSignal): Promise<boolean> {
+  private async place(file: string, sha256: string, signal?: AbortSignal, hashed?: HashedPiece[] | null): Promise<boolean> {
     if (await this.hasBlob(sha256)) {
       await rm(file, { force: true });
       return false;
     }
-    const ranges = await safetensorsPieces(file);
+    let ranges: HashedPiece[] | null | undefined = hashed;
+    if (ranges === undefined) {
+      const cut = this.wholeFiles ? null : await safetensorsPieces(file);
+      ranges = cut && (await hashPieces(file, cut, signal)).pieces;
+    }
     if (!ranges) {
       await this.objects.putFile(blobKey(sha256), file, signal);
       return true;
@@ -466,7 +478,7 @@ export class ArtifactStore {
       for (const r of ranges) {
         signal?.throwIfAborted();
         const read = () => createReadStream(file, { start: r.begin, end: r.end - 1, highWaterMark: 1 << 20 });
-        const { sha256: piece } = await hashStream(read(), signal);
+        const piece = r.sha256;
         if (await this.objects.head(pieceKey(piece))) await this.objects.touch(pieceKey(piece));
         else {
           written.push(pieceKey(piece));
@@ -515,6 +527,40 @@ function hashing(hash: ReturnType<typeof createHash>): Transform {
       done(null, chunk);
     },
   });
+}
+
+type HashedPiece = { begin: number; end: number; sha256: string };
+
+/** The file's sha256 and size and each piece's sha256, in one sequential read. */
+async function hashPieces(
+  path: string,
+  ranges: Pieces,
+  signal?: AbortSignal,
+): Promise<{ sha256: string; size: number; pieces: HashedPiece[] }> {
+  const whole = createHash('sha256');
+  const pieces: HashedPiece[] = [];
+  let i = 0;
+  let piece = createHash('sha256');
+  let offset = 0;
+  const finish = () => {
+    pieces.push({ ...ranges[i]!, sha256: piece.digest('hex') });
+    i++;
+    piece = createHash('sha256');
+  };
+  for await (const chunk of createReadStream(path, { highWaterMark: 1 << 20, signal })) {
+    const buf = chunk as Buffer;
+    whole.update(buf);
+    let at = 0;
+    while (at < buf.length && i < ranges.length) {
+      const take = Math.min(buf.length - at, ranges[i]!.end - (offset + at));
+      piece.update(buf.subarray(at, at + take));
+      at += take;
+      if (offset + at === ranges[i]!.end) finish();
+    }
+    offset += buf.length;
+  }
+  if (i !== ranges.length || offset !== ranges.at(-1)!.end) throw new Error(`${path} changed while it was being stored`);
+  return { sha256: whole.digest('hex'), size: offset, pieces };
 }
 
 async function hashFile(path: string, signal?: AbortSignal): Promise<{ sha256: string; size: number }> {
