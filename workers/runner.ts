@@ -7,7 +7,16 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { childEnvironment } from '../src/config.js';
 import type { RegistryDeps } from '../src/registry/deps.js';
-import { cancelRequested, findJob, finishAttempt, isFinished, requeueStale, startJob, waitingRetries } from '../src/registry/jobs/index.js';
+import {
+  cancelRequested,
+  findJob,
+  finishAttempt,
+  isFinished,
+  requeueStale,
+  startJob,
+  waitingRetries,
+  wasHandedBack,
+} from '../src/registry/jobs/index.js';
 import type { JobQueue } from '../src/registry/queue.js';
 import { QUEUE } from '../src/registry/queue.js';
 import { cleanup } from './cleanup.js';
@@ -150,7 +159,7 @@ export class Runner {
       }
       // A process that stopped heartbeating (SIGSTOP, a hang in native code) had its job handed
       // back by the supervisor: it must not hold this slot, nor finish a job that runs elsewhere.
-      if (!killTimer && !handedBack && (await handedBackFrom(this.deps, jobId))) {
+      if (!killTimer && !handedBack && (await wasHandedBack(this.deps, jobId).catch(() => false))) {
         handedBack = true;
         this.deps.log.warn(`job ${jobId} was handed back while its process ${child.pid} still ran; killing it`);
         child.kill('SIGKILL');
@@ -179,12 +188,6 @@ export class Runner {
     while (this.children.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
     for (const child of this.children) child.kill('SIGKILL');
   }
-}
-
-/** Whether the job's row left RUNNING for another state while this runner's process still ran it. */
-async function handedBackFrom(deps: Pick<RegistryDeps, 'prisma'>, jobId: string): Promise<boolean> {
-  const row = await deps.prisma.job.findUnique({ where: { id: jobId }, select: { status: true } }).catch(() => null);
-  return row !== null && row.status === 'QUEUED';
 }
 
 /** Not a failure of the runner: pg-boss retries a job whose handler throws, with its backoff. */

@@ -16,7 +16,7 @@ export { type FinalState, finishAttempt, type JobFailure, type Outcome } from '.
 export { type JobFilter, listJobs } from './list.js';
 export { appendLog, HEARTBEAT_SQL, LOG_LINES, recordError, reportProgress } from './progress.js';
 export { FINISHED, findJob, isFinished, type JobRow, modelWithCheckpoint, parentWithCheckpoint } from './read.js';
-export { isRunning, requeueStale, waitingRetries } from './requeueStale.js';
+export { isRunning, requeueStale, waitingRetries, wasHandedBack } from './requeueStale.js';
 export { retryJob } from './retry.js';
 export { startJob } from './start.js';
 export type { Tx } from './tx.js';

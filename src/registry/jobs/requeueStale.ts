@@ -36,3 +36,12 @@ export async function isRunning(deps: Pick<RegistryDeps, 'prisma'>, id: string):
   const job = await deps.prisma.job.findUnique({ where: { id }, select: { status: true } });
   return job?.status === 'RUNNING';
 }
+
+/**
+ * Whether a job is QUEUED again: the supervisor handed it back (requeueStale) while a worker's
+ * process still runs it, so that worker must stop and leave the retry to the queue.
+ */
+export async function wasHandedBack(deps: Pick<RegistryDeps, 'prisma'>, id: string): Promise<boolean> {
+  const job = await deps.prisma.job.findUnique({ where: { id }, select: { status: true } });
+  return job?.status === 'QUEUED';
+}
