@@ -86,7 +86,8 @@ describe('vocabulary trimming of the shared model to kjv-train.txt', () => {
     // One verse per line, fed line by line (the perplexity protocol): counted the same way.
     const r = await prune(sharedModel, out, recipe([data('kjv-train.txt')], { unit: 'line' }));
     kept = planFor(r.plan, 'vocab').vocab!.kept;
-  }, 120_000);
+    // Encodes all 29,547 verses (4 MB): 62 s on a 2-core machine loaded by other builds.
+  }, 300_000);
 
   it('keeps the smallest exact set: 8,128 tokens (7,217 from the corpus, their merge paths, bytes, specials), not the 10,496 of the merge closure', () => {
     // The figures come from the issue's independent count: 7,217 corpus tokens, their merge-path
@@ -116,7 +117,8 @@ describe('vocabulary trimming of the shared model to kjv-train.txt', () => {
 
   it('tokenises every line of the corpus exactly as the original, with the new ids', () => {
     expectSameTokens(tokenizer(sharedModel), tokenizer(out), kept, lines(data('kjv-train.txt')));
-  }, 120_000);
+    // Every verse twice (both tokenizers), the property at full strength: 56 s on a loaded 2-core machine.
+  }, 300_000);
 
   it('gives the original logits at the kept ids', async () => {
     const tok = tokenizer(sharedModel);
@@ -139,9 +141,19 @@ describe('vocabulary trimming of the shared model to kjv-train.txt', () => {
   });
 
   it('is deterministic: a second run gives byte-identical files', async () => {
-    const again = join(tmp, 'kjv-trim-again');
-    await prune(sharedModel, again, recipe([data('kjv-train.txt')], { unit: 'line' }));
-    expect(sha(again)).toEqual(sha(out));
+    // On the first 3,000 verses, not the whole file: counting, selection and rewriting are one
+    // single-threaded pass whose only inputs are the tokenizer and the text (src/vocab/count.ts,
+    // select.ts), with nothing that changes with the corpus size, so unordered iteration, a clock
+    // or a random value in the output shows on this corpus as on the whole (ties in the counts,
+    // which decide the padding to 64, are as common). The full file took a second full trim.
+    const corpus = join(tmp, 'kjv-3000.txt');
+    writeFileSync(corpus, `${readFileSync(data('kjv-train.txt'), 'utf8').split('\n').slice(0, 3000).join('\n')}\n`);
+    const [first, again] = [join(tmp, 'kjv-3000-trim'), join(tmp, 'kjv-3000-trim-again')];
+    await prune(sharedModel, first, recipe([corpus], { unit: 'line' }));
+    await prune(sharedModel, again, recipe([corpus], { unit: 'line' }));
+    expect(sha(again)).toEqual(sha(first));
+    // A real trim, not the whole vocabulary: the comparison covers rewritten tokenizer and tensors.
+    expect(JSON.parse(readFileSync(join(first, 'config.json'), 'utf8')).vocab_size).toBeLessThan(32_000);
   }, 120_000);
 });
 
@@ -176,14 +188,19 @@ describe('vocabulary trimming of fixtures with the Qwen3 and Gemma-3 tokenizers'
       const original = tokenizer(parent);
       const trimmed = tokenizer(child);
       expectSameTokens(original, trimmed, kept, lines(data(corpus)));
-      // Counted as whole documents (the default), text spanning lines keeps its tokens too: every
-      // run of 5 consecutive lines with its line breaks (".\n" and "\n\t\t" in byte-level BPE),
-      // every blank-line-separated block, and the whole file.
+      // Counted as whole documents (the default), text spanning lines keeps its tokens too: runs of
+      // 5 consecutive lines with their line breaks (".\n" and "\n\t\t" in byte-level BPE), every
+      // blank-line-separated block, and the whole file. The runs start every 4 lines, so they
+      // overlap by one and every line break lies inside a run, whole lines on both sides (or, for
+      // a run dropped for holding a blank line, inside its block); starting one at every line
+      // encoded the corpus 5 times over (the slowest part of this file) to see each break again
+      // at other offsets. If a trim lost a token that a break makes, the run holding that break
+      // would still come out different.
       const all = readFileSync(data(corpus), 'utf8').split('\n');
-      const chunks = Array.from({ length: all.length - 4 }, (_, i) => all.slice(i, i + 5))
+      const chunks = Array.from({ length: Math.floor((all.length - 1) / 4) }, (_, k) => all.slice(4 * k, 4 * k + 5))
         .filter((c) => c.every((l) => l.trim() !== ''))
         .map((c) => c.join('\n'));
-      expect(chunks.length).toBeGreaterThan(1000);
+      expect(chunks.length).toBeGreaterThan(500);
       expectSameTokens(original, trimmed, kept, chunks);
       expectSameTokens(original, trimmed, kept, readFileSync(data(corpus), 'utf8').split(/\n\s*\n/));
       expectSameTokens(original, trimmed, kept, [readFileSync(data(corpus), 'utf8')]);
