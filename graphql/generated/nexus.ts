@@ -46,6 +46,15 @@ declare global {
 }
 
 export interface NexusGenInputs {
+  AttentionRecipeInput: { // input type
+    calibration?: string | null; // String
+    criterion: string | null; // String
+    numAttentionHeads?: number | null; // Int
+    numKeyValueHeads?: number | null; // Int
+    pruningFraction?: number | null; // Float
+    samples?: number | null; // Int
+    unit: string | null; // String
+  }
   DepthRecipeInput: { // input type
     calibration?: string | null; // String
     count?: number | null; // Int
@@ -103,6 +112,7 @@ export interface NexusGenInputs {
     relation: NexusGenEnums['Relation']; // Relation!
   }
   PruningRecipeInput: { // input type
+    attention?: NexusGenInputs['AttentionRecipeInput'] | null; // AttentionRecipeInput
     depth?: NexusGenInputs['DepthRecipeInput'] | null; // DepthRecipeInput
     mlpWidth?: NexusGenInputs['MlpWidthRecipeInput'] | null; // MlpWidthRecipeInput
     sparsity?: NexusGenInputs['SparsityRecipeInput'] | null; // SparsityRecipeInput
@@ -134,7 +144,7 @@ export interface NexusGenEnums {
   ModelKind: "BASE" | "DERIVED"
   ModelOrderField: "BYTE_SIZE" | "CREATED_AT" | "NAME" | "PARAMETER_COUNT" | "UPDATED_AT"
   ModelStatus: "EVALUATING" | "FAILED" | "PROCESSING" | "QUEUED" | "READY"
-  Relation: "ADAPTER" | "DEPTH_PRUNED" | "DISTILLED" | "FINETUNED" | "MERGED" | "QUANTIZED" | "SPARSIFIED" | "VOCAB_TRIMMED" | "WIDTH_PRUNED"
+  Relation: "ADAPTER" | "ATTENTION_PRUNED" | "DEPTH_PRUNED" | "DISTILLED" | "FINETUNED" | "MERGED" | "QUANTIZED" | "SPARSIFIED" | "VOCAB_TRIMMED" | "WIDTH_PRUNED"
   SortDirection: "ASC" | "DESC"
   TokenRole: "ADMIN" | "MAINTAINER" | "READER"
   WeightDtype: "BF16" | "FP16" | "FP32" | "INT4" | "INT8"
@@ -153,6 +163,16 @@ export interface NexusGenScalars {
 
 export interface NexusGenObjects {
   ApiToken: TokenSource;
+  AttentionRecipe: { // root type
+    calibration?: string | null; // String
+    criterion?: string | null; // String
+    method: string; // String!
+    numAttentionHeads?: number | null; // Int
+    numKeyValueHeads?: number | null; // Int
+    pruningFraction?: number | null; // Float
+    samples?: number | null; // Int
+    unit?: string | null; // String
+  }
   ComponentParameters: { // root type
     after: NexusGenScalars['BigInt']; // BigInt!
     before: NexusGenScalars['BigInt']; // BigInt!
@@ -313,7 +333,7 @@ export interface NexusGenInterfaces {
 }
 
 export interface NexusGenUnions {
-  Recipe: NexusGenRootTypes['DepthRecipe'] | NexusGenRootTypes['ExternalRecipe'] | NexusGenRootTypes['MlpWidthRecipe'] | NexusGenRootTypes['SparsityRecipe'] | NexusGenRootTypes['VocabRecipe'];
+  Recipe: NexusGenRootTypes['AttentionRecipe'] | NexusGenRootTypes['DepthRecipe'] | NexusGenRootTypes['ExternalRecipe'] | NexusGenRootTypes['MlpWidthRecipe'] | NexusGenRootTypes['SparsityRecipe'] | NexusGenRootTypes['VocabRecipe'];
 }
 
 export type NexusGenRootTypes = NexusGenInterfaces & NexusGenObjects & NexusGenUnions
@@ -330,6 +350,16 @@ export interface NexusGenFieldTypes {
     prefix: string; // String!
     revokedAt: NexusGenScalars['DateTime'] | null; // DateTime
     role: NexusGenEnums['TokenRole']; // TokenRole!
+  }
+  AttentionRecipe: { // field return type
+    calibration: string | null; // String
+    criterion: string | null; // String
+    method: string; // String!
+    numAttentionHeads: number | null; // Int
+    numKeyValueHeads: number | null; // Int
+    pruningFraction: number | null; // Float
+    samples: number | null; // Int
+    unit: string | null; // String
   }
   ComponentParameters: { // field return type
     after: NexusGenScalars['BigInt']; // BigInt!
@@ -643,6 +673,16 @@ export interface NexusGenFieldTypeNames {
     prefix: 'String'
     revokedAt: 'DateTime'
     role: 'TokenRole'
+  }
+  AttentionRecipe: { // field return type name
+    calibration: 'String'
+    criterion: 'String'
+    method: 'String'
+    numAttentionHeads: 'Int'
+    numKeyValueHeads: 'Int'
+    pruningFraction: 'Float'
+    samples: 'Int'
+    unit: 'String'
   }
   ComponentParameters: { // field return type name
     after: 'BigInt'
@@ -1059,7 +1099,7 @@ export interface NexusGenArgTypes {
 }
 
 export interface NexusGenAbstractTypeMembers {
-  Recipe: "DepthRecipe" | "ExternalRecipe" | "MlpWidthRecipe" | "SparsityRecipe" | "VocabRecipe"
+  Recipe: "AttentionRecipe" | "DepthRecipe" | "ExternalRecipe" | "MlpWidthRecipe" | "SparsityRecipe" | "VocabRecipe"
   Node: "ApiToken" | "Evaluation" | "Job" | "LineageEdge" | "Model"
 }
 

@@ -12,7 +12,7 @@ export const Relation = enumType({
   name: 'Relation',
   description:
     "How a child was made from its parent. FINETUNED, ADAPTER, MERGED and QUANTIZED are Hugging Face's base_model_relation values.",
-  members: ['WIDTH_PRUNED', 'DEPTH_PRUNED', 'VOCAB_TRIMMED', 'SPARSIFIED', 'FINETUNED', 'QUANTIZED', 'MERGED', 'ADAPTER', 'DISTILLED'],
+  members: ['WIDTH_PRUNED', 'DEPTH_PRUNED', 'VOCAB_TRIMMED', 'ATTENTION_PRUNED', 'SPARSIFIED', 'FINETUNED', 'QUANTIZED', 'MERGED', 'ADAPTER', 'DISTILLED'],
 });
 
 export const JobKind = enumType({ name: 'JobKind', members: ['PRUNE', 'EVALUATE', 'EXPORT_ONNX'] });

@@ -17,6 +17,9 @@ export const RECONSTRUCTIONS = ['none', 'least-squares'] as const;
 export const DEPTH_RECONSTRUCTIONS = ['none', 'linear'] as const;
 /** How a corpus is tokenised for vocabulary trimming. */
 export const CORPUS_UNITS = ['document', 'line'] as const;
+/** What attention pruning removes: whole key/value groups (a KV head with its query heads), or query heads from every group. */
+export const ATTENTION_UNITS = ['query-group', 'query-head'] as const;
+export const ATTENTION_CRITERIA = ['magnitude', 'activation'] as const;
 export type CorpusUnit = (typeof CORPUS_UNITS)[number];
 
 /**
@@ -339,17 +342,87 @@ export const vocabRecipe = z
     ),
   );
 
-/** Every method's schema, in the order the CLI, the API and the catalog list them. */
-export const METHOD_SCHEMAS = [widthRecipe, depthRecipe, sparsityRecipe, vocabRecipe] as const;
+export const attentionRecipe = z
+  .object({
+    method: z.literal('attention'),
+    unit: z
+      .enum(ATTENTION_UNITS, { error: `must be ${ATTENTION_UNITS.join(' or ')}` })
+      .default('query-group')
+      .meta(
+        meta(
+          'query-group: remove whole key/value groups (a KV head with all its query heads); query-head: remove the same number of query heads from every group (grouped-query attention stays valid).',
+        ),
+      ),
+    criterion: z
+      .enum(ATTENTION_CRITERIA, { error: `must be ${ATTENTION_CRITERIA.join(' or ')}` })
+      .default('magnitude')
+      .meta(
+        meta(
+          'Head importance: magnitude (L2 norm of the weights the head owns: its q/k/v_proj rows and o_proj columns), or activation (Minitron, Muralidharan et al. 2024 §2.2: L2 norm of the head’s attention output before o_proj, mean over each sequence, L2 over sequences; needs calibration).',
+        ),
+      ),
+    pruningFraction: fraction
+      .optional()
+      .meta(
+        meta('Fraction of the key/value groups (query-group) or of the query heads of each group (query-head) to remove in every layer.'),
+      ),
+    numAttentionHeads: z
+      .number()
+      .int('must be an integer')
+      .positive('must be positive')
+      .max(MAX_DIMENSION, `must be at most ${MAX_DIMENSION} (2^24)`)
+      .optional()
+      .meta(meta('Target num_attention_heads (a multiple of the heads per group for query-group, of the groups for query-head).')),
+    numKeyValueHeads: z
+      .number()
+      .int('must be an integer')
+      .positive('must be positive')
+      .max(MAX_DIMENSION, `must be at most ${MAX_DIMENSION} (2^24)`)
+      .optional()
+      .meta(meta('Target num_key_value_heads (query-group only).')),
+    calibration: calibration('the activation criterion').optional(),
+    samples,
+  })
+  .strict()
+  .meta(
+    meta(
+      'Remove attention heads in every layer, each layer its own: whole key/value groups or query heads within every group, ranked by an importance criterion. Give exactly one of pruningFraction, numAttentionHeads, numKeyValueHeads.',
+    ),
+  )
+  .superRefine((r, ctx) => {
+    if (r.criterion === 'activation' && r.calibration === undefined)
+      ctx.addIssue({ code: 'custom', path: ['calibration'], message: 'is required for the activation criterion' });
+    if (r.criterion !== 'activation' && r.calibration !== undefined)
+      ctx.addIssue({ code: 'custom', path: ['calibration'], message: 'is only used by the activation criterion' });
+    if (r.criterion !== 'activation' && r.samples !== undefined)
+      ctx.addIssue({ code: 'custom', path: ['samples'], message: 'is only used by the activation criterion' });
+    const given = [r.pruningFraction, r.numAttentionHeads, r.numKeyValueHeads].filter((v) => v !== undefined).length;
+    if (given !== 1)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['pruningFraction'],
+        message: 'give exactly one of pruningFraction, numAttentionHeads, numKeyValueHeads',
+      });
+    if (r.unit === 'query-head' && r.numKeyValueHeads !== undefined)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['numKeyValueHeads'],
+        message: 'query-head pruning keeps every key/value group; use numAttentionHeads or unit query-group',
+      });
+  });
 
-export const recipeSchema = z.discriminatedUnion('method', [widthRecipe, depthRecipe, sparsityRecipe, vocabRecipe], {
-  error: 'method must be one of mlp-width, depth, sparsity, vocab',
+/** Every method's schema, in the order the CLI, the API and the catalog list them. */
+export const METHOD_SCHEMAS = [widthRecipe, depthRecipe, sparsityRecipe, vocabRecipe, attentionRecipe] as const;
+
+export const recipeSchema = z.discriminatedUnion('method', [widthRecipe, depthRecipe, sparsityRecipe, vocabRecipe, attentionRecipe], {
+  error: 'method must be one of mlp-width, depth, sparsity, vocab, attention',
 });
 
 export type WidthRecipe = z.infer<typeof widthRecipe>;
 export type DepthRecipe = z.infer<typeof depthRecipe>;
 export type SparsityRecipe = z.infer<typeof sparsityRecipe>;
 export type VocabRecipe = z.infer<typeof vocabRecipe>;
+export type AttentionRecipe = z.infer<typeof attentionRecipe>;
 export type Recipe = z.infer<typeof recipeSchema>;
 export type Method = Recipe['method'];
 
