@@ -1,4 +1,4 @@
-// The seed recipes the demo spawns on the shared model: the four methods of the seeds, and the
+// The seed recipes the demo spawns on the shared model: the five methods of the seeds, and the
 // training-free recoveries beside what they recover (SparseGPT, the least-squares refit of width
 // pruning, the linear stand-in of depth pruning), each as a user would submit it through the API. `parent` names another seed (or the base), so the tree
 // grows past two generations.
@@ -66,6 +66,12 @@ export function demoSeeds(calibration: string, samples: number): DemoSeed[] {
       parent: 'base',
       recipe: { method: 'depth', criterion: 'block-influence', count: 2, reconstruct: 'linear', calibration, samples },
       label: 'depth, 2 blocks by block influence + linear stand-in',
+    },
+    {
+      name: `${DEMO_BASE}-heads50-activation`,
+      parent: 'base',
+      recipe: { method: 'attention', unit: 'query-group', criterion: 'activation', pruningFraction: 0.5, calibration, samples },
+      label: 'attention, half the heads by activation (Minitron)',
     },
     {
       name: `${DEMO_BASE}-vocab-kjv`,

@@ -49,7 +49,7 @@ describe('bonsai demo', () => {
       }),
     });
     const nodes = ((await res.json()) as { data: { modelTree: { nodes: TreeNode[] } } }).data.modelTree.nodes;
-    expect(nodes).toHaveLength(11);
+    expect(nodes).toHaveLength(12);
     expect(Math.max(...nodes.map((n) => n.depth))).toBeGreaterThanOrEqual(2);
     for (const n of nodes) expect(n.model.status, n.model.name).toBe('READY');
 
@@ -63,6 +63,8 @@ describe('bonsai demo', () => {
     expect(params['bible/tiny-llama-kjv-width40-maw-ls']).toBe(params['bible/tiny-llama-kjv-width40-maw']);
     expect(params['bible/tiny-llama-kjv-depth2-bi-linear']).toBe(BASE - 2 * BLOCK);
     expect(params['bible/tiny-llama-kjv-sparsegpt-2of4']).toBe(BASE);
+    // Half of the 6 heads (each its own key/value group): q/k/v lose 3 × 32 rows of 192, o_proj as many columns.
+    expect(params['bible/tiny-llama-kjv-heads50-activation']).toBe(BASE - LAYERS * 4 * 3 * 32 * HIDDEN);
     // Sparsity keeps the tensors dense.
     expect(params['bible/tiny-llama-kjv-wanda50']).toBe(BASE);
     // Trimming slices the tied 32,000 × 192 embedding to the kept tokens, a multiple of 64.

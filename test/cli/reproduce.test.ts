@@ -43,6 +43,10 @@ const RECIPES: Array<[string, Record<string, unknown>]> = [
   ['depth by block influence', { method: 'depth', criterion: 'block-influence', count: 1, calibration: 'DATA', samples: 256 }],
   ['Wanda 2:4', { method: 'sparsity', criterion: 'wanda', pattern: '2:4', calibration: 'DATA', samples: 256 }],
   ['vocabulary', { method: 'vocab', corpus: ['DATA'] }],
+  [
+    'attention heads by activation',
+    { method: 'attention', unit: 'query-group', criterion: 'activation', pruningFraction: 0.5, calibration: 'DATA', samples: 256 },
+  ],
 ];
 
 describe('the card’s reproduce command', () => {
