@@ -1,4 +1,5 @@
 export * from './types/ApiToken.js';
+export * from './types/AuthorCard.js';
 export * from './types/Card.js';
 export * from './types/DataFile.js';
 export * from './types/Evaluation.js';

@@ -480,6 +480,7 @@ export interface NexusGenFieldTypes {
   Model: { // field return type
     ancestors: NexusGenRootTypes['Model'][]; // [Model!]!
     architecture: string | null; // String
+    authorCard: string | null; // String
     byteSize: NexusGenScalars['BigInt'] | null; // BigInt
     card: NexusGenRootTypes['ModelCard']; // ModelCard!
     childCounts: NexusGenRootTypes['RelationCount'][]; // [RelationCount!]!
@@ -803,6 +804,7 @@ export interface NexusGenFieldTypeNames {
   Model: { // field return type name
     ancestors: 'Model'
     architecture: 'String'
+    authorCard: 'String'
     byteSize: 'BigInt'
     card: 'ModelCard'
     childCounts: 'RelationCount'
