@@ -36,7 +36,7 @@ describe('typed recipe input', () => {
   it('is a oneOf input with one member per method, each with its fields, defaults and descriptions', async () => {
     const recipe = await inputType('PruningRecipeInput');
     expect(recipe.isOneOf).toBe(true);
-    expect(recipe.inputFields.map((f) => f.name).sort()).toEqual(['depth', 'mlpWidth', 'sparsity', 'vocab']);
+    expect(recipe.inputFields.map((f) => f.name).sort()).toEqual(['attention', 'depth', 'mlpWidth', 'sparsity', 'vocab']);
     const expected: Record<string, string[]> = {
       MlpWidthRecipeInput: [
         'calibration',
@@ -52,6 +52,7 @@ describe('typed recipe input', () => {
       DepthRecipeInput: ['calibration', 'count', 'criterion', 'dampening', 'last', 'layers', 'reconstruct', 'samples'],
       SparsityRecipeInput: ['calibration', 'criterion', 'dampening', 'pattern', 'samples', 'scope', 'sparsity'],
       VocabRecipeInput: ['corpus', 'minFrequency', 'roundTo', 'unit', 'vocabSize'],
+      AttentionRecipeInput: ['calibration', 'criterion', 'numAttentionHeads', 'numKeyValueHeads', 'pruningFraction', 'samples', 'unit'],
     };
     for (const [type, fields] of Object.entries(expected)) {
       const t = await inputType(type);
@@ -65,6 +66,8 @@ describe('typed recipe input', () => {
     expect(width.inputFields.find((f) => f.name === 'pruningFraction')?.description).toMatch(/in \[0, 1\)/);
     const vocab = await inputType('VocabRecipeInput');
     expect(vocab.inputFields.find((f) => f.name === 'corpus')?.type).toMatchObject({ kind: 'NON_NULL' });
+    const attention = await inputType('AttentionRecipeInput');
+    expect(attention.inputFields.find((f) => f.name === 'unit')).toMatchObject({ defaultValue: '"query-group"' });
     const task = await inputType('EvaluationTaskInput');
     expect(task.inputFields.map((f) => f.name).sort()).toEqual(['contextLength', 'data', 'limit', 'stride', 'task']);
   });
