@@ -3,7 +3,7 @@
 // byte for byte (a vocabulary trim keeps every block, a width prune keeps attention and norms, a
 // depth prune keeps its remaining blocks under new names) shares that piece with its parent;
 // anything else, or a file the strict header reader refuses, is one piece, the whole file.
-import { open } from 'node:fs/promises';
+import { type FileHandle, open } from 'node:fs/promises';
 import { checkHeaderLength, parseHeader } from '../formats/safetensors/header.js';
 
 /** Byte ranges [begin, end) that cover the file in order, without gaps; empty ones left out. */
@@ -13,6 +13,15 @@ export type Pieces = Array<{ begin: number; end: number }>;
 export async function safetensorsPieces(path: string): Promise<Pieces | null> {
   const handle = await open(path, 'r');
   try {
+    return await safetensorsPiecesOf(handle, path);
+  } finally {
+    await handle.close();
+  }
+}
+
+/** The same, of a file already open (an import reads only through its confined descriptor). */
+export async function safetensorsPiecesOf(handle: FileHandle, path: string): Promise<Pieces | null> {
+  {
     const { size } = await handle.stat();
     if (size < 8) return null;
     const prefix = Buffer.alloc(8);
@@ -30,7 +39,5 @@ export async function safetensorsPieces(path: string): Promise<Pieces | null> {
     const pieces: Pieces = [{ begin: 0, end: header.dataStart }];
     for (const t of header.tensors) if (t.end > t.begin) pieces.push({ begin: t.begin, end: t.end });
     return pieces;
-  } finally {
-    await handle.close();
   }
 }

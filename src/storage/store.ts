@@ -14,7 +14,7 @@ import { pipeline } from 'node:stream/promises';
 import { BonsaiError } from '../errors.js';
 import { openRegular } from '../formats/regularFile.js';
 import { FolderObjects } from './folderObjects.js';
-import { type Pieces, safetensorsPieces } from './layout.js';
+import { type Pieces, safetensorsPieces, safetensorsPiecesOf } from './layout.js';
 import { decodeManifest, encodeManifest, type Manifest } from './manifest.js';
 import type { ByteRange, ObjectInfo, ObjectStore } from './objects.js';
 
@@ -165,8 +165,18 @@ export class ArtifactStore {
         const { handle } = await openRegular(source, { roots });
         let first: { sha256: string; size: number };
         try {
-          first = await hashStream(handle.createReadStream({ start: 0, autoClose: false }), signal);
-          if (!(await this.hasBlob(first.sha256))) {
+          const ranges = this.wholeFiles ? null : await safetensorsPiecesOf(handle, source);
+          const whole = handle.createReadStream({ start: 0, autoClose: false });
+          const hashed = ranges ? await hashPieces(whole, ranges, source, signal) : { ...(await hashStream(whole, signal)), pieces: null };
+          first = hashed;
+          if (hashed.pieces && !(await this.hasBlob(first.sha256))) {
+            // In pieces straight from the descriptor: each new piece is staged and checked against
+            // the hash of the first read, so no copy of the whole file is made.
+            // Streams on the descriptor's number: one per piece, none owning (or listening on) the handle.
+            const read = (r: Range) => createReadStream('', { fd: handle.fd, start: r.begin, end: r.end - 1, autoClose: false });
+            await this.placePieces(first.sha256, hashed.pieces, read, signal, { verify: source });
+            created.push(first.sha256);
+          } else if (!(await this.hasBlob(first.sha256))) {
             tmp ??= await this.tempDir('import');
             const staged = join(tmp, String(i));
             const copy = createHash('sha256');
@@ -204,7 +214,7 @@ export class ArtifactStore {
         // One read hashes the file and each of its pieces.
         const ranges = this.wholeFiles ? null : await safetensorsPieces(file);
         const { sha256, size, pieces } = ranges
-          ? await hashPieces(file, ranges, signal)
+          ? await hashPieces(createReadStream(file, { highWaterMark: 1 << 20 }), ranges, file, signal)
           : { ...(await hashFile(file, signal)), pieces: null };
         if (await this.place(file, sha256, signal, pieces)) created.push(sha256);
         stored.push({ path: toPosix(name), sha256, size });
@@ -465,36 +475,66 @@ export class ArtifactStore {
     let ranges: HashedPiece[] | null | undefined = hashed;
     if (ranges === undefined) {
       const cut = this.wholeFiles ? null : await safetensorsPieces(file);
-      ranges = cut && (await hashPieces(file, cut, signal)).pieces;
+      ranges = cut && (await hashPieces(createReadStream(file, { highWaterMark: 1 << 20 }), cut, file, signal)).pieces;
     }
     if (!ranges) {
       await this.objects.putFile(blobKey(sha256), file, signal);
       return true;
     }
-    const pieces: Manifest['pieces'] = [];
+    await this.placePieces(
+      sha256,
+      ranges,
+      (r) => createReadStream(file, { start: r.begin, end: r.end - 1, highWaterMark: 1 << 20 }),
+      signal,
+    );
+    await rm(file, { force: true });
+    return true;
+  }
+
+  /**
+   * Writes the pieces the store lacks (touching those it has, so no removal takes them meanwhile),
+   * then the manifest. With `verify` (a file that is not this process's own), each new piece is
+   * staged locally and its hash checked before it becomes an object.
+   */
+  private async placePieces(
+    sha256: string,
+    ranges: HashedPiece[],
+    read: (r: Range) => Readable,
+    signal?: AbortSignal,
+    options: { verify?: string } = {},
+  ): Promise<void> {
     // The pieces this call wrote, removed again if it fails (a kill leaves them to the sweep).
     const written: string[] = [];
+    const tmp = options.verify ? await this.tempDir('pieces') : undefined;
     try {
       for (const r of ranges) {
         signal?.throwIfAborted();
-        const read = () => createReadStream(file, { start: r.begin, end: r.end - 1, highWaterMark: 1 << 20 });
-        const piece = r.sha256;
-        if (await this.objects.head(pieceKey(piece))) await this.objects.touch(pieceKey(piece));
-        else {
-          written.push(pieceKey(piece));
-          await this.objects.putStream(pieceKey(piece), read(), signal);
+        const key = pieceKey(r.sha256);
+        if (await this.objects.head(key)) {
+          await this.objects.touch(key);
+          continue;
         }
-        pieces.push({ sha256: piece, size: r.end - r.begin });
+        if (tmp) {
+          const staged = join(tmp, r.sha256);
+          const hash = createHash('sha256');
+          await pipeline(read(r), hashing(hash), createWriteStream(staged), { signal });
+          if (hash.digest('hex') !== r.sha256) throw new Error(`${options.verify} changed while it was being imported`);
+          written.push(key);
+          await this.objects.putFile(key, staged, signal);
+        } else {
+          written.push(key);
+          await this.objects.putStream(key, read(r), signal);
+        }
       }
     } catch (err) {
       await this.objects.remove(written).catch(() => {});
       throw err;
+    } finally {
+      if (tmp) await rm(tmp, { recursive: true, force: true });
     }
-    const manifest: Manifest = { size: ranges.at(-1)!.end, pieces };
+    const manifest: Manifest = { size: ranges.at(-1)!.end, pieces: ranges.map((r) => ({ sha256: r.sha256, size: r.end - r.begin })) };
     await this.objects.putStream(manifestKey(sha256), encodeManifest(manifest), signal);
     this.manifests.set(sha256, manifest);
-    await rm(file, { force: true });
-    return true;
   }
 }
 
@@ -529,12 +569,14 @@ function hashing(hash: ReturnType<typeof createHash>): Transform {
   });
 }
 
-type HashedPiece = { begin: number; end: number; sha256: string };
+type Range = { begin: number; end: number };
+type HashedPiece = Range & { sha256: string };
 
 /** The file's sha256 and size and each piece's sha256, in one sequential read. */
 async function hashPieces(
-  path: string,
+  stream: AsyncIterable<unknown>,
   ranges: Pieces,
+  path: string,
   signal?: AbortSignal,
 ): Promise<{ sha256: string; size: number; pieces: HashedPiece[] }> {
   const whole = createHash('sha256');
@@ -547,7 +589,8 @@ async function hashPieces(
     i++;
     piece = createHash('sha256');
   };
-  for await (const chunk of createReadStream(path, { highWaterMark: 1 << 20, signal })) {
+  for await (const chunk of stream) {
+    signal?.throwIfAborted();
     const buf = chunk as Buffer;
     whole.update(buf);
     let at = 0;
