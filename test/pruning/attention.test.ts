@@ -119,6 +119,27 @@ describe('attention head pruning: plan', () => {
       /recipe\.unit: .*one query head per key\/value head/,
     );
     expect(() => planPrune(shared, parseRecipe({ method: 'attention', numAttentionHeads: 7 }))).toThrow(/recipe\.numAttentionHeads/);
+    // A fraction too small to remove one unit is refused, not silently ignored: 0.25 × 2 groups.
+    const gqa = { ...shared, num_attention_heads: 8, num_key_value_heads: 2, head_dim: 24 };
+    expect(() => planPrune(gqa, parseRecipe({ method: 'attention', pruningFraction: 0.25 }))).toThrow(
+      /recipe\.pruningFraction: removes no key\/value group/,
+    );
+    expect(() => planPrune(gqa, parseRecipe({ method: 'attention', unit: 'query-head', pruningFraction: 0.2 }))).toThrow(
+      /recipe\.pruningFraction: removes no query head/,
+    );
+    // BERT derives head_dim from hidden_size / num_attention_heads (BertSelfAttention.attention_head_size).
+    const bert = {
+      architectures: ['BertForMaskedLM'],
+      model_type: 'bert',
+      hidden_size: 32,
+      intermediate_size: 64,
+      num_hidden_layers: 2,
+      num_attention_heads: 4,
+      vocab_size: 128,
+      max_position_embeddings: 64,
+      type_vocab_size: 2,
+    };
+    expect(() => planPrune(bert, parseRecipe({ method: 'attention', pruningFraction: 0.5 }))).toThrow(/recipe\.method/);
     expect(() => parseRecipe({ method: 'attention', unit: 'query-head', numKeyValueHeads: 1 })).toThrow(/recipe\.numKeyValueHeads/);
     expect(() => parseRecipe({ method: 'attention', criterion: 'activation', pruningFraction: 0.5 })).toThrow(/recipe\.calibration/);
     expect(() => parseRecipe({ method: 'attention', pruningFraction: 0.5, numAttentionHeads: 2 })).toThrow(/recipe\.pruningFraction/);

@@ -63,6 +63,11 @@ export function keptHeads(arch: ArchConfig, r: AttentionRecipe): { keptGroups: n
         );
       kept = r.numAttentionHeads / perGroup;
     }
+    if ((r.pruningFraction ?? 0) > 0 && kept === G)
+      throw new BadInputError(
+        'recipe.pruningFraction',
+        `removes no key/value group: ${r.pruningFraction} × ${G} groups rounds down to 0 (at least ${(1 / G).toFixed(4)} removes one)`,
+      );
     return { keptGroups: kept, keptPerGroup: perGroup };
   }
   let kept = perGroup - removedOf(r.pruningFraction ?? 0, perGroup);
