@@ -171,6 +171,9 @@ describe.skipIf(!hasChromium)('web catalog (chromium)', () => {
 
       // Filters, sort and page live in the URL: reload, back and forward keep them.
       await page.goto(`${api.server.url}/#/`);
+      // On a phone the filters are folded away (the first screen shows models): unfold them once for the session.
+      const more = page.locator('details.more-filters');
+      if (!(await more.evaluate((d) => (d as unknown as { open: boolean }).open))) await more.locator('summary').click();
       await page.getByLabel('Search').fill('tiny');
       await page.getByLabel('Sort').selectOption('NAME:ASC');
       await page.getByLabel('Per page').selectOption('5');

@@ -143,6 +143,8 @@ describe.skipIf(!hasChromium)('model page and tree (chromium)', () => {
       // Keyboard: Right selects the next tab and moves focus; End the last, Home the first, Left wraps.
       await tabs.first().focus();
       await page.keyboard.press('ArrowRight');
+      await expect.poll(hashOf).toBe(`#/model/${WIDTH}?tab=use`);
+      await page.keyboard.press('ArrowRight');
       await expect.poll(hashOf).toBe(`#/model/${WIDTH}?tab=files`);
       expect(await page.evaluate('document.activeElement.id')).toBe('tab-files');
       await page.getByRole('tabpanel').getByRole('link', { name: 'model.safetensors' }).waitFor();
@@ -154,7 +156,7 @@ describe.skipIf(!hasChromium)('model page and tree (chromium)', () => {
       await expect.poll(hashOf).toBe(`#/model/${WIDTH}?tab=jobs`);
       expect(await page.getByRole('tab', { selected: true }).textContent()).toMatch(/^Jobs/);
       // Only the selected tab is in the Tab order.
-      expect(await tabs.evaluateAll((ts) => ts.map((t) => t.getAttribute('tabindex')))).toEqual(['-1', '-1', '-1', '-1', '-1', '0']);
+      expect(await tabs.evaluateAll((ts) => ts.map((t) => t.getAttribute('tabindex')))).toEqual(['-1', '-1', '-1', '-1', '-1', '-1', '0']);
 
       // Reload keeps the tab; back and forward walk the tabs visited.
       await page.getByRole('tab', { name: /Evaluations/ }).click();
@@ -321,10 +323,12 @@ describe.skipIf(!hasChromium)('model page and tree (chromium)', () => {
 
       // No token, then a wrong one: two different messages.
       await page.getByRole('button', { name: 'Spawn' }).click();
-      await page.getByText('This needs an API token').waitFor();
+      await page.getByRole('alert').filter({ hasText: 'This needs an API token' }).waitFor();
       await page.getByLabel('API token').fill('hf_bonsai_not-a-real-token');
       await page.getByRole('button', { name: 'Spawn' }).click();
-      await page.getByText('The API token was refused').waitFor();
+      await page.getByRole('alert').filter({ hasText: 'The API token was refused' }).waitFor();
+      // The refused token is not kept: the catalog's pages still read without it.
+      expect(await page.evaluate("sessionStorage.getItem('bonsai-token')")).toBeNull();
       await shot(`spawn-wrong-token-${tag}`);
 
       // A maintainer's token lists the import roots' text files, by root-relative names only.
@@ -348,5 +352,116 @@ describe.skipIf(!hasChromium)('model page and tree (chromium)', () => {
       expect(consoleErrors).toEqual([]);
     },
     240_000,
+  );
+
+  it.each(SIZES)(
+    'at %s: the author README.md beside the generated card, copy buttons beside the code, the list uses the screen',
+    async (_size, viewport, tag) => {
+      consoleErrors.length = 0;
+      await page.setViewportSize(viewport);
+      const phone = tag === 'phone';
+      // The catalog: on a phone the first screen shows models (the filters folded); one architecture is said once.
+      await page.goto(`${api.server.url}/#/`);
+      await page.evaluate("sessionStorage.removeItem('bonsai-filters-open')");
+      await page.reload();
+      const first = page.locator('td[data-label="Model"] a').first();
+      await first.waitFor();
+      expect((await first.boundingBox())!.y).toBeLessThan(viewport.height);
+      expect(await page.locator('details.more-filters').evaluate((d) => (d as unknown as { open: boolean }).open)).toBe(!phone);
+      await page.getByText('architecture LlamaForCausalLM').waitFor();
+      expect(await page.getByText('LlamaForCausalLM').count()).toBe(1);
+      if (!phone) {
+        // The table takes the width: no name wraps at 1,440 px.
+        const wrapped = await page
+          .locator('td[data-label="Model"] a')
+          .evaluateAll((as) => as.filter((a) => (a as unknown as { getClientRects(): unknown[] }).getClientRects().length > 1).length);
+        expect(wrapped).toBe(0);
+      }
+      await shot(`catalog-first-screen-${tag}`);
+
+      // The root's own README.md, and Bonsai's card beside it (side by side on a desktop, one after the other on a phone).
+      await page.goto(`${api.server.url}/#/model/${ROOT}`);
+      await page.getByRole('heading', { name: ROOT, exact: true, level: 1 }).waitFor();
+      await shot(`author-card-loading-${tag}`);
+      const author = page.getByRole('region', { name: 'README.md from the author' });
+      await author.getByText('A small but really trained causal language model').waitFor();
+      const generated = page.getByRole('region', { name: 'model card' });
+      await generated.getByText('Hardware requirements').first().waitFor();
+      const [a, g] = [(await author.boundingBox())!, (await generated.boundingBox())!];
+      if (phone) expect(g.y).toBeGreaterThan(a.y + a.height - 1);
+      else expect(Math.abs(g.y - a.y)).toBeLessThan(2);
+      // The README's opening sentence is on the page once (not again as a description in the header).
+      expect(await page.getByText('A small but really trained causal language model').count()).toBe(1);
+      await shot(`author-card-${tag}`);
+
+      // A copy button does not cover its code: the reproduce command's box and the button's do not overlap.
+      await page.goto(`${api.server.url}/#/model/${WIDTH}`);
+      const block = page.locator('.code-block').filter({ hasText: 'bonsai prune' }).first();
+      await block.waitFor();
+      const pre = (await block.locator('pre').boundingBox())!;
+      const button = (await block.getByRole('button', { name: 'Copy this code' }).boundingBox())!;
+      const overlap =
+        button.x < pre.x + pre.width &&
+        button.x + button.width > pre.x &&
+        button.y < pre.y + pre.height &&
+        button.y + button.height > pre.y;
+      expect(overlap).toBe(false);
+      await shot(`copy-button-${tag}`);
+      expect(consoleErrors).toEqual([]);
+    },
+    120_000,
+  );
+
+  it.each(SIZES)(
+    'at %s: Use this model gives copyable snippets for this server and an Evaluate button for maintainers',
+    async (_size, viewport, tag) => {
+      consoleErrors.length = 0;
+      await page.setViewportSize(viewport);
+      await page.goto(`${api.server.url}/#/model/${WIDTH}?tab=use`);
+      const panel = page.getByRole('region', { name: 'use this model' });
+      await panel.waitFor();
+      const code = async (title: string) =>
+        (await panel
+          .locator('.snippet', { has: page.getByRole('heading', { name: title, exact: true }) })
+          .locator('pre')
+          .textContent()) ?? '';
+      const origin = api.server.url;
+      expect(await code('hf download')).toBe(`HF_ENDPOINT=${origin} hf download ${WIDTH} --local-dir tiny-llama-kjv-width40-maw`);
+      expect(await code('transformers')).toContain(`os.environ["HF_ENDPOINT"] = "${origin}"`);
+      expect(await code('transformers')).toContain(`AutoModelForCausalLM.from_pretrained("${WIDTH}")`);
+      expect(await code('bonsai pull')).toBe(`BONSAI_URL=${origin} bonsai pull ${WIDTH} tiny-llama-kjv-width40-maw`);
+      // The reproduce command is the card's own.
+      expect(await code('Reproduce')).toMatch(/^bonsai prune bible\/tiny-llama-kjv tiny-llama-kjv-width40-maw --method mlp-width /);
+      // No ONNX export of this model yet: transformers.js is named with what it needs instead of a snippet that would fail.
+      const onnx = await api.gql<{ model: { onnx: unknown } }>('query($n: String!) { model(name: $n) { onnx { files { path } } } }', {
+        n: WIDTH,
+      });
+      expect(onnx.data!.model.onnx).toBeNull();
+      await panel.getByText('transformers.js needs an ONNX export of this model first').waitFor();
+      // Each snippet's copy button sits above its code, not over it.
+      for (const s of await panel.locator('.snippet .code-block').all()) {
+        const pre = (await s.locator('pre').boundingBox())!;
+        const button = (await s.getByRole('button').boundingBox())!;
+        expect(button.y + button.height).toBeLessThanOrEqual(pre.y + 1);
+      }
+      await shot(`use-this-model-${tag}`);
+      if (tag === 'desktop') {
+        // A maintainer evaluates from here: the job is queued and shows in the Jobs tab.
+        await page.evaluate(`sessionStorage.setItem('bonsai-token', ${JSON.stringify(api.tokens.MAINTAINER)})`);
+        await page.reload();
+        const select = panel.getByLabel('Perplexity on');
+        await expect.poll(() => select.locator('option').allTextContents()).toContain('data/val-small.txt');
+        await select.selectOption('data/val-small.txt');
+        await panel.getByRole('button', { name: 'Evaluate' }).click();
+        await panel.getByText('Queued: follow it in the Jobs tab.').waitFor();
+        const jobs = await api.gql<{ model: { jobs: Array<{ kind: string }> } }>(
+          'query($n: String!) { model(name: $n) { jobs(first: 50) { kind } } }',
+          { n: WIDTH },
+        );
+        expect(jobs.data!.model.jobs.filter((j) => j.kind === 'EVALUATE').length).toBeGreaterThanOrEqual(2);
+      }
+      expect(consoleErrors).toEqual([]);
+    },
+    120_000,
   );
 });

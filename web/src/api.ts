@@ -1,5 +1,8 @@
 // The catalog talks only to /graphql. The API token is asked for once and kept for the session
 // (sessionStorage: gone when the tab closes).
+import type { TadaDocumentNode } from 'gql.tada';
+import { type DocumentNode, print } from 'graphql';
+
 const TOKEN_KEY = 'bonsai-token';
 
 export function getToken(): string | null {
@@ -23,20 +26,38 @@ export class ApiError extends Error {
   }
 }
 
-/** `auth`: send the session's token (true), this token (a string), or none (false). */
-export async function gql<T>(query: string, variables: Record<string, unknown> = {}, auth: boolean | string = false): Promise<T> {
+/** Each document printed once: the text sent for it. */
+const printed = new WeakMap<DocumentNode, string>();
+
+/**
+ * Runs a document typed by gql.tada (web/src/graphql.ts): its variables and result are the
+ * schema's. `auth`: send the session's token (true), this token (a string), or none (false).
+ */
+export async function gql<R, V>(document: TadaDocumentNode<R, V>, variables: V, auth: boolean | string = false): Promise<R> {
   const token = typeof auth === 'string' ? auth : auth ? getToken() : null;
+  let query = printed.get(document);
+  if (query === undefined) {
+    query = print(document);
+    printed.set(document, query);
+  }
   const res = await fetch('/graphql', {
     method: 'POST',
     headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
     body: JSON.stringify({ query, variables }),
   });
-  const body = (await res.json()) as { data?: T; errors?: Array<{ message: string; extensions?: { code?: string; field?: string } }> };
+  const body = (await res.json()) as { data?: R; errors?: Array<{ message: string; extensions?: { code?: string; field?: string } }> };
   if (body.errors?.length) {
     const e = body.errors[0]!;
+    // The session's token refused (revoked, expired, mistyped): forget it and ask again without one,
+    // so one bad token does not break every page of the session; a request that needs a token then
+    // says so.
+    if (auth === true && token && e.extensions?.code === 'UNAUTHENTICATED') {
+      setToken(null);
+      return gql(document, variables, false);
+    }
     throw new ApiError(e.message, e.extensions?.code, e.extensions?.field, Boolean(token));
   }
-  return body.data as T;
+  return body.data as R;
 }
 
 export function formatParams(n: string | number | null | undefined): string {

@@ -1,19 +1,15 @@
 // Jobs of a model with live progress: polled every 2 seconds while any is queued or running.
 import { useEffect, useState } from 'react';
 import { describeError, getToken, gql } from '../api';
+import { graphql, type ResultOf } from '../graphql';
 
-export interface JobRow {
-  id: string;
-  kind: string;
-  status: string;
-  stage: string | null;
-  progress: number;
-  error: string | null;
-  attempts: number;
-  logTail: string[];
-}
+const QUERY = graphql(
+  `query ModelJobs($n: String!) { model(name: $n) { status jobs(first: 20) { id kind status stage progress error attempts logTail } } }`,
+);
+const CANCEL = graphql('mutation CancelJob($id: ID!) { cancelJob(id: $id) { id } }');
+const RETRY = graphql('mutation RetryJob($id: ID!) { retryJob(id: $id) { id } }');
 
-const QUERY = `query($n: String!) { model(name: $n) { status jobs(first: 20) { id kind status stage progress error attempts logTail } } }`;
+export type JobRow = NonNullable<ResultOf<typeof QUERY>['model']>['jobs'][number];
 
 export function useJobs(name: string, onChange?: (status: string) => void) {
   const [jobs, setJobs] = useState<JobRow[]>([]);
@@ -24,7 +20,7 @@ export function useJobs(name: string, onChange?: (status: string) => void) {
     let timer: ReturnType<typeof setTimeout>;
     const tick = async () => {
       try {
-        const d = await gql<{ model: { status: string; jobs: JobRow[] } | null }>(QUERY, { n: name }, true);
+        const d = await gql(QUERY, { n: name }, true);
         if (!live || !d.model) return;
         setJobs(d.model.jobs);
         onChange?.(d.model.status);
@@ -48,19 +44,16 @@ const FINISHED = new Set(['SUCCEEDED', 'FAILED', 'CANCELLED']);
 function JobActions({ job, onDone }: { job: JobRow; onDone: () => void }) {
   const [problem, setProblem] = useState<string | null>(null);
   if (!getToken()) return null;
-  const act = (mutation: 'cancelJob' | 'retryJob') =>
-    gql(`mutation($id: ID!) { ${mutation}(id: $id) { id } }`, { id: job.id }, true)
-      .then(onDone)
-      .catch((e: Error) => setProblem(describeError(e)));
+  const act = (done: Promise<unknown>) => done.then(onDone).catch((e: Error) => setProblem(describeError(e)));
   return (
     <span className="job-actions">
       {(job.status === 'QUEUED' || job.status === 'RUNNING') && (
-        <button type="button" className="secondary small" onClick={() => act('cancelJob')}>
+        <button type="button" className="secondary small" onClick={() => act(gql(CANCEL, { id: job.id }, true))}>
           Cancel
         </button>
       )}
       {(job.status === 'FAILED' || job.status === 'CANCELLED') && (
-        <button type="button" className="secondary small" onClick={() => act('retryJob')}>
+        <button type="button" className="secondary small" onClick={() => act(gql(RETRY, { id: job.id }, true))}>
           Retry
         </button>
       )}

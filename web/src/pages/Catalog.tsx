@@ -2,46 +2,44 @@
 // (#/?q=…&sort=…&after=…), so reload, back and forward keep it and a view can be shared.
 import { useEffect, useState } from 'react';
 import { ApiError, formatParams, gql, relationLabel } from '../api';
-import { compareResults, type Measured, notComparable } from '../quality';
+import { type EnumOf, enumMembers, graphql, MeasuredFields, type ResultOf } from '../graphql';
+import { compareResults, notComparable } from '../quality';
 import { catalogHref, href, navigate, useTitle } from '../router';
 
-interface Row {
-  name: string;
-  status: string;
-  architecture: string | null;
-  parameterCount: string | null;
-  license: string | null;
-  tags: string[];
-  parents: Array<{ relation: string; method: string | null; parent: { name: string } & Partial<Measured> }>;
-  /** With the quality column: what the comparison with the parent needs. */
-  evaluations?: Measured['evaluations'];
-  files?: Measured['files'];
-}
-
-/** The quality column compares each result with the parent's, by the catalog's one rule (quality.ts). */
-const MEASURED = 'files { path sha256 } evaluations { task metric value dataset settings }';
-const QUALITY_FIELDS = `${MEASURED} parents { relation method parent { name ${MEASURED} } }`;
-
-const query = (withQuality: boolean) => `query($filter: ModelFilter, $orderBy: ModelOrder, $after: String, $first: Int) {
+/** The list; with the quality column, what the comparison with the parent needs (quality.ts). */
+const MODELS = graphql(
+  `query CatalogModels($filter: ModelFilter, $orderBy: ModelOrder, $after: String, $first: Int, $quality: Boolean!) {
   models(filter: $filter, orderBy: $orderBy, first: $first, after: $after) {
     totalCount
     pageInfo { hasNextPage endCursor }
-    nodes { name status architecture parameterCount license tags ${withQuality ? QUALITY_FIELDS : 'parents { relation method parent { name } }'} }
+    nodes {
+      name status architecture parameterCount license tags
+      ...Measured @include(if: $quality)
+      parents { relation method parent { name ...Measured @include(if: $quality) } }
+    }
   }
-}`;
+}`,
+  [MeasuredFields],
+);
+type Row = ResultOf<typeof MODELS>['models']['nodes'][number];
 
-const RELATIONS = [
-  'WIDTH_PRUNED',
-  'DEPTH_PRUNED',
-  'VOCAB_TRIMMED',
-  'SPARSIFIED',
-  'FINETUNED',
-  'QUANTIZED',
-  'MERGED',
-  'ADAPTER',
-  'DISTILLED',
-];
-const STATUSES = ['QUEUED', 'PROCESSING', 'EVALUATING', 'READY', 'FAILED'];
+/** Relations in the menu's order, in words (enumMembers: tsc fails when the SDL gains one this does not name). */
+const RELATIONS = {
+  WIDTH_PRUNED: 'width-pruned',
+  DEPTH_PRUNED: 'depth-pruned',
+  ATTENTION_PRUNED: 'attention-pruned',
+  VOCAB_TRIMMED: 'vocab-trimmed',
+  SPARSIFIED: 'sparsified',
+  FINETUNED: 'finetuned',
+  QUANTIZED: 'quantized',
+  MERGED: 'merged',
+  ADAPTER: 'adapter',
+  DISTILLED: 'distilled',
+} satisfies Record<EnumOf<'Relation'>, string>;
+const STATUSES = enumMembers<EnumOf<'ModelStatus'>>({ QUEUED: '', PROCESSING: '', EVALUATING: '', READY: '', FAILED: '' });
+/** sessionStorage: whether the filters are unfolded ('1') or folded ('0'); unset, they follow the screen's width. */
+const FILTERS_OPEN = 'bonsai-filters-open';
+
 const METRICS: Array<[string, string]> = [
   ['', 'none'],
   ['perplexity', 'perplexity (lower is better)'],
@@ -100,9 +98,9 @@ export function Catalog({ params }: { params: URLSearchParams }) {
     search: search || undefined,
     architecture: architecture ? [architecture] : undefined,
     method: method ? [method] : undefined,
-    relation: relation ? [relation] : undefined,
+    relation: relation ? [relation as EnumOf<'Relation'>] : undefined,
     license: license ? [license] : undefined,
-    status: status ? [status] : undefined,
+    status: status ? [status as EnumOf<'ModelStatus'>] : undefined,
     minParameters: minM ? String(Math.round(Number(minM) * 1e6)) : undefined,
     maxParameters: maxM ? String(Math.round(Number(maxM) * 1e6)) : undefined,
   };
@@ -112,15 +110,13 @@ export function Catalog({ params }: { params: URLSearchParams }) {
     if (problem) return;
     const [field, direction] = order.split(':');
     let live = true;
-    gql<{ models: { totalCount: number; pageInfo: { hasNextPage: boolean; endCursor: string | null }; nodes: Row[] } }>(
-      query(Boolean(metric)),
-      {
-        filter,
-        orderBy: { field, direction },
-        after: cursors.at(-1) ?? null,
-        first: perPage,
-      },
-    )
+    gql(MODELS, {
+      filter,
+      orderBy: { field: field as EnumOf<'ModelOrderField'>, direction: direction as EnumOf<'SortDirection'> },
+      after: cursors.at(-1) ?? null,
+      first: perPage,
+      quality: Boolean(metric),
+    })
       .then((d) => {
         if (!live) return;
         setData({
@@ -155,14 +151,12 @@ export function Catalog({ params }: { params: URLSearchParams }) {
   };
   /** The value, marked where it cannot be compared with the parent's (a trimmed vocabulary's perplexity). */
   const quality = (m: Row) => {
-    const e = m.evaluations?.find((x) => x.metric === metric);
+    if (!('evaluations' in m)) return '—';
+    const e = m.evaluations.find((x) => x.metric === metric);
     if (!e) return '—';
     const text = `${e.value.toPrecision(5)}${e.dataset ? ` (${e.dataset})` : ''}`;
     const parent = m.parents[0]?.parent;
-    const c =
-      parent?.evaluations && parent.files && m.files
-        ? compareResults(e, { files: m.files, evaluations: m.evaluations! }, parent as Measured)
-        : null;
+    const c = parent && 'evaluations' in parent ? compareResults(e, m, parent) : null;
     if (!c || c.comparable) return text;
     return (
       <>
@@ -171,12 +165,22 @@ export function Catalog({ params }: { params: URLSearchParams }) {
     );
   };
   const anyFilter = [search, architecture, method, relation, license, status, minM, maxM].some(Boolean);
+  const activeFilters = [architecture, method, relation, license, status, minM, maxM].filter(Boolean).length;
+  // Filters fold away on a phone, so the first screen shows models; the choice is kept for the session.
+  const [filtersOpen, setFiltersOpen] = useState(
+    () =>
+      sessionStorage.getItem(FILTERS_OPEN) === '1' ||
+      (sessionStorage.getItem(FILTERS_OPEN) === null && !window.matchMedia('(max-width: 600px)').matches),
+  );
+  // One architecture for every row is said once above the table, not on each row.
+  const architectures = new Set(data?.rows.map((r) => r.architecture ?? '—'));
+  const oneArchitecture = architectures.size === 1 ? [...architectures][0] : null;
 
   return (
     <section aria-labelledby="catalog-title">
       <h1 id="catalog-title">Model catalog</h1>
-      <form className="filters" onSubmit={(e) => e.preventDefault()} aria-label="filters">
-        <label>
+      <form className="catalog-filters" onSubmit={(e) => e.preventDefault()} aria-label="filters">
+        <label className="search">
           Search
           <input
             type="search"
@@ -185,94 +189,109 @@ export function Catalog({ params }: { params: URLSearchParams }) {
             placeholder="name, tag, method, relation"
           />
         </label>
-        <label>
-          Architecture
-          <input value={architecture} onChange={(e) => set({ arch: e.target.value }, { replace: true })} placeholder="llama" />
-        </label>
-        <label>
-          Method
-          <select value={method} onChange={(e) => set({ method: e.target.value })}>
-            <option value="">any</option>
-            <option value="mlp-width">MLP width</option>
-            <option value="depth">depth</option>
-            <option value="sparsity">sparsity</option>
-            <option value="vocab">vocabulary</option>
-          </select>
-        </label>
-        <label>
-          Relation
-          <select value={relation} onChange={(e) => set({ relation: e.target.value })}>
-            <option value="">any</option>
-            {RELATIONS.map((r) => (
-              <option key={r} value={r}>
-                {r.toLowerCase().replace('_', '-')}
-              </option>
-            ))}
-          </select>
-        </label>
-        <label>
-          License
-          <input value={license} onChange={(e) => set({ license: e.target.value }, { replace: true })} placeholder="apache" />
-        </label>
-        <label>
-          Status
-          <select value={status} onChange={(e) => set({ status: e.target.value })}>
-            <option value="">any</option>
-            {STATUSES.map((s) => (
-              <option key={s} value={s}>
-                {s.toLowerCase()}
-              </option>
-            ))}
-          </select>
-        </label>
-        <label>
-          Min parameters (M)
-          <input
-            inputMode="decimal"
-            value={minM}
-            aria-invalid={Boolean(problem)}
-            onChange={(e) => set({ min: e.target.value }, { replace: true })}
-          />
-        </label>
-        <label>
-          Max parameters (M)
-          <input
-            inputMode="decimal"
-            value={maxM}
-            aria-invalid={Boolean(problem)}
-            onChange={(e) => set({ max: e.target.value }, { replace: true })}
-          />
-        </label>
-        <label>
-          Sort
-          <select value={order} onChange={(e) => set({ sort: e.target.value })}>
-            {SORTS.map(([v, l]) => (
-              <option key={v} value={v}>
-                {l}
-              </option>
-            ))}
-          </select>
-        </label>
-        <label>
-          Per page
-          <select value={String(perPage)} onChange={(e) => set({ per: e.target.value === '20' ? '' : e.target.value })}>
-            {[5, 10, 20, 50, 100].map((n) => (
-              <option key={n} value={String(n)}>
-                {n}
-              </option>
-            ))}
-          </select>
-        </label>
-        <label>
-          Quality column
-          <select value={metric} onChange={(e) => set({ metric: e.target.value }, { keepPage: true })}>
-            {METRICS.map(([v, l]) => (
-              <option key={v} value={v}>
-                {l}
-              </option>
-            ))}
-          </select>
-        </label>
+        <details
+          className="more-filters"
+          open={filtersOpen}
+          onToggle={(e) => {
+            // Only a person's click is remembered: the toggle the first render fires changes nothing.
+            const open = (e.currentTarget as HTMLDetailsElement).open;
+            if (open === filtersOpen) return;
+            sessionStorage.setItem(FILTERS_OPEN, open ? '1' : '0');
+            setFiltersOpen(open);
+          }}
+        >
+          <summary>Filters, sort and columns{activeFilters > 0 ? ` (${activeFilters} active)` : ''}</summary>
+          <div className="filters">
+            <label>
+              Architecture
+              <input value={architecture} onChange={(e) => set({ arch: e.target.value }, { replace: true })} placeholder="llama" />
+            </label>
+            <label>
+              Method
+              <select value={method} onChange={(e) => set({ method: e.target.value })}>
+                <option value="">any</option>
+                <option value="mlp-width">MLP width</option>
+                <option value="depth">depth</option>
+                <option value="sparsity">sparsity</option>
+                <option value="vocab">vocabulary</option>
+              </select>
+            </label>
+            <label>
+              Relation
+              <select value={relation} onChange={(e) => set({ relation: e.target.value })}>
+                <option value="">any</option>
+                {Object.entries(RELATIONS).map(([r, words]) => (
+                  <option key={r} value={r}>
+                    {words}
+                  </option>
+                ))}
+              </select>
+            </label>
+            <label>
+              License
+              <input value={license} onChange={(e) => set({ license: e.target.value }, { replace: true })} placeholder="apache" />
+            </label>
+            <label>
+              Status
+              <select value={status} onChange={(e) => set({ status: e.target.value })}>
+                <option value="">any</option>
+                {STATUSES.map((s) => (
+                  <option key={s} value={s}>
+                    {s.toLowerCase()}
+                  </option>
+                ))}
+              </select>
+            </label>
+            <label>
+              Min parameters (M)
+              <input
+                inputMode="decimal"
+                value={minM}
+                aria-invalid={Boolean(problem)}
+                onChange={(e) => set({ min: e.target.value }, { replace: true })}
+              />
+            </label>
+            <label>
+              Max parameters (M)
+              <input
+                inputMode="decimal"
+                value={maxM}
+                aria-invalid={Boolean(problem)}
+                onChange={(e) => set({ max: e.target.value }, { replace: true })}
+              />
+            </label>
+            <label>
+              Sort
+              <select value={order} onChange={(e) => set({ sort: e.target.value })}>
+                {SORTS.map(([v, l]) => (
+                  <option key={v} value={v}>
+                    {l}
+                  </option>
+                ))}
+              </select>
+            </label>
+            <label>
+              Per page
+              <select value={String(perPage)} onChange={(e) => set({ per: e.target.value === '20' ? '' : e.target.value })}>
+                {[5, 10, 20, 50, 100].map((n) => (
+                  <option key={n} value={String(n)}>
+                    {n}
+                  </option>
+                ))}
+              </select>
+            </label>
+            <label>
+              Quality column
+              <select value={metric} onChange={(e) => set({ metric: e.target.value }, { keepPage: true })}>
+                {METRICS.map(([v, l]) => (
+                  <option key={v} value={v}>
+                    {l}
+                  </option>
+                ))}
+              </select>
+            </label>
+          </div>
+        </details>
       </form>
       {problem && (
         <p className="error" role="alert">
@@ -302,7 +321,10 @@ export function Catalog({ params }: { params: URLSearchParams }) {
       {data && !problem && data.total > 0 && (
         <>
           <p aria-live="polite">
-            {data.total} model{data.total === 1 ? '' : 's'}
+            <span>
+              {data.total} model{data.total === 1 ? '' : 's'}
+            </span>
+            {oneArchitecture && <span className="muted"> · architecture {oneArchitecture}</span>}
           </p>
           <div className="table-wrap">
             <table className="cards-on-phone">
@@ -312,7 +334,7 @@ export function Catalog({ params }: { params: URLSearchParams }) {
                   <th>Status</th>
                   {sortHeader('Parameters', 'PARAMETER_COUNT', 'DESC')}
                   <th>Made from</th>
-                  <th>Architecture</th>
+                  {!oneArchitecture && <th>Architecture</th>}
                   <th>License</th>
                   {metric && <th>{METRICS.find(([v]) => v === metric)?.[1]}</th>}
                 </tr>
@@ -337,7 +359,7 @@ export function Catalog({ params }: { params: URLSearchParams }) {
                           ))
                         : '—'}
                     </td>
-                    <td data-label="Architecture">{m.architecture ?? '—'}</td>
+                    {!oneArchitecture && <td data-label="Architecture">{m.architecture ?? '—'}</td>}
                     <td data-label="License">{m.license ?? '—'}</td>
                     {metric && <td data-label="Quality">{quality(m)}</td>}
                   </tr>

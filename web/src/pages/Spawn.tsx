@@ -13,18 +13,24 @@ import {
   recipeProblems,
 } from '../../../src/recipes';
 import { describeError, formatParams, getToken, gql, setToken } from '../api';
+import { graphql, type ResultOf, type VariablesOf } from '../graphql';
 import { href, useTitle } from '../router';
 import { applicableFields } from './spawn/applicable';
 import { type DataFileOption, FieldInput, FieldRow } from './spawn/FieldInput';
 import { Progress } from './spawn/Progress';
 
-interface Plan {
-  changes: Array<{ field: string; from: unknown; to: unknown }>;
-  parametersBefore: string;
-  parametersAfter: string;
-  changePercent: number;
-  decidedWhenRun: boolean;
-}
+const DATA_FILES = graphql('query SpawnDataFiles { dataFiles { name size } }');
+const PLAN = graphql(`query PruningPlan($p: String!, $r: PruningRecipeInput!) {
+  pruningPlan(parent: $p, recipe: $r) { changes { field from to } parametersBefore parametersAfter changePercent decidedWhenRun } }`);
+const SPAWN = graphql(`mutation Spawn($p: String!, $r: PruningRecipeInput!, $n: String, $e: [EvaluationTaskInput!]) {
+  spawnPrunedVariant(parent: $p, recipe: $r, name: $n, evaluate: $e) { model { name } } }`);
+type Plan = ResultOf<typeof PLAN>['pruningPlan'];
+
+/**
+ * The recipe as the API's PruningRecipeInput. The GraphQL input types are derived from the same
+ * schema (src/recipes) the recipe was just checked against, so the shapes agree by construction.
+ */
+const asInput = (recipe: Record<string, unknown>) => recipeInput(recipe) as VariablesOf<typeof PLAN>['r'];
 
 const defaultsOf = (m: RecipeMethod) =>
   Object.fromEntries(m.fields.filter((f) => f.default !== undefined && !f.output).map((f) => [f.name, String(f.default)]));
@@ -92,7 +98,7 @@ export function SpawnPage({ name }: { name: string }) {
       return;
     }
     const t = setTimeout(() => {
-      gql<{ dataFiles: DataFileOption[] }>('{ dataFiles { name size } }', {}, token)
+      gql(DATA_FILES, {}, token)
         .then((d) => {
           setDataFiles(d.dataFiles);
           setDataFilesNote(d.dataFiles.length ? null : 'The import roots hold no .txt or .jsonl files.');
@@ -112,10 +118,7 @@ export function SpawnPage({ name }: { name: string }) {
       return;
     }
     const t = setTimeout(() => {
-      gql<{ pruningPlan: Plan }>(
-        `query($p: String!, $r: PruningRecipeInput!) { pruningPlan(parent: $p, recipe: $r) { changes { field from to } parametersBefore parametersAfter changePercent decidedWhenRun } }`,
-        { p: name, r: recipeInput(recipe) },
-      )
+      gql(PLAN, { p: name, r: asInput(recipe) })
         .then((d) => {
           setPlan(d.pruningPlan);
           setPlanError(null);
@@ -138,14 +141,15 @@ export function SpawnPage({ name }: { name: string }) {
     setTried(true);
     setError(null);
     if (!valid) return;
-    setToken(token || null);
     setPending(true);
     try {
-      const d = await gql<{ spawnPrunedVariant: { model: { name: string } } }>(
-        `mutation($p: String!, $r: PruningRecipeInput!, $n: String, $e: [EvaluationTaskInput!]) { spawnPrunedVariant(parent: $p, recipe: $r, name: $n, evaluate: $e) { model { name } } }`,
-        { p: name, r: recipeInput(recipe), n: childName || null, e: evalData ? [{ task: 'perplexity', data: evalData }] : [] },
+      const d = await gql(
+        SPAWN,
+        { p: name, r: asInput(recipe), n: childName || null, e: evalData ? [{ task: 'perplexity', data: evalData }] : [] },
         token || false,
       );
+      // Kept for the session only once the server has taken it (the jobs' Cancel and Retry use it).
+      setToken(token || null);
       setSpawned([d.spawnPrunedVariant.model.name, ...spawned]);
     } catch (err) {
       setError(describeError(err as Error));

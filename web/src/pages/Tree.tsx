@@ -4,31 +4,10 @@ import { lowerIsBetter } from '../../../src/eval/metrics';
 import { describeError, gql } from '../api';
 import { type Point, QualityChart } from '../components/QualityChart';
 import { TreeGraph, type TreeNodeData } from '../components/TreeGraph';
+import { graphql, MeasuredFields, type ResultOf } from '../graphql';
 import { compareResults, notComparable } from '../quality';
 import { href, navigate, useTitle } from '../router';
 import { NotFound } from './NotFound';
-
-interface TreeData {
-  root: { databaseId: string; name: string };
-  nodes: Array<{
-    depth: number;
-    model: {
-      databaseId: string;
-      name: string;
-      status: string;
-      parameterCount: string | null;
-      files: Array<{ path: string; sha256: string }>;
-      evaluations: Array<{ task: string; metric: string; value: number; dataset: string | null; settings: Record<string, unknown> }>;
-    };
-  }>;
-  edges: Array<{
-    relation: string;
-    position: number;
-    recipe: Record<string, unknown> | null;
-    parent: { databaseId: string };
-    child: { databaseId: string };
-  }>;
-}
 
 /** A recipe in words for the edge's tooltip: its fields, without the type name. */
 function recipeText(r: Record<string, unknown> | null): string | null {
@@ -39,9 +18,10 @@ function recipeText(r: Record<string, unknown> | null): string | null {
   return parts.join('; ') || null;
 }
 
-const QUERY = `query($root: String!) { modelTree(root: $root, depth: 12) {
+const QUERY = graphql(
+  `query ModelTree($root: String!) { modelTree(root: $root, depth: 12) {
   root { databaseId name }
-  nodes { depth model { databaseId name status parameterCount files { path sha256 } evaluations { task metric value dataset settings } } }
+  nodes { depth model { databaseId name status parameterCount ...Measured } }
   edges { relation position parent { databaseId } child { databaseId }
     recipe { __typename
       ... on MlpWidthRecipe { method criterion pruningFraction intermediateSize reconstruct }
@@ -49,7 +29,12 @@ const QUERY = `query($root: String!) { modelTree(root: $root, depth: 12) {
       ... on SparsityRecipe { method criterion sparsity pattern }
       ... on VocabRecipe { method corpus minFrequency vocabSize }
       ... on ExternalRecipe { method } } }
-} }`;
+} }`,
+  [MeasuredFields],
+);
+type TreeData = ResultOf<typeof QUERY>['modelTree'];
+
+const ROOT_OF = graphql('query RootOf($n: String!) { model(name: $n) { root { name } } }');
 
 export function TreePage({ name }: { name: string }) {
   useTitle(`${name} · model tree`);
@@ -60,13 +45,13 @@ export function TreePage({ name }: { name: string }) {
   const openModel = useCallback((n: string) => navigate(href('model', n)), []);
   useEffect(() => {
     // The tree is drawn from the root of the model's family.
-    gql<{ model: { root: { name: string } } | null }>(`query($n: String!) { model(name: $n) { root { name } } }`, { n: name })
+    gql(ROOT_OF, { n: name })
       .then((d) => {
         if (!d.model) {
           setNotFound(true);
           return;
         }
-        return gql<{ modelTree: TreeData }>(QUERY, { root: d.model.root.name }).then((t) => setTree(t.modelTree));
+        return gql(QUERY, { root: d.model.root.name }).then((t) => setTree(t.modelTree));
       })
       .catch((e: Error) => setError(describeError(e)));
   }, [name]);
@@ -93,7 +78,7 @@ export function TreePage({ name }: { name: string }) {
       const parent = byId.get(e.parent.databaseId);
       if (child && parent) {
         child.relation = e.relation;
-        child.recipe = recipeText(e.recipe);
+        child.recipe = recipeText(e.recipe as Record<string, unknown> | null);
         parent.children.push(child);
       }
     }

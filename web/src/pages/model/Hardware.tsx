@@ -2,6 +2,16 @@
 import { useEffect, useState } from 'react';
 import { HARDWARE_LIMITS } from '../../../../src/cards/limits';
 import { describeError, formatBytes, gql } from '../../api';
+import { type EnumOf, enumMembers, graphql, type ResultOf } from '../../graphql';
+
+const HARDWARE = graphql(`query Hardware($n: String!, $c: Int!, $b: Int!, $w: WeightDtype!, $k: KvDtype!) {
+  model(name: $n) { hardwareRequirements(contextLength: $c, batchSize: $b, weightDtype: $w, kvDtype: $k) {
+    weightBytes kvCacheBytes overheadBytes totalBytes minGpuBytes recommendedCpuRamBytes slidingLayers formula } } }`);
+type Requirements = NonNullable<ResultOf<typeof HARDWARE>['model']>['hardwareRequirements'];
+
+/** The schema's dtypes, in the menus' order (enumMembers: tsc fails if the SDL gains one). */
+const WEIGHT_DTYPES = enumMembers<EnumOf<'WeightDtype'>>({ FP32: '', BF16: '', FP16: '', INT8: '', INT4: '' });
+const KV_DTYPES = enumMembers<EnumOf<'KvDtype'>>({ FP32: '', BF16: '', FP16: '', INT8: '' });
 
 // The API's bounds (src/cards/limits.ts), so the calculator never asks for what the API refuses.
 const LIMITS = { context: HARDWARE_LIMITS.contextLength, batch: HARDWARE_LIMITS.batchSize } as const;
@@ -19,21 +29,18 @@ export function checkWhole(text: string, label: string, [lo, hi]: readonly [numb
 export function HardwareCalculator({ name, architecture }: { name: string; architecture: string | null }) {
   const [contextText, setContextText] = useState('2048');
   const [batchText, setBatchText] = useState('1');
-  const [weightDtype, setWeightDtype] = useState('BF16');
-  const [kvDtype, setKvDtype] = useState('BF16');
-  const [h, setH] = useState<Record<string, string | number> | null>(null);
+  const [weightDtype, setWeightDtype] = useState<EnumOf<'WeightDtype'>>('BF16');
+  const [kvDtype, setKvDtype] = useState<EnumOf<'KvDtype'>>('BF16');
+  const [h, setH] = useState<Requirements | null>(null);
   const [error, setError] = useState<string | null>(null);
   const context = checkWhole(contextText, 'Context length', LIMITS.context);
   const batch = checkWhole(batchText, 'Batch size', LIMITS.batch);
   const problem = typeof context === 'string' ? context : typeof batch === 'string' ? batch : null;
   useEffect(() => {
     if (typeof context === 'string' || typeof batch === 'string') return;
-    gql<{ model: { hardwareRequirements: Record<string, string | number> } }>(
-      `query($n: String!, $c: Int!, $b: Int!, $w: WeightDtype!, $k: KvDtype!) { model(name: $n) { hardwareRequirements(contextLength: $c, batchSize: $b, weightDtype: $w, kvDtype: $k) { weightBytes kvCacheBytes overheadBytes totalBytes minGpuBytes recommendedCpuRamBytes slidingLayers formula } } }`,
-      { n: name, c: context, b: batch, w: weightDtype, k: kvDtype },
-    )
+    gql(HARDWARE, { n: name, c: context, b: batch, w: weightDtype, k: kvDtype })
       .then((d) => {
-        setH(d.model.hardwareRequirements);
+        setH(d.model?.hardwareRequirements ?? null);
         setError(null);
       })
       .catch((e: Error) => setError(describeError(e)));
@@ -62,16 +69,16 @@ export function HardwareCalculator({ name, architecture }: { name: string; archi
         </label>
         <label>
           Weights
-          <select value={weightDtype} onChange={(e) => setWeightDtype(e.target.value)}>
-            {['FP32', 'BF16', 'FP16', 'INT8', 'INT4'].map((d) => (
+          <select value={weightDtype} onChange={(e) => setWeightDtype(e.target.value as EnumOf<'WeightDtype'>)}>
+            {WEIGHT_DTYPES.map((d) => (
               <option key={d}>{d}</option>
             ))}
           </select>
         </label>
         <label>
           KV cache
-          <select value={kvDtype} onChange={(e) => setKvDtype(e.target.value)}>
-            {['FP32', 'BF16', 'FP16', 'INT8'].map((d) => (
+          <select value={kvDtype} onChange={(e) => setKvDtype(e.target.value as EnumOf<'KvDtype'>)}>
+            {KV_DTYPES.map((d) => (
               <option key={d}>{d}</option>
             ))}
           </select>
@@ -115,11 +122,11 @@ export function HardwareCalculator({ name, architecture }: { name: string; archi
       )}
       {h && !problem && Number(h.slidingLayers) > 0 && (
         <p>
-          {String(h.slidingLayers)} layers of this {architecture ?? 'model'} attend within a sliding window, so their KV cache stops growing
-          at the window's length.
+          {h.slidingLayers} layers of this {architecture ?? 'model'} attend within a sliding window, so their KV cache stops growing at the
+          window's length.
         </p>
       )}
-      {h && !problem && <pre className="formula">{String(h.formula)}</pre>}
+      {h && !problem && <pre className="formula">{h.formula}</pre>}
     </section>
   );
 }

@@ -3,15 +3,14 @@
 import { useEffect, useState } from 'react';
 import { gql } from '../../api';
 import { JobList, useJobs } from '../../components/JobList';
-import { compareResults, comparisonText, type Measured } from '../../quality';
+import { graphql, MeasuredFields, type ResultOf } from '../../graphql';
+import { compareResults, comparisonText } from '../../quality';
 import { href } from '../../router';
 
-type Child = Measured & {
-  evaluations: Array<Measured['evaluations'][number] & { dataset: string | null }>;
-  parents: Array<{ parent: Measured }>;
-};
-
-const MEASURED = 'files { path sha256 } evaluations { task metric value dataset settings }';
+const CHILD = graphql(`query SpawnedChild($n: String!) { model(name: $n) { ...Measured parents { parent { ...Measured } } } }`, [
+  MeasuredFields,
+]);
+type Child = NonNullable<ResultOf<typeof CHILD>['model']>;
 
 export function Progress({ name }: { name: string }) {
   const [status, setStatus] = useState('QUEUED');
@@ -19,11 +18,7 @@ export function Progress({ name }: { name: string }) {
   const [child, setChild] = useState<Child | null>(null);
   useEffect(() => {
     if (status !== 'READY') return;
-    gql<{ model: Child | null }>(
-      `query($n: String!) { model(name: $n) { ${MEASURED} parents { parent { ${MEASURED} } } } }`,
-      { n: name },
-      true,
-    )
+    gql(CHILD, { n: name }, true)
       .then((d) => setChild(d.model))
       .catch(() => setChild(null));
   }, [name, status]);
