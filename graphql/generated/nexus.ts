@@ -49,9 +49,11 @@ export interface NexusGenInputs {
   AttentionRecipeInput: { // input type
     calibration?: string | null; // String
     criterion: string | null; // String
+    dampening?: number | null; // Float
     numAttentionHeads?: number | null; // Int
     numKeyValueHeads?: number | null; // Int
     pruningFraction?: number | null; // Float
+    reconstruct?: string | null; // String
     samples?: number | null; // Int
     unit: string | null; // String
   }
@@ -166,10 +168,12 @@ export interface NexusGenObjects {
   AttentionRecipe: { // root type
     calibration?: string | null; // String
     criterion?: string | null; // String
+    dampening?: number | null; // Float
     method: string; // String!
     numAttentionHeads?: number | null; // Int
     numKeyValueHeads?: number | null; // Int
     pruningFraction?: number | null; // Float
+    reconstruct?: string | null; // String
     samples?: number | null; // Int
     unit?: string | null; // String
   }
@@ -354,10 +358,12 @@ export interface NexusGenFieldTypes {
   AttentionRecipe: { // field return type
     calibration: string | null; // String
     criterion: string | null; // String
+    dampening: number | null; // Float
     method: string; // String!
     numAttentionHeads: number | null; // Int
     numKeyValueHeads: number | null; // Int
     pruningFraction: number | null; // Float
+    reconstruct: string | null; // String
     samples: number | null; // Int
     unit: string | null; // String
   }
@@ -678,10 +684,12 @@ export interface NexusGenFieldTypeNames {
   AttentionRecipe: { // field return type name
     calibration: 'String'
     criterion: 'String'
+    dampening: 'Float'
     method: 'String'
     numAttentionHeads: 'Int'
     numKeyValueHeads: 'Int'
     pruningFraction: 'Float'
+    reconstruct: 'String'
     samples: 'Int'
     unit: 'String'
   }

@@ -65,37 +65,46 @@ export interface CalibratedWeights {
   weights: Map<string, Float32Array>;
 }
 
+/** The projections a refit recomputes on its kept inputs: each one's activation tap and weight. */
+const REFIT_PROJECTIONS = {
+  down_proj: { tap: 'mlp_in', weight: 'mlp.down_proj.weight' },
+  o_proj: { tap: 'o_in', weight: 'self_attn.o_proj.weight' },
+} as const;
+
 /**
- * Writes Σ x·xᵀ of each layer's down_proj input (the dense model's) over the fit tokens to
- * `${tmp}/gram-L.f64` and over the held-out tokens (src/pruning/heldOut.ts) to
- * `${tmp}/gram-L.held-out.f64`, and returns the files of each down_proj weight.
+ * Writes Σ x·xᵀ of each layer's down_proj input (or o_proj's: attention pruning's refit; the dense
+ * model's) over the fit tokens to `${tmp}/gram-L.f64` and over the held-out tokens
+ * (src/pruning/heldOut.ts) to `${tmp}/gram-L.held-out.f64`, and returns the files of each weight.
  */
 export async function downProjGrams(
   dir: string,
   calibration: string,
   samples: number,
   o: CalibrationOptions & { tmp: string },
+  projection: keyof typeof REFIT_PROJECTIONS = 'down_proj',
 ): Promise<RefitGrams> {
+  const { tap, weight } = REFIT_PROJECTIONS[projection];
   const { folder, ckpt, arch } = await open(dir);
   await ckpt.close();
   const graphDir = join(o.tmp, 'refit-graph');
   const session = await openActivationGraph(dir, graphDir, o);
   const { fit, heldOut } = splitCalibration(calibrationTokens(dir, folder.config, calibration, samples));
   // Two Gram matrices per layer (fit and held-out) within the budget.
-  const perPass = Math.max(1, Math.floor(GRAM_BUDGET_BYTES / (2 * arch.intermediateSize ** 2 * 8)));
+  const inputs = projection === 'o_proj' ? arch.numHeads * arch.headDim : arch.intermediateSize;
+  const perPass = Math.max(1, Math.floor(GRAM_BUDGET_BYTES / (2 * inputs ** 2 * 8)));
   const files: Record<string, GramFiles> = {};
   try {
     for (let first = 0; first < arch.numLayers; first += perPass) {
       const layers = Array.from({ length: Math.min(perPass, arch.numLayers - first) }, (_, i) => first + i);
-      const taps = layers.map((l) => `mlp_in_${l}`);
+      const taps = layers.map((l) => `${tap}_${l}`);
       const byPart = { fit: await grams(session, fit, taps, {}, o.signal), heldOut: await grams(session, heldOut, taps, {}, o.signal) };
       for (const l of layers) {
         const pair = { fit: join(o.tmp, `gram-${l}.f64`), heldOut: join(o.tmp, `gram-${l}.held-out.f64`) };
         for (const part of ['fit', 'heldOut'] as const) {
-          const g = byPart[part].get(`mlp_in_${l}`)!.gram;
+          const g = byPart[part].get(`${tap}_${l}`)!.gram;
           await writeFile(pair[part], new Uint8Array(g.buffer, g.byteOffset, g.byteLength));
         }
-        files[`${layerPrefix(arch, l)}mlp.down_proj.weight`] = pair;
+        files[`${layerPrefix(arch, l)}${weight}`] = pair;
       }
       o.onProgress?.('calibration', Math.min(1, (first + layers.length) / arch.numLayers));
     }

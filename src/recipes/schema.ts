@@ -380,8 +380,17 @@ export const attentionRecipe = z
       .max(MAX_DIMENSION, `must be at most ${MAX_DIMENSION} (2^24)`)
       .optional()
       .meta(meta('Target num_key_value_heads (query-group only).')),
-    calibration: calibration('the activation criterion').optional(),
+    reconstruct: z
+      .enum(RECONSTRUCTIONS, { error: `must be ${RECONSTRUCTIONS.join(' or ')}` })
+      .optional()
+      .meta(
+        meta(
+          'none (default), or least-squares: refit o_proj on the kept heads over calibration activations, W′ = argmin ‖W·X − W′·X_kept‖² + λ‖W′‖², fitted on the first three quarters of the calibration tokens and kept in a layer only where it lowers the error on the last quarter (needs calibration).',
+        ),
+      ),
+    calibration: calibration('the activation criterion and the least-squares refit').optional(),
     samples,
+    dampening,
   })
   .strict()
   .meta(
@@ -390,12 +399,23 @@ export const attentionRecipe = z
     ),
   )
   .superRefine((r, ctx) => {
-    if (r.criterion === 'activation' && r.calibration === undefined)
-      ctx.addIssue({ code: 'custom', path: ['calibration'], message: 'is required for the activation criterion' });
-    if (r.criterion !== 'activation' && r.calibration !== undefined)
-      ctx.addIssue({ code: 'custom', path: ['calibration'], message: 'is only used by the activation criterion' });
-    if (r.criterion !== 'activation' && r.samples !== undefined)
-      ctx.addIssue({ code: 'custom', path: ['samples'], message: 'is only used by the activation criterion' });
+    const calibrated = r.criterion === 'activation' || r.reconstruct === 'least-squares';
+    if (calibrated && r.calibration === undefined)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['calibration'],
+        message: r.criterion === 'activation' ? 'is required for the activation criterion' : 'is required for the least-squares refit',
+      });
+    if (!calibrated && r.calibration !== undefined)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['calibration'],
+        message: 'is only used by the activation criterion or the least-squares refit',
+      });
+    if (!calibrated && r.samples !== undefined)
+      ctx.addIssue({ code: 'custom', path: ['samples'], message: 'is only used by the activation criterion or the least-squares refit' });
+    if (r.dampening !== undefined && r.reconstruct !== 'least-squares')
+      ctx.addIssue({ code: 'custom', path: ['dampening'], message: 'is only used by the least-squares refit' });
     const given = [r.pruningFraction, r.numAttentionHeads, r.numKeyValueHeads].filter((v) => v !== undefined).length;
     if (given !== 1)
       ctx.addIssue({

@@ -52,7 +52,17 @@ describe('typed recipe input', () => {
       DepthRecipeInput: ['calibration', 'count', 'criterion', 'dampening', 'last', 'layers', 'reconstruct', 'samples'],
       SparsityRecipeInput: ['calibration', 'criterion', 'dampening', 'pattern', 'samples', 'scope', 'sparsity'],
       VocabRecipeInput: ['corpus', 'minFrequency', 'roundTo', 'unit', 'vocabSize'],
-      AttentionRecipeInput: ['calibration', 'criterion', 'numAttentionHeads', 'numKeyValueHeads', 'pruningFraction', 'samples', 'unit'],
+      AttentionRecipeInput: [
+        'calibration',
+        'criterion',
+        'dampening',
+        'numAttentionHeads',
+        'numKeyValueHeads',
+        'pruningFraction',
+        'reconstruct',
+        'samples',
+        'unit',
+      ],
     };
     for (const [type, fields] of Object.entries(expected)) {
       const t = await inputType(type);

@@ -296,6 +296,103 @@ describe('attention head pruning: what is written', () => {
   );
 });
 
+describe('attention head pruning: least-squares refit of o_proj', () => {
+  it('where the held-out error says so, o_proj is W·G[:, K]·(G[K, K] + λI)⁻¹ on the kept heads’ columns; elsewhere the plain slice', async () => {
+    const parent = await gqaFixture('refit');
+    const calibration = join(sharedDir, 'data', 'kjv-val.txt');
+    const samples = 1024;
+    const work = join(dir, 'refit-work');
+    const recipe = { method: 'attention', unit: 'query-head', pruningFraction: 0.5, calibration, samples } as const;
+    const out = await pruneCheckpoint(parent, join(dir, 'refit-out'), parseRecipe({ ...recipe, reconstruct: 'least-squares' }), {
+      calibration: { cacheDir: join(work, 'cache'), tmp: work, threads: 1 },
+    });
+    const plain = await prune(
+      parent,
+      join(dir, 'refit-plain'),
+      parseRecipe({ method: 'attention', unit: 'query-head', pruningFraction: 0.5 }),
+    );
+    const report = out.reconstruction!;
+    expect(report.layers.map((l) => l.layer)).toEqual([0, 1, 2, 3]);
+    // The fit tokens: the first three quarters, in 256-token windows, through the parent's graph.
+    const config = JSON.parse(readFileSync(join(parent, 'config.json'), 'utf8')) as Record<string, unknown>;
+    const tokens = calibrationTokens(parent, config, calibration, samples);
+    const fit = tokens.slice(0, samples - Math.floor(samples / 4));
+    expect(report.fit_tokens).toBe(fit.length);
+    const graph = await exportOnnx(parent, join(dir, 'refit-graph'), { activations: true, outputs: [] });
+    const s = await LmSession.open(graph.modelPath, { threads: 1 });
+    sessions.push(s);
+    const [H, d, Hq] = [32, 8, 8];
+    const n = Hq * d;
+    const G = Array.from({ length: 4 }, () => new Float64Array(n * n));
+    for (let start = 0; start < fit.length; start += 256) {
+      const ids = fit.slice(start, start + 256);
+      const res = await s.run(
+        [ids],
+        [0, 1, 2, 3].map((l) => `o_in_${l}`),
+      );
+      for (let l = 0; l < 4; l++) {
+        const x = res[`o_in_${l}`]!.data as Float32Array;
+        for (let t = 0; t < ids.length; t++)
+          for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) G[l]![i * n + j]! += x[t * n + i]! * x[t * n + j]!;
+      }
+    }
+    const p = await float32(parent);
+    const c = await float32(out.outDir);
+    const sliced = await float32(plain.outDir);
+    let applied = 0;
+    for (let l = 0; l < 4; l++) {
+      const name = `model.layers.${l}.self_attn.o_proj.weight`;
+      const decision = report.layers[l]!;
+      if (!decision.applied) {
+        expect(Array.from(c.get(name)!)).toEqual(Array.from(sliced.get(name)!));
+        continue;
+      }
+      applied++;
+      expect(decision.held_out_error_after).toBeLessThan(decision.held_out_error_before);
+      // The kept columns: the plain child's q rows tell which heads stayed (checked above to be the top-k).
+      const q = p.get(`model.layers.${l}.self_attn.q_proj.weight`)!;
+      const cq = sliced.get(`model.layers.${l}.self_attn.q_proj.weight`)!;
+      const heads = [0, 1, 2, 3].map(
+        (i) => [...Array(Hq).keys()].find((h) => q[h * d * H] === cq[i * d * H] && q[h * d * H + 1] === cq[i * d * H + 1])!,
+      );
+      const K = heads.flatMap((h) => Array.from({ length: d }, (_, i) => h * d + i));
+      const k = K.length;
+      // A = G[K, K] + λ·mean(diag)·I (SparseGPT's percdamp, 0.01), B = W·G[:, K]; W′ = B·A⁻¹ by Gauss–Jordan.
+      const g = G[l]!;
+      const A = K.map((i) => K.map((j) => g[i * n + j]!));
+      const lambda = (0.01 * K.reduce((a, i) => a + g[i * n + i]!, 0)) / k;
+      for (let i = 0; i < k; i++) A[i]![i]! += lambda;
+      const W = p.get(name)!;
+      const B = Array.from({ length: H }, (_, r) =>
+        K.map((j) => {
+          let v = 0;
+          for (let i = 0; i < n; i++) v += W[r * n + i]! * g[i * n + j]!;
+          return v;
+        }),
+      );
+      // Solve X·A = B, i.e. A·Xᵀ = Bᵀ (A symmetric).
+      const M = A.map((row, i) => [...row, ...B.map((b) => b[i]!)]);
+      for (let col = 0; col < k; col++) {
+        const piv = M[col]![col]!;
+        for (let j = 0; j < M[col]!.length; j++) M[col]![j]! /= piv;
+        for (let r = 0; r < k; r++) {
+          if (r === col) continue;
+          const f = M[r]![col]!;
+          for (let j = 0; j < M[r]!.length; j++) M[r]![j]! -= f * M[col]![j]!;
+        }
+      }
+      const got = c.get(name)!;
+      for (let r = 0; r < H; r++)
+        for (let j = 0; j < k; j++) {
+          const want = M[j]![k + r]!;
+          // bf16 keeps 8 significant bits: within one unit in the last place.
+          expect(Math.abs(got[r * k + j]! - want), `${name}[${r}, ${j}]`).toBeLessThanOrEqual(Math.abs(want) / 128 + 1e-7);
+        }
+    }
+    expect(applied).toBeGreaterThan(0);
+  });
+});
+
 describe('attention head pruning: the child runs', () => {
   // head_dim 8: the plain-operator attention; 16: onnxruntime's GroupQueryAttention.
   const cases = DECODER_FAMILIES.flatMap((f) => [[f, 16, 'query-group'] as const, [f, 8, 'query-head'] as const]);

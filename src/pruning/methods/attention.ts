@@ -7,13 +7,18 @@
 // Criteria: magnitude, the L2 norm of the weights a unit owns (LLM-Pruner, Ma et al. 2023,
 // arXiv 2305.11627, §3: a head is a coupled group of q/k/v rows and o_proj columns; its
 // data-free "L2 weight" baseline), and activation, Minitron's F_head (Muralidharan et al. 2024,
-// arXiv 2407.14679, §2.2; aggregation per src/calibration/headActivations.ts).
+// arXiv 2407.14679, §2.2; aggregation per src/calibration/headActivations.ts). o_proj may be refit
+// by least squares on the kept heads' outputs, as width pruning refits down_proj (src/pruning/
+// refit.ts), kept per layer only where it lowers the held-out error (src/pruning/heldOut.ts).
 import { layerPrefix } from '../../arch/tensors.js';
 import type { ArchConfig, Family } from '../../arch/types.js';
 import { headActivations } from '../../calibration/headActivations.js';
 import { BadInputError } from '../../errors.js';
-import { DTYPE_BYTES, type Dtype, toFloat32 } from '../../formats/safetensors/dtypes.js';
-import { type AttentionRecipe, samplesOf } from '../../recipes/schema.js';
+import { DTYPE_BYTES, type Dtype, fromFloat32, toFloat32 } from '../../formats/safetensors/dtypes.js';
+import { type AttentionRecipe, dampeningOf, samplesOf } from '../../recipes/schema.js';
+import { decide, HELD_OUT_FRACTION, type HeldOutDecision, readGram } from '../heldOut.js';
+import { downProjGrams } from '../reconstruct.js';
+import { heldOutErrors, refitDownProj } from '../refit.js';
 import { topK } from '../scores.js';
 import { takeColumns, takeRows } from '../slice.js';
 import { ONE_SHOT, type Output, type PruningMethod } from './types.js';
@@ -115,11 +120,16 @@ const headRows = (heads: readonly number[], d: number) => heads.flatMap((h) => A
 export const attention: PruningMethod<'attention', AttentionPlan> = {
   method: 'attention',
   relation: 'ATTENTION_PRUNED',
-  needsCalibration: (r) => r.criterion === 'activation',
+  needsCalibration: (r) => r.criterion === 'activation' || r.reconstruct === 'least-squares',
 
   async calibrate(dir, recipe, o) {
     const samples = samplesOf(recipe);
-    const headScores = await headActivations(dir, recipe.calibration!, samples, o);
+    // Both on the dense parent: the heads' outputs and o_proj's input are the same tap.
+    const headScores = recipe.criterion === 'activation' ? await headActivations(dir, recipe.calibration!, samples, o) : undefined;
+    if (recipe.reconstruct === 'least-squares') {
+      const gramFiles = await downProjGrams(dir, recipe.calibration!, samples, o, 'o_proj');
+      return { recipe: { ...recipe, samples, dampening: dampeningOf(recipe) }, headScores, gramFiles };
+    }
     return { recipe: { ...recipe, samples }, headScores };
   },
 
@@ -212,6 +222,8 @@ export const attention: PruningMethod<'attention', AttentionPlan> = {
       }
       ctx.report({ stage: 'scoring', progress: (0.1 * (layers.indexOf(layer) + 1)) / layers.length, detail: `layer ${layer}` });
     }
+    const gramFiles = calibrated.gramFiles;
+    const decisions: HeldOutDecision[] = [];
     const tensors = infos.map((t): Output => {
       const m = layerRe.exec(t.name);
       if (!m) return same(t);
@@ -235,11 +247,49 @@ export const attention: PruningMethod<'attention', AttentionPlan> = {
       if (rest === 'self_attn.o_proj.weight') {
         const cols = headRows(q, d);
         const rows = t.shape[0]!;
-        return { ...same(t), shape: [rows, cols.length], transform: (b) => takeColumns(b, rows, Hq * d, e, cols) };
+        if (recipe.reconstruct !== 'least-squares')
+          return { ...same(t), shape: [rows, cols.length], transform: (b) => takeColumns(b, rows, Hq * d, e, cols) };
+        const files = gramFiles?.files[t.name];
+        if (!files)
+          throw new BadInputError('recipe.reconstruct', `the least-squares refit needs calibration (no Gram matrix for ${t.name})`);
+        return {
+          ...same(t),
+          shape: [rows, cols.length],
+          transform: async (b) => {
+            const w = toFloat32(b, t.dtype);
+            const fitted = refitDownProj(w, rows, Hq * d, cols, await readGram(files.fit), dampeningOf(recipe));
+            const written = fromFloat32(Float32Array.from(fitted), t.dtype);
+            // Kept only where it beats plain slicing on the held-out tokens, as written (in the dtype).
+            const err = heldOutErrors(
+              w,
+              rows,
+              Hq * d,
+              cols,
+              toFloat32(written, t.dtype),
+              await readGram(files.heldOut),
+              gramFiles!.heldOutTokens,
+            );
+            const decision = decide(layer, err.before, err.after);
+            decisions.push(decision);
+            return decision.applied ? written : takeColumns(b, rows, Hq * d, e, cols);
+          },
+        };
       }
       return same(t);
     });
-    return { tensors };
+    return {
+      tensors,
+      reconstruction: () =>
+        !gramFiles || decisions.length === 0
+          ? undefined
+          : {
+              reconstruct: 'least-squares',
+              held_out_fraction: HELD_OUT_FRACTION,
+              fit_tokens: gramFiles.fitTokens,
+              held_out_tokens: gramFiles.heldOutTokens,
+              layers: [...decisions].sort((a, b) => a.layer - b.layer),
+            },
+    };
   },
 
   result: (plan) => ({
@@ -254,7 +304,7 @@ export const attention: PruningMethod<'attention', AttentionPlan> = {
         : recipe.numAttentionHeads !== undefined
           ? `heads${recipe.numAttentionHeads}`
           : `kv${recipe.numKeyValueHeads}`;
-    return `${size}-${recipe.criterion}`;
+    return `${size}-${recipe.criterion}${recipe.reconstruct === 'least-squares' ? '-ls' : ''}`;
   },
 
   hubTag: 'attention-head-pruning',
@@ -271,7 +321,15 @@ export const attention: PruningMethod<'attention', AttentionPlan> = {
       recipe.criterion === 'activation'
         ? `activation (Minitron, Muralidharan et al. 2024, §2.2: L2 norm of each head's attention output over ${samplesOf(recipe as { samples?: number })} calibration tokens, mean over each 256-token sequence, L2 over sequences)`
         : 'magnitude (L2 norm of the q/k/v_proj rows and o_proj columns each unit owns)';
-    return { method: `attention head pruning (${recipe.unit === 'query-head' ? 'query heads' : 'query groups'})`, criterion, ratio };
+    const refit =
+      recipe.reconstruct === 'least-squares'
+        ? `; o_proj refit by least squares on the kept heads over the first three quarters of ${samplesOf(recipe as { samples?: number })} calibration tokens (λ = ${dampeningOf(recipe as { dampening?: number })} of the mean diagonal), kept in a layer only where it lowers the error on the last quarter`
+        : '';
+    return {
+      method: `attention head pruning (${recipe.unit === 'query-head' ? 'query heads' : 'query groups'})`,
+      criterion: criterion + refit,
+      ratio,
+    };
   },
 
   limitations: [
