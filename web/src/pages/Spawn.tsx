@@ -35,9 +35,14 @@ const asInput = (recipe: Record<string, unknown>) => recipeInput(recipe) as Vari
 const defaultsOf = (m: RecipeMethod) =>
   Object.fromEntries(m.fields.filter((f) => f.default !== undefined && !f.output).map((f) => [f.name, String(f.default)]));
 
-/** A schema message in the form's words: field names as the CLI's flags (`pruningFraction` → `--pruning-fraction`). */
+/**
+ * The schema's words with its camelCase field names as the CLI's flags (`pruningFraction` →
+ * `--pruning-fraction`); one-word names (`last`, `count`) are ordinary words in its prose and stay.
+ */
 function inWords(message: string, method: RecipeMethod): string {
-  return method.fields.reduce((text, f) => text.replace(new RegExp(`\\b${f.name}\\b`, 'g'), f.flag), message);
+  return method.fields
+    .filter((f) => /[A-Z]/.test(f.name))
+    .reduce((text, f) => text.replace(new RegExp(`\\b${f.name}\\b`, 'g'), f.flag), message);
 }
 
 /** The recipe from the form, or what is wrong with it, by field ('' for the recipe as a whole). */
@@ -175,7 +180,7 @@ export function SpawnPage({ name }: { name: string }) {
             placeholder="hf_bonsai_…"
           />
         </FieldRow>
-        <FieldRow id="spawn-method" label="Method" flag="--method" help={method.description}>
+        <FieldRow id="spawn-method" label="Method" flag="--method" help={inWords(method.description, method)}>
           <select
             id="spawn-method"
             value={method.method}
@@ -203,6 +208,7 @@ export function SpawnPage({ name }: { name: string }) {
               value={values[f.name] ?? ''}
               problem={visible(f.name)}
               dataFiles={dataFiles}
+              inWords={(text) => inWords(text, method)}
               onChange={(v) => change(f.name, v)}
             />
           ))}

@@ -55,9 +55,7 @@ export function UseThisModel({ model, card, onQueued }: { model: ModelData; card
           note="Reads the ONNX export (onnx/model.onnx and its external data)."
         />
       ) : (
-        <p className="muted">
-          transformers.js needs an ONNX export of this model first (the exportOnnx mutation, or an evaluation, makes one).
-        </p>
+        <p className="muted">transformers.js needs an ONNX export of this model first: the exportOnnx mutation makes one.</p>
       )}
       <Snippet
         title="bonsai pull"

@@ -55,6 +55,7 @@ export function FieldInput({
   value,
   problem,
   dataFiles,
+  inWords,
   onChange,
 }: {
   field: RecipeField;
@@ -62,10 +63,12 @@ export function FieldInput({
   problem: string | null;
   /** The import roots' files; null while they cannot be listed (no maintainer token yet). */
   dataFiles: DataFileOption[] | null;
+  /** The schema's words with other fields named as the form names them (their flags). */
+  inWords: (text: string) => string;
   onChange: (v: string) => void;
 }) {
   const id = `recipe-${field.name}`;
-  const help = [field.description, boundsText(field)].filter(Boolean).join(' — ');
+  const help = inWords([field.description, boundsText(field)].filter(Boolean).join(' — '));
   const described = [`${id}-help`, problem ? `${id}-problem` : null].filter(Boolean).join(' ');
   const common = { id, 'aria-describedby': described, 'aria-invalid': Boolean(problem) };
   let input: React.ReactNode;
