@@ -40,6 +40,25 @@ describe('bonsai plan and bonsai prune', () => {
     expect(JSON.parse(readFileSync(join(out, 'config.json'), 'utf8')).vocab_size).toBe(plan.config.vocab_size);
   });
 
+  it('attention heads: the flags from the schema, the plan is what prune writes, and a model without grouped queries refuses --unit query-head', async () => {
+    const flags = ['--method', 'attention', '--unit', 'query-group', '--num-attention-heads', '4'];
+    const planned = runBonsai(['plan', sharedModel, ...flags, '--json'], {});
+    expect((await planned.exited).code).toBe(0);
+    const plan = JSON.parse(planned.output().slice(planned.output().indexOf('{')));
+    expect(plan.config).toMatchObject({ num_attention_heads: 4, num_key_value_heads: 4, head_dim: 32 });
+    const out = join(dir, 'heads4');
+    const pruned = runBonsai(['prune', sharedModel, out, ...flags], {});
+    expect((await pruned.exited).code).toBe(0);
+    expect((await inspectCheckpoint(out)).parameters.fromTensors.total).toBe(plan.parameters.after.total);
+    const refused = runBonsai(
+      ['prune', sharedModel, join(dir, 'qh'), '--method', 'attention', '--unit', 'query-head', '--pruning-fraction', '0.5'],
+      {},
+    );
+    expect((await refused.exited).code).toBe(2);
+    expect(refused.output()).toContain('one query head per key/value head');
+    expect(existsSync(join(dir, 'qh'))).toBe(false);
+  });
+
   it('a parent that is neither a folder nor a reachable registry model says so', async () => {
     const p = runBonsai(['prune', 'nosuch/model', join(dir, 'x'), '--method', 'depth', '--last', '1'], { BONSAI_HOME: '' }, { cwd: dir });
     expect((await p.exited).code).toBe(2);
