@@ -119,6 +119,26 @@ describe('typed recipe input', () => {
     expect(r.errors?.[0]?.message).toMatch(/N:M needs 1 ≤ N < M \(got 5:4\)/);
   });
 
+  it('plans attention head pruning from its typed input (AttentionRecipe with its defaults), and refuses query-head on a model without grouped queries naming recipe.unit', async () => {
+    const r = await api.gql<{ pruningPlan: { parametersAfter: string; recipe: Record<string, unknown> } }>(
+      '{ pruningPlan(parent: "bible/kjv", recipe: { attention: { pruningFraction: 0.5 } }) { parametersAfter recipe { __typename ... on AttentionRecipe { method unit criterion pruningFraction } } } }',
+    );
+    expect(r.errors).toBeUndefined();
+    // 8,800,704 − 6 layers × 4 matrices (q, k, v rows; o columns) × 3 heads × 32 × 192 = 8,358,336.
+    expect(r.data!.pruningPlan.parametersAfter).toBe('8358336');
+    expect(r.data!.pruningPlan.recipe).toEqual({
+      __typename: 'AttentionRecipe',
+      method: 'attention',
+      unit: 'query-group',
+      criterion: 'magnitude',
+      pruningFraction: 0.5,
+    });
+    const bad = await api.gql(
+      '{ pruningPlan(parent: "bible/kjv", recipe: { attention: { unit: "query-head", pruningFraction: 0.5 } }) { parametersAfter } }',
+    );
+    expect(bad.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'recipe.unit' });
+  });
+
   it('records a derivative made elsewhere as an ExternalRecipe', async () => {
     const r = await api.gql(
       'mutation($p: String!) { registerModel(path: $p, name: "acme/kjv-ft", parents: [{ model: "bible/kjv", relation: FINETUNED }], recipe: { method: "finetune", settings: { epochs: 3 } }) { model { id } } }',
