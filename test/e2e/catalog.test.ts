@@ -238,9 +238,14 @@ describe.skipIf(!hasChromium)('web catalog (chromium)', () => {
       await page.goto(`${api.server.url}/bible/tiny-llama-kjv-width40-maw`);
       await page.getByRole('heading', { name: 'bible/tiny-llama-kjv-width40-maw', exact: true, level: 1 }).waitFor();
 
-      // Every link on a model page leads to a page that exists.
-      const links = await page.locator('main a[href]').evaluateAll((as) => as.map((a) => (a as unknown as { href: string }).href));
-      expect(links.length).toBeGreaterThan(5);
+      // Every link on a model page, in every tab, leads to a page that exists.
+      const links: string[] = [];
+      for (const tab of await page.getByRole('tab').all()) {
+        await tab.click();
+        await page.waitForTimeout(200);
+        links.push(...(await page.locator('main a[href]').evaluateAll((as) => as.map((a) => (a as unknown as { href: string }).href))));
+      }
+      expect(new Set(links).size).toBeGreaterThan(5);
       const base = api.server.url;
       for (const link of [...new Set(links)]) {
         if (!link.startsWith(base)) continue;
@@ -321,7 +326,8 @@ describe.skipIf(!hasChromium)('web catalog (chromium)', () => {
       // The family fits the frame at both sizes: children wrap into rows (one per row on a phone).
       expect(await fits()).toBe(true);
       await shot(`tree-wide-${tag}`);
-      await page.locator('g.edge[data-child="bible/tiny-llama-kjv-width40-maw"]').click();
+      // An edge opens its child from its own part: the label and the drop into the child (the trunk is shared).
+      await page.locator('g.edge[data-child="bible/tiny-llama-kjv-width40-maw"] .edge-label').click();
       await page.getByRole('heading', { name: 'bible/tiny-llama-kjv-width40-maw', exact: true, level: 1 }).waitFor();
 
       // Every page: nothing scrolls the page sideways; a screenshot of each at this size.

@@ -382,7 +382,6 @@ describe.skipIf(!hasChromium)('model page and tree (chromium)', () => {
       // The root's own README.md, and Bonsai's card beside it (side by side on a desktop, one after the other on a phone).
       await page.goto(`${api.server.url}/#/model/${ROOT}`);
       await page.getByRole('heading', { name: ROOT, exact: true, level: 1 }).waitFor();
-      await shot(`author-card-loading-${tag}`);
       const author = page.getByRole('region', { name: 'README.md from the author' });
       await author.getByText('A small but really trained causal language model').waitFor();
       const generated = page.getByRole('region', { name: 'model card' });

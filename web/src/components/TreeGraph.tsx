@@ -137,8 +137,9 @@ export function TreeGraph({ root, current }: { root: TreeNodeData; current: stri
                   }}
                 >
                   <title>{`${e.parent.name} → ${n.data.name}\n${label}${n.data.recipe ? `: ${n.data.recipe}` : ''}`}</title>
-                  <path className="edge-hit" d={d} fill="none" stroke="transparent" strokeWidth={12} />
-                  <path className="edge-line" d={d} fill="none" stroke="#8aa596" strokeWidth={1.5} />
+                  {/* Only the edge's own drop into its child takes clicks: the trunk and the bus are shared with its siblings. */}
+                  <path className="edge-hit" d={`M${e.x1},${e.bus} V${e.y1}`} fill="none" stroke="transparent" strokeWidth={14} />
+                  <path className="edge-line" d={d} fill="none" stroke="#8aa596" strokeWidth={1.5} pointerEvents="none" />
                   <text
                     className="edge-label"
                     x={e.x1}
