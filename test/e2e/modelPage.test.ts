@@ -317,7 +317,15 @@ describe.skipIf(!hasChromium)('model page and tree (chromium)', () => {
       // A problem is shown under its field once the field is touched; the rule's field names as flags.
       await page.getByLabel('Pruning fraction').fill('0.3');
       await page.getByLabel('Expansion rate').fill('50');
-      await page.getByText('give exactly one of --pruning-fraction, --expansion-rate, --intermediate-size').waitFor();
+      await page
+        .locator('#recipe-pruningFraction-problem', {
+          hasText: 'give exactly one of --pruning-fraction, --expansion-rate, --intermediate-size',
+        })
+        .waitFor();
+      // The method's description names them the same way.
+      await page
+        .locator('#spawn-method-help', { hasText: 'Give exactly one of --pruning-fraction, --expansion-rate, --intermediate-size' })
+        .waitFor();
       await page.getByLabel('Expansion rate').fill('');
       await expect.poll(() => page.getByTestId('plan-summary').textContent(), { timeout: 15_000 }).toContain('8.80 M →');
 
