@@ -11,7 +11,7 @@ import { fromGlobalId } from '../graphql/globalId.js';
 import { createPrismaClient } from '../src/db/client.js';
 import { startHttpServer } from '../src/http/server.js';
 import { createLogger } from '../src/log.js';
-import { recipeInput } from '../src/pruning/recipeFields.js';
+import { recipeInput } from '../src/recipes/fields.js';
 import { registryDeps } from '../src/registry/deps.js';
 import { JobQueue } from '../src/registry/queue.js';
 import { createToken } from '../src/registry/tokens.js';

@@ -12,7 +12,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { recipeInput } from '../src/pruning/recipeFields.js';
+import { recipeInput } from '../src/recipes/fields.js';
 import { sharedDir, sharedModel } from '../test/fixtures/checkpoints.js';
 import { graphqlClient } from './gql.js';
 import { writeRandomCheckpoint } from './randomCheckpoint.js';

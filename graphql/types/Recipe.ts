@@ -22,10 +22,10 @@ import {
 import { inputObjectType, objectType, plugin, unionType } from 'nexus';
 import { BadInputError } from '../../src/errors.js';
 import { parseRecipe, type Recipe } from '../../src/pruning/recipe.js';
-import { boundsText, inputMember, RECIPE_METHODS } from '../../src/pruning/recipeFields.js';
+import { boundsText, inputMember, RECIPE_METHODS } from '../../src/recipes/fields.js';
+import { describeObject, type SchemaField } from '../../src/recipes/schemaFields.js';
 import { checkExternalRecipe } from '../../src/registry/externalRecipe.js';
 import { evaluationRequest } from '../../src/registry/payloads.js';
-import { describeObject, type SchemaField } from '../../src/schemaFields.js';
 
 const typeStem = (method: string) => inputMember(method).replace(/^\w/, (c) => c.toUpperCase());
 

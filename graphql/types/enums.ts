@@ -1,4 +1,5 @@
 import { enumType } from 'nexus';
+import { RELATIONS } from '../../src/registry/relations.js';
 
 export const ModelKind = enumType({ name: 'ModelKind', members: ['BASE', 'DERIVED'] });
 
@@ -12,7 +13,7 @@ export const Relation = enumType({
   name: 'Relation',
   description:
     "How a child was made from its parent. FINETUNED, ADAPTER, MERGED and QUANTIZED are Hugging Face's base_model_relation values.",
-  members: ['WIDTH_PRUNED', 'DEPTH_PRUNED', 'VOCAB_TRIMMED', 'ATTENTION_PRUNED', 'SPARSIFIED', 'FINETUNED', 'QUANTIZED', 'MERGED', 'ADAPTER', 'DISTILLED'],
+  members: RELATIONS,
 });
 
 export const JobKind = enumType({ name: 'JobKind', members: ['PRUNE', 'EVALUATE', 'EXPORT_ONNX'] });

@@ -7,7 +7,7 @@
 import { cpSync, existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { defaultLogLevel } from '../config.js';
-import { recipeInput } from '../pruning/recipeFields.js';
+import { recipeInput } from '../recipes/fields.js';
 import { createToken } from '../registry/tokens.js';
 import { findSharedDir } from '../sharedAssets.js';
 import { DEMO_BASE, DEMO_OWNER, type DemoSeed, demoSeeds } from './demoRecipes.js';

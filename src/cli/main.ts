@@ -87,7 +87,7 @@ program
 addRecipeOptions(
   program
     .command('prune')
-    .description('write a pruned copy of a checkpoint folder (width, depth or sparsity)')
+    .description('write a pruned copy of a checkpoint folder (any method: mlp-width, depth, sparsity, vocab, attention)')
     .argument('<in>', 'parent checkpoint folder, or a registry name OWNER/NAME')
     .argument('<out>', 'new folder for the result (must not exist)')
     .option('--max-shard-size <bytes>', 'shard the weights above this many bytes (default 5,368,709,120 = 5 × 2³⁰)'),

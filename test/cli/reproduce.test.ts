@@ -7,7 +7,7 @@ import { chmodSync, cpSync, mkdirSync, readdirSync, readFileSync, writeFileSync 
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { recipeInput } from '../../src/pruning/recipeFields.js';
+import { recipeInput } from '../../src/recipes/fields.js';
 import { sharedDir, sharedModel } from '../fixtures/checkpoints.js';
 import { startTestApi, type TestApi } from '../helpers/api.js';
 import { repoRoot } from '../helpers/bonsai.js';

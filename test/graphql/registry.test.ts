@@ -4,7 +4,7 @@ import { createHash } from 'node:crypto';
 import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync, truncateSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { recipeInput } from '../../src/pruning/recipeFields.js';
+import { recipeInput } from '../../src/recipes/fields.js';
 import { sharedModel } from '../fixtures/checkpoints.js';
 import { startTestApi, type TestApi } from '../helpers/api.js';
 import { tempDir } from '../helpers/tmp.js';

@@ -10,7 +10,7 @@ import { createHash } from 'node:crypto';
 import { cpSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { recipeInput } from '../../src/pruning/recipeFields.js';
+import { recipeInput } from '../../src/recipes/fields.js';
 import { DataStaging } from '../../src/registry/dataStaging.js';
 import { resolveDataFile } from '../../src/registry/importPath.js';
 import { evaluateTask } from '../../workers/evaluate.js';

@@ -17,7 +17,7 @@ import {
 } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildSchema } from '../../graphql/schema.js';
-import { recipeInput } from '../../src/pruning/recipeFields.js';
+import { recipeInput } from '../../src/recipes/fields.js';
 import { sharedDir, sharedModel } from '../fixtures/checkpoints.js';
 import { startTestApi, type TestApi } from '../helpers/api.js';
 import { repoRoot } from '../helpers/bonsai.js';

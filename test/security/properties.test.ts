@@ -15,7 +15,7 @@ import { BonsaiError } from '../../src/errors.js';
 import { tokenizerProblem } from '../../src/formats/checkpoint/tokenizerRules.js';
 import { SafetensorsError } from '../../src/formats/safetensors/errors.js';
 import { SafetensorsFile } from '../../src/formats/safetensors/reader.js';
-import { recipeInput } from '../../src/pruning/recipeFields.js';
+import { recipeInput } from '../../src/recipes/fields.js';
 import { resolveDataFile, resolveImportPath } from '../../src/registry/importPath.js';
 import { sharedDir, sharedModel } from '../fixtures/checkpoints.js';
 import { startTestApi, type TestApi } from '../helpers/api.js';
