@@ -23,6 +23,8 @@ export interface CardParent {
   config?: Record<string, unknown> | null;
   parameterCount?: number | null;
   evaluations?: CardEvaluation[];
+  /** Whether the child's tokenizer.json is the parent's (per-token metrics compare only then); unknown counts as the same. */
+  sameTokenizer?: boolean;
 }
 
 export interface CardInput {

@@ -3,7 +3,7 @@
 import { countFromConfig } from '../arch/params.js';
 import { parseArchitecture } from '../arch/registry.js';
 import type { ArchConfig } from '../arch/types.js';
-import { lowerIsBetter } from '../eval/metrics.js';
+import { compareWithParent } from '../eval/comparable.js';
 import { methodNamed } from '../pruning/methods/index.js';
 import type { CardText } from '../pruning/methods/types.js';
 import { methodSpec, recipeToFlags } from '../recipes/fields.js';
@@ -143,18 +143,26 @@ export function keyFindings(input: CardInput): string {
     );
   const sparse = sparsityText(parent);
   if (sparse) lines.push(`- ${sparse}`);
+  // One rule and one wording with the catalog's list, chart and Evaluations tab (src/eval/comparable.ts).
+  const reasons = new Set<string>();
   for (const e of input.evaluations) {
-    const match = parent?.evaluations?.find(
-      (p) =>
-        p.task === e.task && p.metric === e.metric && p.dataset === e.dataset && JSON.stringify(p.settings) === JSON.stringify(e.settings),
+    if (!parent?.evaluations) continue;
+    const c = compareWithParent(
+      { ...e, dataset: e.dataset ?? null },
+      parent.evaluations.map((p) => ({ ...p, dataset: p.dataset ?? null })),
+      parent.sameTokenizer ?? true,
     );
-    if (!match) continue;
-    const worse = lowerIsBetter(e.metric) ? e.value > match.value : e.value < match.value;
+    if (!c.comparable) {
+      reasons.add(`- ${e.task} ${e.metric} on ${e.dataset ?? 'its data'}: not comparable with ${parent.name}: ${c.reason}.`);
+      continue;
+    }
     lines.push(
-      `- ${e.task} ${e.metric} on ${e.dataset ?? 'its data'}: ${match.value.toFixed(4)} → ${e.value.toFixed(4)} (${pct(e.value, match.value)}, ${worse ? 'worse' : 'better or equal'}; ${settingsText(e.settings)}).`,
+      `- ${e.task} ${e.metric} on ${e.dataset ?? 'its data'}: ${c.parent.toFixed(4)} → ${e.value.toFixed(4)} (${pct(e.value, c.parent)}, ${c.better ? 'better or equal' : 'worse'}; ${settingsText(e.settings)}).`,
     );
   }
-  if (parent && !lines.slice(1).length)
+  const compared = lines.length - (before ? 1 : 0) - (sparse ? 1 : 0);
+  if (parent && !compared && reasons.size) lines.push(...reasons);
+  else if (parent && !compared)
     lines.push(
       `- No evaluation measured under the same settings for this model and ${parent.name} yet, so no quality change can be stated.`,
     );

@@ -47,6 +47,13 @@ export async function cardInput(
     where: { childId: { in: path }, position: 0 },
     select: { childId: true, relation: true },
   });
+  // "The same tokenizer" is what the catalog compares too (src/eval/comparable.ts): tokenizer.json's sha256.
+  const artifactIds = [model.artifactId, ...edges.map((e) => e.parent.artifactId)].filter((id): id is string => id !== null);
+  const tokenizers = await prisma.artifactFile.findMany({
+    where: { artifactId: { in: artifactIds }, path: 'tokenizer.json' },
+    select: { artifactId: true, sha256: true },
+  });
+  const tokenizerOf = (artifactId: string | null) => tokenizers.find((t) => t.artifactId === artifactId)?.sha256 ?? null;
   const nameOf = new Map(pathModels.map((m) => [m.id, `${formatModelName(m)}`]));
   const relationInto = new Map(pathEdges.map((e) => [e.childId, e.relation as string]));
   return {
@@ -65,6 +72,7 @@ export async function cardInput(
       config: e.parent.config as Record<string, unknown> | null,
       parameterCount: e.parent.parameterCount === null ? null : Number(e.parent.parameterCount),
       evaluations: e.parent.evaluations.map(evaluation),
+      sameTokenizer: tokenizerOf(model.artifactId) === tokenizerOf(e.parent.artifactId),
     })),
     evaluations: evaluations.map(evaluation),
     pathToRoot: path.map((id) => ({ name: nameOf.get(id) ?? id, relation: relationInto.get(id) ?? null })),

@@ -125,6 +125,32 @@ describe('the seed card, computed', () => {
     ]);
     expect(c.markdown).toContain('10.0000 → 12.5000 (+25.00 %, worse');
   });
+
+  it('a per-token metric of a child with another tokenizer is "not comparable: a different tokenizer", as in the catalog', () => {
+    const settings = { contextLength: 256, stride: 128, tokens: 900 };
+    const card = (sameTokenizer: boolean) =>
+      renderCard({
+        ...input,
+        parents: [
+          {
+            ...input.parents[0]!,
+            relation: 'VOCAB_TRIMMED',
+            recipe: { method: 'vocab' },
+            sameTokenizer,
+            evaluations: [{ task: 'perplexity', metric: 'perplexity', value: 127.57, dataset: 'kjv-val.txt', settings }],
+          },
+        ],
+        evaluations: [
+          { task: 'perplexity', metric: 'perplexity', value: 126.28, dataset: 'kjv-val.txt', settings: { ...settings, tokens: 880 } },
+        ],
+      }).markdown;
+    const findings = (md: string) => md.slice(md.indexOf('## Key findings'), md.indexOf('\n## ', md.indexOf('## Key findings') + 1));
+    // The catalog's wording (src/eval/comparable.ts), and no delta a reader could take for a gain.
+    expect(findings(card(false))).toContain('not comparable with google/gemma-2-2b: a different tokenizer');
+    expect(findings(card(false))).not.toContain('→ 126.28');
+    // The same tokenizer: the change is stated (the token count is not a setting that must match).
+    expect(findings(card(true))).toContain('127.5700 → 126.2800 (−1.01 %, better or equal');
+  });
 });
 
 describe('bonsai card on a local folder', () => {
