@@ -15,6 +15,8 @@ const beat = () =>
     .query(HEARTBEAT_SQL, [jobId])
     .then(() => undefined)
     .catch(() => undefined);
+// The first beat as soon as the connection is up: the runner beats for a process only while it starts.
+void beat();
 const timer = setInterval(beat, everyMs);
 parentPort?.once('message', async () => {
   clearInterval(timer);

@@ -12,6 +12,7 @@ import {
   findJob,
   finishAttempt,
   isFinished,
+  renewHeartbeat,
   requeueStale,
   startJob,
   waitingRetries,
@@ -150,6 +151,7 @@ export class Runner {
     });
     let killTimer: NodeJS.Timeout | undefined;
     let handedBack = false;
+    const spawnedAt = Date.now();
     const watch = setInterval(async () => {
       const asked = await cancelRequested(this.deps, jobId).catch(() => false);
       if (asked && !killTimer) {
@@ -163,6 +165,15 @@ export class Runner {
         handedBack = true;
         this.deps.log.warn(`job ${jobId} was handed back while its process ${child.pid} still ran; killing it`);
         child.kill('SIGKILL');
+        return;
+      }
+      // The process's own heartbeats begin only once it has loaded (tsx and the job's modules:
+      // 1.5-5 s measured on a loaded 2-core machine) and opened its registry. Until then the
+      // runner that started it beats for it, for one stale period: a process that is slow to
+      // start is not handed back as lost, and one that never beats is still handed back, one
+      // period later.
+      if (!killTimer && !handedBack && Date.now() - spawnedAt < this.staleAfterMs) {
+        await renewHeartbeat(this.deps, jobId).catch(() => {});
       }
     }, CANCEL_POLL_MS);
     return new Promise((resolve) => {

@@ -14,7 +14,7 @@ export {
 export { createJobIn, jobTransaction, type NewJob } from './create.js';
 export { type FinalState, finishAttempt, type JobFailure, type Outcome } from './finish.js';
 export { type JobFilter, listJobs } from './list.js';
-export { appendLog, HEARTBEAT_SQL, LOG_LINES, recordError, reportProgress } from './progress.js';
+export { appendLog, HEARTBEAT_SQL, LOG_LINES, recordError, renewHeartbeat, reportProgress } from './progress.js';
 export { FINISHED, findJob, isFinished, type JobRow, modelWithCheckpoint, parentWithCheckpoint } from './read.js';
 export { isRunning, requeueStale, waitingRetries, wasHandedBack } from './requeueStale.js';
 export { retryJob } from './retry.js';

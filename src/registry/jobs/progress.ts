@@ -28,5 +28,13 @@ export async function recordError(deps: Pick<RegistryDeps, 'prisma'>, id: string
   await deps.prisma.job.update({ where: { id }, data: { error: failure.message, errorCode: failure.code } });
 }
 
+/**
+ * A heartbeat written by the runner for a job process that is still starting (workers/runner.ts):
+ * only while the job is RUNNING, so a job handed back meanwhile stays handed back.
+ */
+export async function renewHeartbeat(deps: Pick<RegistryDeps, 'prisma'>, id: string): Promise<void> {
+  await deps.prisma.job.updateMany({ where: { id, status: 'RUNNING' }, data: { heartbeatAt: new Date() } });
+}
+
 /** The heartbeat SQL the job's heartbeat thread runs on its own connection (workers/heartbeatThread.ts). */
 export const HEARTBEAT_SQL = `UPDATE "Job" SET "heartbeatAt" = now() WHERE id = $1::uuid AND status = 'RUNNING'`;
