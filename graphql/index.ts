@@ -24,3 +24,4 @@ export {
 export * from './types/Revision.js';
 export * from './types/Storage.js';
 export * from './types/scalars.js';
+export * from './types/Tensor.js';

@@ -6,6 +6,7 @@
 
 import type { Context } from "./../context.js"
 import type { TokenSource, EvaluationSource, JobSource, EdgeSource, ModelSource, ModelPageSource, FileSource, TreeSource, TreeNodeSource, PlanSource, RevisionSource } from "./../sources.js"
+import type { TensorRow } from "./../../src/registry/tensors.js"
 import type { core } from "nexus"
 declare global {
   interface NexusGenCustomInputMethods<TypeName extends string> {
@@ -148,6 +149,7 @@ export interface NexusGenEnums {
   ModelStatus: "EVALUATING" | "FAILED" | "PROCESSING" | "QUEUED" | "READY"
   Relation: "ADAPTER" | "ATTENTION_PRUNED" | "DEPTH_PRUNED" | "DISTILLED" | "FINETUNED" | "MERGED" | "QUANTIZED" | "SPARSIFIED" | "VOCAB_TRIMMED" | "WIDTH_PRUNED"
   SortDirection: "ASC" | "DESC"
+  TensorChange: "ADDED" | "KEPT" | "RENAMED" | "REWRITTEN" | "SLICED"
   TokenRole: "ADMIN" | "MAINTAINER" | "READER"
   WeightDtype: "BF16" | "FP16" | "FP32" | "INT4" | "INT8"
 }
@@ -322,6 +324,7 @@ export interface NexusGenObjects {
     objects: number; // Int!
     physicalBytes: NexusGenScalars['BigInt']; // BigInt!
   }
+  Tensor: TensorRow;
   VocabRecipe: { // root type
     corpus?: string[] | null; // [String!]
     method: string; // String!
@@ -517,6 +520,7 @@ export interface NexusGenFieldTypes {
     shortName: string; // String!
     status: NexusGenEnums['ModelStatus']; // ModelStatus!
     tags: string[]; // [String!]!
+    tensors: NexusGenRootTypes['Tensor'][]; // [Tensor!]!
     tree: NexusGenRootTypes['ModelTree']; // ModelTree!
     updatedAt: NexusGenScalars['DateTime']; // DateTime!
   }
@@ -656,6 +660,16 @@ export interface NexusGenFieldTypes {
     models: NexusGenRootTypes['ModelStorage'][]; // [ModelStorage!]!
     objects: number; // Int!
     physicalBytes: NexusGenScalars['BigInt']; // BigInt!
+  }
+  Tensor: { // field return type
+    bytes: NexusGenScalars['BigInt']; // BigInt!
+    change: NexusGenEnums['TensorChange'] | null; // TensorChange
+    dtype: string; // String!
+    name: string; // String!
+    parentDtype: string | null; // String
+    parentName: string | null; // String
+    parentShape: number[] | null; // [Int!]
+    shape: number[]; // [Int!]!
   }
   VocabRecipe: { // field return type
     corpus: string[] | null; // [String!]
@@ -843,6 +857,7 @@ export interface NexusGenFieldTypeNames {
     shortName: 'String'
     status: 'ModelStatus'
     tags: 'String'
+    tensors: 'Tensor'
     tree: 'ModelTree'
     updatedAt: 'DateTime'
   }
@@ -982,6 +997,16 @@ export interface NexusGenFieldTypeNames {
     models: 'ModelStorage'
     objects: 'Int'
     physicalBytes: 'BigInt'
+  }
+  Tensor: { // field return type name
+    bytes: 'BigInt'
+    change: 'TensorChange'
+    dtype: 'String'
+    name: 'String'
+    parentDtype: 'String'
+    parentName: 'String'
+    parentShape: 'Int'
+    shape: 'Int'
   }
   VocabRecipe: { // field return type name
     corpus: 'String'

@@ -129,6 +129,15 @@ export class ArtifactStore {
     return m;
   }
 
+  /**
+   * The sha256 of each piece of a file stored in pieces, in file order (its manifest), or null for
+   * a file stored whole or not at all: what tells a tensor kept byte for byte without reading it.
+   */
+  async pieceHashes(sha256: string): Promise<string[] | null> {
+    const s = await this.stored(sha256);
+    return s === null || 'whole' in s ? null : s.manifest.pieces.map((p) => p.sha256);
+  }
+
   /** The blob's file on this machine's disk when it is stored whole in a folder (sent by sendfile), else null. */
   async localBlobPath(sha256: string): Promise<string | null> {
     const path = this.objects.localPath(blobKey(sha256));

@@ -1,0 +1,148 @@
+// Model.tensors (issue 32): the shared model and three children spawned through the API (a 40 %
+// MLP width prune, a depth prune of blocks 1 and 2, a 2:4 magnitude sparsity), each tensor marked
+// against the parent from the stored pieces' hashes. The expected marks follow from each method's
+// definition: a width prune slices gate/up rows and down columns and leaves attention, norms and
+// embeddings alone; a depth prune drops blocks and renumbers the rest (child block i is parent
+// block [0, 3, 4, 5][i]), bytes untouched; sparsity zeroes entries of the seven projections only.
+import { dirname } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sharedModel } from '../fixtures/checkpoints.js';
+import { startTestApi, type TestApi } from '../helpers/api.js';
+import { waitFor } from '../helpers/waitFor.js';
+
+const ROOT = 'bible/tiny-llama-kjv';
+/** The shared model: 6 blocks, hidden 192, intermediate 512, vocabulary 32,000, BF16, tied embeddings. */
+const LAYERS = 6;
+const ATTENTION = ['q_proj', 'k_proj', 'v_proj', 'o_proj'].map((p) => `self_attn.${p}.weight`);
+const MLP = ['gate_proj', 'up_proj', 'down_proj'].map((p) => `mlp.${p}.weight`);
+const NORMS = ['input_layernorm.weight', 'post_attention_layernorm.weight'];
+
+interface Row {
+  name: string;
+  dtype: string;
+  shape: number[];
+  bytes: string;
+  change: string | null;
+  parentName: string | null;
+  parentShape: number[] | null;
+}
+
+let api: TestApi;
+const children: Record<'width' | 'depth' | 'sparse', string> = { width: '', depth: '', sparse: '' };
+
+async function tensors(name: string): Promise<Map<string, Row>> {
+  const r = await api.gql<{ model: { tensors: Row[] } }>(
+    'query($n: String!) { model(name: $n) { tensors { name dtype shape bytes change parentName parentShape } } }',
+    { n: name },
+  );
+  expect(r.errors).toBeUndefined();
+  return new Map(r.data!.model.tensors.map((t) => [t.name, t]));
+}
+
+beforeAll(async () => {
+  api = await startTestApi({ modelRoots: [dirname(sharedModel)] });
+  await api.startRunner([dirname(sharedModel)]);
+  await api.register(sharedModel, ROOT);
+  const recipes = {
+    width: { mlpWidth: { pruningFraction: 0.4 } },
+    depth: { depth: { layers: [1, 2] } },
+    sparse: { sparsity: { pattern: '2:4' } },
+  };
+  for (const [k, recipe] of Object.entries(recipes) as Array<[keyof typeof children, unknown]>) {
+    const r = await api.gql<{ spawnPrunedVariant: { model: { name: string } } }>(
+      `mutation($r: PruningRecipeInput!) { spawnPrunedVariant(parent: "${ROOT}", recipe: $r) { model { name } } }`,
+      { r: recipe },
+    );
+    expect(r.errors).toBeUndefined();
+    children[k] = r.data!.spawnPrunedVariant.model.name;
+  }
+  for (const name of Object.values(children)) {
+    const status = await waitFor(
+      `${name} READY`,
+      async () => {
+        const r = await api.gql<{ model: { status: string } }>('query($n: String!) { model(name: $n) { status } }', { n: name });
+        const s = r.data!.model.status;
+        return s === 'READY' || s === 'FAILED' ? s : undefined;
+      },
+      240_000,
+      250,
+    );
+    expect(status).toBe('READY');
+  }
+}, 600_000);
+afterAll(async () => {
+  await api?.close();
+});
+
+describe('Model.tensors', () => {
+  it('the root: its header as written (name, dtype, shape, bytes), no marks', async () => {
+    const t = await tensors(ROOT);
+    // 1 embedding + 9 per block + the final norm; lm_head is tied to the embedding (not stored).
+    expect(t.size).toBe(1 + 9 * LAYERS + 1);
+    // BF16: 2 bytes an element.
+    expect(t.get('model.embed_tokens.weight')).toEqual({
+      name: 'model.embed_tokens.weight',
+      dtype: 'BF16',
+      shape: [32000, 192],
+      bytes: String(32000 * 192 * 2),
+      change: null,
+      parentName: null,
+      parentShape: null,
+    });
+    expect(t.get('model.layers.0.mlp.gate_proj.weight')?.shape).toEqual([512, 192]);
+  });
+
+  it('a 40 % MLP width prune: gate/up/down of every block SLICED 512 → 308, everything else KEPT', async () => {
+    const t = await tensors(children.width);
+    expect(t.size).toBe(1 + 9 * LAYERS + 1);
+    for (let i = 0; i < LAYERS; i++) {
+      const p = `model.layers.${i}.`;
+      // k = 512 − floor(0.4 × 512) = 308 neurons kept: rows of gate and up, columns of down.
+      for (const [m, shape, parentShape] of [
+        ['mlp.gate_proj.weight', [308, 192], [512, 192]],
+        ['mlp.up_proj.weight', [308, 192], [512, 192]],
+        ['mlp.down_proj.weight', [192, 308], [192, 512]],
+      ] as const) {
+        expect(t.get(p + m)).toMatchObject({ change: 'SLICED', shape, parentShape, parentName: p + m, bytes: String(308 * 192 * 2) });
+      }
+      for (const m of [...ATTENTION, ...NORMS]) expect(t.get(p + m)).toMatchObject({ change: 'KEPT', parentName: p + m });
+    }
+    expect(t.get('model.embed_tokens.weight')?.change).toBe('KEPT');
+    expect(t.get('model.norm.weight')?.change).toBe('KEPT');
+  });
+
+  it('a depth prune of blocks 1 and 2: blocks 1–3 are the parent’s 3–5 RENAMED byte for byte, block 0 KEPT', async () => {
+    const t = await tensors(children.depth);
+    expect(t.size).toBe(1 + 9 * (LAYERS - 2) + 1);
+    const parentBlock = [0, 3, 4, 5];
+    for (const [i, j] of parentBlock.entries()) {
+      for (const m of [...ATTENTION, ...MLP, ...NORMS]) {
+        const name = `model.layers.${i}.${m}`;
+        expect(t.get(name)).toMatchObject({ change: i === 0 ? 'KEPT' : 'RENAMED', parentName: `model.layers.${j}.${m}` });
+      }
+    }
+    expect([...t.keys()].some((n) => n.startsWith('model.layers.4.'))).toBe(false);
+    expect(t.get('model.embed_tokens.weight')?.change).toBe('KEPT');
+  });
+
+  it('2:4 sparsity: the seven projections of every block REWRITTEN (same shape), embeddings and norms KEPT', async () => {
+    const t = await tensors(children.sparse);
+    expect(t.size).toBe(1 + 9 * LAYERS + 1);
+    for (let i = 0; i < LAYERS; i++) {
+      for (const m of [...ATTENTION, ...MLP]) {
+        const row = t.get(`model.layers.${i}.${m}`)!;
+        expect(row.change).toBe('REWRITTEN');
+        expect(row.shape).toEqual(row.parentShape);
+      }
+      for (const m of NORMS) expect(t.get(`model.layers.${i}.${m}`)?.change).toBe('KEPT');
+    }
+    expect(t.get('model.embed_tokens.weight')?.change).toBe('KEPT');
+    expect(t.get('model.norm.weight')?.change).toBe('KEPT');
+  });
+
+  it('is priced against the query cost limit: one request cannot read every model’s headers', async () => {
+    const r = await api.gql(`{ models(first: 100) { nodes { tensors { name } } } }`);
+    expect(r.errors?.[0]?.extensions?.code).toBe('GRAPHQL_VALIDATION_FAILED');
+    expect(r.errors?.[0]?.message).toMatch(/query cost \d+ is over the limit/);
+  });
+});
