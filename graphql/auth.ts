@@ -1,29 +1,12 @@
-// Authorisation in one place: every mutation calls requireRole before doing anything.
+// Authorisation: every mutation calls requireRole before doing anything; the rules are the
+// registry's (src/registry/access.ts), shared with the HTTP routes.
 import { realpath } from 'node:fs/promises';
-import { ForbiddenError, UnauthenticatedError } from '../src/errors.js';
 import { makeRedactor } from '../src/registry/redact.js';
-import { roleAtLeast, type TokenRole, type Viewer } from '../src/registry/tokens.js';
+import { roleAtLeast } from '../src/registry/tokens.js';
+
+export { checkRead, requireRole } from '../src/registry/access.js';
+
 import type { Context } from './context.js';
-
-export function requireRole(ctx: Context, role: TokenRole): Viewer {
-  if (ctx.badToken) throw new UnauthenticatedError('the API token is unknown, revoked or expired');
-  if (!ctx.viewer) throw new UnauthenticatedError();
-  if (!roleAtLeast(ctx.viewer.role, role)) {
-    throw new ForbiddenError(
-      `this needs the ${role.toLowerCase()} role; the token "${ctx.viewer.name}" is ${ctx.viewer.role.toLowerCase()}`,
-      {
-        needed: role,
-      },
-    );
-  }
-  return ctx.viewer;
-}
-
-/** Reads: open unless BONSAI_PUBLIC_READS=false, in which case any valid token will do. */
-export function checkRead(ctx: Context): void {
-  if (ctx.badToken) throw new UnauthenticatedError('the API token is unknown, revoked or expired');
-  if (!ctx.services.publicReads && !ctx.viewer) throw new UnauthenticatedError('reads need an API token on this server');
-}
 
 const redactors = new WeakMap<object, Promise<(text: string) => string>>();
 const unchanged = async () => (text: string) => text;

@@ -2,8 +2,7 @@
 // without GraphQL, and the wrapper every model route shares. Same access rule as queries.
 
 import type { Request, RequestHandler, Response } from 'express';
-import { checkRead } from '../../graphql/auth.js';
-import { createContext, type Services } from '../../graphql/context.js';
+import { checkRead, identify, type Services } from '../registry/access.js';
 import { modelCard } from '../registry/cards.js';
 import { findModel } from '../registry/models.js';
 import { formatModelName } from '../registry/names.js';
@@ -24,7 +23,7 @@ export function readableRoute<P extends Record<string, string | string[]>>(
   const authorise: RequestHandler = async (req, _res, next) => {
     checkParams(req.params);
     checkQuery(req.query);
-    checkRead(await createContext(services, req.headers.authorization));
+    checkRead(await identify(services, req.headers.authorization));
     next();
   };
   return [authorise, ...body, handle as unknown as RequestHandler];

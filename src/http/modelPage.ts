@@ -2,9 +2,8 @@
 // redirect for a model the registry holds, the 404 page (or JSON 404) for one it does not, so a
 // mistyped link is not a 200 that only the catalog later calls missing (issue 32 item 7).
 import type { RequestHandler } from 'express';
-import { checkRead } from '../../graphql/auth.js';
-import { createContext, type Services } from '../../graphql/context.js';
 import { BonsaiError } from '../errors.js';
+import { checkRead, identify, type Services } from '../registry/access.js';
 import { findModel } from '../registry/models.js';
 import { formatModelName } from '../registry/names.js';
 import { sendNotFound } from './notFound.js';
@@ -20,7 +19,7 @@ export function modelPageRoute(services: Services): RequestHandler {
     // it in the page): the catalog asks for one, and the registry is not asked here, so nothing
     // about which names exist is told to an anonymous caller.
     try {
-      checkRead(await createContext(services, req.headers.authorization));
+      checkRead(await identify(services, req.headers.authorization));
     } catch (err) {
       if (err instanceof BonsaiError && err.code === 'UNAUTHENTICATED') return redirect();
       throw err;

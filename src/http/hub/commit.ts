@@ -3,8 +3,8 @@
 // (src/registry/hubCommitBody.ts) and applied as a registration (src/registry/hubCommit.ts). The
 // answer is the Hub's: the new commit's id (commitOid) and URL.
 import express from 'express';
-import type { Services } from '../../../graphql/context.js';
 import { BonsaiError } from '../../errors.js';
+import type { Services } from '../../registry/access.js';
 import { commitToRepo } from '../../registry/hubCommit.js';
 import { CommitBodyReader, MAX_JSON_BODY_BYTES } from '../../registry/hubCommitBody.js';
 import { formatModelName } from '../../registry/names.js';

@@ -2,8 +2,8 @@
 // huggingface.js's createRepo/deleteRepo): a model repository named organization/name. Creating
 // needs the maintainer role, deleting the admin role; an existing name is 409 as on the Hub.
 
-import type { Services } from '../../../graphql/context.js';
 import { BadInputError } from '../../errors.js';
+import type { Services } from '../../registry/access.js';
 import { createHubRepo, deleteHubRepo, type RepoRequest, repoNameOf } from '../../registry/hubRepos.js';
 import { formatModelName } from '../../registry/names.js';
 import { jsonBody } from './jsonBody.js';

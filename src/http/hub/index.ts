@@ -4,7 +4,7 @@
 // batch API and uploads, commits). The paths are the Hub's; the answers follow what its
 // clients read (see each file). Mounted before the catalog's `/{owner}/{name}` page route.
 import type { Express } from 'express';
-import type { Services } from '../../../graphql/context.js';
+import type { Services } from '../../registry/access.js';
 import { commitRoute } from './commit.js';
 import { createRepoRoute, deleteRepoRoute } from './createRepo.js';
 import { lfsBatchRoute } from './lfsBatch.js';

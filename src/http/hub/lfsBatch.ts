@@ -6,8 +6,8 @@
 // any other an `upload` action to a signed Bonsai URL (src/registry/uploadTickets.ts) that streams
 // the body into the store, and a `verify` action.
 
-import type { Services } from '../../../graphql/context.js';
 import { BadInputError, NotFoundError } from '../../errors.js';
+import type { Services } from '../../registry/access.js';
 import { RepoNotFoundError } from '../../registry/hubRepo.js';
 import { findByName } from '../../registry/models.js';
 import { formatModelName, parseModelName } from '../../registry/names.js';

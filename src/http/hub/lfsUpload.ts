@@ -4,8 +4,8 @@
 // its sha256 and size match, nothing left when the client stops half-way. And the `verify` action
 // (POST …/info/lfs/verify {oid, size}): 200 when the store has the object with that size.
 import type { Request, Response } from 'express';
-import type { Services } from '../../../graphql/context.js';
 import { BadInputError, NotFoundError } from '../../errors.js';
+import type { Services } from '../../registry/access.js';
 import { verifyTicket } from '../../registry/uploadTickets.js';
 import { checkParams, checkQuery } from '../params.js';
 import { jsonBody, LFS_TYPE } from './jsonBody.js';

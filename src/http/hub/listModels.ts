@@ -1,6 +1,6 @@
 // GET /api/models: the registry's models as the Hub lists them, paged by a Link header.
 
-import type { Services } from '../../../graphql/context.js';
+import type { Services } from '../../registry/access.js';
 import { listHubModels } from '../../registry/hubList.js';
 import { readableRoute } from '../cardRoute.js';
 import { modelSummary } from './modelInfo.js';

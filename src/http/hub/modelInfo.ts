@@ -3,7 +3,7 @@
 // ApiModelInfo): id, sha, siblings with rfilename, size, blobId and lfs, cardData from the card's
 // YAML (base_model, base_model_relation …), tags, config, safetensors parameters, dates, private.
 
-import type { Services } from '../../../graphql/context.js';
+import type { Services } from '../../registry/access.js';
 import { repoRevision } from '../../registry/hubRepo.js';
 import type { ModelRow } from '../../registry/models.js';
 import { formatModelName } from '../../registry/names.js';

@@ -6,8 +6,8 @@
 // equals its own out of the commit. `shouldIgnore` is the Hub's .gitignore answer: Bonsai applies
 // none, so it is false (a file the checkpoint does not use is refused by the commit, by name).
 
-import type { Services } from '../../../graphql/context.js';
 import { BadInputError } from '../../errors.js';
+import type { Services } from '../../registry/access.js';
 import { checkRepoPath } from '../../registry/hubCommitBody.js';
 import { isLfs, repoRevision } from '../../registry/hubRepo.js';
 import { fileOid } from './entries.js';

@@ -8,7 +8,7 @@ import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { Request, Response } from 'express';
 import rangeParser from 'range-parser';
-import type { Services } from '../../../graphql/context.js';
+import type { Services } from '../../registry/access.js';
 import { EntryNotFoundError, repoRevision } from '../../registry/hubRepo.js';
 import type { ByteRange } from '../../storage/objects.js';
 import { attachment } from '../attachment.js';

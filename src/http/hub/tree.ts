@@ -3,8 +3,8 @@
 // get_paths_info, huggingface.js's listFiles and pathsInfo). `recursive=true` lists every file
 // below the folder; paths-info takes `paths` as JSON (huggingface.js) or a form (huggingface_hub).
 import express from 'express';
-import type { Services } from '../../../graphql/context.js';
 import { BadInputError } from '../../errors.js';
+import type { Services } from '../../registry/access.js';
 import { EntryNotFoundError, repoRevision } from '../../registry/hubRepo.js';
 import { readableRoute } from '../cardRoute.js';
 import { directoryEntry, fileEntry, treeEntries } from './entries.js';

@@ -6,8 +6,7 @@
 // 401 had cost the server a gigabyte first. A refused request's body is never read into memory:
 // Node's server discards it as it arrives once the answer is sent (http's resOnFinish → req._dump).
 import type { Request, RequestHandler, Response } from 'express';
-import { requireRole } from '../../../graphql/auth.js';
-import { createContext, type Services } from '../../../graphql/context.js';
+import { identify, requireRole, type Services } from '../../registry/access.js';
 import type { TokenRole, Viewer } from '../../registry/tokens.js';
 import { checkParams, checkQuery } from '../params.js';
 
@@ -21,7 +20,7 @@ export function writableRoute<P extends Record<string, string | string[]>>(
   const authorise: RequestHandler = async (req, res, next) => {
     checkParams(req.params);
     checkQuery(req.query);
-    res.locals.viewer = requireRole(await createContext(services, req.headers.authorization), role);
+    res.locals.viewer = requireRole(await identify(services, req.headers.authorization), role);
     next();
   };
   const run = async (req: Request<P>, res: Response) => handle(req, res, res.locals.viewer as Viewer);
