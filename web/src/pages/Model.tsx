@@ -1,7 +1,8 @@
 // A model's page, after the Hub's: a header (name, status, tags, license, architecture, dtype,
-// size, where it comes from), then tabs — the model card first, then the files, the evaluations
-// against the parent, the model tree, the hardware and the jobs. The tab is in the URL
-// (#/model/OWNER/NAME?tab=files), so reload, back and forward keep it.
+// size, where it comes from), then tabs — the model card first, then the files, the tensors
+// (what changed against the parent), the evaluations against the parent, the model tree, the
+// hardware and the jobs. The tab is in the URL (#/model/OWNER/NAME?tab=files), so reload, back
+// and forward keep it.
 import { useCallback, useEffect, useState } from 'react';
 import { describeError, formatBytes, formatParams, gql, relationLabel } from '../api';
 import { JobList, useJobs } from '../components/JobList';
@@ -14,6 +15,7 @@ import { Evaluations } from './model/Evaluations';
 import { Files } from './model/Files';
 import { HardwareCalculator } from './model/Hardware';
 import { Lineage } from './model/Lineage';
+import { Tensors } from './model/Tensors';
 import { UseThisModel } from './model/UseThisModel';
 import { NotFound } from './NotFound';
 
@@ -21,6 +23,7 @@ const TABS = [
   { id: 'card', title: 'Model card' },
   { id: 'use', title: 'Use this model' },
   { id: 'files', title: 'Files' },
+  { id: 'tensors', title: 'Tensors' },
   { id: 'evaluations', title: 'Evaluations' },
   { id: 'tree', title: 'Model tree' },
   { id: 'hardware', title: 'Hardware' },
@@ -124,6 +127,7 @@ export function ModelPage({ name, tab }: { name: string; tab: string | null }) {
         )}
         {selected === 'use' && <UseThisModel model={model} card={card} onQueued={refresh} />}
         {selected === 'files' && <Files model={model} />}
+        {selected === 'tensors' && <Tensors name={model.name} hasParent={model.parents.length > 0} />}
         {selected === 'evaluations' && <Evaluations model={model} />}
         {selected === 'tree' && <Lineage model={model} />}
         {selected === 'hardware' && (
