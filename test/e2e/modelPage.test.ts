@@ -156,7 +156,16 @@ describe.skipIf(!hasChromium)('model page and tree (chromium)', () => {
       await expect.poll(hashOf).toBe(`#/model/${WIDTH}?tab=jobs`);
       expect(await page.getByRole('tab', { selected: true }).textContent()).toMatch(/^Jobs/);
       // Only the selected tab is in the Tab order.
-      expect(await tabs.evaluateAll((ts) => ts.map((t) => t.getAttribute('tabindex')))).toEqual(['-1', '-1', '-1', '-1', '-1', '-1', '0']);
+      expect(await tabs.evaluateAll((ts) => ts.map((t) => t.getAttribute('tabindex')))).toEqual([
+        '-1',
+        '-1',
+        '-1',
+        '-1',
+        '-1',
+        '-1',
+        '-1',
+        '0',
+      ]);
 
       // Reload keeps the tab; back and forward walk the tabs visited.
       await page.getByRole('tab', { name: /Evaluations/ }).click();
@@ -467,6 +476,47 @@ describe.skipIf(!hasChromium)('model page and tree (chromium)', () => {
         );
         expect(jobs.data!.model.jobs.filter((j) => j.kind === 'EVALUATE').length).toBeGreaterThanOrEqual(2);
       }
+      expect(consoleErrors).toEqual([]);
+    },
+    120_000,
+  );
+  it.each(SIZES)(
+    'at %s: the Tensors tab marks what the width prune changed (gate/up/down sliced 512 → 308, the rest kept byte for byte)',
+    async (_size, viewport, tag) => {
+      consoleErrors.length = 0;
+      await page.setViewportSize(viewport);
+      await page.goto(`${api.server.url}/#/model/${WIDTH}?tab=tensors`);
+      const panel = page.getByRole('region', { name: 'tensors' });
+      const table = panel.getByRole('table', { name: 'tensors' });
+      await table.waitFor();
+      // The shared model: 6 blocks of 9 tensors, the embedding and the final norm (56); the prune
+      // slices the 3 MLP matrices of each block (18) and keeps the other 38.
+      const filters = panel.getByRole('group', { name: 'show tensors' });
+      expect(await filters.getByRole('button').allTextContents()).toEqual(['All (56)', 'sliced (18)', 'kept byte for byte (38)']);
+      expect(await table.locator('tbody tr').count()).toBe(56);
+      const gate = table.locator('tr', { has: page.getByText('model.layers.3.mlp.gate_proj.weight', { exact: true }) });
+      expect(await gate.getByRole('cell').allTextContents()).toEqual([
+        'model.layers.3.mlp.gate_proj.weight',
+        '[308, 192]',
+        'BF16',
+        // 308 × 192 × 2 bytes (BF16) = 118,272 bytes.
+        '118.3 kB',
+        'sliced [512, 192] → [308, 192]',
+      ]);
+      const down = table.locator('tr', { has: page.getByText('model.layers.3.mlp.down_proj.weight', { exact: true }) });
+      expect(await down.getByRole('cell').last().textContent()).toBe('sliced [192, 512] → [192, 308]');
+      // Filtering: only the sliced ones, then back to all.
+      await filters.getByRole('button', { name: 'sliced (18)' }).click();
+      await expect.poll(() => table.locator('tbody tr').count()).toBe(18);
+      expect(await filters.getByRole('button', { name: 'sliced (18)' }).getAttribute('aria-pressed')).toBe('true');
+      for (const cell of await table.locator('tbody tr td:last-child').allTextContents()) expect(cell).toMatch(/^sliced /);
+      // No sideways scroll of the page (on a phone each row is a card).
+      expect(await page.evaluate('document.documentElement.scrollWidth')).toBeLessThanOrEqual(viewport.width);
+      await shot(`tensors-${tag}`);
+      await filters.getByRole('button', { name: 'All (56)' }).click();
+      await expect.poll(() => table.locator('tbody tr').count()).toBe(56);
+      const attention = table.locator('tr', { has: page.getByText('model.layers.0.self_attn.q_proj.weight', { exact: true }) });
+      expect(await attention.getByRole('cell').last().textContent()).toBe('kept byte for byte');
       expect(consoleErrors).toEqual([]);
     },
     120_000,

@@ -27,8 +27,9 @@ const shapeText = (s: readonly number[]) => `[${s.join(', ')}]`;
 
 function ChangeCell({ t }: { t: Row }) {
   if (!t.change) return <span className="muted">—</span>;
+  // One element in the cell: on a phone the cell is a label-and-value grid of two columns.
   return (
-    <>
+    <span>
       <span className={`change change-${t.change.toLowerCase()}`}>{LABELS[t.change]}</span>
       {t.change === 'SLICED' && t.parentShape && (
         <span className="change-detail">
@@ -43,7 +44,7 @@ function ChangeCell({ t }: { t: Row }) {
           {t.parentDtype} → {t.dtype}
         </span>
       )}
-    </>
+    </span>
   );
 }
 
