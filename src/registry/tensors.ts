@@ -51,8 +51,10 @@ function numberList(v: unknown): number[] | null {
 }
 
 /**
- * The parent's decoder blocks that a depth prune removed: what the run recorded
- * (`removed_layers`), else what the recipe named (`layers`, or the `last` N of `parentLayers`).
+ * The parent's decoder blocks that a depth prune removed: `removed_layers` where a result carries
+ * it (bonsai_recipe.json's), else the edge's recipe: `layers` (a criterion's choice is written back
+ * to the edge when the job resolves it, src/registry/jobs/complete.ts recordResolvedRecipe), or
+ * the `last` N of `parentLayers`.
  */
 export function removedLayers(recipe: db.LineageEdge['recipe'], result: db.LineageEdge['recipe'] | null, parentLayers: number): number[] {
   const r = (result ?? {}) as Record<string, unknown>;

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { parentNameFor, removedLayers } from '../../src/registry/tensors.js';
 
 describe('removedLayers', () => {
-  it('takes what the run recorded over the recipe', () => {
+  it('takes a recorded removed_layers over the recipe', () => {
     expect(removedLayers({ method: 'depth', criterion: 'block-influence', count: 2 }, { removed_layers: [2, 5] }, 6)).toEqual([2, 5]);
   });
   it('falls back to the recipe: named layers, or the last N of the parent’s', () => {
