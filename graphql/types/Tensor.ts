@@ -23,7 +23,10 @@ export const Tensor = objectType({
     t.nonNull.string('dtype', { description: 'As the header names it, e.g. F32, BF16.' });
     t.nonNull.list.nonNull.int('shape');
     t.nonNull.bigint('bytes', { resolve: (r) => BigInt(r.bytes) });
-    t.field('change', { type: 'TensorChange', description: 'Null for a model without a parent.' });
+    t.field('change', {
+      type: 'TensorChange',
+      description: 'Null for a model without a parent, or when either file is stored whole (the bytes are then not compared).',
+    });
     t.string('parentName', { description: 'The parent’s tensor this one comes from; null when ADDED or without a parent.' });
     t.list.nonNull.int('parentShape');
     t.string('parentDtype');

@@ -14,7 +14,7 @@ export interface TensorRow {
   dtype: string;
   shape: number[];
   bytes: number;
-  /** Null for a model without a parent (or whose parent's files are gone). */
+  /** Null for a model without a parent, or when a file is stored whole (its tensors' bytes not compared). */
   change: TensorChange | null;
   /** The parent's tensor this one comes from (another name after a depth prune); null when ADDED. */
   parentName: string | null;
@@ -81,8 +81,10 @@ function mark(child: Tensor, parent: Tensor | undefined): TensorRow {
   if (!parent) return { ...row, change: 'ADDED', parentName: null, parentShape: null, parentDtype: null };
   const from = { parentName: parent.name, parentShape: parent.shape, parentDtype: parent.dtype };
   if (!sameShape(child.shape, parent.shape)) return { ...row, ...from, change: 'SLICED' };
+  // A file stored whole (bench:store's baseline) has no piece hashes: the bytes are not compared.
+  if (child.piece === null || parent.piece === null) return { ...row, ...from, change: null };
   // Equal piece hashes: the same bytes (sha256), whatever the name. A dtype change is a rewrite.
-  const same = child.piece !== null && child.piece === parent.piece && child.dtype === parent.dtype;
+  const same = child.piece === parent.piece && child.dtype === parent.dtype;
   const change: TensorChange = !same ? 'REWRITTEN' : child.name === parent.name ? 'KEPT' : 'RENAMED';
   return { ...row, ...from, change };
 }
