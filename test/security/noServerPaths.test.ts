@@ -113,12 +113,16 @@ function selection(
   const fields = Object.values((type as GraphQLObjectType).getFields()).filter(
     (f: GraphQLField<unknown, unknown>) =>
       !f.args.some((a) => isNonNullType(a.type) && a.defaultValue === undefined) &&
-      // A card costs 500 of the 20,000 a request may cost: each model's own is crawled at its top
-      // level (every model gets its own query), not again for every relative.
-      !(f.name === 'card' && path.size > 0),
+      // A card costs 500 of the 20,000 a request may cost, the tensor list 200 and the author's card
+      // 100: each model's own are crawled at its top level (every model gets its own query), not
+      // again for every relative.
+      !(PRICED_PER_MODEL.has(f.name) && path.size > 0),
   );
   return `{ __typename ${fields.map((f) => `${aliased(f.name)} ${selection(getNamedType(f.type), depth - 1, inner)}`).join(' ')} }`;
 }
+
+/** Model fields priced far above a plain field (graphql/types/Card.ts, Tensor.ts, AuthorCard.ts). */
+const PRICED_PER_MODEL = new Set(['card', 'tensors', 'authorCard']);
 
 async function anonymous(query: string, variables: Record<string, unknown> = {}) {
   const res = await fetch(`${api.server.url}/graphql`, {
