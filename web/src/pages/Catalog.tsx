@@ -1,6 +1,7 @@
 // The catalog list. Its state — filters, sort, quality metric, page — lives in the URL
 // (#/?q=…&sort=…&after=…), so reload, back and forward keep it and a view can be shared.
 import { useEffect, useState } from 'react';
+import { RECIPE_METHODS } from '../../../src/recipes';
 import { ApiError, formatParams, gql, relationLabel } from '../api';
 import { type EnumOf, enumMembers, graphql, MeasuredFields, type ResultOf } from '../graphql';
 import { compareResults, notComparable } from '../quality';
@@ -210,10 +211,12 @@ export function Catalog({ params }: { params: URLSearchParams }) {
               Method
               <select value={method} onChange={(e) => set({ method: e.target.value })}>
                 <option value="">any</option>
-                <option value="mlp-width">MLP width</option>
-                <option value="depth">depth</option>
-                <option value="sparsity">sparsity</option>
-                <option value="vocab">vocabulary</option>
+                {/* Every method of the recipe schemas (src/recipes): a new method is listed without an edit here. */}
+                {RECIPE_METHODS.map((m) => (
+                  <option key={m.method} value={m.method}>
+                    {m.method}
+                  </option>
+                ))}
               </select>
             </label>
             <label>
