@@ -42,6 +42,21 @@ export interface HeldOutReport {
   layers: HeldOutDecision[];
 }
 
+/** The record of a least-squares refit's decisions (width and attention alike), or none when nothing was refit. */
+export function refitReport(
+  gram: { fitTokens: number; heldOutTokens: number } | undefined,
+  decisions: readonly HeldOutDecision[],
+): HeldOutReport | undefined {
+  if (!gram || decisions.length === 0) return undefined;
+  return {
+    reconstruct: 'least-squares',
+    held_out_fraction: HELD_OUT_FRACTION,
+    fit_tokens: gram.fitTokens,
+    held_out_tokens: gram.heldOutTokens,
+    layers: [...decisions].sort((a, b) => a.layer - b.layer),
+  };
+}
+
 /** Six significant digits in the record (the decision itself uses the full values). */
 const short = (v: number) => Number(v.toPrecision(6));
 

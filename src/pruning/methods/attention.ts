@@ -16,7 +16,7 @@ import { headActivations } from '../../calibration/headActivations.js';
 import { BadInputError } from '../../errors.js';
 import { DTYPE_BYTES, type Dtype, fromFloat32, toFloat32 } from '../../formats/safetensors/dtypes.js';
 import { type AttentionRecipe, dampeningOf, samplesOf } from '../../recipes/schema.js';
-import { decide, HELD_OUT_FRACTION, type HeldOutDecision, readGram } from '../heldOut.js';
+import { decide, type HeldOutDecision, readGram, refitReport } from '../heldOut.js';
 import { downProjGrams } from '../reconstruct.js';
 import { heldOutErrors, refitDownProj } from '../refit.js';
 import { topK } from '../scores.js';
@@ -279,16 +279,7 @@ export const attention: PruningMethod<'attention', AttentionPlan> = {
     });
     return {
       tensors,
-      reconstruction: () =>
-        !gramFiles || decisions.length === 0
-          ? undefined
-          : {
-              reconstruct: 'least-squares',
-              held_out_fraction: HELD_OUT_FRACTION,
-              fit_tokens: gramFiles.fitTokens,
-              held_out_tokens: gramFiles.heldOutTokens,
-              layers: [...decisions].sort((a, b) => a.layer - b.layer),
-            },
+      reconstruction: () => refitReport(gramFiles, decisions),
     };
   },
 

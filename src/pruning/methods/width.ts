@@ -8,7 +8,7 @@ import { calibrate } from '../../calibration/activations.js';
 import { BadInputError } from '../../errors.js';
 import { DTYPE_BYTES, fromFloat32, toFloat32 } from '../../formats/safetensors/dtypes.js';
 import { dampeningOf, samplesOf, type WidthRecipe } from '../../recipes/schema.js';
-import { decide, HELD_OUT_FRACTION, type HeldOutDecision, readGram } from '../heldOut.js';
+import { decide, type HeldOutDecision, readGram, refitReport } from '../heldOut.js';
 import { downProjGrams } from '../reconstruct.js';
 import { heldOutErrors, refitDownProj } from '../refit.js';
 import { activationScores, neuronScores, topK } from '../scores.js';
@@ -148,16 +148,7 @@ export const width: PruningMethod<'mlp-width', WidthPlan> = {
     });
     return {
       tensors,
-      reconstruction: () =>
-        !gramFiles || decisions.length === 0
-          ? undefined
-          : {
-              reconstruct: 'least-squares',
-              held_out_fraction: HELD_OUT_FRACTION,
-              fit_tokens: gramFiles.fitTokens,
-              held_out_tokens: gramFiles.heldOutTokens,
-              layers: [...decisions].sort((a, b) => a.layer - b.layer),
-            },
+      reconstruction: () => refitReport(gramFiles, decisions),
     };
   },
 
