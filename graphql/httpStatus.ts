@@ -1,11 +1,9 @@
-// HTTP statuses for errors that are not the client's fault and not a bug: the database is down
-// (503 Service Unavailable, so clients and load balancers retry) or the artifact store is full
-// (507 Insufficient Storage, RFC 4918). GraphQL-over-HTTP answers 200 for errors raised while
-// executing; these two say something about the server, which a monitor reads from the status.
+// GraphQL-over-HTTP answers 200 for errors raised while executing; the database being down (503)
+// and a full artifact store (507) say something about the server, which a monitor reads from the
+// status, so those two set it (the statuses: src/errors.ts, one table for the routes and the API).
 import type { ApolloServerPlugin, BaseContext } from '@apollo/server';
 import { GraphQLError } from 'graphql';
-
-export const STATUS_OF_CODE: Record<string, number> = { DATABASE_UNAVAILABLE: 503, STORAGE_FULL: 507 };
+import { httpStatusOfCode } from '../src/errors.js';
 
 export function unavailable(): GraphQLError {
   return new GraphQLError('the database is not reachable right now; try again in a few seconds', {
@@ -22,8 +20,8 @@ export function httpStatusPlugin(): ApolloServerPlugin<BaseContext> {
         async willSendResponse({ response }) {
           if (response.body.kind !== 'single') return;
           for (const e of response.body.singleResult.errors ?? []) {
-            const status = STATUS_OF_CODE[String(e.extensions?.code)];
-            if (status) {
+            const status = httpStatusOfCode(e.extensions?.code);
+            if (status === 503 || status === 507) {
               response.http.status = status;
               if (status === 503) response.http.headers.set('retry-after', '5');
               return;

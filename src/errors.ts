@@ -15,6 +15,33 @@ export type ErrorCode =
   | 'STORAGE_FULL'
   | 'INTERNAL_SERVER_ERROR';
 
+/**
+ * The HTTP status of each code, for the routes and for GraphQL responses whose status says something
+ * about the server: a client's mistakes are their 4xx; the database being down is 503 Service
+ * Unavailable (clients and load balancers retry), a full artifact store 507 Insufficient Storage
+ * (RFC 4918); a bad deployment setting and a locked data folder are the server's fault (500).
+ * Typed over every code, so a new code cannot be added without its status.
+ */
+export const HTTP_STATUS_OF_CODE: Record<ErrorCode, number> = {
+  BAD_USER_INPUT: 400,
+  BAD_CHECKPOINT: 400,
+  UNSUPPORTED_ARCHITECTURE: 400,
+  UNAUTHENTICATED: 401,
+  FORBIDDEN: 403,
+  NOT_FOUND: 404,
+  CONFLICT: 409,
+  BAD_CONFIG: 500,
+  DATA_FOLDER_LOCKED: 500,
+  DATABASE_UNAVAILABLE: 503,
+  STORAGE_FULL: 507,
+  INTERNAL_SERVER_ERROR: 500,
+};
+
+/** A code's status when it is one of ours; undefined for GraphQL's and Apollo's own codes. */
+export function httpStatusOfCode(code: unknown): number | undefined {
+  return typeof code === 'string' && Object.hasOwn(HTTP_STATUS_OF_CODE, code) ? HTTP_STATUS_OF_CODE[code as ErrorCode] : undefined;
+}
+
 export interface ErrorDetails {
   /** The input field, environment variable or file the error is about. */
   field?: string;

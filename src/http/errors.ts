@@ -9,9 +9,8 @@ import { randomUUID } from 'node:crypto';
 import { STATUS_CODES } from 'node:http';
 import type { ErrorRequestHandler, Response } from 'express';
 import { GraphQLError } from 'graphql';
-import { STATUS_OF_CODE } from '../../graphql/httpStatus.js';
 import { DatabaseUnavailableError, isDatabaseUnavailable } from '../db/unavailable.js';
-import { BonsaiError } from '../errors.js';
+import { BonsaiError, httpStatusOfCode } from '../errors.js';
 import type { Logger } from '../log.js';
 
 export interface HttpError {
@@ -21,18 +20,6 @@ export interface HttpError {
   details?: Record<string, unknown>;
   headers?: Record<string, string>;
 }
-
-/** The HTTP status of each of our error codes; codes not listed are the server's fault (500). */
-export const HTTP_STATUS: Record<string, number> = {
-  BAD_USER_INPUT: 400,
-  BAD_CHECKPOINT: 400,
-  UNSUPPORTED_ARCHITECTURE: 400,
-  UNAUTHENTICATED: 401,
-  FORBIDDEN: 403,
-  NOT_FOUND: 404,
-  CONFLICT: 409,
-  ...STATUS_OF_CODE,
-};
 
 /** Codes for the 4xx statuses that express, body-parser and serve-static raise themselves. */
 const CODE_OF_STATUS: Record<number, string> = {
@@ -105,8 +92,9 @@ function expressClientError(err: unknown): HttpError | null {
 
 /** Any thrown value as the error a client gets; `null` when it is the server's fault. */
 export function clientError(err: unknown): HttpError | null {
-  if (err instanceof BonsaiError && HTTP_STATUS[err.code]) {
-    const status = HTTP_STATUS[err.code]!;
+  const status = err instanceof BonsaiError ? httpStatusOfCode(err.code) : undefined;
+  // A BonsaiError whose status is 500 (a bad setting, a locked folder) is the server's fault: masked below.
+  if (err instanceof BonsaiError && status !== undefined && status !== 500) {
     return {
       status,
       code: err.code,
