@@ -1,4 +1,4 @@
-// One job in its own process (`node --import tsx workers/main.ts JOB_ID`), started by the runner:
+// One job in its own process (`node <bundle of this file> JOB_ID`, workers/bundle.ts), started by the runner:
 // CPU-heavy work never blocks the server's event loop, a crash takes down only this process, and
 // cancellation can always end it. The task runs through the task kit (task.ts); how its failure
 // is classified is failures.ts's call; the exit code tells the runner.

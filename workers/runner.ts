@@ -4,7 +4,6 @@
 // handed back to the queue, QUEUED rows without a queue entry are re-sent, and orphaned temp
 // folders and unreferenced blobs are removed.
 import { type ChildProcess, spawn } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { childEnvironment } from '../src/config.js';
 import type { RegistryDeps } from '../src/registry/deps.js';
 import {
@@ -20,10 +19,10 @@ import {
 } from '../src/registry/jobs/index.js';
 import type { JobQueue } from '../src/registry/queue.js';
 import { QUEUE } from '../src/registry/queue.js';
+import { jobEntry } from './bundle.js';
 import { cleanup } from './cleanup.js';
 import { exitFailure } from './failures.js';
 
-const ENTRY = fileURLToPath(new URL('./entry.mjs', import.meta.url));
 const CANCEL_POLL_MS = 2000;
 const KILL_AFTER_MS = 6000;
 /** Enough of a job process's stderr to hold V8's fatal-error report. */
@@ -62,6 +61,8 @@ export class Runner {
   private readonly timers: NodeJS.Timeout[] = [];
   private stopping = false;
   private readonly staleAfterMs: number;
+  /** The job processes' script (workers/bundle.ts), found or built once, when the first job comes. */
+  private entry: Promise<string> | undefined;
 
   constructor(
     private readonly deps: RegistryDeps,
@@ -130,7 +131,9 @@ export class Runner {
     log.info(`job ${jobId} ${final.toLowerCase()}`);
   }
 
-  private runProcess(jobId: string): Promise<ProcessExit> {
+  private async runProcess(jobId: string): Promise<ProcessExit> {
+    this.entry ??= jobEntry(this.deps.log);
+    const entry = await this.entry;
     const env = childEnvironment({
       DATABASE_URL: this.options.databaseUrl,
       BONSAI_ARTIFACTS_DIR: this.options.artifactsDir,
@@ -138,7 +141,7 @@ export class Runner {
       ...this.options.env,
     });
     // stderr passes through, and its end is kept: V8 says there why it aborted a process (out of memory).
-    const child = spawn(process.execPath, [ENTRY, jobId], { env, stdio: ['ignore', 'inherit', 'pipe', 'ipc'] });
+    const child = spawn(process.execPath, [entry, jobId], { env, stdio: ['ignore', 'inherit', 'pipe', 'ipc'] });
     this.children.add(child);
     let stderrTail = '';
     const stderrEnded = new Promise<void>((resolve) => {
