@@ -13,7 +13,7 @@ import { calibrationTokens } from '../calibration/tokens.js';
 import { readCheckpointFolder } from '../formats/checkpoint/folder.js';
 import { CheckpointTensors } from '../formats/checkpoint/tensors.js';
 import { fromFloat32, toFloat32 } from '../formats/safetensors/dtypes.js';
-import { dampeningOf, nmPattern, type SparsityRecipe, samplesOf } from '../recipes/schema.js';
+import { dampeningOf, nmPattern, type SparsityRecipe, samplesOf, sparsityOfLayer } from '../recipes/schema.js';
 import { addGram, symmetrize } from './linalg.js';
 import type { CalibratedWeights } from './reconstruct.js';
 import { type PreparedHessian, prepareHessian, sparseGptWith } from './sparsegpt.js';
@@ -57,7 +57,7 @@ export async function sparseGptWeights(
               prepared.set(t.tap, prepareHessian(gram, cols, dampeningOf(recipe)));
             }
             const pruned = sparseGptWith(dense.get(t.name)!, rows, prepared.get(t.tap)!, {
-              sparsity: nm ? undefined : recipe.sparsity,
+              sparsity: nm ? undefined : sparsityOfLayer(recipe, l),
               nm: nm ?? undefined,
             });
             out.set(t.name, toFloat32(fromFloat32(Float32Array.from(pruned), dtype), dtype));

@@ -17,7 +17,7 @@ import { calibrationTokens } from '../calibration/tokens.js';
 import { readCheckpointFolder } from '../formats/checkpoint/folder.js';
 import { CheckpointTensors } from '../formats/checkpoint/tensors.js';
 import { DTYPE_BYTES, fromFloat32, toFloat32 } from '../formats/safetensors/dtypes.js';
-import { nmPattern, type SparsityRecipe } from '../recipes/schema.js';
+import { nmPattern, type SparsityRecipe, sparsityOfLayer } from '../recipes/schema.js';
 import { sparsifyWanda, wandaPattern } from './sparsity.js';
 
 export async function wandaInputNorms(
@@ -61,7 +61,7 @@ export async function wandaInputNorms(
             inputNorms[t.name] = norms;
             // The dense FP32 values are the checkpoint's, so this round trip gives its bytes back.
             const bytes = fromFloat32(dense.get(t.name)!, dtype);
-            sparsifyWanda(bytes, dtype, DTYPE_BYTES[dtype], rows, cols, norms, wandaPattern(recipe.sparsity, nm, cols));
+            sparsifyWanda(bytes, dtype, DTYPE_BYTES[dtype], rows, cols, norms, wandaPattern(sparsityOfLayer(recipe, l), nm, cols));
             out.set(t.name, toFloat32(bytes, dtype));
             const file = join(pruned, `${Object.keys(tensorFiles).length}.bin`);
             await writeFile(file, bytes);

@@ -13,8 +13,8 @@ export interface RecipeMethod {
   fields: RecipeField[];
 }
 
-/** Fields the engine fills in for the record (depth's per-block scores). */
-const OUTPUT_FIELDS = new Set(['scores']);
+/** Fields the engine fills in for the record (depth's per-block scores, OWL's per-layer sparsity). */
+const OUTPUT_FIELDS = new Set(['scores', 'layerSparsity']);
 
 /** Every method with its fields, in METHOD_SCHEMAS order. */
 export const RECIPE_METHODS: readonly RecipeMethod[] = METHOD_SCHEMAS.map((schema) => {

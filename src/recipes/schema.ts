@@ -12,6 +12,8 @@ export const WIDTH_CRITERIA = ['maw', 'vow', 'pon', 'l2', 'activation'] as const
 export type WidthCriterion = (typeof WIDTH_CRITERIA)[number];
 export const DEPTH_CRITERIA = ['block-influence', 'perplexity'] as const;
 export const SPARSITY_CRITERIA = ['magnitude', 'wanda', 'sparsegpt'] as const;
+/** How unstructured sparsity is spread over the decoder layers: the same everywhere, or by OWL (Yin et al. 2023). */
+export const SPARSITY_ALLOCATIONS = ['uniform', 'owl'] as const;
 export const RECONSTRUCTIONS = ['none', 'least-squares'] as const;
 /** Depth: nothing, or a linear map in place of each removed span (ReplaceMe, Shopkhoev et al. 2025). */
 export const DEPTH_RECONSTRUCTIONS = ['none', 'linear'] as const;
@@ -64,6 +66,20 @@ export const DEFAULT_DAMPENING = 0.01;
 export const samplesOf = (r: { samples?: number }): number => r.samples ?? DEFAULT_SAMPLES;
 /** λ of a calibrated solver: the recipe's, else the default. */
 export const dampeningOf = (r: { dampening?: number }): number => r.dampening ?? DEFAULT_DAMPENING;
+
+/**
+ * OWL's hyperparameters as its reference runs them (luuyin/OWL README: `--Hyper_m 5 --Lamda 0.08`
+ * for LLaMA at 70 %). Applied where a recipe uses them, as the calibration defaults are, so a
+ * uniform recipe records neither (and its bonsai_recipe.json keeps today's bytes).
+ */
+export const DEFAULT_OWL_M = 5;
+export const DEFAULT_OWL_LAMBDA = 0.08;
+export const allocationOf = (r: { allocation?: (typeof SPARSITY_ALLOCATIONS)[number] }) => r.allocation ?? 'uniform';
+export const owlMOf = (r: { owlM?: number }): number => r.owlM ?? DEFAULT_OWL_M;
+export const owlLambdaOf = (r: { owlLambda?: number }): number => r.owlLambda ?? DEFAULT_OWL_LAMBDA;
+/** Unstructured sparsity of decoder layer l: OWL's for that layer once allocated, else the recipe's. */
+export const sparsityOfLayer = (r: { sparsity?: number; layerSparsity?: number[] }, l: number): number | undefined =>
+  r.layerSparsity?.[l] ?? r.sparsity;
 
 const samples = z
   .number({ error: 'must be a number' })
@@ -271,6 +287,32 @@ export const sparsityRecipe = z
       .enum(['per-matrix', 'global'], { error: 'must be per-matrix or global' })
       .default('per-matrix')
       .meta(meta('Unstructured magnitude: rank weights within each matrix (per-matrix) or across all of them (global).')),
+    allocation: z
+      .enum(SPARSITY_ALLOCATIONS, { error: `must be one of ${SPARSITY_ALLOCATIONS.join(', ')}` })
+      .optional()
+      .meta(
+        meta(
+          'Unstructured: uniform (default: every decoder layer at sparsity) or owl (Outlier-Weighed Layerwise sparsity, Yin et al. 2023: a layer with a larger share of outlier Wanda scores |W|·‖X‖₂ keeps more weights; the layers average sparsity and span 2·owlLambda; needs calibration, also with magnitude).',
+        ),
+      ),
+    owlM: z
+      .number()
+      .gt(0, 'must be greater than 0')
+      .max(1e6, 'must be at most 1000000')
+      .optional()
+      .meta(meta(`OWL: a score is an outlier above owlM × its layer's mean score (default ${DEFAULT_OWL_M}).`)),
+    owlLambda: z
+      .number()
+      .min(0, 'must be at least 0')
+      .lt(0.5, 'must be less than 0.5')
+      .optional()
+      .meta(meta(`OWL: the layers' sparsities span 2·owlLambda around sparsity (default ${DEFAULT_OWL_LAMBDA}).`)),
+    /** Filled in by OWL's calibration pass (src/pruning/owl.ts), kept for the record and planned from. */
+    layerSparsity: z
+      .array(fraction)
+      .max(MAX_LAYERS, `must have at most ${MAX_LAYERS} entries`)
+      .optional()
+      .meta(meta('Filled in when the job runs (OWL): the sparsity of every decoder layer, in order.')),
   })
   .strict()
   .meta(meta('Zero individual weights of the attention and MLP projections (stored dense).'))
@@ -280,21 +322,75 @@ export const sparsityRecipe = z
       if (r.calibration === undefined) ctx.addIssue({ code: 'custom', path: ['calibration'], message: `is required for ${who}` });
       if (r.scope === 'global')
         ctx.addIssue({ code: 'custom', path: ['scope'], message: `${who} prunes each matrix on its own, not globally` });
-    } else if (r.calibration !== undefined) {
-      ctx.addIssue({ code: 'custom', path: ['calibration'], message: 'is only used by wanda and sparsegpt' });
+    } else if (r.calibration !== undefined && r.allocation !== 'owl') {
+      ctx.addIssue({ code: 'custom', path: ['calibration'], message: 'is only used by wanda, sparsegpt and allocation owl' });
     }
     if (r.dampening !== undefined && r.criterion !== 'sparsegpt')
       ctx.addIssue({ code: 'custom', path: ['dampening'], message: 'is only used by sparsegpt' });
+    owlProblems(r, ctx);
     if (r.pattern === 'unstructured') {
       if (r.sparsity === undefined) ctx.addIssue({ code: 'custom', path: ['sparsity'], message: 'is required for unstructured sparsity' });
       return;
     }
+    if (r.allocation === 'owl')
+      ctx.addIssue({
+        code: 'custom',
+        path: ['allocation'],
+        message: `owl sets an unstructured sparsity per layer; an N:M pattern (${r.pattern}) is the same N of every M in every layer`,
+      });
     const [n, m] = r.pattern.split(':').map(Number) as [number, number];
     if (n >= m || n < 1) ctx.addIssue({ code: 'custom', path: ['pattern'], message: `N:M needs 1 ≤ N < M (got ${r.pattern})` });
     if (r.sparsity !== undefined)
       ctx.addIssue({ code: 'custom', path: ['sparsity'], message: 'is implied by an N:M pattern; leave it out' });
     if (r.scope === 'global') ctx.addIssue({ code: 'custom', path: ['scope'], message: 'N:M sparsity is always per group, not global' });
   });
+
+/**
+ * OWL's fields. Its rule (luuyin/OWL lib/prune_all.py `prune_wanda_outlier`) min-max scales the
+ * layers' outlier ratios to [0, 2λ] and centres them on the target, so a layer's sparsity lies in
+ * target ± 2λ·(1 − 1/L) and never further than 2λ from it, whatever L: λ must keep that within [0, 1).
+ */
+function owlProblems(
+  r: {
+    allocation?: string;
+    owlM?: number;
+    owlLambda?: number;
+    layerSparsity?: number[];
+    sparsity?: number;
+    scope?: string;
+    calibration?: string;
+  },
+  ctx: z.RefinementCtx,
+): void {
+  if (r.allocation !== 'owl') {
+    for (const field of ['owlM', 'owlLambda', 'layerSparsity'] as const)
+      if (r[field] !== undefined) ctx.addIssue({ code: 'custom', path: [field], message: 'is only used by allocation owl' });
+    return;
+  }
+  if (r.scope === 'global')
+    ctx.addIssue({ code: 'custom', path: ['scope'], message: 'owl gives every layer its own sparsity; a global threshold would undo it' });
+  if (r.calibration === undefined && r.layerSparsity === undefined)
+    ctx.addIssue({
+      code: 'custom',
+      path: ['calibration'],
+      message: 'is required for allocation owl (its outlier ratios are of |W|·‖X‖₂ over calibration tokens)',
+    });
+  if (r.sparsity === undefined) return;
+  const lambda = owlLambdaOf(r);
+  if (r.sparsity - 2 * lambda < 0 || r.sparsity + 2 * lambda >= 1) {
+    const most = Math.min(r.sparsity, 1 - r.sparsity) / 2;
+    ctx.addIssue({
+      code: 'custom',
+      path: ['owlLambda'],
+      message: `${r.owlLambda === undefined ? `the default ${lambda}` : lambda} is too large for sparsity ${r.sparsity}: a layer may lie up to 2·owlLambda from it, outside [0, 1) (owlLambda must be below ${Number(most.toPrecision(6))})`,
+    });
+  }
+  if (r.layerSparsity?.length) {
+    const mean = r.layerSparsity.reduce((a, b) => a + b, 0) / r.layerSparsity.length;
+    if (Math.abs(mean - r.sparsity) > 1e-9)
+      ctx.addIssue({ code: 'custom', path: ['layerSparsity'], message: `must average sparsity ${r.sparsity} (averages ${mean})` });
+  }
+}
 
 export const vocabRecipe = z
   .object({

@@ -3,23 +3,38 @@
 // 2023); or by SparseGPT's optimal-brain-surgeon update (Frantar & Alistarh 2023); unstructured or
 // N:M. Wanda and SparseGPT compute the pruned weights in their calibration pass, block by block on
 // the already-pruned model as their references do; the engine writes what that pass computed.
+// Unstructured sparsity is the same in every decoder layer, or OWL's per layer (src/pruning/owl.ts),
+// allocated by a pass over the dense model before any criterion runs.
 import { readFile } from 'node:fs/promises';
 import { expectedTensors } from '../../arch/tensors.js';
 import type { ArchConfig } from '../../arch/types.js';
 import { BadInputError } from '../../errors.js';
 import { DTYPE_BYTES, fromFloat32 } from '../../formats/safetensors/dtypes.js';
-import { dampeningOf, nmPattern, type SparsityRecipe, samplesOf } from '../../recipes/schema.js';
+import {
+  allocationOf,
+  dampeningOf,
+  nmPattern,
+  owlLambdaOf,
+  owlMOf,
+  type SparsityRecipe,
+  samplesOf,
+  sparsityOfLayer,
+} from '../../recipes/schema.js';
 import { PROJECTION_WEIGHT } from '../measureSparsity.js';
+import { layerOutlierRatios, owlSparsities } from '../owl.js';
 import { sparseGptWeights } from '../sparsegptWeights.js';
 import { magnitudeKeys, sparsifyMatrix, sparsifyNM, sparsifyWanda, ThresholdFinder, wandaPattern, zeroBelow } from '../sparsity.js';
 import { wandaInputNorms } from '../wandaNorms.js';
-import { ONE_SHOT, type Output, type PruningMethod } from './types.js';
+import { type CalibrationContext, ONE_SHOT, type Output, type PruningMethod } from './types.js';
 
 export interface SparsityPlan {
   method: 'sparsity';
   recipe: SparsityRecipe;
-  /** Parameters in the matrices it acts on, and how many it will zero at least. */
-  sparsity: { targetParameters: number; zeroed: number };
+  /**
+   * Parameters in the matrices it acts on, and how many it will zero at least; with OWL, each
+   * decoder layer's sparsity once allocated (until then the plan is decided when the job runs).
+   */
+  sparsity: { targetParameters: number; zeroed: number; layerSparsity?: number[] };
 }
 
 const EPS = 1e-9;
@@ -28,14 +43,47 @@ export function matrixTargets(arch: ArchConfig): Array<{ name: string; shape: nu
   return expectedTensors(arch).filter((t) => PROJECTION_WEIGHT.test(t.name));
 }
 
+/** The decoder layer a projection belongs to (`…layers.<n>.…`). */
+function layerOf(name: string): number {
+  const m = /(?:^|\.)layers\.(\d+)\./.exec(name);
+  if (!m) throw new Error(`${name} is not in a decoder layer`);
+  return Number(m[1]);
+}
+
+/**
+ * OWL's pass: each layer's outlier ratio over the dense model, then its sparsity. Recorded in the
+ * recipe with the hyperparameters it ran with, so the record replays without calibration.
+ */
+async function allocateOwl(dir: string, recipe: SparsityRecipe, o: CalibrationContext): Promise<SparsityRecipe> {
+  const samples = samplesOf(recipe);
+  const owlM = owlMOf(recipe);
+  const owlLambda = owlLambdaOf(recipe);
+  const { ratios } = await layerOutlierRatios(dir, recipe.calibration!, samples, owlM, o);
+  return { ...recipe, samples, owlM, owlLambda, layerSparsity: owlSparsities(ratios, recipe.sparsity!, owlLambda) };
+}
+
 const WHO = { wanda: 'Wanda', sparsegpt: 'SparseGPT' } as const;
+
+/** The card's words for OWL's allocation: its hyperparameters and every layer's sparsity. */
+function owlText(recipe: Record<string, unknown>): string {
+  if (recipe.allocation !== 'owl') return '';
+  const m = owlMOf(recipe as { owlM?: number });
+  const lambda = owlLambdaOf(recipe as { owlLambda?: number });
+  const head = `, per layer by OWL (Yin et al. 2023, arXiv:2310.05175: outliers above ${m} × the layer's mean Wanda score, λ = ${lambda})`;
+  const layers = recipe.layerSparsity;
+  if (!Array.isArray(layers)) return head;
+  return `${head}: ${layers.map((x, l) => `layer ${l} ${(Number(x) * 100).toFixed(2)} %`).join(', ')}`;
+}
 
 export const sparsity: PruningMethod<'sparsity', SparsityPlan> = {
   method: 'sparsity',
   relation: 'SPARSIFIED',
-  needsCalibration: (r) => r.criterion === 'wanda' || r.criterion === 'sparsegpt',
+  needsCalibration: (r) =>
+    r.criterion === 'wanda' || r.criterion === 'sparsegpt' || (allocationOf(r) === 'owl' && r.layerSparsity === undefined),
 
-  async calibrate(dir, recipe, o) {
+  async calibrate(dir, given, o) {
+    const recipe = allocationOf(given) === 'owl' && given.layerSparsity === undefined ? await allocateOwl(dir, given, o) : given;
+    if (recipe.criterion === 'magnitude') return { recipe };
     if (recipe.criterion === 'sparsegpt') {
       const resolved = { ...recipe, samples: samplesOf(recipe), dampening: dampeningOf(recipe) };
       const { weights } = await sparseGptWeights(dir, resolved, o);
@@ -60,10 +108,17 @@ export const sparsity: PruningMethod<'sparsity', SparsityPlan> = {
     } else if (recipe.scope === 'global') {
       zeroed = Math.floor(recipe.sparsity! * total + EPS);
     } else {
-      zeroed = targets.reduce((a, t) => a + Math.floor(recipe.sparsity! * t.shape[0]! * t.shape[1]! + EPS), 0);
+      const L = ctx.arch.numLayers;
+      if (recipe.layerSparsity && recipe.layerSparsity.length !== L)
+        throw new BadInputError('recipe.layerSparsity', `has ${recipe.layerSparsity.length} entries; the model has ${L} decoder layers`);
+      zeroed = targets.reduce((a, t) => a + Math.floor(sparsityOfLayer(recipe, layerOf(t.name))! * t.shape[0]! * t.shape[1]! + EPS), 0);
     }
-    return { recipe, sparsity: { targetParameters: total, zeroed } };
+    const layerSparsity = recipe.layerSparsity ? { layerSparsity: recipe.layerSparsity } : {};
+    return { recipe, sparsity: { targetParameters: total, zeroed, ...layerSparsity } };
   },
+
+  // OWL's sparsities come from its calibration pass; the plan made before it states the target alone.
+  decidedWhenRun: (plan) => allocationOf(plan.recipe) === 'owl' && !plan.recipe.layerSparsity,
 
   async outputs(ctx, plan) {
     const { ckpt, infos, same, calibrated } = ctx;
@@ -93,16 +148,17 @@ export const sparsity: PruningMethod<'sparsity', SparsityPlan> = {
         );
       return each((t) => {
         const [rows, cols] = t.shape as [number, number];
-        const pattern = wandaPattern(recipe.sparsity, nm, cols);
+        const pattern = wandaPattern(sparsityOfLayer(recipe, layerOf(t.name)), nm, cols);
         return (b) => sparsifyWanda(b, t.dtype, DTYPE_BYTES[t.dtype], rows, cols, norms![t.name]!, pattern);
       });
     }
     if (nm) return each((t) => (b) => sparsifyNM(b, t.dtype, DTYPE_BYTES[t.dtype], nm.n, nm.m));
     const s = recipe.sparsity!;
     if (recipe.scope === 'per-matrix')
-      return each(
-        (t) => (b) => sparsifyMatrix(b, t.dtype, DTYPE_BYTES[t.dtype], Math.floor(s * (b.byteLength / DTYPE_BYTES[t.dtype]) + EPS)),
-      );
+      return each((t) => {
+        const ls = sparsityOfLayer(recipe, layerOf(t.name))!;
+        return (b) => sparsifyMatrix(b, t.dtype, DTYPE_BYTES[t.dtype], Math.floor(ls * (b.byteLength / DTYPE_BYTES[t.dtype]) + EPS));
+      });
     // Global: one exact threshold over every target matrix, found in two streaming passes.
     const total = targets.reduce((a, t) => a + t.shape.reduce((x, y) => x * y, 1), 0);
     const k = Math.floor(s * total + EPS);
@@ -132,13 +188,18 @@ export const sparsity: PruningMethod<'sparsity', SparsityPlan> = {
   result: (plan, written) => ({
     ...(written.nonZero !== undefined ? { non_zero_in_target_matrices: written.nonZero } : {}),
     target_parameters: plan.sparsity.targetParameters,
+    ...(plan.sparsity.layerSparsity ? { layer_sparsity: plan.sparsity.layerSparsity } : {}),
   }),
 
   childNameSuffix(recipe) {
     const pct = (x: number) => String(Math.round(x * 100));
     const suffix = recipe.pattern === 'unstructured' ? `sparse${pct(recipe.sparsity ?? 0)}` : `sparse-${recipe.pattern.replace(':', 'of')}`;
-    return recipe.criterion !== 'magnitude' ? `${suffix}-${recipe.criterion}` : suffix;
+    const named = recipe.criterion !== 'magnitude' ? `${suffix}-${recipe.criterion}` : suffix;
+    return allocationOf(recipe) === 'owl' ? `${named}-owl` : named;
   },
+
+  // OWL's per-layer sparsities come from calibration: the reproduce command asks for OWL again.
+  resolvedFields: (recipe) => (recipe.allocation === 'owl' ? ['layerSparsity'] : []),
 
   hubTag: 'sparsity',
 
@@ -146,7 +207,7 @@ export const sparsity: PruningMethod<'sparsity', SparsityPlan> = {
     const ratio =
       recipe.pattern && recipe.pattern !== 'unstructured'
         ? `${recipe.pattern} semi-structured`
-        : `${Number(recipe.sparsity) * 100} % unstructured (${recipe.scope ?? 'per-matrix'})`;
+        : `${Number(recipe.sparsity) * 100} % unstructured (${recipe.scope ?? 'per-matrix'})${owlText(recipe)}`;
     const samples = samplesOf(recipe as { samples?: number });
     const criterion =
       recipe.criterion === 'sparsegpt'
@@ -163,9 +224,13 @@ export const sparsity: PruningMethod<'sparsity', SparsityPlan> = {
   ],
 
   summary(plan, format) {
-    const { targetParameters, zeroed } = plan.sparsity;
-    return [
+    const { targetParameters, zeroed, layerSparsity } = plan.sparsity;
+    const lines = [
       `zeroed ${format.int(zeroed)} of ${format.int(targetParameters)} projection weights (${((100 * zeroed) / targetParameters).toFixed(2)} %); tensors stay dense, so memory does not shrink`,
     ];
+    if (layerSparsity) lines.push(`OWL per-layer sparsity: ${layerSparsity.map((x) => `${(x * 100).toFixed(2)} %`).join(', ')}`);
+    else if (allocationOf(plan.recipe) === 'owl')
+      lines.push(`each layer's sparsity is set by OWL's pass over the calibration text when the job runs (mean ${plan.recipe.sparsity})`);
+    return lines;
   },
 };
