@@ -79,6 +79,13 @@ export interface NexusGenInputs {
     method: string; // String!
     settings?: NexusGenScalars['JSON'] | null; // JSON
   }
+  HiddenRecipeInput: { // input type
+    calibration?: string | null; // String
+    criterion: string | null; // String
+    hiddenSize?: number | null; // Int
+    pruningFraction?: number | null; // Float
+    samples?: number | null; // Int
+  }
   JobFilter: { // input type
     kind?: NexusGenEnums['JobKind'][] | null; // [JobKind!]
     model?: string | null; // String
@@ -117,6 +124,7 @@ export interface NexusGenInputs {
   PruningRecipeInput: { // input type
     attention?: NexusGenInputs['AttentionRecipeInput'] | null; // AttentionRecipeInput
     depth?: NexusGenInputs['DepthRecipeInput'] | null; // DepthRecipeInput
+    hidden?: NexusGenInputs['HiddenRecipeInput'] | null; // HiddenRecipeInput
     mlpWidth?: NexusGenInputs['MlpWidthRecipeInput'] | null; // MlpWidthRecipeInput
     sparsity?: NexusGenInputs['SparsityRecipeInput'] | null; // SparsityRecipeInput
     vocab?: NexusGenInputs['VocabRecipeInput'] | null; // VocabRecipeInput
@@ -147,7 +155,7 @@ export interface NexusGenEnums {
   ModelKind: "BASE" | "DERIVED"
   ModelOrderField: "BYTE_SIZE" | "CREATED_AT" | "NAME" | "PARAMETER_COUNT" | "UPDATED_AT"
   ModelStatus: "EVALUATING" | "FAILED" | "PROCESSING" | "QUEUED" | "READY"
-  Relation: "ADAPTER" | "ATTENTION_PRUNED" | "DEPTH_PRUNED" | "DISTILLED" | "FINETUNED" | "MERGED" | "QUANTIZED" | "SPARSIFIED" | "VOCAB_TRIMMED" | "WIDTH_PRUNED"
+  Relation: "ADAPTER" | "ATTENTION_PRUNED" | "DEPTH_PRUNED" | "DISTILLED" | "FINETUNED" | "HIDDEN_PRUNED" | "MERGED" | "QUANTIZED" | "SPARSIFIED" | "VOCAB_TRIMMED" | "WIDTH_PRUNED"
   SortDirection: "ASC" | "DESC"
   TensorChange: "ADDED" | "KEPT" | "RENAMED" | "REWRITTEN" | "SLICED"
   TokenRole: "ADMIN" | "MAINTAINER" | "READER"
@@ -238,6 +246,14 @@ export interface NexusGenObjects {
   Job: JobSource;
   LineageEdge: EdgeSource;
   MlpWidthRecipe: { // root type
+  HiddenRecipe: { // root type
+    calibration?: string | null; // String
+    criterion?: string | null; // String
+    hiddenSize?: number | null; // Int
+    method: string; // String!
+    pruningFraction?: number | null; // Float
+    samples?: number | null; // Int
+  }
     calibration?: string | null; // String
     criterion?: string | null; // String
     dampening?: number | null; // Float
@@ -340,7 +356,7 @@ export interface NexusGenInterfaces {
 }
 
 export interface NexusGenUnions {
-  Recipe: NexusGenRootTypes['AttentionRecipe'] | NexusGenRootTypes['DepthRecipe'] | NexusGenRootTypes['ExternalRecipe'] | NexusGenRootTypes['MlpWidthRecipe'] | NexusGenRootTypes['SparsityRecipe'] | NexusGenRootTypes['VocabRecipe'];
+  Recipe: NexusGenRootTypes['AttentionRecipe'] | NexusGenRootTypes['DepthRecipe'] | NexusGenRootTypes['ExternalRecipe'] | NexusGenRootTypes['HiddenRecipe'] | NexusGenRootTypes['MlpWidthRecipe'] | NexusGenRootTypes['SparsityRecipe'] | NexusGenRootTypes['VocabRecipe'];
 }
 
 export type NexusGenRootTypes = NexusGenInterfaces & NexusGenObjects & NexusGenUnions
@@ -448,6 +464,14 @@ export interface NexusGenFieldTypes {
     error: string | null; // String
     errorCode: string | null; // String
     finishedAt: NexusGenScalars['DateTime'] | null; // DateTime
+  HiddenRecipe: { // field return type
+    calibration: string | null; // String
+    criterion: string | null; // String
+    hiddenSize: number | null; // Int
+    method: string; // String!
+    pruningFraction: number | null; // Float
+    samples: number | null; // Int
+  }
     heartbeatAt: NexusGenScalars['DateTime'] | null; // DateTime
     id: string; // ID!
     kind: NexusGenEnums['JobKind']; // JobKind!
@@ -792,6 +816,14 @@ export interface NexusGenFieldTypeNames {
     maxAttempts: 'Int'
     model: 'Model'
     payload: 'JSON'
+  HiddenRecipe: { // field return type name
+    calibration: 'String'
+    criterion: 'String'
+    hiddenSize: 'Int'
+    method: 'String'
+    pruningFraction: 'Float'
+    samples: 'Int'
+  }
     progress: 'Float'
     retryOf: 'Job'
     stage: 'String'
@@ -1134,7 +1166,7 @@ export interface NexusGenArgTypes {
 }
 
 export interface NexusGenAbstractTypeMembers {
-  Recipe: "AttentionRecipe" | "DepthRecipe" | "ExternalRecipe" | "MlpWidthRecipe" | "SparsityRecipe" | "VocabRecipe"
+  Recipe: "AttentionRecipe" | "DepthRecipe" | "ExternalRecipe" | "HiddenRecipe" | "MlpWidthRecipe" | "SparsityRecipe" | "VocabRecipe"
   Node: "ApiToken" | "Evaluation" | "Job" | "LineageEdge" | "Model"
 }
 

@@ -4,6 +4,7 @@ import { Command, InvalidArgumentError } from 'commander';
 // `bonsai inspect` does not pay for the server's imports.
 import { HARDWARE_LIMITS } from '../cards/limits.js';
 import { BonsaiError } from '../errors.js';
+import { RECIPE_METHODS } from '../recipes/fields.js';
 import { EVAL_CONTEXT_LENGTH } from '../registry/payloads.js';
 import { version } from '../version.js';
 import { addRecipeOptions, type RecipeFlags } from './recipeOptions.js';
@@ -87,7 +88,7 @@ program
 addRecipeOptions(
   program
     .command('prune')
-    .description('write a pruned copy of a checkpoint folder (any method: mlp-width, depth, sparsity, vocab, attention)')
+    .description(`write a pruned copy of a checkpoint folder (any method: ${RECIPE_METHODS.map((m) => m.method).join(', ')})`)
     .argument('<in>', 'parent checkpoint folder, or a registry name OWNER/NAME')
     .argument('<out>', 'new folder for the result (must not exist)')
     .option('--max-shard-size <bytes>', 'shard the weights above this many bytes (default 5,368,709,120 = 5 × 2³⁰)'),

@@ -22,6 +22,8 @@ export const CORPUS_UNITS = ['document', 'line'] as const;
 /** What attention pruning removes: whole key/value groups (a KV head with its query heads), or query heads from every group. */
 export const ATTENTION_UNITS = ['query-group', 'query-head'] as const;
 export const ATTENTION_CRITERIA = ['magnitude', 'activation'] as const;
+/** How hidden (embedding) channels are ranked: the weights a channel owns, or Minitron's activation importance. */
+export const HIDDEN_CRITERIA = ['magnitude', 'activation'] as const;
 export type CorpusUnit = (typeof CORPUS_UNITS)[number];
 
 /**
@@ -527,18 +529,62 @@ export const attentionRecipe = z
       });
   });
 
-/** Every method's schema, in the order the CLI, the API and the catalog list them. */
-export const METHOD_SCHEMAS = [widthRecipe, depthRecipe, sparsityRecipe, vocabRecipe, attentionRecipe] as const;
+export const hiddenRecipe = z
+  .object({
+    method: z.literal('hidden'),
+    criterion: z
+      .enum(HIDDEN_CRITERIA, { error: `must be ${HIDDEN_CRITERIA.join(' or ')}` })
+      .default('magnitude')
+      .meta(
+        meta(
+          'Channel importance: magnitude (L2 norm of every weight the channel owns: its embedding and lm_head columns, q/k/v/gate/up_proj columns and o/down_proj rows), or activation (Minitron, Muralidharan et al. 2024 §2.2: the channel’s magnitude at the output of every RMSNorm that feeds a block, mean over each sequence, L2 over sequences, summed over the norms; needs calibration).',
+        ),
+      ),
+    pruningFraction: fraction
+      .optional()
+      .meta(meta('Fraction of the hidden (embedding) channels to remove from the whole residual stream.')),
+    hiddenSize: z
+      .number()
+      .int('must be an integer')
+      .positive('must be positive')
+      .max(MAX_DIMENSION, `must be at most ${MAX_DIMENSION} (2^24)`)
+      .optional()
+      .meta(meta('Target hidden_size.')),
+    calibration: calibration('the activation criterion').optional(),
+    samples,
+  })
+  .strict()
+  .meta(
+    meta(
+      'Remove hidden (embedding) channels from the whole residual stream: embedding columns, every norm over hidden, the projections’ hidden side and lm_head. RMSNorm then averages over fewer channels, which changes every layer’s normalisation: the child needs recovery (distillation) more than after other methods. Give exactly one of pruningFraction, hiddenSize.',
+    ),
+  )
+  .superRefine((r, ctx) => {
+    if (r.criterion === 'activation' && r.calibration === undefined)
+      ctx.addIssue({ code: 'custom', path: ['calibration'], message: 'is required for the activation criterion' });
+    if (r.criterion !== 'activation' && r.calibration !== undefined)
+      ctx.addIssue({ code: 'custom', path: ['calibration'], message: 'is only used by the activation criterion' });
+    if (r.criterion !== 'activation' && r.samples !== undefined)
+      ctx.addIssue({ code: 'custom', path: ['samples'], message: 'is only used by the activation criterion' });
+    if ([r.pruningFraction, r.hiddenSize].filter((v) => v !== undefined).length !== 1)
+      ctx.addIssue({ code: 'custom', path: ['pruningFraction'], message: 'give exactly one of pruningFraction, hiddenSize' });
+  });
 
-export const recipeSchema = z.discriminatedUnion('method', [widthRecipe, depthRecipe, sparsityRecipe, vocabRecipe, attentionRecipe], {
-  error: 'method must be one of mlp-width, depth, sparsity, vocab, attention',
-});
+/** Every method's schema, in the order the CLI, the API and the catalog list them. */
+export const METHOD_SCHEMAS = [widthRecipe, depthRecipe, sparsityRecipe, vocabRecipe, attentionRecipe, hiddenRecipe] as const;
+
+export const recipeSchema = z.discriminatedUnion(
+  'method',
+  [widthRecipe, depthRecipe, sparsityRecipe, vocabRecipe, attentionRecipe, hiddenRecipe],
+  { error: 'method must be one of mlp-width, depth, sparsity, vocab, attention, hidden' },
+);
 
 export type WidthRecipe = z.infer<typeof widthRecipe>;
 export type DepthRecipe = z.infer<typeof depthRecipe>;
 export type SparsityRecipe = z.infer<typeof sparsityRecipe>;
 export type VocabRecipe = z.infer<typeof vocabRecipe>;
 export type AttentionRecipe = z.infer<typeof attentionRecipe>;
+export type HiddenRecipe = z.infer<typeof hiddenRecipe>;
 export type Recipe = z.infer<typeof recipeSchema>;
 export type Method = Recipe['method'];
 

@@ -3,6 +3,7 @@
 import type { Method, Recipe } from '../../recipes/schema.js';
 import { type AttentionPlan, attention } from './attention.js';
 import { type DepthPlan, depth } from './depth.js';
+import { type HiddenPlan, hidden } from './hidden.js';
 import { type SparsityPlan, sparsity } from './sparsity.js';
 import type { PruningMethod, PruningRelation } from './types.js';
 import { type VocabPlan, vocab } from './vocab.js';
@@ -10,19 +11,20 @@ import { type WidthPlan, width } from './width.js';
 
 export type { AttentionPlan } from './attention.js';
 export type { DepthPlan } from './depth.js';
+export type { HiddenPlan } from './hidden.js';
 export type { SparsityPlan } from './sparsity.js';
 export type { PruningMethod, PruningRelation } from './types.js';
 export type { VocabPlan } from './vocab.js';
 export type { WidthPlan } from './width.js';
 
 /** What any method's plan adds to the common figures. */
-export type MethodPlan = WidthPlan | DepthPlan | SparsityPlan | VocabPlan | AttentionPlan;
+export type MethodPlan = WidthPlan | DepthPlan | SparsityPlan | VocabPlan | AttentionPlan | HiddenPlan;
 
 /** A method as generic code (the engine, the plan, cards) handles it: any recipe, any plan. */
 export type AnyMethod = PruningMethod<Method, MethodPlan, unknown>;
 
 /** In the order the CLI, the API and the catalog list them (the recipe schemas' order). */
-export const METHODS: readonly AnyMethod[] = [width, depth, sparsity, vocab, attention];
+export const METHODS: readonly AnyMethod[] = [width, depth, sparsity, vocab, attention, hidden];
 
 /** The method module of a recipe. */
 export function methodOf(recipe: { method: Method }): AnyMethod {

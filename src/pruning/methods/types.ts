@@ -13,7 +13,7 @@ import type { Method, Recipe } from '../../recipes/schema.js';
 import type { HeldOutReport, RefitGrams } from '../heldOut.js';
 
 /** The registry's lineage relation of a child to its parent (Prisma's Relation enum). */
-export type PruningRelation = 'WIDTH_PRUNED' | 'DEPTH_PRUNED' | 'SPARSIFIED' | 'VOCAB_TRIMMED' | 'ATTENTION_PRUNED';
+export type PruningRelation = 'WIDTH_PRUNED' | 'DEPTH_PRUNED' | 'SPARSIFIED' | 'VOCAB_TRIMMED' | 'ATTENTION_PRUNED' | 'HIDDEN_PRUNED';
 
 export interface ConfigChange {
   field: string;
@@ -53,6 +53,8 @@ export interface Calibrated {
   inputNorms?: Record<string, Float64Array>;
   /** Minitron's importance of every query head, by layer (attention pruning's activation criterion: src/calibration/headActivations.ts). */
   headScores?: Float64Array[];
+  /** Minitron's importance of every hidden channel (hidden-channel pruning's activation criterion: src/calibration/hiddenActivations.ts). */
+  hiddenScores?: Float64Array;
   /** New FP32 values of tensors the calibration pass computed (SparseGPT's updates, the stand-in's down_proj). */
   weights?: Map<string, Float32Array>;
   /** New bytes (in the checkpoint's dtype) of tensors the calibration pass computed, one file each (Wanda's pruned projections). */

@@ -29,6 +29,7 @@ const RELATIONS = {
   WIDTH_PRUNED: 'width-pruned',
   DEPTH_PRUNED: 'depth-pruned',
   ATTENTION_PRUNED: 'attention-pruned',
+  HIDDEN_PRUNED: 'hidden-pruned',
   VOCAB_TRIMMED: 'vocab-trimmed',
   SPARSIFIED: 'sparsified',
   FINETUNED: 'finetuned',
