@@ -130,9 +130,12 @@ export interface NexusGenInputs {
     vocab?: NexusGenInputs['VocabRecipeInput'] | null; // VocabRecipeInput
   }
   SparsityRecipeInput: { // input type
+    allocation?: string | null; // String
     calibration?: string | null; // String
     criterion: string | null; // String
     dampening?: number | null; // Float
+    owlLambda?: number | null; // Float
+    owlM?: number | null; // Float
     pattern: string | null; // String
     samples?: number | null; // Int
     scope: string | null; // String
@@ -318,10 +321,14 @@ export interface NexusGenObjects {
   }
   SparsityRecipe: { // root type
     calibration?: string | null; // String
+    allocation?: string | null; // String
     criterion?: string | null; // String
     dampening?: number | null; // Float
     method: string; // String!
+    layerSparsity?: number[] | null; // [Float!]
     pattern?: string | null; // String
+    owlLambda?: number | null; // Float
+    owlM?: number | null; // Float
     samples?: number | null; // Int
     scope?: string | null; // String
     sparsity?: number | null; // Float
@@ -665,10 +672,14 @@ export interface NexusGenFieldTypes {
     calibration: string | null; // String
     criterion: string | null; // String
     dampening: number | null; // Float
+    allocation: string | null; // String
     method: string; // String!
     pattern: string | null; // String
     samples: number | null; // Int
+    layerSparsity: number[] | null; // [Float!]
     scope: string | null; // String
+    owlLambda: number | null; // Float
+    owlM: number | null; // Float
     sparsity: number | null; // Float
   }
   SpawnPrunedVariantPayload: { // field return type
@@ -1013,10 +1024,14 @@ export interface NexusGenFieldTypeNames {
     method: 'String'
     pattern: 'String'
     samples: 'Int'
+    allocation: 'String'
     scope: 'String'
     sparsity: 'Float'
   }
+    layerSparsity: 'Float'
   SpawnPrunedVariantPayload: { // field return type name
+    owlLambda: 'Float'
+    owlM: 'Float'
     edge: 'LineageEdge'
     job: 'Job'
     model: 'Model'
