@@ -246,9 +246,6 @@ export interface NexusGenObjects {
     embeddedDatabase: boolean; // Boolean!
     version: string; // String!
   }
-  Job: JobSource;
-  LineageEdge: EdgeSource;
-  MlpWidthRecipe: { // root type
   HiddenRecipe: { // root type
     calibration?: string | null; // String
     criterion?: string | null; // String
@@ -257,6 +254,9 @@ export interface NexusGenObjects {
     pruningFraction?: number | null; // Float
     samples?: number | null; // Int
   }
+  Job: JobSource;
+  LineageEdge: EdgeSource;
+  MlpWidthRecipe: { // root type
     calibration?: string | null; // String
     criterion?: string | null; // String
     dampening?: number | null; // Float
@@ -320,15 +320,15 @@ export interface NexusGenObjects {
     zeroed: NexusGenScalars['BigInt']; // BigInt!
   }
   SparsityRecipe: { // root type
-    calibration?: string | null; // String
     allocation?: string | null; // String
+    calibration?: string | null; // String
     criterion?: string | null; // String
     dampening?: number | null; // Float
-    method: string; // String!
     layerSparsity?: number[] | null; // [Float!]
-    pattern?: string | null; // String
+    method: string; // String!
     owlLambda?: number | null; // Float
     owlM?: number | null; // Float
+    pattern?: string | null; // String
     samples?: number | null; // Int
     scope?: string | null; // String
     sparsity?: number | null; // Float
@@ -463,14 +463,6 @@ export interface NexusGenFieldTypes {
     embeddedDatabase: boolean; // Boolean!
     version: string; // String!
   }
-  Job: { // field return type
-    attempts: number; // Int!
-    cancelRequested: boolean; // Boolean!
-    createdAt: NexusGenScalars['DateTime']; // DateTime!
-    databaseId: string; // String!
-    error: string | null; // String
-    errorCode: string | null; // String
-    finishedAt: NexusGenScalars['DateTime'] | null; // DateTime
   HiddenRecipe: { // field return type
     calibration: string | null; // String
     criterion: string | null; // String
@@ -479,6 +471,14 @@ export interface NexusGenFieldTypes {
     pruningFraction: number | null; // Float
     samples: number | null; // Int
   }
+  Job: { // field return type
+    attempts: number; // Int!
+    cancelRequested: boolean; // Boolean!
+    createdAt: NexusGenScalars['DateTime']; // DateTime!
+    databaseId: string; // String!
+    error: string | null; // String
+    errorCode: string | null; // String
+    finishedAt: NexusGenScalars['DateTime'] | null; // DateTime
     heartbeatAt: NexusGenScalars['DateTime'] | null; // DateTime
     id: string; // ID!
     kind: NexusGenEnums['JobKind']; // JobKind!
@@ -669,17 +669,17 @@ export interface NexusGenFieldTypes {
     zeroed: NexusGenScalars['BigInt']; // BigInt!
   }
   SparsityRecipe: { // field return type
+    allocation: string | null; // String
     calibration: string | null; // String
     criterion: string | null; // String
     dampening: number | null; // Float
-    allocation: string | null; // String
-    method: string; // String!
-    pattern: string | null; // String
-    samples: number | null; // Int
     layerSparsity: number[] | null; // [Float!]
-    scope: string | null; // String
+    method: string; // String!
     owlLambda: number | null; // Float
     owlM: number | null; // Float
+    pattern: string | null; // String
+    samples: number | null; // Int
+    scope: string | null; // String
     sparsity: number | null; // Float
   }
   SpawnPrunedVariantPayload: { // field return type
@@ -812,6 +812,14 @@ export interface NexusGenFieldTypeNames {
     embeddedDatabase: 'Boolean'
     version: 'String'
   }
+  HiddenRecipe: { // field return type name
+    calibration: 'String'
+    criterion: 'String'
+    hiddenSize: 'Int'
+    method: 'String'
+    pruningFraction: 'Float'
+    samples: 'Int'
+  }
   Job: { // field return type name
     attempts: 'Int'
     cancelRequested: 'Boolean'
@@ -827,14 +835,6 @@ export interface NexusGenFieldTypeNames {
     maxAttempts: 'Int'
     model: 'Model'
     payload: 'JSON'
-  HiddenRecipe: { // field return type name
-    calibration: 'String'
-    criterion: 'String'
-    hiddenSize: 'Int'
-    method: 'String'
-    pruningFraction: 'Float'
-    samples: 'Int'
-  }
     progress: 'Float'
     retryOf: 'Job'
     stage: 'String'
@@ -1018,20 +1018,20 @@ export interface NexusGenFieldTypeNames {
     zeroed: 'BigInt'
   }
   SparsityRecipe: { // field return type name
+    allocation: 'String'
     calibration: 'String'
     criterion: 'String'
     dampening: 'Float'
+    layerSparsity: 'Float'
     method: 'String'
+    owlLambda: 'Float'
+    owlM: 'Float'
     pattern: 'String'
     samples: 'Int'
-    allocation: 'String'
     scope: 'String'
     sparsity: 'Float'
   }
-    layerSparsity: 'Float'
   SpawnPrunedVariantPayload: { // field return type name
-    owlLambda: 'Float'
-    owlM: 'Float'
     edge: 'LineageEdge'
     job: 'Job'
     model: 'Model'
