@@ -42,11 +42,13 @@ const RECIPES: Array<[string, Record<string, unknown>]> = [
   ['width', { method: 'mlp-width', pruningFraction: 0.4 }],
   ['depth by block influence', { method: 'depth', criterion: 'block-influence', count: 1, calibration: 'DATA', samples: 256 }],
   ['Wanda 2:4', { method: 'sparsity', criterion: 'wanda', pattern: '2:4', calibration: 'DATA', samples: 256 }],
+  ['Wanda 50 % with OWL', { method: 'sparsity', criterion: 'wanda', sparsity: 0.5, allocation: 'owl', calibration: 'DATA', samples: 256 }],
   ['vocabulary', { method: 'vocab', corpus: ['DATA'] }],
   [
     'attention heads by activation',
     { method: 'attention', unit: 'query-group', criterion: 'activation', pruningFraction: 0.5, calibration: 'DATA', samples: 256 },
   ],
+  ['hidden channels by activation', { method: 'hidden', criterion: 'activation', pruningFraction: 0.2, calibration: 'DATA', samples: 256 }],
 ];
 
 describe('the card’s reproduce command', () => {
@@ -73,10 +75,21 @@ describe('the card’s reproduce command', () => {
         },
         120_000,
       );
-      if (recipe.method === 'sparsity') {
+      if (recipe.pattern === '2:4') {
         // 2:4 zeroes exactly half of the projections; the card says so instead of "+0.00 %".
         expect(model.card.markdown).toContain('(50.00 % sparse)');
         expect(model.card.markdown).toMatch(/\| Non-zero projection weights \| [\d,]+ of [\d,]+ \|/);
+      }
+      if (recipe.allocation === 'owl') {
+        // OWL's child is named for it and its card lists every layer's sparsity (the reproduce
+        // command below asks for OWL again, not for the sparsities it chose).
+        expect(name).toMatch(/-sparse50-wanda-owl$/);
+        expect(model.card.markdown).toMatch(/per layer by OWL .*: layer 0 \d+\.\d\d %, .*layer 5 \d+\.\d\d %/);
+      }
+      if (recipe.method === 'hidden') {
+        // Named for its size and criterion; the card warns that the normalisation changed.
+        expect(name).toMatch(/-hidden20-activation$/);
+        expect(model.card.markdown).toContain('RMSNorm now averages over fewer channels');
       }
       // The parent link is the Hub's relative model URL, which Bonsai's server answers too.
       expect(model.card.markdown).toContain('[bible/tiny-llama-kjv](../bible/tiny-llama-kjv)');
