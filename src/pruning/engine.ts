@@ -47,6 +47,12 @@ export interface PruneResult {
   parameters: number;
   /** Sparsity: non-zero values left in the matrices it acted on. */
   nonZero?: number;
+  /**
+   * Sparsity: the same, tensor by tensor, by name (each element counted from the bytes written; ±0
+   * is zero). The registry keeps it beside the tensor's stored hash, so the catalog shows each
+   * rewritten tensor's non-zero share without reading its bytes.
+   */
+  nonZeroByTensor?: Record<string, number>;
   recipeFile: Record<string, unknown>;
   /** Refit or stand-in: which layers kept it, by the held-out check (also in recipeFile.result). */
   reconstruction?: HeldOutReport;
@@ -107,6 +113,7 @@ export async function prune(parentDir: string, outDir: string, recipe: Recipe, o
       const totalBytes = [...sizes.values()].reduce((a, b) => a + b, 0);
       let written = 0;
       let nonZero = method.countsNonZero ? 0 : undefined;
+      const nonZeroByTensor: Record<string, number> | undefined = method.countsNonZero ? {} : undefined;
       const files = await writeTensors(
         tmp,
         outputs,
@@ -115,7 +122,11 @@ export async function prune(parentDir: string, outDir: string, recipe: Recipe, o
           const o = spec as Output;
           if (!o.transform) return ckpt.streamBytes(o.source);
           const bytes = await o.transform(await ckpt.readBytes(o.source));
-          if (nonZero !== undefined) nonZero += countNonZero(bytes, o.dtype);
+          if (nonZero !== undefined && nonZeroByTensor) {
+            const n = countNonZero(bytes, o.dtype);
+            nonZero += n;
+            nonZeroByTensor[o.name] = n;
+          }
           return bytes;
         },
         {
@@ -170,6 +181,7 @@ export async function prune(parentDir: string, outDir: string, recipe: Recipe, o
         files: [...files, 'config.json', RECIPE_FILE],
         parameters: produced.total,
         nonZero,
+        nonZeroByTensor,
         recipeFile,
         reconstruction,
       };

@@ -3,7 +3,7 @@
 // scope streams (three passes) instead of holding every weight [Wanda paper, magnitude baseline].
 
 import type { Dtype } from '../formats/safetensors/dtypes.js';
-import { toFloat32 } from '../formats/safetensors/dtypes.js';
+import { DTYPE_BYTES, toFloat32 } from '../formats/safetensors/dtypes.js';
 
 export function magnitudeKeys(bytes: Uint8Array, dtype: Dtype): Uint32Array {
   const f = toFloat32(bytes, dtype);
@@ -97,10 +97,40 @@ export function sparsifyNM(bytes: Uint8Array, dtype: Dtype, elementSize: number,
   return bytes;
 }
 
+/** Floating-point dtypes: the top bit of each element is its sign, so −0 (sign bit alone) is zero (IEEE 754; bfloat16 and FP8 alike). */
+const SIGNED_FLOAT = new Set<Dtype>(['F64', 'F32', 'F16', 'BF16', 'F8_E4M3', 'F8_E5M2']);
+
+/** `bytes` as elements of `size` bytes; a view when aligned, else a copy (tensors may sit at any offset of a file). */
+function words<T>(bytes: Uint8Array, size: 2 | 4, make: (b: ArrayBuffer, offset: number, length: number) => T): T {
+  if (bytes.byteOffset % size === 0) return make(bytes.buffer as ArrayBuffer, bytes.byteOffset, bytes.byteLength / size);
+  const copy = new Uint8Array(bytes);
+  return make(copy.buffer, 0, bytes.byteLength / size);
+}
+
+/**
+ * Elements that are not zero, read from their bits: an element is zero when every bit but a
+ * float's sign is clear, so −0 counts as zero, a subnormal and a NaN as non-zero. No conversion to
+ * Float32, which would flush F64 values below its range to zero.
+ */
 export function countNonZero(bytes: Uint8Array, dtype: Dtype): number {
-  const keys = magnitudeKeys(bytes, dtype);
+  const size = DTYPE_BYTES[dtype];
+  if (bytes.byteLength % size !== 0) throw new RangeError(`${bytes.byteLength} bytes are not whole ${dtype} elements`);
+  const float = SIGNED_FLOAT.has(dtype);
   let nz = 0;
-  for (let i = 0; i < keys.length; i++) if (keys[i] !== 0) nz++;
+  if (size === 2) {
+    const w = words(bytes, 2, (b, o, n) => new Uint16Array(b, o, n));
+    const mask = float ? 0x7fff : 0xffff;
+    for (let i = 0; i < w.length; i++) if ((w[i]! & mask) !== 0) nz++;
+  } else if (size === 4 || size === 8) {
+    // Little-endian: an 8-byte element is two words, its sign in the high (second) one.
+    const w = words(bytes, 4, (b, o, n) => new Uint32Array(b, o, n));
+    const mask = float ? 0x7fffffff : 0xffffffff;
+    if (size === 4) for (let i = 0; i < w.length; i++) nz += (w[i]! & mask) !== 0 ? 1 : 0;
+    else for (let i = 0; i < w.length; i += 2) nz += w[i] !== 0 || (w[i + 1]! & mask) !== 0 ? 1 : 0;
+  } else {
+    const mask = float ? 0x7f : 0xff;
+    for (let i = 0; i < bytes.length; i++) if ((bytes[i]! & mask) !== 0) nz++;
+  }
   return nz;
 }
 
