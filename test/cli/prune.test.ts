@@ -59,6 +59,28 @@ describe('bonsai plan and bonsai prune', () => {
     expect(existsSync(join(dir, 'qh'))).toBe(false);
   });
 
+  it('hidden channels: the flags from the schema, the plan is what prune writes, and --hidden-size above hidden_size is refused', async () => {
+    const flags = ['--method', 'hidden', '--hidden-size', '160'];
+    const planned = runBonsai(['plan', sharedModel, ...flags], {});
+    expect((await planned.exited).code).toBe(0);
+    // The plan says what this method costs the normalisation.
+    expect(planned.output()).toContain('changes every layer’s normalisation');
+    const json = runBonsai(['plan', sharedModel, ...flags, '--json'], {});
+    expect((await json.exited).code).toBe(0);
+    const plan = JSON.parse(json.output().slice(json.output().indexOf('{')));
+    expect(plan.config).toMatchObject({ hidden_size: 160, head_dim: 32 });
+    const out = join(dir, 'hidden160');
+    const pruned = runBonsai(['prune', sharedModel, out, ...flags], {});
+    expect((await pruned.exited).code).toBe(0);
+    const report = await inspectCheckpoint(out);
+    expect(report.parameters.fromTensors.total).toBe(plan.parameters.after.total);
+    expect(report.parameters.fromTensors.shapeMismatches).toEqual([]);
+    const refused = runBonsai(['prune', sharedModel, join(dir, 'h200'), '--method', 'hidden', '--hidden-size', '200'], {});
+    expect((await refused.exited).code).toBe(2);
+    expect(refused.output()).toContain('must not exceed the current hidden_size 192');
+    expect(existsSync(join(dir, 'h200'))).toBe(false);
+  });
+
   it('a parent that is neither a folder nor a reachable registry model says so', async () => {
     const p = runBonsai(['prune', 'nosuch/model', join(dir, 'x'), '--method', 'depth', '--last', '1'], { BONSAI_HOME: '' }, { cwd: dir });
     expect((await p.exited).code).toBe(2);

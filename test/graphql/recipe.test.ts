@@ -36,7 +36,7 @@ describe('typed recipe input', () => {
   it('is a oneOf input with one member per method, each with its fields, defaults and descriptions', async () => {
     const recipe = await inputType('PruningRecipeInput');
     expect(recipe.isOneOf).toBe(true);
-    expect(recipe.inputFields.map((f) => f.name).sort()).toEqual(['attention', 'depth', 'mlpWidth', 'sparsity', 'vocab']);
+    expect(recipe.inputFields.map((f) => f.name).sort()).toEqual(['attention', 'depth', 'hidden', 'mlpWidth', 'sparsity', 'vocab']);
     const expected: Record<string, string[]> = {
       MlpWidthRecipeInput: [
         'calibration',
@@ -74,6 +74,7 @@ describe('typed recipe input', () => {
         'samples',
         'unit',
       ],
+      HiddenRecipeInput: ['calibration', 'criterion', 'hiddenSize', 'pruningFraction', 'samples'],
     };
     for (const [type, fields] of Object.entries(expected)) {
       const t = await inputType(type);
@@ -148,6 +149,23 @@ describe('typed recipe input', () => {
       '{ pruningPlan(parent: "bible/kjv", recipe: { attention: { unit: "query-head", pruningFraction: 0.5 } }) { parametersAfter } }',
     );
     expect(bad.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'recipe.unit' });
+  });
+
+  it('plans hidden-channel pruning from its typed input (HiddenRecipe with its defaults), and names recipe.hiddenSize when it exceeds hidden_size', async () => {
+    const r = await api.gql<{ pruningPlan: { parametersAfter: string; recipe: Record<string, unknown> } }>(
+      '{ pruningPlan(parent: "bible/kjv", recipe: { hidden: { pruningFraction: 0.2 } }) { parametersAfter recipe { __typename ... on HiddenRecipe { method criterion pruningFraction } } } }',
+    );
+    expect(r.errors).toBeUndefined();
+    // hidden 192 → 154 (floor(0.2 · 192) = 38 go): 32,000 × 154 (tied embedding) + 6 × (4 × 192 + 3 × 512 + 2) × 154 + 154 = 7,058,898.
+    expect(r.data!.pruningPlan.parametersAfter).toBe('7058898');
+    expect(r.data!.pruningPlan.recipe).toEqual({
+      __typename: 'HiddenRecipe',
+      method: 'hidden',
+      criterion: 'magnitude',
+      pruningFraction: 0.2,
+    });
+    const bad = await api.gql('{ pruningPlan(parent: "bible/kjv", recipe: { hidden: { hiddenSize: 193 } }) { parametersAfter } }');
+    expect(bad.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'recipe.hiddenSize' });
   });
 
   it('records a derivative made elsewhere as an ExternalRecipe', async () => {
