@@ -5,8 +5,11 @@
 //     choose; and the last two) with and without the linear stand-in (calibration: 2,048 tokens of
 //     kjv-train.txt);
 //  2. speed and memory: SparseGPT 50 % on a generated ≈ 110 M-parameter Llama, each run in a
-//     process of its own for its peak RSS, against Wanda 50 % on the same model (the baseline).
-//   npm run bench:recovery [-- --only width]
+//     process of its own for its peak RSS, against Wanda 50 % on the same model (the baseline);
+//  3. the Pareto table (bench/pareto.ts): perplexity against parameters for every method at
+//     about 10/20/30 % fewer parameters and Wanda/SparseGPT with and without OWL at 50/60/70 %, on
+//     the shared model and on a generated ≈ 110 M Llama with grouped-query attention.
+//   npm run bench:recovery [-- --only width | --pareto [shared|generated]]
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
@@ -21,6 +24,7 @@ import { prune } from '../src/pruning/engine.js';
 import { needsCalibration, parseRecipe } from '../src/pruning/recipe.js';
 import { buildCheckpoint, sharedDir, sharedModel } from '../test/fixtures/checkpoints.js';
 import { generatedLlama110m } from '../test/fixtures/configs.js';
+import { paretoTable } from './pareto.js';
 
 const threads = availableParallelism();
 const calibration = join(sharedDir, 'data', 'kjv-train.txt');
@@ -122,6 +126,30 @@ async function main(): Promise<void> {
       `generated llama (≈ 110 M, BF16) 50 %: SparseGPT ${sgpt.seconds.toFixed(1)} s, peak RSS ${mb(sgpt.maxRssBytes)}; ` +
         `Wanda ${wanda.seconds.toFixed(1)} s, peak RSS ${mb(wanda.maxRssBytes)} → ratio ${(sgpt.seconds / wanda.seconds).toFixed(2)}× (both with calibration on 2,048 tokens)`,
     );
+    await pareto('both');
+  } finally {
+    rmSync(tmp, { recursive: true, force: true });
+  }
+}
+
+/**
+ * The generated model has random weights (no model of that size can be downloaded here), so its
+ * perplexity stays near the vocabulary size whatever is removed: its rows show that every method
+ * runs at that size and how each counts parameters, not which is better. Four key/value groups of
+ * three query heads, so query heads and query groups are different units (the shared model has
+ * one head per group). Perplexity on its first 4,096 validation tokens.
+ */
+async function pareto(which: string): Promise<void> {
+  if (which !== 'generated') await paretoTable('shared model (tiny-llama-kjv)', sharedModel);
+  if (which === 'shared') return;
+  const tmp = mkdtempSync(join(tmpdir(), 'bonsai-bench-pareto-model-'));
+  try {
+    const dir = join(tmp, 'gqa');
+    await buildCheckpoint('llama', dir, { config: { ...generatedLlama110m, num_key_value_heads: 4 } });
+    await paretoTable('generated llama (≈ 110 M, GQA 12 heads in 4 groups, random BF16 weights)', dir, {
+      limit: 4096,
+      note: 'random weights: perplexity near the vocabulary size whatever is removed',
+    });
   } finally {
     rmSync(tmp, { recursive: true, force: true });
   }
@@ -131,5 +159,7 @@ async function main(): Promise<void> {
 const onlyAt = process.argv.indexOf('--only');
 const only = onlyAt > 0 ? process.argv[onlyAt + 1] : undefined;
 const at = process.argv.indexOf('--one');
+const paretoAt = process.argv.indexOf('--pareto');
 if (at > 0) await one(process.argv[at + 1]!, process.argv[at + 2]!, process.argv[at + 3]!);
+else if (paretoAt > 0) await pareto(process.argv[paretoAt + 1] ?? 'both');
 else await main();
