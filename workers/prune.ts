@@ -11,6 +11,7 @@ import { DataStaging } from '../src/registry/dataStaging.js';
 import { completePrune, modelWithCheckpoint, recordResolvedRecipe } from '../src/registry/jobs/index.js';
 import { findModel, removeUnreferencedBlobs } from '../src/registry/models.js';
 import { formatModelName } from '../src/registry/names.js';
+import { nonZeroRecord } from '../src/registry/nonZero.js';
 import { prunePayload } from '../src/registry/payloads.js';
 import { revisionFiles } from '../src/registry/revisions.js';
 import { defineTask } from './task.js';
@@ -68,6 +69,8 @@ export const pruneTask = defineTask('PRUNE', prunePayload, async (payload, ctx) 
   const config = (await readCheckpointFolder(outDir)).config;
   const ingest = await store.adoptFolder(outDir, signal);
   try {
+    // Each rewritten tensor's count, tied to the stored piece it was counted on (the Tensors tab's non-zero share).
+    const perTensor = result.nonZeroByTensor ? await nonZeroRecord(store, ingest.files, result.nonZeroByTensor) : undefined;
     const won = await completePrune(deps, job, {
       files: ingest.files,
       parameters: result.parameters,
@@ -84,6 +87,7 @@ export const pruneTask = defineTask('PRUNE', prunePayload, async (payload, ctx) 
           : {}),
         // Which layers kept the refit or stand-in, with the held-out errors that decided it (src/pruning/heldOut.ts).
         ...(result.reconstruction ? { reconstruction: result.reconstruction } : {}),
+        ...(perTensor ? { tensors: perTensor } : {}),
       },
       evaluate: payload.evaluate,
     });

@@ -280,6 +280,7 @@ export interface NexusGenObjects {
     logicalBytes: NexusGenScalars['BigInt']; // BigInt!
     name: string; // String!
     ownBytes: NexusGenScalars['BigInt']; // BigInt!
+    sharedBytes: NexusGenScalars['BigInt']; // BigInt!
   }
   ModelTree: TreeSource;
   ModelTreeNode: TreeNodeSource;
@@ -548,6 +549,7 @@ export interface NexusGenFieldTypes {
     revision: string | null; // String
     revisions: NexusGenRootTypes['Revision'][]; // [Revision!]!
     root: NexusGenRootTypes['Model']; // Model!
+    sharedBytes: NexusGenScalars['BigInt'] | null; // BigInt
     shortName: string; // String!
     status: NexusGenEnums['ModelStatus']; // ModelStatus!
     tags: string[]; // [String!]!
@@ -578,6 +580,7 @@ export interface NexusGenFieldTypes {
     logicalBytes: NexusGenScalars['BigInt']; // BigInt!
     name: string; // String!
     ownBytes: NexusGenScalars['BigInt']; // BigInt!
+    sharedBytes: NexusGenScalars['BigInt']; // BigInt!
   }
   ModelTree: { // field return type
     edges: NexusGenRootTypes['LineageEdge'][]; // [LineageEdge!]!
@@ -701,6 +704,7 @@ export interface NexusGenFieldTypes {
     change: NexusGenEnums['TensorChange'] | null; // TensorChange
     dtype: string; // String!
     name: string; // String!
+    nonZero: NexusGenScalars['BigInt'] | null; // BigInt
     parentDtype: string | null; // String
     parentName: string | null; // String
     parentShape: number[] | null; // [Int!]
@@ -897,6 +901,7 @@ export interface NexusGenFieldTypeNames {
     revision: 'String'
     revisions: 'Revision'
     root: 'Model'
+    sharedBytes: 'BigInt'
     shortName: 'String'
     status: 'ModelStatus'
     tags: 'String'
@@ -927,6 +932,7 @@ export interface NexusGenFieldTypeNames {
     logicalBytes: 'BigInt'
     name: 'String'
     ownBytes: 'BigInt'
+    sharedBytes: 'BigInt'
   }
   ModelTree: { // field return type name
     edges: 'LineageEdge'
@@ -1050,6 +1056,7 @@ export interface NexusGenFieldTypeNames {
     change: 'TensorChange'
     dtype: 'String'
     name: 'String'
+    nonZero: 'BigInt'
     parentDtype: 'String'
     parentName: 'String'
     parentShape: 'Int'

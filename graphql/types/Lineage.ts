@@ -46,7 +46,10 @@ export const LineageEdge = objectType({
     t.string('parentRevision', {
       description: 'The sha of the parent’s revision the child was made from (recorded since revisions exist).',
     });
-    t.json('result', { description: 'What the run measured (parameters; sparsity: nonZero and targetParameters); null until it has run.' });
+    t.json('result', {
+      description:
+        'What the run measured (parameters; sparsity: nonZero and targetParameters, and `tensors`: each rewritten tensor’s nonZero with the sha256 of the stored bytes it was counted on); null until it has run.',
+    });
     t.string('method', {
       description: 'The recipe method: mlp-width, depth, sparsity, vocab (or external).',
       resolve: (e) => {

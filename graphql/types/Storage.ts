@@ -11,6 +11,10 @@ export const ModelStorage = objectType({
     t.nonNull.bigint('ownBytes', {
       description: 'Bytes only this model’s files (in any revision) use: what deleting it would free. Shared tensors are not counted.',
     });
+    t.nonNull.bigint('sharedBytes', {
+      description:
+        'Bytes of its current files that other models’ files use too (e.g. a parent’s unchanged tensors), each object counted once.',
+    });
   },
 });
 
@@ -69,9 +73,17 @@ export const ModelOwnBytes = extendType({
         return found ? BigInt(found.ownBytes) : null;
       },
     });
+    t.bigint('sharedBytes', {
+      description: 'Bytes of its current files that other models use too (see `storageStats`); null before it has files.',
+      resolve: async (m, _a, ctx) => {
+        if (!m.artifactId) return null;
+        const found = (await currentStorageStats(ctx.services)).models.find((x) => x.id === m.id);
+        return found ? BigInt(found.sharedBytes) : null;
+      },
+    });
   },
 });
 
 function toGql(m: StorageStats['models'][number]) {
-  return { name: m.name, logicalBytes: BigInt(m.logicalBytes), ownBytes: BigInt(m.ownBytes) };
+  return { name: m.name, logicalBytes: BigInt(m.logicalBytes), ownBytes: BigInt(m.ownBytes), sharedBytes: BigInt(m.sharedBytes) };
 }

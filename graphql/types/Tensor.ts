@@ -30,6 +30,11 @@ export const Tensor = objectType({
     t.string('parentName', { description: 'The parent’s tensor this one comes from; null when ADDED or without a parent.' });
     t.list.nonNull.int('parentShape');
     t.string('parentDtype');
+    t.bigint('nonZero', {
+      description:
+        'Elements that are not zero (±0 is zero), as counted by the prune that wrote these bytes: a sparsified tensor’s real sparsity. Null where nothing was counted (not a sparsity prune, or the bytes changed since).',
+      resolve: (r) => (r.nonZero === null ? null : BigInt(r.nonZero)),
+    });
   },
 });
 

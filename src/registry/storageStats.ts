@@ -1,7 +1,8 @@
 // What the registry's files take in the store (issue 31): logical bytes (every model's current
 // files, as if each were stored whole), physical bytes (each object the registry's files use,
 // once: whole blobs and the pieces of files stored in pieces) and, per model, the bytes it alone
-// holds (objects no other model's files, in any revision, use): what deleting it would free.
+// holds (objects no other model's files, in any revision, use): what deleting it would free, and
+// the bytes of its current files it shares with other models (its relatives' unchanged tensors).
 import type { RegistryDeps } from './deps.js';
 import { formatModelName } from './names.js';
 
@@ -12,6 +13,8 @@ export interface ModelStorage {
   logicalBytes: number;
   /** Objects only this model's files (any of its revisions) use. */
   ownBytes: number;
+  /** Objects of its current files that another model's files use too, each counted once. */
+  sharedBytes: number;
 }
 
 export interface StorageStats {
@@ -72,12 +75,27 @@ export async function storageStats(deps: Pick<RegistryDeps, 'prisma' | 'store'>)
       own.set(only!, (own.get(only!) ?? 0) + size);
     }
   }
-  const perModel = models.map((m) => ({
-    id: m.id,
-    name: formatModelName(m),
-    logicalBytes: (m.artifactId ? (filesOf.get(m.artifactId) ?? []) : []).reduce((a, f) => a + f.size, 0),
-    ownBytes: own.get(m.id) ?? 0,
-  }));
+  const sharedBy = (files: Array<{ sha256: string }>) => {
+    const seen = new Set<string>();
+    let bytes = 0;
+    for (const f of files)
+      for (const part of composition.get(f.sha256) ?? []) {
+        if (seen.has(part.key)) continue;
+        seen.add(part.key);
+        if (usedBy.get(part.key)!.models.size > 1) bytes += part.size;
+      }
+    return bytes;
+  };
+  const perModel = models.map((m) => {
+    const current = m.artifactId ? (filesOf.get(m.artifactId) ?? []) : [];
+    return {
+      id: m.id,
+      name: formatModelName(m),
+      logicalBytes: current.reduce((a, f) => a + f.size, 0),
+      ownBytes: own.get(m.id) ?? 0,
+      sharedBytes: sharedBy(current),
+    };
+  });
   return {
     logicalBytes: perModel.reduce((a, m) => a + m.logicalBytes, 0),
     physicalBytes,

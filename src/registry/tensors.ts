@@ -6,6 +6,7 @@
 import type { db } from '../db/client.js';
 import { storedTensors } from '../storage/tensorPieces.js';
 import type { RegistryDeps } from './deps.js';
+import { recordedNonZero } from './nonZero.js';
 
 export type TensorChange = 'KEPT' | 'SLICED' | 'RENAMED' | 'REWRITTEN' | 'ADDED';
 
@@ -21,6 +22,11 @@ export interface TensorRow {
   parentShape: number[] | null;
   /** Null when either side is stored whole, so bytes cannot be compared without reading them. */
   parentDtype: string | null;
+  /**
+   * Elements that are not zero, as the prune that wrote these bytes counted them (sparsity,
+   * src/registry/nonZero.ts); null where nothing was counted, or the bytes changed since.
+   */
+  nonZero: number | null;
 }
 
 interface Tensor {
@@ -76,8 +82,14 @@ export function parentNameFor(name: string, layerMap: number[] | null): string {
 
 const sameShape = (a: number[], b: number[]) => a.length === b.length && a.every((d, i) => d === b[i]);
 
-function mark(child: Tensor, parent: Tensor | undefined): TensorRow {
-  const row = { name: child.name, dtype: child.dtype, shape: child.shape, bytes: child.bytes };
+function mark(child: Tensor, parent: Tensor | undefined, result: unknown): TensorRow {
+  const row = {
+    name: child.name,
+    dtype: child.dtype,
+    shape: child.shape,
+    bytes: child.bytes,
+    nonZero: recordedNonZero(result, child.name, child.piece),
+  };
   if (!parent) return { ...row, change: 'ADDED', parentName: null, parentShape: null, parentDtype: null };
   const from = { parentName: parent.name, parentShape: parent.shape, parentDtype: parent.dtype };
   if (!sameShape(child.shape, parent.shape)) return { ...row, ...from, change: 'SLICED' };
@@ -116,6 +128,7 @@ export async function modelTensors(deps: Pick<RegistryDeps, 'prisma' | 'store'>,
       parentName: null,
       parentShape: null,
       parentDtype: null,
+      nonZero: null,
     }));
   }
   const parentTensors = await tensorsOf(deps, parentArtifact);
@@ -130,5 +143,5 @@ export async function modelTensors(deps: Pick<RegistryDeps, 'prisma' | 'store'>,
     const removed = new Set(removedLayers(edge.recipe, edge.result, parentLayers));
     layerMap = Array.from({ length: parentLayers }, (_, i) => i).filter((i) => !removed.has(i));
   }
-  return tensors.map((t) => mark(t, byName.get(parentNameFor(t.name, layerMap))));
+  return tensors.map((t) => mark(t, byName.get(parentNameFor(t.name, layerMap)), edge.result));
 }

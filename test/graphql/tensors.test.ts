@@ -25,6 +25,7 @@ interface Row {
   change: string | null;
   parentName: string | null;
   parentShape: number[] | null;
+  nonZero: string | null;
 }
 
 let api: TestApi;
@@ -32,7 +33,7 @@ const children: Record<'width' | 'depth' | 'sparse', string> = { width: '', dept
 
 async function tensors(name: string): Promise<Map<string, Row>> {
   const r = await api.gql<{ model: { tensors: Row[] } }>(
-    'query($n: String!) { model(name: $n) { tensors { name dtype shape bytes change parentName parentShape } } }',
+    'query($n: String!) { model(name: $n) { tensors { name dtype shape bytes change parentName parentShape nonZero } } }',
     { n: name },
   );
   expect(r.errors).toBeUndefined();
@@ -88,6 +89,7 @@ describe('Model.tensors', () => {
       change: null,
       parentName: null,
       parentShape: null,
+      nonZero: null,
     });
     expect(t.get('model.layers.0.mlp.gate_proj.weight')?.shape).toEqual([512, 192]);
   });
@@ -138,6 +140,43 @@ describe('Model.tensors', () => {
     }
     expect(t.get('model.embed_tokens.weight')?.change).toBe('KEPT');
     expect(t.get('model.norm.weight')?.change).toBe('KEPT');
+  });
+
+  it('2:4 sparsity: each rewritten tensor’s nonZero is the count of its downloaded bytes (half its elements); none for kept ones', async () => {
+    const t = await tensors(children.sparse);
+    const res = await fetch(`${api.server.url}/${children.sparse}/resolve/main/model.safetensors`);
+    expect(res.status).toBe(200);
+    const file = Buffer.from(await res.arrayBuffer());
+    const headerLength = Number(file.readBigUInt64LE(0));
+    const header = JSON.parse(file.subarray(8, 8 + headerLength).toString('utf8')) as Record<
+      string,
+      { dtype: string; shape: number[]; data_offsets: [number, number] }
+    >;
+    const f32 = new DataView(new ArrayBuffer(4));
+    let rewritten = 0;
+    for (const [name, info] of Object.entries(header)) {
+      if (name === '__metadata__') continue;
+      const row = t.get(name)!;
+      if (row.change !== 'REWRITTEN') {
+        expect(row.nonZero, name).toBeNull();
+        continue;
+      }
+      rewritten++;
+      // BF16 is the top half of a float32: decode each element and compare it with 0 (−0 === 0).
+      expect(info.dtype).toBe('BF16');
+      const [begin, end] = info.data_offsets.map((o) => 8 + headerLength + o) as [number, number];
+      let nonZero = 0;
+      for (let i = begin; i < end; i += 2) {
+        f32.setUint32(0, file.readUInt16LE(i) << 16);
+        if (f32.getFloat32(0) !== 0) nonZero++;
+      }
+      expect(row.nonZero, name).toBe(String(nonZero));
+      // 2:4 zeroes two of every four inputs (the trained weights hold no zeros of their own).
+      expect(nonZero).toBe((info.shape[0]! * info.shape[1]!) / 2);
+    }
+    expect(rewritten).toBe(7 * LAYERS);
+    // A width prune counts nothing: its sliced tensors carry no non-zero count.
+    for (const row of (await tensors(children.width)).values()) expect(row.nonZero).toBeNull();
   });
 
   it('is priced against the query cost limit: one request cannot read every model’s headers', async () => {

@@ -34,7 +34,7 @@ beforeAll(async () => {
 }, 120_000);
 afterAll(() => api?.close());
 
-const QUERY = `{ storageStats { logicalBytes physicalBytes files objects missingFiles models { name logicalBytes ownBytes } } }`;
+const QUERY = `{ storageStats { logicalBytes physicalBytes files objects missingFiles models { name logicalBytes ownBytes sharedBytes } } }`;
 
 it('counts a tensor two models share once, and each model’s own bytes are the tensor only it has', async () => {
   const rows = await api.db.prisma.artifactFile.findMany({ where: { artifact: { model: { owner: 'stats' } } } });
@@ -44,7 +44,7 @@ it('counts a tensor two models share once, and each model’s own bytes are the 
       logicalBytes: string;
       physicalBytes: string;
       missingFiles: number;
-      models: Array<{ name: string; logicalBytes: string; ownBytes: string }>;
+      models: Array<{ name: string; logicalBytes: string; ownBytes: string; sharedBytes: string }>;
     };
   }>(QUERY);
   expect(r.errors).toBeUndefined();
@@ -53,12 +53,17 @@ it('counts a tensor two models share once, and each model’s own bytes are the 
   // Every file of a once, and of b only the changed tensor (the header and every other piece are a's).
   expect(Number(s.physicalBytes)).toBe(logical / 2 + changedTensorBytes);
   expect(s.missingFiles).toBe(0);
+  // Shared: everything of each model but the tensor only it has (the header, the other tensors, config and tokenizer).
+  const shared = String(logical / 2 - changedTensorBytes);
   expect(s.models).toEqual([
-    { name: 'stats/a', logicalBytes: String(logical / 2), ownBytes: String(changedTensorBytes) },
-    { name: 'stats/b', logicalBytes: String(logical / 2), ownBytes: String(changedTensorBytes) },
+    { name: 'stats/a', logicalBytes: String(logical / 2), ownBytes: String(changedTensorBytes), sharedBytes: shared },
+    { name: 'stats/b', logicalBytes: String(logical / 2), ownBytes: String(changedTensorBytes), sharedBytes: shared },
   ]);
-  const m = await api.gql<{ model: { ownBytes: string; byteSize: string } }>(`{ model(name: "stats/b") { ownBytes byteSize } }`);
+  const m = await api.gql<{ model: { ownBytes: string; sharedBytes: string; byteSize: string } }>(
+    `{ model(name: "stats/b") { ownBytes sharedBytes byteSize } }`,
+  );
   expect(m.data!.model.ownBytes).toBe(String(changedTensorBytes));
+  expect(m.data!.model.sharedBytes).toBe(shared);
 
   // The CLI says the same.
   const cli = runBonsai(['store', 'stats', '--json'], { DATABASE_URL: api.db.url, BONSAI_ARTIFACTS_DIR: api.registry.store.root });
