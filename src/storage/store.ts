@@ -7,7 +7,7 @@
 // cache stay in a local folder (`root`: the store's own folder, or a local one beside a bucket).
 import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
-import { copyFile, mkdir, readdir, rm, stat } from 'node:fs/promises';
+import { copyFile, type FileHandle, mkdir, open, readdir, rm, stat } from 'node:fs/promises';
 import { dirname, join, relative, sep } from 'node:path';
 import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -17,6 +17,7 @@ import { FolderObjects } from './folderObjects.js';
 import { type Pieces, safetensorsPieces, safetensorsPiecesOf } from './layout.js';
 import { decodeManifest, encodeManifest, type Manifest } from './manifest.js';
 import type { ByteRange, ObjectInfo, ObjectStore } from './objects.js';
+import { writePieces } from './writePieces.js';
 
 /** The artifact store's disk is full: a server-side condition the client cannot fix by retrying. */
 export class StorageFullError extends BonsaiError {
@@ -175,17 +176,15 @@ export class ArtifactStore {
         let first: { sha256: string; size: number };
         try {
           const ranges = this.wholeFiles ? null : await safetensorsPiecesOf(handle, source);
-          const whole = handle.createReadStream({ start: 0, autoClose: false });
-          const hashed = ranges ? await hashPieces(whole, ranges, source, signal) : { ...(await hashStream(whole, signal)), pieces: null };
-          first = hashed;
-          if (hashed.pieces && !(await this.hasBlob(first.sha256))) {
-            // In pieces straight from the descriptor: each new piece is staged and checked against
-            // the hash of the first read, so no copy of the whole file is made.
-            // Streams on the descriptor's number: one per piece, none owning (or listening on) the handle.
-            const read = (r: Range) => createReadStream('', { fd: handle.fd, start: r.begin, end: r.end - 1, autoClose: false });
-            await this.placePieces(first.sha256, hashed.pieces, read, signal, { verify: source });
-            created.push(first.sha256);
-          } else if (!(await this.hasBlob(first.sha256))) {
+          if (ranges) {
+            // In pieces straight from the descriptor, in one read: no copy of the whole file is made.
+            const r = await this.storeInPieces(handle, ranges, source, signal);
+            if (r.created) created.push(r.sha256);
+            stored.push({ path: toPosix(name), sha256: r.sha256, size: r.size });
+            continue;
+          }
+          first = await hashStream(handle.createReadStream({ start: 0, autoClose: false }), signal);
+          if (!(await this.hasBlob(first.sha256))) {
             tmp ??= await this.tempDir('import');
             const staged = join(tmp, String(i));
             const copy = createHash('sha256');
@@ -220,12 +219,16 @@ export class ArtifactStore {
       for (const name of names) {
         signal?.throwIfAborted();
         const file = join(dir, name);
-        // One read hashes the file and each of its pieces.
         const ranges = this.wholeFiles ? null : await safetensorsPieces(file);
-        const { sha256, size, pieces } = ranges
-          ? await hashPieces(createReadStream(file, { highWaterMark: 1 << 20 }), ranges, file, signal)
-          : { ...(await hashFile(file, signal)), pieces: null };
-        if (await this.place(file, sha256, signal, pieces)) created.push(sha256);
+        if (ranges) {
+          // One read hashes the file and each of its pieces and writes the pieces (writePieces.ts).
+          const r = await this.storeFileInPieces(file, ranges, signal);
+          if (r.created) created.push(r.sha256);
+          stored.push({ path: toPosix(name), sha256: r.sha256, size: r.size });
+          continue;
+        }
+        const { sha256, size } = await hashFile(file, signal);
+        if (await this.place(file, sha256, signal)) created.push(sha256);
         stored.push({ path: toPosix(name), sha256, size });
       }
       return { files: stored, created };
@@ -473,78 +476,68 @@ export class ArtifactStore {
 
   /**
    * Moves a finished local file in as `sha256`; true when it is new. A safetensors file is stored
-   * in pieces (layout.ts): each piece the store lacks is written, each it has is touched (so no
-   * removal takes it meanwhile), and the manifest last.
+   * in pieces (layout.ts, writePieces.ts), the manifest last.
    */
-  private async place(file: string, sha256: string, signal?: AbortSignal, hashed?: HashedPiece[] | null): Promise<boolean> {
+  private async place(file: string, sha256: string, signal?: AbortSignal): Promise<boolean> {
     if (await this.hasBlob(sha256)) {
       await rm(file, { force: true });
       return false;
     }
-    let ranges: HashedPiece[] | null | undefined = hashed;
-    if (ranges === undefined) {
-      const cut = this.wholeFiles ? null : await safetensorsPieces(file);
-      ranges = cut && (await hashPieces(createReadStream(file, { highWaterMark: 1 << 20 }), cut, file, signal)).pieces;
-    }
+    const ranges = this.wholeFiles ? null : await safetensorsPieces(file);
     if (!ranges) {
       await this.objects.putFile(blobKey(sha256), file, signal);
       return true;
     }
-    await this.placePieces(
-      sha256,
-      ranges,
-      (r) => createReadStream(file, { start: r.begin, end: r.end - 1, highWaterMark: 1 << 20 }),
-      signal,
-    );
-    await rm(file, { force: true });
-    return true;
+    const r = await this.storeFileInPieces(file, ranges, signal);
+    if (r.sha256 !== sha256) throw new Error(`${file} changed while it was being stored`);
+    return r.created;
+  }
+
+  /** storeInPieces of a file this process owns, which is gone afterwards. */
+  private async storeFileInPieces(file: string, ranges: Pieces, signal?: AbortSignal): Promise<StoredInPieces> {
+    const handle = await open(file, 'r');
+    try {
+      return await this.storeInPieces(handle, ranges, file, signal);
+    } finally {
+      await handle.close();
+      await rm(file, { force: true });
+    }
   }
 
   /**
-   * Writes the pieces the store lacks (touching those it has, so no removal takes them meanwhile),
-   * then the manifest. With `verify` (a file that is not this process's own), each new piece is
-   * staged locally and its hash checked before it becomes an object.
+   * Stores an open safetensors file in pieces in one read (writePieces.ts), then its manifest:
+   * never before every piece it names is stored (crash safety). `created` is false when the file
+   * was stored already.
    */
-  private async placePieces(
-    sha256: string,
-    ranges: HashedPiece[],
-    read: (r: Range) => Readable,
-    signal?: AbortSignal,
-    options: { verify?: string } = {},
-  ): Promise<void> {
-    // The pieces this call wrote, removed again if it fails (a kill leaves them to the sweep).
-    const written: string[] = [];
-    const tmp = options.verify ? await this.tempDir('pieces') : undefined;
+  private async storeInPieces(handle: FileHandle, ranges: Pieces, path: string, signal?: AbortSignal): Promise<StoredInPieces> {
+    const staging = await this.tempDir('pieces');
     try {
-      for (const r of ranges) {
-        signal?.throwIfAborted();
-        const key = pieceKey(r.sha256);
-        if (await this.objects.head(key)) {
-          await this.objects.touch(key);
-          continue;
+      const r = await writePieces(this.objects, handle, ranges, pieceKey, { staging, path, signal });
+      const out = { sha256: r.sha256, size: r.size };
+      try {
+        if (await this.hasBlob(r.sha256)) {
+          // Stored already (whole, from before pieces): what this call put goes once nothing names it.
+          if (r.written.length) await this.removeUnreferencedPieces(new Set(r.written));
+          return { ...out, created: false };
         }
-        if (tmp) {
-          const staged = join(tmp, r.sha256);
-          const hash = createHash('sha256');
-          await pipeline(read(r), hashing(hash), createWriteStream(staged), { signal });
-          if (hash.digest('hex') !== r.sha256) throw new Error(`${options.verify} changed while it was being imported`);
-          written.push(key);
-          await this.objects.putFile(key, staged, signal);
-        } else {
-          written.push(key);
-          await this.objects.putStream(key, read(r), signal);
-        }
+        const manifest: Manifest = { size: r.size, pieces: r.pieces.map((p) => ({ sha256: p.sha256, size: p.end - p.begin })) };
+        await this.objects.putStream(manifestKey(r.sha256), encodeManifest(manifest), signal);
+        this.manifests.set(r.sha256, manifest);
+      } catch (err) {
+        await this.objects.remove(r.written.map(pieceKey)).catch(() => {});
+        throw err;
       }
-    } catch (err) {
-      await this.objects.remove(written).catch(() => {});
-      throw err;
+      return { ...out, created: true };
     } finally {
-      if (tmp) await rm(tmp, { recursive: true, force: true });
+      await rm(staging, { recursive: true, force: true });
     }
-    const manifest: Manifest = { size: ranges.at(-1)!.end, pieces: ranges.map((r) => ({ sha256: r.sha256, size: r.end - r.begin })) };
-    await this.objects.putStream(manifestKey(sha256), encodeManifest(manifest), signal);
-    this.manifests.set(sha256, manifest);
   }
+}
+
+interface StoredInPieces {
+  sha256: string;
+  size: number;
+  created: boolean;
 }
 
 const MANIFESTS = 'manifests';
@@ -576,43 +569,6 @@ function hashing(hash: ReturnType<typeof createHash>): Transform {
       done(null, chunk);
     },
   });
-}
-
-type Range = { begin: number; end: number };
-type HashedPiece = Range & { sha256: string };
-
-/** The file's sha256 and size and each piece's sha256, in one sequential read. */
-async function hashPieces(
-  stream: AsyncIterable<unknown>,
-  ranges: Pieces,
-  path: string,
-  signal?: AbortSignal,
-): Promise<{ sha256: string; size: number; pieces: HashedPiece[] }> {
-  const whole = createHash('sha256');
-  const pieces: HashedPiece[] = [];
-  let i = 0;
-  let piece = createHash('sha256');
-  let offset = 0;
-  const finish = () => {
-    pieces.push({ ...ranges[i]!, sha256: piece.digest('hex') });
-    i++;
-    piece = createHash('sha256');
-  };
-  for await (const chunk of stream) {
-    signal?.throwIfAborted();
-    const buf = chunk as Buffer;
-    whole.update(buf);
-    let at = 0;
-    while (at < buf.length && i < ranges.length) {
-      const take = Math.min(buf.length - at, ranges[i]!.end - (offset + at));
-      piece.update(buf.subarray(at, at + take));
-      at += take;
-      if (offset + at === ranges[i]!.end) finish();
-    }
-    offset += buf.length;
-  }
-  if (i !== ranges.length || offset !== ranges.at(-1)!.end) throw new Error(`${path} changed while it was being stored`);
-  return { sha256: whole.digest('hex'), size: offset, pieces };
 }
 
 async function hashFile(path: string, signal?: AbortSignal): Promise<{ sha256: string; size: number }> {
