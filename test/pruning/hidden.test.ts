@@ -225,8 +225,10 @@ describe('hidden-channel pruning: what is written', () => {
 });
 
 describe('hidden-channel pruning: the child runs', () => {
-  // head_dim 8: the plain-operator attention; 16: onnxruntime's GroupQueryAttention.
-  const cases = DECODER_FAMILIES.flatMap((f) => [[f, 16] as const, [f, 8] as const]);
+  // head_dim 16: onnxruntime's GroupQueryAttention; 8: the plain-operator attention. Each family
+  // once, the two alternating: what changes here (the norms and the projections' hidden side) is
+  // built the same way on both attention paths, which attention.test.ts covers for every family.
+  const cases = DECODER_FAMILIES.map((f, i) => [f, i % 2 === 0 ? 16 : 8] as const);
   it.each(cases)(
     '%s, head_dim %i, a quarter of the channels: the ONNX graph’s logits equal the reference forward pass',
     async (family, headDim) => {
@@ -246,9 +248,6 @@ describe('hidden-channel pruning: the child runs', () => {
       });
       // test/onnx/export.test.ts's tolerance for the fixtures.
       expect(worst).toBeLessThan(1e-4);
-      // The child computes something else than the parent: the normalisation changed (no recovery here).
-      const parentRef = await referenceLogits(parent, IDS);
-      expect(Math.abs(parentRef[0]![0]! - ref[0]![0]!)).toBeGreaterThan(0);
     },
   );
 });
