@@ -10,9 +10,18 @@
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { bundledEntry } from '../../bundle.mjs';
 import { CheckpointError } from './folder.js';
 
-const ENTRY = fileURLToPath(new URL('./tokenizerCheckEntry.mjs', import.meta.url));
+/** Through tsx: where no bundle can be built. */
+const TSX_ENTRY = fileURLToPath(new URL('./tokenizerCheckEntry.mjs', import.meta.url));
+let entry: Promise<string> | undefined;
+/**
+ * The child's script: a bundle of tokenizerCheckMain.ts (src/bundle.mjs), found or built once per
+ * process. A registration starts one child; through tsx it cost 0.23 CPU-s more and, on a loaded
+ * 2-core machine, seconds more (issue 28).
+ */
+const checkEntry = () => (entry ??= bundledEntry('src/formats/checkpoint/tokenizerCheckMain.ts', 'tokenizer-check').catch(() => TSX_ENTRY));
 
 export interface TokenizerCheckOptions {
   timeoutMs?: number;
@@ -55,10 +64,12 @@ export function checkTokenizer(dir: string, config: Record<string, unknown>, opt
   });
 }
 
-function runCheck(dir: string, config: Record<string, unknown>, options: TokenizerCheckOptions): Promise<Answer> {
+async function runCheck(dir: string, config: Record<string, unknown>, options: TokenizerCheckOptions): Promise<Answer> {
   const timeoutMs = options.timeoutMs ?? 60_000;
   const maxHeapMb = options.maxHeapMb ?? CHECK_HEAP_MB;
-  const child = spawn(process.execPath, [`--max-old-space-size=${maxHeapMb}`, ENTRY], { stdio: ['ignore', 'ignore', 'pipe', 'ipc'] });
+  const child = spawn(process.execPath, [`--max-old-space-size=${maxHeapMb}`, await checkEntry()], {
+    stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
+  });
   let stderr = '';
   child.stderr?.setEncoding('utf8');
   child.stderr?.on('data', (chunk: string) => {

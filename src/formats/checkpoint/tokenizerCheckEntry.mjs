@@ -1,5 +1,5 @@
-// Entry of the tokenizer check's child process: register tsx's loader (as workers/entry.mjs does),
-// then run tokenizerCheckMain.ts.
+// Entry of the tokenizer check's child process where no bundle of tokenizerCheckMain.ts can be built
+// (tokenizerCheck.ts, src/bundle.mjs): register tsx's loader, then run tokenizerCheckMain.ts.
 import { register } from 'tsx/esm/api';
 
 register();
