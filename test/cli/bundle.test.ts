@@ -54,4 +54,25 @@ describe('bundles of our TypeScript', () => {
     rmSync(join(cache, `${name}.inputs.json`), { force: true });
     for (const f of [first, second]) rmSync(join(f, '..'), { recursive: true, force: true });
   });
+
+  it('code that builds bundles finds the same cache from inside a bundle (src/bundle.mjs inlined, e.g. by tokenizerCheck.ts)', async () => {
+    mkdirSync(scratch, { recursive: true });
+    const inner = join(scratch, 'inner.ts');
+    const outer = join(scratch, 'outer.ts');
+    const rel = (f: string) => f.slice(repoRoot.length).replace(/^\//, '');
+    writeFileSync(inner, 'console.log("inner");\n');
+    writeFileSync(
+      outer,
+      `import { bundledEntry } from '${join(repoRoot, 'src', 'bundle.mjs')}';\nconsole.log(await bundledEntry('${rel(inner)}', 'test-inner-${process.pid}'));\n`,
+    );
+    const built = await bundledEntry(rel(outer), `test-outer-${process.pid}`);
+    const innerBundle = (await run(process.execPath, [built])).stdout.trim();
+    expect(innerBundle.startsWith(`${cache}/test-inner-${process.pid}-`)).toBe(true);
+    expect((await run(process.execPath, [innerBundle])).stdout.trim()).toBe('inner');
+    for (const n of ['inner', 'outer']) {
+      rmSync(join(cache, `test-${n}-${process.pid}.inputs.json`), { force: true });
+    }
+    rmSync(join(built, '..'), { recursive: true, force: true });
+    rmSync(join(innerBundle, '..'), { recursive: true, force: true });
+  });
 });
