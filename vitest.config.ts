@@ -15,6 +15,8 @@ export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
     globalSetup: ['test/setup/global.ts'],
+    // Each file's CPU seconds, which the slowest-tests reporter lists.
+    setupFiles: ['test/setup/cpuTime.ts'],
     pool: 'forks',
     // Vitest's default is one worker less than the cores: a single worker on a 2-core machine,
     // though most files spend their time waiting on Postgres, a server or a child process. Two

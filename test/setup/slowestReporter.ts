@@ -40,7 +40,18 @@ export default class SlowestTests implements Reporter {
       .sort((a, b) => b.ms - a.ms)
       .slice(0, SHOWN)
       .map((f) => `  ${seconds(f.ms).padStart(8)}  ${f.name}`);
+    // CPU seconds per file (test/setup/cpuTime.ts): what a file costs whatever else the machine runs.
+    const cpu = [...modules]
+      .map((m) => ({ name: m.relativeModuleId, s: (m.meta() as { cpuSeconds?: number }).cpuSeconds }))
+      .filter((f): f is { name: string; s: number } => f.s !== undefined)
+      .sort((a, b) => b.s - a.s);
+    const total = cpu.reduce((a, f) => a + f.s, 0);
+    const cpuLines = cpu.slice(0, SHOWN).map((f) => `  ${`${f.s.toFixed(1)} s`.padStart(8)}  ${f.name}`);
     process.stdout.write(`\n Slowest tests:\n${lines.join('\n')}\n Slowest files:\n${files.join('\n')}\n`);
+    if (cpu.length > 0)
+      process.stdout.write(
+        ` Most CPU (user + system, with the processes each file waited for; ${total.toFixed(0)} CPU-s in ${cpu.length} files):\n${cpuLines.join('\n')}\n`,
+      );
     if (close.length > 0)
       process.stdout.write(
         `\n Tests that took more than 1/${MARGIN} of their time limit:\n${close.map((t) => `  ${seconds(t.ms)} of ${seconds(t.limit!)}  ${t.name}`).join('\n')}\n`,
