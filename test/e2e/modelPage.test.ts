@@ -1,7 +1,7 @@
 // The model page and the tree in Debian's chromium (playwright-core), at 1440 × 900 and 390 × 844,
 // on an 11-model family like the demo's: the shared model, a 40 % width child and a vocabulary-trimmed
-// child (both evaluated on the same text), and eight fine-tunes. Screenshots go to a temporary folder
-// printed at the start (kept, so they can be looked at).
+// child (both evaluated on the same text), a 50 % magnitude-sparsified child, and seven fine-tunes.
+// Screenshots go to a temporary folder printed at the start (kept, so they can be looked at).
 import { execFileSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -24,7 +24,8 @@ if (!hasChromium && process.env.CI) throw new Error(`${CHROMIUM} is missing: the
 
 const ROOT = 'bible/tiny-llama-kjv';
 const WIDTH = 'bible/tiny-llama-kjv-width40-maw';
-const FINETUNES = Array.from({ length: 8 }, (_, i) => `psalms/tiny-llama-kjv-psalms-finetune-${i + 1}`);
+const SPARSE = 'bible/tiny-llama-kjv-sparse50';
+const FINETUNES = Array.from({ length: 7 }, (_, i) => `psalms/tiny-llama-kjv-psalms-finetune-${i + 1}`);
 
 let api: TestApi;
 let browser: Browser;
@@ -71,16 +72,18 @@ describe.skipIf(!hasChromium)('model page and tree (chromium)', () => {
       t: evaluate,
     });
     expect(e.errors).toBeUndefined();
-    const spawn = async (recipe: Record<string, unknown>) => {
+    const spawn = async (recipe: Record<string, unknown>, e: unknown[] = evaluate) => {
       const r = await api.gql<{ spawnPrunedVariant: { model: { name: string } } }>(
         'mutation($r: PruningRecipeInput!, $e: [EvaluationTaskInput!]) { spawnPrunedVariant(parent: "bible/tiny-llama-kjv", recipe: $r, evaluate: $e) { model { name } } }',
-        { r: recipe, e: evaluate },
+        { r: recipe, e },
       );
       expect(r.errors).toBeUndefined();
       return r.data!.spawnPrunedVariant.model.name;
     };
     expect(await spawn({ mlpWidth: { pruningFraction: 0.4 } })).toBe(WIDTH);
     vocab = await spawn({ vocab: { corpus: [join(roots, 'data', 'corpus.txt')] } });
+    // Magnitude, 50 % of each projection matrix (no calibration); not evaluated, so the chart's markers stay as they were.
+    expect(await spawn({ sparsity: { sparsity: 0.5 } }, [])).toBe(SPARSE);
     for (const n of FINETUNES) {
       const r = await api.gql(
         `mutation($p: String!, $n: String!) { registerModel(path: $p, name: $n, license: "mit", parents: [{ model: "${ROOT}", relation: FINETUNED }]) { model { name } } }`,
@@ -98,6 +101,7 @@ describe.skipIf(!hasChromium)('model page and tree (chromium)', () => {
     }
     await ready(WIDTH);
     await ready(vocab);
+    await ready(SPARSE);
     await waitFor(
       'the evaluations',
       async () => {
@@ -517,6 +521,94 @@ describe.skipIf(!hasChromium)('model page and tree (chromium)', () => {
       await expect.poll(() => table.locator('tbody tr').count()).toBe(56);
       const attention = table.locator('tr', { has: page.getByText('model.layers.0.self_attn.q_proj.weight', { exact: true }) });
       expect(await attention.getByRole('cell').last().textContent()).toBe('kept byte for byte');
+      expect(consoleErrors).toEqual([]);
+    },
+    120_000,
+  );
+  it.each(SIZES)(
+    'at %s: a sparsified tensor shows its non-zero share, counted from the child’s own bytes; the header its own and shared bytes',
+    async (_size, viewport, tag) => {
+      consoleErrors.length = 0;
+      await page.setViewportSize(viewport);
+      // The child's weights as a client downloads them, each rewritten tensor's non-zero elements
+      // counted here: BF16 is the top half of a float32, and −0 === 0.
+      const file = Buffer.from(await (await fetch(`${api.server.url}/${SPARSE}/resolve/main/model.safetensors`)).arrayBuffer());
+      const headerLength = Number(file.readBigUInt64LE(0));
+      const header = JSON.parse(file.subarray(8, 8 + headerLength).toString('utf8')) as Record<
+        string,
+        { dtype: string; shape: number[]; data_offsets: [number, number] }
+      >;
+      const f32 = new DataView(new ArrayBuffer(4));
+      const share = new Map<string, string>();
+      let rewrittenBytes = 0;
+      for (const [name, t] of Object.entries(header)) {
+        if (!/(self_attn\.[qkvo]_proj|mlp\.(gate|up|down)_proj)\.weight$/.test(name)) continue;
+        let nonZero = 0;
+        for (let i = 8 + headerLength + t.data_offsets[0]; i < 8 + headerLength + t.data_offsets[1]; i += 2) {
+          f32.setUint32(0, file.readUInt16LE(i) << 16);
+          if (f32.getFloat32(0) !== 0) nonZero++;
+        }
+        const elements = t.shape.reduce((a, d) => a * d, 1);
+        share.set(name, `rewritten · ${((100 * nonZero) / elements).toFixed(1)} % non-zero`);
+        rewrittenBytes += t.data_offsets[1] - t.data_offsets[0];
+      }
+      // 6 blocks × 7 projections.
+      expect(share.size).toBe(42);
+
+      await page.goto(`${api.server.url}/#/model/${SPARSE}?tab=tensors`);
+      await page.getByRole('heading', { name: SPARSE, exact: true, level: 1 }).waitFor();
+      const panel = page.getByRole('region', { name: 'tensors' });
+      const table = panel.getByRole('table', { name: 'tensors' });
+      const filters = panel.getByRole('group', { name: 'show tensors' });
+      // Polled: the previous test's model may still be on the page while this one's tensors load.
+      await expect
+        .poll(() => filters.getByRole('button').allTextContents())
+        .toEqual(['All (56)', 'rewritten (42)', 'kept byte for byte (14)']);
+      await filters.getByRole('button', { name: 'rewritten (42)' }).click();
+      await expect.poll(() => table.locator('tbody tr').count()).toBe(42);
+      const rows = await table
+        .locator('tbody tr')
+        .evaluateAll((trs) => trs.map((tr) => [tr.querySelector('code')?.textContent ?? '', tr.lastElementChild?.textContent ?? '']));
+      expect(new Map(rows as Array<[string, string]>)).toEqual(share);
+      // Per matrix, magnitude zeroes floor(n / 2) of n (the trained weights hold no zeros of their own).
+      expect(share.get('model.layers.2.mlp.down_proj.weight')).toBe('rewritten · 50.0 % non-zero');
+      expect(await page.evaluate('document.documentElement.scrollWidth')).toBeLessThanOrEqual(viewport.width);
+      await shot(`tensors-sparse-${tag}`);
+
+      // Own bytes: the pieces only this child has — its safetensors header (the recipe is in its
+      // metadata), the 42 rewritten tensors — and each whole file no other model has (bonsai_recipe.json,
+      // its config.json when written differently from the parent's); shared: the rest of its files.
+      const files = await api.gql<{
+        a: { files: Array<{ path: string; sha256: string; size: string }> };
+        b: { files: Array<{ sha256: string }> };
+      }>(`query { a: model(name: "${SPARSE}") { files { path sha256 size } } b: model(name: "${ROOT}") { files { sha256 } } }`);
+      const rootFiles = new Set(files.data!.b.files.map((f) => f.sha256));
+      const logical = files.data!.a.files.reduce((n, f) => n + Number(f.size), 0);
+      const ownWhole = files
+        .data!.a.files.filter((f) => f.path !== 'model.safetensors' && !rootFiles.has(f.sha256))
+        .reduce((n, f) => n + Number(f.size), 0);
+      const own = 8 + headerLength + rewrittenBytes + ownWhole;
+      const stats = await api.gql<{ storageStats: { models: Array<{ name: string; ownBytes: string; sharedBytes: string }> } }>(
+        '{ storageStats { models { name ownBytes sharedBytes } } }',
+      );
+      expect(stats.data!.storageStats.models.find((m) => m.name === SPARSE)).toEqual({
+        name: SPARSE,
+        ownBytes: String(own),
+        sharedBytes: String(logical - own),
+      });
+      // The catalog's units: decimal, as the Hub's (1 MB = 10^6 bytes).
+      const decimal = (n: number) => (n >= 1e6 ? `${(n / 1e6).toFixed(2)} MB` : `${(n / 1e3).toFixed(1)} kB`);
+      const badge = page.getByTestId('storage-badge');
+      expect(await badge.textContent()).toBe(`${decimal(own)} own · ${decimal(logical - own)} shared`);
+      expect(await badge.getAttribute('title')).toBe(
+        `Stored only for this model: ${decimal(own)}; shared with relatives: ${decimal(logical - own)}; all its files: ${decimal(logical)} (the store keeps each tensor once)`,
+      );
+      // Beside the size, in the header's first screen.
+      const head = (await page.locator('header.model-header').boundingBox())!;
+      const box = (await badge.boundingBox())!;
+      expect(box.y + box.height).toBeLessThanOrEqual(head.y + head.height);
+      expect(box.y).toBeLessThan(viewport.height);
+      await page.locator('header.model-header').screenshot({ path: join(shots, `storage-badge-${tag}.png`) });
       expect(consoleErrors).toEqual([]);
     },
     120_000,

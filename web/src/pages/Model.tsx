@@ -30,6 +30,24 @@ const TABS = [
   { id: 'jobs', title: 'Jobs' },
 ] as const;
 
+/**
+ * Beside the size, what the deduplicated store keeps for this model alone (what deleting it would
+ * free) and what it shares with its relatives (a parent's unchanged tensors stored once; issue 31).
+ */
+function StorageBadge({ own, shared, files }: { own: string; shared: string | null; files: number }) {
+  const sentence = `Stored only for this model: ${formatBytes(own)}${shared !== null ? `; shared with relatives: ${formatBytes(shared)}` : ''}`;
+  // Its files, not only the weights the size beside counts: the tokenizer and config are shared too.
+  return (
+    <span
+      className="badge"
+      title={`${sentence}; all its files: ${formatBytes(files)} (the store keeps each tensor once)`}
+      data-testid="storage-badge"
+    >
+      {formatBytes(own)} own{shared !== null && Number(shared) > 0 ? ` · ${formatBytes(shared)} shared` : ''}
+    </span>
+  );
+}
+
 export function ModelPage({ name, tab }: { name: string; tab: string | null }) {
   useTitle(name);
   const [model, setModel] = useState<ModelData | null | undefined>(undefined);
@@ -80,6 +98,9 @@ export function ModelPage({ name, tab }: { name: string; tab: string | null }) {
           {model.dtype && <span className="badge">{model.dtype}</span>}
           <span className="badge">{formatParams(model.parameterCount)} parameters</span>
           {model.byteSize && <span className="badge">{formatBytes(model.byteSize)}</span>}
+          {model.ownBytes !== null && (
+            <StorageBadge own={model.ownBytes} shared={model.sharedBytes} files={model.files.reduce((n, f) => n + Number(f.size), 0)} />
+          )}
           {model.tags.map((t) => (
             <a key={t} className="tag" href={`#/?q=${encodeURIComponent(t)}`}>
               {t}

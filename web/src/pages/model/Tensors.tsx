@@ -2,13 +2,15 @@
 // shows them) and, for a derivative, what each tensor is against the parent: kept byte for byte,
 // sliced (old → new shape), renamed (a depth prune renumbers blocks), rewritten (same shape, other
 // bytes: sparsity, a refit) or added. The server compares the stored pieces' sha256
-// (src/registry/tensors.ts); the counts double as filters, so a long header reads on a phone.
+// (src/registry/tensors.ts); the counts double as filters, so a long header reads on a phone. A
+// sparsified tensor stays dense, so its real sparsity is its non-zero share: counted by the prune
+// that wrote it (src/registry/nonZero.ts), shown beside "rewritten".
 import { useEffect, useState } from 'react';
 import { describeError, formatBytes, gql } from '../../api';
 import { type EnumOf, graphql, type ResultOf } from '../../graphql';
 
 const TENSORS_QUERY = graphql(
-  'query ModelTensors($n: String!) { model(name: $n) { tensors { name dtype shape bytes change parentName parentShape parentDtype } } }',
+  'query ModelTensors($n: String!) { model(name: $n) { tensors { name dtype shape bytes change parentName parentShape parentDtype nonZero } } }',
 );
 
 type Row = NonNullable<ResultOf<typeof TENSORS_QUERY>['model']>['tensors'][number];
@@ -24,6 +26,12 @@ const LABELS: Record<Change, string> = {
 const ORDER: Change[] = ['SLICED', 'RENAMED', 'REWRITTEN', 'ADDED', 'KEPT'];
 
 const shapeText = (s: readonly number[]) => `[${s.join(', ')}]`;
+
+/** The share of a tensor's elements that are not zero, one decimal: "50.0 % non-zero". */
+function nonZeroText(nonZero: string | number, shape: readonly number[]): string {
+  const elements = shape.reduce((a, d) => a * d, 1);
+  return `${elements ? ((100 * Number(nonZero)) / elements).toFixed(1) : '0.0'} % non-zero`;
+}
 
 function ChangeCell({ t }: { t: Row }) {
   if (!t.change) return <span className="muted">—</span>;
@@ -42,6 +50,15 @@ function ChangeCell({ t }: { t: Row }) {
         <span className="change-detail">
           {' '}
           {t.parentDtype} → {t.dtype}
+        </span>
+      )}
+      {t.change === 'REWRITTEN' && t.nonZero !== null && (
+        <span
+          className="change-detail"
+          title={`${Number(t.nonZero).toLocaleString('en-US')} of ${t.shape.reduce((a, d) => a * d, 1).toLocaleString('en-US')} elements are not zero; the tensor is stored dense`}
+        >
+          {' · '}
+          {nonZeroText(t.nonZero, t.shape)}
         </span>
       )}
     </span>

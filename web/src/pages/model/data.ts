@@ -3,7 +3,7 @@ import { graphql, MeasuredFields, type ResultOf } from '../../graphql';
 
 export const MODEL_QUERY = graphql(
   `query ModelPage($n: String!) { model(name: $n) {
-  name status description tags license architecture parameterCount byteSize dtype authorCard
+  name status description tags license architecture parameterCount byteSize ownBytes sharedBytes dtype authorCard
   files { path sha256 size }
   revision revisions { sha message source createdAt }
   onnx { files { path size url } }
