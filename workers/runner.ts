@@ -170,8 +170,8 @@ export class Runner {
         child.kill('SIGKILL');
         return;
       }
-      // The process's own heartbeats begin only once it has loaded (tsx and the job's modules:
-      // 1.5-5 s measured on a loaded 2-core machine) and opened its registry. Until then the
+      // The process's own heartbeats begin only once it has loaded (the job's modules: 1.5-5 s
+      // measured through tsx on a loaded 2-core machine, less from the bundle) and opened its registry. Until then the
       // runner that started it beats for it, for one stale period: a process that is slow to
       // start is not handed back as lost, and one that never beats is still handed back, one
       // period later.
