@@ -1,5 +1,6 @@
 // `bonsai store stats [--json]`: what the registry's files take in the artifact store, logical
-// against physical, and per model the bytes it alone holds (src/registry/storageStats.ts).
+// against physical, and per model the bytes it alone holds and those it shares with other models
+// (src/registry/storageStats.ts).
 
 import { storageStats } from '../registry/storageStats.js';
 import { formatBytes } from './format.js';
@@ -19,8 +20,8 @@ export async function storeStats(opts: { json?: boolean }): Promise<void> {
   ];
   if (stats.missingFiles) out.push(`MISSING   ${stats.missingFiles} referenced file(s) are not in the store`);
   const width = Math.max(5, ...stats.models.map((m) => m.name.length));
-  out.push('', `${'model'.padEnd(width)}  ${'size'.padStart(10)}  ${'own'.padStart(10)}`);
+  out.push('', `${'model'.padEnd(width)}  ${'size'.padStart(10)}  ${'own'.padStart(10)}  ${'shared'.padStart(10)}`);
   for (const m of stats.models)
-    out.push(`${m.name.padEnd(width)}  ${formatBytes(m.logicalBytes).padStart(10)}  ${formatBytes(m.ownBytes).padStart(10)}`);
+    out.push(`${m.name.padEnd(width)}  ${[m.logicalBytes, m.ownBytes, m.sharedBytes].map((b) => formatBytes(b).padStart(10)).join('  ')}`);
   process.stdout.write(`${out.join('\n')}\n`);
 }

@@ -69,7 +69,15 @@ it('counts a tensor two models share once, and each model’s own bytes are the 
   const cli = runBonsai(['store', 'stats', '--json'], { DATABASE_URL: api.db.url, BONSAI_ARTIFACTS_DIR: api.registry.store.root });
   const { code } = await cli.exited;
   expect(code, cli.output()).toBe(0);
-  const json = JSON.parse(cli.output().slice(cli.output().indexOf('{'))) as { logicalBytes: number; physicalBytes: number };
+  const json = JSON.parse(cli.output().slice(cli.output().indexOf('{'))) as {
+    logicalBytes: number;
+    physicalBytes: number;
+    models: Array<{ ownBytes: number; sharedBytes: number }>;
+  };
   expect(json.logicalBytes).toBe(logical);
   expect(json.physicalBytes).toBe(logical / 2 + changedTensorBytes);
+  expect(json.models.map((m) => [m.ownBytes, m.sharedBytes])).toEqual([
+    [changedTensorBytes, Number(shared)],
+    [changedTensorBytes, Number(shared)],
+  ]);
 }, 120_000);
