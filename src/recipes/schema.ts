@@ -294,7 +294,7 @@ export const sparsityRecipe = z
       .optional()
       .meta(
         meta(
-          'Unstructured: uniform (default: every decoder layer at sparsity) or owl (Outlier-Weighed Layerwise sparsity, Yin et al. 2023: a layer with a larger share of outlier Wanda scores |W|·‖X‖₂ keeps more weights; the layers average sparsity and span 2·owlLambda; needs calibration, also with magnitude).',
+          'Unstructured: uniform (default: every decoder layer at sparsity) or owl (Outlier-Weighed Layerwise sparsity, Yin et al. 2023: a layer with a larger share of outlier Wanda scores |W|·‖X‖₂ keeps more weights; the layers average sparsity, each within ±owlLambda of it; needs calibration, also with magnitude).',
         ),
       ),
     owlM: z
@@ -308,7 +308,11 @@ export const sparsityRecipe = z
       .min(0, 'must be at least 0')
       .lt(0.5, 'must be less than 0.5')
       .optional()
-      .meta(meta(`OWL: the layers' sparsities span 2·owlLambda around sparsity (default ${DEFAULT_OWL_LAMBDA}).`)),
+      .meta(
+        meta(
+          `OWL: every layer's sparsity lies within ±owlLambda of sparsity (default ${DEFAULT_OWL_LAMBDA}; the reference's min-max spread of 2·owlLambda, narrowed where a layer would lie further out).`,
+        ),
+      ),
     /** Filled in by OWL's calibration pass (src/pruning/owl.ts), kept for the record and planned from. */
     layerSparsity: z
       .array(fraction)
@@ -348,9 +352,8 @@ export const sparsityRecipe = z
   });
 
 /**
- * OWL's fields. Its rule (luuyin/OWL lib/prune_all.py `prune_wanda_outlier`) min-max scales the
- * layers' outlier ratios to [0, 2λ] and centres them on the target, so a layer's sparsity lies in
- * target ± 2λ·(1 − 1/L) and never further than 2λ from it, whatever L: λ must keep that within [0, 1).
+ * OWL's fields. Every layer's sparsity lies within target ± λ (the paper's bound, kept by
+ * src/pruning/owl.ts), so λ must keep that interval inside [0, 1).
  */
 function owlProblems(
   r: {
@@ -379,12 +382,12 @@ function owlProblems(
     });
   if (r.sparsity === undefined) return;
   const lambda = owlLambdaOf(r);
-  if (r.sparsity - 2 * lambda < 0 || r.sparsity + 2 * lambda >= 1) {
-    const most = Math.min(r.sparsity, 1 - r.sparsity) / 2;
+  if (r.sparsity - lambda < 0 || r.sparsity + lambda >= 1) {
+    const most = Math.min(r.sparsity, 1 - r.sparsity);
     ctx.addIssue({
       code: 'custom',
       path: ['owlLambda'],
-      message: `${r.owlLambda === undefined ? `the default ${lambda}` : lambda} is too large for sparsity ${r.sparsity}: a layer may lie up to 2·owlLambda from it, outside [0, 1) (owlLambda must be below ${Number(most.toPrecision(6))})`,
+      message: `${r.owlLambda === undefined ? `the default ${lambda}` : lambda} is too large for sparsity ${r.sparsity}: a layer may lie up to owlLambda from it, outside [0, 1) (owlLambda must be below ${Number(most.toPrecision(6))})`,
     });
   }
   if (r.layerSparsity?.length) {
