@@ -1,12 +1,14 @@
 // Stores the pieces of a local file (layout.ts) in one sequential read. Each chunk read is hashed
 // into the whole file's sha256 (on another thread for a large file, hashThread.ts) and into its
-// piece's, and written to the piece's staging file while the next chunk is read. When a piece ends
-// its hash is known: a piece the store has already is dropped (its staged bytes were never
-// flushed, so the kernel discards them), a new one is flushed and put while later pieces are read.
-// The bytes hashed are the bytes stored, so a file that changes meanwhile cannot give a piece bytes
-// its hash does not name. Before this the file was read once to hash it, then again per piece to
-// copy it, each piece flushed before the next was read: 4× the time of storing the file whole,
-// where bench:store's goal is 1.1×.
+// piece's. When a piece ends its hash is known: a piece the store has already is dropped, a new one
+// is staged in a local file (a small piece is held in memory until then, a large one is staged as
+// it arrives and deleted if the store has it: unflushed, its bytes never reach the disk). The new
+// pieces are put once the file is read: on a folder store a put is a flush and a rename, and
+// flushes during the read held libuv's threads (4, shared with the reads) for seconds on a busy
+// disk, where the whole file's single flush comes after its read too. The bytes hashed are the
+// bytes stored, so a file that changes meanwhile cannot give a piece bytes its hash does not name.
+// Before this the file was read once to hash it, then again per piece to copy it, each piece
+// flushed before the next was read: 4× the time of storing the file whole (bench:store).
 import { createHash } from 'node:crypto';
 import { type FileHandle, open, rm } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -44,11 +46,12 @@ const THREAD_ABOVE = 32 << 20;
 /**
  * A piece up to this size is held in memory until its hash says whether the store needs it, so a
  * derivative's unchanged tensors are never written; a larger one (an embedding) is staged as it
- * arrives. With PUTS pieces in flight this bounds the held memory to about 48 MiB.
+ * arrives. Held pieces go in PUTS + 2 reused buffers (48 MiB): fresh ones cost more in page faults
+ * than the hashing (bench:store's CPU profile).
  */
-const HOLD = 16 << 20;
-/** Pieces being flushed (or uploaded) while reading goes on: each flush holds a libuv thread. */
-const PUTS = 2;
+const HOLD = 8 << 20;
+/** Pieces being checked and staged while reading goes on (bounds the memory held), and puts at once after. */
+const PUTS = 4;
 
 /**
  * Reads `ranges` of `handle` once and puts each piece the store lacks as `keyOf(sha256)`, staged
@@ -66,9 +69,12 @@ export async function writePieces(
   const { staging, path, signal } = options;
   const end = ranges.at(-1)!.end;
   const whole: Hasher = end > THREAD_ABOVE ? hashThread() : hashHere();
-  const buffers = bufferPool(Math.min(CHUNK, end));
+  const buffers = bufferPool(Math.min(CHUNK, end), BUFFERS, true);
+  const holds = bufferPool(Math.min(HOLD, end), PUTS + 2, false);
   const pieces: HashedPiece[] = [];
   const written: string[] = [];
+  /** New pieces staged, put once the file is read. */
+  const staged: Array<{ sha256: string; path: string }> = [];
   /** Pieces this call has put or is putting: a second copy in the same file is dropped. */
   const claimed = new Set<string>();
   const puts: Promise<void>[] = [];
@@ -80,9 +86,10 @@ export async function writePieces(
     current = undefined;
     const sha256 = p.hash.digest('hex');
     pieces.push({ ...range, sha256 });
+    const index = pieces.length - 1;
     const first = !claimed.has(sha256);
     claimed.add(sha256);
-    const put = async () => {
+    const stage = async () => {
       if (p.file) {
         try {
           await Promise.all(p.file.writes);
@@ -92,18 +99,21 @@ export async function writePieces(
       }
       const key = keyOf(sha256);
       if (first && !(await objects.head(key))) {
-        written.push(sha256);
-        if (p.file) await objects.putFile(key, p.file.path, signal);
-        else await objects.putStream(key, p.held!, signal);
+        const path = p.file?.path ?? join(staging, String(index));
+        if (p.held) await writeOnce(path, p.held);
+        staged.push({ sha256, path });
         return;
       }
       if (first) await objects.touch(key);
       if (p.file) await rm(p.file.path, { force: true });
     };
+    const release = () => p.held && holds.give(Buffer.from(p.held.buffer, p.held.byteOffset, Math.min(HOLD, end)));
     puts.push(
-      put().catch((err) => {
-        failure ??= err;
-      }),
+      stage()
+        .catch((err) => {
+          failure ??= err;
+        })
+        .finally(release),
     );
   };
 
@@ -126,7 +136,7 @@ export async function writePieces(
         if (!current) {
           const size = range.end - range.begin;
           current = { hash: createHash('sha256'), at: 0 };
-          if (size <= HOLD) current.held = Buffer.allocUnsafe(size);
+          if (size <= HOLD) current.held = (await holds.take()).subarray(0, size);
           else {
             const staged = join(staging, String(i));
             current.file = { handle: await open(staged, 'w'), path: staged, writes: [] };
@@ -156,6 +166,11 @@ export async function writePieces(
     if (more !== 0) throw new Error(`${path} changed while it was being stored (it is longer)`);
     await Promise.all(puts);
     if (failure) throw failure;
+    await putAll(staged, PUTS, async (s) => {
+      signal?.throwIfAborted();
+      written.push(s.sha256);
+      await objects.putFile(keyOf(s.sha256), s.path, signal);
+    });
     return { sha256: await whole.digest(), size: end, pieces, written };
   } catch (err) {
     await Promise.all(puts);
@@ -170,8 +185,37 @@ export async function writePieces(
   }
 }
 
-/** Chunk buffers, shared with the hashing thread; `take` waits while all are in use. */
-function bufferPool(size: number) {
+/** Runs `put` on each item, `n` at a time; the first failure is thrown once the others have settled. */
+async function putAll<T>(items: T[], n: number, put: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  let failure: unknown;
+  await Promise.all(
+    Array.from({ length: Math.min(n, items.length) }, async () => {
+      while (next < items.length && failure === undefined) {
+        try {
+          await put(items[next++]!);
+        } catch (err) {
+          failure ??= err;
+        }
+      }
+    }),
+  );
+  if (failure !== undefined) throw failure;
+}
+
+/** Writes `bytes` as the new file `path` in one call (fs.writeFile writes 512 KiB at a time). */
+async function writeOnce(path: string, bytes: Buffer): Promise<void> {
+  const handle = await open(path, 'w');
+  try {
+    let at = 0;
+    while (at < bytes.length) at += (await handle.write(bytes, at, bytes.length - at, at)).bytesWritten;
+  } finally {
+    await handle.close();
+  }
+}
+
+/** `count` reused buffers (shared with the hashing thread when `shared`); `take` waits while all are in use. */
+function bufferPool(size: number, count: number, shared: boolean) {
   const free: Buffer[] = [];
   const waiting: Array<(b: Buffer) => void> = [];
   let made = 0;
@@ -179,9 +223,9 @@ function bufferPool(size: number) {
     async take(): Promise<Buffer> {
       const b = free.pop();
       if (b) return b;
-      if (made < BUFFERS) {
+      if (made < count) {
         made++;
-        return Buffer.from(new SharedArrayBuffer(size));
+        return shared ? Buffer.from(new SharedArrayBuffer(size)) : Buffer.allocUnsafeSlow(size);
       }
       return new Promise((resolve) => waiting.push(resolve));
     },
