@@ -108,6 +108,27 @@ const dampening = z
     ),
   );
 
+/**
+ * The one rule of every method's calibration fields: `calibration` is required when the settings
+ * read calibration tokens (`required` says which setting, in the error's words), and refused,
+ * with `samples`, when nothing reads them (`usedBy` says what would); `allowed` keeps a file that
+ * no setting requires but one may use (OWL's resolved recipe). `dampening` goes only with the
+ * solver that adds it.
+ */
+function calibrationFields(
+  r: { calibration?: unknown; samples?: unknown; dampening?: unknown },
+  ctx: z.RefinementCtx,
+  o: { required: string | null; usedBy: string; allowed?: boolean; dampening?: { used: boolean; by: string } },
+): void {
+  const issue = (path: string, message: string) => ctx.addIssue({ code: 'custom', path: [path], message });
+  if (o.required !== null && r.calibration === undefined) issue('calibration', `is required for ${o.required}`);
+  if (o.required === null && !o.allowed) {
+    if (r.calibration !== undefined) issue('calibration', `is only used by ${o.usedBy}`);
+    if (r.samples !== undefined) issue('samples', `is only used with calibration (by ${o.usedBy})`);
+  }
+  if (o.dampening && !o.dampening.used && r.dampening !== undefined) issue('dampening', `is only used by ${o.dampening.by}`);
+}
+
 export const widthRecipe = z
   .object({
     method: z.literal('mlp-width'),
@@ -156,21 +177,12 @@ export const widthRecipe = z
     ),
   )
   .superRefine((r, ctx) => {
-    const calibrated = r.criterion === 'activation' || r.reconstruct === 'least-squares';
-    if (calibrated && r.calibration === undefined)
-      ctx.addIssue({
-        code: 'custom',
-        path: ['calibration'],
-        message: r.criterion === 'activation' ? 'is required for the activation criterion' : 'is required for the least-squares refit',
-      });
-    if (!calibrated && r.calibration !== undefined)
-      ctx.addIssue({
-        code: 'custom',
-        path: ['calibration'],
-        message: `is only used by the activation criterion or the least-squares refit (not ${r.criterion} without a refit)`,
-      });
-    if (r.dampening !== undefined && r.reconstruct !== 'least-squares')
-      ctx.addIssue({ code: 'custom', path: ['dampening'], message: 'is only used by the least-squares refit' });
+    calibrationFields(r, ctx, {
+      required:
+        r.criterion === 'activation' ? 'the activation criterion' : r.reconstruct === 'least-squares' ? 'the least-squares refit' : null,
+      usedBy: 'the activation criterion or the least-squares refit',
+      dampening: { used: r.reconstruct === 'least-squares', by: 'the least-squares refit' },
+    });
     const given = [r.pruningFraction, r.expansionRate, r.intermediateSize].filter((v) => v !== undefined).length;
     if (given !== 1) {
       ctx.addIssue({
@@ -242,8 +254,6 @@ export const depthRecipe = z
   .superRefine((r, ctx) => {
     if (r.criterion !== undefined) {
       if (r.count === undefined) ctx.addIssue({ code: 'custom', path: ['count'], message: `is required with criterion ${r.criterion}` });
-      if (r.calibration === undefined)
-        ctx.addIssue({ code: 'custom', path: ['calibration'], message: `is required with criterion ${r.criterion}` });
       if (r.last !== undefined) ctx.addIssue({ code: 'custom', path: ['last'], message: 'cannot be combined with a criterion' });
       if (r.layers && r.count !== undefined && r.layers.length !== r.count)
         ctx.addIssue({ code: 'custom', path: ['layers'], message: 'must list count layers' });
@@ -255,12 +265,11 @@ export const depthRecipe = z
     }
     if (r.layers && new Set(r.layers).size !== r.layers.length)
       ctx.addIssue({ code: 'custom', path: ['layers'], message: 'must not repeat a layer' });
-    if (r.reconstruct === 'linear' && r.calibration === undefined)
-      ctx.addIssue({ code: 'custom', path: ['calibration'], message: 'is required for the linear stand-in' });
-    if (r.calibration !== undefined && r.criterion === undefined && r.reconstruct !== 'linear')
-      ctx.addIssue({ code: 'custom', path: ['calibration'], message: 'is only used by a criterion or the linear stand-in' });
-    if (r.dampening !== undefined && r.reconstruct !== 'linear')
-      ctx.addIssue({ code: 'custom', path: ['dampening'], message: 'is only used by the linear stand-in' });
+    calibrationFields(r, ctx, {
+      required: r.criterion !== undefined ? `criterion ${r.criterion}` : r.reconstruct === 'linear' ? 'the linear stand-in' : null,
+      usedBy: 'a criterion or the linear stand-in',
+      dampening: { used: r.reconstruct === 'linear', by: 'the linear stand-in' },
+    });
   });
 
 export const sparsityRecipe = z
@@ -323,16 +332,16 @@ export const sparsityRecipe = z
   .strict()
   .meta(meta('Zero individual weights of the attention and MLP projections (stored dense).'))
   .superRefine((r, ctx) => {
-    if (r.criterion === 'wanda' || r.criterion === 'sparsegpt') {
-      const who = r.criterion === 'wanda' ? 'Wanda' : 'SparseGPT';
-      if (r.calibration === undefined) ctx.addIssue({ code: 'custom', path: ['calibration'], message: `is required for ${who}` });
-      if (r.scope === 'global')
-        ctx.addIssue({ code: 'custom', path: ['scope'], message: `${who} prunes each matrix on its own, not globally` });
-    } else if (r.calibration !== undefined && r.allocation !== 'owl') {
-      ctx.addIssue({ code: 'custom', path: ['calibration'], message: 'is only used by wanda, sparsegpt and allocation owl' });
-    }
-    if (r.dampening !== undefined && r.criterion !== 'sparsegpt')
-      ctx.addIssue({ code: 'custom', path: ['dampening'], message: 'is only used by sparsegpt' });
+    const who = r.criterion === 'wanda' ? 'Wanda' : r.criterion === 'sparsegpt' ? 'SparseGPT' : null;
+    // OWL's own need of calibration (none once its layers are resolved) is owlProblems'.
+    calibrationFields(r, ctx, {
+      required: who,
+      usedBy: 'wanda, sparsegpt and allocation owl',
+      allowed: r.allocation === 'owl',
+      dampening: { used: r.criterion === 'sparsegpt', by: 'sparsegpt' },
+    });
+    if (who && r.scope === 'global')
+      ctx.addIssue({ code: 'custom', path: ['scope'], message: `${who} prunes each matrix on its own, not globally` });
     owlProblems(r, ctx);
     if (r.pattern === 'unstructured') {
       if (r.sparsity === undefined) ctx.addIssue({ code: 'custom', path: ['sparsity'], message: 'is required for unstructured sparsity' });
@@ -500,23 +509,12 @@ export const attentionRecipe = z
     ),
   )
   .superRefine((r, ctx) => {
-    const calibrated = r.criterion === 'activation' || r.reconstruct === 'least-squares';
-    if (calibrated && r.calibration === undefined)
-      ctx.addIssue({
-        code: 'custom',
-        path: ['calibration'],
-        message: r.criterion === 'activation' ? 'is required for the activation criterion' : 'is required for the least-squares refit',
-      });
-    if (!calibrated && r.calibration !== undefined)
-      ctx.addIssue({
-        code: 'custom',
-        path: ['calibration'],
-        message: 'is only used by the activation criterion or the least-squares refit',
-      });
-    if (!calibrated && r.samples !== undefined)
-      ctx.addIssue({ code: 'custom', path: ['samples'], message: 'is only used by the activation criterion or the least-squares refit' });
-    if (r.dampening !== undefined && r.reconstruct !== 'least-squares')
-      ctx.addIssue({ code: 'custom', path: ['dampening'], message: 'is only used by the least-squares refit' });
+    calibrationFields(r, ctx, {
+      required:
+        r.criterion === 'activation' ? 'the activation criterion' : r.reconstruct === 'least-squares' ? 'the least-squares refit' : null,
+      usedBy: 'the activation criterion or the least-squares refit',
+      dampening: { used: r.reconstruct === 'least-squares', by: 'the least-squares refit' },
+    });
     const given = [r.pruningFraction, r.numAttentionHeads, r.numKeyValueHeads].filter((v) => v !== undefined).length;
     if (given !== 1)
       ctx.addIssue({
@@ -563,12 +561,10 @@ export const hiddenRecipe = z
     ),
   )
   .superRefine((r, ctx) => {
-    if (r.criterion === 'activation' && r.calibration === undefined)
-      ctx.addIssue({ code: 'custom', path: ['calibration'], message: 'is required for the activation criterion' });
-    if (r.criterion !== 'activation' && r.calibration !== undefined)
-      ctx.addIssue({ code: 'custom', path: ['calibration'], message: 'is only used by the activation criterion' });
-    if (r.criterion !== 'activation' && r.samples !== undefined)
-      ctx.addIssue({ code: 'custom', path: ['samples'], message: 'is only used by the activation criterion' });
+    calibrationFields(r, ctx, {
+      required: r.criterion === 'activation' ? 'the activation criterion' : null,
+      usedBy: 'the activation criterion',
+    });
     if ([r.pruningFraction, r.hiddenSize].filter((v) => v !== undefined).length !== 1)
       ctx.addIssue({ code: 'custom', path: ['pruningFraction'], message: 'give exactly one of pruningFraction, hiddenSize' });
   });
