@@ -16,7 +16,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const CACHE = join(ROOT, 'node_modules', '.cache', 'bonsai');
 /** Changes when the way bundles are built changes, so older builds are not reused. */
-const FORMAT = 1;
+const FORMAT = 2;
 
 /**
  * Each module keeps its own `import.meta.url` (its source file's URL) inside the bundle: the code
@@ -30,7 +30,9 @@ const ownUrl = {
     // Our .mjs files too: this one is inlined wherever the code it serves is (tokenizerCheck.ts).
     b.onLoad({ filter: /\.(ts|mjs)$/ }, async (args) => {
       const source = await readFile(args.path, 'utf8');
-      const contents = source.replaceAll('import.meta.url', JSON.stringify(pathToFileURL(args.path).href));
+      // A pattern, not the plain words: in a string this file's own bundling would replace them too,
+      // and a bundle of this file (inlined into the CLI's) would then look for its source's URL.
+      const contents = source.replace(/\bimport\.meta\.url\b/g, JSON.stringify(pathToFileURL(args.path).href));
       return { contents, loader: args.path.endsWith('.ts') ? 'ts' : 'js' };
     });
   },
