@@ -2,6 +2,7 @@
 import { Tokenizer } from '@huggingface/tokenizers';
 import { CheckpointError } from '../formats/checkpoint/folder.js';
 import { readTokenizerFilesSync } from '../formats/checkpoint/tokenizerFiles.js';
+import { withPairRanks } from '../vocab/pairRanks.js';
 import { longTextEncoder } from './longText.js';
 
 export interface LmTokenizer {
@@ -15,7 +16,7 @@ export function loadTokenizer(dir: string, config: Record<string, unknown>): LmT
   const tokenizerConfig = files.config;
   let tok: Tokenizer;
   try {
-    tok = new Tokenizer(files.json, tokenizerConfig);
+    tok = withPairRanks(new Tokenizer(files.json, tokenizerConfig));
   } catch (err) {
     // The same file fails the same way on every attempt: a checkpoint error, not retried.
     throw new CheckpointError(`${dir}/tokenizer.json`, `the tokenizer cannot be loaded (${(err as Error).message})`);

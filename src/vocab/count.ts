@@ -9,6 +9,7 @@ import { BadInputError } from '../errors.js';
 import { readDataFile } from '../formats/dataFile.js';
 import { ignoresMerges, type TokenizerJson } from './bpe.js';
 import { watchMergeBuilt } from './builtByMerges.js';
+import { withPairRanks } from './pairRanks.js';
 
 /**
  * How a corpus is tokenised. The recipe schema lists the same units (src/recipes/schema.ts
@@ -85,7 +86,7 @@ export function countCorpus(
   // (30,000 names of one file held 30,000 copies and ran the job out of memory).
   const times = new Map<string, number>();
   for (const f of corpus) times.set(f, (times.get(f) ?? 0) + 1);
-  const tok = new Tokenizer(files.json, files.config);
+  const tok = withPairRanks(new Tokenizer(files.json, files.config));
   const built = ignoresMerges(files.json) ? watchMergeBuilt(tok) : undefined;
   const split = splitsAtNewlines(files.json);
   const counts = new Map<number, number>();
