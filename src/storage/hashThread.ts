@@ -31,8 +31,8 @@ parentPort.on('message', (m) => {
 
 /** A sha256 on its own thread; `bytes` given to update must lie in a SharedArrayBuffer. */
 export function hashThread(): Hasher {
+  // Not unref'd: while a digest is awaited the thread may be all that keeps the process running.
   const worker = new Worker(THREAD, { eval: true });
-  worker.unref();
   const waiting = new Map<number, { resolve: () => void; reject: (err: Error) => void }>();
   let digest: { resolve: (hex: string) => void; reject: (err: Error) => void } | undefined;
   let failure: Error | undefined;
