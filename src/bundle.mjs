@@ -80,6 +80,8 @@ async function removeOld(name, key) {
  * @returns {Promise<string>}
  */
 export async function bundledEntry(entry, name) {
+  // Through tsx instead: stack traces with TypeScript's lines, and the cost of a bundle measured.
+  if (process.env.BONSAI_BUNDLE === '0') throw new Error('BONSAI_BUNDLE=0: TypeScript through tsx');
   const esbuild = await import('esbuild');
   const file = (/** @type {string} */ key) => join(CACHE, `${name}-${key}`, entry.replace(/^.*\//, '').replace(/\.ts$/, '.mjs'));
   const manifest = join(CACHE, `${name}.inputs.json`);
