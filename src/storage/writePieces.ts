@@ -138,8 +138,8 @@ export async function writePieces(
           current = { hash: createHash('sha256'), at: 0 };
           if (size <= HOLD) current.held = (await holds.take()).subarray(0, size);
           else {
-            const staged = join(staging, String(i));
-            current.file = { handle: await open(staged, 'w'), path: staged, writes: [] };
+            const file = join(staging, String(i));
+            current.file = { handle: await open(file, 'w'), path: file, writes: [] };
           }
         }
         const take = Math.min(chunk.length - at, range.end - (position + at));
