@@ -15,13 +15,12 @@ import { CheckpointError } from './folder.js';
 
 /** Through tsx: where no bundle can be built. */
 const TSX_ENTRY = fileURLToPath(new URL('./tokenizerCheckEntry.mjs', import.meta.url));
-let entry: Promise<string> | undefined;
 /**
- * The child's script: a bundle of tokenizerCheckMain.ts (src/bundle.mjs), found or built once per
- * process. A registration starts one child; through tsx it cost 0.23 CPU-s more and, on a loaded
- * 2-core machine, seconds more (issue 28).
+ * The child's script: a bundle of tokenizerCheckMain.ts (src/bundle.mjs), looked up for each check
+ * (a server keeps running while builds are replaced). A registration starts one child; through tsx
+ * it cost 0.23 CPU-s more and, on a loaded 2-core machine, seconds more (issue 28).
  */
-const checkEntry = () => (entry ??= bundledEntry('src/formats/checkpoint/tokenizerCheckMain.ts', 'tokenizer-check').catch(() => TSX_ENTRY));
+const checkEntry = () => bundledEntry('src/formats/checkpoint/tokenizerCheckMain.ts', 'tokenizer-check').catch(() => TSX_ENTRY);
 
 export interface TokenizerCheckOptions {
   timeoutMs?: number;
