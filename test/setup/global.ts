@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import type { TestProject } from 'vitest/node';
+import { bundledEntry } from '../../src/bundle.mjs';
 import { type RunningDatabase, startEmbeddedPostgres } from '../../src/db/embedded.js';
 import { applyMigrations } from '../../src/db/migrations.js';
 import { createLogger } from '../../src/log.js';
@@ -46,6 +47,19 @@ export default async function setup(project: TestProject) {
   await applyMigrations(withDatabase(adminUrl, template), log);
   project.provide('adminUrl', adminUrl);
   project.provide('templateDatabase', template);
+  // The bundles the CLI, job processes, tokenizer checks and worker threads start from
+  // (src/bundle.mjs), built here once rather than by whichever test starts one first (on a clean
+  // clone), inside its time limit and perhaps by two files at once. Where none can be built they
+  // run through tsx, as with BONSAI_BUNDLE=0.
+  await Promise.all(
+    [
+      ['src/cli/main.ts', 'cli'],
+      ['workers/main.ts', 'job'],
+      ['src/formats/checkpoint/tokenizerCheckMain.ts', 'tokenizer-check'],
+      ['workers/heartbeatThread.ts', 'thread-heartbeatThread'],
+      ['src/pruning/hashWorkerMain.ts', 'thread-hashWorkerMain'],
+    ].map(([entry, name]) => bundledEntry(entry!, name!).catch(() => undefined)),
+  );
   const fixtureCache = mkdtempSync(join(tmpdir(), 'bonsai-test-fixtures-'));
   project.provide('fixtureCache', fixtureCache);
 
