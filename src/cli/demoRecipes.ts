@@ -1,4 +1,5 @@
-// The seed recipes the demo spawns on the shared model: the five methods of the seeds, and the
+// The seed recipes the demo spawns on the shared model: one child of every method (width, depth,
+// sparsity with and without OWL, attention heads, hidden channels, vocabulary), and the
 // training-free recoveries beside what they recover (SparseGPT, the least-squares refit of width
 // pruning, the linear stand-in of depth pruning), each as a user would submit it through the API. `parent` names another seed (or the base), so the tree
 // grows past two generations.
@@ -72,6 +73,18 @@ export function demoSeeds(calibration: string, samples: number): DemoSeed[] {
       parent: 'base',
       recipe: { method: 'attention', unit: 'query-group', criterion: 'activation', pruningFraction: 0.5, calibration, samples },
       label: 'attention, half the heads by activation (Minitron)',
+    },
+    {
+      name: `${DEMO_BASE}-hidden20-magnitude`,
+      parent: 'base',
+      recipe: { method: 'hidden', criterion: 'magnitude', pruningFraction: 0.2 },
+      label: 'hidden channels, 20 % by magnitude (Minitron’s embedding axis)',
+    },
+    {
+      name: `${DEMO_BASE}-wanda50-owl`,
+      parent: 'base',
+      recipe: { method: 'sparsity', criterion: 'wanda', sparsity: 0.5, allocation: 'owl', calibration, samples },
+      label: 'Wanda 50 % with OWL’s layerwise sparsity',
     },
     {
       name: `${DEMO_BASE}-vocab-kjv`,

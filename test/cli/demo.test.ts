@@ -49,7 +49,7 @@ describe('bonsai demo', () => {
       }),
     });
     const nodes = ((await res.json()) as { data: { modelTree: { nodes: TreeNode[] } } }).data.modelTree.nodes;
-    expect(nodes).toHaveLength(12);
+    expect(nodes).toHaveLength(14);
     expect(Math.max(...nodes.map((n) => n.depth))).toBeGreaterThanOrEqual(2);
     for (const n of nodes) expect(n.model.status, n.model.name).toBe('READY');
 
@@ -65,8 +65,13 @@ describe('bonsai demo', () => {
     expect(params['bible/tiny-llama-kjv-sparsegpt-2of4']).toBe(BASE);
     // Half of the 6 heads (each its own key/value group): q/k/v lose 3 × 32 rows of 192, o_proj as many columns.
     expect(params['bible/tiny-llama-kjv-heads50-activation']).toBe(BASE - LAYERS * 4 * 3 * 32 * HIDDEN);
-    // Sparsity keeps the tensors dense.
+    // Sparsity keeps the tensors dense, OWL's too.
     expect(params['bible/tiny-llama-kjv-wanda50']).toBe(BASE);
+    expect(params['bible/tiny-llama-kjv-wanda50-owl']).toBe(BASE);
+    // 20 % of 192 hidden channels is 38.4: 38 go, 154 stay in the tied embedding, every projection's
+    // hidden side (q/k/v in, o out: 4 × 192 × h; MLP 3 × 512 × h), two norms per layer and the final norm.
+    const h = 154;
+    expect(params['bible/tiny-llama-kjv-hidden20-magnitude']).toBe(32_000 * h + LAYERS * (4 * 192 * h + 3 * 512 * h + 2 * h) + h);
     // Trimming slices the tied 32,000 × 192 embedding to the kept tokens, a multiple of 64.
     const vocab = (name: string) => nodes.find((n) => n.model.name === name)!.model.config.vocab_size;
     for (const [child, parent] of [
