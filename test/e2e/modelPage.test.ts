@@ -322,6 +322,18 @@ describe.skipIf(!hasChromium)('model page and tree (chromium)', () => {
       await page.getByLabel('Criterion').selectOption('wanda');
       await expect.poll(labels).toMatch(/Calibration/);
       expect(await labels()).not.toMatch(/Scope|Dampening/);
+      // OWL's fields appear with allocation owl only, under their flags (issue 30).
+      expect(await labels()).not.toMatch(/Owl m|Owl lambda/i);
+      await page.getByLabel('Allocation').selectOption('owl');
+      await expect.poll(labels).toMatch(/Owl m.*Owl lambda/i);
+      await page.getByText('--owl-lambda', { exact: true }).waitFor();
+      // Hidden channels: sized by fraction or hidden size; calibration only for the activation criterion.
+      await page.getByLabel('Method').selectOption('hidden');
+      await expect.poll(labels).toMatch(/Hidden size/);
+      expect(await labels()).not.toMatch(/Calibration|Samples/);
+      await page.getByText('--hidden-size', { exact: true }).waitFor();
+      await page.getByLabel('Criterion').selectOption('activation');
+      await expect.poll(labels).toMatch(/Calibration.*Samples/);
       await page.getByLabel('Method').selectOption('mlp-width');
       // Every control starts at the same x (aligned labels); on a phone each under its label.
       const lefts = await page.locator('.field-control').evaluateAll((cs) => cs.map((c) => Math.round(c.getBoundingClientRect().left)));
