@@ -75,13 +75,8 @@ const STRUCTURED: Structured[] = [
     candidates: (c) => {
       const heads = Number(text(c).num_attention_heads);
       const groups = Number(text(c).num_key_value_heads ?? heads);
-      return range(groups - 1).map((g) => ({
-        method: 'attention',
-        unit: 'query-group',
-        criterion: 'activation',
-        numKeyValueHeads: g,
-        numAttentionHeads: g * (heads / groups),
-      }));
+      // One size field only (the recipe takes exactly one): the query heads follow their groups.
+      return range(groups - 1).map((g) => ({ method: 'attention', unit: 'query-group', criterion: 'activation', numKeyValueHeads: g }));
     },
   },
   {
@@ -149,7 +144,7 @@ const setting = (raw: Raw) =>
     .join(', ');
 
 /** Prints the Pareto table of one model and which method wins at each size. */
-export async function paretoTable(name: string, parent: string, o: { limit?: number; note?: string } = {}): Promise<void> {
+export async function paretoTable(name: string, parent: string, o: { limit?: number; note?: string; only?: string } = {}): Promise<void> {
   const tmp = mkdtempSync(join(tmpdir(), 'bonsai-bench-pareto-'));
   try {
     const config = (await readCheckpointFolder(parent)).config;
@@ -164,7 +159,7 @@ export async function paretoTable(name: string, parent: string, o: { limit?: num
       console.log(
         `| ${r.method} | ${(r.target * 100).toFixed(0)} % | ${r.setting} | ${fmt(r.parameters)}${r.sparse ? ' non-zero' : ''} | ${(((dense - r.parameters) / dense) * 100).toFixed(1)} % | ${r.perplexity.toFixed(3)} | ${(r.perplexity / densePpl).toFixed(3)}× |`,
       );
-    for (const m of STRUCTURED) {
+    for (const m of STRUCTURED.filter((x) => !o.only || x.label.includes(o.only))) {
       const planned = m.candidates(config).flatMap((raw) => {
         const p = plannedParameters(config, raw);
         return p === null ? [] : [{ raw, parameters: p }];
@@ -200,7 +195,7 @@ export async function paretoTable(name: string, parent: string, o: { limit?: num
         print(row);
       }
     }
-    for (const criterion of ['wanda', 'sparsegpt']) {
+    for (const criterion of o.only ? [] : ['wanda', 'sparsegpt']) {
       for (const allocation of ['uniform', 'owl']) {
         for (const sparsity of SPARSITIES) {
           const raw: Raw = { method: 'sparsity', criterion, sparsity, ...(allocation === 'owl' ? { allocation } : {}) };

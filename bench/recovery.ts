@@ -9,7 +9,7 @@
 //  3. the Pareto table (bench/pareto.ts): perplexity against parameters for every method at
 //     about 10/20/30 % fewer parameters and Wanda/SparseGPT with and without OWL at 50/60/70 %, on
 //     the shared model and on a generated ≈ 110 M Llama with grouped-query attention.
-//   npm run bench:recovery [-- --only width | --pareto [shared|generated]]
+//   npm run bench:recovery [-- --only width | --pareto [shared|generated] [--only TEXT]]
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
@@ -140,7 +140,7 @@ async function main(): Promise<void> {
  * one head per group). Perplexity on its first 4,096 validation tokens.
  */
 async function pareto(which: string): Promise<void> {
-  if (which !== 'generated') await paretoTable('shared model (tiny-llama-kjv)', sharedModel);
+  if (which !== 'generated') await paretoTable('shared model (tiny-llama-kjv)', sharedModel, { only });
   if (which === 'shared') return;
   const tmp = mkdtempSync(join(tmpdir(), 'bonsai-bench-pareto-model-'));
   try {
@@ -149,6 +149,7 @@ async function pareto(which: string): Promise<void> {
     await paretoTable('generated llama (≈ 110 M, GQA 12 heads in 4 groups, random BF16 weights)', dir, {
       limit: 4096,
       note: 'random weights: perplexity near the vocabulary size whatever is removed',
+      only,
     });
   } finally {
     rmSync(tmp, { recursive: true, force: true });
