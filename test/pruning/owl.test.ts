@@ -197,6 +197,8 @@ describe('OWL: outlier-weighed layerwise sparsity', () => {
       expect(Math.abs(z / total - got[l]!)).toBeLessThan(1 / Math.min(...cols));
     }
     expect(out.recipeFile.result).toMatchObject({ non_zero_in_target_matrices: zeros.reduce((a, z) => a + z.total - z.zeros, 0) });
+    // The plan says what was zeroed: Wanda's per-row floor, not floor(s·rows·cols) per matrix (which overstated it).
+    expect(out.plan.method === 'sparsity' && out.plan.sparsity.zeroed).toBe(zeros.reduce((a, z) => a + z.zeros, 0));
   }, 300_000);
 
   it('magnitude with OWL: the same allocation from Wanda scores (the reference’s prune_mag_outlier), then exactly floor(s_l · n) smallest |W| per matrix', async () => {

@@ -111,7 +111,14 @@ export const sparsity: PruningMethod<'sparsity', SparsityPlan> = {
       const L = ctx.arch.numLayers;
       if (recipe.layerSparsity && recipe.layerSparsity.length !== L)
         throw new BadInputError('recipe.layerSparsity', `has ${recipe.layerSparsity.length} entries; the model has ${L} decoder layers`);
-      zeroed = targets.reduce((a, t) => a + Math.floor(sparsityOfLayer(recipe, layerOf(t.name))! * t.shape[0]! * t.shape[1]! + EPS), 0);
+      // Magnitude and SparseGPT zero floor(s·rows·cols) of each matrix; Wanda compares within each
+      // output row, so it zeroes floor(s·cols) per row (wandaPattern), which is fewer.
+      zeroed = targets.reduce((a, t) => {
+        const s = sparsityOfLayer(recipe, layerOf(t.name))!;
+        const [rows, cols] = t.shape as [number, number];
+        if (recipe.criterion === 'wanda') return a + rows * (wandaPattern(s, null, cols) as { perRow: number }).perRow;
+        return a + Math.floor(s * rows * cols + EPS);
+      }, 0);
     }
     const layerSparsity = recipe.layerSparsity ? { layerSparsity: recipe.layerSparsity } : {};
     return { recipe, sparsity: { targetParameters: total, zeroed, ...layerSparsity } };
