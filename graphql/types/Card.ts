@@ -7,6 +7,7 @@ import { archOf } from '../../src/cards/sections.js';
 import { BadInputError, ConflictError } from '../../src/errors.js';
 import { modelCard } from '../../src/registry/cards.js';
 import { formatModelName } from '../../src/registry/names.js';
+import { spendPriced } from '../pricedFields.js';
 
 export const WeightDtype = enumType({ name: 'WeightDtype', members: ['FP32', 'BF16', 'FP16', 'INT8', 'INT4'] });
 export const KvDtype = enumType({ name: 'KvDtype', members: ['FP32', 'BF16', 'FP16', 'INT8'] });
@@ -61,6 +62,7 @@ export const ModelCardFields = extendType({
       resolve: async (m, { contextLength, batchSize }, ctx) => {
         if (contextLength != null) checkSize('contextLength', contextLength);
         checkSize('batchSize', batchSize ?? 1);
+        spendPriced(ctx, 'Model.card', CARD_COST);
         return modelCard(ctx.services.registry, m, { contextLength: contextLength ?? undefined, batchSize: batchSize ?? 1 });
       },
     });

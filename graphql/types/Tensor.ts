@@ -1,6 +1,7 @@
 // Model.tensors: the safetensors headers, each tensor marked against the parent (src/registry/tensors.ts).
 import { enumType, extendType, objectType } from 'nexus';
 import { modelTensors } from '../../src/registry/tensors.js';
+import { spendPriced } from '../pricedFields.js';
 
 export const TensorChange = enumType({
   name: 'TensorChange',
@@ -50,7 +51,10 @@ export const ModelTensorsField = extendType({
         'Every tensor of the current safetensors files, in file order, marked against the first parent: kept byte for byte, sliced, renamed, rewritten or added (the stored pieces’ sha256 are compared; no tensor is read).',
       // Two models' headers read from the store per model: priced so a list asks for at most a few dozen.
       extensions: { complexity: ({ childComplexity }: { childComplexity: number }) => TENSORS_COST + childComplexity },
-      resolve: (m, _a, ctx) => modelTensors(ctx.services.registry, m.id),
+      resolve: (m, _a, ctx) => {
+        spendPriced(ctx, 'Model.tensors', TENSORS_COST);
+        return modelTensors(ctx.services.registry, m.id);
+      },
     });
   },
 });

@@ -184,4 +184,29 @@ describe('Model.tensors', () => {
     expect(r.errors?.[0]?.extensions?.code).toBe('GRAPHQL_VALIDATION_FAILED');
     expect(r.errors?.[0]?.message).toMatch(/query cost \d+ is over the limit/);
   });
+
+  it('a tree list, which has no first to price it, spends the same limit as it runs', async () => {
+    // 20 aliases of the 4-model tree: statically 20 × (500 + a few), under 20,000; as it runs,
+    // 80 cards × 500 = 40,000, so the first 40 are rendered and the rest refused with the reason.
+    const one = `modelTree(root: "${ROOT}") { nodes { model { name card { markdown } } } }`;
+    const small = await api.gql<{ t: { nodes: unknown[] } }>(`{ t: ${one} }`);
+    expect(small.errors).toBeUndefined();
+    expect(small.data!.t.nodes).toHaveLength(4);
+    const many = await api.gql<Record<string, { nodes: Array<{ model: { card: { markdown: string } } }> } | null>>(
+      `{ ${Array.from({ length: 20 }, (_, i) => `t${i}: ${one}`).join(' ')} }`,
+    );
+    // A refused card is null in a non-null field, so its tree is null: 10 whole trees, 40 cards.
+    const trees = Object.values(many.data ?? {});
+    const rendered = trees.flatMap((t) => t?.nodes ?? []).filter((n) => n.model.card.markdown.length > 0);
+    expect(rendered).toHaveLength(40);
+    expect(trees.filter((t) => t === null)).toHaveLength(10);
+    const refused = (many.errors ?? []).filter((e) => e.extensions?.code === 'BAD_USER_INPUT');
+    expect(refused.length).toBeGreaterThan(0);
+    expect(refused[0]!.message).toMatch(/Model\.card costs 500 per model and this request has spent its limit of 20000/);
+    // The same for tensors: 80 × 200 = 16,000 stays within the limit, 20 more aliases would not be allowed.
+    const headers = await api.gql(
+      `{ ${Array.from({ length: 20 }, (_, i) => `t${i}: modelTree(root: "${ROOT}") { nodes { model { tensors { name } } } }`).join(' ')} }`,
+    );
+    expect(headers.errors).toBeUndefined();
+  });
 });
