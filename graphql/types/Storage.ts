@@ -36,16 +36,53 @@ export const StorageStatsType = objectType({
  * One computation serves every request for a few seconds: it reads every file row and each
  * file's manifest (cached), which a catalog page listing own bytes must not repeat per model.
  */
-const cached = new WeakMap<object, { at: number; stats: Promise<StorageStats> }>();
+type ModelBytes = StorageStats['models'][number];
+type Indexed = StorageStats & { byId: Map<string, ModelBytes> };
+interface Entry {
+  at: number;
+  stats: Promise<Indexed>;
+  running?: Promise<Indexed>;
+}
+const cached = new WeakMap<object, Entry>();
 const MAX_AGE_MS = 10_000;
 
-export function currentStorageStats(services: Services): Promise<StorageStats> {
-  const hit = cached.get(services.registry);
-  if (hit && Date.now() - hit.at < MAX_AGE_MS) return hit.stats;
-  const stats = storageStats(services.registry);
-  stats.catch(() => cached.delete(services.registry));
-  cached.set(services.registry, { at: Date.now(), stats });
-  return stats;
+/** One scan at a time per registry (a scan of a large S3 store can outlast MAX_AGE_MS). */
+function rescan(services: Services): Promise<Indexed> {
+  const entry = cached.get(services.registry);
+  if (entry?.running) return entry.running;
+  const running = storageStats(services.registry).then(
+    (s) => {
+      const stats = { ...s, byId: new Map(s.models.map((m) => [m.id, m])) };
+      cached.set(services.registry, { at: Date.now(), stats: Promise.resolve(stats) });
+      return stats;
+    },
+    (err) => {
+      const now = cached.get(services.registry);
+      if (now?.running === running) {
+        if (now.at === 0) cached.delete(services.registry);
+        else now.running = undefined;
+      }
+      throw err;
+    },
+  );
+  if (entry) entry.running = running;
+  else cached.set(services.registry, { at: 0, stats: running, running });
+  return running;
+}
+
+/** The last scan while it is younger than MAX_AGE_MS, else the next one (shared by every caller waiting for it). */
+export function currentStorageStats(services: Services): Promise<Indexed> {
+  const entry = cached.get(services.registry);
+  if (!entry || Date.now() - entry.at >= MAX_AGE_MS) return rescan(services);
+  return entry.stats;
+}
+
+/**
+ * A model's figures: from the last scan, or from a new one when the model is not in it yet (it
+ * became READY after that scan), so a new model does not read null for up to MAX_AGE_MS.
+ */
+async function bytesOf(services: Services, id: string): Promise<ModelBytes | undefined> {
+  return (await currentStorageStats(services)).byId.get(id) ?? (await rescan(services)).byId.get(id);
 }
 
 export const StorageQuery = extendType({
@@ -69,7 +106,7 @@ export const ModelOwnBytes = extendType({
       description: 'Bytes in the artifact store only this model uses (see `storageStats`); null before it has files.',
       resolve: async (m, _a, ctx) => {
         if (!m.artifactId) return null;
-        const found = (await currentStorageStats(ctx.services)).models.find((x) => x.id === m.id);
+        const found = await bytesOf(ctx.services, m.id);
         return found ? BigInt(found.ownBytes) : null;
       },
     });
@@ -77,7 +114,7 @@ export const ModelOwnBytes = extendType({
       description: 'Bytes of its current files that other models use too (see `storageStats`); null before it has files.',
       resolve: async (m, _a, ctx) => {
         if (!m.artifactId) return null;
-        const found = (await currentStorageStats(ctx.services)).models.find((x) => x.id === m.id);
+        const found = await bytesOf(ctx.services, m.id);
         return found ? BigInt(found.sharedBytes) : null;
       },
     });
