@@ -392,11 +392,11 @@ function owlProblems(
   if (r.sparsity === undefined) return;
   const lambda = owlLambdaOf(r);
   if (r.sparsity - lambda < 0 || r.sparsity + lambda >= 1) {
-    const most = Math.min(r.sparsity, 1 - r.sparsity);
+    const most = r.sparsity < 1 - r.sparsity ? `at most ${r.sparsity}` : `below ${Number((1 - r.sparsity).toPrecision(6))}`;
     ctx.addIssue({
       code: 'custom',
       path: ['owlLambda'],
-      message: `${r.owlLambda === undefined ? `the default ${lambda}` : lambda} is too large for sparsity ${r.sparsity}: a layer may lie up to owlLambda from it, outside [0, 1) (owlLambda must be below ${Number(most.toPrecision(6))})`,
+      message: `${r.owlLambda === undefined ? `the default ${lambda}` : lambda} is too large for sparsity ${r.sparsity}: a layer may lie up to owlLambda from it, outside [0, 1) (owlLambda must be ${most})`,
     });
   }
   if (r.layerSparsity?.length) {

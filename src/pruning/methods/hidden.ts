@@ -47,10 +47,7 @@ export function keptChannels(H: number, r: HiddenRecipe): number {
   const p = r.pruningFraction ?? 0;
   const removed = Math.min(Math.floor(p * H + EPS), H - 1);
   if (p > 0 && removed === 0)
-    throw new BadInputError(
-      'recipe.pruningFraction',
-      `removes no channel: ${p} × ${H} channels rounds down to 0 (at least ${(1 / H).toFixed(4)} removes one)`,
-    );
+    throw new BadInputError('recipe.pruningFraction', `removes no channel: ${p} × ${H} channels rounds down to 0 (1/${H} removes one)`);
   return H - removed;
 }
 
@@ -169,7 +166,7 @@ export const hidden: PruningMethod<'hidden', HiddenPlan> = {
   card(recipe) {
     const ratio =
       recipe.pruningFraction !== undefined
-        ? `${Number(recipe.pruningFraction) * 100} % of the hidden (embedding) channels removed from the whole residual stream`
+        ? `${Number((Number(recipe.pruningFraction) * 100).toPrecision(6))} % of the hidden (embedding) channels removed from the whole residual stream`
         : `hidden_size → ${recipe.hiddenSize}`;
     const criterion =
       recipe.criterion === 'activation'
