@@ -260,7 +260,12 @@ try {
   await program.parseAsync(process.argv);
 } catch (err) {
   if (err instanceof BonsaiError) {
-    process.stderr.write(`bonsai: ${err.message}\n`);
+    // A recipe field found wrong while the job runs (a calibration file too short) is named as
+    // the flag the user typed, as the schema's own refusals are (src/cli/recipeOptions.ts).
+    const field = typeof err.details.field === 'string' ? /^recipe\.(\w+)$/.exec(err.details.field)?.[1] : undefined;
+    const flag = field ? (await import('../recipes/schemaFields.js')).flagOf(field) : undefined;
+    const message = flag ? err.message.replace(`recipe.${field}:`, `${flag}:`) : err.message;
+    process.stderr.write(`bonsai: ${message}\n`);
     process.exit(2);
   }
   throw err;

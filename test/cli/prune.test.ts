@@ -1,4 +1,4 @@
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { inspectCheckpoint } from '../../src/arch/inspect.js';
@@ -86,6 +86,20 @@ describe('bonsai plan and bonsai prune', () => {
     expect((await p.exited).code).toBe(2);
     expect(p.output()).toContain('IN: nosuch/model is not a folder, and no Bonsai registry here');
     expect(existsSync(join(dir, 'x'))).toBe(false);
+  });
+
+  it('a calibration file shorter than --samples is refused, naming the flag and both counts, and writes nothing', async () => {
+    // "In the beginning" is a handful of tokens; the card would otherwise say 2,048 calibration tokens.
+    const short = join(dir, 'short.txt');
+    writeFileSync(short, 'In the beginning\n');
+    const out = join(dir, 'short-hidden');
+    const p = runBonsai(
+      ['prune', sharedModel, out, '--method', 'hidden', '--pruning-fraction', '0.2', '--criterion', 'activation', '--calibration', short],
+      {},
+    );
+    expect((await p.exited).code).toBe(2);
+    expect(p.output()).toMatch(/--calibration: short\.txt gives \d tokens, fewer than the 2,048 calibration samples asked for/);
+    expect(existsSync(out)).toBe(false);
   });
 
   it('a bad flag names itself and writes nothing', async () => {

@@ -12,6 +12,8 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { calibrationTokens } from '../../src/calibration/tokens.js';
 import { renderCard } from '../../src/cards/render.js';
 import { localCardInput } from '../../src/cli/card.js';
+import { loadTokenizer } from '../../src/eval/tokenizer.js';
+import { bosPrefixedStream } from '../../src/eval/tokenStream.js';
 import { CheckpointTensors } from '../../src/formats/checkpoint/tensors.js';
 import { fromFloat32, toFloat32 } from '../../src/formats/safetensors/dtypes.js';
 import { exportOnnx } from '../../src/onnx/export.js';
@@ -58,7 +60,8 @@ beforeAll(async () => {
   for (const line of kjv) {
     lines.push(line);
     writeFileSync(calibration, lines.join('\n'));
-    if (calibrationTokens(sharedModel, config, calibration, SAMPLES).length >= SAMPLES - HELD) break;
+    // The stream as calibration reads it, counted while the file is still shorter than SAMPLES.
+    if (bosPrefixedStream(loadTokenizer(sharedModel, config), lines.join('\n'), SAMPLES).length >= SAMPLES - HELD) break;
   }
   writeFileSync(calibration, `${[...lines, ...de.slice(0, 50)].join('\n')}\n`);
   const tokens = calibrationTokens(sharedModel, config, calibration, SAMPLES);
