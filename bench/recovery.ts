@@ -8,7 +8,7 @@
 //     process of its own for its peak RSS, against Wanda 50 % on the same model (the baseline);
 //  3. the Pareto table (bench/pareto.ts): perplexity against parameters for every method at
 //     about 10/20/30 % fewer parameters and Wanda/SparseGPT with and without OWL at 50/60/70 %, on
-//     the shared model and on a generated ≈ 110 M Llama with grouped-query attention.
+//     the shared model and on a generated ≈ 125 M Llama with grouped-query attention.
 //   npm run bench:recovery [-- --only width | --pareto [shared|generated] [--only TEXT]]
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -146,7 +146,7 @@ async function pareto(which: string): Promise<void> {
   try {
     const dir = join(tmp, 'gqa');
     await buildCheckpoint('llama', dir, { config: { ...generatedLlama110m, num_key_value_heads: 4 } });
-    await paretoTable('generated llama (≈ 110 M, GQA 12 heads in 4 groups, random BF16 weights)', dir, {
+    await paretoTable('generated llama (≈ 125 M, GQA 12 heads in 4 groups, random BF16 weights)', dir, {
       limit: 4096,
       note: 'random weights: perplexity near the vocabulary size whatever is removed',
       only,
