@@ -90,15 +90,19 @@ export async function writePieces(
     const first = !claimed.has(sha256);
     claimed.add(sha256);
     const stage = async () => {
+      // A staging write that failed (ENOSPC on a full store) matters only if the store lacks the
+      // piece: a model whose tensors are all stored already registers on a full disk.
+      let writeFailure: unknown;
       if (p.file) {
         try {
-          await Promise.all(p.file.writes);
+          writeFailure = (await Promise.allSettled(p.file.writes)).find((r) => r.status === 'rejected')?.reason;
         } finally {
           await p.file.handle.close();
         }
       }
       const key = keyOf(sha256);
       if (first && !(await objects.head(key))) {
+        if (writeFailure !== undefined) throw writeFailure;
         const path = p.file?.path ?? join(staging, String(index));
         if (p.held) await writeOnce(path, p.held);
         staged.push({ sha256, path });
