@@ -16,18 +16,8 @@
 // post_attention/post_feedforward norms act on a block's output before it joins the stream, and
 // the final norm feeds only lm_head, as in the reference implementation, which hooks neither.
 
-import { rm } from 'node:fs/promises';
-import { join } from 'node:path';
-import { alignPrefix, parseArchitecture } from '../arch/registry.js';
-import { readCheckpointFolder } from '../formats/checkpoint/folder.js';
-import { CheckpointTensors } from '../formats/checkpoint/tensors.js';
-import { checkpointKey } from '../onnx/cache.js';
-import { openActivationGraph } from './activationGraph.js';
 import type { CalibrationOptions } from './options.js';
-import { calibrationTokens } from './tokens.js';
-
-/** Tokens per sequence: the window of the other calibration passes (src/calibration/activations.ts). */
-export const HIDDEN_WINDOW = 256;
+import { windowPass } from './windowPass.js';
 
 /** The norm outputs read, per layer (src/onnx/decoderGraph.ts taps). */
 export const HIDDEN_TAPS = ['attn_in', 'mlp_norm'] as const;
@@ -36,39 +26,29 @@ export const HIDDEN_TAPS = ['attn_in', 'mlp_norm'] as const;
  * The score of every hidden channel: F[i] = Σ_{l, norm} sqrt(Σ_b (mean_t |y[b, t, i]|)²), y the
  * output of a block's norm, b over the calibration windows, t over a window's tokens.
  */
-export async function hiddenActivations(dir: string, file: string, samples: number, o: CalibrationOptions): Promise<Float64Array> {
-  const folder = await readCheckpointFolder(dir);
-  const ckpt = await CheckpointTensors.open(dir);
-  const arch = alignPrefix(parseArchitecture(folder.config, join(dir, 'config.json')), ckpt.names());
-  await ckpt.close();
-  const key = await checkpointKey(dir, o.fileHashes);
-  const graphDir = join(o.cacheDir, `${key.slice(0, 32)}-hidden-activations`);
-  const session = await openActivationGraph(dir, graphDir, o);
-  const tokens = calibrationTokens(dir, folder.config, file, samples);
-  const H = arch.hiddenSize;
-  const names = Array.from({ length: arch.numLayers }, (_, l) => HIDDEN_TAPS.map((t) => `${t}_${l}`)).flat();
-  // Σ_b (mean_t |y|)² of each norm and channel.
-  const sumSq = names.map(() => new Float64Array(H));
-  const mean = new Float64Array(H);
-  try {
-    for (let start = 0; start < tokens.length; start += HIDDEN_WINDOW) {
-      o.signal?.throwIfAborted();
-      const ids = tokens.slice(start, start + HIDDEN_WINDOW);
-      const out = await session.run([ids], names);
-      names.forEach((name, n) => {
-        const y = out[name]!.data as Float32Array;
-        mean.fill(0);
-        for (let t = 0; t < ids.length; t++) for (let i = 0; i < H; i++) mean[i]! += Math.abs(y[t * H + i]!);
-        const acc = sumSq[n]!;
-        for (let i = 0; i < H; i++) acc[i]! += (mean[i]! / ids.length) ** 2;
-      });
-      o.onProgress?.('calibration', Math.min(1, (start + HIDDEN_WINDOW) / tokens.length));
-    }
-  } finally {
-    await session.release();
-    await rm(graphDir, { recursive: true, force: true });
-  }
-  const scores = new Float64Array(H);
-  for (const acc of sumSq) for (let i = 0; i < H; i++) scores[i]! += Math.sqrt(acc[i]!);
-  return scores;
+export function hiddenActivations(dir: string, file: string, samples: number, o: CalibrationOptions): Promise<Float64Array> {
+  return windowPass(dir, file, samples, o, 'hidden-activations', (arch) => {
+    const H = arch.hiddenSize;
+    const names = Array.from({ length: arch.numLayers }, (_, l) => HIDDEN_TAPS.map((t) => `${t}_${l}`)).flat();
+    // Σ_b (mean_t |y|)² of each norm and channel.
+    const sumSq = names.map(() => new Float64Array(H));
+    const mean = new Float64Array(H);
+    return {
+      outputs: names,
+      window(out, ids) {
+        names.forEach((name, n) => {
+          const y = out[name]!.data as Float32Array;
+          mean.fill(0);
+          for (let t = 0; t < ids.length; t++) for (let i = 0; i < H; i++) mean[i]! += Math.abs(y[t * H + i]!);
+          const acc = sumSq[n]!;
+          for (let i = 0; i < H; i++) acc[i]! += (mean[i]! / ids.length) ** 2;
+        });
+      },
+      done() {
+        const scores = new Float64Array(H);
+        for (const acc of sumSq) for (let i = 0; i < H; i++) scores[i]! += Math.sqrt(acc[i]!);
+        return scores;
+      },
+    };
+  });
 }
