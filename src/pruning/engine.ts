@@ -112,7 +112,6 @@ export async function prune(parentDir: string, outDir: string, recipe: Recipe, o
       const sizes = new Map(outputs.map((o) => [o.name, byteSize(o)]));
       const totalBytes = [...sizes.values()].reduce((a, b) => a + b, 0);
       let written = 0;
-      let nonZero = method.countsNonZero ? 0 : undefined;
       const nonZeroByTensor: Record<string, number> | undefined = method.countsNonZero ? {} : undefined;
       const files = await writeTensors(
         tmp,
@@ -122,11 +121,7 @@ export async function prune(parentDir: string, outDir: string, recipe: Recipe, o
           const o = spec as Output;
           if (!o.transform) return ckpt.streamBytes(o.source);
           const bytes = await o.transform(await ckpt.readBytes(o.source));
-          if (nonZero !== undefined && nonZeroByTensor) {
-            const n = countNonZero(bytes, o.dtype);
-            nonZero += n;
-            nonZeroByTensor[o.name] = n;
-          }
+          if (nonZeroByTensor) nonZeroByTensor[o.name] = countNonZero(bytes, o.dtype);
           return bytes;
         },
         {
@@ -138,6 +133,8 @@ export async function prune(parentDir: string, outDir: string, recipe: Recipe, o
           },
         },
       );
+      // The whole's count: the sum over the tensors it rewrote.
+      const nonZero = nonZeroByTensor && Object.values(nonZeroByTensor).reduce((a, n) => a + n, 0);
       report({ stage: 'hashing', progress: 0.96 });
       const parentHashes = await hashing;
       if (standIns) await patchStandIns(tmp, files, standIns, parentHashes);
