@@ -85,6 +85,15 @@ async function bytesOf(services: Services, id: string): Promise<ModelBytes | und
   return (await currentStorageStats(services)).byId.get(id) ?? (await rescan(services)).byId.get(id);
 }
 
+/** Model.ownBytes / Model.sharedBytes: that figure of the model, null before it has files. */
+const modelBytes =
+  (figure: 'ownBytes' | 'sharedBytes') =>
+  async (m: { id: string; artifactId: string | null }, _a: unknown, ctx: { services: Services }): Promise<bigint | null> => {
+    if (!m.artifactId) return null;
+    const found = await bytesOf(ctx.services, m.id);
+    return found ? BigInt(found[figure]) : null;
+  };
+
 export const StorageQuery = extendType({
   type: 'Query',
   definition(t) {
@@ -104,19 +113,11 @@ export const ModelOwnBytes = extendType({
   definition(t) {
     t.bigint('ownBytes', {
       description: 'Bytes in the artifact store only this model uses (see `storageStats`); null before it has files.',
-      resolve: async (m, _a, ctx) => {
-        if (!m.artifactId) return null;
-        const found = await bytesOf(ctx.services, m.id);
-        return found ? BigInt(found.ownBytes) : null;
-      },
+      resolve: modelBytes('ownBytes'),
     });
     t.bigint('sharedBytes', {
       description: 'Bytes of its current files that other models use too (see `storageStats`); null before it has files.',
-      resolve: async (m, _a, ctx) => {
-        if (!m.artifactId) return null;
-        const found = await bytesOf(ctx.services, m.id);
-        return found ? BigInt(found.sharedBytes) : null;
-      },
+      resolve: modelBytes('sharedBytes'),
     });
   },
 });
