@@ -35,3 +35,15 @@ export async function tensorBytes(dir: string): Promise<Map<string, Buffer>> {
     await ckpt.close();
   }
 }
+
+/** Every tensor of a checkpoint as Float32 values, by name. */
+export async function tensorValues(dir: string): Promise<Map<string, Float32Array>> {
+  const ckpt = await CheckpointTensors.open(dir);
+  try {
+    const out = new Map<string, Float32Array>();
+    for (const n of ckpt.names()) out.set(n, await ckpt.readFloat32(n));
+    return out;
+  } finally {
+    await ckpt.close();
+  }
+}

@@ -9,7 +9,6 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { DECODER_FAMILIES, type DecoderFamily } from '../../src/arch/types.js';
 import { calibrationTokens } from '../../src/calibration/tokens.js';
-import { CheckpointTensors } from '../../src/formats/checkpoint/tensors.js';
 import { exportOnnx } from '../../src/onnx/export.js';
 import { LmSession } from '../../src/onnx/session.js';
 import { prune } from '../../src/pruning/engine.js';
@@ -19,7 +18,7 @@ import { parseRecipe } from '../../src/pruning/recipe.js';
 import { buildCheckpoint, sharedDir, sharedModel } from '../fixtures/checkpoints.js';
 import { worstLogitDiff } from '../helpers/graphVsReference.js';
 import { referenceLogits } from '../helpers/reference.js';
-import { rewriteCheckpoint, tensorBytes } from '../helpers/rewrite.js';
+import { rewriteCheckpoint, tensorBytes, tensorValues } from '../helpers/rewrite.js';
 import { tempDir } from '../helpers/tmp.js';
 
 const dir = tempDir('bonsai-attention-');
@@ -34,17 +33,6 @@ async function gqaFixture(name: string, seed = 11, family: DecoderFamily = 'llam
   const out = join(dir, name);
   await buildCheckpoint(family, out, { seed, config: { num_attention_heads: 8, num_key_value_heads: 2, head_dim: headDim } });
   return out;
-}
-
-async function float32(dirName: string): Promise<Map<string, Float32Array>> {
-  const ckpt = await CheckpointTensors.open(dirName);
-  try {
-    const out = new Map<string, Float32Array>();
-    for (const n of ckpt.names()) out.set(n, await ckpt.readFloat32(n));
-    return out;
-  } finally {
-    await ckpt.close();
-  }
 }
 
 function maxDifference(a: Float64Array[], b: Float64Array[]): number {
@@ -171,8 +159,8 @@ describe('attention head pruning: what is written', () => {
       join(dir, `mag-${unit}-${fraction}`),
       parseRecipe({ method: 'attention', unit, pruningFraction: fraction }),
     );
-    const p = await float32(parent);
-    const c = await float32(out.outDir);
+    const p = await tensorValues(parent);
+    const c = await tensorValues(out.outDir);
     const [H, d, Hq, G, r] = [32, 8, 8, 2, 4];
     for (let layer = 0; layer < 4; layer++) {
       const l = `model.layers.${layer}.self_attn.`;
@@ -255,8 +243,8 @@ describe('attention head pruning: what is written', () => {
         }
       }
     }
-    const p = await float32(parent);
-    const c = await float32(out.outDir);
+    const p = await tensorValues(parent);
+    const c = await tensorValues(out.outDir);
     for (let l = 0; l < 4; l++) {
       const scores = F[l]!.map(Math.sqrt);
       const q = [0, 1].flatMap((g) => best(scores.slice(g * r, (g + 1) * r), 2).map((i) => g * r + i));
@@ -337,9 +325,9 @@ describe('attention head pruning: least-squares refit of o_proj', () => {
           for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) G[l]![i * n + j]! += x[t * n + i]! * x[t * n + j]!;
       }
     }
-    const p = await float32(parent);
-    const c = await float32(out.outDir);
-    const sliced = await float32(plain.outDir);
+    const p = await tensorValues(parent);
+    const c = await tensorValues(out.outDir);
+    const sliced = await tensorValues(plain.outDir);
     let applied = 0;
     for (let l = 0; l < 4; l++) {
       const name = `model.layers.${l}.self_attn.o_proj.weight`;

@@ -19,7 +19,7 @@ import { pruneCheckpoint } from '../../src/pruning/pruneCheckpoint.js';
 import { parseRecipe } from '../../src/pruning/recipe.js';
 import { buildCheckpoint, sharedDir, sharedModel } from '../fixtures/checkpoints.js';
 import { worstLogitDiff } from '../helpers/graphVsReference.js';
-import { tensorBytes } from '../helpers/rewrite.js';
+import { tensorBytes, tensorValues } from '../helpers/rewrite.js';
 import { tempDir } from '../helpers/tmp.js';
 
 const dir = tempDir('bonsai-hidden-');
@@ -36,17 +36,6 @@ async function fixture(name: string, family: DecoderFamily = 'llama', config: Re
   const out = join(dir, name);
   await buildCheckpoint(family, out, { seed, config });
   return out;
-}
-
-async function float32(dirName: string): Promise<Map<string, Float32Array>> {
-  const ckpt = await CheckpointTensors.open(dirName);
-  try {
-    const out = new Map<string, Float32Array>();
-    for (const n of ckpt.names()) out.set(n, await ckpt.readFloat32(n));
-    return out;
-  } finally {
-    await ckpt.close();
-  }
 }
 
 async function shapes(dirName: string): Promise<Map<string, number[]>> {
@@ -164,7 +153,7 @@ describe('hidden-channel pruning: what is written', () => {
   ] as const)('magnitude (%s): the kept channels are the top-k of the L2 norm of the weights each owns', async (label, config) => {
     const parent = await fixture(`mag-${label.split(',')[0]}`, 'llama', config);
     const out = await prune(parent, join(dir, `mag-${label.split(',')[0]}-out`), parseRecipe({ method: 'hidden', pruningFraction: 0.25 }));
-    const p = await float32(parent);
+    const p = await tensorValues(parent);
     const ps = await shapes(parent);
     // Σ w² of the channel's column in every tensor reading the stream and its row in every matrix writing it.
     const sq = new Array<number>(H).fill(0);
@@ -175,7 +164,7 @@ describe('hidden-channel pruning: what is written', () => {
         for (let i = 0; i < H; i++) for (let j = 0; j < cols!; j++) sq[i]! += w[i * cols! + j]! ** 2;
     }
     const keep = best(sq.map(Math.sqrt), 24);
-    const c = await float32(out.outDir);
+    const c = await tensorValues(out.outDir);
     expectSlices(p, c, ps, keep);
     // Parameters: the new config by hand = the plan = what the files hold, counted here.
     const V = ps.get('model.embed_tokens.weight')![0]!;
@@ -221,11 +210,11 @@ describe('hidden-channel pruning: what is written', () => {
     }
     const F = Array.from({ length: H }, (_, i) => taps.reduce((a, t) => a + Math.sqrt(perNorm.get(t)![i]!), 0));
     const keep = best(F, 20);
-    expectSlices(await float32(parent), await float32(out.outDir), await shapes(parent), keep);
+    expectSlices(await tensorValues(parent), await tensorValues(out.outDir), await shapes(parent), keep);
     // The check can fail: the weights' criterion keeps other channels here.
     const byWeights = await prune(parent, join(dir, 'activation-vs-magnitude'), parseRecipe({ method: 'hidden', hiddenSize: 20 }));
-    const c = await float32(byWeights.outDir);
-    const e = await float32(out.outDir);
+    const c = await tensorValues(byWeights.outDir);
+    const e = await tensorValues(out.outDir);
     expect(Array.from(c.get('model.norm.weight')!)).not.toEqual(Array.from(e.get('model.norm.weight')!));
   });
 });
