@@ -104,7 +104,8 @@ function plannedParameters(config: Raw, raw: Raw): number | null {
   }
 }
 
-async function ppl(dir: string, tmp: string, limit: number | undefined): Promise<number> {
+/** Perplexity on kjv-val.txt (its first `limit` tokens when given) through the exported graph: bench:recovery's quality rows too. */
+export async function ppl(dir: string, tmp: string, limit?: number): Promise<number> {
   const { modelPath } = await exportOnnx(dir, join(tmp, 'onnx'));
   const session = await LmSession.open(modelPath, { threads });
   try {

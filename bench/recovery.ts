@@ -14,21 +14,15 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { perplexity } from '../src/eval/perplexity.js';
-import { loadTokenizer } from '../src/eval/tokenizer.js';
-import { readCheckpointFolder } from '../src/formats/checkpoint/folder.js';
-import { exportOnnx } from '../src/onnx/export.js';
-import { LmSession } from '../src/onnx/session.js';
 import { resolveRecipe } from '../src/pruning/calibrate.js';
 import { prune } from '../src/pruning/engine.js';
 import { needsCalibration, parseRecipe } from '../src/pruning/recipe.js';
 import { buildCheckpoint, sharedDir, sharedModel } from '../test/fixtures/checkpoints.js';
 import { generatedLlama110m } from '../test/fixtures/configs.js';
-import { paretoTable } from './pareto.js';
+import { paretoTable, ppl } from './pareto.js';
 
 const threads = availableParallelism();
 const calibration = join(sharedDir, 'data', 'kjv-train.txt');
-const validation = join(sharedDir, 'data', 'kjv-val.txt');
 
 async function pruned(parent: string, out: string, raw: Record<string, unknown>, tmp: string) {
   const calibrated =
@@ -45,21 +39,6 @@ async function pruned(parent: string, out: string, raw: Record<string, unknown>,
   });
   // The held-out check (src/pruning/heldOut.ts): how many layers (spans) kept the recovery.
   return reconstruction ? `${reconstruction.layers.filter((l) => l.applied).length} of ${reconstruction.layers.length}` : '—';
-}
-
-async function ppl(dir: string, tmp: string): Promise<number> {
-  const { modelPath } = await exportOnnx(dir, join(tmp, 'onnx'));
-  const session = await LmSession.open(modelPath, { threads });
-  try {
-    const [r] = await perplexity(
-      { session, tokenizer: loadTokenizer(dir, (await readCheckpointFolder(dir)).config), maxPositions: 2048 },
-      { data: validation },
-    );
-    return r!.value;
-  } finally {
-    await session.release();
-    rmSync(join(tmp, 'onnx'), { recursive: true, force: true });
-  }
 }
 
 /** Child process: one method on one model; prints { seconds, maxRssBytes }. */
