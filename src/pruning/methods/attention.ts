@@ -14,8 +14,9 @@ import { layerPrefix } from '../../arch/tensors.js';
 import type { ArchConfig, Family } from '../../arch/types.js';
 import { headActivations } from '../../calibration/headActivations.js';
 import { BadInputError } from '../../errors.js';
-import { DTYPE_BYTES, type Dtype, fromFloat32, toFloat32 } from '../../formats/safetensors/dtypes.js';
+import { DTYPE_BYTES, fromFloat32, toFloat32 } from '../../formats/safetensors/dtypes.js';
 import { type AttentionRecipe, dampeningOf, samplesOf } from '../../recipes/schema.js';
+import { columnBlockSq, rowBlockSq } from '../blockSquares.js';
 import { decide, type HeldOutDecision, readGram, refitReport } from '../heldOut.js';
 import { downProjGrams } from '../reconstruct.js';
 import { heldOutErrors, refitDownProj } from '../refit.js';
@@ -95,23 +96,6 @@ export function keptHeads(arch: ArchConfig, r: AttentionRecipe): { keptGroups: n
       `removes no query head: ${r.pruningFraction} × ${perGroup} heads per group rounds down to 0 (at least ${(1 / perGroup).toFixed(4)} removes one)`,
     );
   return { keptGroups: G, keptPerGroup: kept };
-}
-
-/** Σ of squares of each block of `size` consecutive rows of a raw [rows, cols] matrix. */
-function rowBlockSq(bytes: Uint8Array, dtype: Dtype, cols: number, size: number): Float64Array {
-  const w = toFloat32(bytes, dtype);
-  const blocks = w.length / cols / size;
-  const out = new Float64Array(blocks);
-  for (let i = 0; i < w.length; i++) out[Math.floor(i / cols / size)]! += w[i]! * w[i]!;
-  return out;
-}
-
-/** Σ of squares of each block of `size` consecutive columns of a raw [rows, cols] matrix. */
-function columnBlockSq(bytes: Uint8Array, dtype: Dtype, cols: number, size: number): Float64Array {
-  const w = toFloat32(bytes, dtype);
-  const out = new Float64Array(cols / size);
-  for (let i = 0; i < w.length; i++) out[Math.floor((i % cols) / size)]! += w[i]! * w[i]!;
-  return out;
 }
 
 /** Rows (or bias entries) of the heads `heads`, each `d` rows. */

@@ -18,8 +18,9 @@ import { embeddingName, finalNormName } from '../../arch/tensors.js';
 import type { Family } from '../../arch/types.js';
 import { hiddenActivations } from '../../calibration/hiddenActivations.js';
 import { BadInputError } from '../../errors.js';
-import { DTYPE_BYTES, type Dtype, toFloat32 } from '../../formats/safetensors/dtypes.js';
+import { DTYPE_BYTES } from '../../formats/safetensors/dtypes.js';
 import { type HiddenRecipe, samplesOf } from '../../recipes/schema.js';
+import { columnBlockSq, rowBlockSq } from '../blockSquares.js';
 import { topK } from '../scores.js';
 import { takeColumns, takeRows } from '../slice.js';
 import { READS_HEAD_DIM } from './attention.js';
@@ -49,18 +50,6 @@ export function keptChannels(H: number, r: HiddenRecipe): number {
   if (p > 0 && removed === 0)
     throw new BadInputError('recipe.pruningFraction', `removes no channel: ${p} × ${H} channels rounds down to 0 (1/${H} removes one)`);
   return H - removed;
-}
-
-/** Σ of squares of each column of a raw [rows, cols] matrix, added into `out`. */
-function addColumnSq(out: Float64Array, bytes: Uint8Array, dtype: Dtype, cols: number): void {
-  const w = toFloat32(bytes, dtype);
-  for (let i = 0; i < w.length; i++) out[i % cols]! += w[i]! * w[i]!;
-}
-
-/** Σ of squares of each row of a raw [rows, cols] matrix, added into `out`. */
-function addRowSq(out: Float64Array, bytes: Uint8Array, dtype: Dtype, cols: number): void {
-  const w = toFloat32(bytes, dtype);
-  for (let i = 0; i < w.length; i++) out[Math.floor(i / cols)]! += w[i]! * w[i]!;
 }
 
 /** Per layer, the tensors with hidden as their input (columns) and as their output (rows, bias entries). */
@@ -120,9 +109,9 @@ export const hidden: PruningMethod<'hidden', HiddenPlan> = {
         ctx.signal?.throwIfAborted();
         const rest = layerRe.exec(t.name)?.[2];
         if (t.name === embedding || t.name === lmHead || (rest !== undefined && READS.test(rest)))
-          addColumnSq(sq, await ckpt.readBytes(t.name), t.dtype, H);
+          columnBlockSq(await ckpt.readBytes(t.name), t.dtype, H, 1, sq);
         else if (rest !== undefined && /^(self_attn\.o_proj|mlp\.down_proj)\.weight$/.test(rest))
-          addRowSq(sq, await ckpt.readBytes(t.name), t.dtype, t.shape[1]!);
+          rowBlockSq(await ckpt.readBytes(t.name), t.dtype, t.shape[1]!, 1, sq);
       }
       scores = sq.map(Math.sqrt);
     }
