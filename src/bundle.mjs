@@ -16,36 +16,44 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const CACHE = join(ROOT, 'node_modules', '.cache', 'bonsai');
 /** Changes when the way bundles are built changes, so older builds are not reused. */
-const FORMAT = 2;
+const FORMAT = 3;
 
 /**
  * Each module keeps its own `import.meta.url` (its source file's URL) inside the bundle: the code
  * finds files beside itself (`../package.json`, a worker thread's bootstrap, the web folder), and
- * one bundle in another folder would move every such path.
- * @type {import('esbuild').Plugin}
+ * one bundle in another folder would move every such path. `loaded` gets each source's bytes as
+ * the build read them, which is what the build is keyed by.
+ * @param {Map<string, Buffer>} loaded
+ * @returns {import('esbuild').Plugin}
  */
-const ownUrl = {
+const ownUrl = (loaded) => ({
   name: 'own-import-meta-url',
   setup(b) {
     // Our .mjs files too: this one is inlined wherever the code it serves is (tokenizerCheck.ts).
     b.onLoad({ filter: /\.(ts|mjs)$/ }, async (args) => {
-      const source = await readFile(args.path, 'utf8');
+      const bytes = await readFile(args.path);
+      loaded.set(args.path, bytes);
+      const source = bytes.toString('utf8');
       // A pattern, not the plain words: in a string this file's own bundling would replace them too,
       // and a bundle of this file (inlined into the CLI's) would then look for its source's URL.
       const contents = source.replace(/\bimport\.meta\.url\b/g, JSON.stringify(pathToFileURL(args.path).href));
       return { contents, loader: args.path.endsWith('.ts') ? 'ts' : 'js' };
     });
   },
-};
+});
 
 /**
- * sha256 over the project folder, esbuild's version and each input's path and bytes.
+ * sha256 over the project folder, esbuild's version and each input's path and bytes: the bytes a
+ * build read when given (`loaded`, by absolute path), else the file's bytes now. A source edited
+ * while a build ran then keys that build by what it was built from, and the next start, reading the
+ * edited file, finds no build under its key and makes one.
  * @param {readonly string[]} inputs paths relative to the project folder
  * @param {string} esbuildVersion
+ * @param {ReadonlyMap<string, Buffer>} [loaded]
  */
-async function keyOf(inputs, esbuildVersion) {
+async function keyOf(inputs, esbuildVersion, loaded) {
   const h = createHash('sha256').update(`${ROOT}\0${esbuildVersion}\0${FORMAT}\0`);
-  for (const f of [...inputs].sort()) h.update(`${f}\0`).update(await readFile(join(ROOT, f)));
+  for (const f of [...inputs].sort()) h.update(`${f}\0`).update(loaded?.get(join(ROOT, f)) ?? (await readFile(join(ROOT, f))));
   return h.digest('hex').slice(0, 16);
 }
 
@@ -77,9 +85,10 @@ async function removeOld(name, key) {
  * reached (the CLI's commands).
  * @param {string} entry
  * @param {string} name
+ * @param {{ onBuilt?: () => Promise<void> }} [hooks] `onBuilt` runs between the build and its keying (a test edits a source there)
  * @returns {Promise<string>}
  */
-export async function bundledEntry(entry, name) {
+export async function bundledEntry(entry, name, hooks) {
   // Through tsx instead: stack traces with TypeScript's lines, and the cost of a bundle measured.
   if (process.env.BONSAI_BUNDLE === '0') throw new Error('BONSAI_BUNDLE=0: TypeScript through tsx');
   const esbuild = await import('esbuild');
@@ -96,6 +105,8 @@ export async function bundledEntry(entry, name) {
   }
   await mkdir(CACHE, { recursive: true });
   const tmp = join(CACHE, `.${name}.${process.pid}.${Date.now()}.tmp`);
+  /** @type {Map<string, Buffer>} */
+  const loaded = new Map();
   try {
     const result = await esbuild.build({
       entryPoints: [join(ROOT, entry)],
@@ -110,10 +121,11 @@ export async function bundledEntry(entry, name) {
       packages: 'external',
       metafile: true,
       logLevel: 'silent',
-      plugins: [ownUrl],
+      plugins: [ownUrl(loaded)],
     });
     const inputs = Object.keys(result.metafile.inputs);
-    const key = await keyOf(inputs, esbuild.version);
+    await hooks?.onBuilt?.();
+    const key = await keyOf(inputs, esbuild.version, loaded);
     // A whole folder appears at once (rename); if another process got there first, its build is the same.
     await rename(tmp, join(CACHE, `${name}-${key}`)).catch(async (err) => {
       if (!(await exists(file(key)))) throw err;

@@ -55,6 +55,22 @@ describe('bundles of our TypeScript', () => {
     for (const f of [first, second]) rmSync(join(f, '..'), { recursive: true, force: true });
   });
 
+  it('a source edited while a build runs is not served from that build: the next start rebuilds and runs the edit', async () => {
+    mkdirSync(scratch, { recursive: true });
+    const entry = join(scratch, 'race.ts');
+    writeFileSync(entry, 'console.log(1);\n');
+    const relative = entry.slice(repoRoot.length).replace(/^\//, '');
+    const name = `test-race-${process.pid}`;
+    // The build read `console.log(1)`; the file says 2 by the time the build is keyed.
+    const first = await bundledEntry(relative, name, { onBuilt: async () => writeFileSync(entry, 'console.log(2);\n') });
+    expect((await run(process.execPath, [first])).stdout.trim()).toBe('1');
+    const second = await bundledEntry(relative, name);
+    expect(second).not.toBe(first);
+    expect((await run(process.execPath, [second])).stdout.trim()).toBe('2');
+    rmSync(join(cache, `${name}.inputs.json`), { force: true });
+    for (const f of [first, second]) rmSync(join(f, '..'), { recursive: true, force: true });
+  });
+
   it('a bundle built from inside a bundle (the CLI starting a job) is in the same cache and keeps each module’s import.meta.url', async () => {
     mkdirSync(scratch, { recursive: true });
     const inner = join(scratch, 'inner.ts');
