@@ -4,7 +4,6 @@
 // none, and identical output lands on identical blobs.
 import { join } from 'node:path';
 import { readCheckpointFolder } from '../src/formats/checkpoint/folder.js';
-import { CheckpointTensors } from '../src/formats/checkpoint/tensors.js';
 import { pruneCheckpoint } from '../src/pruning/pruneCheckpoint.js';
 import { mapDataFilesAsync, withDataFilesOf } from '../src/recipes/dataFiles.js';
 import { DataStaging } from '../src/registry/dataStaging.js';
@@ -38,6 +37,9 @@ export const pruneTask = defineTask('PRUNE', prunePayload, async (payload, ctx) 
   // Every field the schema marks as a data file is staged (src/recipes/dataFiles.ts), so a new
   // data field cannot skip the roots check.
   const data = new DataStaging(deps.modelRoots, join(ctx.tmp, 'data'));
+  // The child's safetensors files are written straight as the store's pieces, so storing them is
+  // renames (src/storage/piecesWriter.ts); a store that keeps files whole gets files.
+  const writers = store.piecesWriters(join(ctx.tmp, 'pieces'));
   const staged = await mapDataFilesAsync(payload.recipe, (name, field) => data.stage(name, field));
   const result = await data.naming(() =>
     pruneCheckpoint(parentDir, outDir, staged, {
@@ -57,17 +59,17 @@ export const pruneTask = defineTask('PRUNE', prunePayload, async (payload, ctx) 
       },
       parentHashes,
       signal,
+      tensorWriter: writers?.create,
       onProgress: (p) => reporter.update(p.stage, 0.32 + p.progress * 0.58),
     }),
   );
   reporter.note(`pruned: ${result.plan.parameters.before.total} → ${result.parameters} parameters`);
 
   reporter.update('storing', 0.9);
-  const tensors = await CheckpointTensors.open(outDir);
-  const byteSize = tensors.bytesOnDisk();
-  await tensors.close();
   const config = (await readCheckpointFolder(outDir)).config;
-  const ingest = await store.adoptFolder(outDir, signal);
+  const ingest = await store.adoptFolder(outDir, signal, writers?.files);
+  // The weights' bytes (what CheckpointTensors.bytesOnDisk counts): the safetensors files.
+  const byteSize = ingest.files.filter((f) => f.path.endsWith('.safetensors')).reduce((a, f) => a + f.size, 0);
   try {
     // Each rewritten tensor's count, tied to the stored piece it was counted on (the Tensors tab's non-zero share).
     const perTensor = result.nonZeroByTensor ? await nonZeroRecord(store, ingest.files, result.nonZeroByTensor) : undefined;

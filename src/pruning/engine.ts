@@ -13,7 +13,7 @@ import { readCheckpointFolder } from '../formats/checkpoint/folder.js';
 import { CheckpointTensors } from '../formats/checkpoint/tensors.js';
 import { writeTensors } from '../formats/checkpoint/writeTensors.js';
 import type { TensorInfo } from '../formats/safetensors/header.js';
-import { byteSize, type TensorData } from '../formats/safetensors/writer.js';
+import { byteSize, type TensorData, type TensorFileFactory } from '../formats/safetensors/writer.js';
 import type { Recipe } from '../recipes/schema.js';
 import { sha256File } from '../sha256.js';
 import { version } from '../version.js';
@@ -38,6 +38,12 @@ export interface PruneOptions extends Calibrated {
   prepared?: unknown;
   /** The plan of exactly this recipe on this parent, when already made (pruneCheckpoint plans once); made otherwise. */
   plan?: Plan;
+  /**
+   * Where the safetensors files go: files in the output folder (the default), or elsewhere (a
+   * store's pieces, src/storage/piecesWriter.ts, so that storing the result is renames). Such a
+   * writer takes each header once: the parent's hashes are awaited before writing, not patched in.
+   */
+  tensorWriter?: TensorFileFactory;
 }
 
 export interface PruneResult {
@@ -101,13 +107,15 @@ export async function prune(parentDir: string, outDir: string, recipe: Recipe, o
       };
       const planned = await method.outputs(ctx, plan);
       const outputs = planned.tensors;
-      // The header carries the parent's hashes, but writing need not wait for them: stand-ins of
-      // the same length go in first and are patched in place once the hashes are known.
-      const standIns = options.parentHashes ? undefined : hashStandIns(parentFiles);
+      // The header carries the parent's hashes, but writing files need not wait for them: stand-ins
+      // of the same length go in first and are patched in place once the hashes are known. Another
+      // writer (a store's pieces) cannot go back: it waits.
+      const known = options.parentHashes ?? (options.tensorWriter ? await hashing : undefined);
+      const standIns = known ? undefined : hashStandIns(parentFiles);
       const recorded = recordedRecipe(recipe);
       const metadata = {
         format: 'pt',
-        bonsai_recipe: canonicalJson({ method: recipe.method, recipe: recorded, parent_files: options.parentHashes ?? standIns }),
+        bonsai_recipe: canonicalJson({ method: recipe.method, recipe: recorded, parent_files: known ?? standIns }),
       };
       const sizes = new Map(outputs.map((o) => [o.name, byteSize(o)]));
       const totalBytes = [...sizes.values()].reduce((a, b) => a + b, 0);
@@ -131,6 +139,7 @@ export async function prune(parentDir: string, outDir: string, recipe: Recipe, o
             written += sizes.get(name)!;
             report({ stage: 'writing', progress: 0.1 + (0.85 * written) / totalBytes, detail: name });
           },
+          create: options.tensorWriter,
         },
       );
       // The whole's count: the sum over the tensors it rewrote.

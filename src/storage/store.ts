@@ -17,7 +17,8 @@ import { FolderObjects } from './folderObjects.js';
 import { type Pieces, safetensorsPieces, safetensorsPiecesOf } from './layout.js';
 import { decodeManifest, encodeManifest, type Manifest } from './manifest.js';
 import type { ByteRange, ObjectInfo, ObjectStore } from './objects.js';
-import { writePieces } from './writePieces.js';
+import { piecesWriters, type StagedFile } from './piecesWriter.js';
+import { type WrittenPieces, writePieces } from './writePieces.js';
 
 /** The artifact store's disk is full: a server-side condition the client cannot fix by retrying. */
 export class StorageFullError extends BonsaiError {
@@ -208,16 +209,33 @@ export class ArtifactStore {
   }
 
   /**
-   * Moves the files of a folder this process wrote (a pruning result under `tempDir`) into the
-   * store: hashed, then renamed (a folder store) or uploaded.
+   * Writers of safetensors files straight as this store's pieces (piecesWriter.ts), staged under
+   * `staging` (a folder of the caller's under tempDir), for the prune engine; null for a store
+   * that keeps files whole. adoptFolder then stores what they wrote by renames.
    */
-  async adoptFolder(dir: string, signal?: AbortSignal): Promise<IngestResult> {
-    const names = await listFiles(dir);
+  piecesWriters(staging: string): ReturnType<typeof piecesWriters> | null {
+    return this.wholeFiles ? null : piecesWriters(this.objects, pieceKey, staging);
+  }
+
+  /**
+   * Moves the files of a folder this process wrote (a pruning result under `tempDir`) into the
+   * store: hashed, then renamed (a folder store) or uploaded. `staged`: files written as pieces
+   * already (piecesWriters), which are not in `dir`: their pieces are put and their manifests written.
+   */
+  async adoptFolder(dir: string, signal?: AbortSignal, staged?: ReadonlyMap<string, StagedFile>): Promise<IngestResult> {
+    const names = [...(await listFiles(dir)), ...(staged?.keys() ?? [])].sort();
     const stored: StoredFile[] = [];
     const created: string[] = [];
     try {
       for (const name of names) {
         signal?.throwIfAborted();
+        const pieced = staged?.get(name);
+        if (pieced) {
+          const r = await this.storeStaged(pieced, signal);
+          if (r.created) created.push(r.sha256);
+          stored.push({ path: name, sha256: r.sha256, size: r.size });
+          continue;
+        }
         const file = join(dir, name);
         const ranges = this.wholeFiles ? null : await safetensorsPieces(file);
         if (ranges) {
@@ -512,25 +530,44 @@ export class ArtifactStore {
   private async storeInPieces(handle: FileHandle, ranges: Pieces, path: string, signal?: AbortSignal): Promise<StoredInPieces> {
     const staging = await this.tempDir('pieces');
     try {
-      const r = await writePieces(this.objects, handle, ranges, pieceKey, { staging, path, signal });
-      const out = { sha256: r.sha256, size: r.size };
-      try {
-        if (await this.hasBlob(r.sha256)) {
-          // Stored already (whole, from before pieces): what this call put goes once nothing names it.
-          if (r.written.length) await this.removeUnreferencedPieces(new Set(r.written));
-          return { ...out, created: false };
-        }
-        const manifest: Manifest = { size: r.size, pieces: r.pieces.map((p) => ({ sha256: p.sha256, size: p.end - p.begin })) };
-        await this.objects.putStream(manifestKey(r.sha256), encodeManifest(manifest), signal);
-        this.manifests.set(r.sha256, manifest);
-      } catch (err) {
-        await this.objects.remove(r.written.map(pieceKey)).catch(() => {});
-        throw err;
-      }
-      return { ...out, created: true };
+      return await this.commitPieces(await writePieces(this.objects, handle, ranges, pieceKey, { staging, path, signal }), signal);
     } finally {
       await rm(staging, { recursive: true, force: true });
     }
+  }
+
+  /** A file written as pieces (piecesWriters): its new pieces put (renames on a folder store), then its manifest. */
+  private async storeStaged(file: StagedFile, signal?: AbortSignal): Promise<StoredInPieces> {
+    const written: string[] = [];
+    try {
+      await file.stager.putStaged(written, signal);
+    } catch (err) {
+      await this.objects.remove(written.map(pieceKey)).catch(() => {});
+      throw err;
+    }
+    return this.commitPieces({ sha256: file.sha256, size: file.size, pieces: file.stager.pieces, written }, signal);
+  }
+
+  /**
+   * The manifest of a file whose pieces are all stored: never written before them (crash safety).
+   * `created` is false when the file was stored already.
+   */
+  private async commitPieces(r: WrittenPieces, signal?: AbortSignal): Promise<StoredInPieces> {
+    const out = { sha256: r.sha256, size: r.size };
+    try {
+      if (await this.hasBlob(r.sha256)) {
+        // Stored already (whole, from before pieces): what this call put goes once nothing names it.
+        if (r.written.length) await this.removeUnreferencedPieces(new Set(r.written));
+        return { ...out, created: false };
+      }
+      const manifest: Manifest = { size: r.size, pieces: r.pieces };
+      await this.objects.putStream(manifestKey(r.sha256), encodeManifest(manifest), signal);
+      this.manifests.set(r.sha256, manifest);
+    } catch (err) {
+      await this.objects.remove(r.written.map(pieceKey)).catch(() => {});
+      throw err;
+    }
+    return { ...out, created: true };
   }
 }
 

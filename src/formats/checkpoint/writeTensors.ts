@@ -3,7 +3,7 @@
 // transformers' `save_pretrained(max_shard_size=…)` does.
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { byteSize, SafetensorsWriter, type TensorData, type TensorSpec } from '../safetensors/writer.js';
+import { byteSize, SafetensorsWriter, type TensorData, type TensorFileFactory, type TensorSpec } from '../safetensors/writer.js';
 import { INDEX_FILE, SINGLE_FILE } from './tensors.js';
 
 export interface WriteTensorsOptions {
@@ -11,6 +11,8 @@ export interface WriteTensorsOptions {
   metadata?: Record<string, string>;
   /** Called after each tensor, for progress reporting. */
   onTensor?: (done: number, total: number, name: string) => void;
+  /** Where each safetensors file goes: a file in `dir` (the default), or elsewhere (a store's pieces). */
+  create?: TensorFileFactory;
 }
 
 export function planShards(specs: readonly TensorSpec[], maxShardBytes = Number.POSITIVE_INFINITY): TensorSpec[][] {
@@ -44,7 +46,7 @@ export async function writeTensors(
     n === 1 ? [SINGLE_FILE] : shards.map((_, i) => `model-${String(i + 1).padStart(5, '0')}-of-${String(n).padStart(5, '0')}.safetensors`);
   let done = 0;
   for (const [i, shard] of shards.entries()) {
-    const writer = await SafetensorsWriter.create(join(dir, names[i]!), shard, options.metadata);
+    const writer = await (options.create ?? SafetensorsWriter.create)(join(dir, names[i]!), shard, options.metadata);
     try {
       for (const spec of shard) {
         await writer.write(spec.name, await source(spec));

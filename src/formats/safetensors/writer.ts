@@ -34,7 +34,41 @@ export function encodeHeader(specs: readonly TensorSpec[], metadata?: Record<str
 
 export type TensorData = Uint8Array | AsyncIterable<Uint8Array> | Iterable<Uint8Array>;
 
-export class SafetensorsWriter {
+/** Where a safetensors file's tensors go, one at a time in the header's order: a file, or a store's pieces. */
+export interface TensorFileWriter {
+  /** Writes the next tensor; its name must be the next in the header's order. */
+  write(name: string, data: TensorData): Promise<void>;
+  finish(): Promise<void>;
+  /** Gives up on the file (a caller that is abandoning it). */
+  abort(): Promise<void>;
+}
+
+/** Makes the writer of the file `path` with these tensors, in this order, and this metadata. */
+export type TensorFileFactory = (
+  path: string,
+  specs: readonly TensorSpec[],
+  metadata?: Record<string, string>,
+) => Promise<TensorFileWriter>;
+
+/** The spec the next write must name, or the error a writer of `path` throws for `name` out of order. */
+export function nextSpec(path: string, specs: readonly TensorSpec[], next: number, name: string): TensorSpec {
+  const spec = specs[next];
+  if (!spec || spec.name !== name) {
+    throw new SafetensorsError(path, `written out of order (expected ${spec?.name ?? 'no more tensors'})`, name);
+  }
+  return spec;
+}
+
+/** Refuses a tensor name given twice, before anything is written. */
+export function checkUniqueNames(path: string, specs: readonly TensorSpec[]): void {
+  const names = new Set<string>();
+  for (const s of specs) {
+    if (names.has(s.name)) throw new SafetensorsError(path, 'duplicate tensor name', s.name);
+    names.add(s.name);
+  }
+}
+
+export class SafetensorsWriter implements TensorFileWriter {
   private next = 0;
 
   private constructor(
@@ -44,11 +78,7 @@ export class SafetensorsWriter {
   ) {}
 
   static async create(path: string, specs: readonly TensorSpec[], metadata?: Record<string, string>): Promise<SafetensorsWriter> {
-    const names = new Set<string>();
-    for (const s of specs) {
-      if (names.has(s.name)) throw new SafetensorsError(path, 'duplicate tensor name', s.name);
-      names.add(s.name);
-    }
+    checkUniqueNames(path, specs);
     const handle = await open(path, 'wx');
     try {
       await handle.write(encodeHeader(specs, metadata));
@@ -61,10 +91,7 @@ export class SafetensorsWriter {
 
   /** Writes the next tensor; its name must be the next in the header's order. */
   async write(name: string, data: TensorData): Promise<void> {
-    const spec = this.specs[this.next];
-    if (!spec || spec.name !== name) {
-      throw new SafetensorsError(this.path, `written out of order (expected ${spec?.name ?? 'no more tensors'})`, name);
-    }
+    const spec = nextSpec(this.path, this.specs, this.next, name);
     const expected = byteSize(spec);
     let written = 0;
     const chunks = data instanceof Uint8Array ? [data] : data;
