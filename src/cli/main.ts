@@ -4,7 +4,7 @@ import { Command, InvalidArgumentError } from 'commander';
 // `bonsai inspect` does not pay for the server's imports.
 import { HARDWARE_LIMITS } from '../cards/limits.js';
 import { BonsaiError } from '../errors.js';
-import { RECIPE_METHODS } from '../recipes/fields.js';
+import { decimalNumber, RECIPE_METHODS } from '../recipes/fields.js';
 import { EVAL_CONTEXT_LENGTH } from '../registry/payloads.js';
 import { version } from '../version.js';
 import { addRecipeOptions, type RecipeFlags } from './recipeOptions.js';
@@ -17,7 +17,7 @@ const program = new Command('bonsai')
 /** An integer flag within [lo, hi], named in the error as the API names its field. */
 export function boundedInt(name: string, [lo, hi]: readonly [number, number]) {
   return (value: string): number => {
-    const n = Number(value);
+    const n = decimalNumber(value) ?? Number.NaN;
     if (!Number.isInteger(n) || n < lo || n > hi)
       throw new InvalidArgumentError(`${name} must be an integer from ${lo.toLocaleString('en-US')} to ${hi.toLocaleString('en-US')}`);
     return n;
@@ -26,7 +26,7 @@ export function boundedInt(name: string, [lo, hi]: readonly [number, number]) {
 
 export function positiveInt(name: string) {
   return (value: string): number => {
-    const n = Number(value);
+    const n = decimalNumber(value) ?? Number.NaN;
     if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError(`${name} must be a positive integer`);
     return n;
   };

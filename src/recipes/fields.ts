@@ -84,6 +84,20 @@ export class RecipeValueError extends Error {
   }
 }
 
+/** Plain decimal notation (`40`, `-1.5`, `.5`, `1e-3`), as a form or a flag types a number. */
+const DECIMAL = /^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i;
+
+/**
+ * The number a flag or form value spells in decimal, or null: JavaScript's Number() also reads
+ * `0x10` as 16, `0b11` as 3 and `Infinity`, which nobody means by a size or a fraction.
+ */
+export function decimalNumber(text: string): number | null {
+  const t = text.trim();
+  if (!DECIMAL.test(t)) return null;
+  const n = Number(t);
+  return Number.isFinite(n) ? n : null;
+}
+
 /**
  * A recipe object from flag or form values as typed (strings; repeated flags as lists), for the
  * CLI and the catalog's spawn form alike. A number that does not parse is refused here, naming
@@ -98,8 +112,8 @@ export function recipeFromFlagValues(method: string, values: Record<string, stri
     const f = fields.get(name);
     const one = Array.isArray(v) ? v.at(-1)! : v;
     const num = (x: string) => {
-      const n = Number(x);
-      if (x.trim() === '' || !Number.isFinite(n)) throw new RecipeValueError(name, x, 'must be a number');
+      const n = decimalNumber(x);
+      if (n === null) throw new RecipeValueError(name, x, 'must be a decimal number');
       return n;
     };
     if (!f) raw[name] = v;

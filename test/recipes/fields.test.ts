@@ -30,11 +30,24 @@ describe('src/recipes', () => {
       }
       return 'accepted';
     };
-    expect(refused('mlp-width', { pruningFraction: 'forty' })).toEqual(['pruningFraction', 'forty', 'must be a number']);
-    expect(refused('mlp-width', { pruningFraction: '' })).toEqual(['pruningFraction', '', 'must be a number']);
-    expect(refused('depth', { layers: '1,x' })).toEqual(['layers', 'x', 'must be a number']);
-    expect(refused('mlp-width', { roundTo: '6four' })).toEqual(['roundTo', '6four', 'must be a number']);
+    expect(refused('mlp-width', { pruningFraction: 'forty' })).toEqual(['pruningFraction', 'forty', 'must be a decimal number']);
+    expect(refused('mlp-width', { pruningFraction: '' })).toEqual(['pruningFraction', '', 'must be a decimal number']);
+    expect(refused('depth', { layers: '1,x' })).toEqual(['layers', 'x', 'must be a decimal number']);
+    expect(refused('mlp-width', { roundTo: '6four' })).toEqual(['roundTo', '6four', 'must be a decimal number']);
     expect(recipeFromFlagValues('depth', { layers: '1, 3' })).toEqual({ method: 'depth', layers: [1, 3] });
+    // Number() reads these; nobody means 16 by 0x10 or a size by Infinity.
+    for (const v of ['0x10', '0b11', '0o7', 'Infinity', '1_000', '1e', '.', '+'])
+      expect(refused('hidden', { hiddenSize: v }), v).toEqual(['hiddenSize', v, 'must be a decimal number']);
+    for (const [v, n] of [
+      ['16', 16],
+      [' 16 ', 16],
+      ['-1.5', -1.5],
+      ['.5', 0.5],
+      ['5.', 5],
+      ['1e-3', 0.001],
+      ['2E2', 200],
+    ] as const)
+      expect(recipeFromFlagValues('hidden', { hiddenSize: v }).hiddenSize, v).toBe(n);
   });
 
   it('data files are found by the schema mark, in every field that has it', () => {

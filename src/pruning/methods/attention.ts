@@ -22,6 +22,7 @@ import { downProjGrams } from '../reconstruct.js';
 import { heldOutErrors, refitDownProj } from '../refit.js';
 import { topK } from '../scores.js';
 import { takeColumns, takeRows } from '../slice.js';
+import { percentLabel } from './percent.js';
 import { ONE_SHOT, type Output, type PruningMethod } from './types.js';
 
 export interface AttentionPlan {
@@ -275,7 +276,7 @@ export const attention: PruningMethod<'attention', AttentionPlan> = {
   childNameSuffix(recipe) {
     const size =
       recipe.pruningFraction !== undefined
-        ? `${recipe.unit === 'query-group' ? 'groups' : 'qheads'}${Math.round(recipe.pruningFraction * 100)}`
+        ? `${recipe.unit === 'query-group' ? 'groups' : 'qheads'}${percentLabel(recipe.pruningFraction)}`
         : recipe.numAttentionHeads !== undefined
           ? `heads${recipe.numAttentionHeads}`
           : `kv${recipe.numKeyValueHeads}`;

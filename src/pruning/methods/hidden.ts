@@ -24,6 +24,7 @@ import { columnBlockSq, rowBlockSq } from '../blockSquares.js';
 import { topK } from '../scores.js';
 import { takeColumns, takeRows } from '../slice.js';
 import { READS_HEAD_DIM } from './attention.js';
+import { percentLabel } from './percent.js';
 import { ONE_SHOT, type Output, type PruningMethod } from './types.js';
 
 export interface HiddenPlan {
@@ -145,8 +146,7 @@ export const hidden: PruningMethod<'hidden', HiddenPlan> = {
   result: (plan) => ({ hidden_channels_kept: plan.keptChannels, hidden_channels_removed: plan.hiddenBefore - plan.keptChannels }),
 
   childNameSuffix(recipe) {
-    const size =
-      recipe.pruningFraction !== undefined ? `hidden${Math.round(recipe.pruningFraction * 100)}` : `hidden-size${recipe.hiddenSize}`;
+    const size = recipe.pruningFraction !== undefined ? `hidden${percentLabel(recipe.pruningFraction)}` : `hidden-size${recipe.hiddenSize}`;
     return `${size}-${recipe.criterion}`;
   },
 

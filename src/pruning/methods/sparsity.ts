@@ -25,6 +25,7 @@ import { layerOutlierRatios, owlSparsities } from '../owl.js';
 import { sparseGptWeights } from '../sparsegptWeights.js';
 import { magnitudeKeys, sparsifyMatrix, sparsifyNM, sparsifyWanda, ThresholdFinder, wandaPattern, zeroBelow } from '../sparsity.js';
 import { wandaInputNorms } from '../wandaNorms.js';
+import { percentLabel } from './percent.js';
 import { type CalibrationContext, ONE_SHOT, type Output, type PruningMethod } from './types.js';
 
 export interface SparsityPlan {
@@ -199,8 +200,8 @@ export const sparsity: PruningMethod<'sparsity', SparsityPlan> = {
   }),
 
   childNameSuffix(recipe) {
-    const pct = (x: number) => String(Math.round(x * 100));
-    const suffix = recipe.pattern === 'unstructured' ? `sparse${pct(recipe.sparsity ?? 0)}` : `sparse-${recipe.pattern.replace(':', 'of')}`;
+    const suffix =
+      recipe.pattern === 'unstructured' ? `sparse${percentLabel(recipe.sparsity ?? 0)}` : `sparse-${recipe.pattern.replace(':', 'of')}`;
     const named = recipe.criterion !== 'magnitude' ? `${suffix}-${recipe.criterion}` : suffix;
     return allocationOf(recipe) === 'owl' ? `${named}-owl` : named;
   },

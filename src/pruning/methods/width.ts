@@ -13,6 +13,7 @@ import { downProjGrams } from '../reconstruct.js';
 import { heldOutErrors, refitDownProj } from '../refit.js';
 import { activationScores, neuronScores, topK } from '../scores.js';
 import { takeColumns, takeRows } from '../slice.js';
+import { percentLabel } from './percent.js';
 import { ONE_SHOT, type Output, type PruningMethod } from './types.js';
 
 export interface WidthPlan {
@@ -155,10 +156,9 @@ export const width: PruningMethod<'mlp-width', WidthPlan> = {
   result: (plan) => ({ kept_neurons_per_layer: plan.keptNeurons }),
 
   childNameSuffix(recipe) {
-    const pct = (x: number) => String(Math.round(x * 100));
     const size =
       recipe.pruningFraction !== undefined
-        ? `width${pct(recipe.pruningFraction)}`
+        ? `width${percentLabel(recipe.pruningFraction)}`
         : recipe.intermediateSize !== undefined
           ? `mlp${recipe.intermediateSize}`
           : `exp${recipe.expansionRate}`;
