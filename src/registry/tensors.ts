@@ -88,7 +88,7 @@ function mark(child: Tensor, parent: Tensor | undefined, result: unknown): Tenso
     dtype: child.dtype,
     shape: child.shape,
     bytes: child.bytes,
-    nonZero: recordedNonZero(result, child.name, child.piece),
+    nonZero: recordedNonZero(result, child.name, child.piece, child.dtype),
   };
   if (!parent) return { ...row, change: 'ADDED', parentName: null, parentShape: null, parentDtype: null };
   const from = { parentName: parent.name, parentShape: parent.shape, parentDtype: parent.dtype };
