@@ -11,12 +11,15 @@ import { bundledEntry } from '../../src/bundle.mjs';
 import { type RunningDatabase, startEmbeddedPostgres } from '../../src/db/embedded.js';
 import { applyMigrations } from '../../src/db/migrations.js';
 import { createLogger } from '../../src/log.js';
+import { buildWeb } from './webBuild.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {
     adminUrl: string;
     templateDatabase: string;
     fixtureCache: string;
+    /** Why web/dist could not be built for this run (test/setup/webBuild.ts); null when it was. */
+    webBuildProblem: string | null;
   }
 }
 
@@ -51,15 +54,19 @@ export default async function setup(project: TestProject) {
   // (src/bundle.mjs), built here once rather than by whichever test starts one first (on a clean
   // clone), inside its time limit and perhaps by two files at once. Where none can be built they
   // run through tsx, as with BONSAI_BUNDLE=0.
-  await Promise.all(
-    [
+  // The catalog's web/dist beside them, for the browser tests, when its sources changed. A failed
+  // build fails those tests (webBuildProblem), not the run: the other files do not load the catalog.
+  const [webBuildProblem] = await Promise.all([
+    buildWeb(),
+    ...[
       ['src/cli/main.ts', 'cli'],
       ['workers/main.ts', 'job'],
       ['src/formats/checkpoint/tokenizerCheckMain.ts', 'tokenizer-check'],
       ['workers/heartbeatThread.ts', 'thread-heartbeatThread'],
       ['src/pruning/hashWorkerMain.ts', 'thread-hashWorkerMain'],
     ].map(([entry, name]) => bundledEntry(entry!, name!).catch(() => undefined)),
-  );
+  ]);
+  project.provide('webBuildProblem', webBuildProblem ?? null);
   const fixtureCache = mkdtempSync(join(tmpdir(), 'bonsai-test-fixtures-'));
   project.provide('fixtureCache', fixtureCache);
 
