@@ -12,7 +12,8 @@
 // A trim here is the base with its (tied) embedding cut to its first K rows and every other tensor
 // byte for byte, which is what `bonsai prune --method vocab` writes; K from 16,384 to 34,816 (one
 // language's vocabulary, as the trimming seed's models keep).
-import { createReadStream, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { createReadStream, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -148,20 +149,24 @@ const seconds = async (f: () => Promise<unknown>) => {
 };
 
 /**
- * The folder store's timed comparisons, in pieces (A) against whole (B): storing the base a
- * process just wrote (a prune's result, adoptFolder), registering it from a folder outside the
- * store (importFolder: a copy either way), and a 20 % MLP width prune with its result stored.
+ * The folder store's timed comparisons, in pieces (A) against whole (B): receiving the base as an
+ * upload (the Hub routes' Git LFS path), registering it from a folder outside the store
+ * (importFolder: a copy either way), and the PRUNE job's path for a 20 % MLP width prune.
  */
 async function folderTimings() {
   const src = join(scratch, 'registered');
   mkdirSync(src);
   await writeModel(src);
-  const adopt = (wholeFiles: boolean) => () =>
-    freshStore('adopt', wholeFiles, async (store) => {
-      const dir = await store.tempDir('bench');
-      await writeModel(dir);
-      return seconds(() => store.adoptFolder(dir));
-    });
+  const weightsOf = async () => {
+    const bytes = readFileSync(join(src, 'model.safetensors'));
+    return { sha256: createHash('sha256').update(bytes).digest('hex'), size: bytes.length };
+  };
+  const announced = await weightsOf();
+  // An upload through the Hub routes (Git LFS): the body arrives in 64 KiB chunks, as an HTTP body does.
+  const upload = (wholeFiles: boolean) => () =>
+    freshStore('upload', wholeFiles, (store) =>
+      seconds(() => store.receive(createReadStream(join(src, 'model.safetensors'), { highWaterMark: 64 << 10 }), announced)),
+    );
   const register = (wholeFiles: boolean) => () => freshStore('register', wholeFiles, (store) => seconds(() => store.importFolder(src)));
   const parts = { checkout: { a: [] as number[], b: [] as number[] }, prune: { a: [] as number[], b: [] as number[] } };
   // The PRUNE job's path: the parent registered in the store, checked out (hard links to whole
@@ -187,7 +192,7 @@ async function folderTimings() {
       return (performance.now() - t) / 1000;
     });
   return {
-    adopt: await alternate(adopt(false), adopt(true)),
+    upload: await alternate(upload(false), upload(true)),
     register: await alternate(register(false), register(true)),
     prune: await alternate(pruneAndStore(false), pruneAndStore(true)),
     parts,
@@ -256,7 +261,7 @@ try {
       .map((l) => l.toFixed(1))
       .join(' ')})`,
   );
-  compared('store the base (a prune result, adoptFolder)', timings.adopt);
+  compared('upload the base (Hub LFS, receive)', timings.upload);
   compared('register the base (importFolder, a copy)', timings.register);
   compared('check out, prune MLP width 20 %, store (the job)', timings.prune);
   const m = (xs: number[]) => `${median(xs).toFixed(2)} s`;

@@ -4,7 +4,7 @@
 // depth prune keeps its remaining blocks under new names) shares that piece with its parent;
 // anything else, or a file the strict header reader refuses, is one piece, the whole file.
 import { type FileHandle, open } from 'node:fs/promises';
-import { checkHeaderLength, parseHeader } from '../formats/safetensors/header.js';
+import { checkHeaderLength, type Header, parseHeader } from '../formats/safetensors/header.js';
 
 /** Byte ranges [begin, end) that cover the file in order, without gaps; empty ones left out. */
 export type Pieces = Array<{ begin: number; end: number }>;
@@ -36,8 +36,13 @@ export async function safetensorsPiecesOf(handle: FileHandle, path: string): Pro
     } catch {
       return null;
     }
-    const pieces: Pieces = [{ begin: 0, end: header.dataStart }];
-    for (const t of header.tensors) if (t.end > t.begin) pieces.push({ begin: t.begin, end: t.end });
-    return pieces;
+    return piecesOfHeader(header);
   }
+}
+
+/** The pieces of a safetensors file whose header the strict reader accepted: the header, then each non-empty tensor. */
+export function piecesOfHeader(header: Pick<Header, 'dataStart' | 'tensors'>): Pieces {
+  const pieces: Pieces = [{ begin: 0, end: header.dataStart }];
+  for (const t of header.tensors) if (t.end > t.begin) pieces.push({ begin: t.begin, end: t.end });
+  return pieces;
 }

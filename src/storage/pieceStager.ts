@@ -10,6 +10,7 @@
 import { createHash } from 'node:crypto';
 import { type FileHandle, open, rm } from 'node:fs/promises';
 import { join } from 'node:path';
+import { bufferPool } from './bufferPool.js';
 import type { ObjectStore } from './objects.js';
 
 /**
@@ -201,28 +202,4 @@ async function writeOnce(path: string, bytes: Buffer): Promise<void> {
   } finally {
     await handle.close();
   }
-}
-
-/** `count` reused buffers of `size` bytes (shared with a hashing thread when `shared`); `take` waits while all are in use. */
-export function bufferPool(size: number, count: number, shared: boolean) {
-  const free: Buffer[] = [];
-  const waiting: Array<(b: Buffer) => void> = [];
-  let made = 0;
-  return {
-    size,
-    async take(): Promise<Buffer> {
-      const b = free.pop();
-      if (b) return b;
-      if (made < count) {
-        made++;
-        return shared ? Buffer.from(new SharedArrayBuffer(size)) : Buffer.allocUnsafeSlow(size);
-      }
-      return new Promise((resolve) => waiting.push(resolve));
-    },
-    give(b: Buffer) {
-      const w = waiting.shift();
-      if (w) w(b);
-      else free.push(b);
-    },
-  };
 }

@@ -19,8 +19,8 @@ import {
 } from '../formats/safetensors/writer.js';
 import type { Hasher } from './hashThread.js';
 import type { ObjectStore } from './objects.js';
-import { bufferPool, PieceStager } from './pieceStager.js';
-import { CHUNK, wholeFileHasher } from './writePieces.js';
+import { PieceStager } from './pieceStager.js';
+import { CHUNK, copyingWholeHasher } from './writePieces.js';
 
 /** A file written as pieces, waiting to be stored: its sha256 and size, and the stager holding its new pieces. */
 export interface StagedFile {
@@ -33,7 +33,6 @@ export interface StagedFile {
 
 export class PiecesWriter implements TensorFileWriter {
   private next = 0;
-  private readonly buffers: ReturnType<typeof bufferPool>;
 
   private constructor(
     readonly path: string,
@@ -42,10 +41,7 @@ export class PiecesWriter implements TensorFileWriter {
     private readonly whole: Hasher,
     private readonly size: number,
     private readonly done: (file: StagedFile) => void,
-  ) {
-    // The whole file's hash runs on a thread that reads shared memory: the bytes are copied there.
-    this.buffers = bufferPool(Math.min(CHUNK, size), 6, true);
-  }
+  ) {}
 
   /**
    * Starts the file `path` (its name is what the result is recorded under) with its header as the
@@ -64,7 +60,7 @@ export class PiecesWriter implements TensorFileWriter {
     const header = encodeHeader(specs, metadata);
     const size = specs.reduce((a, s) => a + byteSize(s), header.length);
     await mkdir(staging, { recursive: true });
-    const writer = new PiecesWriter(path, specs, new PieceStager(objects, keyOf, staging, size), wholeFileHasher(size), size, done);
+    const writer = new PiecesWriter(path, specs, new PieceStager(objects, keyOf, staging, size), copyingWholeHasher(size), size, done);
     try {
       await writer.piece(header.length, [header]);
     } catch (err) {
@@ -113,13 +109,7 @@ export class PiecesWriter implements TensorFileWriter {
       if (got + chunk.byteLength > expected) return got + chunk.byteLength;
       for (let at = 0; at < chunk.byteLength; at += CHUNK) {
         const part = chunk.subarray(at, Math.min(chunk.byteLength, at + CHUNK));
-        const shared = await this.buffers.take();
-        shared.set(part);
-        const copy = shared.subarray(0, part.length);
-        void this.whole.update(copy).then(
-          () => this.buffers.give(shared),
-          () => this.buffers.give(shared),
-        );
+        await this.whole.update(part);
         await this.stager.add(part);
       }
       got += chunk.byteLength;

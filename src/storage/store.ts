@@ -18,6 +18,7 @@ import { type Pieces, safetensorsPieces, safetensorsPiecesOf } from './layout.js
 import { decodeManifest, encodeManifest, type Manifest } from './manifest.js';
 import type { ByteRange, ObjectInfo, ObjectStore } from './objects.js';
 import { piecesWriters, type StagedFile } from './piecesWriter.js';
+import { receivePieces } from './receivePieces.js';
 import { type WrittenPieces, writePieces } from './writePieces.js';
 
 /** The artifact store's disk is full: a server-side condition the client cannot fix by retrying. */
@@ -267,21 +268,21 @@ export class ArtifactStore {
     const tmp = await this.tempDir('upload');
     try {
       const staged = join(tmp, 'object');
-      const hash = createHash('sha256');
-      let size = 0;
-      const counting = new Transform({
-        transform(chunk: Buffer, _enc, done) {
-          size += chunk.length;
-          if (size > expected.size) return done(new ObjectMismatchError(`more than the ${expected.size} bytes announced`));
-          hash.update(chunk);
-          done(null, chunk);
-        },
+      // A safetensors upload goes to its pieces as it arrives (receivePieces.ts): no second read.
+      const r = await receivePieces(signal ? abortable(body, signal) : body, {
+        objects: this.objects,
+        keyOf: pieceKey,
+        staging: tmp,
+        whole: staged,
+        maxSize: expected.size,
+        pieces: !this.wholeFiles,
+        tooLarge: () => new ObjectMismatchError(`more than the ${expected.size} bytes announced`),
       });
-      await pipeline(body, counting, createWriteStream(staged), { signal });
-      if (size !== expected.size) throw new ObjectMismatchError(`${size} bytes arrived, ${expected.size} were announced`);
-      const sha256 = hash.digest('hex');
-      if (sha256 !== expected.sha256) throw new ObjectMismatchError(`the content's sha256 is ${sha256}, not ${expected.sha256}`);
-      return await this.place(staged, sha256, signal);
+      if (r.size !== expected.size) throw new ObjectMismatchError(`${r.size} bytes arrived, ${expected.size} were announced`);
+      if (r.sha256 !== expected.sha256) throw new ObjectMismatchError(`the content's sha256 is ${r.sha256}, not ${expected.sha256}`);
+      if (!r.stager) return await this.place(staged, r.sha256, signal);
+      if (await this.hasBlob(r.sha256)) return false;
+      return (await this.storeStaged({ name: 'upload', sha256: r.sha256, size: r.size, stager: r.stager }, signal)).created;
     } catch (err) {
       throw asStorageError(err, this.location);
     } finally {
@@ -597,6 +598,14 @@ const ONNX_CACHE = 'onnx-cache';
 function blobKey(sha256: string): string {
   if (!SHA256.test(sha256)) throw new Error(`not a sha256: ${sha256}`);
   return `${BLOBS}/${sha256.slice(0, 2)}/${sha256}`;
+}
+
+/** `body`, stopping with the signal's reason once it is aborted (a client that went away). */
+async function* abortable(body: AsyncIterable<unknown>, signal: AbortSignal): AsyncGenerator<unknown> {
+  for await (const chunk of body) {
+    signal.throwIfAborted();
+    yield chunk;
+  }
 }
 
 function hashing(hash: ReturnType<typeof createHash>): Transform {

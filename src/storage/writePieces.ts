@@ -7,10 +7,11 @@
 // hash it, then again per piece to copy it, each piece flushed before the next was read: 4× the
 // time of storing the file whole (bench:store).
 import type { FileHandle } from 'node:fs/promises';
+import { bufferPool } from './bufferPool.js';
 import { type Hasher, hashHere, hashThread } from './hashThread.js';
 import type { Pieces } from './layout.js';
 import type { ObjectStore } from './objects.js';
-import { bufferPool, PieceStager } from './pieceStager.js';
+import { PieceStager } from './pieceStager.js';
 
 export interface WrittenPieces {
   /** The whole file's sha256 and size. */
@@ -27,9 +28,34 @@ const BUFFERS = 6;
 /** Below this a thread costs more to start than the second hash it takes over. */
 export const THREAD_ABOVE = 32 << 20;
 
-/** The whole file's sha256: on a thread of its own for a file above THREAD_ABOVE bytes. */
+/** The whole file's sha256: on a thread of its own for a file above THREAD_ABOVE bytes (bytes given must be shared memory). */
 export function wholeFileHasher(size: number): Hasher {
   return size > THREAD_ABOVE ? hashThread() : hashHere();
+}
+
+/**
+ * The same for bytes in ordinary memory (a tensor the engine made, an upload's chunk): above
+ * THREAD_ABOVE each is copied into one of six reused shared buffers for the thread, and `update`
+ * resolves once it is copied, so the caller may reuse its bytes at once; it waits only while
+ * the thread is six chunks behind.
+ */
+export function copyingWholeHasher(size: number): Hasher {
+  if (size <= THREAD_ABOVE) return hashHere();
+  const thread = hashThread();
+  const buffers = bufferPool(CHUNK, 6, true);
+  return {
+    async update(bytes) {
+      for (let at = 0; at < bytes.length; at += CHUNK) {
+        const part = bytes.subarray(at, Math.min(bytes.length, at + CHUNK));
+        const shared = await buffers.take();
+        shared.set(part);
+        const give = () => buffers.give(shared);
+        void thread.update(shared.subarray(0, part.length)).then(give, give);
+      }
+    },
+    digest: () => thread.digest(),
+    close: () => thread.close(),
+  };
 }
 
 /**
