@@ -4,12 +4,23 @@
 // then the lowest-ranked merge first, leftmost on ties.
 import { type BpeView, mergeResult } from './bpe.js';
 
+/**
+ * The ranks of each merges list made so far, by the list itself: a view's merges are read once
+ * (src/vocab/bpe.ts) and never changed, and selecting twice from one view (rounded and not, as the
+ * minimality test does) built Gemma-3's 514,906 keys twice, 0.5 CPU-s each. Weak, so a view's
+ * ranks go with it.
+ */
+const ranksOf = new WeakMap<ReadonlyArray<readonly [string, string]>, ReadonlyMap<string, number>>();
+
 /** Merge ranks by pair, for BPE on a token's own characters; a pair listed twice takes its last rank. */
-export function mergeRanks(view: Pick<BpeView, 'merges'>): Map<string, number> {
+export function mergeRanks(view: Pick<BpeView, 'merges'>): ReadonlyMap<string, number> {
+  const known = ranksOf.get(view.merges);
+  if (known) return known;
   const rank = new Map<string, number>();
   view.merges.forEach(([a, b], i) => {
     rank.set(`${a}\u0000${b}`, i);
   });
+  ranksOf.set(view.merges, rank);
   return rank;
 }
 
