@@ -13,7 +13,7 @@ import { Tokenizer } from '@huggingface/tokenizers';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { readTokenizerFilesSync } from '../../src/formats/checkpoint/tokenizerFiles.js';
-import { readBpe, type TokenizerJson } from '../../src/vocab/bpe.js';
+import { type BpeView, readBpe, type TokenizerJson } from '../../src/vocab/bpe.js';
 import type { CorpusCount } from '../../src/vocab/count.js';
 import { idMap, rewriteTokenizerConfig, rewriteTokenizerJson } from '../../src/vocab/rewrite.js';
 import { countCorpus, selectTokens, type VocabSelection } from '../../src/vocab/select.js';
@@ -44,35 +44,48 @@ interface Trim {
   selection: VocabSelection;
   /** Kept before rounding up (roundTo 1): the rest of `selection.kept` is padding. */
   unrounded: Set<number>;
-  mandatory: Set<number>;
+  /** The original tokenizer as trimming reads it (tokens by id, the mandatory ids, merges). */
+  view: BpeView;
   emitted: Set<number>;
   trimmedJson: TokenizerJson;
   trimmedConfig: Record<string, unknown>;
-  tokens: Map<number, string>;
   counted: CorpusCount;
   /** The trimmed tokenizer's tokens for each corpus text. */
   encoded: string[];
 }
 
-function trim(tokenizer: string, corpus: { file: string; texts: string[] }, edit?: (json: TokenizerJson) => void): Trim {
-  const files = readTokenizerFilesSync(join(sharedDir, 'tokenizers', tokenizer), 'the test');
-  const json = files.json as unknown as TokenizerJson;
+/**
+ * Each shared tokenizer's files, read once per run: Qwen3's 11 MB serve three cases (one with
+ * `ignore_merges`, set on a copy of the model section: nothing here changes a tokenizer.json in place).
+ */
+const filesRead = new Map<string, ReturnType<typeof readTokenizerFilesSync>>();
+function tokenizerFiles(tokenizer: string, edit?: (json: TokenizerJson) => void) {
+  if (!filesRead.has(tokenizer)) filesRead.set(tokenizer, readTokenizerFilesSync(join(sharedDir, 'tokenizers', tokenizer), 'the test'));
+  const files = filesRead.get(tokenizer)!;
+  const read = files.json as unknown as TokenizerJson;
+  const json = edit ? { ...read, model: { ...read.model } } : read;
   edit?.(json);
+  return { json, config: files.config };
+}
+
+function trim(tokenizer: string, corpus: { file: string; texts: string[] }, edit?: (json: TokenizerJson) => void): Trim {
+  const files = tokenizerFiles(tokenizer, edit);
+  const json = files.json;
   const view = readBpe(json);
   const counted = countCorpus({ json, config: files.config }, [corpus.file]);
   const rows = rowsOf(view.tokens.keys());
   const selection = selectTokens(view, counted, { corpus: [corpus.file] }, rows);
   const unrounded = new Set(selectTokens(view, counted, { corpus: [corpus.file], roundTo: 1 }, rows).kept);
   const map = idMap(selection.kept);
-  const original = new Tokenizer(json, files.config);
-  const emitted = new Set(encodeAll(original, corpus.texts).flatMap((e) => e.ids));
+  const original = encodeAll(new Tokenizer(json, files.config), corpus.texts);
+  const emitted = new Set(original.flatMap((e) => e.ids));
   const trimmedJson = rewriteTokenizerJson(json, map);
   const trimmedConfig = rewriteTokenizerConfig(files.config, map);
   // The trim itself is exact on every corpus text.
   const trimmed = encodeAll(new Tokenizer(trimmedJson, trimmedConfig), corpus.texts);
-  expect(trimmed.map((e) => e.tokens)).toEqual(encodeAll(original, corpus.texts).map((e) => e.tokens));
+  expect(trimmed.map((e) => e.tokens)).toEqual(original.map((e) => e.tokens));
   const encoded = trimmed.map((e) => e.tokens.join('\u0000'));
-  return { selection, unrounded, mandatory: view.mandatory, emitted, trimmedJson, trimmedConfig, tokens: view.tokens, counted, encoded };
+  return { selection, unrounded, view, emitted, trimmedJson, trimmedConfig, counted, encoded };
 }
 
 /** Each case is trimmed once per run. */
@@ -101,7 +114,7 @@ function expectEachNeeded(t: Trim, texts: string[], stratum: number[]): void {
     fc.property(fc.integer({ min: 0, max: stratum.length - 1 }), (i) => {
       const id = stratum[i]!;
       if (!removalChanges(t, texts, id))
-        throw new Error(`removing ${JSON.stringify(t.tokens.get(id))} (id ${id}) changes no corpus text: it was not needed`);
+        throw new Error(`removing ${JSON.stringify(t.view.tokens.get(id))} (id ${id}) changes no corpus text: it was not needed`);
     }),
     { seed: SEED, numRuns: SAMPLE, endOnFailure: true },
   );
@@ -125,7 +138,7 @@ describe.each(CASES)('%s (%s) trimmed to %s', (tokenizer, _kind, corpusName, edi
     const { t, corpus } = trimOnce(tokenizer, corpusName, edit);
     // "N from the corpus": the distinct tokens of the whole-file and per-line encodings.
     expect(t.selection.fromCorpus).toBe(t.emitted.size);
-    const kept = t.selection.kept.filter((id) => t.unrounded.has(id) && !t.mandatory.has(id));
+    const kept = t.selection.kept.filter((id) => t.unrounded.has(id) && !t.view.mandatory.has(id));
     expect(t.selection.kept.filter((id) => !t.unrounded.has(id))).toHaveLength(t.selection.padding);
     const emitted = kept.filter((id) => t.emitted.has(id));
     const pathOnly = kept.filter((id) => !t.emitted.has(id));
@@ -142,12 +155,8 @@ describe('ignore_merges: a token only ever emitted whole needs no merge path', (
     expect(t.counted.builtByMerges).toBeDefined();
     // Setting ignore_merges matters here: some corpus tokens are emitted only whole.
     expect(t.counted.builtByMerges!.length).toBeLessThan(t.emitted.size);
-    const files = readTokenizerFilesSync(join(sharedDir, 'tokenizers', 'qwen3'), 'the test');
-    const json = files.json as unknown as TokenizerJson;
-    ignoreMerges(json);
-    const view = readBpe(json);
     const { builtByMerges: _, ...asBefore } = t.counted;
-    const old = selectTokens(view, asBefore, { corpus: [corpus.file], roundTo: 1 }, rowsOf(view.tokens.keys()));
+    const old = selectTokens(t.view, asBefore, { corpus: [corpus.file], roundTo: 1 }, rowsOf(t.view.tokens.keys()));
     // trim() checked the smaller set encodes every corpus text exactly, so all the extra tokens
     // the old rule kept were removable.
     expect(t.unrounded.size).toBeLessThan(old.kept.length);

@@ -16,16 +16,25 @@ import { sharedDir } from '../fixtures/checkpoints.js';
 const data = (f: string) => join(sharedDir, 'data', f);
 const OUTSIDE = ['Zürich, 東京 and quantum chromodynamics: 42 × 7!', 'Ωμέγα — naïve café', 'xylophone QUIZ'];
 
-function trim(name: string, corpus: string) {
-  const dir = join(sharedDir, 'tokenizers', name);
-  const files = readTokenizerFilesSync(dir, 'the test');
+/**
+ * Each tokenizer's files, view and untouched library instance, made once for both corpora: loading
+ * XLM-R's 250,002 pieces is a second and a half of CPU (the parse, the view and the library's
+ * Unigram trie), and nothing here changes them.
+ */
+const loaded = new Map<string, ReturnType<typeof load>>();
+function load(name: string) {
+  const files = readTokenizerFilesSync(join(sharedDir, 'tokenizers', name), 'the test');
   const json = files.json as unknown as TokenizerJson;
-  const view = readBpe(json);
+  return { files, json, view: readBpe(json), original: new Tokenizer(files.json, files.config) };
+}
+
+function trim(name: string, corpus: string) {
+  if (!loaded.has(name)) loaded.set(name, load(name));
+  const { files, json, view, original } = loaded.get(name)!;
   const counted = countCorpus({ json, config: files.config }, [data(corpus)], undefined, 'line');
   const rows = [...view.tokens.keys()].reduce((a, b) => Math.max(a, b), 0) + 1;
   const selection = selectTokens(view, counted, { corpus: [data(corpus)] }, rows);
   const map = idMap(selection.kept);
-  const original = new Tokenizer(files.json, files.config);
   const trimmed = new Tokenizer(rewriteTokenizerJson(json, map), rewriteTokenizerConfig(files.config, map));
   return { view, selection, map, original, trimmed, before: view.tokens.size };
 }
