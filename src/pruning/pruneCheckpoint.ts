@@ -39,8 +39,10 @@ export async function pruneCheckpoint(
   }
   const config = (await readCheckpointFolder(parentDir)).config;
   const report = o.onProgress ?? (() => {});
+  // The calibration cache folder also keeps what `prepare` derives (vocab's corpus counts).
   const prepared =
-    o.prepared ?? method.prepare?.(parentDir, config, resolved.recipe, (f) => report({ stage: 'counting', progress: 0.05 * f }));
+    o.prepared ??
+    method.prepare?.(parentDir, config, resolved.recipe, (f) => report({ stage: 'counting', progress: 0.05 * f }), o.calibration?.cacheDir);
   const plan = planPrune(config, resolved.recipe, join(parentDir, 'config.json'), prepared);
   const { recipe: run, ...calibrated } = resolved;
   const result = await prune(parentDir, outDir, run, { ...o, ...calibrated, prepared, plan });

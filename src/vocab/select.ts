@@ -24,7 +24,8 @@ import { BadInputError } from '../errors.js';
 import { readJsonObjectSync } from '../formats/checkpoint/folder.js';
 import { readTokenizerFilesSync } from '../formats/checkpoint/tokenizerFiles.js';
 import { type BpeView, mergeResult, readBpe, type TokenizerJson } from './bpe.js';
-import { type CorpusCount, type CorpusFile, type CorpusUnit, countCorpus } from './count.js';
+import type { CorpusCount, CorpusFile, CorpusUnit } from './count.js';
+import { countCorpusCached } from './countCache.js';
 import { firstSymbols, mergePath, mergeRanks } from './mergePath.js';
 
 export { type CorpusUnit, countCorpus } from './count.js';
@@ -248,16 +249,20 @@ function vocabRows(config: Record<string, unknown>): number {
   return Number(config.vocab_size ?? text?.vocab_size);
 }
 
-/** Everything in one call: tokenizer files of `dir`, corpus counted, tokens selected. */
+/**
+ * Everything in one call: tokenizer files of `dir`, corpus counted, tokens selected. `cacheDir`:
+ * where counts are kept between runs (src/vocab/countCache.ts); without it the corpus is counted.
+ */
 export function selectVocabulary(
   dir: string,
   config: Record<string, unknown>,
   options: VocabOptions,
   onProgress?: (fraction: number) => void,
+  cacheDir?: string,
 ): VocabSelection {
   const files = readTokenizerFiles(dir);
   const view = readBpe(files.json);
-  const counted = countCorpus(files, options.corpus, onProgress, options.unit);
+  const counted = countCorpusCached(files, options.corpus, onProgress, options.unit, cacheDir);
   const generation = join(dir, 'generation_config.json');
   const gen = readJsonObjectSync(generation) ?? undefined;
   return selectTokens(view, counted, options, vocabRows(config), configTokenIds(config, gen));

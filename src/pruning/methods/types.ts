@@ -132,8 +132,17 @@ export interface PruningMethod<M extends Method = Method, S extends { method: M 
   calibrate?(dir: string, recipe: Extract<Recipe, { method: M }>, o: CalibrationContext): Promise<ResolvedRecipe>;
   /** What `bonsai plan` says while `prepare` runs. */
   preparing?: string;
-  /** Reads the data the plan depends on before any weight is read (vocab counts its corpus). */
-  prepare?(dir: string, config: Record<string, unknown>, recipe: Extract<Recipe, { method: M }>, onProgress?: (f: number) => void): P;
+  /**
+   * Reads the data the plan depends on before any weight is read (vocab counts its corpus);
+   * `cacheDir`: where what it derives may be kept for the next run (a job's ONNX cache folder).
+   */
+  prepare?(
+    dir: string,
+    config: Record<string, unknown>,
+    recipe: Extract<Recipe, { method: M }>,
+    onProgress?: (f: number) => void,
+    cacheDir?: string,
+  ): P;
   /** What the child will be: the config fields it changes and the method's own figures. */
   plan(ctx: PlanContext, recipe: Extract<Recipe, { method: M }>, prepared?: P): Omit<S, 'method'>;
   /** What goes is decided when the job runs (blocks by calibration, vocabulary by corpus). */

@@ -41,7 +41,7 @@ export const vocab: PruningMethod<'vocab', VocabPlan, VocabSelection> = {
   needsCalibration: () => false,
 
   preparing: "counting the corpus with the model's tokenizer",
-  prepare: (dir, config, recipe, onProgress) => selectVocabulary(dir, config, recipe, onProgress),
+  prepare: (dir, config, recipe, onProgress, cacheDir) => selectVocabulary(dir, config, recipe, onProgress, cacheDir),
 
   plan(ctx, recipe, selection) {
     if (!selection) return { recipe, vocabularyChosenByCorpus: true };
