@@ -15,8 +15,16 @@ it('a store killed with SIGKILL at random points never leaves a manifest without
   const store = new ArtifactStore(root, undefined, { pieceGraceMs: 0 });
   for (let kill = 0; kill < 8; kill++) {
     const p = spawn(process.execPath, ['--import', 'tsx', child, root], { stdio: ['ignore', 'pipe', 'inherit'] });
-    // Killed once it has stored at least one round, after a random further delay.
-    await new Promise<void>((resolve) => p.stdout.once('data', () => resolve()));
+    // Killed once it has stored `kill % 4` rounds and one more, so kills land in each of the
+    // three routes into the store (churn.ts), after a random further delay.
+    const rounds = kill % 4;
+    await new Promise<void>((resolve) => {
+      let out = '';
+      p.stdout.on('data', (d: Buffer) => {
+        out += d.toString();
+        if (out.includes(`stored ${rounds}\n`)) resolve();
+      });
+    });
     await new Promise((r) => setTimeout(r, Math.random() * 400));
     p.kill('SIGKILL');
     await new Promise((r) => p.once('exit', r));
