@@ -11,6 +11,7 @@ import { createHash } from 'node:crypto';
 import { type FileHandle, open, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { bufferPool } from './bufferPool.js';
+import type { Pieces } from './layout.js';
 import type { ObjectStore } from './objects.js';
 
 /**
@@ -201,5 +202,41 @@ async function writeOnce(path: string, bytes: Buffer): Promise<void> {
     while (at < bytes.length) at += (await handle.write(bytes, at, bytes.length - at, at)).bytesWritten;
   } finally {
     await handle.close();
+  }
+}
+
+/** Cuts a file's bytes, arriving in order, at `ranges` (layout.ts) into the stager's pieces. */
+export class RangeCutter {
+  private at = 0;
+  private next = 0;
+  private open = false;
+
+  constructor(
+    private readonly stager: PieceStager,
+    private readonly ranges: Pieces,
+  ) {}
+
+  /** The file's next bytes; resolves with the writes still in flight (`chunk` may be reused once they settle). */
+  async push(chunk: Uint8Array): Promise<Array<Promise<unknown> | undefined>> {
+    const writes: Array<Promise<unknown> | undefined> = [];
+    let used = 0;
+    while (used < chunk.length) {
+      const range = this.ranges[this.next];
+      if (!range) throw new Error('more bytes than the pieces cover');
+      if (!this.open) {
+        await this.stager.begin(range.end - range.begin);
+        this.open = true;
+      }
+      const take = Math.min(chunk.length - used, range.end - (this.at + used));
+      writes.push(this.stager.add(chunk.subarray(used, used + take)));
+      used += take;
+      if (this.at + used === range.end) {
+        this.stager.end();
+        this.open = false;
+        this.next++;
+      }
+    }
+    this.at += chunk.length;
+    return writes;
   }
 }

@@ -9,7 +9,7 @@ import { type FileHandle, open } from 'node:fs/promises';
 import { checkHeaderLength, parseHeader } from '../formats/safetensors/header.js';
 import { type Pieces, piecesOfHeader } from './layout.js';
 import type { ObjectStore } from './objects.js';
-import { PieceStager } from './pieceStager.js';
+import { PieceStager, RangeCutter } from './pieceStager.js';
 import { copyingWholeHasher } from './writePieces.js';
 
 /**
@@ -52,33 +52,15 @@ export async function receivePieces(
   let file: FileHandle | null = null;
   let at = 0;
   let stager: PieceStager | null = null;
-  let ranges: Pieces = [];
-  let piece = 0;
-  let open_ = false;
 
   const toWhole = async (chunk: Buffer) => {
     file ??= await open(options.whole, 'w');
     for (let done = 0; done < chunk.length; ) done += (await file.write(chunk, done, chunk.length - done, at + done)).bytesWritten;
     at += chunk.length;
   };
+  let cutter: RangeCutter | null = null;
   const toPieces = async (chunk: Buffer) => {
-    let used = 0;
-    while (used < chunk.length) {
-      const range = ranges[piece]!;
-      if (!open_) {
-        await stager!.begin(range.end - range.begin);
-        open_ = true;
-      }
-      const take = Math.min(chunk.length - used, range.end - (at + used));
-      await stager!.add(chunk.subarray(used, used + take));
-      used += take;
-      if (at + used === range.end) {
-        stager!.end();
-        open_ = false;
-        piece++;
-      }
-    }
-    at += chunk.length;
+    await Promise.all(await cutter!.push(chunk));
   };
   /** Bytes to hold before the layout can be decided: the length first, then the header. */
   let need = 8;
@@ -102,8 +84,8 @@ export async function receivePieces(
     }
     head = null;
     if (layout) {
-      ranges = layout;
       stager = new PieceStager(options.objects, options.keyOf, options.staging, maxSize);
+      cutter = new RangeCutter(stager, layout);
       await toPieces(bytes);
     } else await toWhole(bytes);
   };

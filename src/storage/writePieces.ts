@@ -11,7 +11,7 @@ import { bufferPool } from './bufferPool.js';
 import { type Hasher, hashHere, hashThread } from './hashThread.js';
 import type { Pieces } from './layout.js';
 import type { ObjectStore } from './objects.js';
-import { PieceStager } from './pieceStager.js';
+import { PieceStager, RangeCutter } from './pieceStager.js';
 
 export interface WrittenPieces {
   /** The whole file's sha256 and size. */
@@ -77,32 +77,15 @@ export async function writePieces(
   const stager = new PieceStager(objects, keyOf, staging, end);
   const written: string[] = [];
   try {
+    const cutter = new RangeCutter(stager, ranges);
     let position = 0;
-    let i = 0;
-    let open = false;
     while (position < end) {
       signal?.throwIfAborted();
       const buf = await buffers.take();
       const { bytesRead } = await handle.read(buf, 0, Math.min(buf.length, end - position), position);
       if (bytesRead === 0) throw new Error(`${path} changed while it was being stored (it is shorter)`);
       const chunk = buf.subarray(0, bytesRead);
-      const uses: Array<Promise<unknown> | undefined> = [whole.update(chunk)];
-      let at = 0;
-      while (at < chunk.length) {
-        const range = ranges[i]!;
-        if (!open) {
-          await stager.begin(range.end - range.begin);
-          open = true;
-        }
-        const take = Math.min(chunk.length - at, range.end - (position + at));
-        uses.push(stager.add(chunk.subarray(at, at + take)));
-        at += take;
-        if (position + at === range.end) {
-          stager.end();
-          open = false;
-          i++;
-        }
-      }
+      const uses: Array<Promise<unknown> | undefined> = [whole.update(chunk), ...(await cutter.push(chunk))];
       position += bytesRead;
       // The buffer is reused once its bytes are hashed and written; a failed write fails the piece.
       void Promise.allSettled(uses).then(() => buffers.give(buf));
