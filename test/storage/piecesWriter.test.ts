@@ -12,10 +12,9 @@ import { encodeHeader, type TensorSpec } from '../../src/formats/safetensors/ind
 import { prune } from '../../src/pruning/engine.js';
 import { parseRecipe } from '../../src/pruning/recipe.js';
 import { FolderObjects } from '../../src/storage/folderObjects.js';
-import type { ObjectStore } from '../../src/storage/objects.js';
-import { S3Objects } from '../../src/storage/s3Objects.js';
 import { ArtifactStore } from '../../src/storage/store.js';
 import { sharedModel } from '../fixtures/checkpoints.js';
+import { logged, loggedBackends } from '../helpers/loggedStore.js';
 import { type LocalS3, startLocalS3 } from '../helpers/s3.js';
 import { tempDir } from '../helpers/tmp.js';
 
@@ -28,43 +27,7 @@ beforeAll(async () => {
 });
 afterAll(() => s3?.close());
 
-/** The store's objects with every put logged; `failAt` fails the n-th put. */
-function logged(o: ObjectStore, log: { puts: string[]; failAt?: number }): ObjectStore {
-  const put = (key: string) => {
-    log.puts.push(key);
-    if (log.puts.length - 1 === log.failAt) throw new Error('injected fault');
-  };
-  return Object.assign(Object.create(o) as ObjectStore, {
-    putFile: async (k: string, f: string, s?: AbortSignal) => {
-      put(k);
-      await o.putFile(k, f, s);
-    },
-    putStream: async (k: string, b: Buffer, s?: AbortSignal) => {
-      put(k);
-      await o.putStream(k, b, s);
-    },
-  });
-}
-
-const backends: Array<[string, (log: { puts: string[]; failAt?: number }) => ArtifactStore]> = [
-  [
-    'folder',
-    (log) => {
-      const root = tempDir('bonsai-pw-');
-      return new ArtifactStore(root, logged(new FolderObjects(root), log), { pieceGraceMs: 0 });
-    },
-  ],
-  [
-    's3',
-    (log) => {
-      const objects = new S3Objects(
-        { bucket: 'bonsai-test', prefix: `pw/${randomBytes(4).toString('hex')}` },
-        { forcePathStyle: true, client: s3.client },
-      );
-      return new ArtifactStore(tempDir('bonsai-pw-local-'), logged(objects, log), { pieceGraceMs: 0 });
-    },
-  ],
-];
+const backends = loggedBackends('pw', () => s3);
 
 async function bytesOf(stream: AsyncIterable<unknown>): Promise<Buffer> {
   const chunks: Buffer[] = [];

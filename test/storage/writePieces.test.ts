@@ -7,12 +7,9 @@ import { readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodeHeader } from '../../src/formats/safetensors/index.js';
-import { FolderObjects } from '../../src/storage/folderObjects.js';
-import type { ObjectStore } from '../../src/storage/objects.js';
-import { S3Objects } from '../../src/storage/s3Objects.js';
-import { ArtifactStore } from '../../src/storage/store.js';
+import type { ArtifactStore } from '../../src/storage/store.js';
+import { loggedBackends } from '../helpers/loggedStore.js';
 import { type LocalS3, startLocalS3 } from '../helpers/s3.js';
-import { tempDir } from '../helpers/tmp.js';
 
 const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 const MiB = 1 << 20;
@@ -23,52 +20,7 @@ beforeAll(async () => {
 });
 afterAll(() => s3?.close());
 
-/** The store's objects, with every put and failure-injecting hook counted: `fail(n)` fails the n-th put. */
-function counted(o: ObjectStore, log: { puts: string[]; failAt?: number }): ObjectStore {
-  const put = (key: string) => {
-    log.puts.push(key);
-    if (log.puts.length - 1 === log.failAt) throw new Error('injected fault');
-  };
-  return {
-    location: o.location,
-    head: (k) => o.head(k),
-    read: (k, r) => o.read(k, r),
-    localPath: (k) => o.localPath(k),
-    list: (p) => o.list(p),
-    materialize: (k, t, s) => o.materialize(k, t, s),
-    copyIn: (k, f, s) => o.copyIn(k, f, s),
-    touch: (k) => o.touch(k),
-    remove: (keys) => o.remove(keys),
-    putFile: async (k, f, s) => {
-      put(k);
-      await o.putFile(k, f, s);
-    },
-    putStream: async (k, b, s) => {
-      put(k);
-      await o.putStream(k, b, s);
-    },
-  };
-}
-
-const backends: Array<[string, (log: { puts: string[]; failAt?: number }) => ArtifactStore]> = [
-  [
-    'folder',
-    (log) => {
-      const root = tempDir('bonsai-wp-');
-      return new ArtifactStore(root, counted(new FolderObjects(root), log), { pieceGraceMs: 0 });
-    },
-  ],
-  [
-    's3',
-    (log) => {
-      const objects = new S3Objects(
-        { bucket: 'bonsai-test', prefix: `wp/${randomBytes(4).toString('hex')}` },
-        { forcePathStyle: true, client: s3.client },
-      );
-      return new ArtifactStore(tempDir('bonsai-wp-local-'), counted(objects, log), { pieceGraceMs: 0 });
-    },
-  ],
-];
+const backends = loggedBackends('wp', () => s3);
 
 function safetensors(tensors: Array<[string, Buffer]>): { file: Buffer; header: Buffer } {
   const header = Buffer.from(encodeHeader(tensors.map(([name, b]) => ({ name, dtype: 'BF16' as const, shape: [b.length / 2] }))));
