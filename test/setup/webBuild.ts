@@ -79,8 +79,18 @@ export async function buildWeb(): Promise<string | undefined> {
     const key = keyOf([...inputs]);
     const edited = key !== undefined && [...inputs].some((f) => statSync(join(ROOT, f)).mtimeMs >= started);
     const old = join(CACHE, `web-dist-old-${process.pid}`);
-    if (existsSync(DIST)) renameSync(DIST, old);
-    renameSync(out, DIST);
+    try {
+      renameSync(DIST, old);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+    }
+    try {
+      renameSync(out, DIST);
+    } catch (e) {
+      // Another run, building at the same time, put its build there first: the same sources, kept.
+      if (!['ENOTEMPTY', 'EEXIST'].includes((e as NodeJS.ErrnoException).code ?? '')) throw e;
+      rmSync(out, { recursive: true, force: true });
+    }
     rmSync(old, { recursive: true, force: true });
     rmSync(RECORD, { force: true });
     if (edited || key === undefined) return undefined;
