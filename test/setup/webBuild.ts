@@ -44,8 +44,13 @@ function keyOf(inputs: readonly string[]): string | undefined {
 function fresh(): boolean {
   const index = join(DIST, 'index.html');
   if (!existsSync(RECORD) || !existsSync(index)) return false;
-  const r = JSON.parse(readFileSync(RECORD, 'utf8')) as WebBuild;
-  return r.index === sha256(readFileSync(index)) && r.key === keyOf(r.inputs);
+  try {
+    const r = JSON.parse(readFileSync(RECORD, 'utf8')) as WebBuild;
+    return r.index === sha256(readFileSync(index)) && r.key === keyOf(r.inputs);
+  } catch {
+    // A record cut short (a run killed while writing it): build again.
+    return false;
+  }
 }
 
 /** Builds web/dist unless it was built from the sources as they are; says what went wrong, if anything. */
