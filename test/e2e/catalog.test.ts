@@ -1,6 +1,6 @@
 // The catalog end to end in Debian's chromium (playwright-core): find the shared model, spawn a
-// 40 % width variant from the form, watch it reach READY, open its card and the tree with its
-// chart. Screenshots of each page go to test-output/screenshots.
+// 40 % width variant from the form, watch it reach READY with its measured perplexity against the
+// parent's, open its card and the tree with its chart. Screenshots of each page go to test-output/screenshots.
 import { cpSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type Browser, chromium, type Page } from 'playwright-core';
