@@ -27,7 +27,7 @@ function startWorker(): BonsaiProcess {
 
 beforeAll(async () => {
   roots = tempDir('bonsai-roots-');
-  // The ten variants are about the queue, not the weights: a generated Llama (2 MB, built once per
+  // The ten variants are about the queue, not the weights: a generated Llama (4 MB, built once per
   // run and shared with other files) instead of the shared model (17.6 MB) for each job to read.
   await buildCheckpoint('llama', join(roots, 'tiny'));
   await buildCheckpoint('llama', join(roots, 'big'), { config: SLOW_LLAMA });
