@@ -47,6 +47,26 @@ export function prepareHessian(gram: Float64Array, cols: number, dampening: numb
   return { cols, dead, U: inverseUpperFactor(H, cols) };
 }
 
+/**
+ * mask[i] = 1 for the k smallest scores, ties to the lower index: what sorting the indices by
+ * (score, index) and taking the first k gives, from one numeric sort of a copy (the k-th smallest
+ * score) instead of a comparator sort of every index. Scores are squares, never −0 or NaN.
+ */
+function markSmallest(score: Float64Array, k: number, mask: Uint8Array): void {
+  if (k <= 0) return;
+  const kth = Float64Array.from(score).sort()[k - 1]!;
+  let left = k;
+  for (let i = 0; i < score.length; i++) if (score[i]! < kth) left--;
+  for (let i = 0; i < score.length; i++) {
+    const v = score[i]!;
+    if (v < kth) mask[i] = 1;
+    else if (v === kth && left > 0) {
+      mask[i] = 1;
+      left--;
+    }
+  }
+}
+
 /** The pruned weights (row-major Float64 [rows, cols]); `w` and `gram` are not modified. */
 export function sparseGpt(w: ArrayLike<number>, rows: number, cols: number, gram: Float64Array, o: SparseGptOptions): Float64Array {
   if (!o.nm && !o.sparsity) return Float64Array.from(w as ArrayLike<number>);
@@ -84,21 +104,29 @@ export function sparseGptWith(
           score[r * count + j] = W1[r * count + j]! ** 2 / (u * u);
         }
       }
-      const order = Array.from({ length: rows * count }, (_, i) => i).sort((a, b) => score[a]! - score[b]! || a - b);
-      for (let i = 0; i < k; i++) mask[order[i]!] = 1;
+      markSmallest(score, k, mask);
     }
     for (let i = 0; i < count; i++) {
       const col = i1 + i;
       const d = U[col * cols + col]!;
       if (o.nm && i % m === 0) {
-        const idx = new Array<number>(m);
+        const idx = new Int32Array(m);
+        const s = new Float64Array(m);
         for (let r = 0; r < rows; r++) {
-          for (let j = 0; j < m; j++) idx[j] = j;
-          const s = (j: number) => {
+          for (let j = 0; j < m; j++) {
             const u = U[(col + j) * cols + col + j]!;
-            return W1[r * count + i + j]! ** 2 / (u * u);
-          };
-          idx.sort((a, b) => s(a) - s(b) || a - b);
+            s[j] = W1[r * count + i + j]! ** 2 / (u * u);
+          }
+          // Insertion sort of the M inputs by (score, index): the order the comparator sort gave,
+          // without a closure and a sort call per group of four.
+          for (let j = 0; j < m; j++) {
+            let p = j;
+            while (p > 0 && (s[idx[p - 1]!]! - s[j]! || idx[p - 1]! - j) > 0) {
+              idx[p] = idx[p - 1]!;
+              p--;
+            }
+            idx[p] = j;
+          }
           for (let j = 0; j < o.nm.n; j++) mask[r * count + i + idx[j]!] = 1;
         }
       }
