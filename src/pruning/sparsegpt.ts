@@ -12,6 +12,7 @@
 // matrix's floor(s·rows·cols) zeros (the reference's `<=` threshold keeps ties too), ties go to the
 // lower index, and at sparsity 0 the weights are returned unchanged.
 import { dampDiagonal, inverseUpperFactor } from './linalg.js';
+import { orderGroup, smallestK } from './sparsity.js';
 
 export interface SparseGptOptions {
   /** Unstructured: fraction of the weights to zero. */
@@ -45,26 +46,6 @@ export function prepareHessian(gram: Float64Array, cols: number, dampening: numb
   }
   dampDiagonal(H, cols, dampening);
   return { cols, dead, U: inverseUpperFactor(H, cols) };
-}
-
-/**
- * mask[i] = 1 for the k smallest scores, ties to the lower index: what sorting the indices by
- * (score, index) and taking the first k gives, from one numeric sort of a copy (the k-th smallest
- * score) instead of a comparator sort of every index. Scores are squares, never −0 or NaN.
- */
-function markSmallest(score: Float64Array, k: number, mask: Uint8Array): void {
-  if (k <= 0) return;
-  const kth = Float64Array.from(score).sort()[k - 1]!;
-  let left = k;
-  for (let i = 0; i < score.length; i++) if (score[i]! < kth) left--;
-  for (let i = 0; i < score.length; i++) {
-    const v = score[i]!;
-    if (v < kth) mask[i] = 1;
-    else if (v === kth && left > 0) {
-      mask[i] = 1;
-      left--;
-    }
-  }
 }
 
 /** The pruned weights (row-major Float64 [rows, cols]); `w` and `gram` are not modified. */
@@ -104,7 +85,9 @@ export function sparseGptWith(
           score[r * count + j] = W1[r * count + j]! ** 2 / (u * u);
         }
       }
-      markSmallest(score, k, mask);
+      smallestK(score, k, (i) => {
+        mask[i] = 1;
+      });
     }
     for (let i = 0; i < count; i++) {
       const col = i1 + i;
@@ -117,16 +100,7 @@ export function sparseGptWith(
             const u = U[(col + j) * cols + col + j]!;
             s[j] = W1[r * count + i + j]! ** 2 / (u * u);
           }
-          // Insertion sort of the M inputs by (score, index): the order the comparator sort gave,
-          // without a closure and a sort call per group of four.
-          for (let j = 0; j < m; j++) {
-            let p = j;
-            while (p > 0 && (s[idx[p - 1]!]! - s[j]! || idx[p - 1]! - j) > 0) {
-              idx[p] = idx[p - 1]!;
-              p--;
-            }
-            idx[p] = j;
-          }
+          orderGroup(s, 0, m, idx);
           for (let j = 0; j < o.nm.n; j++) mask[r * count + i + idx[j]!] = 1;
         }
       }

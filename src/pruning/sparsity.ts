@@ -152,6 +152,44 @@ export function wandaPattern(sparsity: number | undefined, nm: { n: number; m: n
 }
 
 /**
+ * Calls `visit` with the indices of the k smallest scores, ties to the lower index (in index
+ * order): what sorting the indices by (score, index) and taking the first k gives, from one
+ * numeric sort of a copy (the k-th smallest score) instead of a comparator sort of every index.
+ * Scores here are magnitudes or squares: never −0 or NaN, which a numeric sort orders apart.
+ */
+export function smallestK(score: Float64Array, k: number, visit: (i: number) => void, scratch = new Float64Array(score.length)): void {
+  if (k <= 0) return;
+  scratch.set(score);
+  const kth = scratch.sort()[Math.min(k, score.length) - 1]!;
+  let left = k;
+  for (let i = 0; i < score.length; i++) if (score[i]! < kth) left--;
+  for (let i = 0; i < score.length; i++) {
+    const v = score[i]!;
+    if (v < kth) visit(i);
+    else if (v === kth && left > 0) {
+      visit(i);
+      left--;
+    }
+  }
+}
+
+/**
+ * idx[0..m) = 0..m−1 ordered by (score[from + j], j): the order a comparator sort of a group of N:M
+ * gives, by insertion (M is 4 or 8), without a closure and a sort call per group.
+ */
+export function orderGroup(score: ArrayLike<number>, from: number, m: number, idx: Int32Array): Int32Array {
+  for (let j = 0; j < m; j++) {
+    let p = j;
+    while (p > 0 && (score[from + idx[p - 1]!]! - score[from + j]! || idx[p - 1]! - j) > 0) {
+      idx[p] = idx[p - 1]!;
+      p--;
+    }
+    idx[p] = j;
+  }
+  return idx;
+}
+
+/**
  * Wanda (Sun et al. 2023): score |W_ij| · ‖X_j‖₂, compared within each output row; per row the
  * `k` lowest are zeroed (unstructured), or in every group of M consecutive inputs the N lowest.
  * Ties go to the lower index, so the result is deterministic.
@@ -168,24 +206,18 @@ export function sparsifyWanda(
   if (inputNorms.length !== cols) throw new Error(`Wanda: ${inputNorms.length} input norms for ${cols} columns`);
   const w = toFloat32(bytes, dtype);
   const score = new Float64Array(cols);
-  const order = Array.from({ length: cols }, (_, i) => i);
+  const scratch = new Float64Array(cols);
+  const idx = new Int32Array('perRow' in pattern ? 0 : pattern.m);
   for (let r = 0; r < rows; r++) {
     const base = r * cols;
     for (let j = 0; j < cols; j++) score[j] = Math.abs(w[base + j]!) * inputNorms[j]!;
     const zero = (j: number) => zeroElement(bytes, base + j, elementSize);
-    if ('perRow' in pattern) {
-      if (pattern.perRow <= 0) continue;
-      order.sort((a, b) => score[a]! - score[b]! || a - b);
-      for (let i = 0; i < pattern.perRow; i++) zero(order[i]!);
-    } else {
-      const idx = new Array<number>(pattern.m);
+    if ('perRow' in pattern) smallestK(score, pattern.perRow, zero, scratch);
+    else
       for (let g = 0; g < cols; g += pattern.m) {
-        for (let j = 0; j < pattern.m; j++) idx[j] = g + j;
-        idx.sort((a, b) => score[a]! - score[b]! || a - b);
-        for (let j = 0; j < pattern.n; j++) zero(idx[j]!);
+        orderGroup(score, g, pattern.m, idx);
+        for (let j = 0; j < pattern.n; j++) zero(g + idx[j]!);
       }
-      for (let i = 0; i < cols; i++) order[i] = i;
-    }
   }
   return bytes;
 }
