@@ -108,24 +108,61 @@ export function addGram(g: Float64Array, x: Float32Array, rows: number, n: numbe
   for (let i = 0; i < n; i++) {
     const a = i * rows;
     const gi = i * n;
-    for (let j = i; j < n; j++) {
+    let j = i;
+    // Entries (i, j) and (i, j + 1) together, sharing the loads of row i; each keeps its own four
+    // partial sums, so its value is the same as computed alone.
+    for (; j + 1 < n; j += 2) {
       const b = j * rows;
-      // Four partial sums: independent chains the CPU can run side by side.
+      const c = b + rows;
       let s0 = 0;
       let s1 = 0;
       let s2 = 0;
       let s3 = 0;
+      let t0 = 0;
+      let t1 = 0;
+      let t2 = 0;
+      let t3 = 0;
       let r = 0;
       for (; r + 3 < rows; r += 4) {
-        s0 += xt[a + r]! * xt[b + r]!;
-        s1 += xt[a + r + 1]! * xt[b + r + 1]!;
-        s2 += xt[a + r + 2]! * xt[b + r + 2]!;
-        s3 += xt[a + r + 3]! * xt[b + r + 3]!;
+        const x0 = xt[a + r]!;
+        const x1 = xt[a + r + 1]!;
+        const x2 = xt[a + r + 2]!;
+        const x3 = xt[a + r + 3]!;
+        s0 += x0 * xt[b + r]!;
+        s1 += x1 * xt[b + r + 1]!;
+        s2 += x2 * xt[b + r + 2]!;
+        s3 += x3 * xt[b + r + 3]!;
+        t0 += x0 * xt[c + r]!;
+        t1 += x1 * xt[c + r + 1]!;
+        t2 += x2 * xt[c + r + 2]!;
+        t3 += x3 * xt[c + r + 3]!;
       }
-      for (; r < rows; r++) s0 += xt[a + r]! * xt[b + r]!;
+      for (; r < rows; r++) {
+        s0 += xt[a + r]! * xt[b + r]!;
+        t0 += xt[a + r]! * xt[c + r]!;
+      }
       g[gi + j]! += s0 + s1 + s2 + s3;
+      g[gi + j + 1]! += t0 + t1 + t2 + t3;
     }
+    for (; j < n; j++) g[gi + j]! += dotRows(xt, a, j * rows, rows);
   }
+}
+
+/** Σ_r xt[a + r]·xt[b + r] in four partial sums: independent chains the CPU can run side by side. */
+function dotRows(xt: Float64Array, a: number, b: number, rows: number): number {
+  let s0 = 0;
+  let s1 = 0;
+  let s2 = 0;
+  let s3 = 0;
+  let r = 0;
+  for (; r + 3 < rows; r += 4) {
+    s0 += xt[a + r]! * xt[b + r]!;
+    s1 += xt[a + r + 1]! * xt[b + r + 1]!;
+    s2 += xt[a + r + 2]! * xt[b + r + 2]!;
+    s3 += xt[a + r + 3]! * xt[b + r + 3]!;
+  }
+  for (; r < rows; r++) s0 += xt[a + r]! * xt[b + r]!;
+  return s0 + s1 + s2 + s3;
 }
 
 /**
