@@ -3,6 +3,7 @@ import { Tokenizer } from '@huggingface/tokenizers';
 import { CheckpointError } from '../formats/checkpoint/folder.js';
 import { readTokenizerFilesSync } from '../formats/checkpoint/tokenizerFiles.js';
 import { withPairRanks } from '../vocab/pairRanks.js';
+import { withWordChunks } from '../vocab/wordChunks.js';
 import { longTextEncoder } from './longText.js';
 
 export interface LmTokenizer {
@@ -16,7 +17,8 @@ export function loadTokenizer(dir: string, config: Record<string, unknown>): LmT
   const tokenizerConfig = files.config;
   let tok: Tokenizer;
   try {
-    tok = withPairRanks(new Tokenizer(files.json, tokenizerConfig));
+    // Word-sized BPE input where that gives the same ids (src/vocab/wordChunks.ts): repeated words hit the library's cache.
+    tok = withPairRanks(withWordChunks(new Tokenizer(files.json, tokenizerConfig), files.json));
   } catch (err) {
     // The same file fails the same way on every attempt: a checkpoint error, not retried.
     throw new CheckpointError(`${dir}/tokenizer.json`, `the tokenizer cannot be loaded (${(err as Error).message})`);
