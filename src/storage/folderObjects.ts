@@ -88,12 +88,22 @@ export class FolderObjects implements ObjectStore {
   }
 
   async remove(keys: readonly string[]): Promise<void> {
-    for (const key of keys) await unlink(this.path(key)).catch(() => {});
+    // A missing object is not an error; any other failure is (a removal that silently failed would
+    // leave its caller believing the space was freed, or a sweep believing a piece was gone).
+    for (const key of keys)
+      await unlink(this.path(key)).catch((err: NodeJS.ErrnoException) => {
+        if (err.code !== 'ENOENT') throw err;
+      });
   }
 
   async *list(prefix: string): AsyncIterable<string> {
     const base = this.path(prefix.replace(/\/$/, ''));
-    const entries = await readdir(base, { recursive: true, withFileTypes: true }).catch(() => []);
+    // No folder is no objects; any other failure must not read as "none": a sweep would then take
+    // every piece for unreferenced.
+    const entries = await readdir(base, { recursive: true, withFileTypes: true }).catch((err: NodeJS.ErrnoException) => {
+      if (err.code === 'ENOENT') return [];
+      throw err;
+    });
     for (const e of entries) {
       if (!e.isFile()) continue;
       const rel = join(e.parentPath, e.name).slice(this.root.length + 1);
@@ -101,9 +111,15 @@ export class FolderObjects implements ObjectStore {
     }
   }
 
-  async touch(key: string): Promise<void> {
+  async touch(key: string): Promise<boolean> {
     const now = new Date();
-    await utimes(this.path(key), now, now).catch(() => {});
+    return utimes(this.path(key), now, now).then(
+      () => true,
+      (err: NodeJS.ErrnoException) => {
+        if (err.code !== 'ENOENT') throw err;
+        return false;
+      },
+    );
   }
 }
 

@@ -36,8 +36,8 @@ export interface ObjectStore {
   remove(keys: readonly string[]): Promise<void>;
   /** Every key under `prefix` (which ends with `/`). */
   list(prefix: string): AsyncIterable<string>;
-  /** Restarts an object's age. */
-  touch(key: string): Promise<void>;
+  /** Restarts an object's age; false when there is no such object (a removal took it). */
+  touch(key: string): Promise<boolean>;
   /** The object's path when it lies on this machine's disk (served by sendfile), else null. */
   localPath(key: string): string | null;
 }

@@ -92,8 +92,14 @@ export class PieceStager {
     let write: Promise<unknown> | undefined;
     if (c.held) c.held.set(part, c.at);
     else {
-      write = c.file!.handle.write(part, 0, part.length, c.at);
-      c.file!.writes.push(write);
+      const w = c.file!.handle.write(part, 0, part.length, c.at);
+      c.file!.writes.push(w);
+      // Settles either way: a failed staging write (ENOSPC) is the piece's check's to judge, and
+      // matters only if the store lacks the piece.
+      write = w.then(
+        () => {},
+        () => {},
+      );
     }
     c.at += part.length;
     return write;
@@ -120,15 +126,16 @@ export class PieceStager {
           await p.file.handle.close();
         }
       }
-      const key = this.keyOf(sha256);
-      if (first && !(await this.objects.head(key))) {
+      // One call both asks and protects: a piece the store has is touched (its age restarts, so
+      // no removal within the grace period takes it before the caller's manifest names it), and
+      // one a removal took meanwhile reads as missing and is staged from this file's bytes.
+      if (first && !(await this.objects.touch(this.keyOf(sha256)))) {
         if (writeFailure !== undefined) throw writeFailure;
         const path = p.file?.path ?? join(this.staging, String(index));
         if (p.held) await writeOnce(path, p.held);
         this.staged.push({ sha256, path });
         return;
       }
-      if (first) await this.objects.touch(key);
       if (p.file) await rm(p.file.path, { force: true });
     };
     const release = () => p.held && this.holds.give(Buffer.from(p.held.buffer, p.held.byteOffset, this.holds.size));

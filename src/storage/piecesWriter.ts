@@ -13,11 +13,13 @@ import {
   checkUniqueNames,
   encodeHeader,
   nextSpec,
+  SafetensorsWriter,
   type TensorData,
   type TensorFileWriter,
   type TensorSpec,
 } from '../formats/safetensors/writer.js';
 import type { Hasher } from './hashThread.js';
+import { PIECES_HEADER_LIMIT } from './layout.js';
 import type { ObjectStore } from './objects.js';
 import { PieceStager } from './pieceStager.js';
 import { CHUNK, copyingWholeHasher } from './writePieces.js';
@@ -128,7 +130,10 @@ export function piecesWriters(objects: ObjectStore, keyOf: (sha256: string) => s
   let n = 0;
   return {
     files,
-    create: (path: string, specs: readonly TensorSpec[], metadata?: Record<string, string>) =>
-      PiecesWriter.create(objects, keyOf, join(staging, String(n++)), path, specs, metadata, (f) => files.set(f.name, f)),
+    create: (path: string, specs: readonly TensorSpec[], metadata?: Record<string, string>): Promise<TensorFileWriter> =>
+      // A file layout.ts would store whole (a header past PIECES_HEADER_LIMIT) is written as a file.
+      encodeHeader(specs, metadata).length - 8 > PIECES_HEADER_LIMIT
+        ? SafetensorsWriter.create(path, specs, metadata)
+        : PiecesWriter.create(objects, keyOf, join(staging, String(n++)), path, specs, metadata, (f) => files.set(f.name, f)),
   };
 }

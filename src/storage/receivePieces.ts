@@ -6,18 +6,11 @@
 // bytes are counted and hashed as they arrive, whatever the layout; the caller checks the result
 // against what the sender announced before anything becomes an object.
 import { type FileHandle, open } from 'node:fs/promises';
-import { checkHeaderLength, parseHeader } from '../formats/safetensors/header.js';
-import { type Pieces, piecesOfHeader } from './layout.js';
+import type { Hasher } from './hashThread.js';
+import { piecesFromPrefix } from './layout.js';
 import type { ObjectStore } from './objects.js';
 import { PieceStager, RangeCutter } from './pieceStager.js';
 import { copyingWholeHasher } from './writePieces.js';
-
-/**
- * A header longer than this is not held in memory to learn the layout: the object is staged
- * whole. Real headers are kilobytes (a 70B model's is ~100 KB); a client must not make the server
- * hold the format's 100 MB limit per upload.
- */
-const HEADER_IN_MEMORY = 16 << 20;
 
 export interface Received {
   sha256: string;
@@ -43,51 +36,47 @@ export async function receivePieces(
   },
 ): Promise<Received> {
   const { maxSize } = options;
-  // On a second thread above 32 MiB: the pieces' hashes take this one.
-  const hash = copyingWholeHasher(maxSize);
+  /**
+   * Made once the layout is decided (on a second thread above 32 MiB: the pieces' hashes take
+   * this one), so an upload stalled in its header holds no thread, only the bytes held so far.
+   */
+  let hash: Hasher | null = null;
   let size = 0;
-  /** The first bytes, held until they say whether this is a safetensors file. */
+  /** The first bytes, held until they say whether this is a safetensors file (at most PIECES_HEADER_LIMIT + 8 and a chunk). */
   let head: Buffer[] | null = options.pieces ? [] : null;
   let headBytes = 0;
+  let need = 8;
   let file: FileHandle | null = null;
   let at = 0;
   let stager: PieceStager | null = null;
+  let cutter: RangeCutter | null = null;
 
   const toWhole = async (chunk: Buffer) => {
     file ??= await open(options.whole, 'w');
     for (let done = 0; done < chunk.length; ) done += (await file.write(chunk, done, chunk.length - done, at + done)).bytesWritten;
     at += chunk.length;
   };
-  let cutter: RangeCutter | null = null;
-  const toPieces = async (chunk: Buffer) => {
-    await Promise.all(await cutter!.push(chunk));
+  const pass = async (chunk: Buffer) => {
+    hash ??= copyingWholeHasher(maxSize);
+    await hash.update(chunk);
+    if (cutter) await Promise.all(await cutter.push(chunk));
+    else await toWhole(chunk);
   };
-  /** Bytes to hold before the layout can be decided: the length first, then the header. */
-  let need = 8;
-  /** Decides the layout from the bytes held (all of them once `final`), then passes them on. */
+  /** Decides the layout from the bytes held (all there are once `final`; layout.ts), then passes them on. */
   const decide = async (final: boolean) => {
     const bytes = Buffer.concat(head!);
     head = [bytes];
-    let layout: Pieces | null = null;
-    if (bytes.length >= 8) {
-      try {
-        const length = checkHeaderLength('upload', bytes.readBigUInt64LE(0), maxSize);
-        if (length <= HEADER_IN_MEMORY) {
-          need = 8 + length;
-          if (bytes.length < need && !final) return; // the rest of the header is still to come
-          // The announced size is the file's: the reader checks that the tensors cover it exactly.
-          layout = piecesOfHeader(parseHeader('upload', bytes.subarray(8, need), maxSize));
-        }
-      } catch {
-        layout = null;
-      }
+    const r = piecesFromPrefix(bytes, maxSize, final);
+    if ('need' in r) {
+      need = r.need;
+      return;
     }
     head = null;
-    if (layout) {
+    if (r.pieces) {
       stager = new PieceStager(options.objects, options.keyOf, options.staging, maxSize);
-      cutter = new RangeCutter(stager, layout);
-      await toPieces(bytes);
-    } else await toWhole(bytes);
+      cutter = new RangeCutter(stager, r.pieces);
+    }
+    await pass(bytes);
   };
 
   try {
@@ -95,15 +84,14 @@ export async function receivePieces(
       const chunk = c as Buffer;
       size += chunk.length;
       if (size > maxSize) throw options.tooLarge();
-      await hash.update(chunk);
       if (head) {
         head.push(chunk);
         headBytes += chunk.length;
         if (headBytes >= need) await decide(false);
-      } else if (stager) await toPieces(chunk);
-      else await toWhole(chunk);
+      } else await pass(chunk);
     }
     if (head) await decide(true);
+    hash ??= copyingWholeHasher(0);
     const s = stager as PieceStager | null;
     if (s && size === maxSize) await s.settle();
     else if (s) {
@@ -116,7 +104,7 @@ export async function receivePieces(
     await (stager as PieceStager | null)?.abandon();
     throw err;
   } finally {
-    hash.close();
+    (hash as Hasher | null)?.close();
     await (file as FileHandle | null)?.close();
   }
 }

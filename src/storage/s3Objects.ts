@@ -134,9 +134,9 @@ export class S3Objects implements ObjectStore {
     }
   }
 
-  async touch(key: string): Promise<void> {
+  async touch(key: string): Promise<boolean> {
     // A copy onto itself with new metadata is how S3 restarts an object's LastModified.
-    await this.client
+    return this.client
       .send(
         new CopyObjectCommand({
           Bucket: this.bucket,
@@ -146,9 +146,13 @@ export class S3Objects implements ObjectStore {
           Metadata: { touched: new Date().toISOString() },
         }),
       )
-      .catch((err) => {
-        if (!isNotFound(err)) throw err;
-      });
+      .then(
+        () => true,
+        (err) => {
+          if (!isNotFound(err)) throw err;
+          return false;
+        },
+      );
   }
 }
 

@@ -19,7 +19,7 @@ import { decodeManifest, encodeManifest, type Manifest } from './manifest.js';
 import type { ByteRange, ObjectInfo, ObjectStore } from './objects.js';
 import { piecesWriters, type StagedFile } from './piecesWriter.js';
 import { receivePieces } from './receivePieces.js';
-import { type WrittenPieces, writePieces } from './writePieces.js';
+import { writePieces } from './writePieces.js';
 
 /** The artifact store's disk is full: a server-side condition the client cannot fix by retrying. */
 export class StorageFullError extends BonsaiError {
@@ -177,7 +177,7 @@ export class ArtifactStore {
         const { handle } = await openRegular(source, { roots });
         let first: { sha256: string; size: number };
         try {
-          const ranges = this.wholeFiles ? null : await safetensorsPiecesOf(handle, source);
+          const ranges = this.wholeFiles ? null : await safetensorsPiecesOf(handle);
           if (ranges) {
             // In pieces straight from the descriptor, in one read: no copy of the whole file is made.
             const r = await this.storeInPieces(handle, ranges, source, signal);
@@ -281,7 +281,6 @@ export class ArtifactStore {
       if (r.size !== expected.size) throw new ObjectMismatchError(`${r.size} bytes arrived, ${expected.size} were announced`);
       if (r.sha256 !== expected.sha256) throw new ObjectMismatchError(`the content's sha256 is ${r.sha256}, not ${expected.sha256}`);
       if (!r.stager) return await this.place(staged, r.sha256, signal);
-      if (await this.hasBlob(r.sha256)) return false;
       return (await this.storeStaged({ name: 'upload', sha256: r.sha256, size: r.size, stager: r.stager }, signal)).created;
     } catch (err) {
       throw asStorageError(err, this.location);
@@ -394,6 +393,7 @@ export class ArtifactStore {
     // Manifests first: a crash after this line leaves unreferenced pieces, never a manifest without its pieces.
     await this.objects.remove(list.flatMap((sha) => [blobKey(sha), manifestKey(sha)]));
     for (const sha of list) this.manifests.delete(sha);
+    // If the manifests cannot all be read now this fails, and the pieces wait for the sweep: never removed on a guess.
     if (pieces.size) await this.removeUnreferencedPieces(pieces);
   }
 
@@ -434,14 +434,17 @@ export class ArtifactStore {
     return out;
   }
 
-  /** What each stored file in pieces is made of, by file sha256. */
+  /**
+   * What each stored file in pieces is made of, by file sha256. A manifest that cannot be read
+   * fails the listing: removals decide by it what nothing names, and a manifest skipped (a
+   * passing S3 503, EMFILE) would hand its file's pieces to them.
+   */
   async listManifests(): Promise<Map<string, Manifest>> {
     const out = new Map<string, Manifest>();
     for await (const key of this.objects.list(`${MANIFESTS}/`)) {
       const name = key.slice(key.lastIndexOf('/') + 1);
       if (!SHA256.test(name) || key !== manifestKey(name)) continue;
-      const m = await this.manifest(name).catch(() => null);
-      if (m) out.set(name, m);
+      out.set(name, await this.manifest(name));
     }
     return out;
   }
@@ -451,15 +454,21 @@ export class ArtifactStore {
     return this.removeUnreferencedPieces(new Set(await this.listPieces()));
   }
 
+  /**
+   * Removes those of `candidates` that no manifest names and that are older than pieceGraceMs,
+   * each checked just before it is removed: a store that found a piece touches it (restarting its
+   * age) before its manifest names it.
+   */
   private async removeUnreferencedPieces(candidates: Set<string>): Promise<number> {
     for (const m of (await this.listManifests()).values()) for (const p of m.pieces) candidates.delete(p.sha256);
-    const old: string[] = [];
+    let removed = 0;
     for (const sha of candidates) {
       const info = await this.objects.head(pieceKey(sha));
-      if (info && Date.now() - info.modified.getTime() >= this.pieceGraceMs) old.push(sha);
+      if (!info || Date.now() - info.modified.getTime() < this.pieceGraceMs) continue;
+      await this.objects.remove([pieceKey(sha)]);
+      removed++;
     }
-    await this.objects.remove(old.map(pieceKey));
-    return old.length;
+    return removed;
   }
 
   /**
@@ -524,51 +533,56 @@ export class ArtifactStore {
   }
 
   /**
-   * Stores an open safetensors file in pieces in one read (writePieces.ts), then its manifest:
-   * never before every piece it names is stored (crash safety). `created` is false when the file
-   * was stored already.
+   * Stores an open safetensors file in pieces in one read (writePieces.ts), then its manifest.
+   * `created` is false when the file was stored already.
    */
   private async storeInPieces(handle: FileHandle, ranges: Pieces, path: string, signal?: AbortSignal): Promise<StoredInPieces> {
     const staging = await this.tempDir('pieces');
     try {
-      return await this.commitPieces(await writePieces(this.objects, handle, ranges, pieceKey, { staging, path, signal }), signal);
+      const r = await writePieces(this.objects, handle, ranges, pieceKey, { staging, path, signal });
+      return await this.storeStaged({ name: path, ...r }, signal);
     } finally {
       await rm(staging, { recursive: true, force: true });
     }
   }
 
-  /** A file written as pieces (piecesWriters): its new pieces put (renames on a folder store), then its manifest. */
+  /**
+   * Stores a file whose pieces are staged (writePieces, piecesWriters, receivePieces): unless the
+   * store has the file already, its new pieces are put (renames on a folder store), then its
+   * manifest, never before every piece it names is stored (crash safety). A failure leaves what it
+   * put to removeUnreferencedPieces, which spares a piece another file has come to name or that is
+   * within the grace period (another store may just have found it), and the sweep takes the rest.
+   */
   private async storeStaged(file: StagedFile, signal?: AbortSignal): Promise<StoredInPieces> {
+    const out = { sha256: file.sha256, size: file.size };
+    // Stored already (whole, or in pieces by another run): nothing is put.
+    if (await this.hasBlob(file.sha256)) return { ...out, created: false };
     const written: string[] = [];
     try {
       await file.stager.putStaged(written, signal);
+      const manifest: Manifest = { size: file.size, pieces: file.stager.pieces };
+      await this.objects.putStream(manifestKey(file.sha256), encodeManifest(manifest), signal);
+      this.manifests.set(file.sha256, manifest);
+      await this.checkReused(file.sha256, manifest, new Set(written));
+      return { ...out, created: true };
     } catch (err) {
-      await this.objects.remove(written.map(pieceKey)).catch(() => {});
+      await this.removeUnreferencedPieces(new Set(written)).catch(() => {});
       throw err;
     }
-    return this.commitPieces({ sha256: file.sha256, size: file.size, pieces: file.stager.pieces, written }, signal);
   }
 
   /**
-   * The manifest of a file whose pieces are all stored: never written before them (crash safety).
-   * `created` is false when the file was stored already.
+   * The pieces a new manifest names that this call did not put (it found and touched them): a
+   * removal that had checked a piece's age before the touch may have taken it since. If one is
+   * missing the manifest is withdrawn and the store fails (the caller retries; a job does).
    */
-  private async commitPieces(r: WrittenPieces, signal?: AbortSignal): Promise<StoredInPieces> {
-    const out = { sha256: r.sha256, size: r.size };
-    try {
-      if (await this.hasBlob(r.sha256)) {
-        // Stored already (whole, from before pieces): what this call put goes once nothing names it.
-        if (r.written.length) await this.removeUnreferencedPieces(new Set(r.written));
-        return { ...out, created: false };
-      }
-      const manifest: Manifest = { size: r.size, pieces: r.pieces };
-      await this.objects.putStream(manifestKey(r.sha256), encodeManifest(manifest), signal);
-      this.manifests.set(r.sha256, manifest);
-    } catch (err) {
-      await this.objects.remove(r.written.map(pieceKey)).catch(() => {});
-      throw err;
-    }
-    return { ...out, created: true };
+  private async checkReused(sha256: string, m: Manifest, written: ReadonlySet<string>): Promise<void> {
+    const missing: string[] = [];
+    for (const p of new Set(m.pieces.map((x) => x.sha256))) if (!written.has(p) && !(await this.objects.head(pieceKey(p)))) missing.push(p);
+    if (missing.length === 0) return;
+    this.manifests.delete(sha256);
+    await this.objects.remove([manifestKey(sha256)]);
+    throw new Error(`${missing.length} piece(s) of ${sha256} were removed while it was being stored (first: ${missing[0]}); try again`);
   }
 }
 

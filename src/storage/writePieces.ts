@@ -13,13 +13,12 @@ import type { Pieces } from './layout.js';
 import type { ObjectStore } from './objects.js';
 import { PieceStager, RangeCutter } from './pieceStager.js';
 
-export interface WrittenPieces {
+export interface ReadPieces {
   /** The whole file's sha256 and size. */
   sha256: string;
   size: number;
-  pieces: Array<{ sha256: string; size: number }>;
-  /** The pieces this call put (the store lacked them), by sha256. */
-  written: string[];
+  /** Its pieces, the new ones staged (put by the store once it knows it lacks the file). */
+  stager: PieceStager;
 }
 
 /** 4 MiB reads; six of them in use at once (being read, hashed or written) bound the memory to 24 MiB. */
@@ -59,9 +58,9 @@ export function copyingWholeHasher(size: number): Hasher {
 }
 
 /**
- * Reads `ranges` of `handle` once and puts each piece the store lacks as `keyOf(sha256)`, staged
- * under `staging` (a folder of this call's own, on the store's disk for a folder store). On an
- * error the pieces put are removed again (a kill leaves them to the sweep).
+ * Reads `ranges` of `handle` once into pieces, each one the store lacks staged under `staging` (a
+ * folder of this call's own, on the store's disk for a folder store) as `keyOf(sha256)` will be:
+ * nothing is put, so a failure leaves nothing in the store.
  */
 export async function writePieces(
   objects: ObjectStore,
@@ -69,13 +68,12 @@ export async function writePieces(
   ranges: Pieces,
   keyOf: (sha256: string) => string,
   options: { staging: string; path: string; signal?: AbortSignal },
-): Promise<WrittenPieces> {
+): Promise<ReadPieces> {
   const { staging, path, signal } = options;
   const end = ranges.at(-1)!.end;
   const whole = wholeFileHasher(end);
   const buffers = bufferPool(Math.min(CHUNK, end), BUFFERS, true);
   const stager = new PieceStager(objects, keyOf, staging, end);
-  const written: string[] = [];
   try {
     const cutter = new RangeCutter(stager, ranges);
     let position = 0;
@@ -92,11 +90,10 @@ export async function writePieces(
     }
     const { bytesRead: more } = await handle.read(Buffer.alloc(1), 0, 1, end);
     if (more !== 0) throw new Error(`${path} changed while it was being stored (it is longer)`);
-    await stager.putStaged(written, signal);
-    return { sha256: await whole.digest(), size: end, pieces: stager.pieces, written };
+    await stager.settle();
+    return { sha256: await whole.digest(), size: end, stager };
   } catch (err) {
     await stager.abandon();
-    await objects.remove(written.map(keyOf)).catch(() => {});
     throw err;
   } finally {
     whole.close();

@@ -330,7 +330,7 @@ function faulty(o: ObjectStore, fail: () => boolean): ObjectStore {
     },
     touch: async (k) => {
       check();
-      await o.touch(k);
+      return o.touch(k);
     },
     remove: async (keys) => {
       // One key at a time, so a fault can fall between a manifest's removal and its pieces'.
