@@ -13,7 +13,7 @@ import { Tokenizer } from '@huggingface/tokenizers';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { readTokenizerFilesSync } from '../../src/formats/checkpoint/tokenizerFiles.js';
-import { type BpeView, readBpe, type TokenizerJson } from '../../src/vocab/bpe.js';
+import { readBpe, type TokenizerJson } from '../../src/vocab/bpe.js';
 import type { CorpusCount } from '../../src/vocab/count.js';
 import { idMap, rewriteTokenizerConfig, rewriteTokenizerJson } from '../../src/vocab/rewrite.js';
 import { countCorpus, selectTokens, type VocabSelection } from '../../src/vocab/select.js';
@@ -44,24 +44,27 @@ interface Trim {
   selection: VocabSelection;
   /** Kept before rounding up (roundTo 1): the rest of `selection.kept` is padding. */
   unrounded: Set<number>;
-  /** The original tokenizer as trimming reads it (tokens by id, the mandatory ids, merges). */
-  view: BpeView;
+  mandatory: Set<number>;
   emitted: Set<number>;
   trimmedJson: TokenizerJson;
   trimmedConfig: Record<string, unknown>;
+  tokens: Map<number, string>;
   counted: CorpusCount;
   /** The trimmed tokenizer's tokens for each corpus text. */
   encoded: string[];
 }
 
 /**
- * Each shared tokenizer's files, read once per run: Qwen3's 11 MB serve three cases (one with
- * `ignore_merges`, set on a copy of the model section: nothing here changes a tokenizer.json in place).
+ * The last tokenizer's files read, kept for the next case: the two Qwen3 cases (one with
+ * `ignore_merges`, set on a copy of the model section: nothing here changes a tokenizer.json in
+ * place) read its 11 MB once. One at a time, so Gemma-3's parsed 33 MB do not stay in memory for
+ * the later cases.
  */
-const filesRead = new Map<string, ReturnType<typeof readTokenizerFilesSync>>();
+let lastRead: { tokenizer: string; files: ReturnType<typeof readTokenizerFilesSync> } | undefined;
 function tokenizerFiles(tokenizer: string, edit?: (json: TokenizerJson) => void) {
-  if (!filesRead.has(tokenizer)) filesRead.set(tokenizer, readTokenizerFilesSync(join(sharedDir, 'tokenizers', tokenizer), 'the test'));
-  const files = filesRead.get(tokenizer)!;
+  if (lastRead?.tokenizer !== tokenizer)
+    lastRead = { tokenizer, files: readTokenizerFilesSync(join(sharedDir, 'tokenizers', tokenizer), 'the test') };
+  const { files } = lastRead;
   const read = files.json as unknown as TokenizerJson;
   const json = edit ? { ...read, model: { ...read.model } } : read;
   edit?.(json);
@@ -85,7 +88,7 @@ function trim(tokenizer: string, corpus: { file: string; texts: string[] }, edit
   const trimmed = encodeAll(new Tokenizer(trimmedJson, trimmedConfig), corpus.texts);
   expect(trimmed.map((e) => e.tokens)).toEqual(original.map((e) => e.tokens));
   const encoded = trimmed.map((e) => e.tokens.join('\u0000'));
-  return { selection, unrounded, view, emitted, trimmedJson, trimmedConfig, counted, encoded };
+  return { selection, unrounded, mandatory: view.mandatory, emitted, trimmedJson, trimmedConfig, tokens: view.tokens, counted, encoded };
 }
 
 /** Each case is trimmed once per run. */
@@ -114,7 +117,7 @@ function expectEachNeeded(t: Trim, texts: string[], stratum: number[]): void {
     fc.property(fc.integer({ min: 0, max: stratum.length - 1 }), (i) => {
       const id = stratum[i]!;
       if (!removalChanges(t, texts, id))
-        throw new Error(`removing ${JSON.stringify(t.view.tokens.get(id))} (id ${id}) changes no corpus text: it was not needed`);
+        throw new Error(`removing ${JSON.stringify(t.tokens.get(id))} (id ${id}) changes no corpus text: it was not needed`);
     }),
     { seed: SEED, numRuns: SAMPLE, endOnFailure: true },
   );
@@ -147,7 +150,7 @@ describe.each(CASES)('%s (%s) trimmed to %s', (tokenizer, _kind, corpusName, edi
       const { t, corpus } = trimOnce(tokenizer, corpusName, edit);
       // "N from the corpus": the distinct tokens of the whole-file and per-line encodings.
       expect(t.selection.fromCorpus).toBe(t.emitted.size);
-      const kept = t.selection.kept.filter((id) => t.unrounded.has(id) && !t.view.mandatory.has(id));
+      const kept = t.selection.kept.filter((id) => t.unrounded.has(id) && !t.mandatory.has(id));
       expect(t.selection.kept.filter((id) => !t.unrounded.has(id))).toHaveLength(t.selection.padding);
       const emitted = kept.filter((id) => t.emitted.has(id));
       const pathOnly = kept.filter((id) => !t.emitted.has(id));
@@ -166,8 +169,9 @@ describe('ignore_merges: a token only ever emitted whole needs no merge path', (
     expect(t.counted.builtByMerges).toBeDefined();
     // Setting ignore_merges matters here: some corpus tokens are emitted only whole.
     expect(t.counted.builtByMerges!.length).toBeLessThan(t.emitted.size);
+    const view = readBpe(tokenizerFiles('qwen3', ignoreMerges).json);
     const { builtByMerges: _, ...asBefore } = t.counted;
-    const old = selectTokens(t.view, asBefore, { corpus: [corpus.file], roundTo: 1 }, rowsOf(t.view.tokens.keys()));
+    const old = selectTokens(view, asBefore, { corpus: [corpus.file], roundTo: 1 }, rowsOf(view.tokens.keys()));
     // trim() checked the smaller set encodes every corpus text exactly, so all the extra tokens
     // the old rule kept were removable.
     expect(t.unrounded.size).toBeLessThan(old.kept.length);
