@@ -10,7 +10,7 @@ import type { Hasher } from './hashThread.js';
 import { piecesFromPrefix } from './layout.js';
 import type { ObjectStore } from './objects.js';
 import { PieceStager, RangeCutter } from './pieceStager.js';
-import { copyingWholeHasher } from './writePieces.js';
+import { CHUNK, copyingWholeHasher } from './writePieces.js';
 
 export interface Received {
   sha256: string;
@@ -56,11 +56,32 @@ export async function receivePieces(
     for (let done = 0; done < chunk.length; ) done += (await file.write(chunk, done, chunk.length - done, at + done)).bytesWritten;
     at += chunk.length;
   };
-  const pass = async (chunk: Buffer) => {
+  const consume = async (chunk: Buffer) => {
     hash ??= copyingWholeHasher(maxSize);
     await hash.update(chunk);
     if (cutter) await Promise.all(await cutter.push(chunk));
     else await toWhole(chunk);
+  };
+  // An HTTP body arrives in 16–64 KiB chunks; hashing on the thread and staging them one by one
+  // cost a message and a write each (18,000 for a 1.2 GB upload: 1.19× the time of storing it
+  // whole). They are gathered into CHUNK-sized batches first (one reused buffer: each batch is done
+  // with before the next is gathered).
+  const batch = Buffer.allocUnsafeSlow(Math.max(1, Math.min(CHUNK, maxSize)));
+  let batched = 0;
+  const flush = async () => {
+    if (batched === 0) return;
+    const n = batched;
+    batched = 0;
+    await consume(batch.subarray(0, n));
+  };
+  const pass = async (chunk: Buffer) => {
+    for (let used = 0; used < chunk.length; ) {
+      const take = Math.min(chunk.length - used, batch.length - batched);
+      chunk.copy(batch, batched, used, used + take);
+      batched += take;
+      used += take;
+      if (batched === batch.length) await flush();
+    }
   };
   /** Decides the layout from the bytes held (all there are once `final`; layout.ts), then passes them on. */
   const decide = async (final: boolean) => {
@@ -91,6 +112,7 @@ export async function receivePieces(
       } else await pass(chunk);
     }
     if (head) await decide(true);
+    await flush();
     hash ??= copyingWholeHasher(0);
     const s = stager as PieceStager | null;
     if (s && size === maxSize) await s.settle();
