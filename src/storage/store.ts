@@ -311,15 +311,36 @@ export class ArtifactStore {
 
   /** The pieces that overlap `range`, each read from its first byte in the range: none before it is read. */
   private async *readPieces(m: Manifest, range: ByteRange): AsyncGenerator<Buffer> {
+    const parts: Array<{ key: string; range: ByteRange }> = [];
     let offset = 0;
     for (const p of m.pieces) {
       const begin = offset;
       offset += p.size;
       if (offset <= range.start) continue;
       if (begin > range.end) break;
-      const from = Math.max(range.start, begin) - begin;
-      const to = Math.min(range.end, offset - 1) - begin;
-      for await (const c of await this.objects.read(pieceKey(p.sha256), { start: from, end: to })) yield c as Buffer;
+      parts.push({
+        key: pieceKey(p.sha256),
+        range: { start: Math.max(range.start, begin) - begin, end: Math.min(range.end, offset - 1) - begin },
+      });
+    }
+    // The next piece is opened while this one is read, so no read waits on an open (a piece's
+    // stream starts reading as soon as it exists: at most two pieces' first chunks are held).
+    let next = parts.length ? this.objects.read(parts[0]!.key, parts[0]!.range) : undefined;
+    try {
+      for (let i = 0; i < parts.length; i++) {
+        const current = await next!;
+        next = i + 1 < parts.length ? this.objects.read(parts[i + 1]!.key, parts[i + 1]!.range) : undefined;
+        // An opening that fails while this piece is read is thrown when its turn comes.
+        next?.catch(() => {});
+        for await (const c of current) yield c as Buffer;
+      }
+    } finally {
+      // A reader that stops early (a client gone) must not leave the opened next piece open.
+      if (next)
+        void next.then(
+          (s) => s.destroy(),
+          () => {},
+        );
     }
   }
 
