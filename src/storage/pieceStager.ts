@@ -22,9 +22,9 @@ import type { ObjectStore } from './objects.js';
  */
 const HOLD = 8 << 20;
 /** Pieces being checked and staged while bytes go on arriving (bounds the memory held), and puts at once after. */
-export const PUTS = 4;
+const PUTS = 4;
 
-export interface StagedPiece {
+interface StagedPiece {
   sha256: string;
   size: number;
 }

@@ -109,6 +109,7 @@ export class PiecesWriter implements TensorFileWriter {
     let got = 0;
     for await (const chunk of chunks) {
       if (got + chunk.byteLength > expected) return got + chunk.byteLength;
+      // In CHUNK slices: a staging write is one write(2), which Linux caps at 2 GiB (an embedding can be larger).
       for (let at = 0; at < chunk.byteLength; at += CHUNK) {
         const part = chunk.subarray(at, Math.min(chunk.byteLength, at + CHUNK));
         await this.whole.update(part);

@@ -25,10 +25,10 @@ export interface ReadPieces {
 export const CHUNK = 4 << 20;
 const BUFFERS = 6;
 /** Below this a thread costs more to start than the second hash it takes over. */
-export const THREAD_ABOVE = 32 << 20;
+const THREAD_ABOVE = 32 << 20;
 
 /** The whole file's sha256: on a thread of its own for a file above THREAD_ABOVE bytes (bytes given must be shared memory). */
-export function wholeFileHasher(size: number): Hasher {
+function wholeFileHasher(size: number): Hasher {
   return size > THREAD_ABOVE ? hashThread() : hashHere();
 }
 

@@ -1,23 +1,11 @@
 // Counting a corpus that names files more than once (issue 26: 30,000 names of one file held
 // 30,000 copies of it and ran the job process out of memory, three times): each file is read and
 // encoded once and weighted by how often it is named, so the counts equal counting every name.
-import { readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { readTokenizerFilesSync } from '../../src/formats/checkpoint/tokenizerFiles.js';
-import type { TokenizerJson } from '../../src/vocab/bpe.js';
 import { countCorpus } from '../../src/vocab/select.js';
-import { sharedDir, sharedModel } from '../fixtures/checkpoints.js';
-import { tempDir } from '../helpers/tmp.js';
+import { kjvCorpus } from '../helpers/kjvCorpus.js';
 
-const tmp = tempDir('bonsai-count-');
-const lines = readFileSync(join(sharedDir, 'data', 'kjv-val.txt'), 'utf8').split('\n');
-const a = join(tmp, 'a.txt');
-const b = join(tmp, 'b.txt');
-writeFileSync(a, lines.slice(0, 40).join('\n'));
-writeFileSync(b, lines.slice(40, 60).join('\n'));
-const files = readTokenizerFilesSync(sharedModel, 'the test');
-const tokenizer = { json: files.json as unknown as TokenizerJson, config: files.config };
+const { a, b, tokenizer } = kjvCorpus('count');
 
 describe('a corpus naming a file more than once', () => {
   it.each(['document', 'line'] as const)('%s: [a, a, b] counts a twice, with one entry per name', (unit) => {

@@ -5,21 +5,11 @@
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { readTokenizerFilesSync } from '../../src/formats/checkpoint/tokenizerFiles.js';
-import type { TokenizerJson } from '../../src/vocab/bpe.js';
 import { countCorpusCached } from '../../src/vocab/countCache.js';
 import { countCorpus } from '../../src/vocab/select.js';
-import { sharedDir, sharedModel } from '../fixtures/checkpoints.js';
-import { tempDir } from '../helpers/tmp.js';
+import { kjvCorpus } from '../helpers/kjvCorpus.js';
 
-const tmp = tempDir('bonsai-count-cache-');
-const lines = readFileSync(join(sharedDir, 'data', 'kjv-val.txt'), 'utf8').split('\n');
-const a = join(tmp, 'a.txt');
-const b = join(tmp, 'b.txt');
-writeFileSync(a, lines.slice(0, 40).join('\n'));
-writeFileSync(b, lines.slice(40, 60).join('\n'));
-const files = readTokenizerFilesSync(sharedModel, 'the test');
-const tokenizer = { json: files.json as unknown as TokenizerJson, config: files.config };
+const { tmp, a, b, tokenizer } = kjvCorpus('count-cache');
 const stored = (cache: string) => readdirSync(join(cache, 'corpus-counts')).filter((f) => f.endsWith('.json'));
 
 /** The count as plain data, the Map's entries in their order included. */
