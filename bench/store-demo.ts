@@ -51,7 +51,7 @@ try {
     const parent = models.get(seed.parent)!;
     const work = await store.tempDir('demo');
     const parentDir = join(work, 'parent');
-    await store.checkout(parent.files, parentDir);
+    await store.checkout(parent.files, parentDir, undefined, { inPlace: true });
     const parentHashes = Object.fromEntries(parent.files.map((f) => [f.path, f.sha256]));
     const t = performance.now();
     await pruneCheckpoint(parentDir, join(work, 'out'), parseRecipe(seed.recipe), {

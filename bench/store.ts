@@ -170,7 +170,7 @@ async function folderTimings() {
   const register = (wholeFiles: boolean) => () => freshStore('register', wholeFiles, (store) => seconds(() => store.importFolder(src)));
   const parts = { checkout: { a: [] as number[], b: [] as number[] }, prune: { a: [] as number[], b: [] as number[] } };
   // The PRUNE job's path: the parent registered in the store, checked out (hard links to whole
-  // blobs; a file in pieces is written out), pruned with its result written as pieces when the
+  // blobs; a file in pieces is read in place through links to its pieces), pruned with its result written as pieces when the
   // store keeps pieces (src/storage/piecesWriter.ts), and stored. The registration is not timed.
   const pruneAndStore = (wholeFiles: boolean) => () =>
     freshStore('prune', wholeFiles, async (store) => {
@@ -178,7 +178,7 @@ async function folderTimings() {
       const job = await store.tempDir('job');
       const side = wholeFiles ? 'b' : 'a';
       const t = performance.now();
-      await store.checkout(parent.files, join(job, 'parent'));
+      await store.checkout(parent.files, join(job, 'parent'), undefined, { inPlace: true });
       parts.checkout[side].push((performance.now() - t) / 1000);
       const writers = store.piecesWriters(join(job, 'pieces'));
       const parentHashes = Object.fromEntries(parent.files.map((f) => [f.path, f.sha256]));
@@ -270,7 +270,7 @@ try {
   compared('check out, prune MLP width 20 %, store (the job)', timings.prune);
   const m = (xs: number[]) => `${median(xs).toFixed(2)} s`;
   const { checkout, prune: pruning } = timings.parts;
-  console.log(`    of which the checkout: median ${m(checkout.a)} in pieces (written out), ${m(checkout.b)} whole (hard links)`);
+  console.log(`    of which the checkout: median ${m(checkout.a)} in pieces (linked, read in place), ${m(checkout.b)} whole (hard links)`);
   console.log(`    and the prune itself (writing pieces / a file): median ${m(pruning.a)} in pieces, ${m(pruning.b)} whole`);
   // Download: the base's weights from the folder store, in pieces, against the same file stored
   // whole, both read after being written (in the page cache).

@@ -1,4 +1,5 @@
-// The job's model checked out of the artifact store into the job's temp folder (hard links), with
+// The job's model checked out of the artifact store into the job's temp folder (hard links; a file
+// the store keeps in pieces is read in place: src/storage/store.ts checkout), with
 // the sha256 of each file, which the ONNX cache keys on. A model without a stored checkpoint is a
 // CONFLICT: no retry can fix it.
 import { join } from 'node:path';
@@ -10,7 +11,7 @@ export async function checkoutJobModel(ctx: JobContext, purpose: string, progres
   const model = await modelWithCheckpoint(deps, job.modelId!, purpose);
   const dir = join(ctx.tmp, 'model');
   reporter.update('checkout', progress);
-  await deps.store.checkout(model.artifact.files, dir);
+  await deps.store.checkout(model.artifact.files, dir, ctx.signal, { inPlace: true });
   const fileHashes = Object.fromEntries(model.artifact.files.map((f) => [f.path, f.sha256]));
   return { model, dir, fileHashes };
 }
@@ -20,7 +21,7 @@ export async function checkoutJobParent(ctx: JobContext, purpose: string) {
   const { deps, job } = ctx;
   const model = await parentWithCheckpoint(deps, job.modelId!, purpose);
   const dir = join(ctx.tmp, 'parent');
-  await deps.store.checkout(model.artifact.files, dir);
+  await deps.store.checkout(model.artifact.files, dir, ctx.signal, { inPlace: true });
   const fileHashes = Object.fromEntries(model.artifact.files.map((f) => [f.path, f.sha256]));
   return { model, dir, fileHashes };
 }

@@ -30,7 +30,8 @@ export const pruneTask = defineTask('PRUNE', prunePayload, async (payload, ctx) 
   const parentDir = join(ctx.tmp, 'parent');
   const outDir = join(ctx.tmp, 'out');
   reporter.update('checkout', 0);
-  await store.checkout(parentFiles, parentDir);
+  // Read in place: a parent stored in pieces is not written out (src/storage/store.ts checkout).
+  await store.checkout(parentFiles, parentDir, signal, { inPlace: true });
   const parentHashes = Object.fromEntries(parentFiles.map((f) => [f.path, f.sha256]));
   // Data files are read from the job's private copies, never again by their path under the roots
   // (a link swapped in while the job runs would be followed: src/registry/dataStaging.ts).

@@ -76,10 +76,12 @@ async function withParent<T>(input: string, work: (dir: string, parentHashes?: R
     });
     const dir = await store.tempDir('cli-parent');
     try {
-      await store.checkout(files, dir);
+      await store.checkout(files, dir, undefined, { inPlace: true });
       return await work(dir, Object.fromEntries(files.map((f) => [f.path, f.sha256])));
     } finally {
+      store.release(dir);
       await rm(dir, { recursive: true, force: true });
+      await rm(`${dir}.pieces`, { recursive: true, force: true });
     }
   }).catch(registryMissing);
 }

@@ -5,6 +5,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
+import { CheckpointTensors } from '../../src/formats/checkpoint/tensors.js';
 import { encodeHeader, type TensorSpec } from '../../src/formats/safetensors/index.js';
 import { FolderObjects } from '../../src/storage/folderObjects.js';
 import type { ObjectStore } from '../../src/storage/objects.js';
@@ -242,6 +243,43 @@ describe.each(backends)('safetensors files in pieces on a %s', (_kind, make) => 
     const out = tempDir('bonsai-out-');
     await store.checkout([{ path: 'm/model.safetensors', sha256: sha(trim) }], out);
     expect(sha(readFileSync(join(out, 'm', 'model.safetensors')))).toBe(sha(trim));
+  });
+
+  it('checks a file in pieces out in place for a reader in this process (a folder store), or whole (a bucket)', async () => {
+    const store = make({ pieceGraceMs: 0 });
+    await store.adoptFolder(await stage(store, { 'model.safetensors': trim, 'config.json': Buffer.from('{}') }));
+    const files = [
+      { path: 'model.safetensors', sha256: sha(trim) },
+      { path: 'config.json', sha256: sha(Buffer.from('{}')) },
+    ];
+    const dir = join(await store.tempDir('job'), 'parent');
+    await store.checkout(files, dir, undefined, { inPlace: true });
+    const onDisk = readFileSync(join(dir, 'model.safetensors'));
+    const tensors = await CheckpointTensors.open(dir);
+    try {
+      expect(Buffer.from(await tensors.readBytes('model.embed_tokens.weight')).equals(embedTrim)).toBe(true);
+      const streamed: Buffer[] = [];
+      for await (const c of tensors.streamBytes('model.layers.0.mlp.weight', 5_000)) streamed.push(Buffer.from(c));
+      expect(Buffer.concat(streamed).equals(shared)).toBe(true);
+      expect(tensors.bytesOnDisk()).toBe(trim.length);
+      if (_kind === 'folder') {
+        // Nothing written out: an empty placeholder, the pieces linked beside the folder.
+        expect(onDisk.length).toBe(0);
+        // The model deleted and its pieces freed while the job reads: the links keep them.
+        await store.removeBlobs([sha(trim)]);
+        await store.sweepPieces();
+        expect(await store.listPieces()).toEqual([]);
+        expect(Buffer.from(await tensors.readBytes('model.layers.0.mlp.weight')).equals(shared)).toBe(true);
+      } else expect(sha(onDisk)).toBe(sha(trim));
+    } finally {
+      await tensors.close();
+    }
+    // Read under import roots (a user's folder), the placeholder is what it is: never the view.
+    if (_kind === 'folder') {
+      await expect(CheckpointTensors.open(dir, [dir])).rejects.toThrow(/0 bytes/);
+      store.release(dir);
+      await expect(CheckpointTensors.open(dir)).rejects.toThrow(/0 bytes/);
+    }
   });
 
   it('a removal frees the pieces no other file uses, and keeps the shared ones', async () => {

@@ -1,6 +1,8 @@
 // Reads one safetensors file a tensor at a time: the header is validated up front, and a tensor's
 // bytes are read from disk only when asked for, so memory stays near the largest tensor.
-import type { FileHandle } from 'node:fs/promises';
+import { JoinedFile } from '../joinedFile.js';
+import { joinedViewOf } from '../joinedViews.js';
+import { type PositionalFile, readAhead, readFully as readBytesFully } from '../positionalRead.js';
 import { NotRegularFileError, openRegular } from '../regularFile.js';
 import { type Dtype, toFloat32 } from './dtypes.js';
 import { SafetensorsError } from './errors.js';
@@ -11,7 +13,7 @@ export type { TensorInfo } from './header.js';
 export class SafetensorsFile {
   private constructor(
     readonly path: string,
-    private readonly handle: FileHandle,
+    private readonly handle: PositionalFile,
     readonly size: number,
     readonly headerLength: number,
     readonly tensors: ReadonlyMap<string, TensorInfo>,
@@ -20,9 +22,15 @@ export class SafetensorsFile {
 
   /** `roots`: the import roots the file's real path must lie under (src/formats/regularFile.ts). */
   static async open(path: string, roots?: readonly string[]): Promise<SafetensorsFile> {
-    let opened: Awaited<ReturnType<typeof openRegular>>;
+    let opened: { handle: PositionalFile; size: number };
+    // A job's checkout reads a file the store keeps in pieces in place (src/formats/joinedViews.ts);
+    // never a file read under import roots, which is a user's own.
+    const parts = roots ? undefined : joinedViewOf(path);
     try {
-      opened = await openRegular(path, { roots });
+      if (parts) {
+        const joined = new JoinedFile(parts);
+        opened = { handle: joined, size: joined.size };
+      } else opened = await openRegular(path, { roots });
     } catch (err) {
       if (err instanceof NotRegularFileError) throw new SafetensorsError(path, err.details.problem as string);
       throw err;
@@ -66,46 +74,18 @@ export class SafetensorsFile {
 
   /**
    * The tensor's bytes in chunks of at most `chunkBytes`, for copying without holding it whole.
-   * A chunk is valid until the next one is requested. Five 1 MiB buffers rotate: while the caller
-   * handles one chunk, the next four are being read, one on each of libuv's four threads, and 1 MiB
-   * copies stay cache-friendly (bench/safetensors-read.ts: 3 reads ahead gave 1.5–1.6× `cat`,
-   * 4 ahead 1.2–1.3×).
+   * A chunk is valid until the next one is requested: five 1 MiB buffers rotate while four reads
+   * are in flight (src/formats/positionalRead.ts), and 1 MiB copies stay cache-friendly.
    */
   async *streamBytes(name: string, chunkBytes = 1 << 20): AsyncGenerator<Uint8Array> {
     const t = this.info(name);
-    const size = Math.min(chunkBytes, Math.max(1, t.end - t.begin));
-    const depth = 5;
-    const buffers = Array.from({ length: depth }, () => takeBuffer(size));
-    let position = t.begin;
-    let turn = 0;
-    const readNext = (): Promise<Uint8Array> | undefined => {
-      if (position >= t.end) return undefined;
-      const chunk = buffers[turn++ % depth]!.subarray(0, Math.min(size, t.end - position));
-      const pending = readFully(this.handle, chunk, position, this.path, name).then(() => chunk);
-      position += chunk.byteLength;
-      // Still awaited below; this only keeps an abandoned read-ahead from being "unhandled".
-      pending.catch(() => {});
-      return pending;
-    };
-    // depth − 1 reads ahead: the buffer of the chunk just yielded is reused only after the
-    // caller has asked for the next one.
-    const queue: Promise<Uint8Array>[] = [];
-    for (let i = 0; i < depth - 1; i++) {
-      const p = readNext();
-      if (p) queue.push(p);
-    }
-    try {
-      while (queue.length > 0) {
-        const chunk = await queue.shift()!;
-        yield chunk;
-        const p = readNext();
-        if (p) queue.push(p);
-      }
-    } finally {
-      // Reads still in flight (the caller stopped early) must land before the buffers are reused.
-      await Promise.allSettled(queue);
-      for (const b of buffers) giveBuffer(b);
-    }
+    yield* readAhead(this.handle, {
+      start: t.begin,
+      end: t.end,
+      chunkBytes,
+      buffers: 'rotate',
+      onShort: (at) => shortFile(this.path, at, name),
+    });
   }
 
   dtypes(): Set<Dtype> {
@@ -117,25 +97,11 @@ export class SafetensorsFile {
   }
 }
 
-// Chunk buffers are reused across tensors: fresh ones would page-fault on every first touch.
-const STREAM_POOL_MAX = 16;
-const streamPool: Buffer[] = [];
-
-function takeBuffer(size: number): Buffer {
-  const i = streamPool.findIndex((b) => b.length === size);
-  return i >= 0 ? streamPool.splice(i, 1)[0]! : Buffer.allocUnsafeSlow(size);
+// The file shrank after its header was validated (or a piece of a joined file is shorter than its manifest says).
+function shortFile(file: string, at: number, tensor?: string): SafetensorsError {
+  return new SafetensorsError(file, `unexpected end of file at byte ${at}`, tensor);
 }
 
-function giveBuffer(b: Buffer): void {
-  if (streamPool.length < STREAM_POOL_MAX) streamPool.push(b);
-}
-
-async function readFully(handle: FileHandle, into: Uint8Array, position: number, file: string, tensor?: string): Promise<void> {
-  let done = 0;
-  while (done < into.byteLength) {
-    const { bytesRead } = await handle.read(into, done, into.byteLength - done, position + done);
-    // The file shrank after its header was validated.
-    if (bytesRead === 0) throw new SafetensorsError(file, `unexpected end of file at byte ${position + done}`, tensor);
-    done += bytesRead;
-  }
+function readFully(file: PositionalFile, into: Uint8Array, position: number, path: string, tensor?: string): Promise<void> {
+  return readBytesFully(file, into, position, (at) => shortFile(path, at, tensor));
 }

@@ -1,0 +1,107 @@
+// One file that is several local files one after another, read by position as if it were one:
+// a safetensors file the artifact store keeps in pieces (src/storage/layout.ts), read in place
+// by a job (no copy of the whole file is written) or sent to a client. Each part is opened when
+// first read and checked against the size its manifest gives; at most MAX_OPEN stay open.
+import { type FileHandle, open } from 'node:fs/promises';
+import type { PositionalFile } from './positionalRead.js';
+
+export interface JoinedPart {
+  path: string;
+  size: number;
+}
+
+/**
+ * Enough for every read in flight (readAhead keeps four) and a reader going back and forth
+ * between a few tensors, far below a process's descriptor limit whatever the number of parts.
+ */
+const MAX_OPEN = 32;
+
+export class PartSizeError extends Error {
+  constructor(part: JoinedPart, actual: number) {
+    super(`${part.path} is ${actual} bytes, not the ${part.size} its file's manifest gives`);
+    this.name = 'PartSizeError';
+  }
+}
+
+export class JoinedFile implements PositionalFile {
+  readonly size: number;
+  /** Where each part begins in the joined file. */
+  private readonly starts: number[] = [];
+  /** Open parts, least recently used first; `users` counts reads in flight on each. */
+  private readonly opened = new Map<number, { handle: Promise<FileHandle>; users: number }>();
+  private closed = false;
+
+  constructor(readonly parts: readonly JoinedPart[]) {
+    let at = 0;
+    for (const p of parts) {
+      this.starts.push(at);
+      at += p.size;
+    }
+    this.size = at;
+  }
+
+  /** FileHandle's positional read; a read ends at the end of its part (callers loop: readFully). */
+  async read(buffer: Uint8Array, offset: number, length: number, position: number): Promise<{ bytesRead: number }> {
+    if (this.closed) throw new Error('read of a closed joined file');
+    if (length <= 0 || position >= this.size) return { bytesRead: 0 };
+    const i = this.partAt(position);
+    const within = position - this.starts[i]!;
+    const n = Math.min(length, this.parts[i]!.size - within);
+    const entry = this.use(i);
+    try {
+      const { bytesRead } = await (await entry.handle).read(buffer, offset, n, within);
+      return { bytesRead };
+    } finally {
+      entry.users--;
+      this.trim();
+    }
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    const handles = [...this.opened.values()].map((e) => e.handle);
+    this.opened.clear();
+    await Promise.all(handles.map((h) => h.then((f) => f.close()).catch(() => {})));
+  }
+
+  /** The last part that begins at or before `position`: empty parts begin where the next does, so it is never one of them. */
+  private partAt(position: number): number {
+    let lo = 0;
+    let hi = this.starts.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (this.starts[mid]! <= position) lo = mid;
+      else hi = mid - 1;
+    }
+    return lo;
+  }
+
+  private use(i: number): { handle: Promise<FileHandle>; users: number } {
+    let entry = this.opened.get(i);
+    if (entry) this.opened.delete(i);
+    else entry = { handle: openPart(this.parts[i]!), users: 0 };
+    // Re-inserted: the map's order is the order of last use.
+    this.opened.set(i, entry);
+    entry.users++;
+    return entry;
+  }
+
+  private trim(): void {
+    for (const [i, entry] of this.opened) {
+      if (this.opened.size <= MAX_OPEN) return;
+      if (entry.users > 0) continue;
+      this.opened.delete(i);
+      void entry.handle.then((f) => f.close()).catch(() => {});
+    }
+  }
+}
+
+async function openPart(part: JoinedPart): Promise<FileHandle> {
+  const handle = await open(part.path, 'r');
+  const { size } = await handle.stat();
+  if (size !== part.size) {
+    await handle.close();
+    throw new PartSizeError(part, size);
+  }
+  return handle;
+}
