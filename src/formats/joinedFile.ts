@@ -48,6 +48,9 @@ export class JoinedFile implements PositionalFile {
     const within = position - this.starts[i]!;
     const n = Math.min(length, this.parts[i]!.size - within);
     const entry = this.use(i);
+    // The next part is opened while this one is read: a reader going through the file never
+    // waits on an open (and its size check) at a part's boundary.
+    if (i + 1 < this.parts.length && !this.opened.has(i + 1)) this.opened.set(i + 1, { handle: openPart(this.parts[i + 1]!), users: 0 });
     try {
       const { bytesRead } = await (await entry.handle).read(buffer, offset, n, within);
       return { bytesRead };
@@ -55,6 +58,12 @@ export class JoinedFile implements PositionalFile {
       entry.users--;
       this.trim();
     }
+  }
+
+  stretchEnd(position: number): number {
+    if (position >= this.size) return this.size;
+    const i = this.partAt(position);
+    return this.starts[i]! + this.parts[i]!.size;
   }
 
   async close(): Promise<void> {

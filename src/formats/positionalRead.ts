@@ -7,6 +7,11 @@
 export interface PositionalFile {
   read(buffer: Uint8Array, offset: number, length: number, position: number): Promise<{ bytesRead: number }>;
   close(): Promise<void>;
+  /**
+   * Where the stretch that one read from `position` can serve ends (a joined file: its part's
+   * end); readAhead ends a chunk there rather than split it into two reads in turn.
+   */
+  stretchEnd?(position: number): number;
 }
 
 /** Fills `into` from `position`; a file that ends first is `onShort`'s error (it names the file). */
@@ -45,7 +50,7 @@ export async function* readAhead(file: PositionalFile, o: ReadAheadOptions): Asy
   let turn = 0;
   const readNext = (): Promise<Uint8Array> | undefined => {
     if (position >= o.end) return undefined;
-    const length = Math.min(size, o.end - position);
+    const length = Math.min(size, o.end - position, (file.stretchEnd?.(position) ?? Number.POSITIVE_INFINITY) - position);
     const chunk = o.buffers === 'rotate' ? rotating[turn++ % depth]!.subarray(0, length) : Buffer.allocUnsafeSlow(length);
     const pending = readFully(file, chunk, position, o.onShort).then(() => chunk);
     position += length;

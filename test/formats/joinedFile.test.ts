@@ -65,6 +65,13 @@ describe('JoinedFile', () => {
     // Every chunk kept to the end still holds its bytes: none was overwritten by a later read.
     expect(Buffer.concat(kept).equals(whole.subarray(3, whole.length - 2))).toBe(true);
     expect(kept.every((c) => c.byteLength <= 4_000)).toBe(true);
+    // No chunk straddles two parts (one read each, none split into two in turn).
+    const ends = parts.reduce<number[]>((a, p) => [...a, (a.at(-1) ?? 0) + p.size], []);
+    let at = 3;
+    for (const c of kept) {
+      expect(ends.some((e) => e > at && e < at + c.byteLength), `chunk at ${at}`).toBe(false);
+      at += c.byteLength;
+    }
   });
 
   it('refuses a part whose size is not the one its manifest gives, and a part that is gone', async () => {
