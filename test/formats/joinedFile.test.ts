@@ -66,10 +66,14 @@ describe('JoinedFile', () => {
     expect(Buffer.concat(kept).equals(whole.subarray(3, whole.length - 2))).toBe(true);
     expect(kept.every((c) => c.byteLength <= 4_000)).toBe(true);
     // No chunk straddles two parts (one read each, none split into two in turn).
-    const ends = parts.reduce<number[]>((a, p) => [...a, (a.at(-1) ?? 0) + p.size], []);
+    const ends: number[] = [];
+    for (const p of parts) ends.push((ends.at(-1) ?? 0) + p.size);
     let at = 3;
     for (const c of kept) {
-      expect(ends.some((e) => e > at && e < at + c.byteLength), `chunk at ${at}`).toBe(false);
+      expect(
+        ends.some((e) => e > at && e < at + c.byteLength),
+        `chunk at ${at}`,
+      ).toBe(false);
       at += c.byteLength;
     }
   });
