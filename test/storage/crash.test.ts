@@ -3,18 +3,22 @@
 // the sweep removes exactly the pieces nothing names.
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { fileURLToPath } from 'node:url';
-import { expect, it } from 'vitest';
+import { beforeAll, expect, it } from 'vitest';
 import { ArtifactStore } from '../../src/storage/store.js';
+import { childEntry } from '../helpers/childEntry.js';
 import { tempDir } from '../helpers/tmp.js';
 
-const child = fileURLToPath(new URL('./children/churn.ts', import.meta.url));
+/** churn.ts, started eight times: from a bundle, not through tsx each time (test/helpers/childEntry.ts). */
+let child: string[];
+beforeAll(async () => {
+  child = await childEntry('test/storage/children/churn.ts', 'test-churn');
+}, 120_000);
 
 it('a store killed with SIGKILL at random points never leaves a manifest without its pieces', async () => {
   const root = tempDir('bonsai-crash-store-');
   const store = new ArtifactStore(root, undefined, { pieceGraceMs: 0 });
   for (let kill = 0; kill < 8; kill++) {
-    const p = spawn(process.execPath, ['--import', 'tsx', child, root], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const p = spawn(process.execPath, [...child, root], { stdio: ['ignore', 'pipe', 'inherit'] });
     // Killed once it has stored `kill % 4` rounds and one more, so kills land in each of the
     // three routes into the store (churn.ts), after a random further delay.
     const rounds = kill % 4;
