@@ -1,6 +1,7 @@
-// Entry point of every worker thread: loads the module named in workerData from a bundle of it
-// (src/bundle.mjs; a job's heartbeat thread starts with every job, issue 28), or through tsx's
-// loader, like the main thread does, where no bundle can be built.
+// Entry point of our TypeScript worker threads (the pruning's hashing): loads the module named in
+// workerData from a bundle of it (src/bundle.mjs), or through tsx's loader, like the main thread
+// does, where no bundle can be built. A job's heartbeat thread, which starts with every job, is
+// plain JavaScript started without it (workers/heartbeatThread.mjs: esbuild's API is not loaded).
 import { basename, relative } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { workerData } from 'node:worker_threads';

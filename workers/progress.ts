@@ -5,7 +5,9 @@
 import { Worker } from 'node:worker_threads';
 import type { Logger } from '../src/log.js';
 import type { RegistryDeps } from '../src/registry/deps.js';
-import { appendLog, reportProgress } from '../src/registry/jobs/index.js';
+// The module itself, not the jobs index: that re-exports job creation, whose payload schemas import
+// every pruning method, and this file is loaded by every job process before its task (issue 28).
+import { appendLog, HEARTBEAT_SQL, reportProgress } from '../src/registry/jobs/progress.js';
 
 export const HEARTBEAT_MS = 3000;
 
@@ -18,7 +20,7 @@ export class JobReporter {
   private writing: Promise<void> = Promise.resolve();
   private readonly beating: Worker | null;
 
-  /** `databaseUrl`: heartbeats also come from a thread of their own (workers/heartbeatThread.ts). */
+  /** `databaseUrl`: heartbeats also come from a thread of their own (workers/heartbeatThread.mjs). */
   constructor(
     private readonly deps: Pick<RegistryDeps, 'prisma'>,
     readonly jobId: string,
@@ -28,8 +30,8 @@ export class JobReporter {
     this.timer = setInterval(() => this.flush(true), HEARTBEAT_MS);
     this.timer.unref();
     this.beating = databaseUrl
-      ? new Worker(new URL('../src/workerBootstrap.mjs', import.meta.url), {
-          workerData: { module: new URL('./heartbeatThread.ts', import.meta.url).href, databaseUrl, jobId, everyMs: HEARTBEAT_MS },
+      ? new Worker(new URL('./heartbeatThread.mjs', import.meta.url), {
+          workerData: { databaseUrl, jobId, everyMs: HEARTBEAT_MS, sql: HEARTBEAT_SQL },
         })
       : null;
     this.beating?.on('error', (err) => this.log.warn(`heartbeat thread: ${String(err)}`));

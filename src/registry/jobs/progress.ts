@@ -36,5 +36,5 @@ export async function renewHeartbeat(deps: Pick<RegistryDeps, 'prisma'>, id: str
   await deps.prisma.job.updateMany({ where: { id, status: 'RUNNING' }, data: { heartbeatAt: new Date() } });
 }
 
-/** The heartbeat SQL the job's heartbeat thread runs on its own connection (workers/heartbeatThread.ts). */
+/** The heartbeat SQL the job's heartbeat thread runs on its own connection (workers/heartbeatThread.mjs, which gets it from workers/progress.ts). */
 export const HEARTBEAT_SQL = `UPDATE "Job" SET "heartbeatAt" = now() WHERE id = $1::uuid AND status = 'RUNNING'`;
