@@ -28,6 +28,16 @@ const KILL_AFTER_MS = 6000;
 /** Enough of a job process's stderr to hold V8's fatal-error report. */
 const STDERR_TAIL_CHARS = 8192;
 
+/**
+ * V8 flags of each job process. Prisma 7's query compiler is WebAssembly, and with V8's default
+ * budget its hot functions are recompiled by TurboFan within a job's first few queries: 0.3 CPU-s
+ * of a job process's 1.2 (issue 28; bench/job-start.ts), which no job earns back: 1,000 rounds of
+ * three queries in one process took 3.5-3.9 CPU-s with this budget, 4.0-4.7 with the default
+ * (loaded 2-core machine). Ten times the default keeps a job's few dozen queries on the baseline
+ * compiler's code; a function run far more often than that is still tiered up.
+ */
+export const JOB_NODE_FLAGS: readonly string[] = ['--wasm-tiering-budget=20000000'];
+
 /** A job interrupted by its worker's shutdown (stop) goes back to the queue. */
 const WORKER_STOPPED = { code: 'WORKER_LOST', message: 'the worker running this job was stopped; retrying' };
 
@@ -140,7 +150,7 @@ export class Runner {
       ...this.options.env,
     });
     // stderr passes through, and its end is kept: V8 says there why it aborted a process (out of memory).
-    const child = spawn(process.execPath, [entry, jobId], { env, stdio: ['ignore', 'inherit', 'pipe', 'ipc'] });
+    const child = spawn(process.execPath, [...JOB_NODE_FLAGS, entry, jobId], { env, stdio: ['ignore', 'inherit', 'pipe', 'ipc'] });
     this.children.add(child);
     let stderrTail = '';
     const stderrEnded = new Promise<void>((resolve) => {
