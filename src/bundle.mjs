@@ -8,6 +8,10 @@
 // start, and processes started together share one build. There is still no build step for a user:
 // where no bundle can be built the caller falls back to tsx. Plain JavaScript, because the
 // `bonsai` executable reads it before any TypeScript loader is registered.
+// A job's bundle also inlines the third-party packages it can (`inline`): a job process is
+// started for every job, and Node parses a CommonJS package imported from ES modules three times
+// (whether it is an ES module, its export names, then its code) and resolves each of its files:
+// 0.25 of a job process's 0.83 CPU-s (bench/job-start.ts, a loaded 2-core machine).
 import { createHash } from 'node:crypto';
 import { access, mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -16,7 +20,23 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const CACHE = join(ROOT, 'node_modules', '.cache', 'bonsai');
 /** Changes when the way bundles are built changes, so older builds are not reused. */
-const FORMAT = 3;
+const FORMAT = 4;
+const LOCKFILE = 'package-lock.json';
+
+/**
+ * Packages an inlining build still imports from node_modules: each loads files beside its own at
+ * run time (onnxruntime-node its native addon, Prisma's query compiler its WebAssembly, jsonc-parser's
+ * UMD build its sibling modules), is optional (pg-native, which pg requires only when asked) or is
+ * the build tool. A package inlined and also imported by one of these would be two copies: none is.
+ */
+const NOT_INLINED = ['onnxruntime-node', 'jsonc-parser', 'pg-native', 'esbuild', '@prisma/client/runtime/query_compiler_*'];
+/**
+ * Inlined CommonJS code still calls `require` for Node's own modules (and pg for pg-native, in a
+ * try): an ES module has none, so each output file makes one, resolving from the bundle's folder
+ * (inside node_modules) as the package's own require would. Its meta URL spelled in pieces, as in
+ * ownUrl: this file's own bundling (into the CLI's) would replace the plain words.
+ */
+const REQUIRE_BANNER = `import { createRequire as __bonsaiCreateRequire } from 'node:module'; const require = __bonsaiCreateRequire(${['import', 'meta', 'url'].join('.')});`;
 
 /**
  * Each module keeps its own `import.meta.url` (its source file's URL) inside the bundle: the code
@@ -29,8 +49,9 @@ const FORMAT = 3;
 const ownUrl = (loaded) => ({
   name: 'own-import-meta-url',
   setup(b) {
-    // Our .mjs files too: this one is inlined wherever the code it serves is (tokenizerCheck.ts).
-    b.onLoad({ filter: /\.(ts|mjs)$/ }, async (args) => {
+    // Our .mjs files too: this one is inlined wherever the code it serves is (tokenizerCheck.ts);
+    // and an inlined package's ES modules, which find their files as ours do.
+    b.onLoad({ filter: /\.(ts|mjs|js)$/ }, async (args) => {
       const bytes = await readFile(args.path);
       loaded.set(args.path, bytes);
       const source = bytes.toString('utf8');
@@ -43,17 +64,28 @@ const ownUrl = (loaded) => ({
 });
 
 /**
- * sha256 over the project folder, esbuild's version and each input's path and bytes: the bytes a
- * build read when given (`loaded`, by absolute path), else the file's bytes now. A source edited
- * while a build ran then keys that build by what it was built from, and the next start, reading the
- * edited file, finds no build under its key and makes one.
+ * sha256 over the project folder, esbuild's version, whether packages are inlined and each input's
+ * path and bytes: the bytes a build read when given (`loaded`, by absolute path), else the file's
+ * bytes now. A source edited while a build ran then keys that build by what it was built from, and
+ * the next start, reading the edited file, finds no build under its key and makes one. An inlined
+ * package's files count by their paths, and the lockfile by its bytes (what npm installed): reading
+ * the ~750 files of a job's packages at each job's start would cost 0.1 CPU-s.
  * @param {readonly string[]} inputs paths relative to the project folder
  * @param {string} esbuildVersion
+ * @param {boolean} inline
  * @param {ReadonlyMap<string, Buffer>} [loaded]
  */
-async function keyOf(inputs, esbuildVersion, loaded) {
-  const h = createHash('sha256').update(`${ROOT}\0${esbuildVersion}\0${FORMAT}\0`);
-  for (const f of [...inputs].sort()) h.update(`${f}\0`).update(loaded?.get(join(ROOT, f)) ?? (await readFile(join(ROOT, f))));
+async function keyOf(inputs, esbuildVersion, inline, loaded) {
+  const h = createHash('sha256').update(`${ROOT}\0${esbuildVersion}\0${FORMAT}\0${inline}\0`);
+  // An installed package's file; node_modules/.cache holds bundles and the tests' scratch sources.
+  const packaged = (/** @type {string} */ f) => f.startsWith('node_modules/') && !f.startsWith('node_modules/.cache/');
+  // Without a lockfile (another package manager), the packages' files are read after all.
+  const lock = inputs.some(packaged) ? await readFile(join(ROOT, LOCKFILE)).catch(() => null) : null;
+  if (lock) h.update(lock);
+  for (const f of [...inputs].sort()) {
+    h.update(`${f}\0`);
+    if (!lock || !packaged(f)) h.update(loaded?.get(join(ROOT, f)) ?? (await readFile(join(ROOT, f))));
+  }
   return h.digest('hex').slice(0, 16);
 }
 
@@ -81,26 +113,28 @@ async function removeOld(name, key) {
  * The path of a bundle of `entry` (a .ts file relative to the project folder) that matches the
  * sources as they are now, building it when none does: `<cache>/<name>-<hash>/<entry's name>.mjs`.
  * Third-party packages stay imports (resolved from the project's node_modules, which the bundle
- * sits in), so only our own code is inlined; dynamic imports stay separate chunks, loaded only when
- * reached (the CLI's commands).
+ * sits in), so only our own code is inlined, unless `inline` asks for the packages too (all but
+ * NOT_INLINED); dynamic imports stay separate chunks, loaded only when reached (the CLI's commands,
+ * a job's task). One name is always built one way: a build of the other way replaces it.
  * @param {string} entry
  * @param {string} name
- * @param {{ onBuilt?: () => Promise<void> }} [hooks] `onBuilt` runs between the build and its keying (a test edits a source there)
+ * @param {{ inline?: boolean, onBuilt?: () => Promise<void> }} [options] `onBuilt` runs between the build and its keying (a test edits a source there)
  * @returns {Promise<string>}
  */
-export async function bundledEntry(entry, name, hooks) {
+export async function bundledEntry(entry, name, options) {
   // Through tsx instead: stack traces with TypeScript's lines, and the cost of a bundle measured.
   if (process.env.BONSAI_BUNDLE === '0') throw new Error('BONSAI_BUNDLE=0: TypeScript through tsx');
   const esbuild = await import('esbuild');
   const file = (/** @type {string} */ key) => join(CACHE, `${name}-${key}`, entry.replace(/^.*\//, '').replace(/\.ts$/, '.mjs'));
   const manifest = join(CACHE, `${name}.inputs.json`);
+  const inline = options?.inline === true;
   // The inputs of the last build: if none of them changed, neither did the set of inputs (a new
   // import is an edit of a file already among them).
   const last = await readFile(manifest, 'utf8')
-    .then((t) => /** @type {string[]} */ (JSON.parse(t)))
+    .then((t) => /** @type {{ inline: boolean, inputs: string[] }} */ (JSON.parse(t)))
     .catch(() => null);
-  if (last) {
-    const key = await keyOf(last, esbuild.version).catch(() => null);
+  if (last?.inline === inline && Array.isArray(last.inputs)) {
+    const key = await keyOf(last.inputs, esbuild.version, inline).catch(() => null);
     if (key && (await exists(file(key)))) return file(key);
   }
   await mkdir(CACHE, { recursive: true });
@@ -118,19 +152,19 @@ export async function bundledEntry(entry, name, hooks) {
       platform: 'node',
       format: 'esm',
       target: 'node20',
-      packages: 'external',
+      ...(inline ? { external: NOT_INLINED, banner: { js: REQUIRE_BANNER } } : { packages: 'external' }),
       metafile: true,
       logLevel: 'silent',
       plugins: [ownUrl(loaded)],
     });
     const inputs = Object.keys(result.metafile.inputs);
-    await hooks?.onBuilt?.();
-    const key = await keyOf(inputs, esbuild.version, loaded);
+    await options?.onBuilt?.();
+    const key = await keyOf(inputs, esbuild.version, inline, loaded);
     // A whole folder appears at once (rename); if another process got there first, its build is the same.
     await rename(tmp, join(CACHE, `${name}-${key}`)).catch(async (err) => {
       if (!(await exists(file(key)))) throw err;
     });
-    await writeFile(`${manifest}.${process.pid}.tmp`, JSON.stringify(inputs));
+    await writeFile(`${manifest}.${process.pid}.tmp`, JSON.stringify({ inline, inputs }));
     await rename(`${manifest}.${process.pid}.tmp`, manifest);
     await removeOld(name, key);
     return file(key);

@@ -1,6 +1,7 @@
-// The script a job process runs: a bundle of workers/main.ts (src/bundle.mjs), 0.31 CPU-s per
-// start against 0.70 through tsx on a quiet 2-core machine (issue 28: a test run starts a process
-// for every job, a server one per job too); the tsx entry where no bundle can be built.
+// The script a job process runs: a bundle of workers/main.ts (src/bundle.mjs), 0.58 CPU-s for a
+// job that fails at its payload against 1.48 through tsx (bench/job-start.ts, a loaded 2-core
+// machine; issue 28: a test run starts a process for every job, a server one per job too); the
+// tsx entry where no bundle can be built.
 import { fileURLToPath } from 'node:url';
 import { bundledEntry } from '../src/bundle.mjs';
 import type { Logger } from '../src/log.js';
@@ -11,9 +12,15 @@ export const TSX_ENTRY = fileURLToPath(new URL('./entry.mjs', import.meta.url));
 /** Whether a process argument is a job process's script (tests find job processes in /proc by it). */
 export const isJobScript = (arg: string) => arg === TSX_ENTRY || /\/job-[0-9a-f]{16}\/main\.mjs$/.test(arg);
 
+/**
+ * The bundle of workers/main.ts, built if needed (it throws where none can be), with the packages
+ * it can inline: Node resolving and parsing them cost a job process more than our code (src/bundle.mjs).
+ */
+export const jobBundle = (): Promise<string> => bundledEntry('workers/main.ts', 'job', { inline: true });
+
 export async function jobEntry(log: Logger): Promise<string> {
   try {
-    return await bundledEntry('workers/main.ts', 'job');
+    return await jobBundle();
   } catch (err) {
     log.warn(`job processes start through tsx (no prebuilt bundle: ${err instanceof Error ? err.message : String(err)})`);
     return TSX_ENTRY;

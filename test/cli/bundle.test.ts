@@ -2,12 +2,12 @@
 // module still finds the files beside its source, a build is reused while its sources are
 // unchanged, and an edited source gets a new build that runs the new code.
 import { execFile } from 'node:child_process';
-import { mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
 import { bundledEntry } from '../../src/bundle.mjs';
-import { isJobScript, TSX_ENTRY } from '../../workers/bundle.js';
+import { isJobScript, jobBundle, TSX_ENTRY } from '../../workers/bundle.js';
 import { repoRoot } from '../helpers/bonsai.js';
 
 const run = promisify(execFile);
@@ -25,12 +25,51 @@ describe('bundles of our TypeScript', () => {
   });
 
   it('the job bundle runs workers/main.ts (its usage line without a job id) and is what the tests look for', async () => {
-    const job = await bundledEntry('workers/main.ts', 'job');
+    const job = await jobBundle();
     expect(isJobScript(job)).toBe(true);
     expect(isJobScript(TSX_ENTRY)).toBe(true);
     expect(isJobScript(join(repoRoot, 'src', 'cli', 'bonsai.mjs'))).toBe(false);
     const err = await run(process.execPath, [job]).catch((e: { code: number; stderr: string }) => e);
     expect(err).toMatchObject({ code: 2, stderr: expect.stringContaining('usage: workers/main.ts JOB_ID') });
+  });
+
+  it('the job bundle has its packages inlined, but for those that load files beside their own', async () => {
+    const dir = join(await jobBundle(), '..');
+    const imported = new Set<string>();
+    for (const f of readdirSync(dir).filter((n) => n.endsWith('.mjs'))) {
+      const code = readFileSync(join(dir, f), 'utf8');
+      // esbuild's own output: a static import at the start of a line, a dynamic one as import("…")
+      // (an inlined package's documentation strings show imports too, indented and single-quoted).
+      for (const m of code.matchAll(/^import [^;]*?from "([^"./][^"]*)";$|\bimport\("([^"./][^"]*)"\)/gm)) imported.add((m[1] ?? m[2])!);
+    }
+    const packages = [...imported].filter((p) => !p.startsWith('node:'));
+    // What every job loads before its task, and the S3 client, no longer resolved and parsed by Node one file at a time.
+    for (const p of ['zod', 'pg', 'pg-boss', '@prisma/adapter-pg', '@prisma/client/runtime/client', '@aws-sdk/client-s3', 'onnx-proto'])
+      expect(packages).not.toContain(p);
+    // A native addon and Prisma's WebAssembly stay where their files are.
+    expect(packages).toContain('onnxruntime-node');
+    expect(packages).toContain('@prisma/client/runtime/query_compiler_fast_bg.postgresql.wasm-base64.mjs');
+  });
+
+  it('a name is built with its packages inlined or imported, as asked; asking the other way builds again, and both run', async () => {
+    mkdirSync(scratch, { recursive: true });
+    const entry = join(scratch, 'pkg.ts');
+    // A package that is CommonJS (pg) and one that is an ES module (zod), one of Node's modules through require (pg's own).
+    writeFileSync(
+      entry,
+      "import pg from 'pg';\nimport { z } from 'zod';\nconsole.log(z.number().parse(typeof pg.Client === 'function' ? 7 : 0));\n",
+    );
+    const relative = entry.slice(repoRoot.length).replace(/^\//, '');
+    const name = `test-pkg-${process.pid}`;
+    const imported = await bundledEntry(relative, name);
+    const inlined = await bundledEntry(relative, name, { inline: true });
+    expect(inlined).not.toBe(imported);
+    expect(await bundledEntry(relative, name, { inline: true })).toBe(inlined);
+    expect(readFileSync(imported, 'utf8')).toMatch(/from ["']zod["']/);
+    expect(readFileSync(inlined, 'utf8')).not.toMatch(/from ["'](zod|pg)["']/);
+    for (const b of [imported, inlined]) expect((await run(process.execPath, [b])).stdout.trim()).toBe('7');
+    rmSync(join(cache, `${name}.inputs.json`), { force: true });
+    for (const f of [imported, inlined]) rmSync(join(f, '..'), { recursive: true, force: true });
   });
 
   it('reuses a build while its sources are unchanged and rebuilds when one changes', async () => {

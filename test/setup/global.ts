@@ -11,6 +11,7 @@ import { bundledEntry } from '../../src/bundle.mjs';
 import { type RunningDatabase, startEmbeddedPostgres } from '../../src/db/embedded.js';
 import { applyMigrations } from '../../src/db/migrations.js';
 import { createLogger } from '../../src/log.js';
+import { jobBundle } from '../../workers/bundle.js';
 import { buildWeb } from './webBuild.js';
 
 declare module 'vitest' {
@@ -60,11 +61,11 @@ export default async function setup(project: TestProject) {
     buildWeb(),
     ...[
       ['src/cli/main.ts', 'cli'],
-      ['workers/main.ts', 'job'],
       ['src/formats/checkpoint/tokenizerCheckMain.ts', 'tokenizer-check'],
-      ['workers/heartbeatThread.ts', 'thread-heartbeatThread'],
       ['src/pruning/hashWorkerMain.ts', 'thread-hashWorkerMain'],
     ].map(([entry, name]) => bundledEntry(entry!, name!).catch(() => undefined)),
+    // As the runner builds it (workers/bundle.ts: its packages inlined).
+    jobBundle().catch(() => undefined),
   ]);
   project.provide('webBuildProblem', webBuildProblem ?? null);
   const fixtureCache = mkdtempSync(join(tmpdir(), 'bonsai-test-fixtures-'));
