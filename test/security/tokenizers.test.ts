@@ -296,3 +296,40 @@ describe('the registration check runs in a child process with a heap bound', () 
     );
   });
 });
+
+describe('verdicts kept by what was judged', () => {
+  // A check that had to start its child with a 1 ms timeout could only say it took too long: one
+  // that answers otherwise answered from a kept verdict. Each case's files are made unique (a
+  // trailing space of random length) so no other case's verdict can answer for them.
+  const unique = (name: string) => {
+    const dir = join(tempDir('bonsai-tok-'), name);
+    cpSync(join(TOKENIZERS, name), dir, { recursive: true });
+    const path = join(dir, 'tokenizer.json');
+    writeFileSync(path, readFileSync(path, 'utf8') + ' '.repeat(1 + Math.floor(Math.random() * 1e6)));
+    return dir;
+  };
+  const tooSlow = /took more than 0\.001 s/;
+
+  it('the same bytes and config are not judged twice; changed bytes, another config or another bound are', async () => {
+    const dir = unique('t5-small');
+    const config = readJson(join(dir, 'config.json'));
+    await checkTokenizer(dir, config);
+    await checkTokenizer(dir, config, { timeoutMs: 1 });
+    await expect(checkTokenizer(dir, { ...config, vocab_size: config.vocab_size + 1 }, { timeoutMs: 1 })).rejects.toThrow(tooSlow);
+    await expect(checkTokenizer(dir, config, { timeoutMs: 1, maxHeapMb: 700 })).rejects.toThrow(tooSlow);
+    writeFileSync(join(dir, 'tokenizer_config.json'), `${readFileSync(join(dir, 'tokenizer_config.json'), 'utf8')} `);
+    await expect(checkTokenizer(dir, config, { timeoutMs: 1 })).rejects.toThrow(tooSlow);
+  });
+
+  it('a refusal is kept as well; a timeout is not', async () => {
+    const dir = unique('t5-small');
+    const t = readJson(join(dir, 'tokenizer.json'));
+    writeFileSync(join(dir, 'tokenizer.json'), JSON.stringify({ ...t, decoder: { ...t.decoder, replacement: '' } }));
+    const refused = /tokenizer\.json: decoder\.replacement must be exactly one character/;
+    await expect(checkTokenizer(dir, {})).rejects.toThrow(refused);
+    await expect(checkTokenizer(dir, {}, { timeoutMs: 1 })).rejects.toThrow(refused);
+    const slow = unique('t5-small');
+    await expect(checkTokenizer(slow, {}, { timeoutMs: 1 })).rejects.toThrow(tooSlow);
+    await checkTokenizer(slow, {});
+  });
+});

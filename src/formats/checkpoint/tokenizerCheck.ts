@@ -8,10 +8,13 @@
 // MAX_CONCURRENT_CHECKS run at once (later ones wait), so registrations together add at most about
 // MAX_CONCURRENT_CHECKS × (CHECK_HEAP_MB + the file's bytes) to the machine, none of it the server's.
 import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { bundledEntry } from '../../bundle.mjs';
-import { CheckpointError } from './folder.js';
+import { NotRegularFileError, openRegular } from '../regularFile.js';
+import { CheckpointError, MAX_CONFIG_BYTES } from './folder.js';
+import { MAX_TOKENIZER_BYTES, TOKENIZER_CONFIG, TOKENIZER_JSON, tokenizerDigest } from './tokenizerFiles.js';
 
 /** Through tsx: where no bundle can be built. */
 const TSX_ENTRY = fileURLToPath(new URL('./tokenizerCheckEntry.mjs', import.meta.url));
@@ -54,16 +57,69 @@ async function withCheckSlot<T>(work: () => Promise<T>): Promise<T> {
 }
 
 type Answer = { file: string; problem: string } | null;
+/** The child's reply: its answer, and the digest of the files' bytes it judged (tokenizerFiles.ts). */
+export type CheckReply = { answer: Answer; digest?: string };
+
+/**
+ * Verdicts by what was judged: the files' digest, the model's config and the heap bound. A check
+ * costs a process and 0.3 CPU-s for a small tokenizer, seconds for Gemma-3's (issue 28: the test
+ * suite's registrations); fine-tunes registered one after another mostly share their tokenizer.
+ * Kept only when the child judged the very bytes the server hashed just before, so a file swapped
+ * in between is never judged by another file's verdict. Timeouts and heap exhaustion depend on
+ * the machine's load, and are never kept.
+ */
+const verdicts = new Map<string, Answer>();
+const MAX_VERDICTS = 1_000;
 
 /** Refuses, naming the file and the problem, a tokenizer that cannot serve the model of `config`. */
 export function checkTokenizer(dir: string, config: Record<string, unknown>, options: TokenizerCheckOptions = {}): Promise<void> {
   return withCheckSlot(async () => {
-    const result = await runCheck(dir, config, options);
+    const digest = await filesDigest(dir, options.roots);
+    const key =
+      digest && `${digest}|${options.maxHeapMb ?? CHECK_HEAP_MB}|${createHash('sha256').update(JSON.stringify(config)).digest('hex')}`;
+    let result: Answer;
+    if (key && verdicts.has(key)) result = verdicts.get(key)!;
+    else {
+      const reply = await runCheck(dir, config, options);
+      result = reply.answer;
+      if (key && reply.digest === digest) {
+        if (verdicts.size >= MAX_VERDICTS) verdicts.delete(verdicts.keys().next().value!);
+        verdicts.set(key, result);
+      }
+    }
     if (result) throw new CheckpointError(join(dir, result.file), result.problem);
   });
 }
 
-async function runCheck(dir: string, config: Record<string, unknown>, options: TokenizerCheckOptions): Promise<Answer> {
+/**
+ * The digest of the tokenizer files' bytes as they are now, streamed (never a whole 128 MB file in
+ * the server's memory, and the event loop free between chunks); undefined where a file cannot be
+ * read as a regular file under the roots or is too large: the check says what is wrong with it.
+ */
+async function filesDigest(dir: string, roots: readonly string[] | undefined): Promise<string | undefined> {
+  const sha = async (name: string, maxBytes: number): Promise<string | null | undefined> => {
+    let opened: Awaited<ReturnType<typeof openRegular>>;
+    try {
+      opened = await openRegular(join(dir, name), { roots });
+    } catch (err) {
+      return err instanceof NotRegularFileError && err.details.problem === 'missing' ? null : undefined;
+    }
+    try {
+      if (opened.size > maxBytes) return undefined;
+      const hash = createHash('sha256');
+      for await (const chunk of opened.handle.createReadStream({ autoClose: false, highWaterMark: 1 << 20 })) hash.update(chunk as Buffer);
+      return hash.digest('hex');
+    } finally {
+      await opened.handle.close();
+    }
+  };
+  const tokenizer = await sha(TOKENIZER_JSON, MAX_TOKENIZER_BYTES);
+  if (!tokenizer) return undefined;
+  const config = await sha(TOKENIZER_CONFIG, MAX_CONFIG_BYTES);
+  return config === undefined ? undefined : tokenizerDigest(tokenizer, config);
+}
+
+async function runCheck(dir: string, config: Record<string, unknown>, options: TokenizerCheckOptions): Promise<CheckReply> {
   const timeoutMs = options.timeoutMs ?? 60_000;
   const maxHeapMb = options.maxHeapMb ?? CHECK_HEAP_MB;
   const child = spawn(process.execPath, [`--max-old-space-size=${maxHeapMb}`, await checkEntry()], {
@@ -74,14 +130,14 @@ async function runCheck(dir: string, config: Record<string, unknown>, options: T
   child.stderr?.on('data', (chunk: string) => {
     stderr = (stderr + chunk).slice(-4096);
   });
-  return new Promise<Answer>((resolve, reject) => {
+  return new Promise<CheckReply>((resolve, reject) => {
     let answered = false;
     const timer = setTimeout(() => {
       answered = true;
       child.kill('SIGKILL');
-      resolve({ file: 'tokenizer.json', problem: `took more than ${timeoutMs / 1000} s to load and encode a sentence` });
+      resolve({ answer: { file: 'tokenizer.json', problem: `took more than ${timeoutMs / 1000} s to load and encode a sentence` } });
     }, timeoutMs);
-    child.once('message', (m: Answer) => {
+    child.once('message', (m: CheckReply) => {
       answered = true;
       clearTimeout(timer);
       resolve(m);
@@ -97,7 +153,7 @@ async function runCheck(dir: string, config: Record<string, unknown>, options: T
       answered = true;
       // Out of memory in the check is the file's fault, not the server's.
       if (/heap out of memory|Allocation failed/.test(stderr))
-        resolve({ file: 'tokenizer.json', problem: `needs more than the ${maxHeapMb} MiB a tokenizer may use to load` });
+        resolve({ answer: { file: 'tokenizer.json', problem: `needs more than the ${maxHeapMb} MiB a tokenizer may use to load` } });
       else reject(new Error(`the tokenizer check exited with ${signal ?? `code ${code}`}: ${stderr.trim().slice(-1000)}`));
     });
     child.send({ dir, config, roots: options.roots });

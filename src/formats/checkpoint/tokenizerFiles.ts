@@ -4,6 +4,7 @@
 // MAX_TOKENIZER_BYTES and tokenizer_config.json at most MAX_CONFIG_BYTES.
 // The asynchronous reader serves the API (registration's check); the synchronous one the job
 // processes and the CLI, whose tokenizer library calls are synchronous anyway.
+import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { BadInputError } from '../../errors.js';
 import { NotRegularFileError, readRegularFile } from '../regularFile.js';
@@ -25,6 +26,14 @@ export interface TokenizerFiles {
   config: Record<string, unknown>;
 }
 
+/**
+ * What the two files' bytes were (the sha256 of each, `none` for an absent tokenizer_config.json):
+ * the registration check's verdicts are kept by it (tokenizerCheck.ts).
+ */
+export function tokenizerDigest(tokenizerSha256: string, configSha256: string | null): string {
+  return `${tokenizerSha256}:${configSha256 ?? 'none'}`;
+}
+
 const missing = (dir: string, purpose: string) =>
   new BadInputError('tokenizer.json', `${dir} has no tokenizer.json; ${purpose} needs the model's tokenizer`);
 
@@ -38,11 +47,21 @@ async function readAsync(path: string, maxBytes: number, roots?: readonly string
   }
 }
 
-/** `roots`: the import roots the files' real paths must lie under (registration). */
-export async function readTokenizerFiles(dir: string, purpose: string, roots?: readonly string[]): Promise<TokenizerFiles> {
+/**
+ * `roots`: the import roots the files' real paths must lie under (registration). `onDigest` is
+ * told the digest of the bytes read, before they are parsed.
+ */
+export async function readTokenizerFiles(
+  dir: string,
+  purpose: string,
+  roots?: readonly string[],
+  onDigest?: (digest: string) => void,
+): Promise<TokenizerFiles> {
   const tokenizer = await readAsync(join(dir, TOKENIZER_JSON), MAX_TOKENIZER_BYTES, roots);
   if (tokenizer === null) throw missing(dir, purpose);
   const config = await readAsync(join(dir, TOKENIZER_CONFIG), MAX_CONFIG_BYTES, roots);
+  const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
+  onDigest?.(tokenizerDigest(sha(tokenizer), config === null ? null : sha(config)));
   return {
     json: parseJsonObject(tokenizer, join(dir, TOKENIZER_JSON), MAX_TOKENIZER_BYTES),
     config: config === null ? {} : parseJsonObject(config, join(dir, TOKENIZER_CONFIG)),
