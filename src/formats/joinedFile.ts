@@ -11,10 +11,12 @@ export interface JoinedPart {
 }
 
 /**
- * Enough for every read in flight (readAhead keeps four) and a reader going back and forth
- * between a few tensors, far below a process's descriptor limit whatever the number of parts.
+ * Parts kept open once no read is using them: a reader going back and forth between a few
+ * tensors. Readers mostly go forward (a download, a tensor streamed), so a part is also closed as
+ * soon as a read reaches its end; a stalled download holds the parts of its reads in flight and
+ * the next one, not dozens (a server with many of them would run out of descriptors).
  */
-const MAX_OPEN = 32;
+const MAX_OPEN = 4;
 
 export class PartSizeError extends Error {
   constructor(part: JoinedPart, actual: number) {
@@ -49,13 +51,25 @@ export class JoinedFile implements PositionalFile {
     const n = Math.min(length, this.parts[i]!.size - within);
     const entry = this.use(i);
     // The next part is opened while this one is read: a reader going through the file never
-    // waits on an open (and its size check) at a part's boundary.
-    if (i + 1 < this.parts.length && !this.opened.has(i + 1)) this.opened.set(i + 1, { handle: openPart(this.parts[i + 1]!), users: 0 });
+    // waits on an open (and its size check) at a part's boundary. Its failure (a piece removed,
+    // no descriptors left) is the error of the read that needs that part, not an unhandled
+    // rejection, which would end the process (the API server, during a download).
+    if (i + 1 < this.parts.length && !this.opened.has(i + 1)) {
+      const handle = openPart(this.parts[i + 1]!);
+      handle.catch(() => {});
+      this.opened.set(i + 1, { handle, users: 0 });
+    }
+    let reachedEnd = false;
     try {
       const { bytesRead } = await (await entry.handle).read(buffer, offset, n, within);
+      reachedEnd = bytesRead > 0 && within + bytesRead === this.parts[i]!.size;
       return { bytesRead };
     } finally {
       entry.users--;
+      if (reachedEnd && entry.users === 0 && this.opened.get(i) === entry) {
+        this.opened.delete(i);
+        closeQuietly(entry.handle);
+      }
       this.trim();
     }
   }
@@ -100,9 +114,13 @@ export class JoinedFile implements PositionalFile {
       if (this.opened.size <= MAX_OPEN) return;
       if (entry.users > 0) continue;
       this.opened.delete(i);
-      void entry.handle.then((f) => f.close()).catch(() => {});
+      closeQuietly(entry.handle);
     }
   }
+}
+
+function closeQuietly(handle: Promise<FileHandle>): void {
+  handle.then((f) => f.close()).catch(() => {});
 }
 
 async function openPart(part: JoinedPart): Promise<FileHandle> {

@@ -50,7 +50,10 @@ export async function* readAhead(file: PositionalFile, o: ReadAheadOptions): Asy
   let turn = 0;
   const readNext = (): Promise<Uint8Array> | undefined => {
     if (position >= o.end) return undefined;
-    const length = Math.min(size, o.end - position, (file.stretchEnd?.(position) ?? Number.POSITIVE_INFINITY) - position);
+    // A stretch that ends at or before the position (asked past the file's end) does not bound
+    // the chunk: the read then finds the end and says so (`onShort`), never an empty chunk forever.
+    const stretch = file.stretchEnd?.(position) ?? Number.POSITIVE_INFINITY;
+    const length = Math.min(size, o.end - position, stretch > position ? stretch - position : size);
     const chunk = o.buffers === 'rotate' ? rotating[turn++ % depth]!.subarray(0, length) : Buffer.allocUnsafeSlow(length);
     const pending = readFully(file, chunk, position, o.onShort).then(() => chunk);
     position += length;

@@ -432,8 +432,14 @@ export class ArtifactStore {
     dropJoinedViews(dir);
   }
 
-  /** A file in pieces on this machine's disk as a view over links to them; false for any other. */
+  /**
+   * A safetensors file in pieces on this machine's disk as a view over links to them; false for
+   * any other. Only by its name: any file whose bytes parse as safetensors is kept in pieces, and a
+   * `tokenizer.model` or a chat template that happened to would be read (copied into a child) as
+   * its empty placeholder.
+   */
   private async checkoutInPlace(sha256: string, target: string, linkDir: string): Promise<boolean> {
+    if (!target.endsWith('.safetensors')) return false;
     const s = await this.stored(sha256);
     if (s === null || 'whole' in s) return false;
     const local = s.manifest.pieces.map((p) => this.objects.localPath(pieceKey(p.sha256)));
@@ -450,7 +456,7 @@ export class ArtifactStore {
     }
     await mkdir(dirname(target), { recursive: true });
     await writeFile(target, '', { flag: 'wx', mode: 0o444 });
-    addJoinedView(target, parts);
+    await addJoinedView(target, parts);
     return true;
   }
 
@@ -706,7 +712,6 @@ function blobKey(sha256: string): string {
   return `${BLOBS}/${sha256.slice(0, 2)}/${sha256}`;
 }
 
-/** `body`, stopping with the signal's reason once it is aborted (a client that went away). */
 /** The chunks of `read`, and `file` closed when they end or the reader stops. */
 async function* closing(read: AsyncGenerator<Uint8Array>, file: JoinedFile): AsyncGenerator<Uint8Array> {
   try {
@@ -716,6 +721,7 @@ async function* closing(read: AsyncGenerator<Uint8Array>, file: JoinedFile): Asy
   }
 }
 
+/** `body`, stopping with the signal's reason once it is aborted (a client that went away). */
 async function* abortable(body: AsyncIterable<unknown>, signal: AbortSignal): AsyncGenerator<unknown> {
   for await (const chunk of body) {
     signal.throwIfAborted();

@@ -59,10 +59,8 @@ async function bytesOf(stream: AsyncIterable<unknown>): Promise<Buffer> {
   return Buffer.concat(chunks);
 }
 
-// Findings of a review, failing until fixed: run with BONSAI_ATTACK=1 (kept out of the default
-// suite so that a red case, or the unhandled rejections some of them cause, does not fail every
-// engineer's run meanwhile). Drop the gate once they pass.
-const attack = describe.runIf(process.env.BONSAI_ATTACK === '1');
+// The review's cases (its findings fixed in the commit after fb01e85), run in every suite.
+const attack = describe;
 
 const settle = () => new Promise((r) => setTimeout(r, 100));
 

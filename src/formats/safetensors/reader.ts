@@ -25,7 +25,7 @@ export class SafetensorsFile {
     let opened: { handle: PositionalFile; size: number };
     // A job's checkout reads a file the store keeps in pieces in place (src/formats/joinedViews.ts);
     // never a file read under import roots, which is a user's own.
-    const parts = roots ? undefined : joinedViewOf(path);
+    const parts = roots ? undefined : await joinedViewOf(path);
     try {
       if (parts) {
         const joined = new JoinedFile(parts);
