@@ -18,6 +18,10 @@ export default defineConfig({
     // Each file's CPU seconds, which the slowest-tests reporter lists.
     setupFiles: ['test/setup/cpuTime.ts'],
     pool: 'forks',
+    // As job processes start (workers/runner.ts JOB_NODE_FLAGS): V8's default budget recompiles
+    // Prisma 7's WebAssembly query compiler with TurboFan during a file's first queries, about
+    // 0.3-0.7 CPU-s a file that never pays back (3 Prisma files: 11 → 9 CPU-s, loaded VM).
+    execArgv: ['--wasm-tiering-budget=20000000'],
     // Vitest's default is one worker less than the cores: a single worker on a 2-core machine,
     // though most files spend their time waiting on Postgres, a server or a child process. Two
     // files at a time there; the default above that.
