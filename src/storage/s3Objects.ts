@@ -22,24 +22,12 @@ import {
 } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import type { ByteRange, ObjectInfo, ObjectStore } from './objects.js';
+import type { S3Location } from './s3Url.js';
 
 const PART_SIZE = 8 * 1024 * 1024;
 const PARTS_IN_FLIGHT = 4;
 /** DeleteObjects takes at most 1,000 keys (S3 API reference). */
 const DELETE_BATCH = 1000;
-
-export interface S3Location {
-  bucket: string;
-  /** '' or a prefix without slashes at either end. */
-  prefix: string;
-}
-
-/** `s3://BUCKET` or `s3://BUCKET/PREFIX`; null when `url` is not an s3:// URL at all. */
-export function parseS3Url(url: string): S3Location | null {
-  const m = /^s3:\/\/([^/?#]+)(?:\/([^?#]*))?$/.exec(url);
-  if (!m) return null;
-  return { bucket: m[1]!, prefix: (m[2] ?? '').replace(/^\/+|\/+$/g, '') };
-}
 
 export class S3Objects implements ObjectStore {
   readonly bucket: string;
