@@ -115,11 +115,25 @@ export function clientError(err: unknown): HttpError | null {
   return expressClientError(err);
 }
 
+/** A response the client broke off (a download stopped half-way): nothing to answer, no server fault. */
+export function isClientGone(err: unknown): boolean {
+  return ['ERR_STREAM_PREMATURE_CLOSE', 'ECONNRESET', 'ECONNABORTED', 'EPIPE'].includes((err as NodeJS.ErrnoException)?.code ?? '');
+}
+
 /** The app's last handler: every error becomes JSON; a response already under way is cut off. */
 export function jsonErrorHandler(log: Logger): ErrorRequestHandler {
-  return (err, req, res, next) => {
-    // Headers (and part of a file) are out: express's final handler closes the connection.
-    if (res.headersSent) return next(err);
+  return (err, req, res, _next) => {
+    // Headers (and part of a file) are out: the connection is cut, so the client sees a short body,
+    // never a complete-looking one. The failure is logged here, once, with the request (express's
+    // final handler printed a bare stack, twice for a pipeline), unless the client itself left.
+    if (res.headersSent) {
+      if (!isClientGone(err))
+        log.error(
+          `error after the response began on ${req.method} ${req.originalUrl.slice(0, 200)}: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`,
+        );
+      res.destroy();
+      return;
+    }
     const known = clientError(err);
     if (known) return sendError(res, known);
     const errorId = randomUUID();

@@ -4,7 +4,7 @@
 // model listing; then the headers and codes huggingface_hub reads, Range requests and the old
 // download route.
 import { createHash } from 'node:crypto';
-import { mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, renameSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
 import { dirname, join } from 'node:path';
 import { downloadFile, fileDownloadInfo, listFiles, listModels, modelInfo, pathsInfo } from '@huggingface/hub';
@@ -136,6 +136,82 @@ describe('the headers and codes huggingface_hub reads', () => {
     expect(await card.text()).toBe('---');
     const beyond = await fetch(url('config.json'), { headers: { range: `bytes=${10 ** 9}-` } });
     expect(beyond.status).toBe(416);
+  });
+
+  it('a suffix longer than the file is the whole file (RFC 9110 §14.1.2), and a range past the end a bare 416, on every route a file takes', async () => {
+    // In pieces (read through the store), stored whole (sent by send) and made on request (the card).
+    for (const path of ['model.safetensors', 'config.json', 'README.md']) {
+      const whole = Buffer.from(await (await fetch(url(path))).arrayBuffer());
+      const n = whole.length;
+      for (const suffix of [1, n - 1, n, n + 1, 2 * n, 10 ** 12]) {
+        const res = await fetch(url(path), { headers: { range: `bytes=-${suffix}` } });
+        const from = Math.max(0, n - suffix);
+        expect(res.status, `${path} -${suffix}`).toBe(206);
+        expect(res.headers.get('content-range'), `${path} -${suffix}`).toBe(`bytes ${from}-${n - 1}/${n}`);
+        expect(Buffer.from(await res.arrayBuffer()).equals(whole.subarray(from)), `${path} -${suffix}`).toBe(true);
+      }
+      const beyond = await fetch(url(path), { headers: { range: `bytes=${n}-` } });
+      expect(beyond.status, path).toBe(416);
+      expect(beyond.headers.get('content-range'), path).toBe(`bytes */${n}`);
+      expect((await beyond.arrayBuffer()).byteLength, path).toBe(0);
+    }
+  });
+
+  it('a client that breaks off a download leaves nothing in the server log, and the next download is whole', async () => {
+    const [weights] = (await storedFiles()).filter((f) => f.path === 'model.safetensors');
+    const written: string[] = [];
+    const write = process.stderr.write.bind(process.stderr);
+    process.stderr.write = ((chunk: string | Uint8Array, ...rest: unknown[]) => {
+      written.push(String(chunk));
+      return (write as (...a: unknown[]) => boolean)(chunk, ...rest);
+    }) as typeof process.stderr.write;
+    try {
+      for (const path of ['model.safetensors', 'tokenizer.json']) {
+        await new Promise<void>((resolve, reject) => {
+          const req = httpRequest(url(path), (res) => {
+            res.once('data', () => {
+              req.destroy();
+              resolve();
+            });
+          });
+          req.on('error', (err) => (req.destroyed ? resolve() : reject(err)));
+          req.end();
+        });
+      }
+      await new Promise((r) => setTimeout(r, 300));
+    } finally {
+      process.stderr.write = write;
+    }
+    expect(written.join('')).not.toMatch(/Premature close|ERR_STREAM|Error|error/);
+    expect(sha256(Buffer.from(await (await fetch(url('model.safetensors'))).arrayBuffer()))).toBe(weights!.sha256);
+
+    // Against that, a store that fails half-way (a piece gone from the disk) is logged, once, and
+    // the response is cut short: never a complete-looking body.
+    const pieces = (await api.registry.store.pieceHashes(weights!.sha256))!;
+    const piece = pieces[Math.floor(pieces.length / 2)]!;
+    const path = join(api.registry.store.root, 'pieces', piece.slice(0, 2), piece);
+    const aside = join(tempDir('bonsai-piece-'), piece);
+    renameSync(path, aside);
+    written.length = 0;
+    process.stderr.write = ((chunk: string | Uint8Array, ...rest: unknown[]) => {
+      written.push(String(chunk));
+      return (write as (...a: unknown[]) => boolean)(chunk, ...rest);
+    }) as typeof process.stderr.write;
+    let received = 0;
+    try {
+      const res = await fetch(url('model.safetensors'));
+      expect(res.status).toBe(200);
+      await (async () => {
+        for await (const c of res.body!) received += c.byteLength;
+      })().catch(() => {});
+      await new Promise((r) => setTimeout(r, 300));
+    } finally {
+      process.stderr.write = write;
+      renameSync(aside, path);
+    }
+    expect(received).toBeLessThan(Number(weights!.size));
+    const logged = written.join('').match(/error after the response began on GET \S*model\.safetensors/g) ?? [];
+    expect(logged).toHaveLength(1);
   });
 
   it('404s say which: RepoNotFound, RevisionNotFound, EntryNotFound, as JSON', async () => {

@@ -34,6 +34,7 @@ export function resolveRoute(services: Services) {
       ...(file.lfs ? { 'x-linked-etag': etag, 'x-linked-size': String(file.size) } : {}),
     });
     attachment(res, path);
+    wholeForLongSuffix(req, file.size);
     const { source } = file;
     if (source.kind === 'bytes') {
       sendBytes(req, res, source.bytes);
@@ -43,7 +44,7 @@ export function resolveRoute(services: Services) {
     if (where !== null) {
       // send (through express) answers Range, If-Range and HEAD; dot-folders in the store's path are
       // the server's own (BONSAI_HOME=./.bonsai), not a client's.
-      await sendFile(res, where);
+      await sendFile(res, where, file.size);
       return;
     }
     await sendStored(req, res, file.size, (range) => sourceStream(services.registry.store, source, range));
@@ -57,7 +58,25 @@ export function resolveRoute(services: Services) {
  */
 const READ_CHUNK = 1 << 20;
 
-function sendFile(res: Response, path: string): Promise<void> {
+/**
+ * RFC 9110 §14.1.2: "If the selected representation is shorter than the specified suffix-length,
+ * the entire representation is used." range-parser (which send uses too) refuses such a suffix as
+ * unsatisfiable (416), so a client asking for the last MiB of a smaller file failed: the suffix is
+ * rewritten as the whole file before either reads the header.
+ */
+function wholeForLongSuffix(req: Request, size: number): void {
+  const header = req.headers.range;
+  if (!header || size === 0) return;
+  const m = /^bytes=(.*)$/i.exec(header.trim());
+  if (!m) return;
+  const specs = m[1]!.split(',').map((spec) => {
+    const suffix = /^\s*-\s*(\d+)\s*$/.exec(spec);
+    return suffix && Number(suffix[1]) > size ? '0-' : spec;
+  });
+  req.headers.range = `bytes=${specs.join(',')}`;
+}
+
+function sendFile(res: Response, path: string, size: number): Promise<void> {
   return new Promise((resolve, reject) => {
     const options = {
       dotfiles: 'allow',
@@ -67,7 +86,17 @@ function sendFile(res: Response, path: string): Promise<void> {
       acceptRanges: true,
       highWaterMark: READ_CHUNK,
     } as const;
-    res.sendFile(path, options, (err) => (err ? reject(err) : resolve()));
+    res.sendFile(path, options, (err) => {
+      if (!err) return resolve();
+      // An unsatisfiable range: the same bare 416 as a stored file's, not a JSON error under the
+      // attachment's octet-stream type.
+      if ((err as { status?: number }).status === 416 && !res.headersSent) {
+        res.status(416).set('content-range', `bytes */${size}`).removeHeader('content-type');
+        res.end();
+        return resolve();
+      }
+      reject(err);
+    });
   });
 }
 
@@ -99,6 +128,8 @@ async function sendStored(req: Request, res: Response, size: number, open: (rang
     res.end();
     return;
   }
+  // A client that breaks off ends the pipeline, which closes what it read from; the app's error
+  // handler tells that from a failure to read the store (src/http/errors.ts).
   await pipeline(await open(range), res);
 }
 
