@@ -22,8 +22,11 @@ export function addRecipeOptions(cmd: Command): Command {
       })
       .join('; ');
     const value = f.kind === 'integerList' || f.kind === 'numberList' ? '<list>' : f.path ? '<file>' : '<value>';
-    if (f.kind === 'stringList') {
-      cmd.option(`${f.flag} ${value}`, `${help} (repeat for several)`, (v: string, prev: string[] = []) => [...prev, v]);
+    const list = f.kind === 'integerList' || f.kind === 'numberList';
+    if (f.kind === 'stringList' || list) {
+      // Repeated, a list flag collects (src/recipes/fields.ts reads `3,4`, `[3, 4]` and one item per flag alike).
+      const how = list ? 'comma-separated, or repeat the flag' : 'repeat for several';
+      cmd.option(`${f.flag} ${value}`, `${help} (${how})`, (v: string, prev: string[] = []) => [...prev, v]);
     } else {
       cmd.option(`${f.flag} ${value}`, help);
     }

@@ -119,11 +119,21 @@ export function recipeFromFlagValues(method: string, values: Record<string, stri
     if (!f) raw[name] = v;
     else if (f.kind === 'number' || f.kind === 'integer') raw[name] = num(one);
     else if (f.kind === 'choice') raw[name] = f.choices?.every((c) => typeof c === 'number') ? num(one) : one;
-    else if (f.kind === 'integerList' || f.kind === 'numberList') raw[name] = one.split(',').map((x) => num(x.trim()));
+    // A list as the help writes it (`[3, 4]`), comma-separated (`3,4`) or one flag per item
+    // (`--layers 3 --layers 4`): all of them, where a repeated number flag means its last value.
+    else if (f.kind === 'integerList' || f.kind === 'numberList')
+      raw[name] = (Array.isArray(v) ? v : [v]).flatMap((x) => listItems(x)).map((x) => num(x));
     else if (f.kind === 'stringList') raw[name] = Array.isArray(v) ? v : [v];
     else raw[name] = one;
   }
   return raw;
+}
+
+/** The items of one list value: `3,4`, or `[3, 4]` as JSON writes a list. */
+function listItems(text: string): string[] {
+  const t = text.trim();
+  const inner = t.startsWith('[') && t.endsWith(']') ? t.slice(1, -1) : t;
+  return inner.split(',').map((x) => x.trim());
 }
 
 /** A method's member in the API's oneOf recipe input: `mlp-width` → `mlpWidth`. */

@@ -23,6 +23,17 @@ describe('bonsai plan and bonsai prune', () => {
     expect(report.parameters.fromTensors.total).toBe(plan.parameters.after.total);
   });
 
+  it('a list flag as the help writes it ([1, 4]), comma-separated, or repeated: the same layers', async () => {
+    const removed = async (...flags: string[]) => {
+      const p = runBonsai(['plan', sharedModel, '--method', 'depth', ...flags], {});
+      expect((await p.exited).code, flags.join(' ')).toBe(0);
+      return /removed layers (.*)/.exec(p.output())?.[1];
+    };
+    expect(await removed('--layers', '[1, 4]')).toBe('1, 4');
+    expect(await removed('--layers', '1,4')).toBe('1, 4');
+    expect(await removed('--layers', '1', '--layers', '4')).toBe('1, 4');
+  });
+
   it('vocabulary trimming: plan counts the corpus first and equals what prune writes', async () => {
     const corpus = join(sharedDir, 'data', 'kjv-val.txt');
     const planned = runBonsai(['plan', sharedModel, '--method', 'vocab', '--corpus', corpus, '--json'], {});

@@ -35,6 +35,12 @@ describe('src/recipes', () => {
     expect(refused('depth', { layers: '1,x' })).toEqual(['layers', 'x', 'must be a decimal number']);
     expect(refused('mlp-width', { roundTo: '6four' })).toEqual(['roundTo', '6four', 'must be a decimal number']);
     expect(recipeFromFlagValues('depth', { layers: '1, 3' })).toEqual({ method: 'depth', layers: [1, 3] });
+    // As the help's own example writes a list, and one flag per item: every item, not the last flag's.
+    expect(recipeFromFlagValues('depth', { layers: '[1, 4]' })).toEqual({ method: 'depth', layers: [1, 4] });
+    expect(recipeFromFlagValues('depth', { layers: ['1', '4'] })).toEqual({ method: 'depth', layers: [1, 4] });
+    expect(recipeFromFlagValues('depth', { layers: ['[1, 2]', '5'] })).toEqual({ method: 'depth', layers: [1, 2, 5] });
+    expect(refused('depth', { layers: '[1,, 4]' })).toEqual(['layers', '', 'must be a decimal number']);
+    expect(refused('depth', { layers: '[1, 4' })).toEqual(['layers', '[1', 'must be a decimal number']);
     // Number() reads these; nobody means 16 by 0x10 or a size by Infinity.
     for (const v of ['0x10', '0b11', '0o7', 'Infinity', '1_000', '1e', '.', '+'])
       expect(refused('hidden', { hiddenSize: v }), v).toEqual(['hiddenSize', v, 'must be a decimal number']);
