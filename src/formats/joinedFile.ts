@@ -32,6 +32,8 @@ export class JoinedFile implements PositionalFile {
   /** Open parts, least recently used first; `users` counts reads in flight on each. */
   private readonly opened = new Map<number, { handle: Promise<FileHandle>; users: number }>();
   private closed = false;
+  /** Closes under way (a part finished, or trimmed): `close` waits for them too. */
+  private readonly closing = new Set<Promise<void>>();
 
   constructor(readonly parts: readonly JoinedPart[]) {
     let at = 0;
@@ -68,7 +70,7 @@ export class JoinedFile implements PositionalFile {
       entry.users--;
       if (reachedEnd && entry.users === 0 && this.opened.get(i) === entry) {
         this.opened.delete(i);
-        closeQuietly(entry.handle);
+        this.closeQuietly(entry.handle);
       }
       this.trim();
     }
@@ -82,9 +84,9 @@ export class JoinedFile implements PositionalFile {
 
   async close(): Promise<void> {
     this.closed = true;
-    const handles = [...this.opened.values()].map((e) => e.handle);
+    for (const e of this.opened.values()) this.closeQuietly(e.handle);
     this.opened.clear();
-    await Promise.all(handles.map((h) => h.then((f) => f.close()).catch(() => {})));
+    await Promise.all(this.closing);
   }
 
   /** The last part that begins at or before `position`: empty parts begin where the next does, so it is never one of them. */
@@ -114,13 +116,16 @@ export class JoinedFile implements PositionalFile {
       if (this.opened.size <= MAX_OPEN) return;
       if (entry.users > 0) continue;
       this.opened.delete(i);
-      closeQuietly(entry.handle);
+      this.closeQuietly(entry.handle);
     }
   }
-}
 
-function closeQuietly(handle: Promise<FileHandle>): void {
-  handle.then((f) => f.close()).catch(() => {});
+  /** Closes a part no read uses any more; `close` waits for it, so nothing is open once it returns. */
+  private closeQuietly(handle: Promise<FileHandle>): void {
+    const closing = handle.then((f) => f.close()).catch(() => {});
+    this.closing.add(closing);
+    void closing.then(() => this.closing.delete(closing));
+  }
 }
 
 async function openPart(part: JoinedPart): Promise<FileHandle> {
