@@ -16,7 +16,7 @@
 import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { pruneCommand } from '../../src/cli/prune.js';
 import { sharedDir, sharedModel } from '../fixtures/checkpoints.js';
 import prints from '../fixtures/methodPrints.json' with { type: 'json' };
@@ -236,8 +236,14 @@ let parentPrint: FilePrint;
 describe('every method writes the bytes it wrote before the refactor', () => {
   beforeAll(() => {
     parentPrint = fingerprint(join(sharedModel, 'model.safetensors'));
-    process.env.BONSAI_HOME = join(dir, 'home');
-    process.env.BONSAI_THREADS = '1';
+    // Stubbed, not assigned, so they are put back after the file: with isolate off (npx vitest
+    // --no-isolate) the next file in this worker would run its servers and job processes with one
+    // thread and a home in this file's removed temp folder (issue 28).
+    vi.stubEnv('BONSAI_HOME', join(dir, 'home'));
+    vi.stubEnv('BONSAI_THREADS', '1');
+  });
+  afterAll(() => {
+    vi.unstubAllEnvs();
   });
   // The CLI prints its plan; the test reads files, not the terminal.
   const quiet = () => {
