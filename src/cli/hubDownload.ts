@@ -208,11 +208,15 @@ async function receive(o: PullOptions, f: RemoteFile, res: Response, partial: st
       done(null, chunk);
     },
   });
-  await pipeline(
-    Readable.fromWeb(res.body as WebReadableStream<Uint8Array>),
-    count,
-    createWriteStream(partial, { flags: offset > 0 ? 'a' : 'w' }),
-  );
+  const out = createWriteStream(partial, { flags: offset > 0 ? 'a' : 'w' });
+  try {
+    await pipeline(Readable.fromWeb(res.body as WebReadableStream<Uint8Array>), count, out);
+  } catch (err) {
+    // Writes already handed to the file system land after the pipeline rejects: the incomplete
+    // file's size is final (what the resume's Range starts from) only once the stream has closed.
+    if (!out.closed) await new Promise<void>((resolve) => out.once('close', () => resolve()));
+    throw err;
+  }
   return received;
 }
 
