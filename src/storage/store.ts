@@ -314,39 +314,50 @@ export class ArtifactStore {
 
   /** The pieces that overlap `range`, each read from its first byte in the range: none before it is read. */
   private async readPieces(m: Manifest, range: ByteRange): Promise<AsyncIterable<Uint8Array>> {
-    const parts: Array<{ key: string; size: number; begin: number; range: ByteRange }> = [];
+    const parts: Array<{ sha256: string; size: number; range: ByteRange }> = [];
+    let first = 0;
     let offset = 0;
     for (const p of m.pieces) {
       const begin = offset;
       offset += p.size;
       if (offset <= range.start) continue;
       if (begin > range.end) break;
+      if (parts.length === 0) first = begin;
       parts.push({
-        key: pieceKey(p.sha256),
+        sha256: p.sha256,
         size: p.size,
-        begin,
         range: { start: Math.max(range.start, begin) - begin, end: Math.min(range.end, offset - 1) - begin },
       });
     }
-    const local = parts.map((p) => this.objects.localPath(p.key));
-    if (parts.length === 0 || local.some((path) => path === null)) return this.streamPieces(parts);
+    const local = parts.length ? this.localPieces(parts) : null;
+    if (!local) return this.streamPieces(parts.map((p) => ({ key: pieceKey(p.sha256), range: p.range })));
     // On this machine's disk, the pieces are read as one file, four 1 MiB reads in flight across
     // piece boundaries: a stream per piece waited at each of the base's 310 ends (0.75–0.94× a
     // whole blob in bench:store, 2026-12-06). A missing piece is this call's error, as a stream's open is.
-    await stat(local[0]!);
-    const joined = new JoinedFile(parts.map((p, i) => ({ path: local[i]!, size: p.size })));
-    const from = parts[0]!.range.start;
-    const to = parts.reduce((a, p) => a + p.size, 0) - (parts.at(-1)!.size - 1 - parts.at(-1)!.range.end);
+    await stat(local[0]!.path);
+    const joined = new JoinedFile(local);
+    // The joined file begins at the first piece's first byte.
     return closing(
       readAhead(joined, {
-        start: from,
-        end: to,
+        start: range.start - first,
+        end: Math.min(range.end + 1, m.size) - first,
         chunkBytes: 1 << 20,
         buffers: 'fresh',
         onShort: (at) => new Error(`a piece of a stored file ends early (byte ${at} of the pieces read)`),
       }),
       joined,
     );
+  }
+
+  /** The pieces' files on this machine's disk (a folder store), or null where they are not. */
+  private localPieces(pieces: ReadonlyArray<{ sha256: string; size: number }>): JoinedPart[] | null {
+    const parts: JoinedPart[] = [];
+    for (const p of pieces) {
+      const path = this.objects.localPath(pieceKey(p.sha256));
+      if (path === null) return null;
+      parts.push({ path, size: p.size });
+    }
+    return parts;
   }
 
   /** The pieces as one stream from the object store, a piece's stream at a time. */
@@ -442,14 +453,14 @@ export class ArtifactStore {
     if (!target.endsWith('.safetensors')) return false;
     const s = await this.stored(sha256);
     if (s === null || 'whole' in s) return false;
-    const local = s.manifest.pieces.map((p) => this.objects.localPath(pieceKey(p.sha256)));
-    if (local.some((path) => path === null)) return false;
+    const local = this.localPieces(s.manifest.pieces);
+    if (!local) return false;
     await mkdir(linkDir, { recursive: true });
     const parts: JoinedPart[] = [];
     for (const [i, p] of s.manifest.pieces.entries()) {
       // Linked, as a whole blob is: a deletion of the model while the job reads it frees nothing under it.
       const path = join(linkDir, p.sha256);
-      await link(local[i]!, path).catch((err: NodeJS.ErrnoException) => {
+      await link(local[i]!.path, path).catch((err: NodeJS.ErrnoException) => {
         if (err.code !== 'EEXIST') throw err;
       });
       parts.push({ path, size: p.size });
