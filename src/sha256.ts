@@ -2,8 +2,13 @@
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 
-export async function sha256File(path: string): Promise<string> {
+export function sha256File(path: string): Promise<string> {
+  return sha256Of(createReadStream(path, { highWaterMark: 1 << 20 }));
+}
+
+/** sha256 of a stream's bytes (a file opened elsewhere: a confined descriptor's stream). */
+export async function sha256Of(chunks: AsyncIterable<unknown>): Promise<string> {
   const hash = createHash('sha256');
-  for await (const chunk of createReadStream(path, { highWaterMark: 1 << 20 })) hash.update(chunk as Buffer);
+  for await (const chunk of chunks) hash.update(chunk as Buffer);
   return hash.digest('hex');
 }

@@ -12,6 +12,7 @@ import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { bundledEntry } from '../../bundle.mjs';
+import { sha256Of } from '../../sha256.js';
 import { NotRegularFileError, openRegular } from '../regularFile.js';
 import { CheckpointError, MAX_CONFIG_BYTES } from './folder.js';
 import { MAX_TOKENIZER_BYTES, TOKENIZER_CONFIG, TOKENIZER_JSON, tokenizerDigest } from './tokenizerFiles.js';
@@ -106,9 +107,7 @@ async function filesDigest(dir: string, roots: readonly string[] | undefined): P
     }
     try {
       if (opened.size > maxBytes) return undefined;
-      const hash = createHash('sha256');
-      for await (const chunk of opened.handle.createReadStream({ autoClose: false, highWaterMark: 1 << 20 })) hash.update(chunk as Buffer);
-      return hash.digest('hex');
+      return await sha256Of(opened.handle.createReadStream({ autoClose: false, highWaterMark: 1 << 20 }));
     } finally {
       await opened.handle.close();
     }
