@@ -91,8 +91,7 @@ function sendFile(res: Response, path: string, size: number): Promise<void> {
       // An unsatisfiable range: the same bare 416 as a stored file's, not a JSON error under the
       // attachment's octet-stream type.
       if ((err as { status?: number }).status === 416 && !res.headersSent) {
-        res.status(416).set('content-range', `bytes */${size}`).removeHeader('content-type');
-        res.end();
+        unsatisfiable(res, size);
         return resolve();
       }
       reject(err);
@@ -115,7 +114,7 @@ async function sendStored(req: Request, res: Response, size: number, open: (rang
   const header = ifRange === undefined || ifRange === res.get('etag') ? req.headers.range : undefined;
   const ranges = header ? rangeParser(size, header, { combine: true }) : -2;
   if (ranges === -1) {
-    res.status(416).set('content-range', `bytes */${size}`).end();
+    unsatisfiable(res, size);
     return;
   }
   let range: ByteRange | undefined;
@@ -138,7 +137,7 @@ function sendBytes(req: Request, res: Response, bytes: Buffer): void {
   const header = req.headers.range;
   const ranges = header ? rangeParser(bytes.length, header, { combine: true }) : -2;
   if (ranges === -1) {
-    res.status(416).set('content-range', `bytes */${bytes.length}`).end();
+    unsatisfiable(res, bytes.length);
     return;
   }
   if (Array.isArray(ranges) && ranges.type === 'bytes' && ranges.length === 1) {
@@ -150,4 +149,9 @@ function sendBytes(req: Request, res: Response, bytes: Buffer): void {
     return;
   }
   res.send(bytes);
+}
+
+/** A range past the end (RFC 9110 §15.5.17): 416 with the file's size, no body, whichever way the file is sent. */
+function unsatisfiable(res: Response, size: number): void {
+  res.status(416).set('content-range', `bytes */${size}`).end();
 }
