@@ -16,8 +16,10 @@ import type { JobContext } from './types.js';
 
 /**
  * Each kind's task, imported only by a job of that kind: the bundle keeps each in a chunk of its
- * own (src/bundle.mjs), so a job process compiles only the code, and loads only the packages, its
- * task uses (issue 28: a test run starts ~150 job processes; an evaluation never loads pruning).
+ * own (src/bundle.mjs), so what runs before the task is small (40 modules, was 124). The tasks
+ * still share one chunk through src/registry/payloads.ts, whose schemas import every pruning
+ * method, so an evaluation loads pruning code too: bench/job-start.ts measured no gain from this
+ * alone (issue 28).
  */
 const TASKS: Record<JobRow['kind'], () => Promise<Task<never>>> = {
   PRUNE: async () => (await import('./prune.js')).pruneTask as unknown as Task<never>,
