@@ -3,6 +3,7 @@
 // loaded machine cannot push it over). Vitest 4 has no option for this (`slowTestThreshold` only
 // colours single durations), so it is a reporter on the documented `onTestRunEnd` hook, next to
 // the default one (vitest.config.ts).
+import { writeFileSync } from 'node:fs';
 import type { Reporter, TestCase, TestModule } from 'vitest/node';
 
 const SHOWN = 10;
@@ -29,6 +30,21 @@ function timedTests(modules: ReadonlyArray<TestModule>): Timed[] {
 
 export default class SlowestTests implements Reporter {
   onTestRunEnd(modules: ReadonlyArray<TestModule>): void {
+    // BONSAI_TEST_TIMES=FILE: every file's seconds and CPU seconds as JSON, for the table of
+    // test/setup/longFirst.ts and for comparing runs file by file.
+    if (process.env.BONSAI_TEST_TIMES)
+      writeFileSync(
+        process.env.BONSAI_TEST_TIMES,
+        JSON.stringify(
+          modules.map((m) => ({
+            file: m.relativeModuleId,
+            seconds: m.diagnostic().duration / 1000,
+            cpuSeconds: (m.meta() as { cpuSeconds?: number }).cpuSeconds,
+          })),
+          null,
+          1,
+        ),
+      );
     const tests = timedTests(modules);
     if (tests.length === 0) return;
     const lines = tests
