@@ -54,7 +54,10 @@ export function jsonDepth(bytes: Uint8Array, limit = Number.POSITIVE_INFINITY): 
 export interface JsonPolicy {
   /** Bytes the text may have; larger is refused before it is decoded. */
   maxBytes: number;
-  /** Nesting of objects and arrays (default MAX_JSON_DEPTH). */
+  /**
+   * Nesting of objects and arrays (default MAX_JSON_DEPTH). Infinity: no bound, and no pass over the
+   * text to measure it (for a caller that bounded the nesting itself just before).
+   */
   maxDepth?: number;
   /** The error code for a violation (a checkpoint file: BAD_CHECKPOINT). */
   code?: ErrorCode;
@@ -73,7 +76,8 @@ export function parseJsonBytes(bytes: Uint8Array, what: string, policy: JsonPoli
       code,
     );
   const maxDepth = policy.maxDepth ?? MAX_JSON_DEPTH;
-  if (jsonDepth(bytes, maxDepth) > maxDepth) throw new JsonPolicyError(what, `nested more than ${maxDepth} levels deep`, code);
+  if (maxDepth !== Number.POSITIVE_INFINITY && jsonDepth(bytes, maxDepth) > maxDepth)
+    throw new JsonPolicyError(what, `nested more than ${maxDepth} levels deep`, code);
   let text: string;
   try {
     text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
