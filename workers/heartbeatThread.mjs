@@ -7,7 +7,18 @@
 // with every job, and starting it through src/workerBootstrap.mjs (esbuild's API loaded, the
 // bundle's sources hashed, then the bundle) cost 0.17 CPU-s against 0.08 this way (issue 28).
 import { parentPort, workerData } from 'node:worker_threads';
-import pg from 'pg';
+
+// As workers/nodeNavigator.ts does for the job's main thread, before pg loads (its Cloudflare
+// probe would load undici on Node 20); a thread has globals of its own. Plain JavaScript here, so
+// the same definition rather than an import of that TypeScript file.
+if (globalThis.navigator === undefined) {
+  Object.defineProperty(globalThis, 'navigator', {
+    value: { userAgent: `Node.js/${process.versions.node.split('.')[0]}` },
+    configurable: true,
+    writable: true,
+  });
+}
+const { default: pg } = await import('pg');
 
 /** @type {{ databaseUrl: string; jobId: string; everyMs: number; sql: string }} */
 const { databaseUrl, jobId, everyMs, sql } = workerData;
