@@ -25,7 +25,10 @@ const tmp = tempDir('bonsai-eval-');
 
 beforeAll(async () => {
   const r = await exportOnnx(sharedModel, join(tmp, 'onnx'));
-  session = await LmSession.open(r.modelPath, { threads: 2 });
+  // One thread: kjv-val.txt's perplexity is the same double at 1 and 2 threads (127.56646772587403),
+  // and its 200 windows cost about 2 CPU-s less without a second thread to hand each operator to
+  // (15.2 against 17.3 CPU-s, loaded 2-core VM; the suite runs two files at a time on two cores).
+  session = await LmSession.open(r.modelPath, { threads: 1 });
   ctx = { session, tokenizer: loadTokenizer(sharedModel, (await readCheckpointFolder(sharedModel)).config), maxPositions: 2048 };
 });
 afterAll(async () => {
