@@ -29,6 +29,41 @@ export function linear(x: Vec, w: Float32Array, out: number, bias?: Float32Array
   return y;
 }
 
+/**
+ * linear(x, w, out) for every x of `xs`, each output summed in the same order and so the same
+ * bits: four positions at a time share each weight's load and convert, and their four sums do not
+ * wait on each other (a Gemma fixture's forward pass, most of it the 262,144-token head: 1.05 → 0.65 CPU-s).
+ */
+export function linearEach(xs: Vec[], w: Float32Array, out: number, bias?: Float32Array): Vec[] {
+  const n = xs[0]?.length ?? 0;
+  const ys: Vec[] = xs.map(() => new Float64Array(out));
+  let p = 0;
+  for (; p + 3 < xs.length; p += 4) {
+    const [x0, x1, x2, x3] = [xs[p]!, xs[p + 1]!, xs[p + 2]!, xs[p + 3]!];
+    const [y0, y1, y2, y3] = [ys[p]!, ys[p + 1]!, ys[p + 2]!, ys[p + 3]!];
+    for (let o = 0; o < out; o++) {
+      const b = bias ? bias[o]! : 0;
+      let s0 = b;
+      let s1 = b;
+      let s2 = b;
+      let s3 = b;
+      for (let i = 0, base = o * n; i < n; i++) {
+        const v = w[base + i]!;
+        s0 += v * x0[i]!;
+        s1 += v * x1[i]!;
+        s2 += v * x2[i]!;
+        s3 += v * x3[i]!;
+      }
+      y0[o] = s0;
+      y1[o] = s1;
+      y2[o] = s2;
+      y3[o] = s3;
+    }
+  }
+  for (; p < xs.length; p++) ys[p] = linear(xs[p]!, w, out, bias);
+  return ys;
+}
+
 const silu = (v: number) => v / (1 + Math.exp(-v));
 const geluTanh = (v: number) => 0.5 * v * (1 + Math.tanh(Math.sqrt(2 / Math.PI) * (v + 0.044715 * v ** 3)));
 
@@ -76,11 +111,14 @@ export async function referenceLogits(dir: string, ids: number[]): Promise<Float
       const qs: Vec[] = [];
       const ks: Vec[] = [];
       const vs: Vec[] = [];
-      h.forEach((x, pos) => {
-        const n = rmsNorm(x, inNorm, cfg.rmsNormEps, cfg.normWeightOffset);
-        const q = linear(n, wq!, nq * hd, bq);
-        const k = linear(n, wk!, nkv * hd, bk);
-        const v = linear(n, wv!, nkv * hd, bv);
+      const normed = h.map((x) => rmsNorm(x, inNorm, cfg.rmsNormEps, cfg.normWeightOffset));
+      const [allQ, allK, allV] = [
+        linearEach(normed, wq!, nq * hd, bq),
+        linearEach(normed, wk!, nkv * hd, bk),
+        linearEach(normed, wv!, nkv * hd, bv),
+      ];
+      h.forEach((_, pos) => {
+        const [q, k, v] = [allQ[pos]!, allK[pos]!, allV[pos]!];
         if (qn && kn) {
           for (let i = 0; i < nq; i++) q.set(rmsNorm(q.subarray(i * hd, (i + 1) * hd), qn, cfg.rmsNormEps, cfg.normWeightOffset), i * hd);
           for (let i = 0; i < nkv; i++) k.set(rmsNorm(k.subarray(i * hd, (i + 1) * hd), kn, cfg.rmsNormEps, cfg.normWeightOffset), i * hd);
@@ -96,7 +134,7 @@ export async function referenceLogits(dir: string, ids: number[]): Promise<Float
       const raw = folder.config;
       const rawScalar = (raw.text_config as Record<string, unknown> | undefined)?.query_pre_attn_scalar ?? raw.query_pre_attn_scalar;
       const scaleQ = 1 / Math.sqrt(cfg.family !== 'gemma' && typeof rawScalar === 'number' ? rawScalar : hd);
-      const attnOut = h.map((_, i) => {
+      const heads = h.map((_, i) => {
         const out = new Float64Array(nq * hd);
         for (let head = 0; head < nq; head++) {
           const kvh = Math.floor(head / (nq / nkv));
@@ -117,34 +155,37 @@ export async function referenceLogits(dir: string, ids: number[]): Promise<Float
           const z = e.reduce((a, b) => a + b, 0);
           for (let j = 0; j <= i; j++) for (let d = 0; d < hd; d++) out[head * hd + d]! += (e[j]! / z) * vs[j]![kvh * hd + d]!;
         }
-        return linear(out, wo!, H, bo);
+        return out;
       });
+      const attnOut = linearEach(heads, wo!, H, bo);
       const sandwich = cfg.layerNorms.length === 4;
       const postAttn = await W(`${p}post_attention_layernorm.weight`);
       const [gate, up, down] = await Promise.all(['gate', 'up', 'down'].map((x) => W(`${p}mlp.${x}_proj.weight`)));
       const [bg, bu, bd] = await Promise.all(['gate', 'up', 'down'].map((x) => opt(`${p}mlp.${x}_proj.bias`)));
       const preFf = sandwich ? await W(`${p}pre_feedforward_layernorm.weight`) : undefined;
       const postFf = sandwich ? await W(`${p}post_feedforward_layernorm.weight`) : undefined;
-      h = h.map((x, i) => {
+      const residual = h.map((x, i) => {
         const a = sandwich ? rmsNorm(attnOut[i]!, postAttn, cfg.rmsNormEps, cfg.normWeightOffset) : attnOut[i]!;
-        const r = x.map((v, d) => v + a[d]!);
-        const n = rmsNorm(r, sandwich ? preFf! : postAttn, cfg.rmsNormEps, cfg.normWeightOffset);
-        const g = linear(n, gate!, I, bg);
-        const u = linear(n, up!, I, bu);
-        const m = linear(
-          g.map((v, j) => act(v) * u[j]!),
-          down!,
-          H,
-          bd,
-        );
-        const f = sandwich ? rmsNorm(m, postFf!, cfg.rmsNormEps, cfg.normWeightOffset) : m;
+        return x.map((v, d) => v + a[d]!);
+      });
+      const mlpIn = residual.map((r) => rmsNorm(r, sandwich ? preFf! : postAttn, cfg.rmsNormEps, cfg.normWeightOffset));
+      const g = linearEach(mlpIn, gate!, I, bg);
+      const u = linearEach(mlpIn, up!, I, bu);
+      const m = linearEach(
+        g.map((gi, i) => gi.map((v, j) => act(v) * u[i]![j]!)),
+        down!,
+        H,
+        bd,
+      );
+      h = residual.map((r, i) => {
+        const f = sandwich ? rmsNorm(m[i]!, postFf!, cfg.rmsNormEps, cfg.normWeightOffset) : m[i]!;
         return r.map((v, d) => v + f[d]!);
       });
     }
     const finalNorm = await W(finalNormName(cfg));
     const head = cfg.tiedEmbeddings ? emb : await W(cfg.lmHeadName);
-    return h.map((x) => {
-      const logits = linear(rmsNorm(x, finalNorm, cfg.rmsNormEps, cfg.normWeightOffset), head, cfg.vocabSize);
+    const normed = h.map((x) => rmsNorm(x, finalNorm, cfg.rmsNormEps, cfg.normWeightOffset));
+    return linearEach(normed, head, cfg.vocabSize).map((logits) => {
       const cap = cfg.finalLogitSoftcapping;
       return cap ? logits.map((v) => Math.tanh(v / cap) * cap) : logits;
     });
