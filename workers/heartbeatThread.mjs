@@ -3,21 +3,14 @@
 // session.run is synchronous, and one run of a 2-billion-parameter model on two cores takes
 // longer than BONSAI_JOB_STALE_SECONDS, after which the job would be handed to another worker and
 // its temporary folder cleaned up under it.
-// Plain JavaScript that imports only pg, and the SQL comes with its workerData: the thread starts
+// Plain JavaScript that imports only pg (and src/nodeNavigator.mjs), and the SQL comes with its workerData: the thread starts
 // with every job, and starting it through src/workerBootstrap.mjs (esbuild's API loaded, the
 // bundle's sources hashed, then the bundle) cost 0.17 CPU-s against 0.08 this way (issue 28).
 import { parentPort, workerData } from 'node:worker_threads';
+import { defineNodeNavigator } from '../src/nodeNavigator.mjs';
 
-// As workers/nodeNavigator.ts does for the job's main thread, before pg loads (its Cloudflare
-// probe would load undici on Node 20); a thread has globals of its own. Plain JavaScript here, so
-// the same definition rather than an import of that TypeScript file.
-if (globalThis.navigator === undefined) {
-  Object.defineProperty(globalThis, 'navigator', {
-    value: { userAgent: `Node.js/${process.versions.node.split('.')[0]}` },
-    configurable: true,
-    writable: true,
-  });
-}
+// Before pg loads (its Cloudflare probe would load undici on Node 20): a thread has globals of its own.
+defineNodeNavigator();
 const { default: pg } = await import('pg');
 
 /** @type {{ databaseUrl: string; jobId: string; everyMs: number; sql: string }} */

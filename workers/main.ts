@@ -1,7 +1,7 @@
 // A job process (`node <bundle of this file> JOB_ID`, workers/bundle.ts), started by the runner
 // for one job (job.ts). Nothing is imported here but what must run before the job's modules load:
-// a static import of job.ts would load pg before `navigator` is defined (nodeNavigator.ts).
-import { defineNodeNavigator } from './nodeNavigator.js';
+// a static import of job.ts would load pg before `navigator` is defined (src/nodeNavigator.mjs).
+import { defineNodeNavigator } from '../src/nodeNavigator.mjs';
 
 const jobId = process.argv[2];
 if (!jobId) {

@@ -4,12 +4,15 @@
 // be built, so there is no build step between a checkout and a working command.
 import { setFlagsFromString } from 'node:v8';
 import { bundledEntry } from '../bundle.mjs';
+import { defineNodeNavigator } from '../nodeNavigator.mjs';
 
 // Before any WebAssembly is compiled, as job processes are started (workers/runner.ts
 // JOB_NODE_FLAGS): V8's default budget recompiles Prisma 7's WebAssembly query compiler with
 // TurboFan during the first queries, CPU a command or a server never earns back. The budget is
 // read when a module is compiled, so setting it here, before Prisma loads, is in time.
 setFlagsFromString('--wasm-tiering-budget=20000000');
+// Before any command loads pg (src/nodeNavigator.mjs).
+defineNodeNavigator();
 
 let main;
 try {
