@@ -7,11 +7,11 @@ import { readJsonObjectSync } from '../formats/checkpoint/folder.js';
 import { readTokenizerFilesSync } from '../formats/checkpoint/tokenizerFiles.js';
 import type { TokenizerJson } from './bpe.js';
 import { idMap, rewriteTokenIds, rewriteTokenizerConfig, rewriteTokenizerJson } from './rewrite.js';
-import type { VocabSelection } from './select.js';
+import { takeSelectedFrom, type VocabSelection } from './select.js';
 
 export async function writeTrimmedTokenizer(parentDir: string, outDir: string, vocab: VocabSelection): Promise<void> {
   const map = idMap(vocab.kept);
-  const files = readTokenizerFilesSync(parentDir, 'vocabulary trimming');
+  const files = takeSelectedFrom(vocab, parentDir) ?? readTokenizerFilesSync(parentDir, 'vocabulary trimming');
   const tokenizer = rewriteTokenizerJson(files.json as unknown as TokenizerJson, map);
   await writeFile(join(outDir, 'tokenizer.json'), `${JSON.stringify(tokenizer, null, 2)}\n`);
   if (existsSync(join(parentDir, 'tokenizer_config.json')))

@@ -19,7 +19,7 @@
 // character but the first, `end_of_word_suffix` on the last; a merge's result strips the prefix
 // from its right part; and a merge listed twice takes its last rank (the crate collects the merges
 // into a map keyed by pair, as tokenizers.js does).
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { BadInputError } from '../errors.js';
 import { readJsonObjectSync } from '../formats/checkpoint/folder.js';
 import { readTokenizerFilesSync } from '../formats/checkpoint/tokenizerFiles.js';
@@ -73,6 +73,22 @@ export interface TokenizerFiles {
 export function readTokenizerFiles(dir: string): TokenizerFiles {
   const files = readTokenizerFilesSync(dir, 'vocabulary trimming');
   return { json: files.json as unknown as TokenizerJson, config: files.config };
+}
+
+/**
+ * The tokenizer files a selection was made from, as parsed: writing the trimmed tokenizer
+ * (src/vocab/files.ts) rewrites them without reading and parsing them a second time (Gemma-3's
+ * 33 MB tokenizer.json, about 0.75 CPU-s). Kept by selection, not in it: a plan is shown and
+ * stored as JSON. A selection made in another process (a plan passed in) has none, and the files
+ * are read again.
+ */
+const selectedFrom = new WeakMap<VocabSelection, { dir: string; files: TokenizerFiles }>();
+
+/** The files `selection` was made from if they were read from `dir` in this process; once, so they are not held after. */
+export function takeSelectedFrom(selection: VocabSelection, dir: string): TokenizerFiles | undefined {
+  const read = selectedFrom.get(selection);
+  selectedFrom.delete(selection);
+  return read && resolve(read.dir) === resolve(dir) ? read.files : undefined;
 }
 
 /**
@@ -285,5 +301,7 @@ export function selectVocabulary(
   const counted = countCorpusCached(files, options.corpus, onProgress, options.unit, cacheDir);
   const generation = join(dir, 'generation_config.json');
   const gen = readJsonObjectSync(generation) ?? undefined;
-  return selectTokens(view, counted, options, vocabRows(config), configTokenIds(config, gen));
+  const selection = selectTokens(view, counted, options, vocabRows(config), configTokenIds(config, gen));
+  selectedFrom.set(selection, { dir, files });
+  return selection;
 }
