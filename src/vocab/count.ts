@@ -11,6 +11,7 @@ import { ignoresMerges, type TokenizerJson } from './bpe.js';
 import { watchMergeBuilt } from './builtByMerges.js';
 import { withPairRanks } from './pairRanks.js';
 import { withWordChunks } from './wordChunks.js';
+import { withWordMemo } from './wordMemo.js';
 
 /**
  * How a corpus is tokenised. The recipe schema lists the same units (src/recipes/schema.ts
@@ -88,7 +89,8 @@ export function countCorpus(
   const times = new Map<string, number>();
   for (const f of corpus) times.set(f, (times.get(f) ?? 0) + 1);
   // Each line is one BPE word without a pre-tokenizer; cut into word-sized pieces (same ids) the library's word cache serves repeats.
-  const tok = withWordChunks(new Tokenizer(files.json, files.config), files.json);
+  // Unigram and WordPiece models, which have no word cache, remember each word's pieces (src/vocab/wordMemo.ts, same ids).
+  const tok = withWordMemo(withWordChunks(new Tokenizer(files.json, files.config), files.json));
   // The two-level merge-rank lookup (src/vocab/pairRanks.ts) gives the same ids; building it costs
   // about a microsecond per merge and saves one to two per character encoded, so it is built once
   // the text to encode is half as long as the merges list: Gemma-3's 514,906 merges took 0.48 CPU-s

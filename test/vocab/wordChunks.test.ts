@@ -1,13 +1,15 @@
 // Word-sized BPE input (src/vocab/wordChunks.ts) gives the library's own ids: on the shared
 // Llama-2-style tokenizer over whole files (German and Spanish ones too: umlauts, accents and
 // byte fallback), multi-line text and odd spacing; and a tokenizer whose merges cross a cut, where
-// cutting would change the ids, is left as it is.
+// cutting would change the ids, is left as it is. Words remembered for Unigram and WordPiece
+// models (src/vocab/wordMemo.ts) give the library's own ids too.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Tokenizer } from '@huggingface/tokenizers';
 import { describe, expect, it } from 'vitest';
 import { readTokenizerFilesSync } from '../../src/formats/checkpoint/tokenizerFiles.js';
 import { mergesStayInPieces, withWordChunks } from '../../src/vocab/wordChunks.js';
+import { withWordMemo } from '../../src/vocab/wordMemo.js';
 import { sharedDir, sharedModel } from '../fixtures/checkpoints.js';
 
 const ids = (tok: Tokenizer, text: string) => tok.encode(text, { add_special_tokens: false }).ids;
@@ -68,5 +70,46 @@ describe('word-sized BPE input', () => {
     expect(ids(guarded, 'a b')).toEqual([0, 4]);
     // What cutting would have given: "▁a" and "▁b" merged apart.
     expect(ids(plain, 'a').concat(ids(plain, 'b'))).toEqual([0, 1, 0, 2]);
+  });
+});
+
+describe('words remembered for Unigram and WordPiece models', () => {
+  const text = (f: string) => readFileSync(join(sharedDir, 'data', f), 'utf8');
+  // Each corpus's lines seen twice (the second time every word is remembered), texts of many lines,
+  // unknown characters (fused into one unknown piece after the model) and odd spacing.
+  const texts = [
+    ...text('fortunes-de.txt').split('\n').slice(0, 1000),
+    ...text('fortunes-es.txt').split('\n').slice(0, 1000),
+    text('fortunes-de.txt').split('\n').slice(0, 200).join('\n'),
+    text('fortunes-es.txt').split('\n').slice(0, 200).join('\n'),
+    ...text('fortunes-de.txt').split('\n').slice(0, 300),
+    'Zürich, 東京 and 東京タワー 🙂🙂 again 東京',
+    '  double  spaces  ',
+    'tab\tand\u00a0no-break space',
+    'x',
+    '',
+  ];
+
+  it.each([
+    ['t5-small', 'tokenize'],
+    ['mbert', 'encode'],
+  ] as const)('%s: the same ids as the library on 2,300 lines, two 200-line texts and odd text', (name, method) => {
+    const files = readTokenizerFilesSync(join(sharedDir, 'tokenizers', name), 'the test');
+    const plain = new Tokenizer(files.json, files.config);
+    const remembering = withWordMemo(new Tokenizer(files.json, files.config));
+    // The memo is in use (a model left as it is would pass trivially).
+    const model = (t: Tokenizer) => t.model as unknown as Record<string, unknown>;
+    expect(Object.hasOwn(model(remembering), method)).toBe(true);
+    expect(Object.hasOwn(model(plain), method)).toBe(false);
+    const differ = texts.filter((t) => ids(remembering, t).join() !== ids(plain, t).join());
+    expect(differ).toEqual([]);
+  });
+
+  it('a BPE model is left as it is', () => {
+    const files = readTokenizerFilesSync(sharedModel, 'the test');
+    const tok = new Tokenizer(files.json, files.config);
+    const { encode } = tok.model;
+    expect(withWordMemo(tok).model.encode).toBe(encode);
+    expect(Object.hasOwn(tok.model as object, 'tokenize')).toBe(false);
   });
 });
