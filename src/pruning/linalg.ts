@@ -20,7 +20,11 @@ export class NotPositiveDefiniteError extends BonsaiError {
   }
 }
 
-/** Lower-triangular L with A = L·Lᵀ, in place of a copy; throws when A is not positive definite. */
+/**
+ * Lower-triangular L with A = L·Lᵀ, in place of a copy; throws when A is not positive definite.
+ * Two rows i of a column j at a time share the loads of row j; each keeps its own two partial
+ * sums, so its value is the same as computed alone.
+ */
 export function cholesky(a: Float64Array, n: number): Float64Array {
   const l = new Float64Array(n * n);
   for (let j = 0; j < n; j++) {
@@ -30,7 +34,31 @@ export function cholesky(a: Float64Array, n: number): Float64Array {
     if (!(d > 0)) throw new NotPositiveDefiniteError(j);
     const ljj = Math.sqrt(d);
     l[rj + j] = ljj;
-    for (let i = j + 1; i < n; i++) {
+    let i = j + 1;
+    for (; i + 1 < n; i += 2) {
+      const ri = i * n;
+      const rh = ri + n;
+      let s0 = 0;
+      let s1 = 0;
+      let t0 = 0;
+      let t1 = 0;
+      let k = 0;
+      for (; k + 1 < j; k += 2) {
+        const x0 = l[rj + k]!;
+        const x1 = l[rj + k + 1]!;
+        s0 += l[ri + k]! * x0;
+        s1 += l[ri + k + 1]! * x1;
+        t0 += l[rh + k]! * x0;
+        t1 += l[rh + k + 1]! * x1;
+      }
+      if (k < j) {
+        s0 += l[ri + k]! * l[rj + k]!;
+        t0 += l[rh + k]! * l[rj + k]!;
+      }
+      l[ri + j] = (a[ri + j]! - s0 - s1) / ljj;
+      l[rh + j] = (a[rh + j]! - t0 - t1) / ljj;
+    }
+    for (; i < n; i++) {
       const ri = i * n;
       let s0 = 0;
       let s1 = 0;
@@ -46,22 +74,60 @@ export function cholesky(a: Float64Array, n: number): Float64Array {
   return l;
 }
 
-/** M⁻¹ of an upper-triangular M, row by row (each row of M⁻¹ a combination of the rows below it). */
+/**
+ * M⁻¹ of an upper-triangular M, row by row (each row of M⁻¹ a combination of the rows below it).
+ * The rows k with M_ik ≠ 0 are taken four at a time: each acc[j] is read and written once per
+ * four rows, and still has their terms subtracted one after another in order of k, from the
+ * first column each row reaches (row k of M⁻¹ starts at column k), so the same bits as one row
+ * at a time.
+ */
 export function upperTriangularInverse(m: Float64Array, n: number): Float64Array {
   const u = new Float64Array(n * n);
   const acc = new Float64Array(n);
+  const rows = new Int32Array(n);
   for (let i = n - 1; i >= 0; i--) {
     acc.fill(0, i);
     acc[i] = 1;
     // Row i of M·U = e_i:  M_ii·U_i = e_i − Σ_{k>i} M_ik·U_k.
-    for (let k = i + 1; k < n; k++) {
-      const mik = m[i * n + k]!;
-      if (mik === 0) continue;
+    const ri = i * n;
+    let count = 0;
+    for (let k = i + 1; k < n; k++) if (m[ri + k] !== 0) rows[count++] = k;
+    let q = 0;
+    for (; q + 3 < count; q += 4) {
+      const [k0, k1, k2, k3] = [rows[q]!, rows[q + 1]!, rows[q + 2]!, rows[q + 3]!];
+      const [a0, a1, a2, a3] = [m[ri + k0]!, m[ri + k1]!, m[ri + k2]!, m[ri + k3]!];
+      const [r0, r1, r2, r3] = [k0 * n, k1 * n, k2 * n, k3 * n];
+      for (let j = k0; j < k1; j++) acc[j]! -= a0 * u[r0 + j]!;
+      for (let j = k1; j < k2; j++) {
+        let v = acc[j]!;
+        v -= a0 * u[r0 + j]!;
+        v -= a1 * u[r1 + j]!;
+        acc[j] = v;
+      }
+      for (let j = k2; j < k3; j++) {
+        let v = acc[j]!;
+        v -= a0 * u[r0 + j]!;
+        v -= a1 * u[r1 + j]!;
+        v -= a2 * u[r2 + j]!;
+        acc[j] = v;
+      }
+      for (let j = k3; j < n; j++) {
+        let v = acc[j]!;
+        v -= a0 * u[r0 + j]!;
+        v -= a1 * u[r1 + j]!;
+        v -= a2 * u[r2 + j]!;
+        v -= a3 * u[r3 + j]!;
+        acc[j] = v;
+      }
+    }
+    for (; q < count; q++) {
+      const k = rows[q]!;
+      const mik = m[ri + k]!;
       const rk = k * n;
       for (let j = k; j < n; j++) acc[j]! -= mik * u[rk + j]!;
     }
-    const d = m[i * n + i]!;
-    for (let j = i; j < n; j++) u[i * n + j] = acc[j]! / d;
+    const d = m[ri + i]!;
+    for (let j = i; j < n; j++) u[ri + j] = acc[j]! / d;
   }
   return u;
 }
@@ -80,16 +146,35 @@ export function inverseUpperFactor(a: Float64Array, n: number): Float64Array {
   return upperTriangularInverse(m, n);
 }
 
-/** A⁻¹ for symmetric positive-definite A: Uᵀ·U from inverseUpperFactor, accumulated row by row. */
+/**
+ * A⁻¹ for symmetric positive-definite A: Uᵀ·U from inverseUpperFactor, each entry (i, j ≥ i)
+ * Σ_{k ≤ i} U_ki·U_kj added in order of k, skipping U_ki = 0, as row by row of U; the rows k of
+ * an entry's row i are taken four at a time, so it is read and written once per four.
+ */
 export function inverseSpd(a: Float64Array, n: number): Float64Array {
   const u = inverseUpperFactor(a, n);
   const out = new Float64Array(n * n);
-  for (let k = 0; k < n; k++) {
-    const rk = k * n;
-    for (let i = k; i < n; i++) {
+  const rows = new Int32Array(n);
+  for (let i = 0; i < n; i++) {
+    const ri = i * n;
+    let count = 0;
+    for (let k = 0; k <= i; k++) if (u[k * n + i] !== 0) rows[count++] = k;
+    let q = 0;
+    for (; q + 3 < count; q += 4) {
+      const [r0, r1, r2, r3] = [rows[q]! * n, rows[q + 1]! * n, rows[q + 2]! * n, rows[q + 3]! * n];
+      const [a0, a1, a2, a3] = [u[r0 + i]!, u[r1 + i]!, u[r2 + i]!, u[r3 + i]!];
+      for (let j = i; j < n; j++) {
+        let v = out[ri + j]!;
+        v += a0 * u[r0 + j]!;
+        v += a1 * u[r1 + j]!;
+        v += a2 * u[r2 + j]!;
+        v += a3 * u[r3 + j]!;
+        out[ri + j] = v;
+      }
+    }
+    for (; q < count; q++) {
+      const rk = rows[q]! * n;
       const uki = u[rk + i]!;
-      if (uki === 0) continue;
-      const ri = i * n;
       for (let j = i; j < n; j++) out[ri + j]! += uki * u[rk + j]!;
     }
   }
