@@ -2,15 +2,27 @@
 // last word, target = " " + last word; acc = every target token is the greedy prediction;
 // perplexity = exp(−mean over documents of the target's log-likelihood).
 import { basename } from 'node:path';
-import { readDataFile, readJsonl } from '../formats/dataFile.js';
+import { type DataFile, readDataFile, readJsonl } from '../formats/dataFile.js';
 import { scoreContinuations } from './loglikelihood.js';
 import type { EvalContext, EvalResult } from './types.js';
 
-export async function lambada(ctx: EvalContext, o: { data: string; limit?: number }): Promise<EvalResult[]> {
-  const file = readDataFile(o.data);
+export interface LambadaData {
+  file: DataFile;
+  docs: Array<{ text: string }>;
+}
+
+/** The documents of a LAMBADA file, each checked. */
+export function readLambada(data: string): LambadaData {
+  const file = readDataFile(data);
   const docs = readJsonl<{ text: string }>(file, (r) =>
     typeof r.text !== 'string' || !/\S\s+\S/.test(r.text) ? 'needs "text" with at least two words' : null,
   );
+  return { file, docs };
+}
+
+/** `read`: `data`, already read (evaluateCheckpoint reads it before it loads the model). */
+export async function lambada(ctx: EvalContext, o: { data: string; limit?: number; read?: LambadaData }): Promise<EvalResult[]> {
+  const { file, docs } = o.read ?? readLambada(o.data);
   const items = (o.limit ? docs.slice(0, o.limit) : docs).map((d) => {
     const text = d.text.trimEnd();
     const cut = text.search(/\s+\S+$/);

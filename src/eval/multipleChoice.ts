@@ -2,7 +2,7 @@
 // context; acc = argmax of log-likelihood, acc_norm = argmax of log-likelihood divided by the
 // choice's length in characters.
 import { basename } from 'node:path';
-import { readDataFile, readJsonl } from '../formats/dataFile.js';
+import { type DataFile, readDataFile, readJsonl } from '../formats/dataFile.js';
 import { scoreContinuations } from './loglikelihood.js';
 import type { EvalContext, EvalResult } from './types.js';
 
@@ -23,9 +23,23 @@ function check(r: Record<string, unknown>): string | null {
 
 const argmax = (xs: number[]) => xs.reduce((best, x, i) => (x > xs[best]! ? i : best), 0);
 
-export async function multipleChoice(ctx: EvalContext, o: { data: string; limit?: number }): Promise<EvalResult[]> {
-  const file = readDataFile(o.data);
-  const items = readJsonl<Item>(file, check);
+export interface MultipleChoiceData {
+  file: DataFile;
+  items: Item[];
+}
+
+/** The items of a multiple-choice file, each checked. */
+export function readMultipleChoice(data: string): MultipleChoiceData {
+  const file = readDataFile(data);
+  return { file, items: readJsonl<Item>(file, check) };
+}
+
+/** `read`: `data`, already read (evaluateCheckpoint reads it before it loads the model). */
+export async function multipleChoice(
+  ctx: EvalContext,
+  o: { data: string; limit?: number; read?: MultipleChoiceData },
+): Promise<EvalResult[]> {
+  const { file, items } = o.read ?? readMultipleChoice(o.data);
   const used = o.limit ? items.slice(0, o.limit) : items;
   let acc = 0;
   let accNorm = 0;

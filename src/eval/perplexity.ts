@@ -5,7 +5,7 @@
 // only its last `stride` targets and sees the tokens before them as context.
 import { basename } from 'node:path';
 import { BadInputError } from '../errors.js';
-import { readDataFile } from '../formats/dataFile.js';
+import { type DataFile, readDataFile } from '../formats/dataFile.js';
 import { bosPrefixedStream } from './tokenStream.js';
 import type { EvalContext, EvalResult } from './types.js';
 
@@ -16,6 +16,8 @@ export interface PerplexityOptions {
   /** Score at most this many tokens (a quick estimate). */
   limit?: number;
   batchSize?: number;
+  /** `data`, already read (evaluateCheckpoint reads it before it loads the model). */
+  file?: DataFile;
 }
 
 export interface Window {
@@ -41,13 +43,22 @@ export function rollingWindows(tokens: readonly number[], contextLength: number,
   return windows;
 }
 
-export async function perplexity(ctx: EvalContext, o: PerplexityOptions): Promise<EvalResult[]> {
+/** The window length and stride `o` asks for, refused when the model cannot take them. */
+export function perplexityWindowing(
+  o: Pick<PerplexityOptions, 'contextLength' | 'stride'>,
+  maxPositions: number,
+): { contextLength: number; stride: number } {
   const contextLength = o.contextLength ?? 256;
   const stride = o.stride ?? contextLength;
-  if (contextLength > ctx.maxPositions)
-    throw new BadInputError('contextLength', `${contextLength} is longer than the model's max_position_embeddings (${ctx.maxPositions})`);
+  if (contextLength > maxPositions)
+    throw new BadInputError('contextLength', `${contextLength} is longer than the model's max_position_embeddings (${maxPositions})`);
   if (stride > contextLength) throw new BadInputError('stride', `must not exceed contextLength (${contextLength})`);
-  const file = readDataFile(o.data);
+  return { contextLength, stride };
+}
+
+export async function perplexity(ctx: EvalContext, o: PerplexityOptions): Promise<EvalResult[]> {
+  const { contextLength, stride } = perplexityWindowing(o, ctx.maxPositions);
+  const file = o.file ?? readDataFile(o.data);
   // With a limit, the first limit + 1 tokens (limit targets); the rest of a large file is not tokenised.
   const stream = bosPrefixedStream(ctx.tokenizer, file.text, o.limit ? o.limit + 1 : undefined);
   if (stream.length < 2) throw new BadInputError('data', `${o.data} gives fewer than two tokens`);

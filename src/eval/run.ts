@@ -4,13 +4,14 @@ import { join } from 'node:path';
 import { parseArchitecture } from '../arch/registry.js';
 import { BadInputError } from '../errors.js';
 import { readCheckpointFolder } from '../formats/checkpoint/folder.js';
+import { readDataFile } from '../formats/dataFile.js';
 import { cachedOnnx } from '../onnx/cache.js';
 import type { HeadOutput } from '../onnx/export.js';
 import { LmSession } from '../onnx/session.js';
 import { compareEncoders } from './compareEncoders.js';
-import { lambada } from './lambada.js';
-import { multipleChoice } from './multipleChoice.js';
-import { perplexity } from './perplexity.js';
+import { lambada, readLambada } from './lambada.js';
+import { multipleChoice, readMultipleChoice } from './multipleChoice.js';
+import { perplexity, perplexityWindowing } from './perplexity.js';
 import { speed } from './speed.js';
 import { loadTokenizer } from './tokenizer.js';
 import type { EvalRequest, EvalResult, EvalRunOptions } from './types.js';
@@ -34,6 +35,13 @@ export async function evaluateCheckpoint(dir: string, request: EvalRequest, opti
   }
   const maxPositions = typeof config.max_position_embeddings === 'number' ? config.max_position_embeddings : 2048;
   if (request.task !== 'speed' && !request.data) throw new BadInputError('data', `is required for ${request.task}`);
+  // The request's data and windows are read and checked before the tokenizer, the graph and a
+  // session are loaded (a large model's export takes minutes): bad input is refused at once, with
+  // the same error the task would give, and the task is handed what was read.
+  if (request.task === 'perplexity') perplexityWindowing(request, maxPositions);
+  const perplexityFile = request.task === 'perplexity' ? readDataFile(request.data!) : undefined;
+  const lambadaData = request.task === 'lambada' ? readLambada(request.data!) : undefined;
+  const multipleChoiceData = request.task === 'multiple-choice' ? readMultipleChoice(request.data!) : undefined;
   const tokenizer = loadTokenizer(dir, config);
   options.onProgress?.('export', 0);
   const modelPath = await cachedOnnx(dir, options.cacheDir, options.fileHashes, TASK_OUTPUTS[request.task]);
@@ -53,11 +61,12 @@ export async function evaluateCheckpoint(dir: string, request: EvalRequest, opti
           contextLength: request.contextLength,
           stride: request.stride,
           limit: request.limit,
+          file: perplexityFile,
         });
       case 'lambada':
-        return await lambada(ctx, { data: request.data!, limit: request.limit });
+        return await lambada(ctx, { data: request.data!, limit: request.limit, read: lambadaData });
       case 'multiple-choice':
-        return await multipleChoice(ctx, { data: request.data!, limit: request.limit });
+        return await multipleChoice(ctx, { data: request.data!, limit: request.limit, read: multipleChoiceData });
       case 'speed':
         return await speed(ctx, { contextLength: request.contextLength, threads: options.threads });
     }
