@@ -4,11 +4,12 @@
 // is found again by looking it up as written, then under each import root in turn, so the same
 // recipe runs in a worker on another machine with its own roots, and a card's reproduce command
 // runs as printed from any folder.
-import { access, lstat, realpath } from 'node:fs/promises';
+import { access, realpath } from 'node:fs/promises';
 import { basename, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { mapDataFiles } from '../recipes/dataFiles.js';
 
 export { mapDataFiles, mapDataFilesAsync } from '../recipes/dataFiles.js';
+export { locateUnderRoots } from './underRoots.js';
 
 const exists = (path: string) =>
   access(path).then(
@@ -37,29 +38,6 @@ export async function locateDataFile(name: string, roots: readonly string[]): Pr
     if (await exists(candidate)) return candidate;
   }
   return resolve(name);
-}
-
-/**
- * The server's lookup of a data file (src/registry/importPath.ts resolveDataFile): an absolute name
- * as written, a relative one only under the roots, never the server's working folder (where
- * `package.json` would shadow a root's file and an error would show the install path). The first
- * root holding an entry of that name wins, a link counting whatever it points at (lstat), so a
- * dangling link and a link to an existing file get the same answer; if no root holds one, the
- * first root's candidate, so the error names a path under a root.
- */
-export async function locateUnderRoots(name: string, roots: readonly string[]): Promise<string> {
-  if (isAbsolute(name) || roots.length === 0) return resolve(name);
-  const candidates = roots.map((root) => resolve(root, ...name.split('/')));
-  for (const candidate of candidates) {
-    if (
-      await lstat(candidate).then(
-        () => true,
-        () => false,
-      )
-    )
-      return candidate;
-  }
-  return candidates[0]!;
 }
 
 /**

@@ -8,7 +8,7 @@ import { BadInputError, ForbiddenError } from '../errors.js';
 import { dataFileTooLarge, MAX_DATA_FILE_BYTES } from '../formats/dataFile.js';
 import { NotRegularFileError, OutsideRootsError, openRegular } from '../formats/regularFile.js';
 import { followInside, inside, realRootsOf as realRootsWithGiven } from '../formats/roots.js';
-import { locateUnderRoots } from './dataNames.js';
+import { locateUnderRoots } from './underRoots.js';
 
 async function realRootsOf(roots: readonly string[]): Promise<string[]> {
   return (await realRootsWithGiven(roots)).map((r) => r.real);

@@ -33,6 +33,28 @@ describe('bundles of our TypeScript', () => {
     expect(err).toMatchObject({ code: 2, stderr: expect.stringContaining('usage: workers/main.ts JOB_ID') });
   });
 
+  it("a job process loads pg without Node's undici (navigator defined before pg, src/nodeNavigator.mjs)", async () => {
+    // The job's modules load, then it fails on a database nobody listens on; on exit it says
+    // whether undici was loaded (pg's Cloudflare probe builds a Response when Node has no navigator).
+    const home = join(scratch, 'job-home');
+    mkdirSync(home, { recursive: true });
+    const report = "process.on('exit', () => console.error('undici loaded:', process.moduleLoadList.some((m) => m.includes('undici'))))";
+    const err = await run(
+      process.execPath,
+      ['--import', `data:text/javascript,${report}`, await jobBundle(), '01a24a3b-d836-776c-b4b7-1a545cf2a57f'],
+      {
+        env: {
+          ...process.env,
+          BONSAI_HOME: home,
+          BONSAI_ARTIFACTS_DIR: join(home, 'artifacts'),
+          DATABASE_URL: 'postgresql://postgres@127.0.0.1:1/none',
+        },
+      },
+    ).catch((e: { code: number; stderr: string }) => e);
+    expect(err).toMatchObject({ code: 1, stderr: expect.stringContaining("Can't reach database server") });
+    expect(err.stderr).toContain('undici loaded: false');
+  });
+
   it('the job bundle has its packages inlined, but for those that load files beside their own', async () => {
     const dir = join(await jobBundle(), '..');
     const imported = new Set<string>();
