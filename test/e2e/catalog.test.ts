@@ -62,7 +62,7 @@ async function widerFamily(): Promise<void> {
 
 describe.skipIf(!hasChromium)('web catalog (chromium)', () => {
   beforeAll(async () => {
-    // web/dist is built for the run by the global setup (test/setup/webBuild.ts).
+    // web/dist is built for the run by the global setup (web/build.ts).
     const webBuildProblem = inject('webBuildProblem');
     if (webBuildProblem) throw new Error(`the catalog could not be built: ${webBuildProblem}`);
     mkdirSync(shots, { recursive: true });

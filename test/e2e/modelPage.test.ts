@@ -56,7 +56,7 @@ async function ready(name: string): Promise<void> {
 
 describe.skipIf(!hasChromium)('model page and tree (chromium)', () => {
   beforeAll(async () => {
-    // web/dist is built for the run by the global setup (test/setup/webBuild.ts).
+    // web/dist is built for the run by the global setup (web/build.ts).
     const webBuildProblem = inject('webBuildProblem');
     if (webBuildProblem) throw new Error(`the catalog could not be built: ${webBuildProblem}`);
     console.log(`screenshots: ${shots}`);

@@ -11,15 +11,15 @@ import { bundledEntry } from '../../src/bundle.mjs';
 import { type RunningDatabase, startEmbeddedPostgres } from '../../src/db/embedded.js';
 import { applyMigrations } from '../../src/db/migrations.js';
 import { createLogger } from '../../src/log.js';
+import { buildWeb } from '../../web/build.js';
 import { jobBundle } from '../../workers/bundle.js';
-import { buildWeb } from './webBuild.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {
     adminUrl: string;
     templateDatabase: string;
     fixtureCache: string;
-    /** Why web/dist could not be built for this run (test/setup/webBuild.ts); null when it was. */
+    /** Why web/dist could not be built for this run (web/build.ts); null when it was. */
     webBuildProblem: string | null;
   }
 }
