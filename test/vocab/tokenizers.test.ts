@@ -57,7 +57,8 @@ describe.each(CASES)('%s (%s)', (name, kind) => {
         .split('\n')
         .filter((l) => l.trim() !== '');
       let mismatches = 0;
-      for (const line of lines) {
+      // Each distinct line once: encoding is a function of the text (the fortunes files repeat 15-21 % of their lines).
+      for (const line of new Set(lines)) {
         const a = t.original.encode(line, { add_special_tokens: false });
         const b = t.trimmed.encode(line, { add_special_tokens: false });
         const same =
