@@ -14,6 +14,7 @@
 // 0.25 of a job process's 0.83 CPU-s (bench/job-start.ts, a loaded 2-core machine).
 import { createHash } from 'node:crypto';
 import { access, mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
@@ -136,7 +137,12 @@ async function removeOld(name, key) {
 export async function bundledEntry(entry, name, options) {
   // Through tsx instead: stack traces with TypeScript's lines, and the cost of a bundle measured.
   if (process.env.BONSAI_BUNDLE === '0') throw new Error('BONSAI_BUNDLE=0: TypeScript through tsx');
-  const esbuild = await import('esbuild');
+  // The installed esbuild's version from its package.json: loading esbuild's API costs a process
+  // about 0.07 CPU-s (issue 28: every `bonsai` command, tokenizer check and worker thread looks its
+  // bundle up), and is needed only to build.
+  const esbuildVersion = /** @type {{ version: string }} */ (
+    JSON.parse(await readFile(createRequire(import.meta.url).resolve('esbuild/package.json'), 'utf8'))
+  ).version;
   const file = (/** @type {string} */ key) => join(CACHE, `${name}-${key}`, entry.replace(/^.*\//, '').replace(/\.ts$/, '.mjs'));
   const manifest = join(CACHE, `${name}.inputs.json`);
   const inline = options?.inline === true;
@@ -146,9 +152,10 @@ export async function bundledEntry(entry, name, options) {
     .then((t) => /** @type {{ inline: boolean, inputs: string[] }} */ (JSON.parse(t)))
     .catch(() => null);
   if (last?.inline === inline && Array.isArray(last.inputs)) {
-    const key = await keyOf(last.inputs, esbuild.version, inline).catch(() => null);
+    const key = await keyOf(last.inputs, esbuildVersion, inline).catch(() => null);
     if (key && (await exists(file(key)))) return file(key);
   }
+  const esbuild = await import('esbuild');
   await mkdir(CACHE, { recursive: true });
   const tmp = join(CACHE, `.${name}.${process.pid}.${Date.now()}.tmp`);
   /** @type {Map<string, Buffer>} */
@@ -171,7 +178,7 @@ export async function bundledEntry(entry, name, options) {
     });
     const inputs = Object.keys(result.metafile.inputs);
     await options?.onBuilt?.();
-    const key = await keyOf(inputs, esbuild.version, inline, loaded);
+    const key = await keyOf(inputs, esbuildVersion, inline, loaded);
     // A whole folder appears at once (rename); if another process got there first, its build is the same.
     await rename(tmp, join(CACHE, `${name}-${key}`)).catch(async (err) => {
       if (!(await exists(file(key)))) throw err;
