@@ -165,6 +165,45 @@ function addPaths(
   }
 }
 
+/**
+ * What adding `id` to `kept` with its merge path adds, as `addPaths` would: the token and the
+ * symbols of its path not kept yet, or for a token its own characters do not build, the closure
+ * under its producing merges. `kept` is not changed.
+ */
+function additions(
+  view: BpeView,
+  rank: ReadonlyMap<string, number>,
+  made: Map<string, Array<[string, string]>>,
+  kept: ReadonlySet<number>,
+  id: number,
+): number[] {
+  const out = new Set([id]);
+  const token = view.tokens.get(id);
+  if (token === undefined || view.mandatory.has(id)) return [...out];
+  const path = mergePath(token, rank, view);
+  if (path.reaches) {
+    for (const s of path.symbols) {
+      const sid = view.ids.get(s);
+      if (sid !== undefined && !kept.has(sid)) out.add(sid);
+    }
+    return [...out];
+  }
+  const stack = [id];
+  while (stack.length > 0) {
+    const t = view.tokens.get(stack.pop()!);
+    if (t === undefined) continue;
+    for (const pair of made.get(t) ?? [])
+      for (const part of pair) {
+        const pid = view.ids.get(part);
+        if (pid !== undefined && !kept.has(pid) && !out.has(pid)) {
+          out.add(pid);
+          stack.push(pid);
+        }
+      }
+  }
+  return [...out];
+}
+
 /** Ids the configs refer to (bos, eos, pad…) are kept whatever the corpus says. */
 export function configTokenIds(...configs: Array<Record<string, unknown> | undefined>): number[] {
   const out: number[] = [];
@@ -223,8 +262,11 @@ export function selectTokens(
       [...kept].filter((id) => built === undefined || built.has(id)),
     );
 
-  // Round up with the next most frequent tokens, then the rest by id; first those whose parts are
-  // all kept already (they add exactly one), so the size lands on the multiple.
+  // Round up with the next most frequent tokens, then the rest by id. A candidate comes with the
+  // parts of its merge path not kept yet (a padding token the trimmed BPE could not build would be
+  // a dead row), so adding it can add several tokens; each padding token is the first candidate
+  // that adds exactly one at that point, so the size lands on the smallest multiple. Taking the
+  // first candidate with its path, as before, could jump past the multiple and fill up to the next.
   const seen = new Set<number>();
   const rest: number[] = [];
   for (const id of [...[...counted.counts].sort(byCount).map(([id]) => id), ...[...view.tokens.keys()].sort((a, b) => a - b)]) {
@@ -236,29 +278,46 @@ export function selectTokens(
   // needs no merge path, so it adds exactly one.
   const needsPath = view.kind === 'BPE' && !view.ignoresMerges;
   const isKept = (s: string) => kept.has(view.ids.get(s) ?? -1);
-  const ready = (id: number) => {
-    if (!needsPath) return true;
+  // Whether `id` may add exactly one: the last merge of its path makes it from two kept symbols.
+  // A quick test before the walk, which for each of a 262k vocabulary's tokens took seconds (Gemma 3).
+  const mayAddOne = (id: number) => {
     const token = view.tokens.get(id)!;
-    // A token its path reaches is one of the path's symbols, so one that is not kept (every
-    // candidate here, unless its string also names a kept id) is never ready: answered without
-    // the walk below, which for Gemma-3 ran on 35,000-87,000 of 250,000 candidates (1-2 s) and
-    // found none ready.
-    if (!isKept(token)) return false;
-    // The path's last merge makes the token from two kept symbols: a quick test first, since
-    // walking the path of each of a 262k vocabulary's tokens took seconds (Gemma 3).
     const last = made.get(token);
-    if (last && !last.some(([a, b]) => isKept(a) && isKept(b)) && firstSymbols(token, view).length > 1) return false;
-    const path = mergePath(token, rank, view);
-    return path.reaches && path.symbols.every(isKept);
+    return !last || last.some(([a, b]) => isKept(a) && isKept(b)) || firstSymbols(token, view).length <= 1;
   };
+  const addsOf = (id: number) => (needsPath ? additions(view, rank, made, kept, id) : [id]);
   // Padding counts every token rounding adds, merge-path parts of a padding token included.
   const unpadded = kept.size;
-  for (const pass of [true, false]) {
+  // Each addition starts the scan over: it can make an earlier candidate add exactly one.
+  while (kept.size % roundTo !== 0) {
+    let added = false;
     for (const id of rest) {
-      if (kept.size % roundTo === 0) break;
-      if (kept.has(id) || (pass && !ready(id))) continue;
-      kept.add(id);
-      if (needsPath) addPaths(view, rank, made, kept, [id]);
+      if (kept.has(id) || (needsPath && !mayAddOne(id))) continue;
+      if (addsOf(id).length === 1) {
+        kept.add(id);
+        added = true;
+        break;
+      }
+    }
+    // For a tokenizer read from tokenizer.json nothing is left to add once no candidate adds
+    // exactly one: the first symbol of a candidate's path that is not kept is built from the
+    // symbols before it, all kept, and so adds exactly one; its id has a row if the candidate's
+    // parts all do. Kept as a guard: the first candidate whose additions fit in the gap, else the first.
+    if (!added) {
+      const gap = roundTo - (kept.size % roundTo);
+      let fallback: number[] | undefined;
+      for (const id of rest) {
+        if (kept.has(id)) continue;
+        const more = addsOf(id);
+        if (more.some((m) => m >= rows)) continue;
+        if (more.length <= gap) {
+          fallback = more;
+          break;
+        }
+        fallback ??= more;
+      }
+      if (!fallback) break;
+      for (const m of fallback) kept.add(m);
     }
   }
   const padding = kept.size - unpadded;

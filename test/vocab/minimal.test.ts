@@ -181,6 +181,8 @@ describe.each(CASES)('%s (%s) trimmed to %s', (tokenizer, _kind, corpusName, edi
       expect(t.selection.fromCorpus).toBe(t.emitted.size);
       const kept = t.selection.kept.filter((id) => t.unrounded.has(id) && !t.mandatory.has(id));
       expect(t.selection.kept.filter((id) => !t.unrounded.has(id))).toHaveLength(t.selection.padding);
+      // Padding fills the gap to the smallest multiple of 64 not below the unpadded size, no more.
+      expect(t.selection.kept).toHaveLength(Math.ceil(t.unrounded.size / 64) * 64);
       const emitted = kept.filter((id) => t.emitted.has(id));
       const pathOnly = kept.filter((id) => !t.emitted.has(id));
       expect(emitted.length).toBeGreaterThan(SAMPLE);
