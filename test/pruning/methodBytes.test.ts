@@ -177,12 +177,17 @@ const EXPECTED: Record<string, Record<string, string>> = {
     'tokenizer.json': 'fc4f0bd70b3709312d9d1d9e5ba674794b6bc5abc17429897a540f93882f25fc',
     'tokenizer_config.json': '747ec99bae3fd9d7bf9c3b9172e5ca0d82ca0d23d64a58ef1752b612f196817b',
   },
+  // Re-recorded at 03cc74f, which changed which tokens pad the kept set up to 4,416 (each padding
+  // token now adds exactly one; the padded sets checked against a separate Python implementation
+  // of the rule): the same size and config, other padding rows. Checked outside the product before
+  // recording: 4,416 contiguous ids, each embedding row byte-equal to the parent's row of the same
+  // token, every other tensor byte-equal to the parent's.
   vocab: {
     'bonsai_recipe.json': 'b1399f9ce29d66c6e1fc9d8fda63435ea94d3292c23832066eb1af904b2f0db1',
     'config.json': '8a915eac4e3c4df3dbcea62bd4ab7eda6c82584e27177d039f4364f98c09eb1b',
     'generation_config.json': '5d1ec5cead41d3f706140730065a8a422954c11c51f70f69d038bb26ec660def',
-    'model.safetensors': '3ed22d696cf348df2a780db063c7070c20555b95996f9ad6b172962fc4ea95ae',
-    'tokenizer.json': '84d5c95503d9420b12844d76d99f151a278e8381c04e98c856419bd21340a0bb',
+    'model.safetensors': 'ae972d0f686ad0877e72ec838fe7ddab0b3cf864ce02f2f8eaa29fe8ea807859',
+    'tokenizer.json': 'e3629fa3874b345edcb8e2e3f61e0a4428355c22a49444bac8516f39aa4835ea',
     'tokenizer_config.json': '54cecb8519e381fd9c6f79a1ab6e925f248828d07f16f4e4207c2be23c249c10',
   },
 };
