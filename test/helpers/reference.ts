@@ -18,7 +18,7 @@ function rmsNorm(x: Vec, w: Float32Array, eps: number, offset: boolean): Vec {
 }
 
 /** y = W x (+ b), W stored [out, in]; in float64, as both reference forward passes compute. */
-export function linear(x: Vec, w: Float32Array, out: number, bias?: Float32Array): Vec {
+export function linear(x: Vec, w: ArrayLike<number>, out: number, bias?: Float32Array): Vec {
   const n = x.length;
   const y = new Float64Array(out);
   for (let o = 0; o < out; o++) {
@@ -34,7 +34,7 @@ export function linear(x: Vec, w: Float32Array, out: number, bias?: Float32Array
  * bits: four positions at a time share each weight's load and convert, and their four sums do not
  * wait on each other (a Gemma fixture's forward pass, most of it the 262,144-token head: 1.05 → 0.65 CPU-s).
  */
-export function linearEach(xs: Vec[], w: Float32Array, out: number, bias?: Float32Array): Vec[] {
+export function linearEach(xs: Vec[], w: ArrayLike<number>, out: number, bias?: Float32Array): Vec[] {
   const n = xs[0]?.length ?? 0;
   const ys: Vec[] = xs.map(() => new Float64Array(out));
   let p = 0;

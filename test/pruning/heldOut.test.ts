@@ -26,6 +26,7 @@ import { gramError, refitDownProj } from '../../src/pruning/refit.js';
 import { neuronScores, topK } from '../../src/pruning/scores.js';
 import { foldIntoDownProj, StandInAccumulator } from '../../src/pruning/standIn.js';
 import { sharedDir, sharedModel } from '../fixtures/checkpoints.js';
+import { gramOf } from '../helpers/gram.js';
 import { tensorBytes } from '../helpers/rewrite.js';
 import { tempDir } from '../helpers/tmp.js';
 
@@ -137,42 +138,6 @@ function apply(x: Float32Array, n: number, w: ArrayLike<number>, rows: number, c
       y[t * rows + r] = s;
     }
   return y;
-}
-
-/**
- * Σ_t x_t·x_tᵀ of X [n, width], each entry summed over the tokens in their order from 0 as a
- * token-by-token accumulation would (the same bits): X transposed first so each entry is one
- * contiguous dot product, the upper triangle computed and mirrored (x_i·x_j = x_j·x_i exactly).
- */
-function gramOf(x: Float32Array, n: number, width: number): Float64Array {
-  const xt = new Float64Array(width * n);
-  for (let t = 0; t < n; t++) for (let i = 0; i < width; i++) xt[i * n + t] = x[t * width + i]!;
-  const g = new Float64Array(width * width);
-  for (let i = 0; i < width; i++) {
-    const a = i * n;
-    let j = i;
-    for (; j + 1 < width; j += 2) {
-      const [b, c] = [j * n, (j + 1) * n];
-      let s = 0;
-      let u = 0;
-      for (let t = 0; t < n; t++) {
-        const xi = xt[a + t]!;
-        s += xi * xt[b + t]!;
-        u += xi * xt[c + t]!;
-      }
-      g[i * width + j] = s;
-      g[j * width + i] = s;
-      g[i * width + j + 1] = u;
-      g[(j + 1) * width + i] = u;
-    }
-    for (; j < width; j++) {
-      let s = 0;
-      for (let t = 0; t < n; t++) s += xt[a + t]! * xt[j * n + t]!;
-      g[i * width + j] = s;
-      g[j * width + i] = s;
-    }
-  }
-  return g;
 }
 
 /** The columns `cols` of X [n, width]. */

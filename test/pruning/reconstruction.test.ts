@@ -19,6 +19,7 @@ import { neuronScores, topK } from '../../src/pruning/scores.js';
 import { type PreparedHessian, prepareHessian, sparseGptWith } from '../../src/pruning/sparsegpt.js';
 import { sparsifyWanda } from '../../src/pruning/sparsity.js';
 import { sharedDir, sharedModel } from '../fixtures/checkpoints.js';
+import { gramOf } from '../helpers/gram.js';
 import { tempDir } from '../helpers/tmp.js';
 
 const tmp = tempDir('reconstruction-');
@@ -52,51 +53,13 @@ beforeAll(async () => {
   await session.release();
 }, 120_000);
 
-/**
- * XᵀX of a tap, once per tap: q/k/v share attn_in, gate/up mlp_norm, and every case reuses them.
- * Each entry is one dot product over the rows of X (transposed first, so it runs down contiguous
- * memory), summed in row order from 0 as the earlier row-by-row accumulation did, so the values
- * are the same bits; four entries of a row of G at a time share the loads of column i.
- */
+/** XᵀX of a tap (test/helpers/gram.ts), once per tap: q/k/v share attn_in, gate/up mlp_norm, and every case reuses them. */
 const grams = new Map<string, Float64Array>();
 function gram(tap: string): Float64Array {
   const known = grams.get(tap);
   if (known) return known;
   const { x, rows, width } = acts.get(tap)!;
-  const xt = new Float64Array(width * rows);
-  for (let r = 0; r < rows; r++) for (let i = 0; i < width; i++) xt[i * rows + r] = x[r * width + i]!;
-  const g = new Float64Array(width * width);
-  const put = (i: number, j: number, v: number) => {
-    g[i * width + j] = v;
-    g[j * width + i] = v;
-  };
-  for (let i = 0; i < width; i++) {
-    const a = i * rows;
-    let j = i;
-    for (; j + 3 < width; j += 4) {
-      const [b0, b1, b2, b3] = [j * rows, (j + 1) * rows, (j + 2) * rows, (j + 3) * rows];
-      let s0 = 0;
-      let s1 = 0;
-      let s2 = 0;
-      let s3 = 0;
-      for (let r = 0; r < rows; r++) {
-        const xi = xt[a + r]!;
-        s0 += xi * xt[b0 + r]!;
-        s1 += xi * xt[b1 + r]!;
-        s2 += xi * xt[b2 + r]!;
-        s3 += xi * xt[b3 + r]!;
-      }
-      put(i, j, s0);
-      put(i, j + 1, s1);
-      put(i, j + 2, s2);
-      put(i, j + 3, s3);
-    }
-    for (; j < width; j++) {
-      let s = 0;
-      for (let r = 0; r < rows; r++) s += xt[a + r]! * xt[j * rows + r]!;
-      put(i, j, s);
-    }
-  }
+  const g = gramOf(x, rows, width);
   grams.set(tap, g);
   return g;
 }

@@ -19,6 +19,7 @@ import { parseRecipe, type SparsityRecipe } from '../../src/pruning/recipe.js';
 import { sparseGptWeights } from '../../src/pruning/sparsegptWeights.js';
 import { wandaInputNorms } from '../../src/pruning/wandaNorms.js';
 import { buildCheckpoint, sharedDir, sharedModel } from '../fixtures/checkpoints.js';
+import { gramOf } from '../helpers/gram.js';
 import { type BlockWeights, llamaBlock, llamaDims } from '../helpers/llamaBlock.js';
 import { obsPrune } from '../helpers/obs.js';
 import { tempDir } from '../helpers/tmp.js';
@@ -212,51 +213,12 @@ function relativeError(a: ArrayLike<number>, b: ArrayLike<number>): number {
  */
 const CHECKED = 2;
 
-/**
- * XᵀX of the rows. Each entry is summed over the rows in their order from 0, as a row-by-row
- * accumulation would, so the same bits; x_i·x_j = x_j·x_i exactly, so the upper triangle is
- * computed and mirrored, and four entries of a row share the loads of column i.
- */
-function gramOf(rows: Float64Array[]): Float64Array {
+/** XᵀX of the rows (test/helpers/gram.ts). */
+function gramOfRows(rows: Float64Array[]): Float64Array {
   const n = rows[0]!.length;
-  const m = rows.length;
-  const xt = new Float64Array(n * m);
-  rows.forEach((x, r) => {
-    for (let i = 0; i < n; i++) xt[i * m + r] = x[i]!;
-  });
-  const g = new Float64Array(n * n);
-  const put = (i: number, j: number, v: number) => {
-    g[i * n + j] = v;
-    g[j * n + i] = v;
-  };
-  for (let i = 0; i < n; i++) {
-    const a = i * m;
-    let j = i;
-    for (; j + 3 < n; j += 4) {
-      const [b0, b1, b2, b3] = [j * m, (j + 1) * m, (j + 2) * m, (j + 3) * m];
-      let s0 = 0;
-      let s1 = 0;
-      let s2 = 0;
-      let s3 = 0;
-      for (let r = 0; r < m; r++) {
-        const xi = xt[a + r]!;
-        s0 += xi * xt[b0 + r]!;
-        s1 += xi * xt[b1 + r]!;
-        s2 += xi * xt[b2 + r]!;
-        s3 += xi * xt[b3 + r]!;
-      }
-      put(i, j, s0);
-      put(i, j + 1, s1);
-      put(i, j + 2, s2);
-      put(i, j + 3, s3);
-    }
-    for (; j < n; j++) {
-      let s = 0;
-      for (let r = 0; r < m; r++) s += xt[a + r]! * xt[j * m + r]!;
-      put(i, j, s);
-    }
-  }
-  return g;
+  const x = new Float64Array(rows.length * n);
+  for (const [i, r] of rows.entries()) x.set(r, i * n);
+  return gramOf(x, rows.length, n);
 }
 
 describe('SparseGPT is sequential', () => {
@@ -291,7 +253,7 @@ describe('SparseGPT is sequential', () => {
       const actsDense = l === 1 ? denseIn1.map((h) => llamaBlock(h, w, d)) : [];
       const grams = new Map<string, Float64Array>();
       const gramFor = (acts: typeof actsSeq, tap: (typeof PROJ)[keyof typeof PROJ][1], key: string) => {
-        if (!grams.has(key)) grams.set(key, gramOf(acts.flatMap((a) => a[tap])));
+        if (!grams.has(key)) grams.set(key, gramOfRows(acts.flatMap((a) => a[tap])));
         return grams.get(key)!;
       };
       const pruned: BlockWeights = { ...w };
