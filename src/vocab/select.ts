@@ -118,11 +118,17 @@ function producers(view: BpeView): Map<string, Array<[string, string]>> {
   return out;
 }
 
+/** The ids kept so far, as `close` and `addPaths` read and extend them. */
+interface IdSet {
+  has(id: number): boolean;
+  add(id: number): unknown;
+}
+
 /**
  * Adds to `kept` every part of every merge that produces a kept token, recursively. Encoding a text
  * only ever builds tokens through such merges, so the trimmed BPE repeats the original's steps.
  */
-function close(view: BpeView, made: Map<string, Array<[string, string]>>, kept: Set<number>, start: Iterable<number>): void {
+function close(view: BpeView, made: Map<string, Array<[string, string]>>, kept: IdSet, start: Iterable<number>): void {
   const stack = [...start];
   while (stack.length > 0) {
     const token = view.tokens.get(stack.pop()!);
@@ -147,7 +153,7 @@ function addPaths(
   view: BpeView,
   rank: ReadonlyMap<string, number>,
   made: Map<string, Array<[string, string]>>,
-  kept: Set<number>,
+  kept: IdSet,
   start: Iterable<number>,
 ): void {
   for (const id of [...start]) {
@@ -166,9 +172,9 @@ function addPaths(
 }
 
 /**
- * What adding `id` to `kept` with its merge path adds, as `addPaths` would: the token and the
- * symbols of its path not kept yet, or for a token its own characters do not build, the closure
- * under its producing merges. `kept` is not changed.
+ * What adding `id` to `kept` with its merge path adds: `addPaths` run on a layer over `kept`
+ * that records the ids it adds (the token and the symbols of its path not kept yet, or for a token
+ * its own characters do not build, the closure under its producing merges). `kept` is not changed.
  */
 function additions(
   view: BpeView,
@@ -177,31 +183,15 @@ function additions(
   kept: ReadonlySet<number>,
   id: number,
 ): number[] {
-  const out = new Set([id]);
-  const token = view.tokens.get(id);
-  if (token === undefined || view.mandatory.has(id)) return [...out];
-  const path = mergePath(token, rank, view);
-  if (path.reaches) {
-    for (const s of path.symbols) {
-      const sid = view.ids.get(s);
-      if (sid !== undefined && !kept.has(sid)) out.add(sid);
-    }
-    return [...out];
-  }
-  const stack = [id];
-  while (stack.length > 0) {
-    const t = view.tokens.get(stack.pop()!);
-    if (t === undefined) continue;
-    for (const pair of made.get(t) ?? [])
-      for (const part of pair) {
-        const pid = view.ids.get(part);
-        if (pid !== undefined && !kept.has(pid) && !out.has(pid)) {
-          out.add(pid);
-          stack.push(pid);
-        }
-      }
-  }
-  return [...out];
+  const added = new Set([id]);
+  const layer: IdSet = {
+    has: (t) => kept.has(t) || added.has(t),
+    add: (t) => {
+      if (!kept.has(t)) added.add(t);
+    },
+  };
+  addPaths(view, rank, made, layer, [id]);
+  return [...added];
 }
 
 /** Ids the configs refer to (bos, eos, pad…) are kept whatever the corpus says. */
