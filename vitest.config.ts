@@ -15,8 +15,9 @@ export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
     globalSetup: ['test/setup/global.ts'],
-    // Each file's CPU seconds, which the slowest-tests reporter lists.
-    setupFiles: ['test/setup/cpuTime.ts'],
+    // Each file's scratch folder (TMPDIR, removed when it ends) and CPU seconds (the slowest-tests
+    // reporter lists them).
+    setupFiles: ['test/setup/scratch.ts', 'test/setup/cpuTime.ts'],
     pool: 'forks',
     // As job processes start (workers/runner.ts JOB_NODE_FLAGS): V8's default budget recompiles
     // Prisma 7's WebAssembly query compiler with TurboFan during a file's first queries, about

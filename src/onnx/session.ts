@@ -3,6 +3,13 @@
 // worker does not burn the cores a server needs.
 import * as ort from 'onnxruntime-node';
 
+// onnxruntime-node 1.29+ starts Microsoft's 1DS telemetry on Linux when its environment is created
+// (the first session): it reads /etc/machine-id, writes $TMPDIR/.ses and a mat-debug-<pid>.log that
+// is never removed (a server's job processes left one each in /tmp) and uploads where it finds CA
+// certificates. A self-hosted registry sends nothing home. Read by the library at that point, so
+// setting it here, before any session, is enough; a value the user set is kept.
+process.env.ORT_DISABLE_TELEMETRY ??= '1';
+
 export interface SessionOptions {
   /** intraOpNumThreads: the cores onnxruntime may use for one run. */
   threads: number;

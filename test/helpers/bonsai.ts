@@ -1,9 +1,8 @@
 // Runs the real `bonsai` command in a child process, as a user would.
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { tempDir } from './tmp.js';
 
 export const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -17,12 +16,15 @@ export interface BonsaiProcess {
 
 // Servers announce themselves to the CLI under $XDG_STATE_HOME/bonsai: one folder per test file,
 // so tests neither see the developer's servers nor each other's.
-const stateHome = mkdtempSync(join(tmpdir(), 'bonsai-state-'));
+const stateHome = tempDir('bonsai-state-');
+// Where a run without a cwd of its own starts: the file's scratch, not the checkout, whose
+// ./.bonsai (BONSAI_HOME's default) a prune or eval without BONSAI_HOME would otherwise fill.
+const scratchCwd = tempDir('bonsai-cwd-');
 
 export function runBonsai(args: string[], env: Record<string, string>, options: { cwd?: string } = {}): BonsaiProcess {
   // The installed executable (tsx registered from its own folder), so any cwd works.
   const child = spawn(process.execPath, [join(repoRoot, 'src', 'cli', 'bonsai.mjs'), ...args], {
-    cwd: options.cwd ?? repoRoot,
+    cwd: options.cwd ?? scratchCwd,
     env: { ...process.env, DATABASE_URL: '', XDG_STATE_HOME: stateHome, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

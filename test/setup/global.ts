@@ -1,8 +1,9 @@
 // One Postgres for the whole run (TEST_DATABASE_URL, or an embedded one in a temp folder) and one
 // migrated template database; each test file clones its own database from the template
 // (graphile-worker's setup_template_db), so files run in parallel without sharing rows. Also the
-// run's fixture cache (test/fixtures/cache.ts): generated checkpoints built once per run.
-import { mkdtempSync, rmSync } from 'node:fs';
+// run's fixture cache (test/fixtures/cache.ts): generated checkpoints built once per run. All of it,
+// and every file's scratch folder (test/setup/scratch.ts), in one folder that the run removes.
+import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
@@ -32,14 +33,18 @@ function withDatabase(url: string, name: string): string {
 
 export default async function setup(project: TestProject) {
   const log = createLogger(process.env.TEST_LOG_LEVEL === 'debug' ? 'debug' : 'warn', 'test');
-  let home: string | undefined;
+  const runTmp = mkdtempSync(join(tmpdir(), 'bonsai-test-run-'));
+  // Traverse-only for others: the embedded Postgres runs as `postgres` when we are root.
+  chmodSync(runTmp, 0o711);
+  // Inherited by the test workers, which start after this setup.
+  const outerTmp = process.env.TMPDIR;
+  process.env.TMPDIR = runTmp;
   let embedded: RunningDatabase | undefined;
   let adminUrl: string;
   if (process.env.TEST_DATABASE_URL) {
     adminUrl = withDatabase(process.env.TEST_DATABASE_URL, 'postgres');
   } else {
-    home = mkdtempSync(join(tmpdir(), 'bonsai-test-pg-'));
-    embedded = await startEmbeddedPostgres(home, log);
+    embedded = await startEmbeddedPostgres(mkdtempSync(join(tmpdir(), 'pg-')), log);
     adminUrl = embedded.adminUrl;
   }
   const template = `bonsai_template_${process.pid}`;
@@ -69,7 +74,7 @@ export default async function setup(project: TestProject) {
     jobBundle().catch(() => undefined),
   ]);
   project.provide('webBuildProblem', webBuildProblem ?? null);
-  const fixtureCache = mkdtempSync(join(tmpdir(), 'bonsai-test-fixtures-'));
+  const fixtureCache = mkdtempSync(join(tmpdir(), 'fixtures-'));
   project.provide('fixtureCache', fixtureCache);
 
   return async () => {
@@ -77,8 +82,9 @@ export default async function setup(project: TestProject) {
     await c.connect();
     await c.query(`DROP DATABASE IF EXISTS ${template} WITH (FORCE)`);
     await c.end();
-    rmSync(fixtureCache, { recursive: true, force: true });
     await embedded?.stop();
-    if (home) rmSync(home, { recursive: true, force: true });
+    rmSync(runTmp, { recursive: true, force: true });
+    if (outerTmp === undefined) delete process.env.TMPDIR;
+    else process.env.TMPDIR = outerTmp;
   };
 }
