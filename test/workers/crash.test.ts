@@ -3,6 +3,7 @@
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { recipeInput } from '../../src/recipes/fields.js';
+import { QUEUE } from '../../src/registry/queue.js';
 import { buildCheckpoint, SLOW_LLAMA } from '../fixtures/checkpoints.js';
 import { startTestApi, type TestApi } from '../helpers/api.js';
 import { type BonsaiProcess, runBonsai } from '../helpers/bonsai.js';
@@ -34,6 +35,9 @@ beforeAll(async () => {
   api = await startTestApi({ modelRoots: [roots] });
   await api.register(join(roots, 'tiny'), 'acme/tiny');
   await api.register(join(roots, 'big'), 'acme/big');
+  // A retry 1 s after the hand-back instead of the queue's 5 s backoff (as stuckProcess.test.ts):
+  // what is tested is that another worker takes the job up, not pg-boss's delay.
+  await api.registry.queue!.boss.updateQueue(QUEUE, { name: QUEUE, retryLimit: 2, retryDelay: 1, retryBackoff: false });
 }, 120_000);
 
 afterAll(async () => {
