@@ -9,7 +9,11 @@
 // inside a kept token are exactly those of BPE run on that token's own characters; a trimmed
 // tokenizer keeps every merge whose parts and result survive, which includes all of those, and the
 // merges it drops were never applied, so at every step the lowest-ranked applicable merge is the
-// same one as before. Corpus text therefore tokenises exactly as it did.
+// same one as before. Corpus text therefore tokenises exactly as it did. Every symbol kept is one
+// BPE forms while encoding the corpus, so no smaller set repeats its merges step for step; a BPE
+// converted from SentencePiece (Llama-2, Gemma-3) can make a token by several merges (`▁void` from
+// `▁v oid` and `▁vo id`), and there a smaller set can give the same tokens by another route
+// (test/vocab/minimal.test.ts counts them; finding it means re-encoding the corpus per candidate).
 //
 // The merge path is kept only for tokens the tokenizer actually builds by merging. With
 // `ignore_merges` (Llama-3 style; the tokenizers crate's models/bpe/model.rs), a pre-token found

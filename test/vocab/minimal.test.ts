@@ -1,12 +1,18 @@
 // Vocabulary trimming keeps the smallest exact set, as a property (issue 28): for a sample of the
-// kept tokens that are not special, added, byte or fallback pieces, or rounding padding, removing
-// that one token from the trimmed tokenizer.json (its vocab entry and every merge making or using
-// it, as src/vocab/rewrite.ts drops them) changes the encoding of at least one corpus text: the
-// whole file or one of its lines, the texts the default `document` unit counts. Encoded with
-// @huggingface/tokenizers, on the shared Qwen3, Gemma-3, XLM-R, mBERT and T5 tokenizers and on
-// Qwen3's with `ignore_merges: true` (Llama-3 style: a pre-token found whole is emitted without
-// merges). Two strata are sampled: tokens the corpus emits, and tokens kept only as merge-path
-// symbols (BPE). Seed fixed (BONSAI_FC_SEED overrides it); a failure names the token.
+// kept tokens the corpus emits, removing that one token from the tokenizer trimmed to the set
+// before padding (its vocab entry and every merge making or using it, as src/vocab/rewrite.ts
+// drops them) changes the encoding of at least one corpus text: the whole file or one of its
+// lines, the texts the default `document` unit counts. Of the tokens kept only as merge-path
+// symbols (BPE), those without which some emitted token can no longer be built by any merge route
+// must stay (a fixpoint over the parent's merges; a sample is removed to confirm it), and every
+// other one is removed in turn and counted: none on byte-level BPE (Qwen3, with and without
+// `ignore_merges`, where all are removed in turn), 35 of 337 on Gemma-3, a BPE converted from
+// SentencePiece whose tokens can have several producing merges (`▁void` from `▁v oid` and from
+// `▁vo id`): Bonsai keeps each token's own merge path, so the trimmed BPE repeats the parent's
+// merges step for step, not the smallest set giving the same tokens there (the README says so).
+// Encoded with @huggingface/tokenizers, on the shared Qwen3, Gemma-3, XLM-R, mBERT and T5
+// tokenizers and on Qwen3's with `ignore_merges: true` (Llama-3 style: a pre-token found whole is
+// emitted without merges). Seed fixed (BONSAI_FC_SEED overrides it); a failure names the token.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Tokenizer } from '@huggingface/tokenizers';
@@ -42,10 +48,12 @@ const encodeAll = (tok: Tokenizer, texts: string[]) => texts.map((t) => tok.enco
 
 interface Trim {
   selection: VocabSelection;
-  /** Kept before rounding up (roundTo 1): the rest of `selection.kept` is padding. */
+  /** Kept before rounding up (roundTo 1), ascending: the rest of `selection.kept` is padding. */
+  unroundedKept: number[];
   unrounded: Set<number>;
   mandatory: Set<number>;
   emitted: Set<number>;
+  /** The tokenizer trimmed to `unroundedKept`. */
   trimmedJson: TokenizerJson;
   trimmedConfig: Record<string, unknown>;
   tokens: Map<number, string>;
@@ -82,18 +90,35 @@ function trim(
   const counted = countCorpus({ json, config: files.config }, [corpus.file]);
   const rows = rowsOf(view.tokens.keys());
   const selection = selectTokens(view, counted, { corpus: [corpus.file] }, rows);
-  const unrounded = new Set(selectTokens(view, counted, { corpus: [corpus.file], roundTo: 1 }, rows).kept);
-  const map = idMap(selection.kept);
+  const unroundedKept = selectTokens(view, counted, { corpus: [corpus.file], roundTo: 1 }, rows).kept;
   const original = encodeAll(new Tokenizer(json, files.config), corpus.texts);
   const emitted = new Set(original.flatMap((e) => e.ids));
-  const trimmedJson = rewriteTokenizerJson(json, map);
-  const trimmedConfig = rewriteTokenizerConfig(files.config, map);
-  // The trim itself is exact on every corpus text.
-  const trimmed = encodeAll(new Tokenizer(trimmedJson, trimmedConfig), corpus.texts);
-  expect(trimmed.map((e) => e.tokens)).toEqual(original.map((e) => e.tokens));
-  const encoded = trimmed.map((e) => e.tokens.join('\u0000'));
+  // The trim itself is exact on every corpus text, padded as written and before padding. Removals
+  // are tried on the set before padding: padding tokens can open other merge routes.
+  const trimTo = (kept: number[]) => {
+    const map = idMap(kept);
+    const trimmedJson = rewriteTokenizerJson(json, map);
+    const trimmedConfig = rewriteTokenizerConfig(files.config, map);
+    const trimmed = encodeAll(new Tokenizer(trimmedJson, trimmedConfig), corpus.texts);
+    expect(trimmed.map((e) => e.tokens)).toEqual(original.map((e) => e.tokens));
+    return { trimmedJson, trimmedConfig, encoded: trimmed.map((e) => e.tokens.join('\u0000')) };
+  };
+  trimTo(selection.kept);
+  const { trimmedJson, trimmedConfig, encoded } = trimTo(unroundedKept);
+  const unrounded = new Set(unroundedKept);
   return {
-    t: { selection, unrounded, mandatory: view.mandatory, emitted, trimmedJson, trimmedConfig, tokens: view.tokens, counted, encoded },
+    t: {
+      selection,
+      unroundedKept,
+      unrounded,
+      mandatory: view.mandatory,
+      emitted,
+      trimmedJson,
+      trimmedConfig,
+      tokens: view.tokens,
+      counted,
+      encoded,
+    },
     view,
   };
 }
@@ -116,8 +141,8 @@ function trimOnce(tokenizer: string, corpusName: string, edit?: (json: Tokenizer
 
 /** Whether removing old id `id` from the trimmed tokenizer changes the tokens of any corpus text. */
 function removalChanges(t: Trim, texts: string[], id: number): boolean {
-  const n = t.selection.kept.length;
-  const without = t.selection.kept.indexOf(id);
+  const n = t.unroundedKept.length;
+  const without = t.unroundedKept.indexOf(id);
   const map = idMap(Array.from({ length: n }, (_, i) => i).filter((i) => i !== without));
   const after = encodeAll(new Tokenizer(rewriteTokenizerJson(t.trimmedJson, map), rewriteTokenizerConfig(t.trimmedConfig, map)), texts);
   return after.some((e, i) => e.tokens.join('\u0000') !== t.encoded[i]);
@@ -135,17 +160,60 @@ function expectEachNeeded(t: Trim, texts: string[], stratum: number[]): void {
   );
 }
 
+/** The parent's merges whose parts and result the trim keeps before padding, per trim. */
+const keptMergesOf = new WeakMap<Trim, Array<[string, string]>>();
+function keptMerges(t: Trim, json: TokenizerJson): Array<[string, string]> {
+  let merges = keptMergesOf.get(t);
+  if (!merges) {
+    const kept = new Set([...t.unrounded].map((k) => t.tokens.get(k)!));
+    merges = [];
+    for (const m of json.model.merges ?? []) {
+      const [a, b] = typeof m === 'string' ? (m.split(' ') as [string, string]) : m;
+      if (kept.has(a) && kept.has(b) && kept.has(a + b)) merges.push([a, b]);
+    }
+    keptMergesOf.set(t, merges);
+  }
+  return merges;
+}
+
+/**
+ * Whether every token the corpus emits can still be built once `id` is gone: from the kept single
+ * characters and mandatory tokens, through the kept merges not making or using it (a fixpoint).
+ * BPE without `ignore_merges` builds every multi-character token through merges, so where this
+ * is false removing `id` must change an encoding; where it is true another route may build each
+ * token that needed it. Read from the parent's merges, not Bonsai's path code.
+ */
+function stillBuildable(t: Trim, json: TokenizerJson, id: number): boolean {
+  const gone = t.tokens.get(id)!;
+  const built = new Set<string>();
+  for (const k of t.unrounded) if (k !== id && (t.mandatory.has(k) || [...t.tokens.get(k)!].length === 1)) built.add(t.tokens.get(k)!);
+  const merges = keptMerges(t, json).filter(([a, b]) => a !== gone && b !== gone && a + b !== gone);
+  for (let grew = true; grew; ) {
+    grew = false;
+    for (const [a, b] of merges)
+      if (!built.has(a + b) && built.has(a) && built.has(b)) {
+        built.add(a + b);
+        grew = true;
+      }
+  }
+  return [...t.emitted].every((e) => built.has(t.tokens.get(e)!));
+}
+
 const ignoreMerges = (json: TokenizerJson) => {
   json.model.ignore_merges = true;
 };
 
-const CASES: Array<[string, string, string, ((json: TokenizerJson) => void) | undefined]> = [
-  ['qwen3', 'byte-level BPE', 'fortunes-es.txt', undefined],
-  ['qwen3', 'byte-level BPE, ignore_merges', 'fortunes-es.txt', ignoreMerges],
-  ['gemma3', 'BPE, byte fallback', 'fortunes-de.txt', undefined],
-  ['xlm-roberta', 'Unigram', 'fortunes-es.txt', undefined],
-  ['t5-small', 'Unigram', 'fortunes-de.txt', undefined],
-  ['mbert', 'WordPiece', 'fortunes-de.txt', undefined],
+/**
+ * Tokenizer, kind, corpus, edit, and how many merge-path symbols the corpus's trim could drop with
+ * every encoding unchanged (each through a second route; counted by removing every one in turn).
+ */
+const CASES: Array<[string, string, string, ((json: TokenizerJson) => void) | undefined, number]> = [
+  ['qwen3', 'byte-level BPE', 'fortunes-es.txt', undefined, 0],
+  ['qwen3', 'byte-level BPE, ignore_merges', 'fortunes-es.txt', ignoreMerges, 0],
+  ['gemma3', 'BPE, byte fallback', 'fortunes-de.txt', undefined, 35],
+  ['xlm-roberta', 'Unigram', 'fortunes-es.txt', undefined, 0],
+  ['t5-small', 'Unigram', 'fortunes-de.txt', undefined, 0],
+  ['mbert', 'WordPiece', 'fortunes-de.txt', undefined, 0],
 ];
 
 /**
@@ -172,9 +240,9 @@ describe('ignore_merges: a token only ever emitted whole needs no merge path', (
   }, 60_000);
 });
 
-describe.each(CASES)('%s (%s) trimmed to %s', (tokenizer, _kind, corpusName, edit) => {
+describe.each(CASES)('%s (%s) trimmed to %s', (tokenizer, _kind, corpusName, edit, secondRoutes) => {
   it(
-    'removing any sampled kept token changes a corpus text; N from the corpus is the distinct tokens of its encodings',
+    'removing a sampled kept corpus token changes a corpus text; of the merge-path symbols only those a second merge route replaces can go, counted; N from the corpus is the distinct tokens of its encodings',
     () => {
       const { t, corpus } = trimOnce(tokenizer, corpusName, edit);
       // "N from the corpus": the distinct tokens of the whole-file and per-line encodings.
@@ -187,7 +255,17 @@ describe.each(CASES)('%s (%s) trimmed to %s', (tokenizer, _kind, corpusName, edi
       const pathOnly = kept.filter((id) => !t.emitted.has(id));
       expect(emitted.length).toBeGreaterThan(SAMPLE);
       expectEachNeeded(t, corpus.texts, emitted);
-      expectEachNeeded(t, corpus.texts, pathOnly);
+      // Every merge-path symbol another route could replace is removed in turn and counted (the
+      // README's figure); the others cannot go (stillBuildable), which a sample confirms.
+      const json = tokenizerFiles(tokenizer, edit).json;
+      const replaceable = edit ? pathOnly : pathOnly.filter((id) => stillBuildable(t, json, id));
+      const droppable = replaceable.filter((id) => !removalChanges(t, corpus.texts, id));
+      expect(droppable).toHaveLength(secondRoutes);
+      expectEachNeeded(
+        t,
+        corpus.texts,
+        pathOnly.filter((id) => !replaceable.includes(id)),
+      );
       if (tokenizer === 'qwen3') expect(pathOnly.length).toBeGreaterThan(SAMPLE);
     },
     limitFor(tokenizer),
