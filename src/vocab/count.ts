@@ -10,7 +10,7 @@ import { readDataFile } from '../formats/dataFile.js';
 import { ignoresMerges, type TokenizerJson } from './bpe.js';
 import { watchMergeBuilt } from './builtByMerges.js';
 import { withPairRanks } from './pairRanks.js';
-import { withWordChunks } from './wordChunks.js';
+import { pieceCutter, withWordChunks } from './wordChunks.js';
 import { withWordMemo } from './wordMemo.js';
 
 /**
@@ -39,7 +39,17 @@ export interface CorpusCount {
    * were only ever emitted whole. Absent: every BPE token of the corpus was built by merges.
    */
   builtByMerges?: number[];
+  /**
+   * BPE without a continuing-subword prefix, end-of-word suffix or `ignore_merges`: the distinct
+   * word-sized pieces its model merged (pre-tokens cut as src/vocab/wordChunks.ts's pieceCutter
+   * says), for finding merge-path symbols another route replaces (src/vocab/minimize.ts). Absent
+   * past MAX_PIECES distinct pieces.
+   */
+  pieces?: string[];
 }
+
+/** Distinct pieces kept for minimisation; past this the trim keeps every merge path. */
+const MAX_PIECES = 2_000_000;
 
 /** The tokenizer files as read by src/formats/checkpoint/tokenizerFiles.ts, tokenizer.json typed. */
 interface TokenizerFiles {
@@ -99,6 +109,7 @@ export function countCorpus(
   let toEncode = 0;
   let ranked = false;
   const built = ignoresMerges(files.json) ? watchMergeBuilt(tok) : undefined;
+  const pieces = collectsPieces(files.json) ? watchPieces(tok) : undefined;
   const split = splitsAtNewlines(files.json);
   const counts = new Map<number, number>();
   const lineIds = new Set<number>();
@@ -142,5 +153,36 @@ export function countCorpus(
   onProgress?.(1);
   const alsoUsed = unit === 'document' ? [...lineIds].filter((id) => !counts.has(id)).sort((a, b) => a - b) : undefined;
   const builtByMerges = built ? [...built].map((t) => tok.token_to_id(t)).filter((id): id is number => id !== undefined) : undefined;
-  return { counts, corpus: out, total, ...(alsoUsed ? { alsoUsed } : {}), ...(builtByMerges ? { builtByMerges } : {}) };
+  const distinct = pieces && pieces.size <= MAX_PIECES ? [...pieces] : undefined;
+  return {
+    counts,
+    corpus: out,
+    total,
+    ...(alsoUsed ? { alsoUsed } : {}),
+    ...(builtByMerges ? { builtByMerges } : {}),
+    ...(distinct ? { pieces: distinct } : {}),
+  };
+}
+
+function collectsPieces(json: TokenizerJson): boolean {
+  const m = json.model;
+  return Array.isArray(m.merges) && !ignoresMerges(json) && !m.continuing_subword_prefix && !m.end_of_word_suffix;
+}
+
+/**
+ * Starts recording the distinct pieces `tok`'s BPE model merges: each pre-token it is handed, cut
+ * where no merge can cross (the cut only finds shorter pieces; the ids are the library's).
+ * Recording stops past MAX_PIECES.
+ */
+function watchPieces(tok: Tokenizer): Set<string> {
+  const seen = new Set<string>();
+  const model = tok.model as unknown as { encode?: (pre: string[]) => string[]; merges?: Array<[string, string]> } | undefined;
+  if (!model?.encode || !Array.isArray(model.merges)) return seen;
+  const cut = pieceCutter(model.merges);
+  const encode = model.encode.bind(model);
+  model.encode = (pre: string[]) => {
+    if (seen.size <= MAX_PIECES) for (const p of pre) for (const piece of cut(p)) seen.add(piece);
+    return encode(pre);
+  };
+  return seen;
 }

@@ -14,7 +14,7 @@ import { readDataFile } from '../formats/dataFile.js';
 import { type CorpusCount, type CorpusUnit, countCorpus } from './count.js';
 
 /** Bumped when counting changes what it returns for the same inputs. */
-const COUNT_VERSION = 1;
+const COUNT_VERSION = 2;
 
 /** The tokenizer library's version: an upgrade may tokenise differently, so its counts are its own. */
 function libraryVersion(): string {
@@ -34,6 +34,7 @@ interface Stored {
   total: number;
   alsoUsed?: number[];
   builtByMerges?: number[];
+  pieces?: string[];
 }
 
 /** The cache key of counting `corpus` (paths, in order) with these tokenizer files in `unit`. */
@@ -62,6 +63,7 @@ function load(path: string, corpus: readonly string[]): CorpusCount | undefined 
     total: s.total,
     ...(s.alsoUsed ? { alsoUsed: s.alsoUsed } : {}),
     ...(s.builtByMerges ? { builtByMerges: s.builtByMerges } : {}),
+    ...(s.pieces ? { pieces: s.pieces } : {}),
   };
 }
 
@@ -73,6 +75,7 @@ function save(path: string, c: CorpusCount): void {
     total: c.total,
     ...(c.alsoUsed ? { alsoUsed: c.alsoUsed } : {}),
     ...(c.builtByMerges ? { builtByMerges: c.builtByMerges } : {}),
+    ...(c.pieces ? { pieces: c.pieces } : {}),
   };
   // Written beside and renamed, so a concurrent job reads a whole file or none.
   const tmp = `${path}.partial-${process.pid}-${Date.now()}`;

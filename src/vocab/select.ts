@@ -12,8 +12,8 @@
 // same one as before. Corpus text therefore tokenises exactly as it did. Every symbol kept is one
 // BPE forms while encoding the corpus, so no smaller set repeats its merges step for step; a BPE
 // converted from SentencePiece (Llama-2, Gemma-3) can make a token by several merges (`▁void` from
-// `▁v oid` and `▁vo id`), and there a smaller set can give the same tokens by another route
-// (test/vocab/minimal.test.ts counts them; finding it means re-encoding the corpus per candidate).
+// `▁v oid` and `▁vo id`), and there the symbols another route replaces are dropped afterwards
+// (src/vocab/minimize.ts), so that no kept token can be removed (test/vocab/minimal.test.ts).
 //
 // The merge path is kept only for tokens the tokenizer actually builds by merging. With
 // `ignore_merges` (Llama-3 style; the tokenizers crate's models/bpe/model.rs), a pre-token found
@@ -31,6 +31,7 @@ import { type BpeView, mergeResult, readBpe, type TokenizerJson } from './bpe.js
 import type { CorpusCount, CorpusFile, CorpusUnit } from './count.js';
 import { countCorpusCached } from './countCache.js';
 import { firstSymbols, mergePath, mergeRanks } from './mergePath.js';
+import { PieceEncoder } from './minimize.js';
 
 export { type CorpusUnit, countCorpus } from './count.js';
 export { mergePath, mergeRanks, type WordOptions } from './mergePath.js';
@@ -255,6 +256,18 @@ export function selectTokens(
       kept,
       [...kept].filter((id) => built === undefined || built.has(id)),
     );
+  // Path symbols another merge route replaces (src/vocab/minimize.ts), where the trim is exact:
+  // every token the corpus uses is kept. The pieces are there only for a BPE without a prefix,
+  // suffix or ignore_merges (src/vocab/count.ts).
+  // Once one is gone, each token added to round up is checked the same way (PieceEncoder).
+  let pieces: PieceEncoder | undefined;
+  if (view.kind === 'BPE' && counted.pieces && chosen.length === counted.counts.size) {
+    const fixed = new Set([...view.mandatory, ...extraMandatory, ...counted.counts.keys(), ...(counted.alsoUsed ?? [])]);
+    const encoder = new PieceEncoder(view, rank, kept, counted.pieces);
+    const removed = encoder.removeReplaceable([...kept].filter((id) => !fixed.has(id)));
+    for (const id of removed) kept.delete(id);
+    if (removed.length > 0) pieces = encoder;
+  }
 
   // Round up with the next most frequent tokens, then the rest by id. A candidate comes with the
   // parts of its merge path not kept yet (a padding token the trimmed BPE could not build would be
@@ -287,8 +300,9 @@ export function selectTokens(
     let added = false;
     for (const id of rest) {
       if (kept.has(id) || (needsPath && !mayAddOne(id))) continue;
-      if (addsOf(id).length === 1) {
+      if (addsOf(id).length === 1 && (!pieces || pieces.keepsEncodings(id))) {
         kept.add(id);
+        pieces?.add(id);
         added = true;
         break;
       }
@@ -311,7 +325,13 @@ export function selectTokens(
         fallback ??= more;
       }
       if (!fallback) break;
-      for (const m of fallback) kept.add(m);
+      const size = kept.size;
+      for (const m of fallback)
+        if (!pieces || pieces.keepsEncodings(m)) {
+          kept.add(m);
+          pieces?.add(m);
+        }
+      if (kept.size === size) break;
     }
   }
   const padding = kept.size - unpadded;

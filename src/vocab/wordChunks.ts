@@ -80,3 +80,20 @@ export function withWordChunks(tok: Tokenizer, json: { pre_tokenizer?: unknown }
   }
   return tok;
 }
+
+/**
+ * The same argument with merges that do put a character before a "▁" (Gemma-3 has one, ">▁</"):
+ * a merge joining the symbols on both sides of a cut makes a string holding the two characters
+ * around it, so a cut before a "▁" whose preceding character no merge result puts there never
+ * splits a merge. The pieces of `text` cut so, whose BPE results in order are the text's.
+ */
+export function pieceCutter(merges: ReadonlyArray<readonly [string, string]>): (text: string) => string[] {
+  const before = new Set<string>();
+  for (const [a, b] of merges) {
+    const made = Array.from(a + b);
+    for (let i = 1; i < made.length; i++) if (made[i] === SPACE) before.add(made[i - 1]!);
+  }
+  const escaped = [...before].map((c) => c.replace(/[\\\]^-]/g, '\\$&')).join('');
+  const cut = new RegExp(`(?<=[^${escaped}])(?=${SPACE})`, 'u');
+  return (text) => (text.includes(SPACE) ? text.split(cut) : [text]);
+}

@@ -179,15 +179,17 @@ const EXPECTED: Record<string, Record<string, string>> = {
   },
   // Re-recorded at 03cc74f, which changed which tokens pad the kept set up to 4,416 (each padding
   // token now adds exactly one; the padded sets checked against a separate Python implementation
-  // of the rule): the same size and config, other padding rows. Checked outside the product before
-  // recording: 4,416 contiguous ids, each embedding row byte-equal to the parent's row of the same
-  // token, every other tensor byte-equal to the parent's.
+  // of the rule), and again when merge-path symbols that another merge route replaces were dropped
+  // (src/vocab/minimize.ts): 4,288 tokens. Checked outside the product before recording (a Python
+  // reading of the safetensors and both tokenizer.json files): 4,288 contiguous ids, each
+  // embedding row byte-equal to the parent's row of the same token, every other tensor byte-equal
+  // to the parent's.
   vocab: {
-    'bonsai_recipe.json': 'b1399f9ce29d66c6e1fc9d8fda63435ea94d3292c23832066eb1af904b2f0db1',
-    'config.json': '8a915eac4e3c4df3dbcea62bd4ab7eda6c82584e27177d039f4364f98c09eb1b',
+    'bonsai_recipe.json': '03961eef0213225095812f6c31adeab451eb1477af651708a579b72638bd63eb',
+    'config.json': 'b513e3574afe96b33384568509ebb2fd5697ff0e8de295123502e26fbe1d3227',
     'generation_config.json': '5d1ec5cead41d3f706140730065a8a422954c11c51f70f69d038bb26ec660def',
-    'model.safetensors': 'ae972d0f686ad0877e72ec838fe7ddab0b3cf864ce02f2f8eaa29fe8ea807859',
-    'tokenizer.json': 'e3629fa3874b345edcb8e2e3f61e0a4428355c22a49444bac8516f39aa4835ea',
+    'model.safetensors': '26d47a79e42b16f3f045bf7bae55baf0796bb7bf93c4ef987e529b0e172d44de',
+    'tokenizer.json': 'fea7fb4d7b78b5aee6f9720c3fa9a026cfb3dfb63d164861e7ba5edc1ef07ce4',
     'tokenizer_config.json': '54cecb8519e381fd9c6f79a1ab6e925f248828d07f16f4e4207c2be23c249c10',
   },
 };

@@ -1,18 +1,17 @@
-// Vocabulary trimming keeps the smallest exact set, as a property (issue 28): for a sample of the
-// kept tokens the corpus emits, removing that one token from the tokenizer trimmed to the set
-// before padding (its vocab entry and every merge making or using it, as src/vocab/rewrite.ts
-// drops them) changes the encoding of at least one corpus text: the whole file or one of its
-// lines, the texts the default `document` unit counts. Of the tokens kept only as merge-path
-// symbols (BPE), those without which some emitted token can no longer be built by any merge route
-// must stay (a fixpoint over the parent's merges; a sample is removed to confirm it), and every
-// other one is removed in turn and counted: none on byte-level BPE (Qwen3, with and without
-// `ignore_merges`, where all are removed in turn), 35 of 337 on Gemma-3, a BPE converted from
-// SentencePiece whose tokens can have several producing merges (`▁void` from `▁v oid` and from
-// `▁vo id`): Bonsai keeps each token's own merge path, so the trimmed BPE repeats the parent's
-// merges step for step, not the smallest set giving the same tokens there (the README says so).
-// Encoded with @huggingface/tokenizers, on the shared Qwen3, Gemma-3, XLM-R, mBERT and T5
-// tokenizers and on Qwen3's with `ignore_merges: true` (Llama-3 style: a pre-token found whole is
-// emitted without merges). Seed fixed (BONSAI_FC_SEED overrides it); a failure names the token.
+// Vocabulary trimming keeps an exact set no token can leave, as a property (issue 28): for a
+// sample of the kept tokens the corpus emits, removing that one token from the tokenizer trimmed
+// to the set before padding (its vocab entry and every merge making or using it, as
+// src/vocab/rewrite.ts drops them) changes the encoding of at least one corpus text: the whole file
+// or one of its lines, the texts the default `document` unit counts. Of the tokens kept only as
+// merge-path symbols (BPE), those without which some emitted token can no longer be built by any
+// merge route must stay (a fixpoint over the parent's merges; a sample is removed to confirm it),
+// and every other one is removed in turn: none may leave the encodings unchanged. Those are the
+// symbols of a BPE converted from SentencePiece (Gemma-3, Llama-2) whose token another merge can
+// make (`▁void` from `▁v oid` and from `▁vo id`): before src/vocab/minimize.ts, 35 of Gemma-3's 337
+// here could go. Encoded with @huggingface/tokenizers, on the shared Qwen3, Gemma-3, Llama-2,
+// XLM-R, mBERT and T5 tokenizers and on Qwen3's with `ignore_merges: true` (Llama-3 style: a
+// pre-token found whole is emitted without merges). Seed fixed (BONSAI_FC_SEED overrides it); a
+// failure names the token.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Tokenizer } from '@huggingface/tokenizers';
@@ -71,7 +70,11 @@ interface Trim {
 let lastRead: { tokenizer: string; files: ReturnType<typeof readTokenizerFilesSync> } | undefined;
 function tokenizerFiles(tokenizer: string, edit?: (json: TokenizerJson) => void) {
   if (lastRead?.tokenizer !== tokenizer)
-    lastRead = { tokenizer, files: readTokenizerFilesSync(join(sharedDir, 'tokenizers', tokenizer), 'the test') };
+    lastRead = {
+      tokenizer,
+      // A name with a slash is a folder of ../shared (the shared model's Llama-2 tokenizer).
+      files: readTokenizerFilesSync(join(sharedDir, ...(tokenizer.includes('/') ? [tokenizer] : ['tokenizers', tokenizer])), 'the test'),
+    };
   const { files } = lastRead;
   const read = files.json as unknown as TokenizerJson;
   const json = edit ? { ...read, model: { ...read.model } } : read;
@@ -204,13 +207,14 @@ const ignoreMerges = (json: TokenizerJson) => {
 };
 
 /**
- * Tokenizer, kind, corpus, edit, and how many merge-path symbols the corpus's trim could drop with
- * every encoding unchanged (each through a second route; counted by removing every one in turn).
+ * Tokenizer, kind, corpus, edit, and how many merge-path symbols the trim could still drop with
+ * every encoding unchanged (found by removing each one another route could replace): none.
  */
 const CASES: Array<[string, string, string, ((json: TokenizerJson) => void) | undefined, number]> = [
   ['qwen3', 'byte-level BPE', 'fortunes-es.txt', undefined, 0],
   ['qwen3', 'byte-level BPE, ignore_merges', 'fortunes-es.txt', ignoreMerges, 0],
-  ['gemma3', 'BPE, byte fallback', 'fortunes-de.txt', undefined, 35],
+  ['gemma3', 'BPE, byte fallback', 'fortunes-de.txt', undefined, 0],
+  ['models/tiny-llama-kjv', 'BPE from SentencePiece, byte fallback', 'kjv-train.txt', undefined, 0],
   ['xlm-roberta', 'Unigram', 'fortunes-es.txt', undefined, 0],
   ['t5-small', 'Unigram', 'fortunes-de.txt', undefined, 0],
   ['mbert', 'WordPiece', 'fortunes-de.txt', undefined, 0],
@@ -255,8 +259,8 @@ describe.each(CASES)('%s (%s) trimmed to %s', (tokenizer, _kind, corpusName, edi
       const pathOnly = kept.filter((id) => !t.emitted.has(id));
       expect(emitted.length).toBeGreaterThan(SAMPLE);
       expectEachNeeded(t, corpus.texts, emitted);
-      // Every merge-path symbol another route could replace is removed in turn and counted (the
-      // README's figure); the others cannot go (stillBuildable), which a sample confirms.
+      // Every merge-path symbol another route could replace is removed in turn; none may go. The
+      // others cannot go (stillBuildable), which a sample confirms.
       const json = tokenizerFiles(tokenizer, edit).json;
       const replaceable = edit ? pathOnly : pathOnly.filter((id) => stillBuildable(t, json, id));
       const droppable = replaceable.filter((id) => !removalChanges(t, corpus.texts, id));

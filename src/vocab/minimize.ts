@@ -1,0 +1,97 @@
+// Merge-path symbols that another merge route replaces. A BPE converted from SentencePiece
+// (Llama-2, Mistral, Gemma) lists a merge for every split of a piece into two pieces, so a token
+// can be made by several merges (`▁void` from `▁v oid` and from `▁vo id`). The merge path of each
+// kept token (src/vocab/select.ts) makes the trimmed BPE repeat the parent's merges step for step;
+// the same tokens can come out with fewer symbols when a symbol's merges are gone and the
+// lowest-ranked merges left take another route to the same tokens. Which symbols can go is found
+// by running BPE (lowest rank first, leftmost on ties, as src/vocab/mergePath.ts) on each distinct
+// word-sized piece of the corpus without them: a symbol goes only if every piece still ends as the
+// same tokens. Only a piece holding the symbol's text can change (a merge that made or used it
+// needs it as a substring of a symbol, and symbols only grow into the token that ends them).
+// Greedy by id, repeated until a pass removes nothing: the set left is one from which no single
+// symbol can be removed, not always the smallest such set (which needs a search over subsets).
+//
+// Once a symbol is gone the trimmed BPE no longer repeats the parent's steps, so a token added
+// afterwards (rounding up) can open a merge the corpus now reaches: `keepsEncodings` checks one.
+import { type BpeView, mergeResult } from './bpe.js';
+
+/** The corpus pieces and the trimmed vocabulary, for running the trimmed BPE on the pieces. */
+export class PieceEncoder {
+  private readonly vocab = new Set<string>();
+  private readonly before = new Map<string, string>();
+
+  /** `kept`: ids of a set that encodes every piece as the parent does (merge paths kept). */
+  constructor(
+    private readonly view: BpeView,
+    private readonly rank: ReadonlyMap<string, number>,
+    kept: Iterable<number>,
+    private readonly pieces: readonly string[],
+  ) {
+    for (const id of kept) this.vocab.add(view.tokens.get(id)!);
+  }
+
+  /** The tokens BPE ends with on `piece`, with the vocabulary less `without` and plus `plus`. */
+  private encode(piece: string, without?: string, plus?: string): string {
+    const has = (t: string) => t !== without && (this.vocab.has(t) || t === plus);
+    const parts = Array.from(piece);
+    for (;;) {
+      let best = -1;
+      let bestRank = Number.POSITIVE_INFINITY;
+      for (let i = 0; i + 1 < parts.length; i++) {
+        const a = parts[i]!;
+        const b = parts[i + 1]!;
+        const r = this.rank.get(`${a}\u0000${b}`);
+        if (r !== undefined && r < bestRank && has(a) && has(b) && has(mergeResult(a, b, ''))) {
+          bestRank = r;
+          best = i;
+        }
+      }
+      if (best < 0) return parts.join('\u0000');
+      parts.splice(best, 2, mergeResult(parts[best]!, parts[best + 1]!, ''));
+    }
+  }
+
+  /** The piece's tokens as the parent gives them (the set stays exact, so the current set gives them too). */
+  private original(piece: string): string {
+    let e = this.before.get(piece);
+    if (e === undefined) {
+      e = this.encode(piece);
+      this.before.set(piece, e);
+    }
+    return e;
+  }
+
+  /** Whether every piece holding `text` encodes as before with `without` gone or `plus` added. */
+  private unchanged(text: string, without?: string, plus?: string): boolean {
+    for (const piece of this.pieces) if (piece.includes(text) && this.encode(piece, without, plus) !== this.original(piece)) return false;
+    return true;
+  }
+
+  /** Removes each of `candidates` (ids kept only as merge-path symbols) that can go; returns those removed. */
+  removeReplaceable(candidates: readonly number[]): number[] {
+    const removed: number[] = [];
+    const left = [...candidates].sort((a, b) => a - b);
+    for (let changed = true; changed; ) {
+      changed = false;
+      for (let i = 0; i < left.length; i++) {
+        const symbol = this.view.tokens.get(left[i]!)!;
+        if (!this.unchanged(symbol, symbol)) continue;
+        this.vocab.delete(symbol);
+        removed.push(left[i]!);
+        left.splice(i--, 1);
+        changed = true;
+      }
+    }
+    return removed;
+  }
+
+  /** Whether adding token `id` leaves every piece's tokens as they are. */
+  keepsEncodings(id: number): boolean {
+    const token = this.view.tokens.get(id)!;
+    return this.unchanged(token, undefined, token);
+  }
+
+  add(id: number): void {
+    this.vocab.add(this.view.tokens.get(id)!);
+  }
+}
