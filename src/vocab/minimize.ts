@@ -61,21 +61,54 @@ export class PieceEncoder {
     return e;
   }
 
-  /** Whether every piece holding `text` encodes as before with `without` gone or `plus` added. */
-  private unchanged(text: string, without?: string, plus?: string): boolean {
-    for (const piece of this.pieces) if (piece.includes(text) && this.encode(piece, without, plus) !== this.original(piece)) return false;
+  /** Whether each of `pieces` encodes as before with `without` gone or `plus` added. */
+  private unchanged(pieces: Iterable<string>, without?: string, plus?: string): boolean {
+    for (const piece of pieces) if (this.encode(piece, without, plus) !== this.original(piece)) return false;
     return true;
+  }
+
+  /**
+   * For each candidate symbol, the pieces one of whose tokens holds it: the only pieces in which
+   * it is ever formed. Found through each token's substrings (tokens are short), not by scanning
+   * every piece for every candidate.
+   */
+  private formedIn(symbols: ReadonlySet<string>): Map<string, string[]> {
+    const byToken = new Map<string, string[]>();
+    for (const piece of this.pieces)
+      for (const token of new Set(this.original(piece).split('\u0000'))) {
+        const list = byToken.get(token);
+        if (list) list.push(piece);
+        else byToken.set(token, [piece]);
+      }
+    const out = new Map<string, string[]>();
+    for (const [token, pieces] of byToken) {
+      const chars = Array.from(token);
+      const inside = new Set<string>();
+      for (let i = 0; i < chars.length; i++)
+        for (let j = i + 1; j <= chars.length; j++) {
+          const sub = chars.slice(i, j).join('');
+          if (symbols.has(sub)) inside.add(sub);
+        }
+      for (const sub of inside) {
+        const list = out.get(sub);
+        if (list) list.push(...pieces);
+        else out.set(sub, [...pieces]);
+      }
+    }
+    return out;
   }
 
   /** Removes each of `candidates` (ids kept only as merge-path symbols) that can go; returns those removed. */
   removeReplaceable(candidates: readonly number[]): number[] {
     const removed: number[] = [];
     const left = [...candidates].sort((a, b) => a - b);
+    // Built with every candidate kept: the pieces' tokens stay the same as symbols go.
+    const formed = this.formedIn(new Set(left.map((id) => this.view.tokens.get(id)!)));
     for (let changed = true; changed; ) {
       changed = false;
       for (let i = 0; i < left.length; i++) {
         const symbol = this.view.tokens.get(left[i]!)!;
-        if (!this.unchanged(symbol, symbol)) continue;
+        if (!this.unchanged(formed.get(symbol) ?? [], symbol)) continue;
         this.vocab.delete(symbol);
         removed.push(left[i]!);
         left.splice(i--, 1);
@@ -88,7 +121,12 @@ export class PieceEncoder {
   /** Whether adding token `id` leaves every piece's tokens as they are. */
   keepsEncodings(id: number): boolean {
     const token = this.view.tokens.get(id)!;
-    return this.unchanged(token, undefined, token);
+    // A new token can be formed across the tokens of a piece: every piece holding its text.
+    return this.unchanged(
+      this.pieces.filter((p) => p.includes(token)),
+      undefined,
+      token,
+    );
   }
 
   add(id: number): void {
