@@ -15,19 +15,33 @@
 // afterwards (rounding up) can open a merge the corpus now reaches: `keepsEncodings` checks one.
 import { type BpeView, mergeResult } from './bpe.js';
 
+/**
+ * Pieces longer than this are not run again (BPE here is quadratic in a piece's length: a text
+ * without word boundaries, a long line of CJK or of one repeated character, is one piece): a
+ * symbol found in one stays, and no token found in one is added to round up.
+ */
+const LONGEST_PIECE = 1000;
+
 /** The corpus pieces and the trimmed vocabulary, for running the trimmed BPE on the pieces. */
 export class PieceEncoder {
   private readonly vocab = new Set<string>();
   private readonly before = new Map<string, string>();
+  private readonly pieces: string[] = [];
+  private readonly long: string[] = [];
 
   /** `kept`: ids of a set that encodes every piece as the parent does (merge paths kept). */
   constructor(
     private readonly view: BpeView,
     private readonly rank: ReadonlyMap<string, number>,
     kept: Iterable<number>,
-    private readonly pieces: readonly string[],
+    pieces: readonly string[],
   ) {
     for (const id of kept) this.vocab.add(view.tokens.get(id)!);
+    for (const p of pieces) (p.length > LONGEST_PIECE ? this.long : this.pieces).push(p);
+  }
+
+  private inLongPiece(text: string): boolean {
+    return this.long.some((p) => p.includes(text));
   }
 
   /** The tokens BPE ends with on `piece`, with the vocabulary less `without` and plus `plus`. */
@@ -108,7 +122,7 @@ export class PieceEncoder {
       changed = false;
       for (let i = 0; i < left.length; i++) {
         const symbol = this.view.tokens.get(left[i]!)!;
-        if (!this.unchanged(formed.get(symbol) ?? [], symbol)) continue;
+        if (this.inLongPiece(symbol) || !this.unchanged(formed.get(symbol) ?? [], symbol)) continue;
         this.vocab.delete(symbol);
         removed.push(left[i]!);
         left.splice(i--, 1);
@@ -121,6 +135,7 @@ export class PieceEncoder {
   /** Whether adding token `id` leaves every piece's tokens as they are. */
   keepsEncodings(id: number): boolean {
     const token = this.view.tokens.get(id)!;
+    if (this.inLongPiece(token)) return false;
     // A new token can be formed across the tokens of a piece: every piece holding its text.
     return this.unchanged(
       this.pieces.filter((p) => p.includes(token)),

@@ -26,10 +26,11 @@ const SMALL: TokenizerJson = {
 };
 const names = Object.keys(SMALL.model.vocab);
 
-function selectSmall(words: string[]): string[] {
+/** `words`: the corpus tokens, each counted once; `pieces`: what the BPE model was handed. */
+function selectSmall(words: string[], pieces = words): string[] {
   const counts = new Map<number, number>();
   for (const w of words) counts.set(names.indexOf(w), 1);
-  const counted: CorpusCount = { counts, corpus: [], total: words.length, pieces: words };
+  const counted: CorpusCount = { counts, corpus: [], total: words.length, pieces };
   return selectTokens(readBpe(SMALL), counted, { corpus: [], roundTo: 1 }, names.length).kept.map((k) => names[k]!);
 }
 
@@ -46,24 +47,36 @@ describe('path symbols another merge route replaces', () => {
     expect(selectSmall(['abc'])).toEqual(['a', 'b', 'c', 'ab', 'abc']);
   });
 
-  it('Llama-2 on "vo void": 268 tokens, ▁vo and id kept, oid dropped, the same encoding', () => {
+  const llama = () => {
     const files = readTokenizerFilesSync(sharedModel, 'the test');
-    const json = files.json as unknown as TokenizerJson;
-    const file = join(tempDir('bonsai-minimize-'), 'crep.txt');
-    writeFileSync(file, 'vo void\n');
+    return { json: files.json as unknown as TokenizerJson, config: files.config };
+  };
+  const trimTo = (text: string) => {
+    const { json, config } = llama();
+    const file = join(tempDir('bonsai-minimize-'), 'corpus.txt');
+    writeFileSync(file, text);
     const view = readBpe(json);
-    const counted = countCorpus({ json, config: files.config }, [file]);
+    const counted = countCorpus({ json, config }, [file]);
     const kept = selectTokens(view, counted, { corpus: [file], roundTo: 1 }, 32_000).kept;
-    const tokens = kept.map((k) => view.tokens.get(k));
-    expect(kept).toHaveLength(268);
+    const map = idMap(kept);
+    const encode = (tok: Tokenizer) => text.split('\n').map((l) => tok.encode(l, { add_special_tokens: false }).tokens);
+    const before = encode(new Tokenizer(json, config));
+    const after = encode(new Tokenizer(rewriteTokenizerJson(json, map), rewriteTokenizerConfig(config, map)));
+    expect(after).toEqual(before);
+    return { tokens: kept.map((k) => view.tokens.get(k)), before };
+  };
+
+  it('Llama-2 on "vo void": 268 tokens, ▁vo and id kept, oid dropped, the same encoding', () => {
+    const { tokens, before } = trimTo('vo void\n');
+    expect(tokens).toHaveLength(268);
     for (const t of ['▁vo', '▁void', 'id']) expect(tokens).toContain(t);
     expect(tokens).not.toContain('oid');
-    const map = idMap(kept);
-    const before = new Tokenizer(json, files.config).encode('vo void', { add_special_tokens: false }).tokens;
-    const after = new Tokenizer(rewriteTokenizerJson(json, map), rewriteTokenizerConfig(files.config, map)).encode('vo void', {
-      add_special_tokens: false,
-    }).tokens;
-    expect(after).toEqual(before);
-    expect(before).toEqual(['▁vo', '▁void']);
+    expect(before[0]).toEqual(['▁vo', '▁void']);
+  });
+
+  it('a piece over 1,000 characters is not run again: a symbol found in it stays', () => {
+    // abc 400 times in one piece (no word boundary), and bc: run again, ab could go as above.
+    expect(selectSmall(['abc', 'bc'], ['abc'.repeat(400), 'bc'])).toEqual(['a', 'b', 'c', 'ab', 'bc', 'abc']);
+    expect(selectSmall(['abc', 'bc'], ['abc'.repeat(300), 'bc'])).toEqual(['a', 'b', 'c', 'bc', 'abc']);
   });
 });
