@@ -17,17 +17,27 @@ import { type BpeView, mergeResult } from './bpe.js';
 
 /**
  * Pieces longer than this are not run again (BPE here is quadratic in a piece's length: a text
- * without word boundaries, a long line of CJK or of one repeated character, is one piece): a
- * symbol found in one stays, and no token found in one is added to round up.
+ * without word boundaries, a line of CJK or base64, is one piece): a symbol found in one stays,
+ * and no token found in one is added to round up. Words are far shorter.
  */
-const LONGEST_PIECE = 1000;
+const LONGEST_PIECE = 128;
+
+/**
+ * The work all the removal checks may do, in piece characters squared (the bound of one BPE run):
+ * a candidate whose check would pass it stays. Ordinary text uses a small part of it (kjv-train:
+ * about 2 %); 5 MB of 100-character lines without spaces would otherwise take minutes. Counted,
+ * not timed, so the same inputs keep the same tokens on every machine.
+ */
+const CHECK_BUDGET = 400_000_000;
 
 /** The corpus pieces and the trimmed vocabulary, for running the trimmed BPE on the pieces. */
 export class PieceEncoder {
   private readonly vocab = new Set<string>();
   private readonly before = new Map<string, string>();
   private readonly pieces: string[] = [];
-  private readonly long: string[] = [];
+  /** The longer pieces, joined by NUL (no token holds one). */
+  private long = '';
+  private budget = CHECK_BUDGET;
 
   /** `kept`: ids of a set that encodes every piece as the parent does (merge paths kept). */
   constructor(
@@ -37,31 +47,44 @@ export class PieceEncoder {
     pieces: readonly string[],
   ) {
     for (const id of kept) this.vocab.add(view.tokens.get(id)!);
-    for (const p of pieces) (p.length > LONGEST_PIECE ? this.long : this.pieces).push(p);
+    const long: string[] = [];
+    for (const p of pieces) (p.length > LONGEST_PIECE ? long : this.pieces).push(p);
+    this.long = long.join('\u0000');
   }
 
   private inLongPiece(text: string): boolean {
-    return this.long.some((p) => p.includes(text));
+    return this.long.includes(text);
   }
 
-  /** The tokens BPE ends with on `piece`, with the vocabulary less `without` and plus `plus`. */
+  /**
+   * The tokens BPE ends with on `piece`, with the vocabulary less `without` and plus `plus`:
+   * lowest rank first, leftmost on ties, each pair's rank kept in an array and only the two pairs
+   * beside a merge looked up again.
+   */
   private encode(piece: string, without?: string, plus?: string): string {
     const has = (t: string) => t !== without && (this.vocab.has(t) || t === plus);
     const parts = Array.from(piece);
+    const rankAt = (i: number): number => {
+      const a = parts[i]!;
+      const b = parts[i + 1]!;
+      const r = this.rank.get(`${a}\u0000${b}`);
+      return r !== undefined && has(a) && has(b) && has(mergeResult(a, b, '')) ? r : Number.POSITIVE_INFINITY;
+    };
+    const ranks: number[] = [];
+    for (let i = 0; i + 1 < parts.length; i++) ranks.push(rankAt(i));
     for (;;) {
       let best = -1;
       let bestRank = Number.POSITIVE_INFINITY;
-      for (let i = 0; i + 1 < parts.length; i++) {
-        const a = parts[i]!;
-        const b = parts[i + 1]!;
-        const r = this.rank.get(`${a}\u0000${b}`);
-        if (r !== undefined && r < bestRank && has(a) && has(b) && has(mergeResult(a, b, ''))) {
-          bestRank = r;
+      for (let i = 0; i < ranks.length; i++)
+        if (ranks[i]! < bestRank) {
+          bestRank = ranks[i]!;
           best = i;
         }
-      }
       if (best < 0) return parts.join('\u0000');
       parts.splice(best, 2, mergeResult(parts[best]!, parts[best + 1]!, ''));
+      ranks.splice(best, 1);
+      if (best > 0) ranks[best - 1] = rankAt(best - 1);
+      if (best < ranks.length) ranks[best] = rankAt(best);
     }
   }
 
@@ -122,7 +145,12 @@ export class PieceEncoder {
       changed = false;
       for (let i = 0; i < left.length; i++) {
         const symbol = this.view.tokens.get(left[i]!)!;
-        if (this.inLongPiece(symbol) || !this.unchanged(formed.get(symbol) ?? [], symbol)) continue;
+        const pieces = formed.get(symbol) ?? [];
+        let work = 0;
+        for (const p of pieces) work += p.length * p.length;
+        if (work > this.budget || this.inLongPiece(symbol)) continue;
+        this.budget -= work;
+        if (!this.unchanged(pieces, symbol)) continue;
         this.vocab.delete(symbol);
         removed.push(left[i]!);
         left.splice(i--, 1);
