@@ -1,4 +1,5 @@
-// Jobs of a model with live progress: polled every 2 seconds while any is queued or running.
+// Jobs of a model with live progress: polled every second while any is queued or running, as
+// often as a running job writes its progress (workers/progress.ts throttles writes to one a second).
 import { useEffect, useState } from 'react';
 import { describeError, getToken, gql } from '../api';
 import { graphql, type ResultOf } from '../graphql';
@@ -24,7 +25,7 @@ export function useJobs(name: string, onChange?: (status: string) => void) {
         if (!live || !d.model) return;
         setJobs(d.model.jobs);
         onChange?.(d.model.status);
-        if (d.model.jobs.some((j) => j.status === 'QUEUED' || j.status === 'RUNNING')) timer = setTimeout(tick, 2000);
+        if (d.model.jobs.some((j) => j.status === 'QUEUED' || j.status === 'RUNNING')) timer = setTimeout(tick, 1000);
       } catch {
         timer = setTimeout(tick, 4000);
       }
