@@ -46,6 +46,39 @@ export function firstSymbols(token: string, { prefix, suffix }: WordOptions): st
 }
 
 /**
+ * BPE's merge loop on `parts` (changed in place, and returned): the pair of lowest rank first,
+ * leftmost on ties (huggingface/tokenizers' `Word::merge_all`), until no pair has one. `rankOf`
+ * says a pair's rank, or infinity where it may not merge; each pair's rank is kept and only the
+ * two pairs beside a merge are asked again. `onMerge` sees each symbol made.
+ */
+export function mergeAll(
+  parts: string[],
+  rankOf: (a: string, b: string) => number,
+  merge: (a: string, b: string) => string,
+  onMerge?: (made: string) => void,
+): string[] {
+  const rankAt = (i: number) => rankOf(parts[i]!, parts[i + 1]!);
+  const ranks: number[] = [];
+  for (let i = 0; i + 1 < parts.length; i++) ranks.push(rankAt(i));
+  for (;;) {
+    let best = -1;
+    let bestRank = Number.POSITIVE_INFINITY;
+    for (let i = 0; i < ranks.length; i++)
+      if (ranks[i]! < bestRank) {
+        bestRank = ranks[i]!;
+        best = i;
+      }
+    if (best < 0) return parts;
+    const made = merge(parts[best]!, parts[best + 1]!);
+    parts.splice(best, 2, made);
+    onMerge?.(made);
+    ranks.splice(best, 1);
+    if (best > 0) ranks[best - 1] = rankAt(best - 1);
+    if (best < ranks.length) ranks[best] = rankAt(best);
+  }
+}
+
+/**
  * The symbols BPE passes through when it encodes `token` alone: its characters, then each merge
  * result, lowest rank first and leftmost on ties (huggingface/tokenizers' BPE word merge loop).
  * `reaches` says whether the loop ends in the token itself.
@@ -55,22 +88,13 @@ export function mergePath(
   rank: ReadonlyMap<string, number>,
   word: WordOptions = { prefix: '', suffix: '' },
 ): { symbols: string[]; reaches: boolean } {
-  const parts = firstSymbols(token, word);
-  const symbols = new Set(parts);
-  for (;;) {
-    let best = -1;
-    let bestRank = Number.POSITIVE_INFINITY;
-    for (let i = 0; i + 1 < parts.length; i++) {
-      const r = rank.get(`${parts[i]}\u0000${parts[i + 1]}`);
-      if (r !== undefined && r < bestRank) {
-        bestRank = r;
-        best = i;
-      }
-    }
-    if (best < 0) break;
-    const merged = mergeResult(parts[best]!, parts[best + 1]!, word.prefix);
-    parts.splice(best, 2, merged);
-    symbols.add(merged);
-  }
+  const start = firstSymbols(token, word);
+  const symbols = new Set(start);
+  const parts = mergeAll(
+    start,
+    (a, b) => rank.get(`${a}\u0000${b}`) ?? Number.POSITIVE_INFINITY,
+    (a, b) => mergeResult(a, b, word.prefix),
+    (made) => symbols.add(made),
+  );
   return { symbols: [...symbols], reaches: parts.length === 1 && parts[0] === token };
 }

@@ -13,7 +13,8 @@
 //
 // Once a symbol is gone the trimmed BPE no longer repeats the parent's steps, so a token added
 // afterwards (rounding up) can open a merge the corpus now reaches: `keepsEncodings` checks one.
-import { type BpeView, mergeResult } from './bpe.js';
+import type { BpeView } from './bpe.js';
+import { mergeAll } from './mergePath.js';
 
 /**
  * Pieces longer than this are not run again (BPE here is quadratic in a piece's length: a text
@@ -35,7 +36,7 @@ export class PieceEncoder {
   private readonly vocab = new Set<string>();
   private readonly before = new Map<string, string>();
   private readonly pieces: string[] = [];
-  /** The longer pieces, joined by NUL (no token holds one). */
+  /** The longer pieces, joined by NUL (a match across two would only keep a symbol). */
   private long = '';
   private budget = CHECK_BUDGET;
 
@@ -56,36 +57,17 @@ export class PieceEncoder {
     return this.long.includes(text);
   }
 
-  /**
-   * The tokens BPE ends with on `piece`, with the vocabulary less `without` and plus `plus`:
-   * lowest rank first, leftmost on ties, each pair's rank kept in an array and only the two pairs
-   * beside a merge looked up again.
-   */
+  /** The tokens BPE ends with on `piece` (src/vocab/mergePath.ts), with the vocabulary less `without` and plus `plus`. */
   private encode(piece: string, without?: string, plus?: string): string {
     const has = (t: string) => t !== without && (this.vocab.has(t) || t === plus);
-    const parts = Array.from(piece);
-    const rankAt = (i: number): number => {
-      const a = parts[i]!;
-      const b = parts[i + 1]!;
-      const r = this.rank.get(`${a}\u0000${b}`);
-      return r !== undefined && has(a) && has(b) && has(mergeResult(a, b, '')) ? r : Number.POSITIVE_INFINITY;
-    };
-    const ranks: number[] = [];
-    for (let i = 0; i + 1 < parts.length; i++) ranks.push(rankAt(i));
-    for (;;) {
-      let best = -1;
-      let bestRank = Number.POSITIVE_INFINITY;
-      for (let i = 0; i < ranks.length; i++)
-        if (ranks[i]! < bestRank) {
-          bestRank = ranks[i]!;
-          best = i;
-        }
-      if (best < 0) return parts.join('\u0000');
-      parts.splice(best, 2, mergeResult(parts[best]!, parts[best + 1]!, ''));
-      ranks.splice(best, 1);
-      if (best > 0) ranks[best - 1] = rankAt(best - 1);
-      if (best < ranks.length) ranks[best] = rankAt(best);
-    }
+    return mergeAll(
+      Array.from(piece),
+      (a, b) => {
+        const r = this.rank.get(`${a}\u0000${b}`);
+        return r !== undefined && has(a) && has(b) && has(a + b) ? r : Number.POSITIVE_INFINITY;
+      },
+      (a, b) => a + b,
+    ).join('\u0000');
   }
 
   /** The piece's tokens as the parent gives them (the set stays exact, so the current set gives them too). */
