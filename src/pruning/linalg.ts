@@ -147,36 +147,59 @@ export function inverseUpperFactor(a: Float64Array, n: number): Float64Array {
 }
 
 /**
+ * y[at + c] += Σ_q coef[q]·b[rows[q] + c] for every c in [from, to) and q < m, the terms added in
+ * order of q as one row after another would add them. Four rows per pass over y: each y[at + c]
+ * is read and written once per four rows instead of once per row, and its sum keeps the same
+ * order, so the same bits. Subtracting e·u is adding (−e)·u (negation is exact): the same bits too.
+ */
+export function addScaledRows(
+  y: Float64Array,
+  at: number,
+  coef: ArrayLike<number>,
+  rows: ArrayLike<number>,
+  m: number,
+  b: Float64Array,
+  from: number,
+  to: number,
+): void {
+  let q = 0;
+  for (; q + 3 < m; q += 4) {
+    const [r0, r1, r2, r3] = [rows[q]!, rows[q + 1]!, rows[q + 2]!, rows[q + 3]!];
+    const [a0, a1, a2, a3] = [coef[q]!, coef[q + 1]!, coef[q + 2]!, coef[q + 3]!];
+    for (let c = from; c < to; c++) {
+      let v = y[at + c]!;
+      v += a0 * b[r0 + c]!;
+      v += a1 * b[r1 + c]!;
+      v += a2 * b[r2 + c]!;
+      v += a3 * b[r3 + c]!;
+      y[at + c] = v;
+    }
+  }
+  for (; q < m; q++) {
+    const r = rows[q]!;
+    const a = coef[q]!;
+    for (let c = from; c < to; c++) y[at + c]! += a * b[r + c]!;
+  }
+}
+
+/**
  * A⁻¹ for symmetric positive-definite A: Uᵀ·U from inverseUpperFactor, each entry (i, j ≥ i)
- * Σ_{k ≤ i} U_ki·U_kj added in order of k, skipping U_ki = 0, as row by row of U; the rows k of
- * an entry's row i are taken four at a time, so it is read and written once per four.
+ * Σ_{k ≤ i} U_ki·U_kj added in order of k, skipping U_ki = 0, as row by row of U (addScaledRows).
  */
 export function inverseSpd(a: Float64Array, n: number): Float64Array {
   const u = inverseUpperFactor(a, n);
   const out = new Float64Array(n * n);
   const rows = new Int32Array(n);
+  const coef = new Float64Array(n);
   for (let i = 0; i < n; i++) {
-    const ri = i * n;
     let count = 0;
-    for (let k = 0; k <= i; k++) if (u[k * n + i] !== 0) rows[count++] = k;
-    let q = 0;
-    for (; q + 3 < count; q += 4) {
-      const [r0, r1, r2, r3] = [rows[q]! * n, rows[q + 1]! * n, rows[q + 2]! * n, rows[q + 3]! * n];
-      const [a0, a1, a2, a3] = [u[r0 + i]!, u[r1 + i]!, u[r2 + i]!, u[r3 + i]!];
-      for (let j = i; j < n; j++) {
-        let v = out[ri + j]!;
-        v += a0 * u[r0 + j]!;
-        v += a1 * u[r1 + j]!;
-        v += a2 * u[r2 + j]!;
-        v += a3 * u[r3 + j]!;
-        out[ri + j] = v;
-      }
+    for (let k = 0; k <= i; k++) {
+      const uki = u[k * n + i]!;
+      if (uki === 0) continue;
+      coef[count] = uki;
+      rows[count++] = k * n;
     }
-    for (; q < count; q++) {
-      const rk = rows[q]! * n;
-      const uki = u[rk + i]!;
-      for (let j = i; j < n; j++) out[ri + j]! += uki * u[rk + j]!;
-    }
+    addScaledRows(out, i * n, coef, rows, count, u, i, n);
   }
   for (let i = 0; i < n; i++) for (let j = i + 1; j < n; j++) out[j * n + i] = out[i * n + j]!;
   return out;

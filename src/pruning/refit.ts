@@ -6,36 +6,30 @@
 // λ as a fraction of the mean diagonal, as SparseGPT dampens its Hessian).
 // The refit is fitted on the first calibration tokens and kept for a layer only where it lowers
 // the error on the held-out ones (src/pruning/heldOut.ts): `heldOutErrors` measures both.
-import { dampDiagonal, inverseSpd } from './linalg.js';
+import { addScaledRows, dampDiagonal, inverseSpd } from './linalg.js';
 
 /**
  * y[at..at+k) += Σᵢ a[from + i]·B[i, :] over the rows i of B ([n, k]) whose coefficient is not 0,
- * added one row after another as a plain loop would. Four rows per pass over y: each y[j] is read
- * and written once per four rows instead of once per row, and its sum keeps the same order.
+ * added one row after another (addScaledRows). `coef` and `rows`: scratch of length n.
  */
-function addCombination(y: Float64Array, at: number, a: ArrayLike<number>, from: number, n: number, b: Float64Array, k: number): void {
-  const rowsUsed = new Int32Array(n);
+function addCombination(
+  y: Float64Array,
+  at: number,
+  a: ArrayLike<number>,
+  from: number,
+  n: number,
+  b: Float64Array,
+  k: number,
+  scratch: { coef: Float64Array; rows: Int32Array },
+): void {
   let m = 0;
-  for (let i = 0; i < n; i++) if (a[from + i] !== 0) rowsUsed[m++] = i;
-  let q = 0;
-  for (; q + 3 < m; q += 4) {
-    const [i0, i1, i2, i3] = [rowsUsed[q]!, rowsUsed[q + 1]!, rowsUsed[q + 2]!, rowsUsed[q + 3]!];
-    const [a0, a1, a2, a3] = [a[from + i0]!, a[from + i1]!, a[from + i2]!, a[from + i3]!];
-    const [b0, b1, b2, b3] = [i0 * k, i1 * k, i2 * k, i3 * k];
-    for (let j = 0; j < k; j++) {
-      let v = y[at + j]!;
-      v += a0 * b[b0 + j]!;
-      v += a1 * b[b1 + j]!;
-      v += a2 * b[b2 + j]!;
-      v += a3 * b[b3 + j]!;
-      y[at + j] = v;
-    }
-  }
-  for (; q < m; q++) {
-    const i = rowsUsed[q]!;
+  for (let i = 0; i < n; i++) {
     const ai = a[from + i]!;
-    for (let j = 0; j < k; j++) y[at + j]! += ai * b[i * k + j]!;
+    if (ai === 0) continue;
+    scratch.coef[m] = ai;
+    scratch.rows[m++] = i * k;
   }
+  addScaledRows(y, at, scratch.coef, scratch.rows, m, b, 0, k);
 }
 
 /** The refit down_proj [rows, kept.length] from W [rows, cols] and the Gram matrix [cols, cols]. */
@@ -55,10 +49,11 @@ export function refitDownProj(
   // C = W·G[:, K]  ([rows, k]), then W′ = C·A⁻¹. G[:, K] is gathered once into contiguous rows.
   const gk = new Float64Array(cols * k);
   for (let i = 0; i < cols; i++) for (let j = 0; j < k; j++) gk[i * k + j] = gram[i * cols + kept[j]!]!;
+  const scratch = { coef: new Float64Array(Math.max(cols, k)), rows: new Int32Array(Math.max(cols, k)) };
   const c = new Float64Array(rows * k);
-  for (let r = 0; r < rows; r++) addCombination(c, r * k, w, r * cols, cols, gk, k);
+  for (let r = 0; r < rows; r++) addCombination(c, r * k, w, r * cols, cols, gk, k, scratch);
   const out = new Float64Array(rows * k);
-  for (let r = 0; r < rows; r++) addCombination(out, r * k, c, r * k, k, ainv, k);
+  for (let r = 0; r < rows; r++) addCombination(out, r * k, c, r * k, k, ainv, k, scratch);
   return out;
 }
 

@@ -11,7 +11,7 @@
 // Deviations from the reference, each for exactness: a block keeps exactly its share of the
 // matrix's floor(s·rows·cols) zeros (the reference's `<=` threshold keeps ties too), ties go to the
 // lower index, and at sparsity 0 the weights are returned unchanged.
-import { dampDiagonal, inverseUpperFactor } from './linalg.js';
+import { addScaledRows, dampDiagonal, inverseUpperFactor } from './linalg.js';
 import { orderGroup, smallestK } from './sparsity.js';
 
 export interface SparseGptOptions {
@@ -68,8 +68,9 @@ export function sparseGptWith(
   const m = o.nm?.m ?? 1;
   const blockSize = Math.max(m, Math.floor((o.blockSize ?? 128) / m) * m);
   const target = o.sparsity ? Math.floor(o.sparsity * rows * cols + EPS) : 0;
-  /** A row's columns of the block with a non-zero error. */
+  /** A row's columns of the block with a non-zero error (as offsets of their rows of U), and −error. */
   const used = new Int32Array(blockSize);
+  const negErr = new Float64Array(blockSize);
   for (let i1 = 0; i1 < cols; i1 += blockSize) {
     const i2 = Math.min(i1 + blockSize, cols);
     const count = i2 - i1;
@@ -118,34 +119,20 @@ export function sparseGptWith(
       }
     }
     // The block's result, and its error spread over every column to the right at once: each
-    // W[r, c] has the row's non-zero errors' terms subtracted one after another in order of j, four
-    // per pass over the row (read and written once per four, the same bits as one j at a time).
+    // W[r, c] has the row's non-zero errors' terms subtracted one after another in order of j
+    // (addScaledRows, with −e: the same bits as subtracting e·u, one j at a time).
     for (let r = 0; r < rows; r++) {
       const wr = r * cols;
       const er = r * count;
       for (let j = 0; j < count; j++) W[wr + i1 + j] = W1[er + j]!;
       let m = 0;
-      for (let j = 0; j < count; j++) if (err[er + j] !== 0) used[m++] = j;
-      let q = 0;
-      for (; q + 3 < m; q += 4) {
-        const [j0, j1, j2, j3] = [used[q]!, used[q + 1]!, used[q + 2]!, used[q + 3]!];
-        const [e0, e1, e2, e3] = [err[er + j0]!, err[er + j1]!, err[er + j2]!, err[er + j3]!];
-        const [u0, u1, u2, u3] = [(i1 + j0) * cols, (i1 + j1) * cols, (i1 + j2) * cols, (i1 + j3) * cols];
-        for (let c = i2; c < cols; c++) {
-          let v = W[wr + c]!;
-          v -= e0 * U[u0 + c]!;
-          v -= e1 * U[u1 + c]!;
-          v -= e2 * U[u2 + c]!;
-          v -= e3 * U[u3 + c]!;
-          W[wr + c] = v;
-        }
-      }
-      for (; q < m; q++) {
-        const j = used[q]!;
+      for (let j = 0; j < count; j++) {
         const e = err[er + j]!;
-        const urow = (i1 + j) * cols;
-        for (let c = i2; c < cols; c++) W[wr + c]! -= e * U[urow + c]!;
+        if (e === 0) continue;
+        negErr[m] = -e;
+        used[m++] = (i1 + j) * cols;
       }
+      addScaledRows(W, wr, negErr, used, m, U, i2, cols);
     }
   }
   return W;
