@@ -79,7 +79,8 @@ export function cholesky(a: Float64Array, n: number): Float64Array {
  * The rows k with M_ik ≠ 0 are taken four at a time: each acc[j] is read and written once per
  * four rows, and still has their terms subtracted one after another in order of k, from the
  * first column each row reaches (row k of M⁻¹ starts at column k), so the same bits as one row
- * at a time.
+ * at a time. Not addScaledRows: that would run every row from the first one's column and add
+ * M_ik·0 terms (a −0 there can turn an exact +0 into another sign).
  */
 export function upperTriangularInverse(m: Float64Array, n: number): Float64Array {
   const u = new Float64Array(n * n);
