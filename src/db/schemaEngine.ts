@@ -26,14 +26,27 @@ interface WasmApi {
 }
 const Wasm = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
 
-let loaded: Promise<void> | undefined;
+/**
+ * One instance per copy of the glue module, kept on globalThis rather than in this module: the
+ * glue keeps views of the instance's memory at its own module level, so a second instance handed
+ * to the same glue (this module evaluated again over a glue Node has cached, as a test runner that
+ * re-evaluates our modules between files does) would be read through the first one's views and
+ * return garbage ("The encoded data was not valid for encoding utf-8"). Keyed by the glue's own
+ * setter: a bundle carries a copy of the glue of its own, which needs its own instance.
+ */
+const LOADED = Symbol.for('bonsai.schemaEngineWasm');
+const processWide = globalThis as { [LOADED]?: WeakMap<object, Promise<void>> };
+processWide[LOADED] ??= new WeakMap();
+const loads = processWide[LOADED];
 
 /**
  * The package is built for bundlers (`import * as wasm from "./x.wasm"`), which Node cannot
  * import; instantiate the module by hand the way its own glue code expects.
  */
 function loadWasm(): Promise<void> {
-  loaded ??= (async () => {
+  const done = loads.get(bg.__wbg_set_wasm);
+  if (done) return done;
+  const loading = (async () => {
     // The engine reports a Rust panic through this global just before it traps with `unreachable`.
     (globalThis as { PRISMA_WASM_PANIC_REGISTRY?: unknown }).PRISMA_WASM_PANIC_REGISTRY = {
       set_message(message: string) {
@@ -47,7 +60,8 @@ function loadWasm(): Promise<void> {
     bg.__wbg_set_wasm(instance.exports);
     (instance.exports.__wbindgen_start as (() => void) | undefined)?.();
   })();
-  return loaded;
+  loads.set(bg.__wbg_set_wasm, loading);
+  return loading;
 }
 
 /*

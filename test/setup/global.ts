@@ -20,6 +20,8 @@ declare module 'vitest' {
     adminUrl: string;
     templateDatabase: string;
     fixtureCache: string;
+    /** The run's folder: each file's scratch folder is made in it (test/setup/scratch.ts). */
+    runTmp: string;
     /** Why web/dist could not be built for this run (web/build.ts); null when it was. */
     webBuildProblem: string | null;
   }
@@ -76,6 +78,7 @@ export default async function setup(project: TestProject) {
   project.provide('webBuildProblem', webBuildProblem ?? null);
   const fixtureCache = mkdtempSync(join(tmpdir(), 'fixtures-'));
   project.provide('fixtureCache', fixtureCache);
+  project.provide('runTmp', runTmp);
 
   return async () => {
     const c = new pg.Client({ connectionString: adminUrl });

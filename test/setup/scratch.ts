@@ -5,11 +5,12 @@
 // left 472 folders (5.8 GB) in /tmp, and a machine's runs filled its disk (CI: ENOSPC).
 // The run's folder (test/setup/global.ts) catches whatever a file could not remove.
 import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll } from 'vitest';
+import { afterAll, inject } from 'vitest';
 
-const scratch = mkdtempSync(join(tmpdir(), 'file-'));
+// In the run's folder, not in TMPDIR: a worker that runs several files (vitest's isolate: false)
+// still has the previous file's scratch, removed by now, as its TMPDIR.
+const scratch = mkdtempSync(join(inject('runTmp'), 'file-'));
 // Traverse-only for others, as src/db/embedded.ts leaves a home folder: an embedded Postgres a
 // test starts runs as `postgres` when the tests run as root, and must reach its data folder.
 chmodSync(scratch, 0o711);
