@@ -61,6 +61,8 @@ function loadWasm(): Promise<void> {
     (instance.exports.__wbindgen_start as (() => void) | undefined)?.();
   })();
   loads.set(bg.__wbg_set_wasm, loading);
+  // A load that failed is tried again by the next caller, not handed to every later one.
+  loading.catch(() => loads.delete(bg.__wbg_set_wasm));
   return loading;
 }
 

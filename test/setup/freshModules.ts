@@ -9,11 +9,26 @@
 import { afterAll, vi } from 'vitest';
 
 vi.resetModules();
+// Nothing uses fake timers or stubbed globals today; should a file leave them, they end with it.
+vi.useRealTimers();
+vi.unstubAllGlobals();
 
-const started = { ...process.env };
+/**
+ * The environment the worker process started with, kept on globalThis (this module is evaluated
+ * again for every file). Restored here as well as after the file: a file that fails while it is
+ * collected runs no afterAll, and its changes would otherwise become the next file's start.
+ */
+const FIRST_ENV = Symbol.for('bonsai.test.workerEnvironment');
+const worker = globalThis as { [FIRST_ENV]?: NodeJS.ProcessEnv };
+worker[FIRST_ENV] ??= { ...process.env };
+const started = worker[FIRST_ENV];
 
-// Registered first, so it runs after every other afterAll of the file (the scratch folder's too).
-afterAll(() => {
+function restoreEnvironment(): void {
   for (const key of Object.keys(process.env)) if (!(key in started)) delete process.env[key];
   Object.assign(process.env, started);
-});
+}
+
+restoreEnvironment();
+
+// Registered first, so it runs after every other afterAll of the file (the scratch folder's too).
+afterAll(restoreEnvironment);
