@@ -64,6 +64,8 @@ export interface RunnerOptions {
   staleAfterMs?: number;
   /** Extra environment for job processes (tests). */
   env?: Record<string, string>;
+  /** How long `stop()` lets job processes end on SIGINT before it kills them (tests; 10 s). */
+  stopGraceMs?: number;
 }
 
 export class Runner {
@@ -207,9 +209,18 @@ export class Runner {
     for (const t of this.timers) clearInterval(t);
     await this.queue.boss.offWork(QUEUE).catch(() => {});
     for (const child of this.children) child.kill('SIGINT');
-    const deadline = Date.now() + 10_000;
+    const deadline = Date.now() + (this.options.stopGraceMs ?? 10_000);
     while (this.children.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
-    for (const child of this.children) child.kill('SIGKILL');
+    // Returns once the killed processes are gone (or after 5 s: one stuck in the kernel), so that
+    // what stops next (the queue, the database, a test's folders) is not still in their use.
+    const gone = [...this.children]
+      .filter((child) => child.exitCode === null && child.signalCode === null)
+      .map((child) => {
+        const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+        child.kill('SIGKILL');
+        return exited;
+      });
+    if (gone.length > 0) await Promise.race([Promise.all(gone), new Promise((r) => setTimeout(r, 5000).unref())]);
   }
 }
 

@@ -17,7 +17,10 @@ let api: TestApi;
 let runner: Runner;
 const root = tempDir('bonsai-stuck-');
 
+const ignoreSigint = join(root, 'ignore-sigint.cjs');
+
 beforeAll(async () => {
+  writeFileSync(ignoreSigint, "process.on('SIGINT', () => {});\n");
   copySharedModel(join(root, 'kjv'));
   // A short text: the evaluation is only the vehicle; the retry should not wait on a long one.
   writeFileSync(join(root, 'val.txt'), readFileSync(join(sharedDir, 'data', 'kjv-val.txt'), 'utf8').slice(0, 4000));
@@ -31,6 +34,9 @@ beforeAll(async () => {
     artifactsDir: api.registry.store.root,
     modelRoots: [root],
     staleAfterMs: 6000,
+    stopGraceMs: 500,
+    // Job processes here ignore SIGINT, as one busy in native code would: stop() must kill them.
+    env: { NODE_OPTIONS: `--require ${ignoreSigint}` },
   });
   await runner.start();
 }, 120_000);
@@ -65,4 +71,19 @@ describe('a stopped job process', () => {
     expect(done.attempts).toBeGreaterThanOrEqual(2);
     expect(await api.db.prisma.evaluation.count({ where: { modelId: done.modelId! } })).toBeGreaterThan(0);
   }, 150_000);
+
+  it('is gone when the runner stops: stop() returns after the SIGKILL has ended it, not before', async () => {
+    const r = await api.gql<{ evaluateModel: Array<{ databaseId: string }> }>(
+      'mutation($t: [EvaluationTaskInput!]!) { evaluateModel(model: "bible/kjv", tasks: $t) { databaseId } }',
+      { t: [{ task: 'perplexity', data: join(root, 'val.txt') }] },
+    );
+    expect(r.errors).toBeUndefined();
+    const pid = await waitFor('the job process', async () => jobProcess(r.data!.evaluateModel[0]!.databaseId), 30_000, 20);
+    // Stopped (so it cannot finish first) and ignoring SIGINT: only the SIGKILL after the grace
+    // period ends it.
+    process.kill(pid, 'SIGSTOP');
+    await runner.stop();
+    // Killed and reaped: a process killed but not yet waited for is still in /proc (a zombie).
+    expect(existsSync(`/proc/${pid}`)).toBe(false);
+  }, 60_000);
 });
