@@ -15,8 +15,8 @@ export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
     globalSetup: ['test/setup/global.ts'],
-    // Each file's scratch folder (TMPDIR, removed when it ends) and CPU seconds (the slowest-tests
-    // reporter lists them).
+    // Each file's fresh modules and environment (the worker is reused: isolate below), its scratch
+    // folder (TMPDIR, removed when it ends) and CPU seconds (the slowest-tests reporter lists them).
     setupFiles: ['test/setup/freshModules.ts', 'test/setup/scratch.ts', 'test/setup/cpuTime.ts'],
     pool: 'forks',
     // A worker process runs file after file: the packages a file imports (graphql, Prisma, Apollo,
