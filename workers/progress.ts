@@ -8,6 +8,7 @@ import type { RegistryDeps } from '../src/registry/deps.js';
 // The module itself, not the jobs index: that re-exports job creation, whose payload schemas import
 // every pruning method, and this file is loaded by every job process before its task (issue 28).
 import { appendLog, HEARTBEAT_SQL, reportProgress } from '../src/registry/jobs/progress.js';
+import { waitAtMost } from './waitAtMost.js';
 
 export const HEARTBEAT_MS = 3000;
 
@@ -70,7 +71,7 @@ export class JobReporter {
     if (this.beating) {
       const exited = new Promise((resolve) => this.beating!.once('exit', resolve));
       this.beating.postMessage('stop');
-      await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 2000).unref())]);
+      await waitAtMost(exited, 2000);
     }
     this.flush(false);
     await this.writing;

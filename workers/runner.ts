@@ -22,6 +22,7 @@ import { QUEUE } from '../src/registry/queue.js';
 import { jobEntry } from './bundle.js';
 import { cleanup } from './cleanup.js';
 import { exitFailure } from './failures.js';
+import { waitAtMost } from './waitAtMost.js';
 
 const CANCEL_POLL_MS = 2000;
 const KILL_AFTER_MS = 6000;
@@ -196,7 +197,7 @@ export class Runner {
         clearTimeout(killTimer);
         this.children.delete(child);
         // What the process wrote last may still be in the pipe (a grandchild holding it open does not delay us long).
-        await Promise.race([stderrEnded, new Promise((r) => setTimeout(r, 2000).unref())]);
+        await waitAtMost(stderrEnded, 2000);
         resolve({ code, signal, stderrTail, cancelled: killTimer !== undefined, handedBack });
       });
     });
@@ -213,14 +214,13 @@ export class Runner {
     while (this.children.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
     // Returns once the killed processes are gone (or after 5 s: one stuck in the kernel), so that
     // what stops next (the queue, the database, a test's folders) is not still in their use.
-    const gone = [...this.children]
-      .filter((child) => child.exitCode === null && child.signalCode === null)
-      .map((child) => {
-        const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-        child.kill('SIGKILL');
-        return exited;
-      });
-    if (gone.length > 0) await Promise.race([Promise.all(gone), new Promise((r) => setTimeout(r, 5000).unref())]);
+    // A child leaves `children` in its own 'exit' handler, so every one still here has yet to exit.
+    const gone = [...this.children].map((child) => {
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      child.kill('SIGKILL');
+      return exited;
+    });
+    if (gone.length > 0) await waitAtMost(Promise.all(gone), 5000);
   }
 }
 

@@ -271,7 +271,7 @@ describe('the registration check runs in a child process with a heap bound', () 
    * one (vitest.config.ts, isolate: false), and pages they freed could take an in-process load
    * without RSS growing; the heap counts what is live.
    */
-  async function rssGrowth(work: Promise<unknown>): Promise<number> {
+  async function memoryGrowth(work: Promise<unknown>): Promise<number> {
     const live = () => {
       const m = process.memoryUsage();
       return { rss: m.rss, heap: m.heapUsed + m.external };
@@ -289,7 +289,7 @@ describe('the registration check runs in a child process with a heap bound', () 
 
   it('a tokenizer that needs more than the bound is refused as such, and the calling process does not grow', async () => {
     let error: unknown;
-    const growth = await rssGrowth(checkTokenizer(join(TOKENIZERS, 'xlm-roberta'), {}, { maxHeapMb: 96 }).catch((e) => (error = e)));
+    const growth = await memoryGrowth(checkTokenizer(join(TOKENIZERS, 'xlm-roberta'), {}, { maxHeapMb: 96 }).catch((e) => (error = e)));
     expect(String(error)).toMatch(/xlm-roberta\/tokenizer\.json: needs more than the 96 MiB a tokenizer may use to load/);
     // Loading it in this process would take about 200 MB.
     expect(growth).toBeLessThan(40 * 2 ** 20);

@@ -27,7 +27,8 @@ beforeAll(async () => {
   api = await startTestApi({ modelRoots: [root] });
   await api.register(join(root, 'kjv'), 'bible/kjv');
   await api.registry.queue!.boss.updateQueue(QUEUE, { name: QUEUE, retryLimit: 2, retryDelay: 1, retryBackoff: false });
-  // One slot, and a job is lost after 6 s without a heartbeat (the job process beats every 2 s).
+  // One slot, and a job is lost after 6 s without a heartbeat (a job process beats every 3 s:
+  // workers/progress.ts HEARTBEAT_MS).
   runner = new Runner(api.registry, api.registry.queue!, {
     concurrency: 1,
     databaseUrl: api.db.url,
@@ -45,15 +46,20 @@ afterAll(async () => {
   await api?.close();
 });
 
+/** Asks for an evaluation of the model and waits for its job process: the job's id and the pid. */
+async function evaluationProcess(): Promise<{ id: string; pid: number }> {
+  const r = await api.gql<{ evaluateModel: Array<{ databaseId: string }> }>(
+    'mutation($t: [EvaluationTaskInput!]!) { evaluateModel(model: "bible/kjv", tasks: $t) { databaseId } }',
+    { t: [{ task: 'perplexity', data: join(root, 'val.txt') }] },
+  );
+  expect(r.errors).toBeUndefined();
+  const id = r.data!.evaluateModel[0]!.databaseId;
+  return { id, pid: await waitFor('the job process', async () => jobProcess(id), 30_000, 20) };
+}
+
 describe('a stopped job process', () => {
   it('is killed when its job is handed back, and the retry runs in the freed slot', async () => {
-    const r = await api.gql<{ evaluateModel: Array<{ databaseId: string }> }>(
-      'mutation($t: [EvaluationTaskInput!]!) { evaluateModel(model: "bible/kjv", tasks: $t) { databaseId } }',
-      { t: [{ task: 'perplexity', data: join(root, 'val.txt') }] },
-    );
-    expect(r.errors).toBeUndefined();
-    const id = r.data!.evaluateModel[0]!.databaseId;
-    const pid = await waitFor('the job process', async () => jobProcess(id), 30_000, 20);
+    const { id, pid } = await evaluationProcess();
     process.kill(pid, 'SIGSTOP');
     // The supervisor hands the job back; the owning runner kills the stopped process.
     await waitFor('the stopped process to be killed', async () => (existsSync(`/proc/${pid}`) ? undefined : true), 30_000, 100);
@@ -73,12 +79,7 @@ describe('a stopped job process', () => {
   }, 150_000);
 
   it('is gone when the runner stops: stop() returns after the SIGKILL has ended it, not before', async () => {
-    const r = await api.gql<{ evaluateModel: Array<{ databaseId: string }> }>(
-      'mutation($t: [EvaluationTaskInput!]!) { evaluateModel(model: "bible/kjv", tasks: $t) { databaseId } }',
-      { t: [{ task: 'perplexity', data: join(root, 'val.txt') }] },
-    );
-    expect(r.errors).toBeUndefined();
-    const pid = await waitFor('the job process', async () => jobProcess(r.data!.evaluateModel[0]!.databaseId), 30_000, 20);
+    const { pid } = await evaluationProcess();
     // Stopped (so it cannot finish first) and ignoring SIGINT: only the SIGKILL after the grace
     // period ends it.
     process.kill(pid, 'SIGSTOP');
