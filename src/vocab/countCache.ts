@@ -28,14 +28,11 @@ function libraryVersion(): string {
   }
 }
 
-interface Stored {
+/** A CorpusCount as JSON: the Map as entries, the files without this run's paths; the rest as is. */
+type Stored = Omit<CorpusCount, 'counts' | 'corpus'> & {
   counts: Array<[number, number]>;
   corpus: Array<{ sha256: string; lines: number; tokens: number }>;
-  total: number;
-  alsoUsed?: number[];
-  builtByMerges?: number[];
-  pieces?: string[];
-}
+};
 
 /** The cache key of counting `corpus` (paths, in order) with these tokenizer files in `unit`. */
 export function countKey(files: Parameters<typeof countCorpus>[0], corpus: readonly string[], unit: CorpusUnit): string {
@@ -56,26 +53,22 @@ function load(path: string, corpus: readonly string[]): CorpusCount | undefined 
   // A file cut short or from elsewhere is counted again rather than trusted.
   if (!Array.isArray(s.counts) || !Array.isArray(s.corpus) || s.corpus.length !== corpus.length || typeof s.total !== 'number')
     return undefined;
+  const { counts, corpus: counted, ...rest } = s;
   return {
-    counts: new Map(s.counts),
+    ...rest,
+    counts: new Map(counts),
     // The paths are this run's (a job's private copies); what was counted is by content.
-    corpus: s.corpus.map((c, i) => ({ file: corpus[i]!, sha256: c.sha256, lines: c.lines, tokens: c.tokens })),
-    total: s.total,
-    ...(s.alsoUsed ? { alsoUsed: s.alsoUsed } : {}),
-    ...(s.builtByMerges ? { builtByMerges: s.builtByMerges } : {}),
-    ...(s.pieces ? { pieces: s.pieces } : {}),
+    corpus: counted.map((c, i) => ({ file: corpus[i]!, sha256: c.sha256, lines: c.lines, tokens: c.tokens })),
   };
 }
 
 function save(path: string, c: CorpusCount): void {
+  const { counts, corpus, ...rest } = c;
   const stored: Stored = {
+    ...rest,
     // Insertion order kept: the count is rebuilt as the same Map.
-    counts: [...c.counts],
-    corpus: c.corpus.map(({ sha256, lines, tokens }) => ({ sha256, lines, tokens })),
-    total: c.total,
-    ...(c.alsoUsed ? { alsoUsed: c.alsoUsed } : {}),
-    ...(c.builtByMerges ? { builtByMerges: c.builtByMerges } : {}),
-    ...(c.pieces ? { pieces: c.pieces } : {}),
+    counts: [...counts],
+    corpus: corpus.map(({ sha256, lines, tokens }) => ({ sha256, lines, tokens })),
   };
   // Written beside and renamed, so a concurrent job reads a whole file or none.
   const tmp = `${path}.partial-${process.pid}-${Date.now()}`;
