@@ -37,7 +37,7 @@ export class PieceEncoder {
   private readonly before = new Map<string, string>();
   private readonly pieces: string[] = [];
   /** The longer pieces, joined by NUL (a match across two would only keep a symbol). */
-  private long = '';
+  private readonly long: string;
   private budget = CHECK_BUDGET;
 
   /** `kept`: ids of a set that encodes every piece as the parent does (merge paths kept). */
