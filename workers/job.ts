@@ -10,7 +10,7 @@ import { openRegistry } from '../src/registry/deps.js';
 import { recordError } from '../src/registry/jobs/progress.js';
 import { findJob, type JobRow } from '../src/registry/jobs/read.js';
 import { EXIT, failureOf, isPermanent } from './failures.js';
-import { JobReporter } from './progress.js';
+import { heartbeatInterval, JobReporter } from './progress.js';
 import { runTask, type Task } from './task.js';
 import type { JobContext } from './types.js';
 
@@ -33,7 +33,7 @@ export async function runJob(jobId: string): Promise<never> {
   const job = await findJob(registry.deps, jobId);
   const log = createLogger(config.logLevel, `job ${jobId.slice(0, 8)} ${job.kind.toLowerCase()} #${job.attempts}`);
   const deps = { ...registry.deps, log };
-  const reporter = new JobReporter(deps, jobId, log, config.databaseUrl);
+  const reporter = new JobReporter(deps, jobId, log, config.databaseUrl, heartbeatInterval(config.jobStaleSeconds));
   const abort = new AbortController();
   let cancelled = false;
   process.on('SIGTERM', () => {

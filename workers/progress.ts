@@ -10,7 +10,18 @@ import type { RegistryDeps } from '../src/registry/deps.js';
 import { appendLog, HEARTBEAT_SQL, reportProgress } from '../src/registry/jobs/progress.js';
 import { waitAtMost } from './waitAtMost.js';
 
+/** How often a job process beats with the default BONSAI_JOB_STALE_SECONDS (30). */
 export const HEARTBEAT_MS = 3000;
+
+/**
+ * The beat interval for a stale threshold: five beats or more per threshold, so one beat delayed
+ * by a loaded database or a pause is not taken for a lost worker (at the smallest threshold the
+ * configuration allows, 5 s, a 3 s beat left one late beat between a healthy job and its hand-back);
+ * HEARTBEAT_MS from a threshold of 15 s up.
+ */
+export function heartbeatInterval(staleSeconds: number): number {
+  return Math.min(HEARTBEAT_MS, Math.floor((staleSeconds * 1000) / 5));
+}
 
 export class JobReporter {
   private stage: string | null = null;
@@ -21,18 +32,22 @@ export class JobReporter {
   private writing: Promise<void> = Promise.resolve();
   private readonly beating: Worker | null;
 
-  /** `databaseUrl`: heartbeats also come from a thread of their own (workers/heartbeatThread.mjs). */
+  /**
+   * `databaseUrl`: heartbeats also come from a thread of their own (workers/heartbeatThread.mjs);
+   * `everyMs`: the beat interval (heartbeatInterval of the job's stale threshold).
+   */
   constructor(
     private readonly deps: Pick<RegistryDeps, 'prisma'>,
     readonly jobId: string,
     private readonly log: Logger,
     databaseUrl?: string,
+    everyMs: number = HEARTBEAT_MS,
   ) {
-    this.timer = setInterval(() => this.flush(true), HEARTBEAT_MS);
+    this.timer = setInterval(() => this.flush(true), everyMs);
     this.timer.unref();
     this.beating = databaseUrl
       ? new Worker(new URL('./heartbeatThread.mjs', import.meta.url), {
-          workerData: { databaseUrl, jobId, everyMs: HEARTBEAT_MS, sql: HEARTBEAT_SQL },
+          workerData: { databaseUrl, jobId, everyMs, sql: HEARTBEAT_SQL },
         })
       : null;
     this.beating?.on('error', (err) => this.log.warn(`heartbeat thread: ${String(err)}`));

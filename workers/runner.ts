@@ -150,6 +150,9 @@ export class Runner {
       DATABASE_URL: this.options.databaseUrl,
       BONSAI_ARTIFACTS_DIR: this.options.artifactsDir,
       BONSAI_MODEL_ROOTS: this.options.modelRoots.join(':'),
+      // The process beats at a fifth of the threshold this runner hands jobs back at
+      // (workers/progress.ts heartbeatInterval), whatever its own environment says.
+      BONSAI_JOB_STALE_SECONDS: String(Math.max(5, Math.round(this.staleAfterMs / 1000))),
       ...this.options.env,
     });
     // stderr passes through, and its end is kept: V8 says there why it aborted a process (out of memory).

@@ -27,8 +27,8 @@ beforeAll(async () => {
   api = await startTestApi({ modelRoots: [root] });
   await api.register(join(root, 'kjv'), 'bible/kjv');
   await api.registry.queue!.boss.updateQueue(QUEUE, { name: QUEUE, retryLimit: 2, retryDelay: 1, retryBackoff: false });
-  // One slot, and a job is lost after 6 s without a heartbeat (a job process beats every 3 s:
-  // workers/progress.ts HEARTBEAT_MS).
+  // One slot, and a job is lost after 6 s without a heartbeat (its job process beats every 1.2 s:
+  // workers/progress.ts heartbeatInterval).
   runner = new Runner(api.registry, api.registry.queue!, {
     concurrency: 1,
     databaseUrl: api.db.url,
@@ -60,6 +60,8 @@ async function evaluationProcess(): Promise<{ id: string; pid: number }> {
 describe('a stopped job process', () => {
   it('is killed when its job is handed back, and the retry runs in the freed slot', async () => {
     const { id, pid } = await evaluationProcess();
+    // The job process is told the runner's threshold (it beats at a fifth of it: workers/progress.ts).
+    expect(readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0')).toContain('BONSAI_JOB_STALE_SECONDS=6');
     process.kill(pid, 'SIGSTOP');
     // The supervisor hands the job back; the owning runner kills the stopped process.
     await waitFor('the stopped process to be killed', async () => (existsSync(`/proc/${pid}`) ? undefined : true), 30_000, 100);
