@@ -56,18 +56,41 @@ const RECIPES: Array<[string, Record<string, unknown>]> = [
   ['hidden channels by activation', { method: 'hidden', criterion: 'activation', pruningFraction: 0.2, calibration: 'DATA', samples: 256 }],
 ];
 
+/** Each recipe with its data file filled in. */
+const recipeOf = (template: Record<string, unknown>) =>
+  JSON.parse(JSON.stringify(template).replaceAll('"DATA"', JSON.stringify(join(roots, 'data', 'kjv-val.txt'))));
+
+/**
+ * The seven spawns, asked for at once before the first test: the worker runs their jobs one after
+ * another while the tests before run their commands, instead of each test waiting for its own job
+ * and then for its command (the file waited on one or the other for most of its 25 s).
+ */
+let spawns: Map<string, Promise<string>>;
+beforeAll(() => {
+  spawns = new Map(
+    RECIPES.map(([label, template]) => [
+      label,
+      api
+        .gql<{ spawnPrunedVariant: { model: { name: string } } }>(
+          'mutation($p: String!, $r: PruningRecipeInput!) { spawnPrunedVariant(parent: $p, recipe: $r) { model { name } } }',
+          { p: PARENT, r: recipeInput(recipeOf(template)) },
+        )
+        .then((r) => {
+          if (r.errors) throw new Error(`spawning ${label}: ${JSON.stringify(r.errors)}`);
+          return r.data!.spawnPrunedVariant.model.name;
+        }),
+    ]),
+  );
+  // A refused spawn fails its own test, not the run as an unhandled rejection first.
+  for (const p of spawns.values()) p.catch(() => {});
+});
+
 describe('the card’s reproduce command', () => {
   it.each(RECIPES)(
     '%s: run verbatim from Model.card.markdown, gives the registry’s bytes',
-    async (_label, template) => {
-      const data = join(roots, 'data', 'kjv-val.txt');
-      const recipe = JSON.parse(JSON.stringify(template).replaceAll('"DATA"', JSON.stringify(data)));
-      const spawned = await api.gql<{ spawnPrunedVariant: { model: { name: string } } }>(
-        'mutation($p: String!, $r: PruningRecipeInput!) { spawnPrunedVariant(parent: $p, recipe: $r) { model { name } } }',
-        { p: PARENT, r: recipeInput(recipe) },
-      );
-      expect(spawned.errors).toBeUndefined();
-      const name = spawned.data!.spawnPrunedVariant.model.name;
+    async (label, template) => {
+      const recipe = recipeOf(template);
+      const name = await spawns.get(label)!;
       // Polled by status alone: the card is rendered from the database on every read, and rendering
       // it on each poll while the job ran cost more CPU than the wait. Files and card once, when READY.
       await waitFor(
