@@ -81,6 +81,9 @@ export class Runner {
     private readonly options: RunnerOptions,
   ) {
     this.staleAfterMs = options.staleAfterMs ?? 30_000;
+    // What BONSAI_JOB_STALE_SECONDS allows (src/config.ts): the job processes are told it in whole seconds.
+    if (!Number.isFinite(this.staleAfterMs) || this.staleAfterMs < 5000)
+      throw new RangeError(`staleAfterMs must be a finite number of at least 5000 ms, not ${this.staleAfterMs}`);
   }
 
   async start(): Promise<void> {
@@ -151,8 +154,8 @@ export class Runner {
       BONSAI_ARTIFACTS_DIR: this.options.artifactsDir,
       BONSAI_MODEL_ROOTS: this.options.modelRoots.join(':'),
       // The process beats at a fifth of the threshold this runner hands jobs back at
-      // (workers/progress.ts heartbeatInterval), whatever its own environment says.
-      BONSAI_JOB_STALE_SECONDS: String(Math.max(5, Math.round(this.staleAfterMs / 1000))),
+      // (workers/progress.ts heartbeatInterval), not rounded up; options.env (tests) still overrides it.
+      BONSAI_JOB_STALE_SECONDS: String(Math.floor(this.staleAfterMs / 1000)),
       ...this.options.env,
     });
     // stderr passes through, and its end is kept: V8 says there why it aborted a process (out of memory).

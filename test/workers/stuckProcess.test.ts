@@ -80,6 +80,21 @@ describe('a stopped job process', () => {
     expect(await api.db.prisma.evaluation.count({ where: { modelId: done.modelId! } })).toBeGreaterThan(0);
   }, 150_000);
 
+  it('a runner refuses a stale threshold its job processes could not be told (under 5 s, or not finite)', () => {
+    for (const staleAfterMs of [4999, 0, -1, Number.NaN, Number.POSITIVE_INFINITY])
+      expect(
+        () =>
+          new Runner(api.registry, api.registry.queue!, {
+            concurrency: 1,
+            databaseUrl: api.db.url,
+            artifactsDir: api.registry.store.root,
+            modelRoots: [root],
+            staleAfterMs,
+          }),
+        String(staleAfterMs),
+      ).toThrow(/staleAfterMs must be a finite number of at least 5000 ms/);
+  });
+
   it('is gone when the runner stops: stop() returns after the SIGKILL has ended it, not before', async () => {
     const { pid } = await evaluationProcess();
     // Stopped (so it cannot finish first) and ignoring SIGINT: only the SIGKILL after the grace
