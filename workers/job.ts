@@ -3,9 +3,9 @@
 // always end it. The task runs through the task kit (task.ts); how its failure is classified is
 // failures.ts's call; the exit code tells the runner.
 import { rm } from 'node:fs/promises';
-import { loadConfig } from '../src/config.js';
+import { type Config, loadConfig } from '../src/config.js';
 import { coerceError } from '../src/errors.js';
-import { createLogger } from '../src/log.js';
+import { createLogger, type Logger } from '../src/log.js';
 import { openRegistry } from '../src/registry/deps.js';
 import { recordError } from '../src/registry/jobs/progress.js';
 import { findJob, type JobRow } from '../src/registry/jobs/read.js';
@@ -27,13 +27,23 @@ const TASKS: Record<JobRow['kind'], () => Promise<Task<never>>> = {
   EXPORT_ONNX: async () => (await import('./exportOnnx.js')).exportOnnxTask as unknown as Task<never>,
 };
 
+/** The job's reporter, beating at the interval of the stale threshold its runner gave it. */
+export function jobReporter(
+  deps: ConstructorParameters<typeof JobReporter>[0],
+  jobId: string,
+  log: Logger,
+  config: Pick<Config, 'databaseUrl' | 'jobStaleSeconds'>,
+): JobReporter {
+  return new JobReporter(deps, jobId, log, config.databaseUrl, heartbeatInterval(config.jobStaleSeconds));
+}
+
 export async function runJob(jobId: string): Promise<never> {
   const config = loadConfig();
   const registry = openRegistry(config, createLogger(config.logLevel, `job ${jobId.slice(0, 8)}`));
   const job = await findJob(registry.deps, jobId);
   const log = createLogger(config.logLevel, `job ${jobId.slice(0, 8)} ${job.kind.toLowerCase()} #${job.attempts}`);
   const deps = { ...registry.deps, log };
-  const reporter = new JobReporter(deps, jobId, log, config.databaseUrl, heartbeatInterval(config.jobStaleSeconds));
+  const reporter = jobReporter(deps, jobId, log, config);
   const abort = new AbortController();
   let cancelled = false;
   process.on('SIGTERM', () => {

@@ -41,7 +41,7 @@ export class JobReporter {
     readonly jobId: string,
     private readonly log: Logger,
     databaseUrl?: string,
-    everyMs: number = HEARTBEAT_MS,
+    readonly everyMs: number = HEARTBEAT_MS,
   ) {
     this.timer = setInterval(() => this.flush(true), everyMs);
     this.timer.unref();

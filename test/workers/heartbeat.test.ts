@@ -3,8 +3,11 @@
 // stand-in beating every second (the interval of the smallest threshold, 5 s) blocks its main
 // thread for 5 s; the heartbeat in Postgres keeps moving meanwhile.
 import { spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { createLogger } from '../../src/log.js';
+import { jobReporter } from '../../workers/job.js';
 import { HEARTBEAT_MS, heartbeatInterval } from '../../workers/progress.js';
 import { repoRoot } from '../helpers/bonsai.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
@@ -26,6 +29,19 @@ it('beats five times or more per stale threshold, and every 3 s at most at the d
   }
   // The smallest threshold the configuration takes (src/config.ts): a beat a second.
   expect(heartbeatInterval(5)).toBe(1000);
+});
+
+it('a job process’s reporter beats at the interval of the threshold its runner gave it', async () => {
+  const log = createLogger('error', 'test');
+  for (const [jobStaleSeconds, everyMs] of [
+    [5, 1000],
+    [6, 1200],
+    [30, 3000],
+  ] as const) {
+    const reporter = jobReporter({ prisma: db.prisma }, randomUUID(), log, { databaseUrl: undefined, jobStaleSeconds });
+    expect(reporter.everyMs, `${jobStaleSeconds} s`).toBe(everyMs);
+    await reporter.close();
+  }
 });
 
 it('goes on while the job’s main thread is blocked', async () => {
