@@ -13,6 +13,12 @@ const port = z.coerce
   .min(0, 'must be between 0 and 65535')
   .max(65535, 'must be between 0 and 65535');
 
+/**
+ * The smallest BONSAI_JOB_STALE_SECONDS: job processes beat at a fifth of it (workers/progress.ts),
+ * and a runner refuses a shorter threshold, which its job processes could not be told.
+ */
+export const MIN_JOB_STALE_SECONDS = 5;
+
 const schema = z.object({
   DATABASE_URL: postgresUrl.optional(),
   BONSAI_HOME: z.string().min(1).default('./.bonsai'),
@@ -31,7 +37,7 @@ const schema = z.object({
   BONSAI_S3_FORCE_PATH_STYLE: z.enum(['true', 'false'], { error: 'must be true or false' }).default('false'),
   BONSAI_PUBLIC_READS: z.enum(['true', 'false'], { error: 'must be true or false' }).default('true'),
   BONSAI_WORKER_CONCURRENCY: z.coerce.number().int().min(0, 'must be 0 or more').max(64).default(1),
-  BONSAI_JOB_STALE_SECONDS: z.coerce.number().int().min(5, 'must be at least 5').default(30),
+  BONSAI_JOB_STALE_SECONDS: z.coerce.number().int().min(MIN_JOB_STALE_SECONDS, `must be at least ${MIN_JOB_STALE_SECONDS}`).default(30),
   BONSAI_THREADS: z.coerce.number().int().min(1, 'must be at least 1').default(Math.max(1, availableParallelism())),
   HF_HOME: z.string().min(1).optional(),
   XDG_STATE_HOME: z.string().min(1).optional(),

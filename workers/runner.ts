@@ -4,7 +4,7 @@
 // handed back to the queue, QUEUED rows without a queue entry are re-sent, and orphaned temp
 // folders and unreferenced blobs are removed.
 import { type ChildProcess, spawn } from 'node:child_process';
-import { childEnvironment } from '../src/config.js';
+import { childEnvironment, MIN_JOB_STALE_SECONDS } from '../src/config.js';
 import type { RegistryDeps } from '../src/registry/deps.js';
 import {
   cancelRequested,
@@ -81,9 +81,10 @@ export class Runner {
     private readonly options: RunnerOptions,
   ) {
     this.staleAfterMs = options.staleAfterMs ?? 30_000;
-    // What BONSAI_JOB_STALE_SECONDS allows (src/config.ts): the job processes are told it in whole seconds.
-    if (!Number.isFinite(this.staleAfterMs) || this.staleAfterMs < 5000)
-      throw new RangeError(`staleAfterMs must be a finite number of at least 5000 ms, not ${this.staleAfterMs}`);
+    // What BONSAI_JOB_STALE_SECONDS allows: the job processes are told it in whole seconds.
+    const least = MIN_JOB_STALE_SECONDS * 1000;
+    if (!Number.isFinite(this.staleAfterMs) || this.staleAfterMs < least)
+      throw new RangeError(`staleAfterMs must be a finite number of at least ${least} ms, not ${this.staleAfterMs}`);
   }
 
   async start(): Promise<void> {

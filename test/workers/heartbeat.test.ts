@@ -6,6 +6,7 @@ import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { MIN_JOB_STALE_SECONDS } from '../../src/config.js';
 import { createLogger } from '../../src/log.js';
 import { jobReporter } from '../../workers/job.js';
 import { HEARTBEAT_MS, heartbeatInterval } from '../../workers/progress.js';
@@ -21,14 +22,15 @@ afterAll(async () => {
 });
 
 it('beats five times or more per stale threshold, and every 3 s at most at the default of 30 s and above', () => {
-  for (let stale = 5; stale <= 600; stale++) {
+  for (let stale = MIN_JOB_STALE_SECONDS; stale <= 600; stale++) {
     const every = heartbeatInterval(stale);
     expect(5 * every, `${stale} s`).toBeLessThanOrEqual(stale * 1000);
     expect(every).toBeLessThanOrEqual(HEARTBEAT_MS);
     if (stale >= 15) expect(every).toBe(HEARTBEAT_MS);
   }
-  // The smallest threshold the configuration takes (src/config.ts): a beat a second.
-  expect(heartbeatInterval(5)).toBe(1000);
+  // The smallest threshold the configuration takes: a beat a second.
+  expect(MIN_JOB_STALE_SECONDS).toBe(5);
+  expect(heartbeatInterval(MIN_JOB_STALE_SECONDS)).toBe(1000);
 });
 
 it('a job process’s reporter beats at the interval of the threshold its runner gave it', async () => {
@@ -45,7 +47,7 @@ it('a job process’s reporter beats at the interval of the threshold its runner
 });
 
 it('goes on while the job’s main thread is blocked', async () => {
-  const every = heartbeatInterval(5);
+  const every = heartbeatInterval(MIN_JOB_STALE_SECONDS);
   const job = await db.prisma.job.create({ data: { kind: 'EVALUATE', status: 'RUNNING', payload: {}, heartbeatAt: new Date(0) } });
   const child = spawn(
     process.execPath,

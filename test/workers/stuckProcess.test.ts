@@ -19,6 +19,9 @@ const root = tempDir('bonsai-stuck-');
 
 const ignoreSigint = join(root, 'ignore-sigint.cjs');
 
+/** A runner's options with one slot on this file's registry. */
+const runnerOptions = () => ({ concurrency: 1, databaseUrl: api.db.url, artifactsDir: api.registry.store.root, modelRoots: [root] });
+
 beforeAll(async () => {
   writeFileSync(ignoreSigint, "process.on('SIGINT', () => {});\n");
   copySharedModel(join(root, 'kjv'));
@@ -30,10 +33,7 @@ beforeAll(async () => {
   // One slot, and a job is lost after 6 s without a heartbeat (its job process beats every 1.2 s:
   // workers/progress.ts heartbeatInterval).
   runner = new Runner(api.registry, api.registry.queue!, {
-    concurrency: 1,
-    databaseUrl: api.db.url,
-    artifactsDir: api.registry.store.root,
-    modelRoots: [root],
+    ...runnerOptions(),
     staleAfterMs: 6000,
     stopGraceMs: 500,
     // Job processes here ignore SIGINT, as one busy in native code would: stop() must kill them.
@@ -82,17 +82,9 @@ describe('a stopped job process', () => {
 
   it('a runner refuses a stale threshold its job processes could not be told (under 5 s, or not finite)', () => {
     for (const staleAfterMs of [4999, 0, -1, Number.NaN, Number.POSITIVE_INFINITY])
-      expect(
-        () =>
-          new Runner(api.registry, api.registry.queue!, {
-            concurrency: 1,
-            databaseUrl: api.db.url,
-            artifactsDir: api.registry.store.root,
-            modelRoots: [root],
-            staleAfterMs,
-          }),
-        String(staleAfterMs),
-      ).toThrow(/staleAfterMs must be a finite number of at least 5000 ms/);
+      expect(() => new Runner(api.registry, api.registry.queue!, { ...runnerOptions(), staleAfterMs }), String(staleAfterMs)).toThrow(
+        /staleAfterMs must be a finite number of at least 5000 ms/,
+      );
   });
 
   it('is gone when the runner stops: stop() returns after the SIGKILL has ended it, not before', async () => {
