@@ -422,11 +422,15 @@ describe.skipIf(!hasChromium)('model page and tree (chromium)', () => {
       await shot(`author-card-${tag}`);
 
       // A copy button does not cover its code: the reproduce command's box and the button's do not overlap.
+      // The same document (only the hash changes): wait for the width child's own page, and for the
+      // button to be visible, so the boxes are not read from the root's page as it is replaced.
       await page.goto(`${api.server.url}/#/model/${WIDTH}`);
+      await page.getByRole('heading', { name: WIDTH, exact: true, level: 1 }).waitFor();
       const block = page.locator('.code-block').filter({ hasText: 'bonsai prune' }).first();
-      await block.waitFor();
+      const copy = block.getByRole('button', { name: 'Copy this code' });
+      await copy.waitFor();
       const pre = (await block.locator('pre').boundingBox())!;
-      const button = (await block.getByRole('button', { name: 'Copy this code' }).boundingBox())!;
+      const button = (await copy.boundingBox())!;
       const overlap =
         button.x < pre.x + pre.width &&
         button.x + button.width > pre.x &&
