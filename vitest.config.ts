@@ -29,10 +29,12 @@ export default defineConfig({
     // Prisma 7's WebAssembly query compiler with TurboFan during a file's first queries, about
     // 0.3-0.7 CPU-s a file that never pays back (3 Prisma files: 11 → 9 CPU-s, loaded VM).
     execArgv: ['--wasm-tiering-budget=20000000'],
-    // Vitest's default is one worker less than the cores: a single worker on a 2-core machine,
-    // though most files spend their time waiting on Postgres, a server or a child process. Two
-    // files at a time there; the default above that.
-    maxWorkers: Math.max(2, availableParallelism() - 1),
+    // One worker more than the cores (as `make -j N+1`): most files spend part of their time waiting
+    // on Postgres, a server, a browser or a child process, and a third file fills the core the
+    // other two leave idle. Quiet 2-core VM, 2026-12-06, full runs: two workers 354 s and 351 s
+    // (the machine busy 633 and 625 CPU-s, idle 66 and 67 core-s); three workers 308 s (busy 602,
+    // idle 10). Vitest's default, one worker less than the cores, is a single worker on two cores.
+    maxWorkers: availableParallelism() + 1,
     sequence: { sequencer: LongFirst },
     reporters: ['default', new SlowestTests()],
     testTimeout: 60_000,

@@ -113,7 +113,19 @@ export async function joinEmbeddedPostgres(home: string): Promise<RunningDatabas
   return { url: `${base}/${DATABASE}`, adminUrl: `${base}/postgres`, embedded: true, stop: async () => {} };
 }
 
-export async function startEmbeddedPostgres(home: string, log: Logger): Promise<RunningDatabase> {
+/**
+ * Server settings for a cluster whose data may be lost on a crash of the machine (a test run's,
+ * removed when the run ends): no fsync, no waiting for the WAL at commit, no full-page images
+ * (PostgreSQL manual, "Non-Durable Settings"). Never for a registry's own database.
+ */
+export const NON_DURABLE = ['fsync=off', 'synchronous_commit=off', 'full_page_writes=off'] as const;
+
+export interface EmbeddedOptions {
+  /** Extra `-c name=value` server settings, as NON_DURABLE. */
+  settings?: readonly string[];
+}
+
+export async function startEmbeddedPostgres(home: string, log: Logger, options: EmbeddedOptions = {}): Promise<RunningDatabase> {
   const lock = acquireFolderLock(home);
   try {
     const dataDir = join(home, 'postgres');
@@ -161,7 +173,7 @@ export async function startEmbeddedPostgres(home: string, log: Logger): Promise<
       createPostgresUser: asRoot,
       initdbFlags: ['--encoding=UTF8'],
       // TCP on loopback only; no Unix socket, whose default folder may not exist or be shared.
-      postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories='],
+      postgresFlags: ['listen_addresses=127.0.0.1', 'unix_socket_directories=', ...(options.settings ?? [])].flatMap((s) => ['-c', s]),
       onLog,
       onError: onLog,
     });

@@ -78,7 +78,7 @@ describe('the confined opener', () => {
       ['out', 'out-missing', 'out-dir/secret', 'dev'].map((p) =>
         openRegular(join(root, p), { roots: [root], field: 'path' }).then(
           () => null,
-          (err: OutsideRootsError) => [err.constructor.name, err.code, err.message.replace(p, '<p>')],
+          (err: OutsideRootsError) => [err.constructor.name, err.code, err.message.replace(join(root, p), join(root, '<p>'))],
         ),
       ),
     );

@@ -3,13 +3,13 @@
 // (graphile-worker's setup_template_db), so files run in parallel without sharing rows. Also the
 // run's fixture cache (test/fixtures/cache.ts): generated checkpoints built once per run. All of it,
 // and every file's scratch folder (test/setup/scratch.ts), in one folder that the run removes.
-import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, mkdtempSync, rmSync, statfsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import type { TestProject } from 'vitest/node';
 import { bundledEntry } from '../../src/bundle.mjs';
-import { type RunningDatabase, startEmbeddedPostgres } from '../../src/db/embedded.js';
+import { NON_DURABLE, type RunningDatabase, startEmbeddedPostgres } from '../../src/db/embedded.js';
 import { applyMigrations } from '../../src/db/migrations.js';
 import { createLogger } from '../../src/log.js';
 import { buildWeb } from '../../web/build.js';
@@ -33,9 +33,31 @@ function withDatabase(url: string, name: string): string {
   return u.toString();
 }
 
+/** Free bytes a memory-backed folder must have to hold a run (it peaks at 2.3 GB on disk). */
+const SHM_NEEDED = 4 * 1024 ** 3;
+
+/**
+ * Where the run's folder goes: BONSAI_TEST_TMPDIR when set; else /dev/shm when it is a tmpfs
+ * with room for a run, since the run writes and removes gigabytes of checkpoints, copies and
+ * databases that never need to reach a disk; else the system's temp folder.
+ */
+function runBase(): string {
+  if (process.env.BONSAI_TEST_TMPDIR) return process.env.BONSAI_TEST_TMPDIR;
+  try {
+    const fs = statfsSync('/dev/shm');
+    if (fs.type === TMPFS_MAGIC && fs.bavail * fs.bsize >= SHM_NEEDED) return '/dev/shm';
+  } catch {
+    // No /dev/shm (macOS, some containers).
+  }
+  return tmpdir();
+}
+
+/** statfs(2)'s f_type of a tmpfs (linux/magic.h). */
+const TMPFS_MAGIC = 0x01021994;
+
 export default async function setup(project: TestProject) {
   const log = createLogger(process.env.TEST_LOG_LEVEL === 'debug' ? 'debug' : 'warn', 'test');
-  const runTmp = mkdtempSync(join(tmpdir(), 'bonsai-test-run-'));
+  const runTmp = mkdtempSync(join(runBase(), 'bonsai-test-run-'));
   // Traverse-only for others: the embedded Postgres runs as `postgres` when we are root.
   chmodSync(runTmp, 0o711);
   // Inherited by the test workers, which start after this setup.
@@ -46,7 +68,8 @@ export default async function setup(project: TestProject) {
   if (process.env.TEST_DATABASE_URL) {
     adminUrl = withDatabase(process.env.TEST_DATABASE_URL, 'postgres');
   } else {
-    embedded = await startEmbeddedPostgres(mkdtempSync(join(tmpdir(), 'pg-')), log);
+    // The run's cluster is removed when the run ends: nothing in it needs to survive a power cut.
+    embedded = await startEmbeddedPostgres(mkdtempSync(join(tmpdir(), 'pg-')), log, { settings: NON_DURABLE });
     adminUrl = embedded.adminUrl;
   }
   const template = `bonsai_template_${process.pid}`;

@@ -5,7 +5,7 @@ import { chmodSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPrismaClient, type PrismaClient } from '../../src/db/client.js';
-import { type RunningDatabase, startEmbeddedPostgres } from '../../src/db/embedded.js';
+import { NON_DURABLE, type RunningDatabase, startEmbeddedPostgres } from '../../src/db/embedded.js';
 import { applyMigrations } from '../../src/db/migrations.js';
 import { createLogger } from '../../src/log.js';
 import { type RegistryDeps, registryDeps } from '../../src/registry/deps.js';
@@ -33,7 +33,9 @@ beforeAll(async () => {
   // 24 layers, not SLOW_LLAMA's 12: on 12 the prune reached its writes during the 1.5 s outage and
   // went through a retry (20.4 s against 11.8 s for this file): the job must still be computing.
   await buildCheckpoint('llama', join(roots, 'big'), { config: { ...SLOW_LLAMA, num_hidden_layers: 24 } });
-  db = await startEmbeddedPostgres(join(home, 'db'), log);
+  // A test's cluster: started without durability (as the run's own), restarted below with the
+  // defaults a registry gets.
+  db = await startEmbeddedPostgres(join(home, 'db'), log, { settings: NON_DURABLE });
   await applyMigrations(db.url, log);
   prisma = createPrismaClient(db.url, { poolSize: 4 });
   queue = await JobQueue.start(db.url, log);
@@ -57,7 +59,14 @@ afterAll(async () => {
 }, 60_000);
 
 describe('Postgres restart', () => {
+  /** The server's value of each of NON_DURABLE's settings. */
+  const durability = async () =>
+    Promise.all(
+      NON_DURABLE.map(async (s) => (await prisma.$queryRawUnsafe<Array<Record<string, string>>>(`SHOW ${s.split('=')[0]}`))[0]),
+    );
+
   it('a job under way when Postgres restarts still ends with one READY model', async () => {
+    expect(await durability()).toEqual([{ fsync: 'off' }, { synchronous_commit: 'off' }, { full_page_writes: 'off' }]);
     const { model, job } = await spawnPrunedVariant(
       deps,
       { parent: 'acme/big', recipe: { method: 'sparsity', sparsity: 0.5, scope: 'global' } },
@@ -88,5 +97,7 @@ describe('Postgres restart', () => {
     expect(await prisma.artifact.count({ where: { model: { id: model.id } } })).toBe(1);
     const final = await prisma.job.findUniqueOrThrow({ where: { id: job.id } });
     expect(final.status).toBe('SUCCEEDED');
+    // Settings given at a start are not kept in the data folder: a registry's start is durable.
+    expect(await durability()).toEqual([{ fsync: 'on' }, { synchronous_commit: 'on' }, { full_page_writes: 'on' }]);
   }, 300_000);
 });
