@@ -1,11 +1,11 @@
-// Longest test files first, so two workers end together instead of one finishing a long file
+// Longest test files first, so the workers end together instead of one finishing a long file
 // alone at the end (longest-processing-time-first scheduling). Vitest's own sequencer orders by
 // the durations it cached from the last run and, on a clean clone (CI) where there is no cache, by
 // file size, which puts a short file of many small tests before a short file that starts a whole
 // demo. So a file without a cached duration takes its weight from the table below: seconds per
 // file in a full run on a quiet 2-core machine (6 Dec 2026 08:34; only the order matters), every file over
 // 1.5 s: with only the files over 20 s listed, a 10 s file could start last and run alone while
-// the other worker had nothing left (the run's last 20 s). A file missing here only starts later
+// the other workers had nothing left (the run's last 20 s). A file missing here only starts later
 // than it could.
 import { relative } from 'node:path';
 import { BaseSequencer, type TestSpecification } from 'vitest/node';

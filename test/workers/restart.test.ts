@@ -61,9 +61,7 @@ afterAll(async () => {
 describe('Postgres restart', () => {
   /** The server's value of each of NON_DURABLE's settings. */
   const durability = async () =>
-    Promise.all(
-      NON_DURABLE.map(async (s) => (await prisma.$queryRawUnsafe<Array<Record<string, string>>>(`SHOW ${s.split('=')[0]}`))[0]),
-    );
+    Promise.all(NON_DURABLE.map(async (s) => (await prisma.$queryRawUnsafe<Array<Record<string, string>>>(`SHOW ${s.split('=')[0]}`))[0]));
 
   it('a job under way when Postgres restarts still ends with one READY model', async () => {
     expect(await durability()).toEqual([{ fsync: 'off' }, { synchronous_commit: 'off' }, { full_page_writes: 'off' }]);
