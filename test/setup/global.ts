@@ -3,9 +3,9 @@
 // (graphile-worker's setup_template_db), so files run in parallel without sharing rows. Also the
 // run's fixture cache (test/fixtures/cache.ts): generated checkpoints built once per run. All of it,
 // and every file's scratch folder (test/setup/scratch.ts), in one folder that the run removes.
-import { chmodSync, mkdtempSync, rmSync, statfsSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { accessSync, chmodSync, constants, mkdtempSync, rmSync, statfsSync, writeFileSync } from 'node:fs';
+import { availableParallelism, tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import pg from 'pg';
 import type { TestProject } from 'vitest/node';
 import { bundledEntry } from '../../src/bundle.mjs';
@@ -33,19 +33,24 @@ function withDatabase(url: string, name: string): string {
   return u.toString();
 }
 
-/** Free bytes a memory-backed folder must have to hold a run (it peaks at 2.3 GB on disk). */
+/**
+ * Free bytes a memory-backed folder must have to hold a run: its folder peaked at 2.3 GB on disk,
+ * and Chromium and Postgres keep their shared memory in /dev/shm too.
+ */
 const SHM_NEEDED = 4 * 1024 ** 3;
 
 /**
  * Where the run's folder goes: BONSAI_TEST_TMPDIR when set; else /dev/shm when it is a tmpfs
- * with room for a run, since the run writes and removes gigabytes of checkpoints, copies and
- * databases that never need to reach a disk; else the system's temp folder.
+ * with room for a run that may run programs (Docker and hardened hosts mount it `noexec`, and a
+ * test puts a script on PATH from its scratch folder), since the run writes and removes gigabytes
+ * of checkpoints, copies and databases that never need to reach a disk; else the system's temp folder.
  */
 function runBase(): string {
-  if (process.env.BONSAI_TEST_TMPDIR) return process.env.BONSAI_TEST_TMPDIR;
+  if (process.env.BONSAI_TEST_TMPDIR) return resolve(process.env.BONSAI_TEST_TMPDIR);
+  const shm = '/dev/shm';
   try {
-    const fs = statfsSync('/dev/shm');
-    if (fs.type === TMPFS_MAGIC && fs.bavail * fs.bsize >= SHM_NEEDED) return '/dev/shm';
+    const fs = statfsSync(shm);
+    if (fs.type === TMPFS_MAGIC && fs.bavail * fs.bsize >= SHM_NEEDED && canExecuteIn(shm)) return shm;
   } catch {
     // No /dev/shm (macOS, some containers).
   }
@@ -54,6 +59,20 @@ function runBase(): string {
 
 /** statfs(2)'s f_type of a tmpfs (linux/magic.h). */
 const TMPFS_MAGIC = 0x01021994;
+
+/** Whether a program in `dir` may run: access(2) answers EACCES for X_OK on a `noexec` mount. */
+function canExecuteIn(dir: string): boolean {
+  const probe = join(dir, `.bonsai-exec-probe-${process.pid}`);
+  try {
+    writeFileSync(probe, '#!/bin/sh\n', { mode: 0o755 });
+    accessSync(probe, constants.X_OK);
+    return true;
+  } catch {
+    return false;
+  } finally {
+    rmSync(probe, { force: true });
+  }
+}
 
 export default async function setup(project: TestProject) {
   const log = createLogger(process.env.TEST_LOG_LEVEL === 'debug' ? 'debug' : 'warn', 'test');
@@ -69,7 +88,13 @@ export default async function setup(project: TestProject) {
     adminUrl = withDatabase(process.env.TEST_DATABASE_URL, 'postgres');
   } else {
     // The run's cluster is removed when the run ends: nothing in it needs to survive a power cut.
-    embedded = await startEmbeddedPostgres(mkdtempSync(join(tmpdir(), 'pg-')), log, { settings: NON_DURABLE });
+    // Connections for one worker per core and one more (vitest.config.ts), each file's servers,
+    // queue and job processes holding a dozen or more at once: Postgres's default of 100 would
+    // refuse some from about eight cores up.
+    const connections = Math.max(100, 25 * (availableParallelism() + 2));
+    embedded = await startEmbeddedPostgres(mkdtempSync(join(tmpdir(), 'pg-')), log, {
+      settings: [...NON_DURABLE, `max_connections=${connections}`],
+    });
     adminUrl = embedded.adminUrl;
   }
   const template = `bonsai_template_${process.pid}`;
