@@ -152,6 +152,23 @@ describe('complete', () => {
     await completeEvaluation(deps, await findJob(deps, first.id), [{ ...row, value: 12 }]);
     expect((await db.prisma.evaluation.findMany({ where: { modelId: m.id } })).map((e) => e.value)).toEqual([12]);
   });
+  it('two evaluations ending at once: the model READY every time (each counted the other running, and it stayed EVALUATING)', async () => {
+    for (let round = 0; round < 12; round++) {
+      const { job, model: m } = await newJob();
+      await startJob(deps, job.id);
+      await completePrune(deps, await findJob(deps, job.id), pruneOutput([{ task: 'speed' }, { task: 'speed' }]));
+      const evals = await db.prisma.job.findMany({ where: { modelId: m.id, kind: 'EVALUATE' } });
+      for (const e of evals) await startJob(deps, e.id);
+      const rows = await Promise.all(evals.map((e) => findJob(deps, e.id)));
+      await Promise.all(
+        rows.map((r, i) => {
+          const row = { task: 'speed', metric: 'tokens_per_second', value: i, settings: { runs: i }, settingsKey: String(i).repeat(64) };
+          return completeEvaluation(deps, r, [row]);
+        }),
+      );
+      expect((await model(m.id)).status, `round ${round}`).toBe('READY');
+    }
+  });
 });
 
 describe('finish an attempt', () => {

@@ -75,8 +75,16 @@ function reasonToWrite(job: { error: string | null; errorCode: string | null }, 
 /**
  * EVALUATING → READY once no evaluation of the model is queued or running, in the transaction that
  * ends the last one: a client that sees every job finished never sees the model still waiting.
+ * The model's row is locked first: two evaluations ending at once would each count the other as
+ * still running (neither sees the other's uncommitted end under READ COMMITTED, a write skew) and
+ * leave the model EVALUATING for good; locked, the second counts after the first commits (each
+ * statement of a READ COMMITTED transaction sees what committed before it began: PostgreSQL
+ * manual, "Transaction Isolation"). FOR NO KEY UPDATE, the lock the status update takes anyway:
+ * both transactions already hold FOR KEY SHARE on the row (their evaluation rows reference it),
+ * which FOR UPDATE would wait on in both, a deadlock ("Explicit Locking", row-level lock modes).
  */
 export async function readyWhenEvaluated(tx: Tx, modelId: string): Promise<void> {
+  await tx.$queryRaw`SELECT 1 FROM "Model" WHERE id = ${modelId}::uuid FOR NO KEY UPDATE`;
   const pending = await tx.job.count({ where: { modelId, kind: 'EVALUATE', status: { in: ['QUEUED', 'RUNNING'] } } });
   if (pending === 0) await tx.model.updateMany({ where: { id: modelId, status: 'EVALUATING' }, data: { status: 'READY' } });
 }
