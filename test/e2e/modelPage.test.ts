@@ -626,4 +626,26 @@ describe.skipIf(!hasChromium)('model page and tree (chromium)', () => {
     },
     120_000,
   );
+
+  it('keeps reading a model that has not settled after its last job ended, until it is READY', async () => {
+    // The page reads the model's status and its jobs one after the other: a read can see the last
+    // evaluation finished and the model still EVALUATING (the transaction that ended both committed
+    // in between). Stopping there left the page on "evaluating" for good (a loaded run: 120 s).
+    await page.setViewportSize(SIZES[0]![1]);
+    const where = { owner: SPARSE.split('/')[0]!, name: SPARSE.split('/')[1]! };
+    await api.db.prisma.model.update({ where: { owner_name: where }, data: { status: 'EVALUATING' } });
+    try {
+      // A fresh load: an earlier test may have left this page open, read before the change.
+      await page.goto('about:blank');
+      await page.goto(`${api.server.url}/#/model/${SPARSE}`);
+      await page.getByRole('heading', { name: SPARSE, exact: true, level: 1 }).waitFor();
+      const status = page.locator('header.model-header .status');
+      await expect.poll(() => status.textContent(), { timeout: 10_000 }).toBe('evaluating');
+      await api.db.prisma.model.update({ where: { owner_name: where }, data: { status: 'READY' } });
+      await expect.poll(() => status.textContent(), { timeout: 10_000 }).toBe('ready');
+    } finally {
+      await api.db.prisma.model.update({ where: { owner_name: where }, data: { status: 'READY' } });
+    }
+    expect(consoleErrors).toEqual([]);
+  }, 60_000);
 });

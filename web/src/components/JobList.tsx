@@ -1,5 +1,6 @@
-// Jobs of a model with live progress: polled every second while any is queued or running, as
-// often as a running job writes its progress (workers/progress.ts throttles writes to one a second).
+// Jobs of a model with live progress: polled every second while any is queued or running or the
+// model has not settled (READY or FAILED), as often as a running job writes its progress
+// (workers/progress.ts throttles writes to one a second).
 import { useEffect, useState } from 'react';
 import { describeError, getToken, gql } from '../api';
 import { graphql, type ResultOf } from '../graphql';
@@ -11,6 +12,9 @@ const CANCEL = graphql('mutation CancelJob($id: ID!) { cancelJob(id: $id) { id }
 const RETRY = graphql('mutation RetryJob($id: ID!) { retryJob(id: $id) { id } }');
 
 export type JobRow = NonNullable<ResultOf<typeof QUERY>['model']>['jobs'][number];
+
+/** Model statuses no job will change without a new request. */
+const SETTLED = new Set(['READY', 'FAILED']);
 
 export function useJobs(name: string, onChange?: (status: string) => void) {
   const [jobs, setJobs] = useState<JobRow[]>([]);
@@ -25,7 +29,11 @@ export function useJobs(name: string, onChange?: (status: string) => void) {
         if (!live || !d.model) return;
         setJobs(d.model.jobs);
         onChange?.(d.model.status);
-        if (d.model.jobs.some((j) => j.status === 'QUEUED' || j.status === 'RUNNING')) timer = setTimeout(tick, 1000);
+        // Until the model settles too: its status and its jobs are read one after the other, so a
+        // read can see the last job finished and the model not yet READY (the transaction that
+        // ended it committed in between); stopping there left the page on EVALUATING for good.
+        const working = d.model.jobs.some((j) => j.status === 'QUEUED' || j.status === 'RUNNING');
+        if (working || !SETTLED.has(d.model.status)) timer = setTimeout(tick, 1000);
       } catch {
         timer = setTimeout(tick, 4000);
       }
