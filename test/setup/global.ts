@@ -34,10 +34,11 @@ function withDatabase(url: string, name: string): string {
 }
 
 /**
- * Free bytes a memory-backed folder must have to hold a run: its folder peaked at 2.3 GB on disk,
- * and Chromium and Postgres keep their shared memory in /dev/shm too.
+ * Free bytes a memory-backed folder must have to hold a run: /dev/shm held 2.9 GB at most during a
+ * run with three workers (2026-12-06, sampled each second), Chromium's and Postgres's shared memory
+ * included; twice that, so a run never fills it.
  */
-const SHM_NEEDED = 4 * 1024 ** 3;
+const SHM_NEEDED = 6 * 1024 ** 3;
 
 /**
  * Where the run's folder goes: BONSAI_TEST_TMPDIR when set; else /dev/shm when it is a tmpfs
