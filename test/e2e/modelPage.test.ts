@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { parseModelName } from '../../src/registry/names.js';
 import type { Runner } from '../../workers/runner.js';
 import { sharedDir, sharedModel } from '../fixtures/checkpoints.js';
 import { startTestApi, type TestApi } from '../helpers/api.js';
@@ -632,8 +633,9 @@ describe.skipIf(!hasChromium)('model page and tree (chromium)', () => {
     // evaluation finished and the model still EVALUATING (the transaction that ended both committed
     // in between). Stopping there left the page on "evaluating" for good (a loaded run: 120 s).
     await page.setViewportSize(SIZES[0]![1]);
-    const where = { owner: SPARSE.split('/')[0]!, name: SPARSE.split('/')[1]! };
-    await api.db.prisma.model.update({ where: { owner_name: where }, data: { status: 'EVALUATING' } });
+    const setStatus = (status: 'EVALUATING' | 'READY') =>
+      api.db.prisma.model.update({ where: { owner_name: parseModelName(SPARSE) }, data: { status } });
+    await setStatus('EVALUATING');
     try {
       // A fresh load: an earlier test may have left this page open, read before the change.
       await page.goto('about:blank');
@@ -641,10 +643,10 @@ describe.skipIf(!hasChromium)('model page and tree (chromium)', () => {
       await page.getByRole('heading', { name: SPARSE, exact: true, level: 1 }).waitFor();
       const status = page.locator('header.model-header .status');
       await expect.poll(() => status.textContent(), { timeout: 10_000 }).toBe('evaluating');
-      await api.db.prisma.model.update({ where: { owner_name: where }, data: { status: 'READY' } });
+      await setStatus('READY');
       await expect.poll(() => status.textContent(), { timeout: 10_000 }).toBe('ready');
     } finally {
-      await api.db.prisma.model.update({ where: { owner_name: where }, data: { status: 'READY' } });
+      await setStatus('READY');
     }
     expect(consoleErrors).toEqual([]);
   }, 60_000);

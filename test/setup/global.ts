@@ -4,7 +4,7 @@
 // run's fixture cache (test/fixtures/cache.ts): generated checkpoints built once per run. All of it,
 // and every file's scratch folder (test/setup/scratch.ts), in one folder that the run removes.
 import { accessSync, chmodSync, constants, mkdtempSync, rmSync, statfsSync, writeFileSync } from 'node:fs';
-import { availableParallelism, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import pg from 'pg';
 import type { TestProject } from 'vitest/node';
@@ -89,10 +89,10 @@ export default async function setup(project: TestProject) {
     adminUrl = withDatabase(process.env.TEST_DATABASE_URL, 'postgres');
   } else {
     // The run's cluster is removed when the run ends: nothing in it needs to survive a power cut.
-    // Connections for one worker per core and one more (vitest.config.ts), each file's servers,
-    // queue and job processes holding a dozen or more at once: Postgres's default of 100 would
-    // refuse some from about eight cores up.
-    const connections = Math.max(100, 25 * (availableParallelism() + 2));
+    // Connections for the run's workers (vitest.config.ts: one per core and one more), each file's
+    // servers, queue and job processes holding a dozen or more at once: Postgres's default of 100
+    // would refuse some from about eight cores up.
+    const connections = Math.max(100, 25 * (project.config.maxWorkers + 1));
     embedded = await startEmbeddedPostgres(mkdtempSync(join(tmpdir(), 'pg-')), log, {
       settings: [...NON_DURABLE, `max_connections=${connections}`],
     });
