@@ -1,9 +1,10 @@
 // Verified tokens, remembered for a few seconds in the process: a request with a token otherwise
 // costs a database round trip before anything else runs, which cut authenticated throughput to a
 // third of anonymous (bench:api). Unknown tokens are remembered too, so a flood of bad tokens does
-// not reach the database either. A revocation takes effect at once: in the process that made it
-// (forget), and in every other one (a second server; `bonsai token revoke` took up to the TTL)
-// through a PostgreSQL NOTIFY sent in the revoking transaction, which each cache LISTENs for. Only
+// not reach the database either. A revocation takes effect at once in the process that made it
+// (forget), and in every other one (a second server; `bonsai token revoke` took up to the TTL) as
+// soon as the PostgreSQL NOTIFY sent in the revoking transaction arrives, which each cache LISTENs
+// for (Postgres delivers it after the commit: milliseconds, not the TTL). Only
 // while that listening connection is down (a database restart) is the bound TOKEN_CACHE_TTL_MS,
 // and the cache is emptied when it comes back.
 import { listenBeside, type PrismaClient } from '../db/client.js';
