@@ -60,10 +60,14 @@ describe('prune pipeline', () => {
     expect(m.jobs[0]).toMatchObject({ status: 'SUCCEEDED', progress: 1, attempts: 1, error: null });
     // The job is SUCCEEDED in the transaction that stores the model; its process writes the
     // "stored" line only after that commit (workers/prune.ts), so the line may trail by a moment.
-    const logTail = await waitFor('the stored line in the job log', async () => {
-      const tail = (await modelState(name)).jobs[0]!.logTail;
-      return tail.some((l) => l.includes('stored')) ? tail : undefined;
-    }, 10_000);
+    const logTail = await waitFor(
+      'the stored line in the job log',
+      async () => {
+        const tail = (await modelState(name)).jobs[0]!.logTail;
+        return tail.some((l) => l.includes('stored')) ? tail : undefined;
+      },
+      10_000,
+    );
     expect(logTail.some((l) => l.endsWith(`stored ${m.files.length} files`))).toBe(true);
     // The stored files are a loadable checkpoint with the new shape and the recipe beside it.
     const dir = join(tempDir('bonsai-checkout-'), 'child');
