@@ -2,7 +2,7 @@
 // zod schema of its payload and a handler. The payload is parsed once, here; the handler gets it
 // typed, does its work and commits its result through the registry (src/registry/jobs/). How a
 // failure is classified — permanent or retryable — is decided in one place, workers/failures.ts.
-import type { z } from 'zod';
+import type * as z from 'zod';
 import type { JobRow } from '../src/registry/jobs/index.js';
 import { BadPayloadError, UnknownTaskError } from './failures.js';
 import type { JobContext } from './types.js';

@@ -73,6 +73,20 @@ describe('bundles of our TypeScript', () => {
     expect(packages).toContain('@prisma/client/runtime/query_compiler_fast_bg.postgresql.wasm-base64.mjs');
   });
 
+  it('the job bundle keeps of zod only what the schemas reach: no locale but English, no JSON-schema reader', async () => {
+    // esbuild marks each inlined module with a `// node_modules/…` line; `import { z } from 'zod'`
+    // anywhere would bring every locale back (src/bundle.mjs).
+    const dir = join(await jobBundle(), '..');
+    const modules = readdirSync(dir)
+      .filter((n) => n.endsWith('.mjs'))
+      .flatMap((f) => [...readFileSync(join(dir, f), 'utf8').matchAll(/^\/\/ (node_modules\/zod\/\S+)$/gm)].map((m) => m[1]!));
+    // The schemas themselves are inlined (zod/v4/classic/schemas.js), English messages with them.
+    expect(modules).toContain('node_modules/zod/v4/classic/schemas.js');
+    expect(modules).toContain('node_modules/zod/v4/locales/en.js');
+    expect(modules.filter((m) => m.includes('/locales/') && !m.endsWith('/locales/en.js'))).toEqual([]);
+    expect(modules).not.toContain('node_modules/zod/v4/classic/from-json-schema.js');
+  });
+
   it('a name is built with its packages inlined or imported, as asked; asking the other way builds again, and both run', async () => {
     mkdirSync(scratch, { recursive: true });
     const entry = join(scratch, 'pkg.ts');
