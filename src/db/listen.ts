@@ -17,6 +17,9 @@ export interface Listener {
 const MIN_BACKOFF_MS = 500;
 const MAX_BACKOFF_MS = 30_000;
 
+/** The listening connection's application_name, as pg_stat_activity shows it. */
+export const listenerName = (channel: string) => `bonsai-listen-${channel}`;
+
 export function listen(connectionString: string, channel: string, handlers: ListenHandlers): Listener {
   let client: pg.Client | null = null;
   let closed = false;
@@ -32,7 +35,7 @@ export function listen(connectionString: string, channel: string, handlers: List
   };
 
   async function connect(): Promise<void> {
-    const c = new pg.Client({ connectionString, application_name: `bonsai-listen-${channel}` });
+    const c = new pg.Client({ connectionString, application_name: listenerName(channel) });
     client = c;
     c.on('error', () => {});
     c.on('end', () => {

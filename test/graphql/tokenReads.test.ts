@@ -7,6 +7,7 @@
 // callers on a server whose reads are not public.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPrismaClient } from '../../src/db/client.js';
+import { listenerName } from '../../src/db/listen.js';
 import { REVOKED_CHANNEL, TOKEN_CACHE_TTL_MS, TokenCache } from '../../src/registry/tokenCache.js';
 import { createToken, revokeToken } from '../../src/registry/tokens.js';
 import { startTestApi, type TestApi } from '../helpers/api.js';
@@ -52,7 +53,7 @@ describe('verified tokens', () => {
       async () => {
         const [row] = await open.db.prisma.$queryRaw<Array<{ n: bigint }>>`
         SELECT count(*) AS n FROM pg_stat_activity
-        WHERE datname = current_database() AND application_name = ${`bonsai-listen-${REVOKED_CHANNEL}`}
+        WHERE datname = current_database() AND application_name = ${listenerName(REVOKED_CHANNEL)}
           AND state = 'idle' AND query LIKE 'LISTEN%'`;
         return row!.n > 0n ? true : undefined;
       },
