@@ -12,9 +12,10 @@
 // started for every job, and Node parses a CommonJS package imported from ES modules three times
 // (whether it is an ES module, its export names, then its code) and resolves each of its files:
 // 0.25 of a job process's 0.83 CPU-s (bench/job-start.ts, a loaded 2-core machine).
-// Our modules import zod as a namespace (`import * as z from 'zod'`): esbuild keeps only the members
-// such an import reaches, but all of `z` when the code takes the namespace object zod re-exports
-// (`import { z } from 'zod'`), its other locales and JSON-schema reader included: 553 KB of the
+// Our modules import zod as a namespace (`import * as z from 'zod'`; biome.json's
+// noRestrictedImports refuses `{ z }`): esbuild keeps only the members such an import reaches, but
+// all of `z` when the code takes the namespace object zod re-exports (`import { z } from 'zod'`),
+// its other locales and JSON-schema reader included: 553 KB of the
 // 783 KB chunk every job process parsed at start (0.62–0.63 → 0.55–0.60 CPU-s a job process,
 // bench/job-start.ts, medians of 11, alternated, 2-core VM, 2026-12-06).
 import { createHash } from 'node:crypto';

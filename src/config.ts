@@ -2,7 +2,6 @@
 // reported together, each naming the variable (graphql-hive's environment.ts).
 import { availableParallelism, homedir } from 'node:os';
 import { join, resolve } from 'node:path';
-// A namespace import, not `{ z }`: see src/bundle.mjs on what the bundles keep of zod.
 import * as z from 'zod';
 import { ConfigError } from './errors.js';
 

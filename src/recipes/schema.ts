@@ -5,7 +5,6 @@
 // BAD_USER_INPUT, the CLI names the flag: src/pruning/recipe.ts parseRecipe). This module imports
 // only zod and the config bounds (src/arch/limits.ts, which imports nothing), so the catalog
 // bundles it too.
-// A namespace import, not `{ z }`: see src/bundle.mjs on what the bundles keep of zod.
 import * as z from 'zod';
 import { MAX_DIMENSION, MAX_LAYERS } from '../arch/limits.js';
 

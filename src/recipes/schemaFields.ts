@@ -1,7 +1,6 @@
 // A zod object schema as a plain list of fields, read from its JSON Schema (zod's toJSONSchema):
 // what the CLI turns into flags, GraphQL into input and output types, and the catalog into forms.
 // Nothing here names a field; the schemas (src/recipes/schema.ts, src/registry/payloads.ts) do.
-// A namespace import, not `{ z }`: see src/bundle.mjs on what the bundles keep of zod.
 import * as z from 'zod';
 
 export type FieldKind = 'number' | 'integer' | 'string' | 'choice' | 'integerList' | 'numberList' | 'stringList';

@@ -1,7 +1,6 @@
 // Job payloads: zod schemas checked when a job is enqueued and again when a worker runs it
 // (graphql-hive's workflows kit), so a row edited by hand or written by an older version fails
 // with a message instead of a crash half-way.
-// A namespace import, not `{ z }`: see src/bundle.mjs on what the bundles keep of zod.
 import * as z from 'zod';
 import { BadInputError } from '../errors.js';
 import { recipeSchema } from '../pruning/recipe.js';
