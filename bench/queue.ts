@@ -3,9 +3,12 @@
 //  1. spawnPrunedVariant → READY for the shared model, 40 % width + perplexity on kjv-val.txt;
 //  2. spawn-to-start latency with an idle worker;
 //  3. under 100 queued jobs (one worker slot): the gap between one job's end and the next one's
-//     start, the queue's own overhead, against the job's run time.
+//     start, the queue's own overhead, against the job's run time; with the job processes kept
+//     between jobs (BONSAI_JOB_PROCESS_MAX_JOBS, the default) against a fresh process for each job
+//     (BONSAI_JOB_PROCESS_MAX_JOBS=1, as before), each on a runner of its own, with the CPU seconds
+//     of the whole worker (this process and its job processes).
 //   npm run bench:queue
-import { cpSync, mkdirSync } from 'node:fs';
+import { cpSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fromGlobalId } from '../graphql/globalId.js';
 import { createPrismaClient } from '../src/db/client.js';
@@ -38,13 +41,18 @@ const server = await startHttpServer(
   { log, version: 'bench', embeddedDatabase: scratch.cluster.embedded, registry, publicReads: true },
   { host: '127.0.0.1', port: 0, production: true },
 );
-const runner = new Runner(registry, queue, {
-  concurrency: 1,
-  databaseUrl: url,
-  artifactsDir: registry.store.root,
-  modelRoots: [roots],
-});
-await runner.start();
+const startRunner = async (maxJobsPerProcess?: number) => {
+  const r = new Runner(registry, queue, {
+    concurrency: 1,
+    databaseUrl: url,
+    artifactsDir: registry.store.root,
+    modelRoots: [roots],
+    maxJobsPerProcess,
+  });
+  await r.start();
+  return r;
+};
+let runner = await startRunner();
 const token = (await createToken(registry, { name: 'bench', role: 'MAINTAINER' })).secret;
 
 const gql = graphqlClient(
@@ -68,6 +76,12 @@ async function waitAll(ids: string[]): Promise<void> {
     if (models.every((m) => m.status === 'READY')) return;
     await new Promise((r) => setTimeout(r, 100));
   }
+}
+
+/** CPU seconds of this process and of its children that have ended (/proc/self/stat, USER_HZ 100). */
+function cpuSeconds(): number {
+  const f = readFileSync('/proc/self/stat', 'utf8').split(') ')[1]!.split(' ');
+  return [11, 12, 13, 14].reduce((a, i) => a + Number(f[i]), 0) / 100;
 }
 
 const pct = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(p * xs.length))]!;
@@ -103,22 +117,42 @@ try {
     `spawn-to-start, idle worker: ${idleLatency} ms (against pg-boss's 500-ms poll: ${(idleLatency / 500).toFixed(2)}×; the API wakes its own worker)`,
   );
 
-  // 3. 100 queued at once, one slot: the gaps between consecutive jobs.
-  const ids: string[] = [];
-  t = performance.now();
-  for (let i = 0; i < QUEUED; i++) ids.push(await spawn({ r: recipeInput({ method: 'depth', last: 1 }), n: `bench/kjv-q${i}` }));
-  const spawnSeconds = (performance.now() - t) / 1000;
-  await waitAll(ids);
-  const wall = (performance.now() - t) / 1000;
-  const run = await prisma.job.findMany({ where: { modelId: { in: ids } }, orderBy: { startedAt: 'asc' } });
-  const gaps = run.slice(1).map((j, i) => j.startedAt!.getTime() - run[i]!.finishedAt!.getTime());
-  const durations = run.map((j) => j.finishedAt!.getTime() - j.startedAt!.getTime());
-  const once = new Set(run.map((j) => j.modelId)).size === QUEUED && run.every((j) => j.attempts === 1);
+  // 3. 100 queued at once, one slot: the gaps between consecutive jobs; kept processes against a
+  // process per job, each on a fresh runner (stopped after, so its processes' CPU is counted).
+  await runner.stop();
+  const seconds: Record<string, { wall: number; cpu: number; job: number }> = {};
+  for (const [label, max] of [
+    ['a process per job (BONSAI_JOB_PROCESS_MAX_JOBS=1)', 1],
+    ['processes kept between jobs (the default)', undefined],
+  ] as const) {
+    const cpu0 = cpuSeconds();
+    runner = await startRunner(max);
+    const ids: string[] = [];
+    t = performance.now();
+    for (let i = 0; i < QUEUED; i++)
+      ids.push(await spawn({ r: recipeInput({ method: 'depth', last: 1 }), n: `bench/kjv-q${max ?? 'kept'}-${i}` }));
+    const spawnSeconds = (performance.now() - t) / 1000;
+    await waitAll(ids);
+    const wall = (performance.now() - t) / 1000;
+    await runner.stop();
+    const cpu = cpuSeconds() - cpu0;
+    const run = await prisma.job.findMany({ where: { modelId: { in: ids } }, orderBy: { startedAt: 'asc' } });
+    const gaps = run.slice(1).map((j, i) => j.startedAt!.getTime() - run[i]!.finishedAt!.getTime());
+    const durations = run.map((j) => j.finishedAt!.getTime() - j.startedAt!.getTime());
+    const once = new Set(run.map((j) => j.modelId)).size === QUEUED && run.every((j) => j.attempts === 1);
+    seconds[label] = { wall, cpu, job: pct(durations, 0.5) };
+    console.log(
+      `${QUEUED} queued jobs, one slot, ${label} (spawned in ${spawnSeconds.toFixed(1)} s): done in ${wall.toFixed(1)} s, ` +
+        `${cpu.toFixed(1)} CPU-s (${(cpu / QUEUED).toFixed(2)} a job, API and spawning included); ` +
+        `gap between jobs median ${pct(gaps, 0.5)} ms, p95 ${pct(gaps, 0.95)} ms, max ${Math.max(...gaps)} ms; ` +
+        `job run median ${pct(durations, 0.5)} ms → queue overhead ${((100 * pct(gaps, 0.5)) / pct(durations, 0.5)).toFixed(0)} % of a job; ` +
+        `each ran exactly once: ${once ? 'yes' : 'NO'}`,
+    );
+  }
+  const [fresh, kept] = Object.values(seconds) as [(typeof seconds)[string], (typeof seconds)[string]];
   console.log(
-    `${QUEUED} queued jobs (spawned in ${spawnSeconds.toFixed(1)} s), one slot: done in ${wall.toFixed(1)} s; ` +
-      `gap between jobs median ${pct(gaps, 0.5)} ms, p95 ${pct(gaps, 0.95)} ms, max ${Math.max(...gaps)} ms; ` +
-      `job run median ${pct(durations, 0.5)} ms (process start included) → queue overhead ${((100 * pct(gaps, 0.5)) / pct(durations, 0.5)).toFixed(0)} % of a job; ` +
-      `each ran exactly once: ${once ? 'yes' : 'NO'}`,
+    `kept processes against a process per job: wall ${(kept.wall / fresh.wall).toFixed(2)}×, CPU ${(kept.cpu / fresh.cpu).toFixed(2)}×, ` +
+      `job run median ${(kept.job / fresh.job).toFixed(2)}×`,
   );
 } finally {
   await runner.stop();

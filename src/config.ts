@@ -19,6 +19,13 @@ const port = z.coerce
  */
 export const MIN_JOB_STALE_SECONDS = 5;
 
+/**
+ * Jobs a job process runs, one after another, before the runner replaces it (workers/runner.ts):
+ * gunicorn's `max_requests`, Celery's `worker_max_tasks_per_child`, so what a job leaves behind in
+ * a process (memory V8 or onnxruntime keeps) cannot grow without end. 1 starts a process for each job.
+ */
+export const DEFAULT_JOB_PROCESS_MAX_JOBS = 50;
+
 const schema = z.object({
   DATABASE_URL: postgresUrl.optional(),
   BONSAI_HOME: z.string().min(1).default('./.bonsai'),
@@ -38,6 +45,11 @@ const schema = z.object({
   BONSAI_PUBLIC_READS: z.enum(['true', 'false'], { error: 'must be true or false' }).default('true'),
   BONSAI_WORKER_CONCURRENCY: z.coerce.number().int().min(0, 'must be 0 or more').max(64).default(1),
   BONSAI_JOB_STALE_SECONDS: z.coerce.number().int().min(MIN_JOB_STALE_SECONDS, `must be at least ${MIN_JOB_STALE_SECONDS}`).default(30),
+  BONSAI_JOB_PROCESS_MAX_JOBS: z.coerce
+    .number()
+    .int('must be a whole number')
+    .min(1, 'must be at least 1')
+    .default(DEFAULT_JOB_PROCESS_MAX_JOBS),
   BONSAI_THREADS: z.coerce.number().int().min(1, 'must be at least 1').default(Math.max(1, availableParallelism())),
   HF_HOME: z.string().min(1).optional(),
   XDG_STATE_HOME: z.string().min(1).optional(),
@@ -80,6 +92,8 @@ export interface Config {
   workerConcurrency: number;
   /** A running job whose heartbeat is older than this is handed to another worker. */
   jobStaleSeconds: number;
+  /** BONSAI_JOB_PROCESS_MAX_JOBS: jobs a job process runs before it is replaced. */
+  jobProcessMaxJobs: number;
   threads: number;
   /** The Hugging Face hub cache that `hf://ORG/NAME` references are looked up in (offline). */
   hubCache: string;
@@ -122,6 +136,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     publicReads: e.BONSAI_PUBLIC_READS === 'true',
     workerConcurrency: e.BONSAI_WORKER_CONCURRENCY,
     jobStaleSeconds: e.BONSAI_JOB_STALE_SECONDS,
+    jobProcessMaxJobs: e.BONSAI_JOB_PROCESS_MAX_JOBS,
     threads: e.BONSAI_THREADS,
     // huggingface_hub's defaults: HF_HUB_CACHE, else HF_HOME/hub, else ~/.cache/huggingface/hub.
     hubCache: resolve(e.HF_HUB_CACHE ?? join(e.HF_HOME ?? join(homedir(), '.cache', 'huggingface'), 'hub')),

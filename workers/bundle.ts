@@ -9,9 +9,6 @@ import type { Logger } from '../src/log.js';
 /** The tsx entry: the fallback, and what a job process ran before bundles. */
 export const TSX_ENTRY = fileURLToPath(new URL('./entry.mjs', import.meta.url));
 
-/** Whether a process argument is a job process's script (tests find job processes in /proc by it). */
-export const isJobScript = (arg: string) => arg === TSX_ENTRY || /\/job-[0-9a-f]{16}\/main\.mjs$/.test(arg);
-
 /**
  * The bundle of workers/main.ts, built if needed (it throws where none can be), with the packages
  * it can inline: Node resolving and parsing them cost a job process more than our code (src/bundle.mjs).

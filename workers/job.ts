@@ -1,16 +1,21 @@
-// One job, run by its own process (workers/main.ts, started by the runner): CPU-heavy work never
-// blocks the server's event loop, a crash takes down only this process, and cancellation can
-// always end it. The task runs through the task kit (task.ts); how its failure is classified is
-// failures.ts's call; the exit code tells the runner.
+// A job process (workers/main.ts, started by the runner): one job at a time, in a process of its
+// own, so CPU-heavy work never blocks the server's event loop, a crash takes down only this
+// process and the job it runs, and cancellation can always end it. The task runs through the task
+// kit (task.ts); how its failure is classified is failures.ts's call.
+// A process that ends a job successfully may run the runner's next one (workers/runner.ts
+// decides): it says so over IPC (`{ idle: JOB_ID, rss }`) and waits for `{ run: JOB_ID }`, or for
+// the channel to close, which ends it. Its modules, Prisma's compiled query engine and its
+// connections are then paid for once, not once a job: 0.6 CPU-s of a job's start
+// (bench/job-start.ts). Any other end ends the process, with the exit code that tells the runner why.
 import { rm } from 'node:fs/promises';
 import { type Config, loadConfig } from '../src/config.js';
 import { coerceError } from '../src/errors.js';
 import { createLogger, type Logger } from '../src/log.js';
-import { openRegistry } from '../src/registry/deps.js';
+import { openRegistry, type Registry } from '../src/registry/deps.js';
 import { recordError } from '../src/registry/jobs/progress.js';
 import { findJob, type JobRow } from '../src/registry/jobs/read.js';
 import { EXIT, failureOf, isPermanent } from './failures.js';
-import { heartbeatInterval, JobReporter } from './progress.js';
+import { HeartbeatThread, heartbeatInterval, JobReporter } from './progress.js';
 import { runTask, type Task } from './task.js';
 import type { JobContext } from './types.js';
 
@@ -27,34 +32,79 @@ const TASKS: Record<JobRow['kind'], () => Promise<Task<never>>> = {
   EXPORT_ONNX: async () => (await import('./exportOnnx.js')).exportOnnxTask as unknown as Task<never>,
 };
 
-/** The job's reporter, beating at the interval of the stale threshold its runner gave it. */
+/** What the runner and this process tell each other between jobs (workers/runner.ts). */
+export type JobProcessMessage = { idle: string; rss: number } | { run: string };
+
+/** The job's reporter, beating (through the process's heartbeat thread) at the interval of the stale threshold its runner gave it. */
 export function jobReporter(
   deps: ConstructorParameters<typeof JobReporter>[0],
   jobId: string,
   log: Logger,
-  config: Pick<Config, 'databaseUrl' | 'jobStaleSeconds'>,
+  heartbeat: HeartbeatThread | null,
+  jobStaleSeconds: Config['jobStaleSeconds'],
 ): JobReporter {
-  return new JobReporter(deps, jobId, log, config.databaseUrl, heartbeatInterval(config.jobStaleSeconds));
+  return new JobReporter(deps, jobId, log, heartbeat, heartbeatInterval(jobStaleSeconds));
 }
 
-export async function runJob(jobId: string): Promise<never> {
+/** The job running now: what a SIGTERM (the runner's cancellation) stops. */
+interface Running {
+  abort: AbortController;
+  cancelled: boolean;
+}
+
+/** Runs `first`, then each job the runner hands over after a success, and exits with the last job's code. */
+export async function runJobs(first: string): Promise<never> {
   const config = loadConfig();
-  const registry = openRegistry(config, createLogger(config.logLevel, `job ${jobId.slice(0, 8)}`));
+  const registry = openRegistry(config, createLogger(config.logLevel, `job process ${process.pid}`));
+  // openRegistry has refused a process without DATABASE_URL.
+  const heartbeat = new HeartbeatThread(config.databaseUrl!, registry.deps.log);
+  let running: Running | null = null;
+  let waiting = false;
+  process.on('SIGTERM', () => {
+    if (waiting || !running) process.exit(EXIT.ok);
+    running.cancelled = true;
+    running.abort.abort(new Error('cancelled'));
+  });
+  // The runner holds the other end of the IPC channel: when it dies (even by SIGKILL), stop. Between
+  // jobs its closing the channel is how it ends this process (nextJob).
+  process.on('disconnect', () => {
+    if (!waiting) process.exit(EXIT.retryable);
+  });
+
+  let jobId: string | null = first;
+  let code: number = EXIT.ok;
+  for (let nth = 1; jobId !== null; nth++) {
+    running = { abort: new AbortController(), cancelled: false };
+    code = await runJob(jobId, nth, config, registry, heartbeat, running);
+    running = null;
+    if (code !== EXIT.ok) break;
+    waiting = true;
+    jobId = await nextJob(jobId);
+    waiting = false;
+  }
+  await heartbeat.close();
+  await registry.close();
+  process.exit(code);
+}
+
+/** Runs the process's `nth` job and returns its exit code. */
+async function runJob(
+  jobId: string,
+  nth: number,
+  config: Config,
+  registry: Registry,
+  heartbeat: HeartbeatThread,
+  running: Running,
+): Promise<number> {
   const job = await findJob(registry.deps, jobId);
   const log = createLogger(config.logLevel, `job ${jobId.slice(0, 8)} ${job.kind.toLowerCase()} #${job.attempts}`);
   const deps = { ...registry.deps, log };
-  const reporter = jobReporter(deps, jobId, log, config);
-  const abort = new AbortController();
-  let cancelled = false;
-  process.on('SIGTERM', () => {
-    cancelled = true;
-    abort.abort(new Error('cancelled'));
-  });
-  // The runner holds the other end of the IPC channel: when it dies (even by SIGKILL), stop.
-  process.on('disconnect', () => process.exit(EXIT.retryable));
-
+  const reporter = jobReporter(deps, jobId, log, heartbeat, config.jobStaleSeconds);
+  // Which process ran the job, and after how many others: where to look when a job behaves
+  // differently as a process's later job (its log, `ps`).
+  reporter.note(`job process ${process.pid}, its job ${nth}`);
   const tmp = await deps.store.tempDir(`job-${jobId}`);
-  const ctx: JobContext = { deps, job, reporter, signal: abort.signal, tmp, threads: config.threads };
+  const ctx: JobContext = { deps, job, reporter, signal: running.abort.signal, tmp, threads: config.threads };
   let code: number = EXIT.ok;
   try {
     // A kind with no task (a row from a newer version) still fails as runTask says, with no task to find.
@@ -63,15 +113,44 @@ export async function runJob(jobId: string): Promise<never> {
     reporter.update('done', 1);
   } catch (thrown) {
     const err = coerceError(thrown);
+    const { cancelled } = running;
     code = cancelled ? EXIT.cancelled : isPermanent(err) ? EXIT.permanent : EXIT.retryable;
     reporter.note(cancelled ? 'cancelled' : `failed: ${err.message}`);
     const failure = cancelled ? { code: 'CANCELLED', message: 'cancelled by request' } : failureOf(err);
     await recordError(deps, jobId, failure).catch(() => {});
     if (!cancelled && code === EXIT.retryable) log.error(err.stack ?? err.message);
   } finally {
+    // The in-place views of the job's checkouts live in this process's memory (src/formats/joinedViews.ts).
+    deps.store.release(tmp);
     await rm(tmp, { recursive: true, force: true });
     await reporter.close();
-    await registry.close();
   }
-  process.exit(code);
+  return code;
+}
+
+/**
+ * Tells the runner this process is free after `done` and waits for its next job: null when the
+ * runner closes the channel instead (or there is none: a process started without one).
+ */
+function nextJob(done: string): Promise<string | null> {
+  if (!process.send || !process.connected) return Promise.resolve(null);
+  return new Promise((resolve) => {
+    const onMessage = (message: JobProcessMessage) => {
+      if (!('run' in message) || typeof message.run !== 'string') return;
+      stop();
+      resolve(message.run);
+    };
+    const onDisconnect = () => {
+      stop();
+      resolve(null);
+    };
+    const stop = () => {
+      process.off('message', onMessage);
+      process.off('disconnect', onDisconnect);
+    };
+    process.on('message', onMessage);
+    process.on('disconnect', onDisconnect);
+    const idle: JobProcessMessage = { idle: done, rss: process.memoryUsage.rss() };
+    process.send!(idle);
+  });
 }

@@ -1,5 +1,5 @@
 // A job process (`node <bundle of this file> JOB_ID`, workers/bundle.ts), started by the runner
-// for one job (job.ts). Nothing is imported here but what must run before the job's modules load:
+// for JOB_ID and kept by it for the jobs after, one at a time (job.ts). Nothing is imported here but what must run before the job's modules load:
 // a static import of job.ts would load pg before `navigator` is defined (src/nodeNavigator.mjs).
 import { defineNodeNavigator } from '../src/nodeNavigator.mjs';
 
@@ -9,4 +9,4 @@ if (!jobId) {
   process.exit(2);
 }
 defineNodeNavigator();
-await (await import('./job.js')).runJob(jobId);
+await (await import('./job.js')).runJobs(jobId);

@@ -23,6 +23,51 @@ export function heartbeatInterval(staleSeconds: number): number {
   return Math.min(HEARTBEAT_MS, Math.floor((staleSeconds * 1000) / 5));
 }
 
+/**
+ * A job process's heartbeat thread (workers/heartbeatThread.mjs): its own connection, beating for
+ * the job the process runs now. One serves every job of a process (workers/job.ts).
+ */
+export class HeartbeatThread {
+  private readonly worker: Worker;
+  private exited = false;
+
+  constructor(databaseUrl: string, log: Logger) {
+    this.worker = new Worker(new URL('./heartbeatThread.mjs', import.meta.url), { workerData: { databaseUrl, sql: HEARTBEAT_SQL } });
+    this.worker.on('error', (err) => log.warn(`heartbeat thread: ${String(err)}`));
+    this.worker.once('exit', () => {
+      this.exited = true;
+    });
+    this.worker.unref();
+  }
+
+  /** Beats for `jobId` every `everyMs` from now on, and no more for the job before it. */
+  beatFor(jobId: string, everyMs: number): void {
+    this.worker.postMessage({ jobId, everyMs });
+  }
+
+  /** No more beats: resolves once none for the last job can still be written (2 s at most). */
+  async pause(): Promise<void> {
+    if (this.exited) return;
+    const paused = new Promise<void>((resolve) => {
+      const onMessage = (m: unknown) => {
+        if (m !== 'paused') return;
+        this.worker.off('message', onMessage);
+        resolve();
+      };
+      this.worker.on('message', onMessage);
+    });
+    this.worker.postMessage({ jobId: null });
+    await waitAtMost(paused, 2000);
+  }
+
+  async close(): Promise<void> {
+    if (this.exited) return;
+    const exited = new Promise((resolve) => this.worker.once('exit', resolve));
+    this.worker.postMessage('stop');
+    await waitAtMost(exited, 2000);
+  }
+}
+
 export class JobReporter {
   private stage: string | null = null;
   private progress = 0;
@@ -30,28 +75,21 @@ export class JobReporter {
   private lastWrite = 0;
   private timer: NodeJS.Timeout;
   private writing: Promise<void> = Promise.resolve();
-  private readonly beating: Worker | null;
 
   /**
-   * `databaseUrl`: heartbeats also come from a thread of their own (workers/heartbeatThread.mjs);
+   * `heartbeat`: the process's heartbeat thread, which beats for this job until `close`;
    * `everyMs`: the beat interval (heartbeatInterval of the job's stale threshold).
    */
   constructor(
     private readonly deps: Pick<RegistryDeps, 'prisma'>,
     readonly jobId: string,
     private readonly log: Logger,
-    databaseUrl?: string,
+    private readonly heartbeat: HeartbeatThread | null = null,
     readonly everyMs: number = HEARTBEAT_MS,
   ) {
     this.timer = setInterval(() => this.flush(true), everyMs);
     this.timer.unref();
-    this.beating = databaseUrl
-      ? new Worker(new URL('./heartbeatThread.mjs', import.meta.url), {
-          workerData: { databaseUrl, jobId, everyMs, sql: HEARTBEAT_SQL },
-        })
-      : null;
-    this.beating?.on('error', (err) => this.log.warn(`heartbeat thread: ${String(err)}`));
-    this.beating?.unref();
+    heartbeat?.beatFor(jobId, everyMs);
   }
 
   update(stage: string, progress: number): void {
@@ -83,11 +121,7 @@ export class JobReporter {
 
   async close(): Promise<void> {
     clearInterval(this.timer);
-    if (this.beating) {
-      const exited = new Promise((resolve) => this.beating!.once('exit', resolve));
-      this.beating.postMessage('stop');
-      await waitAtMost(exited, 2000);
-    }
+    await this.heartbeat?.pause();
     this.flush(false);
     await this.writing;
   }

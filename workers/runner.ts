@@ -1,10 +1,15 @@
-// The worker runner: takes jobs from pg-boss and runs each in its own process (main.ts), watches
-// it for cancellation, and turns its exit into the Job row's final state. Beside that it
+// The worker runner: takes jobs from pg-boss and runs each in a job process (main.ts), one job at a
+// time in a process, watches it for cancellation, and turns how the job ended (a success told over
+// IPC, or the process's exit) into the Job row's final state. A process whose job succeeded is
+// kept for the slot's next jobs (workers/job.ts), as Celery's prefork pool and gunicorn's workers
+// keep theirs: up to BONSAI_JOB_PROCESS_MAX_JOBS jobs, while it is idle for less than
+// IDLE_PROCESS_MS and holds less than IDLE_PROCESS_MAX_RSS; any failure, cancellation or kill
+// ends the process. Beside that it
 // supervises the whole fleet: a RUNNING job whose heartbeat stopped (its worker was killed) is
 // handed back to the queue, QUEUED rows without a queue entry are re-sent, and orphaned temp
 // folders and unreferenced blobs are removed.
 import { type ChildProcess, spawn } from 'node:child_process';
-import { childEnvironment, MIN_JOB_STALE_SECONDS } from '../src/config.js';
+import { childEnvironment, DEFAULT_JOB_PROCESS_MAX_JOBS, MIN_JOB_STALE_SECONDS } from '../src/config.js';
 import type { RegistryDeps } from '../src/registry/deps.js';
 import {
   cancelRequested,
@@ -21,7 +26,8 @@ import type { JobQueue } from '../src/registry/queue.js';
 import { QUEUE } from '../src/registry/queue.js';
 import { jobEntry } from './bundle.js';
 import { cleanup } from './cleanup.js';
-import { exitFailure } from './failures.js';
+import { EXIT, exitFailure } from './failures.js';
+import type { JobProcessMessage } from './job.js';
 import { waitAtMost } from './waitAtMost.js';
 
 const CANCEL_POLL_MS = 2000;
@@ -38,6 +44,18 @@ const STDERR_TAIL_CHARS = 8192;
  * compiler's code; a function run far more often than that is still tiered up.
  */
 export const JOB_NODE_FLAGS: readonly string[] = ['--wasm-tiering-budget=20000000'];
+
+/**
+ * How long a job process waits for the slot's next job before the runner ends it: queued jobs
+ * follow one another within the queue's polling interval (half a second), and an idle process
+ * holds its memory and two database connections.
+ */
+const IDLE_PROCESS_MS = 30_000;
+/**
+ * A process holding more memory than this after its job is not kept: V8 and onnxruntime keep
+ * much of what a large model's job freed, and the machine's memory is better back with it.
+ */
+const IDLE_PROCESS_MAX_RSS = 1024 ** 3;
 
 /** A job interrupted by its worker's shutdown (stop) goes back to the queue. */
 const WORKER_STOPPED = { code: 'WORKER_LOST', message: 'the worker running this job was stopped; retrying' };
@@ -67,13 +85,36 @@ export interface RunnerOptions {
   env?: Record<string, string>;
   /** How long `stop()` lets job processes end on SIGINT before it kills them (tests; 10 s). */
   stopGraceMs?: number;
+  /** Jobs one process runs before it is replaced (BONSAI_JOB_PROCESS_MAX_JOBS; 1: a process per job). */
+  maxJobsPerProcess?: number;
+  /** How long a process waits for the slot's next job before it is ended (tests; IDLE_PROCESS_MS). */
+  idleProcessMs?: number;
+}
+
+/** A job process this runner started. */
+interface JobProcess {
+  child: ChildProcess;
+  /** The script it runs: a process of an older build is not handed new jobs. */
+  entry: string;
+  /** Jobs it has been handed, the current one included. */
+  jobs: number;
+  /** The end of its stderr since its current job began: V8 says there why it aborted a process (out of memory). */
+  stderrTail: string;
+  stderrEnded: Promise<void>;
+  /** While it waits for a job: the timer that ends it. */
+  idleTimer?: NodeJS.Timeout;
 }
 
 export class Runner {
-  private readonly children = new Set<ChildProcess>();
+  private readonly processes = new Set<JobProcess>();
+  /** Processes whose job succeeded, waiting for the next. */
+  private readonly idle: JobProcess[] = [];
+  /** The process of each job running now. */
+  private readonly running = new Map<string, JobProcess>();
   private readonly timers: NodeJS.Timeout[] = [];
   private stopping = false;
   private readonly staleAfterMs: number;
+  private readonly maxJobsPerProcess: number;
 
   constructor(
     private readonly deps: RegistryDeps,
@@ -85,6 +126,14 @@ export class Runner {
     const least = MIN_JOB_STALE_SECONDS * 1000;
     if (!Number.isFinite(this.staleAfterMs) || this.staleAfterMs < least)
       throw new RangeError(`staleAfterMs must be a finite number of at least ${least} ms, not ${this.staleAfterMs}`);
+    this.maxJobsPerProcess = options.maxJobsPerProcess ?? DEFAULT_JOB_PROCESS_MAX_JOBS;
+    if (!Number.isInteger(this.maxJobsPerProcess) || this.maxJobsPerProcess < 1)
+      throw new RangeError(`maxJobsPerProcess must be a whole number of at least 1, not ${this.maxJobsPerProcess}`);
+  }
+
+  /** The pid of the process running `jobId` now, if this runner runs it. */
+  processOf(jobId: string): number | undefined {
+    return this.running.get(jobId)?.child.pid;
   }
 
   async start(): Promise<void> {
@@ -150,30 +199,20 @@ export class Runner {
     // Looked up for each job (12 ms of CPU when it exists): a server running for days starts its
     // jobs from the sources as they are, and never from a build removed as old (src/bundle.mjs).
     const entry = await jobEntry(this.deps.log);
-    const env = childEnvironment({
-      DATABASE_URL: this.options.databaseUrl,
-      BONSAI_ARTIFACTS_DIR: this.options.artifactsDir,
-      BONSAI_MODEL_ROOTS: this.options.modelRoots.join(':'),
-      // The process beats at a fifth of the threshold this runner hands jobs back at
-      // (workers/progress.ts heartbeatInterval), not rounded up; options.env (tests) still overrides it.
-      BONSAI_JOB_STALE_SECONDS: String(Math.floor(this.staleAfterMs / 1000)),
-      ...this.options.env,
-    });
-    // stderr passes through, and its end is kept: V8 says there why it aborted a process (out of memory).
-    const child = spawn(process.execPath, [...JOB_NODE_FLAGS, entry, jobId], { env, stdio: ['ignore', 'inherit', 'pipe', 'ipc'] });
-    this.children.add(child);
-    let stderrTail = '';
-    const stderrEnded = new Promise<void>((resolve) => {
-      child.stderr?.setEncoding('utf8');
-      child.stderr?.on('data', (chunk: string) => {
-        process.stderr.write(chunk);
-        stderrTail = (stderrTail + chunk).slice(-STDERR_TAIL_CHARS);
-      });
-      child.stderr?.on('close', resolve);
-    });
+    const proc = this.takeIdle(entry) ?? this.spawnProcess(entry, jobId);
+    const { child } = proc;
+    proc.jobs++;
+    proc.stderrTail = '';
+    if (proc.jobs > 1) {
+      this.deps.log.debug(`job ${jobId} runs in job process ${child.pid} (its job ${proc.jobs})`);
+      const run: JobProcessMessage = { run: jobId };
+      // A process that died since it was taken fails the job as its exit says (below).
+      child.send(run, () => {});
+    }
+    this.running.set(jobId, proc);
     let killTimer: NodeJS.Timeout | undefined;
     let handedBack = false;
-    const spawnedAt = Date.now();
+    const handedAt = Date.now();
     const watch = setInterval(async () => {
       const asked = await cancelRequested(this.deps, jobId).catch(() => false);
       if (asked && !killTimer) {
@@ -194,20 +233,103 @@ export class Runner {
       // runner that started it beats for it, for one stale period: a process that is slow to
       // start is not handed back as lost, and one that never beats is still handed back, one
       // period later.
-      if (!killTimer && !handedBack && Date.now() - spawnedAt < this.staleAfterMs) {
+      if (!killTimer && !handedBack && Date.now() - handedAt < this.staleAfterMs) {
         await renewHeartbeat(this.deps, jobId).catch(() => {});
       }
     }, CANCEL_POLL_MS);
     return new Promise((resolve) => {
-      child.on('exit', async (code, signal) => {
+      const end = (exit: ProcessExit) => {
         clearInterval(watch);
+        child.off('exit', onExit);
+        child.off('message', onMessage);
+        this.running.delete(jobId);
+        resolve(exit);
+      };
+      const onExit = async (code: number | null, signal: NodeJS.Signals | null) => {
         clearTimeout(killTimer);
-        this.children.delete(child);
         // What the process wrote last may still be in the pipe (a grandchild holding it open does not delay us long).
-        await waitAtMost(stderrEnded, 2000);
-        resolve({ code, signal, stderrTail, cancelled: killTimer !== undefined, handedBack });
-      });
+        await waitAtMost(proc.stderrEnded, 2000);
+        end({ code, signal, stderrTail: proc.stderrTail, cancelled: killTimer !== undefined, handedBack });
+      };
+      // The job succeeded and the process waits for another: kept unless it was told to stop meanwhile.
+      const onMessage = (message: JobProcessMessage) => {
+        if (!('idle' in message) || message.idle !== jobId) return;
+        const keep = killTimer === undefined && !handedBack;
+        end({ code: EXIT.ok, signal: null, stderrTail: proc.stderrTail, cancelled: killTimer !== undefined, handedBack });
+        if (keep) this.keepIdle(proc, message.rss);
+      };
+      child.on('exit', onExit);
+      child.on('message', onMessage);
     });
+  }
+
+  private spawnProcess(entry: string, jobId: string): JobProcess {
+    const env = childEnvironment({
+      DATABASE_URL: this.options.databaseUrl,
+      BONSAI_ARTIFACTS_DIR: this.options.artifactsDir,
+      BONSAI_MODEL_ROOTS: this.options.modelRoots.join(':'),
+      // The process beats at a fifth of the threshold this runner hands jobs back at
+      // (workers/progress.ts heartbeatInterval), not rounded up; options.env (tests) still overrides it.
+      BONSAI_JOB_STALE_SECONDS: String(Math.floor(this.staleAfterMs / 1000)),
+      ...this.options.env,
+    });
+    // stderr passes through, and its end is kept: V8 says there why it aborted a process (out of memory).
+    const child = spawn(process.execPath, [...JOB_NODE_FLAGS, entry, jobId], { env, stdio: ['ignore', 'inherit', 'pipe', 'ipc'] });
+    const stderrEnded = new Promise<void>((resolve) => {
+      child.stderr?.setEncoding('utf8');
+      child.stderr?.on('data', (chunk: string) => {
+        process.stderr.write(chunk);
+        proc.stderrTail = (proc.stderrTail + chunk).slice(-STDERR_TAIL_CHARS);
+      });
+      child.stderr?.on('close', resolve);
+    });
+    const proc: JobProcess = { child, entry, jobs: 0, stderrTail: '', stderrEnded };
+    this.processes.add(proc);
+    child.once('exit', () => {
+      this.processes.delete(proc);
+      this.dropIdle(proc);
+    });
+    return proc;
+  }
+
+  /** An idle process of this build, if there is one; idle ones of an older build are ended. */
+  private takeIdle(entry: string): JobProcess | undefined {
+    for (const proc of [...this.idle]) {
+      this.dropIdle(proc);
+      if (proc.entry === entry && proc.child.connected) return proc;
+      this.retire(proc);
+    }
+    return undefined;
+  }
+
+  private keepIdle(proc: JobProcess, rss: number): void {
+    if (this.stopping || proc.jobs >= this.maxJobsPerProcess || !(rss < IDLE_PROCESS_MAX_RSS) || !proc.child.connected) {
+      this.retire(proc);
+      return;
+    }
+    proc.idleTimer = setTimeout(() => {
+      this.dropIdle(proc);
+      this.retire(proc);
+    }, this.options.idleProcessMs ?? IDLE_PROCESS_MS);
+    proc.idleTimer.unref();
+    this.idle.push(proc);
+  }
+
+  private dropIdle(proc: JobProcess): void {
+    clearTimeout(proc.idleTimer);
+    proc.idleTimer = undefined;
+    const i = this.idle.indexOf(proc);
+    if (i >= 0) this.idle.splice(i, 1);
+  }
+
+  /** Ends a process between jobs: closing its channel ends it (workers/job.ts); a kill if it has not in a few seconds. */
+  private retire(proc: JobProcess): void {
+    const { child } = proc;
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    if (child.connected) child.disconnect();
+    const kill = setTimeout(() => child.kill('SIGKILL'), KILL_AFTER_MS);
+    kill.unref();
+    child.once('exit', () => clearTimeout(kill));
   }
 
   /** Stops taking jobs; running job processes are interrupted and their jobs go back to the queue. */
@@ -216,13 +338,17 @@ export class Runner {
     this.stopping = true;
     for (const t of this.timers) clearInterval(t);
     await this.queue.boss.offWork(QUEUE).catch(() => {});
-    for (const child of this.children) child.kill('SIGINT');
+    for (const proc of [...this.idle]) {
+      this.dropIdle(proc);
+      this.retire(proc);
+    }
+    for (const proc of this.running.values()) proc.child.kill('SIGINT');
     const deadline = Date.now() + (this.options.stopGraceMs ?? 10_000);
-    while (this.children.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    while (this.processes.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
     // Returns once the killed processes are gone (or after 5 s: one stuck in the kernel), so that
     // what stops next (the queue, the database, a test's folders) is not still in their use.
-    // A child leaves `children` in its own 'exit' handler, so every one still here has yet to exit.
-    const gone = [...this.children].map((child) => {
+    // A process leaves `processes` in its own 'exit' handler, so every one still here has yet to exit.
+    const gone = [...this.processes].map(({ child }) => {
       const exited = new Promise((resolve) => child.once('exit', resolve));
       child.kill('SIGKILL');
       return exited;

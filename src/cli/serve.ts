@@ -27,6 +27,7 @@ export async function startServing(scope: string, options: { worker: boolean }):
           artifactsDir: config.artifactsDir,
           modelRoots: config.modelRoots,
           staleAfterMs: config.jobStaleSeconds * 1000,
+          maxJobsPerProcess: config.jobProcessMaxJobs,
         })
       : null;
   await runner?.start();

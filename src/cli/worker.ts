@@ -10,6 +10,7 @@ export async function worker(options: { concurrency?: number }): Promise<void> {
     artifactsDir: config.artifactsDir,
     modelRoots: config.modelRoots,
     staleAfterMs: config.jobStaleSeconds * 1000,
+    maxJobsPerProcess: config.jobProcessMaxJobs,
   });
   await runner.start();
   onShutdown(log, [

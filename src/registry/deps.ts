@@ -39,10 +39,12 @@ export function registryDeps(settings: RegistrySettings, own: { prisma: PrismaCl
 }
 
 /** The registry a job process works on: its own small pool, the store, a queue sender. */
-export function openRegistry(
-  config: Pick<Config, 'databaseUrl'> & RegistrySettings,
-  log: Logger,
-): { deps: RegistryDeps; close(): Promise<void> } {
+export interface Registry {
+  deps: RegistryDeps;
+  close(): Promise<void>;
+}
+
+export function openRegistry(config: Pick<Config, 'databaseUrl'> & RegistrySettings, log: Logger): Registry {
   if (!config.databaseUrl) throw new Error('a job process needs DATABASE_URL (the runner sets it)');
   const prisma = createPrismaClient(config.databaseUrl, { poolSize: 3 });
   return {

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
 import { bundledEntry } from '../../src/bundle.mjs';
-import { isJobScript, jobBundle, TSX_ENTRY } from '../../workers/bundle.js';
+import { jobBundle } from '../../workers/bundle.js';
 import { repoRoot } from '../helpers/bonsai.js';
 
 const run = promisify(execFile);
@@ -24,11 +24,9 @@ describe('bundles of our TypeScript', () => {
     expect(stdout.trim()).toBe(JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')).version);
   });
 
-  it('the job bundle runs workers/main.ts (its usage line without a job id) and is what the tests look for', async () => {
+  it('the job bundle runs workers/main.ts (its usage line without a job id)', async () => {
     const job = await jobBundle();
-    expect(isJobScript(job)).toBe(true);
-    expect(isJobScript(TSX_ENTRY)).toBe(true);
-    expect(isJobScript(join(repoRoot, 'src', 'cli', 'bonsai.mjs'))).toBe(false);
+    expect(job.startsWith(`${cache}/job-`)).toBe(true);
     const err = await run(process.execPath, [job]).catch((e: { code: number; stderr: string }) => e);
     expect(err).toMatchObject({ code: 2, stderr: expect.stringContaining('usage: workers/main.ts JOB_ID') });
   });

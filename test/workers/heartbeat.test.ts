@@ -9,9 +9,10 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { MIN_JOB_STALE_SECONDS } from '../../src/config.js';
 import { createLogger } from '../../src/log.js';
 import { jobReporter } from '../../workers/job.js';
-import { HEARTBEAT_MS, heartbeatInterval } from '../../workers/progress.js';
+import { HEARTBEAT_MS, HeartbeatThread, heartbeatInterval } from '../../workers/progress.js';
 import { repoRoot } from '../helpers/bonsai.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
+import { waitFor } from '../helpers/waitFor.js';
 
 let db: TestDatabase;
 beforeAll(async () => {
@@ -40,7 +41,7 @@ it('a job process’s reporter beats at the interval of the threshold its runner
     [6, 1200],
     [30, 3000],
   ] as const) {
-    const reporter = jobReporter({ prisma: db.prisma }, randomUUID(), log, { databaseUrl: undefined, jobStaleSeconds });
+    const reporter = jobReporter({ prisma: db.prisma }, randomUUID(), log, null, jobStaleSeconds);
     expect(reporter.everyMs, `${jobStaleSeconds} s`).toBe(everyMs);
     await reporter.close();
   }
@@ -83,3 +84,25 @@ it('goes on while the job’s main thread is blocked', async () => {
   // or a query delayed by a loaded machine.
   for (const g of gaps) expect(g).toBeLessThan(every + 1500);
 }, 60_000);
+
+it('one heartbeat thread serves a process’s jobs one after another: it beats for the job named, and for none after a pause', async () => {
+  const row = () => db.prisma.job.create({ data: { kind: 'EVALUATE', status: 'RUNNING', payload: {}, heartbeatAt: new Date(0) } });
+  const [a, b] = [await row(), await row()];
+  const beatOf = async (id: string) =>
+    (await db.prisma.job.findUniqueOrThrow({ where: { id }, select: { heartbeatAt: true } })).heartbeatAt!.getTime();
+  const thread = new HeartbeatThread(db.url, createLogger('error', 'test'));
+  try {
+    thread.beatFor(a.id, 200);
+    await waitFor('a beat for the first job', async () => ((await beatOf(a.id)) > 0 ? true : undefined), 10_000, 50);
+    await thread.pause();
+    const lastOfA = await beatOf(a.id);
+    thread.beatFor(b.id, 200);
+    // Beats for the second job, one every 200 ms: three distinct ones within 2 s.
+    const seen = new Set<number>();
+    await waitFor('three beats for the second job', async () => (seen.add(await beatOf(b.id)).size >= 4 ? true : undefined), 10_000, 100);
+    // None for the first since the pause, though it is still RUNNING.
+    expect(await beatOf(a.id)).toBe(lastOfA);
+  } finally {
+    await thread.close();
+  }
+});

@@ -9,7 +9,6 @@ import { QUEUE } from '../../src/registry/queue.js';
 import { Runner } from '../../workers/runner.js';
 import { copySharedModel, sharedDir } from '../fixtures/checkpoints.js';
 import { startTestApi, type TestApi } from '../helpers/api.js';
-import { jobProcess } from '../helpers/jobProcess.js';
 import { tempDir } from '../helpers/tmp.js';
 import { waitFor } from '../helpers/waitFor.js';
 
@@ -77,12 +76,12 @@ describe('a FAILED job says why, also when its process died', () => {
   }, 90_000);
 
   it('three kill -9s of its process: FAILED after three attempts, KILLED by SIGKILL', async () => {
-    await startRunner();
+    const runner = await startRunner();
     const id = await evaluate(join(root, 'val.txt'));
     for (let attempt = 1; attempt <= 3; attempt++) {
       const pid = await waitFor(
         `the process of attempt ${attempt}`,
-        async () => ((await job(id)).attempts === attempt ? jobProcess(id) : undefined),
+        async () => ((await job(id)).attempts === attempt ? runner.processOf(id) : undefined),
         30_000,
         20,
       );

@@ -9,7 +9,6 @@ import { QUEUE } from '../../src/registry/queue.js';
 import { Runner } from '../../workers/runner.js';
 import { copySharedModel, sharedDir } from '../fixtures/checkpoints.js';
 import { startTestApi, type TestApi } from '../helpers/api.js';
-import { jobProcess } from '../helpers/jobProcess.js';
 import { tempDir } from '../helpers/tmp.js';
 import { waitFor } from '../helpers/waitFor.js';
 
@@ -54,7 +53,7 @@ async function evaluationProcess(): Promise<{ id: string; pid: number }> {
   );
   expect(r.errors).toBeUndefined();
   const id = r.data!.evaluateModel[0]!.databaseId;
-  return { id, pid: await waitFor('the job process', async () => jobProcess(id), 30_000, 20) };
+  return { id, pid: await waitFor('the job process', async () => runner.processOf(id), 30_000, 20) };
 }
 
 describe('a stopped job process', () => {
