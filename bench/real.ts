@@ -236,7 +236,15 @@ async function benchModel(m: BenchModel, base: string): Promise<void> {
   );
   const streamLimit = 3 * largest + 500 * MB;
 
-  const env = { BONSAI_HOME: home, BONSAI_MODEL_ROOTS: imports, PORT: '0', BONSAI_WORKER_CONCURRENCY: '1' };
+  // A fresh job process for each job: a step's peak is sampled from its processes' VmHWM, which a
+  // process kept from an earlier step would bring with it until its next job resets it.
+  const env = {
+    BONSAI_HOME: home,
+    BONSAI_MODEL_ROOTS: imports,
+    PORT: '0',
+    BONSAI_WORKER_CONCURRENCY: '1',
+    BONSAI_JOB_PROCESS_MAX_JOBS: '1',
+  };
   // Info level: the server prints its address; only the last lines are kept (for a failure).
   const server = bonsai(['serve'], { ...env, LOG_LEVEL: 'info' });
   let log = '';

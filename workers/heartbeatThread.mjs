@@ -7,8 +7,9 @@
 // with every job process, and starting it through src/workerBootstrap.mjs (esbuild's API loaded, the
 // bundle's sources hashed, then the bundle) cost 0.17 CPU-s against 0.08 this way (issue 28).
 // One thread serves every job its process runs (workers/job.ts): each message names the job to
-// beat for (`{ jobId, everyMs }`) or none (`{ jobId: null }`, answered with 'paused' once no beat
-// for the last job can still be written); 'stop' closes the connection and ends the thread.
+// beat for (`{ jobId, everyMs }`) or none (`{ jobId: null, pause: N }`, answered with
+// `{ paused: N }` once no beat for the last job can still be written); 'stop' closes the
+// connection and ends the thread.
 import { parentPort, workerData } from 'node:worker_threads';
 import { defineNodeNavigator } from '../src/nodeNavigator.mjs';
 
@@ -18,8 +19,31 @@ const { default: pg } = await import('pg');
 
 /** @type {{ databaseUrl: string; sql: string; jobId?: string; everyMs?: number }} */
 const { databaseUrl, sql, jobId, everyMs } = workerData;
-const client = new pg.Client({ connectionString: databaseUrl });
-await client.connect();
+
+/**
+ * The connection, made when a beat needs one: one that failed or was closed (a Postgres restart,
+ * an idle connection killed) is dropped and made again at the next beat, so a process kept for
+ * many jobs never goes on with a dead one.
+ * @type {import('pg').Client | null}
+ */
+let client = null;
+async function connected() {
+  if (client) return client;
+  const c = new pg.Client({ connectionString: databaseUrl });
+  const drop = () => {
+    if (client === c) client = null;
+  };
+  c.on('error', drop);
+  c.on('end', drop);
+  client = c;
+  try {
+    await c.connect();
+  } catch (err) {
+    drop();
+    throw err;
+  }
+  return c;
+}
 
 /** @type {NodeJS.Timeout | undefined} */
 let timer;
@@ -27,10 +51,18 @@ let timer;
 let beating = Promise.resolve();
 /** @param {string} id */
 const beat = (id) => {
-  beating = client
-    .query(sql, [id])
-    .then(() => undefined)
-    .catch(() => undefined);
+  beating = beating
+    .then(connected)
+    .then((c) => c.query(sql, [id]))
+    .then(
+      () => undefined,
+      () => {
+        // A failed beat: the next one connects afresh.
+        const c = client;
+        client = null;
+        c?.end().catch(() => undefined);
+      },
+    );
 };
 /** @param {string | null} id @param {number} every */
 const beatFor = (id, every) => {
@@ -47,13 +79,14 @@ parentPort?.on('message', async (message) => {
   if (message === 'stop') {
     beatFor(null, 0);
     await beating;
-    await client.end().catch(() => undefined);
+    await client?.end().catch(() => undefined);
     parentPort?.close();
     return;
   }
   beatFor(message.jobId, message.everyMs);
+  // A pause is answered with its own number, so a late answer to an earlier one is not taken for it.
   if (message.jobId === null) {
     await beating;
-    parentPort?.postMessage('paused');
+    parentPort?.postMessage({ paused: message.pause });
   }
 });

@@ -11,6 +11,7 @@ import { rm } from 'node:fs/promises';
 import { type Config, loadConfig } from '../src/config.js';
 import { coerceError } from '../src/errors.js';
 import { createLogger, type Logger } from '../src/log.js';
+import { resetPeakRss } from '../src/peakRss.js';
 import { openRegistry, type Registry } from '../src/registry/deps.js';
 import { recordError } from '../src/registry/jobs/progress.js';
 import { findJob, type JobRow } from '../src/registry/jobs/read.js';
@@ -32,8 +33,12 @@ const TASKS: Record<JobRow['kind'], () => Promise<Task<never>>> = {
   EXPORT_ONNX: async () => (await import('./exportOnnx.js')).exportOnnxTask as unknown as Task<never>,
 };
 
-/** What the runner and this process tell each other between jobs (workers/runner.ts). */
-export type JobProcessMessage = { idle: string; rss: number } | { run: string };
+/**
+ * What the runner and this process tell each other between jobs (workers/runner.ts): the job that
+ * succeeded, the process's resident bytes and whether it can take another (`reusable`: its
+ * heartbeat thread runs, and its peak-memory mark could be reset); the next job.
+ */
+export type JobProcessMessage = { idle: string; rss: number; reusable: boolean } | { run: string };
 
 /** The job's reporter, beating (through the process's heartbeat thread) at the interval of the stale threshold its runner gave it. */
 export function jobReporter(
@@ -60,8 +65,11 @@ export async function runJobs(first: string): Promise<never> {
   const heartbeat = new HeartbeatThread(config.databaseUrl!, registry.deps.log);
   let running: Running | null = null;
   let waiting = false;
+  // Between jobs a SIGTERM is not a job's cancellation (a service manager stopping the machine,
+  // or the runner's cancellation arriving late): the process ends without claiming any job's end,
+  // and the runner retries a job it may just have handed over.
   process.on('SIGTERM', () => {
-    if (waiting || !running) process.exit(EXIT.ok);
+    if (waiting || !running) process.exit(EXIT.retryable);
     running.cancelled = true;
     running.abort.abort(new Error('cancelled'));
   });
@@ -75,11 +83,13 @@ export async function runJobs(first: string): Promise<never> {
   let code: number = EXIT.ok;
   for (let nth = 1; jobId !== null; nth++) {
     running = { abort: new AbortController(), cancelled: false };
+    // The speed task's peak_rss_bytes is this job's, not the process's since it started (src/peakRss.ts).
+    const ownPeak = resetPeakRss();
     code = await runJob(jobId, nth, config, registry, heartbeat, running);
     running = null;
     if (code !== EXIT.ok) break;
     waiting = true;
-    jobId = await nextJob(jobId);
+    jobId = await nextJob(jobId, heartbeat.alive && ownPeak);
     waiting = false;
   }
   await heartbeat.close();
@@ -101,7 +111,7 @@ async function runJob(
   const deps = { ...registry.deps, log };
   const reporter = jobReporter(deps, jobId, log, heartbeat, config.jobStaleSeconds);
   // Which process ran the job, and after how many others: where to look when a job behaves
-  // differently as a process's later job (its log, `ps`).
+  // differently as a process's later job.
   reporter.note(`job process ${process.pid}, its job ${nth}`);
   const tmp = await deps.store.tempDir(`job-${jobId}`);
   const ctx: JobContext = { deps, job, reporter, signal: running.abort.signal, tmp, threads: config.threads };
@@ -129,10 +139,11 @@ async function runJob(
 }
 
 /**
- * Tells the runner this process is free after `done` and waits for its next job: null when the
- * runner closes the channel instead (or there is none: a process started without one).
+ * Tells the runner this process is free after `done` (and whether it can take another) and waits
+ * for its next job: null when the runner closes the channel instead (or there is none: a process
+ * started without one).
  */
-function nextJob(done: string): Promise<string | null> {
+function nextJob(done: string, reusable: boolean): Promise<string | null> {
   if (!process.send || !process.connected) return Promise.resolve(null);
   return new Promise((resolve) => {
     const onMessage = (message: JobProcessMessage) => {
@@ -150,7 +161,7 @@ function nextJob(done: string): Promise<string | null> {
     };
     process.on('message', onMessage);
     process.on('disconnect', onDisconnect);
-    const idle: JobProcessMessage = { idle: done, rss: process.memoryUsage.rss() };
+    const idle: JobProcessMessage = { idle: done, rss: process.memoryUsage.rss(), reusable };
     process.send!(idle);
   });
 }

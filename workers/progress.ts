@@ -30,6 +30,7 @@ export function heartbeatInterval(staleSeconds: number): number {
 export class HeartbeatThread {
   private readonly worker: Worker;
   private exited = false;
+  private pauses = 0;
 
   constructor(databaseUrl: string, log: Logger) {
     this.worker = new Worker(new URL('./heartbeatThread.mjs', import.meta.url), { workerData: { databaseUrl, sql: HEARTBEAT_SQL } });
@@ -40,6 +41,11 @@ export class HeartbeatThread {
     this.worker.unref();
   }
 
+  /** Whether it still runs: a process whose thread ended takes no further job (workers/job.ts). */
+  get alive(): boolean {
+    return !this.exited;
+  }
+
   /** Beats for `jobId` every `everyMs` from now on, and no more for the job before it. */
   beatFor(jobId: string, everyMs: number): void {
     this.worker.postMessage({ jobId, everyMs });
@@ -48,16 +54,17 @@ export class HeartbeatThread {
   /** No more beats: resolves once none for the last job can still be written (2 s at most). */
   async pause(): Promise<void> {
     if (this.exited) return;
+    const pause = ++this.pauses;
+    let onMessage: (m: { paused?: number }) => void = () => {};
     const paused = new Promise<void>((resolve) => {
-      const onMessage = (m: unknown) => {
-        if (m !== 'paused') return;
-        this.worker.off('message', onMessage);
-        resolve();
+      onMessage = (m) => {
+        if (m?.paused === pause) resolve();
       };
       this.worker.on('message', onMessage);
     });
-    this.worker.postMessage({ jobId: null });
+    this.worker.postMessage({ jobId: null, pause });
     await waitAtMost(paused, 2000);
+    this.worker.off('message', onMessage);
   }
 
   async close(): Promise<void> {

@@ -24,7 +24,7 @@ import {
 } from '../src/registry/jobs/index.js';
 import type { JobQueue } from '../src/registry/queue.js';
 import { QUEUE } from '../src/registry/queue.js';
-import { jobEntry } from './bundle.js';
+import { jobEntry, TSX_ENTRY } from './bundle.js';
 import { cleanup } from './cleanup.js';
 import { EXIT, exitFailure } from './failures.js';
 import type { JobProcessMessage } from './job.js';
@@ -57,6 +57,9 @@ const IDLE_PROCESS_MS = 30_000;
  */
 const IDLE_PROCESS_MAX_RSS = 1024 ** 3;
 
+/** A job whose process ended without saying how the job ended (a SIGTERM between jobs). */
+const UNREPORTED = { code: 'CRASHED', message: "the job process ended without reporting the job's end; retrying" };
+
 /** A job interrupted by its worker's shutdown (stop) goes back to the queue. */
 const WORKER_STOPPED = { code: 'WORKER_LOST', message: 'the worker running this job was stopped; retrying' };
 
@@ -72,6 +75,8 @@ interface ProcessExit {
    * hung or unreachable process) while it still ran: the retry belongs to another attempt.
    */
   handedBack: boolean;
+  /** It exited with code 0 while its job ran, without reporting the job's end (workers/job.ts). */
+  unreported: boolean;
 }
 
 export interface RunnerOptions {
@@ -188,7 +193,9 @@ export class Runner {
       ? { outcome: 'cancelled' as const, failure: undefined }
       : this.stopping && exit.signal
         ? { outcome: 'retryable' as const, failure: WORKER_STOPPED }
-        : exitFailure(exit.code, exit.signal, exit.stderrTail);
+        : exit.unreported
+          ? { outcome: 'retryable' as const, failure: UNREPORTED }
+          : exitFailure(exit.code, exit.signal, exit.stderrTail);
     const final = await finishAttempt(this.deps, jobId, outcome, false, failure);
     // Thrown so pg-boss schedules the retry with its backoff; the row says QUEUED meanwhile.
     if (final === 'QUEUED') throw new RetryScheduled(jobId);
@@ -212,9 +219,13 @@ export class Runner {
     this.running.set(jobId, proc);
     let killTimer: NodeJS.Timeout | undefined;
     let handedBack = false;
+    // Once the job has ended, a check still awaiting its query must not act: the process may
+    // already run the next job.
+    let ended = false;
     const handedAt = Date.now();
     const watch = setInterval(async () => {
       const asked = await cancelRequested(this.deps, jobId).catch(() => false);
+      if (ended) return;
       if (asked && !killTimer) {
         child.kill('SIGTERM');
         killTimer = setTimeout(() => child.kill('SIGKILL'), KILL_AFTER_MS);
@@ -223,6 +234,7 @@ export class Runner {
       // A process that stopped heartbeating (SIGSTOP, a hang in native code) had its job handed
       // back by the supervisor: it must not hold this slot, nor finish a job that runs elsewhere.
       if (!killTimer && !handedBack && (await wasHandedBack(this.deps, jobId).catch(() => false))) {
+        if (ended) return;
         handedBack = true;
         this.deps.log.warn(`job ${jobId} was handed back while its process ${child.pid} still ran; killing it`);
         child.kill('SIGKILL');
@@ -239,7 +251,9 @@ export class Runner {
     }, CANCEL_POLL_MS);
     return new Promise((resolve) => {
       const end = (exit: ProcessExit) => {
+        ended = true;
         clearInterval(watch);
+        clearTimeout(killTimer);
         child.off('exit', onExit);
         child.off('message', onMessage);
         this.running.delete(jobId);
@@ -249,14 +263,25 @@ export class Runner {
         clearTimeout(killTimer);
         // What the process wrote last may still be in the pipe (a grandchild holding it open does not delay us long).
         await waitAtMost(proc.stderrEnded, 2000);
-        end({ code, signal, stderrTail: proc.stderrTail, cancelled: killTimer !== undefined, handedBack });
+        // A job's success comes over IPC (onMessage); a process that exits 0 while its job runs
+        // never told it (workers/job.ts exits so only between jobs, or on a SIGTERM there).
+        const unreported = code === EXIT.ok;
+        end({
+          code: unreported ? null : code,
+          signal,
+          stderrTail: proc.stderrTail,
+          cancelled: killTimer !== undefined,
+          handedBack,
+          unreported,
+        });
       };
-      // The job succeeded and the process waits for another: kept unless it was told to stop meanwhile.
+      // The job succeeded and the process waits for another: kept unless it was told to stop meanwhile or cannot take one.
       const onMessage = (message: JobProcessMessage) => {
         if (!('idle' in message) || message.idle !== jobId) return;
-        const keep = killTimer === undefined && !handedBack;
-        end({ code: EXIT.ok, signal: null, stderrTail: proc.stderrTail, cancelled: killTimer !== undefined, handedBack });
-        if (keep) this.keepIdle(proc, message.rss);
+        const cancelled = killTimer !== undefined;
+        end({ code: EXIT.ok, signal: null, stderrTail: proc.stderrTail, cancelled, handedBack, unreported: false });
+        if (cancelled || handedBack || !message.reusable) this.retire(proc);
+        else this.keepIdle(proc, message.rss);
       };
       child.on('exit', onExit);
       child.on('message', onMessage);
@@ -303,7 +328,10 @@ export class Runner {
   }
 
   private keepIdle(proc: JobProcess, rss: number): void {
-    if (this.stopping || proc.jobs >= this.maxJobsPerProcess || !(rss < IDLE_PROCESS_MAX_RSS) || !proc.child.connected) {
+    // A process started through tsx (no bundle) would go on running the sources it loaded: the
+    // bundle's path changes with its sources, tsx's does not.
+    const stale = proc.entry === TSX_ENTRY;
+    if (this.stopping || stale || proc.jobs >= this.maxJobsPerProcess || !(rss < IDLE_PROCESS_MAX_RSS) || !proc.child.connected) {
       this.retire(proc);
       return;
     }

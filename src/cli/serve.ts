@@ -18,7 +18,7 @@ export async function startServing(scope: string, options: { worker: boolean }):
     { log, version, embeddedDatabase: database.embedded, registry, publicReads: config.publicReads },
     { host: config.host, port: config.port, production: config.production },
   );
-  // Jobs run in their own processes, so the in-process worker never blocks the API.
+  // Jobs run in job processes (workers/runner.ts), so the in-process worker never blocks the API.
   const runner =
     options.worker && config.workerConcurrency > 0
       ? new Runner(registry, queue, {

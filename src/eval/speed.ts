@@ -1,6 +1,7 @@
 // Speed on this machine: prefill tokens per second (batch 1, a full context), per-token latency
 // at batch 1 (a one-token forward: the graph has no KV cache, so this is the cost of the first
-// token, not of cached decoding), and the process's peak RSS.
+// token, not of cached decoding), and the process's peak RSS (src/peakRss.ts: in a job process, its job's).
+import { peakRssBytes } from '../peakRss.js';
 import type { EvalContext, EvalResult } from './types.js';
 
 export async function speed(ctx: EvalContext, o: { contextLength?: number; runs?: number; threads?: number }): Promise<EvalResult[]> {
@@ -25,6 +26,6 @@ export async function speed(ctx: EvalContext, o: { contextLength?: number; runs?
   return [
     { task: 'speed', metric: 'prefill_tokens_per_second', value: (len * runs) / (prefill / 1000), settings },
     { task: 'speed', metric: 'latency_ms', value: single / (runs * 4), settings },
-    { task: 'speed', metric: 'peak_rss_bytes', value: process.resourceUsage().maxRSS * 1024, settings },
+    { task: 'speed', metric: 'peak_rss_bytes', value: peakRssBytes(), settings },
   ];
 }

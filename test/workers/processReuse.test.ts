@@ -5,7 +5,7 @@
 // job's place in it, which is what this file reads.
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { Runner, type RunnerOptions } from '../../workers/runner.js';
 import { copySharedModel, sharedDir } from '../fixtures/checkpoints.js';
 import { startTestApi, type TestApi } from '../helpers/api.js';
@@ -19,6 +19,7 @@ const verses = readFileSync(join(sharedDir, 'data', 'kjv-val.txt'), 'utf8').spli
 const dataA = join(root, 'a.txt');
 const dataB = join(root, 'b.txt');
 const empty = join(root, 'empty.txt');
+const long = join(root, 'long.txt');
 
 beforeAll(async () => {
   copySharedModel(join(root, 'kjv'));
@@ -26,11 +27,16 @@ beforeAll(async () => {
   writeFileSync(dataA, `${verses.slice(0, 40).join('\n')}\n`);
   writeFileSync(dataB, `${verses.slice(40, 80).join('\n')}\n`);
   writeFileSync(empty, '');
+  // Long enough to be cancelled while it runs (the runner looks for cancellations every 2 s).
+  writeFileSync(long, readFileSync(join(sharedDir, 'data', 'kjv-train.txt'), 'utf8').slice(0, 1_500_000));
   api = await startTestApi({ modelRoots: [root] });
   await api.register(join(root, 'kjv'), 'bible/kjv');
 }, 120_000);
+// Each test's runner stops when the test ends, passed or not: one left taking jobs would run the next test's.
+afterEach(async () => {
+  for (const r of runners.splice(0)) await r.stop();
+});
 afterAll(async () => {
-  for (const r of runners) await r.stop();
   await api?.close();
 });
 
@@ -48,6 +54,7 @@ async function startRunner(options: Partial<RunnerOptions>): Promise<Runner> {
 }
 
 interface Ran {
+  id: string;
   status: string;
   errorCode: string | null;
   /** The process that ran it, and the job's place among that process's jobs (its log's first line). */
@@ -56,14 +63,25 @@ interface Ran {
   perplexity: number | undefined;
 }
 
-/** Evaluates the model's perplexity on `data` and waits for the job to end. */
-async function evaluate(data: string): Promise<Ran> {
-  const r = await api.gql<{ evaluateModel: Array<{ databaseId: string }> }>(
-    'mutation($t: [EvaluationTaskInput!]!) { evaluateModel(model: "bible/kjv", tasks: $t) { databaseId } }',
+/** Asks for the model's perplexity on `data`: the job's global and database ids. */
+async function askEvaluation(data: string): Promise<{ id: string; databaseId: string }> {
+  const r = await api.gql<{ evaluateModel: Array<{ id: string; databaseId: string }> }>(
+    'mutation($t: [EvaluationTaskInput!]!) { evaluateModel(model: "bible/kjv", tasks: $t) { id databaseId } }',
     { t: [{ task: 'perplexity', data }] },
   );
   expect(r.errors).toBeUndefined();
-  const id = r.data!.evaluateModel[0]!.databaseId;
+  return r.data!.evaluateModel[0]!;
+}
+
+/** The job's process and its place there, from the job's log. */
+function processLine(logTail: unknown): { pid: number; nth: number } | undefined {
+  const line = (logTail as string[]).map((l) => /job process (\d+), its job (\d+)$/.exec(l)).find(Boolean);
+  return line ? { pid: Number(line[1]), nth: Number(line[2]) } : undefined;
+}
+
+/** Evaluates the model's perplexity on `data` and waits for the job to end. */
+async function evaluate(data: string): Promise<Ran> {
+  const id = (await askEvaluation(data)).databaseId;
   const job = await waitFor(
     'the job to end',
     async () => {
@@ -73,11 +91,11 @@ async function evaluate(data: string): Promise<Ran> {
     60_000,
     100,
   );
-  const line = (job.logTail as string[]).map((l) => /job process (\d+), its job (\d+)$/.exec(l)).find(Boolean);
-  expect(line, JSON.stringify(job.logTail)).toBeDefined();
+  const ran = processLine(job.logTail);
+  expect(ran, JSON.stringify(job.logTail)).toBeDefined();
   // The job's own row, read before the next evaluation of the same text replaces it.
   const row = await api.db.prisma.evaluation.findFirst({ where: { jobId: id, task: 'perplexity', metric: 'perplexity' } });
-  return { status: job.status, errorCode: job.errorCode, pid: Number(line![1]), nth: Number(line![2]), perplexity: row?.value };
+  return { id, status: job.status, errorCode: job.errorCode, ...ran!, perplexity: row?.value };
 }
 
 const alive = (pid: number) => existsSync(`/proc/${pid}`);
@@ -111,7 +129,7 @@ describe('job processes kept between jobs', () => {
   }, 120_000);
 
   it('a failed job ends its process: the next job starts a fresh one', async () => {
-    const runner = await startRunner({});
+    await startRunner({});
     const ok = await evaluate(dataA);
     const failed = await evaluate(empty);
     expect(failed).toMatchObject({ status: 'FAILED', pid: ok.pid, nth: 2 });
@@ -121,17 +139,59 @@ describe('job processes kept between jobs', () => {
     expect(next.pid).not.toBe(ok.pid);
     expect(alive(ok.pid)).toBe(false);
     expect(next.perplexity).toBe(ok.perplexity);
-    await runner.stop();
   }, 120_000);
 
   it('a process idle for idleProcessMs ends, and the next job starts a fresh one', async () => {
-    const runner = await startRunner({ idleProcessMs: 300 });
+    await startRunner({ idleProcessMs: 300 });
     const one = await evaluate(dataA);
     await waitFor('the idle process to end', async () => (alive(one.pid) ? undefined : true), 10_000, 50);
     const two = await evaluate(dataA);
     expect(two).toMatchObject({ status: 'SUCCEEDED', nth: 1 });
     expect(two.pid).not.toBe(one.pid);
-    await runner.stop();
+  }, 120_000);
+
+  it('a job cancelled as its process’s second ends the process: the next job starts a fresh one', async () => {
+    await startRunner({});
+    const ok = await evaluate(dataA);
+    const { id, databaseId } = await askEvaluation(long);
+    const running = await waitFor(
+      'the long evaluation to run as the process’s second job',
+      async () => {
+        const j = await api.db.prisma.job.findUniqueOrThrow({ where: { id: databaseId } });
+        const ran = processLine(j.logTail);
+        return j.status === 'RUNNING' && ran && j.stage !== 'starting' ? ran : undefined;
+      },
+      30_000,
+      50,
+    );
+    expect(running).toEqual({ pid: ok.pid, nth: 2 });
+    const c = await api.gql(`mutation($id: ID!) { cancelJob(id: $id) { cancelRequested } }`, { id });
+    expect(c.errors).toBeUndefined();
+    const final = await waitFor(
+      'the job to be cancelled',
+      async () => {
+        const j = await api.db.prisma.job.findUniqueOrThrow({ where: { id: databaseId } });
+        return j.finishedAt ? j : undefined;
+      },
+      30_000,
+      100,
+    );
+    expect(final.status).toBe('CANCELLED');
+    await waitFor('the cancelled job’s process to end', async () => (alive(ok.pid) ? undefined : true), 10_000, 50);
+    const next = await evaluate(dataA);
+    expect(next).toMatchObject({ status: 'SUCCEEDED', nth: 1, perplexity: ok.perplexity });
+    expect(next.pid).not.toBe(ok.pid);
+  }, 120_000);
+
+  it('a process ended between jobs (a SIGTERM while it waits) costs no job: the one before stays SUCCEEDED, the next starts a fresh process', async () => {
+    await startRunner({});
+    const one = await evaluate(dataA);
+    process.kill(one.pid, 'SIGTERM');
+    await waitFor('the idle process to end', async () => (alive(one.pid) ? undefined : true), 10_000, 50);
+    const two = await evaluate(dataB);
+    expect(two).toMatchObject({ status: 'SUCCEEDED', nth: 1 });
+    expect(two.pid).not.toBe(one.pid);
+    expect(await api.db.prisma.job.findUniqueOrThrow({ where: { id: one.id } })).toMatchObject({ status: 'SUCCEEDED', attempts: 1 });
   }, 120_000);
 
   it('a runner refuses a maxJobsPerProcess that is not a whole number of at least 1', () => {
