@@ -82,14 +82,17 @@ export async function runJobs(first: string): Promise<never> {
   let jobId: string | null = first;
   let code: number = EXIT.ok;
   for (let nth = 1; jobId !== null; nth++) {
-    running = { abort: new AbortController(), cancelled: false };
+    const current: Running = { abort: new AbortController(), cancelled: false };
+    running = current;
     // The speed task's peak_rss_bytes is this job's, not the process's since it started (src/peakRss.ts).
     const ownPeak = resetPeakRss();
-    code = await runJob(jobId, nth, config, registry, heartbeat, running);
+    code = await runJob(jobId, nth, config, registry, heartbeat, current);
     running = null;
     if (code !== EXIT.ok) break;
+    // A SIGTERM that came as the job ended (its work done) still ends the process, once the
+    // runner knows the job succeeded: the process says it takes no other, and the runner lets it go.
     waiting = true;
-    jobId = await nextJob(jobId, heartbeat.alive && ownPeak);
+    jobId = await nextJob(jobId, heartbeat.alive && ownPeak && !current.cancelled);
     waiting = false;
   }
   await heartbeat.close();
