@@ -6,8 +6,11 @@ import { fieldExtensionsEstimator, getComplexity, simpleEstimator } from 'graphq
 import type { Context } from './context.js';
 import { badRequest, inputProblem } from './inputChecks.js';
 
-/** `tokens`: a document's tokens, enough for a depth recipe listing all 4,096 layers as a literal. */
-export const LIMITS = { depth: 12, aliases: 20, cost: 20_000, tokens: 20_000 };
+/**
+ * `tokens`: a document's tokens, enough for a depth recipe listing all 4,096 layers as a literal;
+ * `validationErrors`: the validation errors reported before validation stops (src/http/server.ts).
+ */
+export const LIMITS = { depth: 12, aliases: 20, cost: 20_000, tokens: 20_000, validationErrors: 10 };
 
 /** graphql-js's default for execute (`maxCoercionErrors`). */
 const MAX_COERCION_ERRORS = 50;

@@ -61,6 +61,11 @@ export async function startHttpServer(services: Services, options: HttpOptions):
     // graphql-js stops tokenizing past this many tokens: a 1 MB document of a 200,000-item list
     // literal built that many AST nodes (hundreds of ms, tens of MB) before any limit could look at it.
     parseOptions: { maxTokens: LIMITS.tokens },
+    // And validation past this many errors (graphql-js's default is 100): each error's line and
+    // column is found by scanning the document from its start (graphql-js getLocation), so a
+    // 1 MB one-line document with 10,000 wrong list items held the event loop 250-600 ms (the
+    // surface test's slowest case, near its 1 s limit on a slow machine).
+    validationOptions: { maxErrors: LIMITS.validationErrors },
     introspection: !options.production,
     // No "Did you mean …" field suggestions in production: they disclose the schema that
     // introspection hides (OWASP GraphQL cheat sheet).

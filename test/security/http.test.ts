@@ -173,6 +173,16 @@ describe('request bodies', () => {
     expectJsonError(r, 413, 'PAYLOAD_TOO_LARGE', /1 MB|1,048,576|limit/);
   });
 
+  it('a one-line document with 10,000 wrong list items stops at 10 validation errors: graphql-js scans the document from its start for each error’s line', async () => {
+    const items = Array.from({ length: 10_000 }, () => '0').join(',');
+    const query = `mutation { spawnPrunedVariant(parent: "a/b", recipe: { vocab: { corpus: [${items}] } }, description: "${'x'.repeat(900_000)}") { __typename } }`;
+    const r = await api.gql(query);
+    const messages = (r.errors ?? []).map((e) => e.message);
+    expect(messages).toHaveLength(11);
+    expect(messages.slice(0, 10).every((m) => /String cannot represent a non string value: 0/.test(m))).toBe(true);
+    expect(messages[10]).toMatch(/Too many validation errors/);
+  });
+
   it('an unsupported charset is 415 in JSON', async () => {
     const r = await request(api, '/graphql', {
       method: 'POST',
