@@ -8,7 +8,7 @@
 //     (BONSAI_JOB_PROCESS_MAX_JOBS=1, as before), each on a runner of its own, with the CPU seconds
 //     of the whole worker (this process and its job processes).
 //   npm run bench:queue
-import { cpSync, mkdirSync, readFileSync } from 'node:fs';
+import { cpSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fromGlobalId } from '../graphql/globalId.js';
 import { createPrismaClient } from '../src/db/client.js';
@@ -19,6 +19,7 @@ import { registryDeps } from '../src/registry/deps.js';
 import { JobQueue } from '../src/registry/queue.js';
 import { createToken } from '../src/registry/tokens.js';
 import { sharedDir, sharedModel } from '../test/fixtures/checkpoints.js';
+import { cpuSeconds as measuredCpuSeconds } from '../test/helpers/cpuSeconds.js';
 import { Runner } from '../workers/runner.js';
 import { graphqlClient } from './gql.js';
 import { scratchDatabase } from './scratchDatabase.js';
@@ -78,10 +79,11 @@ async function waitAll(ids: string[]): Promise<void> {
   }
 }
 
-/** CPU seconds of this process and of its children that have ended (/proc/self/stat, USER_HZ 100). */
+/** This process's CPU seconds and its ended children's (Linux only: the benchmark needs the figure). */
 function cpuSeconds(): number {
-  const f = readFileSync('/proc/self/stat', 'utf8').split(') ')[1]!.split(' ');
-  return [11, 12, 13, 14].reduce((a, i) => a + Number(f[i]), 0) / 100;
+  const s = measuredCpuSeconds();
+  if (s === undefined) throw new Error('bench:queue reads CPU time from /proc/self/stat (Linux)');
+  return s;
 }
 
 const pct = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(p * xs.length))]!;

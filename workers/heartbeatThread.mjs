@@ -17,8 +17,8 @@ import { defineNodeNavigator } from '../src/nodeNavigator.mjs';
 defineNodeNavigator();
 const { default: pg } = await import('pg');
 
-/** @type {{ databaseUrl: string; sql: string; jobId?: string; everyMs?: number }} */
-const { databaseUrl, sql, jobId, everyMs } = workerData;
+/** @type {{ databaseUrl: string; sql: string }} */
+const { databaseUrl, sql } = workerData;
 
 /**
  * The connection, made when a beat needs one: one that failed or was closed (a Postgres restart,
@@ -74,7 +74,6 @@ const beatFor = (id, every) => {
   timer = setInterval(() => beat(id), every);
 };
 
-if (jobId) beatFor(jobId, everyMs ?? 3000);
 parentPort?.on('message', async (message) => {
   if (message === 'stop') {
     beatFor(null, 0);

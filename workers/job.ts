@@ -3,8 +3,8 @@
 // process and the job it runs, and cancellation can always end it. The task runs through the task
 // kit (task.ts); how its failure is classified is failures.ts's call.
 // A process that ends a job successfully may run the runner's next one (workers/runner.ts
-// decides): it says so over IPC (`{ idle: JOB_ID, rss }`) and waits for `{ run: JOB_ID }`, or for
-// the channel to close, which ends it. Its modules, Prisma's compiled query engine and its
+// decides): it says so over IPC (JobProcessMessage: `{ idle: JOB_ID, rss, reusable }`) and waits
+// for `{ run: JOB_ID }`, or for the channel to close, which ends it. Its modules, Prisma's compiled query engine and its
 // connections are then paid for once, not once a job: 0.6 CPU-s of a job's start
 // (bench/job-start.ts). Any other end ends the process, with the exit code that tells the runner why.
 import { rm } from 'node:fs/promises';
@@ -63,20 +63,20 @@ export async function runJobs(first: string): Promise<never> {
   const registry = openRegistry(config, createLogger(config.logLevel, `job process ${process.pid}`));
   // openRegistry has refused a process without DATABASE_URL.
   const heartbeat = new HeartbeatThread(config.databaseUrl!, registry.deps.log);
+  /** The job under way; null between jobs. */
   let running: Running | null = null;
-  let waiting = false;
   // Between jobs a SIGTERM is not a job's cancellation (a service manager stopping the machine,
   // or the runner's cancellation arriving late): the process ends without claiming any job's end,
   // and the runner retries a job it may just have handed over.
   process.on('SIGTERM', () => {
-    if (waiting || !running) process.exit(EXIT.retryable);
+    if (!running) process.exit(EXIT.retryable);
     running.cancelled = true;
     running.abort.abort(new Error('cancelled'));
   });
   // The runner holds the other end of the IPC channel: when it dies (even by SIGKILL), stop. Between
   // jobs its closing the channel is how it ends this process (nextJob).
   process.on('disconnect', () => {
-    if (!waiting) process.exit(EXIT.retryable);
+    if (running) process.exit(EXIT.retryable);
   });
 
   let jobId: string | null = first;
@@ -91,9 +91,7 @@ export async function runJobs(first: string): Promise<never> {
     if (code !== EXIT.ok) break;
     // A SIGTERM that came as the job ended (its work done) still ends the process, once the
     // runner knows the job succeeded: the process says it takes no other, and the runner lets it go.
-    waiting = true;
     jobId = await nextJob(jobId, heartbeat.alive && ownPeak && !current.cancelled);
-    waiting = false;
   }
   await heartbeat.close();
   await registry.close();
