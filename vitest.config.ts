@@ -28,7 +28,13 @@ export default defineConfig({
     // As job processes start (workers/runner.ts JOB_NODE_FLAGS): V8's default budget recompiles
     // Prisma 7's WebAssembly query compiler with TurboFan during a file's first queries, about
     // 0.3-0.7 CPU-s a file that never pays back (3 Prisma files: 11 → 9 CPU-s, loaded VM).
-    execArgv: ['--wasm-tiering-budget=20000000'],
+    //
+    // V8's collector on the worker's own thread, with a 64 MB young generation: three workers share
+    // two cores, where parallel GC helpers only wait on each other, and the files allocate large
+    // typed arrays and tokenizer maps that a 16 MB nursery promotes early. The eight heaviest
+    // in-process files, alternated on this VM (2026-12-07): the machine busy 166-178 CPU-s with
+    // V8's defaults, 153-162 with both flags.
+    execArgv: ['--wasm-tiering-budget=20000000', '--single-threaded-gc', '--max-semi-space-size=64'],
     // One worker more than the cores (as `make -j N+1`): most files spend part of their time waiting
     // on Postgres, a server, a browser or a child process, and a third file fills the core the
     // other two leave idle. Quiet 2-core VM, 2026-12-06, full runs: two workers 354 s and 351 s
