@@ -5,7 +5,6 @@ import { BadInputError } from '../errors.js';
 import { type Recipe, recipeProblems } from '../recipes/schema.js';
 
 export * from '../recipes/schema.js';
-export { needsCalibration, RELATION_OF_METHOD } from './methods/index.js';
 
 /**
  * Validates a recipe, throwing BadInputError naming the first bad field (all problems in details).

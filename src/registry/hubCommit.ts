@@ -11,7 +11,7 @@
 import { link, mkdir } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { BadInputError, ConflictError } from '../errors.js';
-import { RELATION_OF_METHOD } from '../pruning/recipe.js';
+import { RELATION_OF_METHOD } from '../pruning/methods/index.js';
 import { cardParents } from './cardLineage.js';
 import { checkCheckpointFolder, checkpointFields } from './checkFolder.js';
 import type { RegistryDeps } from './deps.js';

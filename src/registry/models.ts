@@ -3,7 +3,7 @@
 import type { db } from '../db/client.js';
 import { type ModelStatus, Relation } from '../db/generated/enums.js';
 import { BadInputError, ConflictError, NotFoundError } from '../errors.js';
-import { RELATION_OF_METHOD } from '../pruning/recipe.js';
+import { RELATION_OF_METHOD } from '../pruning/methods/index.js';
 import type { RegistryDeps } from './deps.js';
 import { formatModelName, type ModelName, parseModelName } from './names.js';
 import { mapPrismaError } from './prismaErrors.js';

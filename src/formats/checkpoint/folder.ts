@@ -66,10 +66,10 @@ export async function readJsonObject(path: string, maxBytes = MAX_CONFIG_BYTES, 
 }
 
 /**
- * The same, synchronously, for the job processes and the CLI (never the API): null when the file
- * does not exist.
+ * A JSON file's bytes, synchronously, for the job processes and the CLI (never the API): a regular
+ * file of at most `maxBytes`, or null when it does not exist. Parsed by parseJsonObject.
  */
-export function readJsonObjectSync(path: string, maxBytes = MAX_CONFIG_BYTES): JsonObject | null {
+export function readJsonBytesSync(path: string, maxBytes = MAX_CONFIG_BYTES): Buffer | null {
   const s = statSync(path, { throwIfNoEntry: false });
   if (!s) return null;
   if (!s.isFile()) throw new CheckpointError(path, 'not a regular file');
@@ -78,7 +78,13 @@ export function readJsonObjectSync(path: string, maxBytes = MAX_CONFIG_BYTES): J
       path,
       `${s.size.toLocaleString('en-US')} bytes is more than the ${maxBytes.toLocaleString('en-US')} it may have`,
     );
-  return parseJsonObject(readFileSync(path), path, maxBytes);
+  return readFileSync(path);
+}
+
+/** readJsonObject, synchronously (readJsonBytesSync): null when the file does not exist. */
+export function readJsonObjectSync(path: string, maxBytes = MAX_CONFIG_BYTES): JsonObject | null {
+  const bytes = readJsonBytesSync(path, maxBytes);
+  return bytes === null ? null : parseJsonObject(bytes, path, maxBytes);
 }
 
 export interface CheckpointFolder {

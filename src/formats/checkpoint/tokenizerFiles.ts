@@ -8,7 +8,7 @@ import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { BadInputError } from '../../errors.js';
 import { NotRegularFileError, readRegularFile } from '../regularFile.js';
-import { CheckpointError, MAX_CONFIG_BYTES, parseJsonObject, readJsonObjectSync } from './folder.js';
+import { CheckpointError, MAX_CONFIG_BYTES, parseJsonObject, readJsonBytesSync } from './folder.js';
 
 export const TOKENIZER_JSON = 'tokenizer.json';
 export const TOKENIZER_CONFIG = 'tokenizer_config.json';
@@ -33,6 +33,8 @@ export interface TokenizerFiles {
 export function tokenizerDigest(tokenizerSha256: string, configSha256: string | null): string {
   return `${tokenizerSha256}:${configSha256 ?? 'none'}`;
 }
+
+const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 
 const missing = (dir: string, purpose: string) =>
   new BadInputError('tokenizer.json', `${dir} has no tokenizer.json; ${purpose} needs the model's tokenizer`);
@@ -60,16 +62,40 @@ export async function readTokenizerFiles(
   const tokenizer = await readAsync(join(dir, TOKENIZER_JSON), MAX_TOKENIZER_BYTES, roots);
   if (tokenizer === null) throw missing(dir, purpose);
   const config = await readAsync(join(dir, TOKENIZER_CONFIG), MAX_CONFIG_BYTES, roots);
-  const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
-  onDigest?.(tokenizerDigest(sha(tokenizer), config === null ? null : sha(config)));
+  onDigest?.(tokenizerDigest(sha256(tokenizer), config === null ? null : sha256(config)));
   return {
     json: parseJsonObject(tokenizer, join(dir, TOKENIZER_JSON), MAX_TOKENIZER_BYTES),
     config: config === null ? {} : parseJsonObject(config, join(dir, TOKENIZER_CONFIG)),
   };
 }
 
-export function readTokenizerFilesSync(dir: string, purpose: string): TokenizerFiles {
-  const json = readJsonObjectSync(join(dir, TOKENIZER_JSON), MAX_TOKENIZER_BYTES);
+/** The two files' bytes as read (tokenizer_config.json null where there is none). */
+export interface TokenizerBytes {
+  dir: string;
+  json: Buffer;
+  config: Buffer | null;
+}
+
+/** The files' bytes, synchronously (the job processes and the CLI), under the size bounds. */
+export function readTokenizerBytesSync(dir: string, purpose: string): TokenizerBytes {
+  const json = readJsonBytesSync(join(dir, TOKENIZER_JSON), MAX_TOKENIZER_BYTES);
   if (json === null) throw missing(dir, purpose);
-  return { json, config: readJsonObjectSync(join(dir, TOKENIZER_CONFIG)) ?? {} };
+  return { dir, json, config: readJsonBytesSync(join(dir, TOKENIZER_CONFIG)) };
+}
+
+/** What the bytes are (tokenizerDigest): a caller keeps what it builds from them by it. */
+export function digestOf(bytes: TokenizerBytes): string {
+  return tokenizerDigest(sha256(bytes.json), bytes.config === null ? null : sha256(bytes.config));
+}
+
+/** The bytes, parsed under the JSON reading policy. */
+export function parseTokenizerBytes(bytes: TokenizerBytes): TokenizerFiles {
+  return {
+    json: parseJsonObject(bytes.json, join(bytes.dir, TOKENIZER_JSON), MAX_TOKENIZER_BYTES),
+    config: bytes.config === null ? {} : parseJsonObject(bytes.config, join(bytes.dir, TOKENIZER_CONFIG)),
+  };
+}
+
+export function readTokenizerFilesSync(dir: string, purpose: string): TokenizerFiles {
+  return parseTokenizerBytes(readTokenizerBytesSync(dir, purpose));
 }
