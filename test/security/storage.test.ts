@@ -7,6 +7,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { copySharedModel } from '../fixtures/checkpoints.js';
+import { childEntry } from '../helpers/childEntry.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
 import { tempDir } from '../helpers/tmp.js';
 
@@ -28,10 +29,12 @@ type Reply = { status: number; body: { data?: unknown; errors?: Array<{ message:
 
 describe('a full artifact store', () => {
   it('dedups without a staging copy, and reports STORAGE_FULL with nothing left behind', async () => {
-    const child = join(import.meta.dirname, 'children', 'storageFull.ts');
+    // From a bundle, as the CLI starts (test/helpers/childEntry.ts): through tsx, every module of the
+    // server the child imports was compiled again in each run (its cache is in the file's TMPDIR).
+    const child = (await childEntry('test/security/children/storageFull.ts', 'test-storage-full')).map((a) => `"${a}"`).join(' ');
     const out = execFileSync(
       'unshare',
-      ['-rm', 'sh', '-c', `mount -t tmpfs -o size=40m tmpfs "$STORE" && exec "${process.execPath}" --import tsx "${child}"`],
+      ['-rm', 'sh', '-c', `mount -t tmpfs -o size=40m tmpfs "$STORE" && exec "${process.execPath}" ${child}`],
       { env: { ...process.env, DATABASE_URL: db.url, STORE: store, ROOT: root }, encoding: 'utf8', timeout: 120_000 },
     );
     const r = JSON.parse(out.trim().split('\n').at(-1)!) as {
