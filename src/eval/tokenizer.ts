@@ -21,14 +21,21 @@ export interface LmTokenizer {
  * Keyed by what the bytes are, never by path, so an edited or replaced file is built afresh; one
  * kept, so a process holds at most one tokenizer it no longer needs. Sharing one instance changes
  * nothing a caller sees: the library's word caches (and wordChunks' and pairRanks' wrappers) only
- * remember what the same piece always gives.
+ * remember what the same piece always gives. The parsed tokenizer.json stays with it (Gemma-3's:
+ * about 150 MB of heap), which the runner's bound on a kept process's memory counts.
  */
 let last: { digest: string; tok: Tokenizer; config: Record<string, unknown> } | undefined;
 
 function buildTokenizer(dir: string): { tok: Tokenizer; config: Record<string, unknown> } {
   const bytes = readTokenizerBytesSync(dir, 'evaluation');
   const digest = digestOf(bytes);
-  if (last?.digest === digest) return last;
+  if (last?.digest === digest) {
+    // Each use starts with an empty word cache, as a tokenizer built for it would: the BPE cache of
+    // wordChunks.ts keeps the first pieces it sees, which are this text's frequent words only if
+    // the cache starts empty with it.
+    (last.tok as unknown as { model?: { cache?: { clear?: () => void } } }).model?.cache?.clear?.();
+    return last;
+  }
   last = undefined;
   const files = parseTokenizerBytes(bytes);
   let tok: Tokenizer;

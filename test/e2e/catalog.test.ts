@@ -171,8 +171,8 @@ describe.skipIf(!hasChromium)('web catalog (chromium)', () => {
     await setDescription(hostile);
     await page.setViewportSize(DESKTOP);
     // The image's request for /x answers 404 and Chromium logs it: awaited here, so its console
-    // error is this test's, and the description put back after, so no later page loads it again
-    // (a later test on the root's page once caught that error in a slow hour).
+    // error comes during this test (in a slow hour it once came after the next test had emptied
+    // consoleErrors, and failed that test), and the description put back after.
     const missingImage = page.waitForResponse((res) => new URL(res.url()).pathname === '/x');
     await page.goto(`${api.server.url}/#/model/bible/tiny-llama-kjv`);
     await page.getByRole('heading', { name: 'bible/tiny-llama-kjv', exact: true, level: 1 }).waitFor();

@@ -31,10 +31,11 @@ describe('a full artifact store', () => {
   it('dedups without a staging copy, and reports STORAGE_FULL with nothing left behind', async () => {
     // From a bundle, as the CLI starts (test/helpers/childEntry.ts): through tsx, every module of the
     // server the child imports was compiled again in each run (its cache is in the file's TMPDIR).
-    const child = (await childEntry('test/security/children/storageFull.ts', 'test-storage-full')).map((a) => `"${a}"`).join(' ');
+    // Node and its arguments are the shell's positional parameters, never parsed as shell text.
+    const child = await childEntry('test/security/children/storageFull.ts', 'test-storage-full');
     const out = execFileSync(
       'unshare',
-      ['-rm', 'sh', '-c', `mount -t tmpfs -o size=40m tmpfs "$STORE" && exec "${process.execPath}" ${child}`],
+      ['-rm', 'sh', '-c', 'mount -t tmpfs -o size=40m tmpfs "$STORE" && exec "$@"', 'sh', process.execPath, ...child],
       { env: { ...process.env, DATABASE_URL: db.url, STORE: store, ROOT: root }, encoding: 'utf8', timeout: 120_000 },
     );
     const r = JSON.parse(out.trim().split('\n').at(-1)!) as {
