@@ -25,6 +25,12 @@ export interface LmTokenizer {
  * about 150 MB of heap), which the runner's bound on a kept process's memory counts.
  */
 let last: { digest: string; tok: Tokenizer; config: Record<string, unknown> } | undefined;
+let built = 0;
+
+/** Tokenizers this process has built (not reused): what the reuse saves shows in it. */
+export function tokenizersBuilt(): number {
+  return built;
+}
 
 function buildTokenizer(dir: string): { tok: Tokenizer; config: Record<string, unknown> } {
   const bytes = readTokenizerBytesSync(dir, 'evaluation');
@@ -46,6 +52,7 @@ function buildTokenizer(dir: string): { tok: Tokenizer; config: Record<string, u
     // The same file fails the same way on every attempt: a checkpoint error, not retried.
     throw new CheckpointError(`${dir}/tokenizer.json`, `the tokenizer cannot be loaded (${(err as Error).message})`);
   }
+  built++;
   last = { digest, tok, config: files.config };
   return last;
 }

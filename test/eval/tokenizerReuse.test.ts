@@ -1,12 +1,13 @@
 // loadTokenizer keeps the last tokenizer it built, by the digest of the files' bytes
 // (src/eval/tokenizer.ts): a folder whose files changed, even to the same length with the same
 // modification time, must give the new file's ids, never the kept tokenizer's; switching between
-// two tokenizers gives each its own ids.
+// two tokenizers gives each its own ids (and builds each time it switches); another folder with
+// the same bytes is served by the tokenizer already built (tokenizersBuilt() counts the builds).
 import { copyFileSync, mkdirSync, readFileSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Tokenizer } from '@huggingface/tokenizers';
 import { describe, expect, it } from 'vitest';
-import { loadTokenizer } from '../../src/eval/tokenizer.js';
+import { loadTokenizer, tokenizersBuilt } from '../../src/eval/tokenizer.js';
 import { sharedModel } from '../fixtures/checkpoints.js';
 import { tempDir } from '../helpers/tmp.js';
 
@@ -66,15 +67,21 @@ describe('loadTokenizer reuses a tokenizer only for the same bytes', () => {
     writeFileSync(file, readFileSync(file, 'utf8').replace('"▁the": 272,', '"▁the": 302,').replace('"▁of": 302,', '"▁of": 272,'));
     const [idsA, idsB] = [libraryIds(a), libraryIds(b)];
     expect(idsA).not.toEqual(idsB);
+    const builds = tokenizersBuilt();
     for (const dir of [a, b, a, a, b]) expect(loadTokenizer(dir, config).encode(TEXT), dir).toEqual(dir === a ? idsA : idsB);
+    // One kept: a, b, a, (a reused), b.
+    expect(tokenizersBuilt() - builds).toBe(4);
   });
 
-  it('a folder with byte-identical files gives the same ids and its own BOS', () => {
+  it('a folder with byte-identical files is served by the tokenizer already built, with the same ids and its own BOS', () => {
     const a = copyModelTokenizer('same-a');
     const b = copyModelTokenizer('same-b');
     const first = loadTokenizer(a, { bos_token_id: 1 });
+    const builds = tokenizersBuilt();
     // The BOS comes from each call's config.json, not from the tokenizer kept for the bytes.
     const second = loadTokenizer(b, { bos_token_id: 7 });
+    // Another folder, the same bytes: the tokenizer built for `a` serves it.
+    expect(tokenizersBuilt()).toBe(builds);
     expect(second.encode(TEXT)).toEqual(first.encode(TEXT));
     expect([first.bos, second.bos]).toEqual([1, 7]);
   });
