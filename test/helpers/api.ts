@@ -1,6 +1,7 @@
 // A real API stack for integration tests: a database of its own, pg-boss in it, an artifact
 // store in a temp folder and the HTTP server on a free port. `gql` talks to it over HTTP.
 import { join } from 'node:path';
+import type { Job } from '../../src/db/generated/client.js';
 import type { RunningServer } from '../../src/http/server.js';
 import { startHttpServer } from '../../src/http/server.js';
 import { createLogger } from '../../src/log.js';
@@ -10,6 +11,7 @@ import { createToken, type TokenRole } from '../../src/registry/tokens.js';
 import { Runner } from '../../workers/runner.js';
 import { createTestDatabase, type TestDatabase } from './db.js';
 import { tempDir } from './tmp.js';
+import { waitFor } from './waitFor.js';
 
 export interface GqlResult<T = Record<string, unknown>> {
   data?: T | null;
@@ -25,6 +27,8 @@ export interface TestApi {
   gql<T = Record<string, unknown>>(query: string, variables?: Record<string, unknown>, token?: string | null): Promise<GqlResult<T>>;
   /** registerModel through HTTP; throws with the GraphQL errors if it fails. */
   register(path: string, name: string, license?: string): Promise<void>;
+  /** The job's row once it has ended (finishedAt set), polled every 100 ms; `what` names the wait in a timeout. */
+  jobEnded(id: string, what?: string, timeoutMs?: number): Promise<Job>;
   /** An in-process worker on this API's database and store, started; stopped by `close`. */
   startRunner(modelRoots: string[]): Promise<Runner>;
   close(): Promise<void>;
@@ -87,6 +91,17 @@ export async function startTestApi(
         { p: path, n: name, l: license ?? null },
       );
       if (r.errors) throw new Error(`registerModel ${name}: ${JSON.stringify(r.errors)}`);
+    },
+    jobEnded(id, what = 'the job to end', timeoutMs = 60_000) {
+      return waitFor(
+        what,
+        async () => {
+          const j = await db.prisma.job.findUniqueOrThrow({ where: { id } });
+          return j.finishedAt ? j : undefined;
+        },
+        timeoutMs,
+        100,
+      );
     },
     async startRunner(modelRoots) {
       const runner = new Runner(registry, queue, {

@@ -53,10 +53,6 @@ async function evaluate(data: string): Promise<string> {
   return r.data!.evaluateModel[0]!.databaseId;
 }
 
-function finished(id: string, ms = 60_000) {
-  return waitFor('the job to end', async () => ((await job(id)).finishedAt ? job(id) : undefined), ms, 100);
-}
-
 describe('a FAILED job says why, also when its process died', () => {
   it('out of memory: FAILED after one attempt, OUT_OF_MEMORY, the V8 message named', async () => {
     // A heap the job process boots in but cannot split 30 million lines in (an array of 240 MB).
@@ -69,7 +65,7 @@ describe('a FAILED job says why, also when its process died', () => {
       { c: [data] },
     );
     expect(r.errors).toBeUndefined();
-    const done = await finished(r.data!.spawnPrunedVariant.job.databaseId);
+    const done = await api.jobEnded(r.data!.spawnPrunedVariant.job.databaseId);
     await runner.stop();
     expect(done).toMatchObject({ status: 'FAILED', attempts: 1, errorCode: 'OUT_OF_MEMORY' });
     expect(done.error).toMatch(/^the job ran out of memory \(V8: "FATAL ERROR: .*JavaScript heap out of memory"\)/);
@@ -87,7 +83,7 @@ describe('a FAILED job says why, also when its process died', () => {
       );
       process.kill(pid, 'SIGKILL');
     }
-    const done = await finished(id);
+    const done = await api.jobEnded(id);
     expect(done).toMatchObject({ status: 'FAILED', attempts: 3, errorCode: 'KILLED' });
     expect(done.error).toMatch(/^the job process was killed by SIGKILL/);
   }, 90_000);

@@ -83,15 +83,7 @@ function processLine(logTail: unknown): { pid: number; nth: number } | undefined
 /** Evaluates the model's perplexity on `data` and waits for the job to end. */
 async function evaluate(data: string): Promise<Ran> {
   const id = (await askEvaluation(data)).databaseId;
-  const job = await waitFor(
-    'the job to end',
-    async () => {
-      const j = await api.db.prisma.job.findUniqueOrThrow({ where: { id } });
-      return j.finishedAt ? j : undefined;
-    },
-    60_000,
-    100,
-  );
+  const job = await api.jobEnded(id);
   const ran = processLine(job.logTail);
   expect(ran, JSON.stringify(job.logTail)).toBeDefined();
   // The job's own row, read before the next evaluation of the same text replaces it.
@@ -168,15 +160,7 @@ describe('job processes kept between jobs', () => {
     expect(running).toEqual({ pid: ok.pid, nth: 2 });
     const c = await api.gql(`mutation($id: ID!) { cancelJob(id: $id) { cancelRequested } }`, { id });
     expect(c.errors).toBeUndefined();
-    const final = await waitFor(
-      'the job to be cancelled',
-      async () => {
-        const j = await api.db.prisma.job.findUniqueOrThrow({ where: { id: databaseId } });
-        return j.finishedAt ? j : undefined;
-      },
-      30_000,
-      100,
-    );
+    const final = await api.jobEnded(databaseId, 'the job to be cancelled', 30_000);
     expect(final.status).toBe('CANCELLED');
     await waitFor('the cancelled job’s process to end', async () => (alive(ok.pid) ? undefined : true), 10_000, 50);
     const next = await evaluate(dataA);

@@ -64,15 +64,7 @@ describe('a stopped job process', () => {
     process.kill(pid, 'SIGSTOP');
     // The supervisor hands the job back; the owning runner kills the stopped process.
     await waitFor('the stopped process to be killed', async () => (existsSync(`/proc/${pid}`) ? undefined : true), 30_000, 100);
-    const done = await waitFor(
-      'the retry to finish',
-      async () => {
-        const j = await api.db.prisma.job.findUniqueOrThrow({ where: { id } });
-        return j.finishedAt ? j : undefined;
-      },
-      90_000,
-      200,
-    );
+    const done = await api.jobEnded(id, 'the retry to finish', 90_000);
     expect(done.status, JSON.stringify(done)).toBe('SUCCEEDED');
     // Two attempts, or more on a machine so loaded that a healthy process missed its heartbeats too.
     expect(done.attempts).toBeGreaterThanOrEqual(2);
