@@ -62,11 +62,9 @@ export async function readTokenizerFiles(
   const tokenizer = await readAsync(join(dir, TOKENIZER_JSON), MAX_TOKENIZER_BYTES, roots);
   if (tokenizer === null) throw missing(dir, purpose);
   const config = await readAsync(join(dir, TOKENIZER_CONFIG), MAX_CONFIG_BYTES, roots);
-  onDigest?.(tokenizerDigest(sha256(tokenizer), config === null ? null : sha256(config)));
-  return {
-    json: parseJsonObject(tokenizer, join(dir, TOKENIZER_JSON), MAX_TOKENIZER_BYTES),
-    config: config === null ? {} : parseJsonObject(config, join(dir, TOKENIZER_CONFIG)),
-  };
+  const bytes = { dir, json: tokenizer, config };
+  onDigest?.(digestOf(bytes));
+  return parseTokenizerBytes(bytes);
 }
 
 /** The two files' bytes as read (tokenizer_config.json null where there is none). */
