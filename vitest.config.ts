@@ -34,7 +34,16 @@ export default defineConfig({
     // typed arrays and tokenizer maps that a 16 MB nursery promotes early. The eight heaviest
     // in-process files, alternated on this VM (2026-12-07): the machine busy 166-178 CPU-s with
     // V8's defaults, 153-162 with both flags.
-    execArgv: ['--wasm-tiering-budget=20000000', '--single-threaded-gc', '--max-semi-space-size=64'],
+    //
+    // The old generation may grow to 4× what survived the last full collection before the next
+    // starts (V8's `--heap-growing-percent`; its own factor is 1.1-4 by recent GC speed). With
+    // --trace-gc a worker ran a full mark-compact every 0.3-0.5 s for minutes on a 65 MB heap,
+    // freeing 1-3 MB each time: incremental marking starts whenever the room left below the limit
+    // is smaller than the young generation. Eight heavy files: 157 mark-compacts (11.6 s) → 70
+    // (6.1 s). Full runs alternated on this VM (2026-12-07 03:19-03:56): 267 s and 267 s (busy
+    // 524 and 522 CPU-s) against 276, 279, 286 and 290 s (busy 538, 545, 564, 567) without; the largest heap
+    // a worker committed stayed at ~1 GB.
+    execArgv: ['--wasm-tiering-budget=20000000', '--single-threaded-gc', '--max-semi-space-size=64', '--heap-growing-percent=300'],
     // One worker more than the cores (as `make -j N+1`): most files spend part of their time waiting
     // on Postgres, a server, a browser or a child process, and a third file fills the core the
     // other two leave idle. Quiet 2-core VM, 2026-12-06, full runs: two workers 354 s and 351 s
