@@ -36,13 +36,19 @@ export default defineConfig({
     // V8's defaults, 153-162 with both flags.
     //
     // The old generation may grow to 4× what survived the last full collection before the next
-    // starts (V8's `--heap-growing-percent`; its own factor is 1.1-4 by recent GC speed). With
-    // --trace-gc a worker ran a full mark-compact every 0.3-0.5 s for minutes on a 65 MB heap,
-    // freeing 1-3 MB each time: incremental marking starts whenever the room left below the limit
-    // is smaller than the young generation. Eight heavy files: 157 mark-compacts (11.6 s) → 70
-    // (6.1 s). Full runs alternated on this VM (2026-12-07 03:19-03:56): 267 s and 267 s (busy
-    // 524 and 522 CPU-s) against 276, 279, 286 and 290 s (busy 538, 545, 564, 567) without; the largest heap
-    // a worker committed stayed at ~1 GB.
+    // (`--heap-growing-percent=300`: V8 uses 1 + 300/100 in place of the factor it computes from
+    // marking speed against allocation rate, and the limit stays capped halfway to the heap's
+    // maximum). V8 (11.3, heap.cc IncrementalMarkingLimitReached) starts incremental marking once
+    // the room below the limit, less the external memory (Buffers, typed arrays) allocated since
+    // the last full collection, is smaller than a semi-space: with these files' large buffers a
+    // worker ran a full mark-compact every 0.3-0.5 s for 15-20 s at a time on a 65 MB heap,
+    // freeing 1-3 MB each (--trace-gc). Starts for external memory pressure (64 MB of new
+    // buffers) are not changed by it. Eight heavy files, --trace-gc, 2026-12-07: 143-157 full
+    // mark-compacts (10.2-11.6 s) without it, 67-70 (6.1-6.4 s) with it, in three runs without and
+    // four with (two of each by a reviewer); the largest heap a worker committed 1.0-1.1 GB either
+    // way. Full runs on this VM, in time order (03:19-03:56): 273 s (600 %), 276 (none), 267 (300
+    // %), 279 (none), 267 (300 %), 286 (none), 273 (300 % and a fixed 64 MB young generation), 290
+    // (none).
     execArgv: ['--wasm-tiering-budget=20000000', '--single-threaded-gc', '--max-semi-space-size=64', '--heap-growing-percent=300'],
     // One worker more than the cores (as `make -j N+1`): most files spend part of their time waiting
     // on Postgres, a server, a browser or a child process, and a third file fills the core the
